@@ -1,0 +1,110 @@
+/** `promotion convert <input> -o <output>`: any source to any sink. */
+import { extname } from 'node:path';
+import { count, lastValueFrom, pipe, take, type MonoTypeOperatorFunction } from 'rxjs';
+import { untilAborted } from '../../stream/abort.js';
+import { InvalidOptionError } from '../../errors.js';
+import { expectInteger, expectNumber, expectOneOf } from '../../options.js';
+import type { Frame } from '../../stream/frame.js';
+import { writeImageSequence } from '../../stream/image-sequence-sink.js';
+import { writeJsonLines } from '../../stream/jsonl-sink.js';
+import { openSource, type OpenSourceOptions } from '../../stream/open-source.js';
+import { pipeSource } from '../../stream/pipe-source.js';
+import { progress } from '../../stream/progress.js';
+import { VIDEO_EXTENSIONS, writeVideo } from '../../stream/video-sink.js';
+import type { CliIo } from '../io.js';
+import { progressBar } from '../progress-bar.js';
+
+/** Options the convert command accepts (CLI strings already split by commander). */
+export interface ConvertCommandOptions {
+  output: string;
+  to?: string;
+  kind?: OpenSourceOptions['kind'];
+  format?: string;
+  fps?: string;
+  bitDepth?: string;
+  imageFormat?: string;
+  quality?: string;
+  codec?: string;
+  crf?: string;
+  maxFrames?: string;
+  overwrite?: boolean;
+  lenient?: boolean;
+  json?: boolean;
+  progress?: boolean;
+}
+
+const num = (name: string, v: string | undefined) => (v === undefined ? undefined : Number.isNaN(Number(v)) ? v : Number(v));
+
+/** What kind of output a path names: a video container, JSON Lines, or (anything else) a folder of images. */
+export function outputKind(path: string): 'video' | 'images' | 'jsonl' {
+  const ext = extname(path).toLowerCase();
+  if (ext in VIDEO_EXTENSIONS) return 'video';
+  if (ext === '.jsonl') return 'jsonl';
+  return 'images';
+}
+
+/** The per-frame record `convert` writes to JSON Lines (pixels omitted). */
+export function frameRecord(frame: Frame): Record<string, unknown> {
+  const { data: _data, ...rest } = frame as Frame & { annotation?: unknown };
+  return rest;
+}
+
+export async function convertCommand(input: string, options: ConvertCommandOptions, io: CliIo): Promise<void> {
+  const to = expectOneOf('--to', options.to ?? 'auto', ['auto', 'video', 'images', 'jsonl'] as const);
+  const kind = to === 'auto' ? outputKind(options.output) : to;
+  const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('--max-frames', num('--max-frames', options.maxFrames), 1);
+  const fpsOverride = options.fps === undefined ? undefined : expectNumber('--fps', num('--fps', options.fps), 0, 10_000, true);
+  const bitDepth = options.bitDepth === undefined ? undefined : expectOneOf('--bit-depth', num('--bit-depth', options.bitDepth), [8, 16] as const);
+  const overwrite = options.overwrite ?? false;
+  if (kind !== 'images' && (options.imageFormat !== undefined || options.quality !== undefined)) {
+    throw new InvalidOptionError(`--image-format and --quality apply to image-folder outputs, but ${options.output} is a ${kind} output.`);
+  }
+
+  const source = await openSource(input, {
+    kind: options.kind ?? 'auto',
+    sampleType: bitDepth === undefined ? 'auto' : bitDepth === 16 ? 'uint16' : 'uint8',
+    ...(maxFrames !== undefined ? { maxFrames } : {}),
+    ...(fpsOverride !== undefined ? { fps: fpsOverride } : {}),
+    ...(options.lenient ? { strict: false } : {}),
+    ...(options.format ? { live: { format: options.format } } : {}),
+  });
+  const info = source.info;
+  let sink: MonoTypeOperatorFunction<Frame>;
+  if (kind === 'video') {
+    sink = writeVideo(options.output, {
+      fps: fpsOverride ?? info.fps,
+      overwrite,
+      ...(options.codec !== undefined ? { codec: options.codec } : {}),
+      ...(options.crf !== undefined ? { crf: num('--crf', options.crf) as number } : {}),
+    });
+  } else if (kind === 'jsonl') {
+    sink = writeJsonLines<Frame>(options.output, { overwrite, toJson: frameRecord });
+  } else {
+    const format = expectOneOf('--image-format', options.imageFormat ?? 'png', ['png', 'jpeg'] as const);
+    sink = writeImageSequence(options.output, {
+      format,
+      overwrite,
+      ...(bitDepth !== undefined ? { bitDepth } : {}),
+      ...(options.quality !== undefined ? { quality: num('--quality', options.quality) as number } : {}),
+    });
+  }
+
+  const total = info.frameCount;
+  const started = performance.now();
+  const live = info.kind === 'live';
+  // Ctrl-C: a file conversion is abandoned (partial output removed first); a live recording is finished and kept.
+  const written = await lastValueFrom(
+    pipeSource(
+      source,
+      pipe(
+        untilAborted<Frame>(io.signal, live ? 'complete' : 'error'),
+        live && maxFrames !== undefined ? take(maxFrames) : (s) => s,
+        progress<Frame>({ ...(total !== undefined ? { total } : {}), onProgress: progressBar('convert', io.stderr as NodeJS.WriteStream, options.progress !== false && !options.json) }),
+        sink,
+      ),
+    ).pipe(count()),
+  );
+  const elapsedMs = performance.now() - started;
+  const summary = { input, output: options.output, outputKind: kind, frames: written, width: info.width, height: info.height, elapsedMs: Math.round(elapsedMs), framesPerSecond: Number(((written * 1000) / elapsedMs).toFixed(2)) };
+  io.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `Wrote ${written} frames (${info.width}x${info.height}) to ${options.output} in ${(elapsedMs / 1000).toFixed(2)} s (${summary.framesPerSecond} fps).\n`);
+}

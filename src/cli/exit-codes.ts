@@ -1,0 +1,43 @@
+/**
+ * The CLI's exit codes. Scripts can rely on them.
+ *
+ * | code | meaning |
+ * |---|---|
+ * | 0 | success |
+ * | 1 | unexpected internal error (a bug: please report it) |
+ * | 2 | invalid usage or option |
+ * | 3 | bad input: missing, corrupt, mismatched or malformed |
+ * | 4 | a native dependency (ffmpeg, sharp) is missing |
+ * | 5 | the output exists (pass --overwrite) |
+ * | 6 | ffmpeg failed |
+ * | 130 | interrupted (Ctrl-C); partial outputs were removed |
+ */
+import { PromotionError, type ErrorCode } from '../errors.js';
+
+export const EXIT_OK = 0;
+export const EXIT_INTERNAL = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INPUT = 3;
+export const EXIT_DEPENDENCY = 4;
+export const EXIT_OUTPUT_EXISTS = 5;
+export const EXIT_FFMPEG = 6;
+export const EXIT_INTERRUPTED = 130;
+
+const BY_CODE: Record<ErrorCode, number> = {
+  INVALID_OPTION: EXIT_USAGE,
+  INPUT_NOT_FOUND: EXIT_INPUT,
+  CORRUPT_INPUT: EXIT_INPUT,
+  FRAME_MISMATCH: EXIT_INPUT,
+  DATASET_FORMAT: EXIT_INPUT,
+  NATIVE_DEPENDENCY: EXIT_DEPENDENCY,
+  OUTPUT_EXISTS: EXIT_OUTPUT_EXISTS,
+  FFMPEG_EXIT: EXIT_FFMPEG,
+  WORKER_FAILED: EXIT_INTERNAL,
+  ABORTED: EXIT_INTERRUPTED,
+  PIPELINE_STALL: EXIT_INTERNAL,
+};
+
+/** Exit code for an error. */
+export function exitCodeFor(error: unknown): number {
+  return error instanceof PromotionError ? BY_CODE[error.code] : EXIT_INTERNAL;
+}

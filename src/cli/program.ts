@@ -1,0 +1,91 @@
+/**
+ * The `promotion` command line. `runCli` parses argv, runs one command and returns its exit code (see
+ * exit-codes.ts); it never calls process.exit, so tests run it in-process.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { PromotionError } from '../errors.js';
+import { convertCommand, type ConvertCommandOptions } from './commands/convert.js';
+import { demoCommand } from './commands/demo.js';
+import { probeCommand, type ProbeCommandOptions } from './commands/probe.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { VERSION } from '../version.js';
+
+const KINDS = ['auto', 'video', 'image-sequence', 'fpha', 'live'];
+
+function buildProgram(io: CliIo, run: (task: () => Promise<void>) => void): Command {
+  const program = new Command('promotion')
+    .description('Hand-pose preprocessing of blurry video: blur synthesis, PROMOTION deblurring, hand landmarks, evaluation.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+
+  program
+    .command('probe')
+    .description('Show what an input holds: a video file, an image folder, an FPHA sequence or root, or live input.')
+    .argument('<input>', 'video file, image folder, FPHA sequence folder or root, camera device or stream URL')
+    .addOption(new Option('--kind <kind>', 'read the input as this kind instead of detecting it').choices(KINDS).default('auto'))
+    .option('--format <format>', 'ffmpeg input format for live input (e.g. v4l2, lavfi)')
+    .option('--json', 'print JSON instead of a table')
+    .action((input: string, options: ProbeCommandOptions) => run(() => probeCommand(input, options, io)));
+
+  program
+    .command('convert')
+    .description('Convert any input to a video file (.mp4 .mov .mkv .avi .webm), an image folder, or per-frame JSON Lines (.jsonl).')
+    .argument('<input>', 'video file, image folder, FPHA sequence folder, camera device or stream URL')
+    .requiredOption('-o, --output <path>', 'output: a video file, a .jsonl file, or a folder of images')
+    .addOption(new Option('--to <kind>', 'output kind (default: from the extension)').choices(['auto', 'video', 'images', 'jsonl']).default('auto'))
+    .addOption(new Option('--kind <kind>', 'read the input as this kind instead of detecting it').choices(KINDS).default('auto'))
+    .option('--format <format>', 'ffmpeg input format for live input (e.g. v4l2)')
+    .option('--fps <n>', 'frame rate of image-sequence/FPHA input and of the output video')
+    .option('--bit-depth <8|16>', 'read and write with this many bits per sample (default: as stored)')
+    .option('--image-format <png|jpeg>', 'image folder output format (default png)')
+    .option('--quality <1-100>', 'JPEG quality (default 95)')
+    .option('--codec <name>', 'ffmpeg video encoder (default by extension: libx264, ffv1, libvpx-vp9)')
+    .option('--crf <n>', 'constant rate factor of lossy video (default 18)')
+    .option('--max-frames <n>', 'stop after this many frames')
+    .option('--overwrite', 'replace an existing output (it is replaced only once the new one is complete)')
+    .option('--lenient', 'keep the frames that decode from a damaged video instead of failing')
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print a JSON summary')
+    .action((input: string, options: ConvertCommandOptions) => run(() => convertCommand(input, options, io)));
+
+  program
+    .command('demo')
+    .description("Run the toolkit's main job on the embedded sample (datasets/sample) and print a summary.")
+    .option('-o, --output <dir>', 'where to write the demo outputs', 'runs/demo')
+    .option('--json', 'print a JSON summary')
+    .action((options: { output: string; json?: boolean }) => run(() => demoCommand(options, io)));
+
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let task: (() => Promise<void>) | undefined;
+  const program = buildProgram(io, (t) => (task = t));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT_OK;
+      if (error.code === 'commander.executeSubCommandAsync') return EXIT_INTERNAL;
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  if (!task) {
+    io.stderr.write(program.helpInformation());
+    return EXIT_USAGE;
+  }
+  try {
+    await task();
+    return EXIT_OK;
+  } catch (error) {
+    const code = exitCodeFor(error);
+    if (error instanceof PromotionError) io.stderr.write(`promotion: ${error.message}\n`);
+    else io.stderr.write(`promotion: unexpected error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return code;
+  }
+}

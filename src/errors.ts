@@ -1,0 +1,103 @@
+/**
+ * Typed errors. Every error the toolkit raises on purpose is a {@link PromotionError} with a stable `code`,
+ * a message that names the input and the fix, and the native error (if any) as `cause`.
+ */
+
+/** Stable machine-readable error codes. The CLI maps them to exit codes (see `src/cli/exit-codes.ts`). */
+export type ErrorCode =
+  | 'INVALID_OPTION'
+  | 'INPUT_NOT_FOUND'
+  | 'CORRUPT_INPUT'
+  | 'FRAME_MISMATCH'
+  | 'DATASET_FORMAT'
+  | 'FFMPEG_EXIT'
+  | 'NATIVE_DEPENDENCY'
+  | 'OUTPUT_EXISTS'
+  | 'WORKER_FAILED'
+  | 'ABORTED'
+  | 'PIPELINE_STALL';
+
+/** Base class of every error the toolkit raises on purpose. */
+export class PromotionError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** An option has a value outside what it accepts. The message names the option, what was expected and what came. */
+export class InvalidOptionError extends PromotionError {
+  constructor(message: string) {
+    super('INVALID_OPTION', message);
+  }
+}
+
+/** A path the caller named does not exist (or is not the kind of thing expected there). */
+export class InputNotFoundError extends PromotionError {
+  readonly path: string;
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super('INPUT_NOT_FOUND', message, options);
+    this.path = path;
+  }
+}
+
+/** An input exists but cannot be decoded: a corrupt image, a truncated video. */
+export class CorruptInputError extends PromotionError {
+  readonly path: string;
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super('CORRUPT_INPUT', message, options);
+    this.path = path;
+  }
+}
+
+/** Frames that must agree (size, channels, sample type) do not. */
+export class FrameMismatchError extends PromotionError {
+  constructor(message: string) {
+    super('FRAME_MISMATCH', message);
+  }
+}
+
+/** A dataset file does not follow its format (e.g. an FPHA `skeleton.txt` with the wrong column count). */
+export class DatasetFormatError extends PromotionError {
+  readonly path: string;
+  readonly line: number | undefined;
+  constructor(path: string, message: string, line?: number) {
+    super('DATASET_FORMAT', message);
+    this.path = path;
+    this.line = line;
+  }
+}
+
+/** ffmpeg (or ffprobe) exited with an error. Carries its exit code and the last lines it wrote to stderr. */
+export class FfmpegExitError extends PromotionError {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly stderrTail: readonly string[];
+  constructor(message: string, exitCode: number | null, signal: string | null, stderrTail: readonly string[]) {
+    const tail = stderrTail.length > 0 ? `\nffmpeg's last output:\n  ${stderrTail.join('\n  ')}` : '';
+    super('FFMPEG_EXIT', message + tail);
+    this.exitCode = exitCode;
+    this.signal = signal;
+    this.stderrTail = stderrTail;
+  }
+}
+
+/** A native program or module the toolkit needs is missing or broken. `installHint` says how to fix it. */
+export class NativeDependencyError extends PromotionError {
+  readonly installHint: string;
+  constructor(message: string, installHint: string, options?: { cause?: unknown }) {
+    super('NATIVE_DEPENDENCY', `${message} ${installHint}`, options);
+    this.installHint = installHint;
+  }
+}
+
+/** The output already exists and the caller did not ask to overwrite it. Nothing was written. */
+export class OutputExistsError extends PromotionError {
+  readonly path: string;
+  constructor(path: string) {
+    super('OUTPUT_EXISTS', `Output ${path} already exists; pass overwrite: true (CLI: --overwrite) to replace it, or choose another path.`);
+    this.path = path;
+  }
+}

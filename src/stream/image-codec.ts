@@ -1,0 +1,102 @@
+/**
+ * The sharp adapter: the only file that imports sharp. Decodes images to RGB frames (8 or 16 bits) and encodes
+ * frames to PNG (8/16-bit) or JPEG. sharp is loaded on first use, so importing the SDK stays cheap.
+ */
+import { CorruptInputError, InputNotFoundError, NativeDependencyError } from '../errors.js';
+import type { Frame, Rgb16Frame, Rgb8Frame } from './frame.js';
+import { toIntegerFrame } from './frame.js';
+
+type Sharp = (typeof import('sharp'))['default'];
+let sharpModule: Promise<Sharp> | undefined;
+
+async function loadSharp(): Promise<Sharp> {
+  sharpModule ??= import('sharp').then(
+    (m) => m.default,
+    (cause: unknown) => {
+      sharpModule = undefined;
+      throw new NativeDependencyError(
+        'The sharp image library could not be loaded.',
+        'Reinstall dependencies with `npm ci` on this machine (sharp ships prebuilt binaries per platform; copying node_modules between machines breaks it).',
+        { cause },
+      );
+    },
+  );
+  return sharpModule;
+}
+
+/** Facts about an image file, read from its header. */
+export interface ImageMeta {
+  width: number;
+  height: number;
+  /** 8 or 16. */
+  bitDepth: number;
+  format: string;
+}
+
+function isMissing(cause: unknown): boolean {
+  return cause instanceof Error && /Input file is missing|ENOENT/.test(cause.message);
+}
+
+function readError(path: string, cause: unknown): Error {
+  if (isMissing(cause)) return new InputNotFoundError(path, `Image ${path} does not exist. Check the path.`, { cause });
+  const why = cause instanceof Error ? cause.message.trim() : String(cause);
+  return new CorruptInputError(path, `Cannot decode image ${path}: ${why}. Replace or remove the file (PNG and JPEG are supported).`, { cause });
+}
+
+/** Reads an image's header. */
+export async function readImageMeta(path: string): Promise<ImageMeta> {
+  const sharp = await loadSharp();
+  try {
+    const meta = await sharp(path).metadata();
+    if (!meta.width || !meta.height) throw new Error('the header holds no size');
+    const bitDepth = meta.depth === 'ushort' || meta.depth === 'short' ? 16 : 8;
+    return { width: meta.width, height: meta.height, bitDepth, format: meta.format ?? 'unknown' };
+  } catch (cause) {
+    throw readError(path, cause);
+  }
+}
+
+/** Decodes an image file to an RGB frame of the given sample type (alpha dropped, grey expanded, EXIF orientation applied). */
+export async function decodeImage(path: string, sampleType: 'uint8' | 'uint16', index = 0, timestampMs = 0): Promise<Rgb8Frame | Rgb16Frame> {
+  const sharp = await loadSharp();
+  let result: { data: Buffer; info: { width: number; height: number; channels: number } };
+  try {
+    const image = sharp(path, { autoOrient: true, failOn: 'error' }).removeAlpha();
+    result =
+      sampleType === 'uint16'
+        ? await image.toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true })
+        : await image.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  } catch (cause) {
+    throw readError(path, cause);
+  }
+  const { data, info } = result;
+  if (info.channels !== 3) throw new CorruptInputError(path, `Image ${path} decoded to ${info.channels} channels, expected RGB.`);
+  const timing = { width: info.width, height: info.height, channels: 3 as const, index, timestampMs };
+  if (sampleType === 'uint16') {
+    // Copy into an aligned buffer of our own (sharp's Buffer may sit at an odd offset in a pool).
+    const samples = new Uint16Array(data.length / 2);
+    new Uint8Array(samples.buffer).set(data);
+    return { ...timing, sampleType, data: samples };
+  }
+  return { ...timing, sampleType, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+/** Image formats the encoder writes. */
+export type ImageFormat = 'png' | 'jpeg';
+
+/**
+ * Encodes a frame to PNG or JPEG bytes. PNG keeps 16 bits when `bitDepth` is 16; JPEG is always 8-bit.
+ * Float frames are converted (linear ones gamma-encoded first).
+ */
+export async function encodeImage(frame: Frame, format: ImageFormat, options: { bitDepth?: 8 | 16; quality?: number } = {}): Promise<Buffer> {
+  const sharp = await loadSharp();
+  const bitDepth = format === 'jpeg' ? 8 : (options.bitDepth ?? (frame.sampleType === 'uint8' ? 8 : 16));
+  const raw = { width: frame.width, height: frame.height, channels: 3 as const };
+  if (bitDepth === 16) {
+    const f = toIntegerFrame(frame, 'uint16');
+    return sharp(f.data, { raw }).toColourspace('rgb16').png({ compressionLevel: 6 }).toBuffer();
+  }
+  const f = toIntegerFrame(frame, 'uint8');
+  const image = sharp(f.data, { raw });
+  return format === 'png' ? image.png({ compressionLevel: 6 }).toBuffer() : image.jpeg({ quality: options.quality ?? 95, chromaSubsampling: '4:4:4' }).toBuffer();
+}

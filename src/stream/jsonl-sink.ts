@@ -1,0 +1,48 @@
+/**
+ * JSON Lines: one JSON value per item, one item per line, for per-frame results. Written atomically.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import type { MonoTypeOperatorFunction } from 'rxjs';
+import { expectBoolean, expectFunction, expectKnownKeys, expectString } from '../options.js';
+import { pendingFile } from './atomic.js';
+import { sinkOperator } from './sink.js';
+
+/** Options of {@link writeJsonLines}. */
+export interface JsonLinesSinkOptions<T> {
+  /** What to write for an item (default: the item). Typed arrays are written as plain arrays. */
+  toJson?: (item: T) => unknown;
+  /** Replace an existing file (default false). */
+  overwrite?: boolean;
+}
+
+function replacer(_key: string, value: unknown): unknown {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView) ? Array.from(value as unknown as ArrayLike<number>) : value;
+}
+
+/** A pass-through operator that writes each item as a line of JSON to `path`. An empty stream writes an empty file. */
+export function writeJsonLines<T>(path: string, options: JsonLinesSinkOptions<T> = {}): MonoTypeOperatorFunction<T> {
+  expectString('path', path);
+  expectKnownKeys('writeJsonLines options', options, ['toJson', 'overwrite']);
+  const toJson = options.toJson === undefined ? (item: T) => item : expectFunction<(item: T) => unknown>('toJson', options.toJson);
+  const overwrite = expectBoolean('overwrite', options.overwrite ?? false);
+  return sinkOperator<T>(async () => {
+    const output = await pendingFile(path, overwrite);
+    const stream = createWriteStream(output.tempPath, { flags: 'wx' });
+    await once(stream, 'open');
+    return {
+      async write(item) {
+        if (!stream.write(`${JSON.stringify(toJson(item), replacer)}\n`)) await once(stream, 'drain');
+      },
+      async finish() {
+        stream.end();
+        await once(stream, 'close');
+        await output.commit();
+      },
+      async abort() {
+        stream.destroy();
+        await output.abort();
+      },
+    };
+  });
+}

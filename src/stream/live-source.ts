@@ -1,0 +1,152 @@
+/**
+ * Live input (a camera device or a network stream) through ffmpeg, with bounded latency: ffmpeg's output is read
+ * as fast as it comes, at most `maxQueue` frames wait for the consumer, and older ones are dropped and counted.
+ *
+ * Dropped frames leave gaps: `index` counts every frame ffmpeg decoded and `timestampMs` is `index * 1000 / fps`,
+ * so a consumer (and `slidingWindow`) can see how far apart two delivered frames are.
+ */
+import { FfmpegExitError, InputNotFoundError } from '../errors.js';
+import { expectInteger, expectKnownKeys, expectOneOf, expectString, invalidOption } from '../options.js';
+import { ensureFfmpeg, ffprobe, parseRate, readRecords, spawnFfmpeg } from './ffmpeg.js';
+import { BYTES_PER_SAMPLE, sampleCount, type Rgb16Frame, type Rgb8Frame } from './frame.js';
+import type { FrameSource, SourceInfo } from './source.js';
+
+/** Default number of frames that may wait for a slow consumer before the oldest is dropped. */
+export const DEFAULT_LIVE_MAX_QUEUE = 1;
+
+/** Options of {@link openLive}. */
+export interface LiveSourceOptions {
+  /** ffmpeg input format (`-f`), e.g. 'v4l2' for a Linux camera, 'avfoundation', 'lavfi'. Default: ffmpeg guesses. */
+  format?: string;
+  /** Extra ffmpeg input options placed before `-i` (e.g. ['-framerate', '30', '-video_size', '1280x720']). */
+  inputOptions?: readonly string[];
+  /** Frames that may wait for the consumer (default {@link DEFAULT_LIVE_MAX_QUEUE}); older ones are dropped. */
+  maxQueue?: number;
+  /** Sample type of the frames (default 'uint8'). */
+  sampleType?: 'uint8' | 'uint16';
+  /** Add ffmpeg's low-latency input flags (`-fflags nobuffer -flags low_delay`); default true. */
+  lowLatency?: boolean;
+}
+
+/** Counters of a live source, updated as it runs. */
+export interface LiveStats {
+  /** Frames ffmpeg delivered. */
+  received: number;
+  /** Frames handed to the consumer. */
+  delivered: number;
+  /** Frames dropped because the consumer lagged. */
+  dropped: number;
+}
+
+/** A live source: a {@link FrameSource} that also counts what it dropped. */
+export interface LiveSource extends FrameSource<Rgb8Frame | Rgb16Frame> {
+  /** Counters of the most recent `frames()` run. */
+  stats(): LiveStats;
+}
+
+const KEYS = ['format', 'inputOptions', 'maxQueue', 'sampleType', 'lowLatency'] as const;
+
+/** Whether an input names live input rather than a file: a URL with a streaming scheme, or a device node. */
+export function isLiveInput(input: string): boolean {
+  return /^(rtsp|rtsps|rtmp|rtmps|udp|tcp|srt|rtp|http|https|hls):\/\//i.test(input) || input.startsWith('/dev/video');
+}
+
+/** Opens live input. Probes it once (ffprobe) for size and rate; each `frames()` call connects anew. */
+export async function openLive(input: string, options: LiveSourceOptions = {}): Promise<LiveSource> {
+  expectKnownKeys('openLive options', options, KEYS);
+  expectString('input', input);
+  const format = options.format === undefined ? undefined : expectString('format', options.format);
+  const inputOptions = options.inputOptions ?? [];
+  if (!Array.isArray(inputOptions) || !inputOptions.every((o) => typeof o === 'string')) invalidOption('inputOptions', 'array of strings', inputOptions);
+  const maxQueue = expectInteger('maxQueue', options.maxQueue ?? DEFAULT_LIVE_MAX_QUEUE, 1, 1000);
+  const sampleType = expectOneOf('sampleType', options.sampleType ?? 'uint8', ['uint8', 'uint16'] as const);
+  const lowLatency = options.lowLatency ?? true;
+
+  await ensureFfmpeg();
+  const before = [...(lowLatency ? ['-fflags', 'nobuffer', '-flags', 'low_delay'] : []), ...inputOptions, ...(format ? ['-f', format] : [])];
+  // -re paces a file or lavfi input at its native rate; ffprobe must not be slowed by it.
+  const probeOptions = before.filter((o) => o !== '-re');
+  const probed = await ffprobe(input, probeOptions).catch((cause: unknown) => {
+    const why = cause instanceof FfmpegExitError ? (cause.stderrTail.at(-1) ?? 'no details') : String(cause);
+    throw new InputNotFoundError(input, `Cannot open live input ${input}: ${why}. Check the URL or device (and format, e.g. format: 'v4l2' for a camera).`, { cause });
+  });
+  const stream = probed.streams?.[0];
+  if (!stream?.width || !stream.height) throw new InputNotFoundError(input, `Live input ${input} has no video stream.`);
+  const { width, height } = stream;
+  const fps = parseRate(stream.avg_frame_rate) ?? parseRate(stream.r_frame_rate) ?? 30;
+  const info: SourceInfo = {
+    kind: 'live',
+    input,
+    width,
+    height,
+    fps,
+    frameCount: undefined,
+    sampleType,
+    sourceBitDepth: Number(stream.bits_per_raw_sample) || 8,
+    details: { codec: stream.codec_name ?? 'unknown', pixelFormat: stream.pix_fmt ?? 'unknown', maxQueue },
+  };
+
+  let stats: LiveStats = { received: 0, delivered: 0, dropped: 0 };
+
+  async function* frames(): AsyncGenerator<Rgb8Frame | Rgb16Frame> {
+    const run: LiveStats = { received: 0, delivered: 0, dropped: 0 };
+    stats = run;
+    const args = ['-hide_banner', '-v', 'error', '-nostdin', ...before, '-i', input, '-map', '0:v:0', '-an', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', sampleType === 'uint16' ? 'rgb48le' : 'rgb24', 'pipe:1'];
+    const proc = await spawnFfmpeg('ffmpeg', args);
+    const queue: Array<Rgb8Frame | Rgb16Frame> = [];
+    let ended = false;
+    let failure: unknown;
+    let wake: (() => void) | undefined;
+    const signal = () => {
+      wake?.();
+      wake = undefined;
+    };
+    const frameBytes = sampleCount(width, height) * BYTES_PER_SAMPLE[sampleType];
+    // The reader drains ffmpeg continuously, whatever the consumer does: that is what bounds latency.
+    const reader = (async () => {
+      try {
+        for await (const record of readRecords(proc.child.stdout!, frameBytes, () => undefined)) {
+          const index = run.received++;
+          const timing = { width, height, channels: 3 as const, index, timestampMs: (index * 1000) / fps };
+          queue.push(
+            sampleType === 'uint16'
+              ? { ...timing, sampleType, data: new Uint16Array(record.buffer, record.byteOffset, record.length / 2) }
+              : { ...timing, sampleType, data: new Uint8Array(record.buffer, record.byteOffset, record.length) },
+          );
+          while (queue.length > maxQueue) {
+            queue.shift();
+            run.dropped++;
+          }
+          signal();
+        }
+        const { code, signal: sig } = await proc.exited;
+        if (code !== 0 && sig !== 'SIGKILL') {
+          failure = new FfmpegExitError(`Live input ${input} failed (ffmpeg exit code ${code ?? sig})`, code, sig, proc.stderrTail());
+        }
+      } catch (error) {
+        failure = error;
+      } finally {
+        ended = true;
+        signal();
+      }
+    })();
+    try {
+      for (;;) {
+        const next = queue.shift();
+        if (next) {
+          run.delivered++;
+          yield next;
+          continue;
+        }
+        if (ended) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+      if (failure !== undefined) throw failure;
+    } finally {
+      await proc.kill();
+      await reader;
+    }
+  }
+
+  return { info, frames, stats: () => ({ ...stats }) };
+}
