@@ -106,18 +106,21 @@ export async function runFfmpeg(program: 'ffmpeg' | 'ffprobe', args: readonly st
   return Buffer.concat(chunks);
 }
 
-let ffmpegChecked: Promise<void> | undefined;
+const ffmpegChecked = new Map<string, Promise<void>>();
 
-/** Resolves when ffmpeg can be started; rejects with {@link NativeDependencyError} (with the install step) if not. */
+/**
+ * Resolves when ffmpeg can be started; rejects with {@link NativeDependencyError} (with the install step) if not.
+ * A success is remembered per program path.
+ */
 export function ensureFfmpeg(): Promise<void> {
-  ffmpegChecked ??= runFfmpeg('ffmpeg', ['-hide_banner', '-version'], 'to report its version').then(
-    () => undefined,
-    (error: unknown) => {
-      ffmpegChecked = undefined;
-      throw error;
-    },
-  );
-  return ffmpegChecked;
+  const bin = ffmpegPath();
+  let check = ffmpegChecked.get(bin);
+  if (!check) {
+    check = runFfmpeg('ffmpeg', ['-hide_banner', '-version'], 'to report its version').then(() => undefined);
+    check.catch(() => ffmpegChecked.delete(bin));
+    ffmpegChecked.set(bin, check);
+  }
+  return check;
 }
 
 /** The subset of `ffprobe -show_streams -show_format -of json` the toolkit reads. */

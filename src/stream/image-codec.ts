@@ -2,11 +2,12 @@
  * The sharp adapter: the only file that imports sharp. Decodes images to RGB frames (8 or 16 bits) and encodes
  * frames to PNG (8/16-bit) or JPEG. sharp is loaded on first use, so importing the SDK stays cheap.
  */
+import type SharpModule from 'sharp';
 import { CorruptInputError, InputNotFoundError, NativeDependencyError } from '../errors.js';
 import type { Frame, Rgb16Frame, Rgb8Frame } from './frame.js';
 import { toIntegerFrame } from './frame.js';
 
-type Sharp = (typeof import('sharp'))['default'];
+type Sharp = typeof SharpModule;
 let sharpModule: Promise<Sharp> | undefined;
 
 async function loadSharp(): Promise<Sharp> {

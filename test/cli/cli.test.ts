@@ -1,0 +1,146 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/program.js';
+import { VERSION } from '../../src/version.js';
+import { makeClip, tempDir } from '../helpers.js';
+
+const dir = tempDir();
+const clip = join(dir, 'clip.mp4');
+makeClip(clip, { width: 64, height: 48, frames: 20 });
+
+async function cli(args: string[], signal = new AbortController().signal) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await runCli(args, { stdout, stderr, signal });
+  return { code, out, err };
+}
+
+describe('promotion CLI', () => {
+  afterEach(() => {
+    delete process.env.PROMOTION_FFMPEG;
+    delete process.env.PROMOTION_FFPROBE;
+  });
+
+  it('--help lists the commands; each command has --help', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    for (const c of ['probe', 'convert', 'demo']) expect(help.out).toContain(c);
+    const convertHelp = await cli(['convert', '--help']);
+    expect(convertHelp.code).toBe(0);
+    expect(convertHelp.out).toContain('--output <path>');
+    expect((await cli(['--version'])).out.trim()).toBe(VERSION);
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    const missing = await cli(['convert', clip]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("required option '-o, --output <path>' not specified");
+    const bad = await cli(['convert', clip, '-o', join(dir, 'x.mkv'), '--max-frames', 'ten']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe('promotion: Expected integer >= 1 for --max-frames but received "ten" of type string\n');
+    const depth = await cli(['convert', clip, '-o', join(dir, 'x.mkv'), '--bit-depth', '12']);
+    expect(depth.err).toBe('promotion: Expected one of 8, 16 for --bit-depth but received 12 of type number\n');
+  });
+
+  it('probe prints a table, or JSON', async () => {
+    const table = await cli(['probe', clip]);
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/^input +.*clip\.mp4$/m);
+    expect(table.out).toMatch(/^size +64x48$/m);
+    expect(table.out).toMatch(/^frames +20$/m);
+    const json = JSON.parse((await cli(['probe', clip, '--json'])).out) as Record<string, unknown>;
+    expect(json).toMatchObject({ kind: 'video', width: 64, height: 48, fps: 30, frameCount: 20 });
+  });
+
+  it('bad input exits 3 with the message', async () => {
+    const missing = join(dir, 'nope.mp4');
+    const r = await cli(['probe', missing]);
+    expect(r.code).toBe(3);
+    expect(r.err).toBe(`promotion: Input ${missing} does not exist. Check the path (relative paths start at ${process.cwd()}).\n`);
+  });
+
+  it('ffmpeg missing exits 4 and names the install step', async () => {
+    process.env.PROMOTION_FFMPEG = '/nonexistent/ffmpeg';
+    const r = await cli(['probe', clip]);
+    expect(r.code).toBe(4);
+    expect(r.err).toContain('apt-get install -y ffmpeg');
+  });
+
+  it('convert: video to images, then to video; an existing output exits 5 unless --overwrite', async () => {
+    const frames = join(dir, 'frames');
+    const r = await cli(['convert', clip, '-o', frames, '--max-frames', '5', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ frames: 5, outputKind: 'images', width: 64, height: 48 });
+    expect(readdirSync(frames)).toHaveLength(5);
+    const again = await cli(['convert', clip, '-o', frames]);
+    expect(again.code).toBe(5);
+    expect(again.err).toBe(`promotion: Output ${frames} already exists; pass overwrite: true (CLI: --overwrite) to replace it, or choose another path.\n`);
+    expect(readdirSync(frames)).toHaveLength(5);
+    expect((await cli(['convert', clip, '-o', frames, '--overwrite', '--image-format', 'jpeg'])).code).toBe(0);
+    expect(readdirSync(frames)).toHaveLength(20);
+    const video = join(dir, 'back.mkv');
+    expect((await cli(['convert', frames, '-o', video, '--fps', '25'])).code).toBe(0);
+    const probe = JSON.parse((await cli(['probe', video, '--json'])).out) as Record<string, unknown>;
+    expect(probe).toMatchObject({ frameCount: 20, fps: 25 });
+  });
+
+  it('convert an FPHA sequence to JSON Lines carries the projected joints', async () => {
+    const seq = join(dir, 'fpha', 'Video_files', 'Subject_1', 'wave', '1');
+    mkdirSync(join(seq, 'color'), { recursive: true });
+    expect((await cli(['convert', clip, '-o', join(seq, 'color'), '--overwrite', '--image-format', 'jpeg', '--max-frames', '3'])).code).toBe(0);
+    const ann = join(dir, 'fpha', 'Hand_pose_annotation_v1', 'Subject_1', 'wave', '1');
+    mkdirSync(ann, { recursive: true });
+    writeFileSync(join(ann, 'skeleton.txt'), [0, 1, 2].map((t) => [t, ...Array.from({ length: 21 }, () => [0, 0, 500]).flat()].join(' ')).join('\n'));
+    const out = join(dir, 'fpha.jsonl');
+    const r = await cli(['convert', seq, '-o', out]);
+    expect(r.code).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { index: number; annotation: { jointsPx: number[][] } });
+    expect(lines).toHaveLength(3);
+    expect(lines[2]!.index).toBe(2);
+    // (0, 0, 500) world -> camera (25.7, 1.22, 503.902) -> u = fx * 25.7 / 503.902 + u0
+    expect(lines[0]!.annotation.jointsPx[0]![0]).toBeCloseTo((1395.749023 * (25.7 + 0.000982563360594 * 500)) / (3.902 + 0.99999576807 * 500) + 935.732544, 6);
+  });
+
+  it('Ctrl-C during convert exits 130 and leaves no partial output', async () => {
+    const long = join(dir, 'long.mp4');
+    makeClip(long, { width: 320, height: 240, frames: 300 });
+    const out = join(dir, 'interrupted.mkv');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const r = await cli(['convert', long, '-o', out], controller.signal);
+    expect(r.code).toBe(130);
+    expect(r.err).toBe('promotion: The run was interrupted; partial outputs were removed.\n');
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+
+  it('demo runs on the embedded sample', async () => {
+    const out = join(dir, 'demo');
+    const r = await cli(['demo', '-o', out, '--json']);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out) as { frames: number; readBack: Array<{ frames: number; identicalFrames: number; meanPsnrDb: number | null }> };
+    expect(summary.frames).toBe(24);
+    expect(summary.readBack[0]).toMatchObject({ frames: 24, identicalFrames: 24 });
+    expect(summary.readBack[1]!.meanPsnrDb).toBeGreaterThan(35);
+    expect(readFileSync(join(out, 'windows.jsonl'), 'utf8').trim().split('\n')).toHaveLength(24);
+  });
+
+  it('the built executable runs (npm run build first)', async () => {
+    const bin = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+    expect(existsSync(bin), `${bin} is missing: run npm run build`).toBe(true);
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'probe', clip, '--json']);
+    expect(JSON.parse(stdout)).toMatchObject({ frameCount: 20 });
+    const failed = await promisify(execFile)(process.execPath, [bin, 'probe', join(dir, 'missing.mp4')]).catch((e: { code: number; stderr: string }) => e);
+    expect(failed).toMatchObject({ code: 3 });
+  });
+});

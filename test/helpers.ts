@@ -1,0 +1,61 @@
+/** Shared test helpers: temporary folders, generated frames and clips (all made in code, nothing downloaded). */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { createRgb16Frame, createRgb8Frame, type Rgb16Frame, type Rgb8Frame } from '../src/stream/frame.js';
+
+/** A fresh temporary folder, removed after the test file. */
+export function tempDir(label = 'promotion-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), label));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** An 8-bit frame whose pixel (x, y) is a known function of x, y and the index. */
+export function patternFrame(width: number, height: number, index = 0): Rgb8Frame {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = (y * width + x) * 3;
+      data[o] = (x * 7 + index * 13) & 255;
+      data[o + 1] = (y * 5 + index * 3) & 255;
+      data[o + 2] = ((x ^ y) + index * 29) & 255;
+    }
+  }
+  return createRgb8Frame(data, { width, height, index, timestampMs: (index * 1000) / 30 });
+}
+
+/** A 16-bit frame using the full 16-bit range (values no 8-bit image can hold). */
+export function pattern16Frame(width: number, height: number, index = 0): Rgb16Frame {
+  const data = new Uint16Array(width * height * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761 + index * 40503) % 65536;
+  return createRgb16Frame(data, { width, height, index, timestampMs: (index * 1000) / 30 });
+}
+
+/** Writes a test clip with ffmpeg's testsrc2 pattern. */
+export function makeClip(path: string, options: { width?: number; height?: number; frames?: number; fps?: number; args?: string[] } = {}): void {
+  const { width = 64, height = 48, frames = 30, fps = 30, args = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'] } = options;
+  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`, '-frames:v', String(frames), ...args, '-y', path]);
+}
+
+/** PIDs of running ffmpeg processes whose parent is this process. */
+export function childFfmpegPids(): number[] {
+  const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)]).toString();
+  return out
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([, comm]) => comm === 'ffmpeg')
+    .map(([pid]) => Number(pid));
+}
+
+/** Waits until `check` holds or `timeoutMs` passes. */
+export async function eventually(check: () => boolean, timeoutMs = 5000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return check();
+}

@@ -1,0 +1,72 @@
+import { concatMap, delay, lastValueFrom, map, of, take, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { InputNotFoundError } from '../../src/errors.js';
+import { isLiveInput, openLive } from '../../src/stream/live-source.js';
+import { pipeSource } from '../../src/stream/pipe-source.js';
+import { slidingWindow } from '../../src/stream/window.js';
+import { childFfmpegPids, eventually } from '../helpers.js';
+
+// A live stand-in: ffmpeg's test pattern paced in real time (-re) at 60 fps.
+const LIVE = 'testsrc2=size=160x120:rate=60';
+const liveOptions = { format: 'lavfi', inputOptions: ['-re'] } as const;
+
+describe('live source', () => {
+  it('recognises live inputs', () => {
+    expect(isLiveInput('rtsp://camera.local/stream')).toBe(true);
+    expect(isLiveInput('udp://0.0.0.0:1234')).toBe(true);
+    expect(isLiveInput('/dev/video0')).toBe(true);
+    expect(isLiveInput('clip.mp4')).toBe(false);
+  });
+
+  it('a slow consumer gets fresh frames: stale ones are dropped and counted, latency stays bounded', async () => {
+    const source = await openLive(LIVE, liveOptions);
+    expect(source.info).toMatchObject({ kind: 'live', width: 160, height: 120, fps: 60, frameCount: undefined });
+    const lags: number[] = [];
+    const got = await lastValueFrom(
+      pipeSource(
+        source,
+        concatMap((f) =>
+          of(f).pipe(
+            delay(50), // a consumer at 20 fps against a 60 fps source
+            map((frame) => {
+              lags.push(source.stats().received - 1 - frame.index);
+              return frame;
+            }),
+          ),
+        ),
+        { highWaterMark: 1 },
+      ).pipe(take(12), toArray()),
+    );
+    const stats = source.stats();
+    expect(stats.dropped).toBeGreaterThan(10);
+    expect(stats.delivered).toBeGreaterThanOrEqual(12);
+    const steps = got.slice(1).map((f, i) => f.index - got[i]!.index);
+    expect(Math.max(...steps)).toBeGreaterThan(1); // gaps in the indices...
+    expect(got[5]!.timestampMs).toBeCloseTo((got[5]!.index * 1000) / 60, 6); // ...and in the timestamps
+    // By the time the consumer finishes a frame (50 ms at 60 fps = 3 frames), it is at most a few frames stale.
+    expect(Math.max(...lags)).toBeLessThanOrEqual(6);
+    expect(await eventually(() => childFfmpegPids().length === 0)).toBe(true);
+  });
+
+  it('windows see the gaps (split policy keeps windows from reaching across them)', async () => {
+    const source = await openLive(LIVE, { ...liveOptions, maxQueue: 1 });
+    const windows = await lastValueFrom(
+      pipeSource(source, (frames$) => frames$.pipe(concatMap((f) => of(f).pipe(delay(60))), slidingWindow(3, { gapPolicy: 'split' })), { highWaterMark: 2 }).pipe(
+        take(10),
+        toArray(),
+      ),
+    );
+    const centers = windows.map((w) => w.center.index);
+    expect(Math.max(...centers.slice(1).map((c, i) => c - centers[i]!))).toBeGreaterThan(1); // frames were dropped
+    for (const w of windows) {
+      const steps = w.frames.slice(1).map((f, i) => f.index - w.frames[i]!.index);
+      expect(steps.every((s) => s === 0 || s === 1)).toBe(true);
+    }
+  });
+
+  it('an input that cannot be opened names it and the fix', async () => {
+    const error = await openLive('udp://127.0.0.1:9', { inputOptions: ['-timeout', '300000'] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputNotFoundError);
+    expect((error as Error).message).toMatch(/^Cannot open live input udp:\/\/127\.0\.0\.1:9: .*Check the URL or device \(and format, e\.g\. format: 'v4l2' for a camera\)\.$/);
+  });
+});
