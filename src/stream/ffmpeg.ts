@@ -173,8 +173,9 @@ export async function* readRecords(
   frameBytes: number,
   onPartial: (bytes: number) => void,
 ): AsyncGenerator<Buffer> {
-  // Fresh ArrayBuffers (offset 0), so 16-bit views are aligned and each frame owns its memory.
-  let record = Buffer.from(new ArrayBuffer(frameBytes));
+  // Unpooled buffers (own ArrayBuffer at offset 0, so 16-bit views are aligned and each frame owns its memory),
+  // left uninitialised because every byte is overwritten before the record is yielded.
+  let record = Buffer.allocUnsafeSlow(frameBytes);
   let filled = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     let offset = 0;
@@ -185,7 +186,7 @@ export async function* readRecords(
       offset += n;
       if (filled === frameBytes) {
         yield record;
-        record = Buffer.from(new ArrayBuffer(frameBytes));
+        record = Buffer.allocUnsafeSlow(frameBytes);
         filled = 0;
       }
     }
