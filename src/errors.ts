@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'OUTPUT_EXISTS'
   | 'WORKER_FAILED'
   | 'ABORTED'
-  | 'PIPELINE_STALL';
+  | 'PIPELINE_STALL'
+  | 'INPUT_TIMEOUT';
 
 /** Base class of every error the toolkit raises on purpose. */
 export class PromotionError extends Error {
@@ -49,6 +50,15 @@ export class CorruptInputError extends PromotionError {
   constructor(path: string, message: string, options?: { cause?: unknown }) {
     super('CORRUPT_INPUT', message, options);
     this.path = path;
+  }
+}
+
+/** Live input stopped delivering frames for longer than the caller allows. */
+export class InputTimeoutError extends PromotionError {
+  readonly input: string;
+  constructor(input: string, message: string) {
+    super('INPUT_TIMEOUT', message);
+    this.input = input;
   }
 }
 

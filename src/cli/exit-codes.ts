@@ -35,6 +35,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   WORKER_FAILED: EXIT_INTERNAL,
   ABORTED: EXIT_INTERRUPTED,
   PIPELINE_STALL: EXIT_INTERNAL,
+  INPUT_TIMEOUT: EXIT_INPUT,
 };
 
 /** Exit code for an error. */

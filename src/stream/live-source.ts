@@ -5,14 +5,23 @@
  * Dropped frames leave gaps: `index` counts every frame ffmpeg decoded and `timestampMs` is `index * 1000 / fps`,
  * so a consumer (and `slidingWindow`) can see how far apart two delivered frames are.
  */
-import { FfmpegExitError, InputNotFoundError } from '../errors.js';
-import { expectInteger, expectKnownKeys, expectOneOf, expectString, invalidOption } from '../options.js';
+import { FfmpegExitError, InputNotFoundError, InputTimeoutError } from '../errors.js';
+import { expectBoolean, expectInteger, expectKnownKeys, expectNumber, expectOneOf, expectString, invalidOption } from '../options.js';
 import { ensureFfmpeg, ffprobe, parseRate, readRecords, spawnFfmpeg } from './ffmpeg.js';
 import { BYTES_PER_SAMPLE, sampleCount, type Rgb16Frame, type Rgb8Frame } from './frame.js';
 import type { FrameSource, SourceInfo } from './source.js';
 
 /** Default number of frames that may wait for a slow consumer before the oldest is dropped. */
 export const DEFAULT_LIVE_MAX_QUEUE = 1;
+
+/** Default longest wait for a frame before a live source fails with {@link InputTimeoutError}: 10 s. */
+export const DEFAULT_LIVE_IDLE_TIMEOUT_MS = 10_000;
+
+/** How long ffmpeg may analyse live input before it starts (ffmpeg's own default is 5 s). */
+export const LIVE_ANALYZE_DURATION_MS = 1000;
+
+/** Extra time the first frame may take (connecting, stream analysis, waiting for a key frame). */
+export const LIVE_START_ALLOWANCE_MS = 5000;
 
 /** Options of {@link openLive}. */
 export interface LiveSourceOptions {
@@ -24,8 +33,17 @@ export interface LiveSourceOptions {
   maxQueue?: number;
   /** Sample type of the frames (default 'uint8'). */
   sampleType?: 'uint8' | 'uint16';
-  /** Add ffmpeg's low-latency input flags (`-fflags nobuffer -flags low_delay`); default true. */
+  /**
+   * Add ffmpeg's low-latency input flags (`-fflags nobuffer -flags low_delay`, and at most
+   * {@link LIVE_ANALYZE_DURATION_MS} of stream analysis instead of 5 s); default true.
+   */
   lowLatency?: boolean;
+  /**
+   * Fail with {@link InputTimeoutError} when no frame arrives for this long (default
+   * {@link DEFAULT_LIVE_IDLE_TIMEOUT_MS}; Infinity waits forever). The first frame gets
+   * {@link LIVE_START_ALLOWANCE_MS} more.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** Counters of a live source, updated as it runs. */
@@ -44,7 +62,7 @@ export interface LiveSource extends FrameSource<Rgb8Frame | Rgb16Frame> {
   stats(): LiveStats;
 }
 
-const KEYS = ['format', 'inputOptions', 'maxQueue', 'sampleType', 'lowLatency'] as const;
+const KEYS = ['format', 'inputOptions', 'maxQueue', 'sampleType', 'lowLatency', 'idleTimeoutMs'] as const;
 
 /** Whether an input names live input rather than a file: a URL with a streaming scheme, or a device node. */
 export function isLiveInput(input: string): boolean {
@@ -60,10 +78,12 @@ export async function openLive(input: string, options: LiveSourceOptions = {}): 
   if (!Array.isArray(inputOptions) || !inputOptions.every((o) => typeof o === 'string')) invalidOption('inputOptions', 'array of strings', inputOptions);
   const maxQueue = expectInteger('maxQueue', options.maxQueue ?? DEFAULT_LIVE_MAX_QUEUE, 1, 1000);
   const sampleType = expectOneOf('sampleType', options.sampleType ?? 'uint8', ['uint8', 'uint16'] as const);
-  const lowLatency = options.lowLatency ?? true;
+  const lowLatency = expectBoolean('lowLatency', options.lowLatency ?? true);
+  const idleTimeoutMs = expectNumber('idleTimeoutMs', options.idleTimeoutMs ?? DEFAULT_LIVE_IDLE_TIMEOUT_MS, 0, Number.POSITIVE_INFINITY, true);
 
   await ensureFfmpeg();
-  const before = [...(lowLatency ? ['-fflags', 'nobuffer', '-flags', 'low_delay'] : []), ...inputOptions, ...(format ? ['-f', format] : [])];
+  const lowLatencyFlags = ['-fflags', 'nobuffer', '-flags', 'low_delay', '-analyzeduration', String(LIVE_ANALYZE_DURATION_MS * 1000)];
+  const before = [...(lowLatency ? lowLatencyFlags : []), ...inputOptions, ...(format ? ['-f', format] : [])];
   // -re paces a file or lavfi input at its native rate; ffprobe must not be slowed by it.
   const probeOptions = before.filter((o) => o !== '-re');
   const probed = await ffprobe(input, probeOptions).catch((cause: unknown) => {
@@ -102,10 +122,23 @@ export async function openLive(input: string, options: LiveSourceOptions = {}): 
       wake = undefined;
     };
     const frameBytes = sampleCount(width, height) * BYTES_PER_SAMPLE[sampleType];
+    // No frame for idleTimeoutMs: the input is gone (a UDP stream never signals its end). Re-armed per frame.
+    let idleTimer: ReturnType<typeof setTimeout> | undefined;
+    const armIdle = (allowanceMs = 0) => {
+      if (!Number.isFinite(idleTimeoutMs)) return;
+      if (idleTimer !== undefined) clearTimeout(idleTimer);
+      const limitMs = idleTimeoutMs + allowanceMs;
+      idleTimer = setTimeout(() => {
+        failure ??= new InputTimeoutError(input, `Live input ${input} sent no frame for ${limitMs / 1000} s (received ${run.received} before). Check that it is still streaming, or raise idleTimeoutMs.`);
+        void proc.kill();
+      }, limitMs);
+    };
+    armIdle(LIVE_START_ALLOWANCE_MS);
     // The reader drains ffmpeg continuously, whatever the consumer does: that is what bounds latency.
     const reader = (async () => {
       try {
         for await (const record of readRecords(proc.child.stdout!, frameBytes, () => undefined)) {
+          armIdle();
           const index = run.received++;
           const timing = { width, height, channels: 3 as const, index, timestampMs: (index * 1000) / fps };
           queue.push(
@@ -121,11 +154,12 @@ export async function openLive(input: string, options: LiveSourceOptions = {}): 
         }
         const { code, signal: sig } = await proc.exited;
         if (code !== 0 && sig !== 'SIGKILL') {
-          failure = new FfmpegExitError(`Live input ${input} failed (ffmpeg exit code ${code ?? sig})`, code, sig, proc.stderrTail());
+          failure ??= new FfmpegExitError(`Live input ${input} failed (ffmpeg exit code ${code ?? sig})`, code, sig, proc.stderrTail());
         }
       } catch (error) {
-        failure = error;
+        failure ??= error;
       } finally {
+        if (idleTimer !== undefined) clearTimeout(idleTimer);
         ended = true;
         signal();
       }
@@ -143,6 +177,7 @@ export async function openLive(input: string, options: LiveSourceOptions = {}): 
       }
       if (failure !== undefined) throw failure;
     } finally {
+      if (idleTimer !== undefined) clearTimeout(idleTimer);
       await proc.kill();
       await reader;
     }

@@ -27,7 +27,7 @@ export interface OpenSourceOptions {
   /** Frame rate for image sequences and FPHA (videos and live input report their own). */
   fps?: number;
   /** Live input only: ffmpeg input format, extra input options and queue length. */
-  live?: Pick<LiveSourceOptions, 'format' | 'inputOptions' | 'maxQueue' | 'lowLatency'>;
+  live?: Pick<LiveSourceOptions, 'format' | 'inputOptions' | 'maxQueue' | 'lowLatency' | 'idleTimeoutMs'>;
   /** Video only: false keeps the frames that decode from a damaged file (default true). */
   strict?: boolean;
 }

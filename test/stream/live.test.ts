@@ -1,6 +1,7 @@
 import { concatMap, delay, lastValueFrom, map, of, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { InputNotFoundError } from '../../src/errors.js';
+import { spawn } from 'node:child_process';
+import { InputNotFoundError, InputTimeoutError } from '../../src/errors.js';
 import { isLiveInput, openLive } from '../../src/stream/live-source.js';
 import { pipeSource } from '../../src/stream/pipe-source.js';
 import { slidingWindow } from '../../src/stream/window.js';
@@ -61,6 +62,32 @@ describe('live source', () => {
     for (const w of windows) {
       const steps = w.frames.slice(1).map((f, i) => f.index - w.frames[i]!.index);
       expect(steps.every((s) => s === 0 || s === 1)).toBe(true);
+    }
+  });
+
+  it('reads a real network stream (MPEG-TS over UDP) and times out when it stops', async () => {
+    const port = 20000 + (process.pid % 20000);
+    const url = `udp://127.0.0.1:${port}`;
+    // A sender streaming H.264 in real time, as a camera or encoder on the network would.
+    const sender = spawn('ffmpeg', ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=30', '-t', '60', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '10', '-f', 'mpegts', url], { stdio: 'ignore' });
+    try {
+      const source = await openLive(url, { idleTimeoutMs: 1500 });
+      expect(source.info).toMatchObject({ width: 160, height: 120, fps: 30 });
+      const frames = await lastValueFrom(pipeSource(source, map((f) => f)).pipe(take(10), toArray()));
+      expect(frames).toHaveLength(10);
+      expect(frames[0]!.data.length).toBe(160 * 120 * 3);
+      // Read again and stop the sender after a few frames: UDP never says "end", the idle timeout does.
+      let seen = 0;
+      const error = await lastValueFrom(
+        pipeSource(source, map((f) => {
+          if (++seen === 3) sender.kill('SIGKILL');
+          return f;
+        })).pipe(toArray()),
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InputTimeoutError);
+      expect((error as Error).message).toMatch(new RegExp(`^Live input ${url} sent no frame for 1\\.5 s \\(received \\d+ before\\)\\. Check that it is still streaming, or raise idleTimeoutMs\\.$`));
+    } finally {
+      sender.kill('SIGKILL');
     }
   });
 

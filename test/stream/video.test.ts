@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, truncateSync, writeFileSync, copyFileSync, e
 import { join } from 'node:path';
 import { Subject, from, lastValueFrom, take, toArray, map, concatMap, delay, of } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CorruptInputError, FrameMismatchError, InputNotFoundError, NativeDependencyError, OutputExistsError } from '../../src/errors.js';
+import { CorruptInputError, FfmpegExitError, FrameMismatchError, InputNotFoundError, NativeDependencyError, OutputExistsError } from '../../src/errors.js';
 import { psnr } from '../../src/metrics/psnr.js';
 import type { Frame } from '../../src/stream/frame.js';
 import { pipeSource, sourceFrames$ } from '../../src/stream/pipe-source.js';
@@ -90,6 +90,9 @@ describe('video source', () => {
     expect(source.info.frameCount).toBe(90);
     const error = await lastValueFrom(sourceFrames$(source).pipe(toArray())).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CorruptInputError);
+    expect((error as Error).cause).toBeInstanceOf(FfmpegExitError);
+    expect(((error as Error).cause as FfmpegExitError).exitCode).toBe(1);
+    expect(((error as Error).cause as FfmpegExitError).stderrTail.length).toBeGreaterThan(0);
     expect((error as Error).message).toMatch(new RegExp(`^Video ${truncated} is truncated or corrupt: decoding stopped after \\d+ of 90 frames \\(ffmpeg exit code 1: `));
     expect((error as Error).message).toContain('Re-encode or re-copy the file, or read it with strict: false (CLI: --lenient) to keep the frames that decode.');
     // lenient mode keeps what decodes
@@ -176,6 +179,18 @@ describe('video sink', () => {
     expect(readFileSync(out).equals(before)).toBe(true);
     await lastValueFrom(from([patternFrame(8, 8)]).pipe(writeVideo(out, { fps: 30, overwrite: true })));
     expect((await openVideo(out)).info.width).toBe(8);
+  });
+
+  it('an ffmpeg failure carries its exit code and last stderr lines, and nothing is left', async () => {
+    const out = join(dir, 'badcodec.mkv');
+    const error = await lastValueFrom(from([patternFrame(16, 16)]).pipe(writeVideo(out, { fps: 30, codec: 'no_such_encoder' }))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FfmpegExitError);
+    const e = error as FfmpegExitError;
+    expect(e.exitCode).not.toBe(0);
+    expect(e.stderrTail.join('\n')).toContain("Unknown encoder 'no_such_encoder'");
+    expect(e.message).toContain("ffmpeg's last output:");
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([]);
   });
 
   it('validates options when the operator is made', () => {
