@@ -13,9 +13,8 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { DatasetFormatError, InputNotFoundError } from '../errors.js';
 import { expectInteger, expectKnownKeys, expectNumber, expectOneOf, invalidOption } from '../options.js';
 import type { Rgb16Frame, Rgb8Frame } from './frame.js';
-import { readImageMeta } from './image-codec.js';
-import { DEFAULT_READ_AHEAD, decodeFiles, listImageFiles } from './image-sequence-source.js';
-import type { FrameSource, SourceInfo } from './source.js';
+import { DEFAULT_READ_AHEAD, decodeFiles, imageFilesInfo, listImageFiles } from './image-sequence-source.js';
+import type { FrameSource } from './source.js';
 
 /** Number of joints in an FPHA skeleton. */
 export const FPHA_JOINT_COUNT = 21;
@@ -267,19 +266,12 @@ export async function openFphaSequence(videoDir: string, options: FphaSequenceOp
     return { jointsWorldMm: row, jointsPx: projectJoints(row, camera) };
   });
 
-  const first = await readImageMeta(files[0]!);
-  const sampleType = wanted === 'auto' ? (first.bitDepth === 16 ? 'uint16' : 'uint8') : wanted;
-  const info: SourceInfo = {
-    kind: 'fpha',
-    input: videoDir,
-    width: first.width,
-    height: first.height,
-    fps,
-    frameCount: files.length,
-    sampleType,
-    sourceBitDepth: first.bitDepth,
-    details: { sequence: ref.id, skeleton: ref.skeletonPath, skeletonRows: skeleton.rows.size, camera: cameraLabel },
-  };
+  const info = await imageFilesInfo('fpha', videoDir, files, fps, wanted, {
+    sequence: ref.id,
+    skeleton: ref.skeletonPath,
+    skeletonRows: skeleton.rows.size,
+    camera: cameraLabel,
+  });
 
   async function* frames(): AsyncGenerator<FphaFrame> {
     for await (const frame of decodeFiles(files, info, readAhead)) {

@@ -65,20 +65,34 @@ export async function openImageSequence(dir: string, options: ImageSequenceOptio
 
   const allFiles = await listImageFiles(dir);
   const files = maxFrames === undefined ? allFiles : allFiles.slice(0, maxFrames);
+  const info = await imageFilesInfo('image-sequence', dir, files, fps, wanted, {});
+  return { info, frames: () => decodeFiles(files, info, readAhead) };
+}
+
+/**
+ * Describes a list of image files as a source: size and bit depth from the first file's header (the others are
+ * checked as they decode). Shared by the image-sequence and FPHA sources.
+ */
+export async function imageFilesInfo(
+  kind: SourceInfo['kind'],
+  input: string,
+  files: readonly string[],
+  fps: number,
+  wanted: 'auto' | 'uint8' | 'uint16',
+  details: SourceInfo['details'],
+): Promise<SourceInfo> {
   const first = await readImageMeta(files[0]!);
-  const sampleType = wanted === 'auto' ? (first.bitDepth === 16 ? 'uint16' : 'uint8') : wanted;
-  const info: SourceInfo = {
-    kind: 'image-sequence',
-    input: dir,
+  return {
+    kind,
+    input,
     width: first.width,
     height: first.height,
     fps,
     frameCount: files.length,
-    sampleType,
+    sampleType: wanted === 'auto' ? (first.bitDepth === 16 ? 'uint16' : 'uint8') : wanted,
     sourceBitDepth: first.bitDepth,
-    details: { format: first.format, firstFile: files[0]!, lastFile: files.at(-1)! },
+    details: { format: first.format, firstFile: files[0]!, lastFile: files.at(-1)!, ...details },
   };
-  return { info, frames: () => decodeFiles(files, info, readAhead) };
 }
 
 /**

@@ -111,6 +111,25 @@ describe('promotion CLI', () => {
     expect(lines[0]!.annotation.jointsPx[0]![0]).toBeCloseTo((1395.749023 * (25.7 + 0.000982563360594 * 500)) / (3.902 + 0.99999576807 * 500) + 935.732544, 6);
   });
 
+  it('probe lists the sequences of an FPHA root', async () => {
+    const root = join(dir, 'fpha-root');
+    const seq = join(root, 'Video_files', 'Subject_1', 'wave', '1');
+    mkdirSync(join(root, 'Hand_pose_annotation_v1', 'Subject_1', 'wave', '1'), { recursive: true });
+    expect((await cli(['convert', clip, '-o', join(seq, 'color'), '--image-format', 'jpeg', '--max-frames', '1'])).code).toBe(0);
+    writeFileSync(join(root, 'Hand_pose_annotation_v1', 'Subject_1', 'wave', '1', 'skeleton.txt'), `0 ${Array(63).fill(100).join(' ')}\n`);
+    const r = await cli(['probe', root, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({ kind: 'fpha-root', input: root, sequences: ['Subject_1/wave/1'], skipped: [] });
+  });
+
+  it('convert records live input up to --max-frames and keeps the recording', async () => {
+    const out = join(dir, 'live.mkv');
+    const r = await cli(['convert', 'testsrc2=size=96x64:rate=30', '--kind', 'live', '--format', 'lavfi', '--max-frames', '7', '-o', out, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ frames: 7, width: 96, height: 64 });
+    expect(JSON.parse((await cli(['probe', out, '--json'])).out)).toMatchObject({ frameCount: 7, width: 96, height: 64 });
+  });
+
   it('Ctrl-C during convert exits 130 and leaves no partial output', async () => {
     const long = join(dir, 'long.mp4');
     makeClip(long, { width: 320, height: 240, frames: 300 });
