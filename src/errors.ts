@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'WORKER_FAILED'
   | 'ABORTED'
   | 'PIPELINE_STALL'
-  | 'INPUT_TIMEOUT';
+  | 'INPUT_TIMEOUT'
+  | 'EMPTY_INPUT';
 
 /** Base class of every error the toolkit raises on purpose. */
 export class PromotionError extends Error {
@@ -50,6 +51,13 @@ export class CorruptInputError extends PromotionError {
   constructor(path: string, message: string, options?: { cause?: unknown }) {
     super('CORRUPT_INPUT', message, options);
     this.path = path;
+  }
+}
+
+/** A source that holds no frames where frames are needed (an empty stream into a video or image sink). */
+export class EmptyInputError extends PromotionError {
+  constructor(message: string) {
+    super('EMPTY_INPUT', message);
   }
 }
 
@@ -106,8 +114,8 @@ export class NativeDependencyError extends PromotionError {
 /** The output already exists and the caller did not ask to overwrite it. Nothing was written. */
 export class OutputExistsError extends PromotionError {
   readonly path: string;
-  constructor(path: string) {
-    super('OUTPUT_EXISTS', `Output ${path} already exists; pass overwrite: true (CLI: --overwrite) to replace it, or choose another path.`);
+  constructor(path: string, message?: string) {
+    super('OUTPUT_EXISTS', message ?? `Output ${path} already exists; pass overwrite: true (CLI: --overwrite) to replace it, or choose another path.`);
     this.path = path;
   }
 }

@@ -40,6 +40,18 @@ export function expectNumber(
   return value as number;
 }
 
+/** Longest delay a Node timer accepts (about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A timeout in milliseconds: greater than 0 and at most {@link MAX_TIMER_MS}, or Infinity for none. */
+export function expectTimeout(name: string, value: unknown): number {
+  if (value === Number.POSITIVE_INFINITY) return value;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+    invalidOption(name, `number of milliseconds greater than 0 and at most ${MAX_TIMER_MS}, or Infinity`, value);
+  }
+  return value;
+}
+
 /** One of a fixed set of values. */
 export function expectOneOf<const T extends readonly (string | number)[]>(name: string, value: unknown, allowed: T): T[number] {
   if (!allowed.includes(value as T[number])) {

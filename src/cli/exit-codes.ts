@@ -36,6 +36,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   ABORTED: EXIT_INTERRUPTED,
   PIPELINE_STALL: EXIT_INTERNAL,
   INPUT_TIMEOUT: EXIT_INPUT,
+  EMPTY_INPUT: EXIT_INPUT,
 };
 
 /** Exit code for an error. */

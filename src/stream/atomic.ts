@@ -1,16 +1,17 @@
 /**
- * Atomic outputs: everything is written under a temporary name beside the target and renamed into place only
- * when complete, so an interrupted run never leaves a half-written file (or folder) that looks done, and an
- * existing output is replaced only by a finished one.
+ * Atomic outputs: everything is written under a temporary name beside the target and moved into place only when
+ * complete, so an interrupted run never leaves a half-written file (or folder) that looks done, and an existing
+ * output is replaced only by a finished one.
  */
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
+import { link, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { OutputExistsError } from '../errors.js';
 
 let counter = 0;
 const unique = () => `${process.pid}-${Date.now().toString(36)}-${counter++}`;
 
-/** A pending output: write to `tempPath`, then `commit()` (rename into place) or `abort()` (remove). */
+/** A pending output: write to `tempPath`, then `commit()` (move into place) or `abort()` (remove). */
 export interface PendingOutput {
   readonly path: string;
   readonly tempPath: string;
@@ -18,22 +19,51 @@ export interface PendingOutput {
   abort(): Promise<void>;
 }
 
-async function existing(path: string): Promise<'file' | 'empty-dir' | 'dir' | undefined> {
+type Existing = 'file' | 'empty-dir' | 'dir' | undefined;
+
+async function existing(path: string): Promise<Existing> {
   const s = await stat(path).catch(() => undefined);
   if (!s) return undefined;
   if (!s.isDirectory()) return 'file';
   return (await readdir(path)).length === 0 ? 'empty-dir' : 'dir';
 }
 
+/** The error for an output path that is taken. A file where a folder goes (or the reverse) cannot be overwritten. */
+function taken(path: string, found: Existing, want: 'file' | 'folder'): OutputExistsError {
+  const isDir = found === 'dir' || found === 'empty-dir';
+  if (want === 'file' && isDir) return new OutputExistsError(path, `Output ${path} is a folder, but a file is to be written there; choose another path.`);
+  if (want === 'folder' && found === 'file') return new OutputExistsError(path, `Output ${path} is a file, but a folder of images is to be written there; choose another path.`);
+  return new OutputExistsError(path);
+}
+
+/**
+ * Checks, synchronously and before any work, that `path` can take an output: sinks call it when they are created,
+ * so a taken path fails before decoding starts. It is checked again when the output is committed.
+ */
+export function checkOutputPath(path: string, overwrite: boolean, want: 'file' | 'folder'): void {
+  let s: ReturnType<typeof statSync>;
+  try {
+    s = statSync(path);
+  } catch {
+    return;
+  }
+  if (s.isDirectory()) {
+    if (want === 'file') throw taken(path, 'dir', want);
+    if (!overwrite && readdirSync(path).length > 0) throw taken(path, 'dir', want);
+  } else if (want === 'folder' || !overwrite) {
+    throw taken(path, 'file', want);
+  }
+}
+
 /**
  * Prepares to write the file `path`. Throws {@link OutputExistsError} (before anything is written) when it exists
  * and `overwrite` is false. The temporary file keeps the extension (ffmpeg picks the container from it) and is
- * hidden: `.<name>.partial-<id><ext>`.
+ * hidden: `.<name>.partial-<id><ext>`. Without `overwrite`, the commit itself refuses to replace a file that
+ * appeared meanwhile (hard link, which fails when the name is taken).
  */
 export async function pendingFile(path: string, overwrite: boolean): Promise<PendingOutput> {
-  const kind = await existing(path);
-  if (kind === 'dir' || kind === 'empty-dir') throw new OutputExistsError(path);
-  if (kind === 'file' && !overwrite) throw new OutputExistsError(path);
+  const found = await existing(path);
+  if (found === 'dir' || found === 'empty-dir' || (found === 'file' && !overwrite)) throw taken(path, found, 'file');
   await mkdir(dirname(path), { recursive: true });
   const ext = extname(path);
   const tempPath = join(dirname(path), `.${basename(path, ext)}.partial-${unique()}${ext}`);
@@ -42,8 +72,18 @@ export async function pendingFile(path: string, overwrite: boolean): Promise<Pen
     path,
     tempPath,
     async commit() {
+      if (overwrite) {
+        await rename(tempPath, path);
+      } else {
+        try {
+          await link(tempPath, path);
+        } catch (cause) {
+          if ((cause as NodeJS.ErrnoException).code === 'EEXIST') throw taken(path, await existing(path), 'file');
+          throw cause;
+        }
+        await unlink(tempPath);
+      }
       settled = true;
-      await rename(tempPath, path);
     },
     async abort() {
       if (settled) return;
@@ -55,11 +95,12 @@ export async function pendingFile(path: string, overwrite: boolean): Promise<Pen
 
 /**
  * Prepares to write the folder `path`: files go into a sibling staging folder that replaces `path` on commit. An
- * existing non-empty folder needs `overwrite` (it is removed only after the new one is in place).
+ * existing non-empty folder needs `overwrite`; it is moved aside, the new one moved in, and only then removed (if
+ * the second move fails, the old folder is put back).
  */
 export async function pendingFolder(path: string, overwrite: boolean): Promise<PendingOutput> {
-  const kind = await existing(path);
-  if (kind === 'file' || (kind === 'dir' && !overwrite)) throw new OutputExistsError(path);
+  const found = await existing(path);
+  if (found === 'file' || (found === 'dir' && !overwrite)) throw taken(path, found, 'folder');
   await mkdir(dirname(path), { recursive: true });
   const tempPath = join(dirname(path), `.${basename(path)}.partial-${unique()}`);
   await mkdir(tempPath);
@@ -68,16 +109,23 @@ export async function pendingFolder(path: string, overwrite: boolean): Promise<P
     path,
     tempPath,
     async commit() {
-      settled = true;
       const now = await existing(path);
-      if (now === undefined) {
+      if (now === 'file' || (now === 'dir' && !overwrite)) throw taken(path, now, 'folder');
+      if (now === undefined || now === 'empty-dir') {
+        // rename over an empty folder replaces it; over a folder that filled up meanwhile it fails (ENOTEMPTY).
         await rename(tempPath, path);
-        return;
+      } else {
+        const old = join(dirname(path), `.${basename(path)}.replaced-${unique()}`);
+        await rename(path, old);
+        try {
+          await rename(tempPath, path);
+        } catch (cause) {
+          await rename(old, path);
+          throw cause;
+        }
+        await rm(old, { recursive: true, force: true });
       }
-      const old = join(dirname(path), `.${basename(path)}.replaced-${unique()}`);
-      await rename(path, old);
-      await rename(tempPath, path);
-      await rm(old, { recursive: true, force: true });
+      settled = true;
     },
     async abort() {
       if (settled) return;

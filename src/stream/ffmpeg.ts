@@ -70,7 +70,9 @@ export async function spawnFfmpeg(
   options: { stdin?: boolean } = {},
 ): Promise<FfmpegProcess> {
   const bin = program === 'ffmpeg' ? ffmpegPath() : ffprobePath();
-  const child = spawn(bin, args as string[], { stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  // detached: ffmpeg gets its own process group, so Ctrl-C in a terminal reaches only us, and we decide what
+  // happens to each ffmpeg (a live recording is finished properly rather than killed mid-write).
+  const child = spawn(bin, args as string[], { stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
   const tail = new LineTail(STDERR_TAIL_LINES);
   child.stderr?.on('data', (chunk: Buffer) => tail.push(chunk));
   // A pipe error (EPIPE when ffmpeg dies first) must not crash the process; the exit status reports it.
@@ -96,27 +98,57 @@ export async function spawnFfmpeg(
   };
 }
 
-/** Runs a program to completion and returns its stdout; rejects with {@link FfmpegExitError} on a non-zero exit. */
-export async function runFfmpeg(program: 'ffmpeg' | 'ffprobe', args: readonly string[], what: string): Promise<Buffer> {
+/**
+ * Runs a program to completion and returns its stdout; rejects with {@link FfmpegExitError} on a non-zero exit,
+ * or when it runs longer than `timeoutMs` (it is then killed).
+ */
+export async function runFfmpeg(program: 'ffmpeg' | 'ffprobe', args: readonly string[], what: string, timeoutMs = Number.POSITIVE_INFINITY): Promise<Buffer> {
   const proc = await spawnFfmpeg(program, args);
   const chunks: Buffer[] = [];
   proc.child.stdout?.on('data', (c: Buffer) => chunks.push(c));
+  let timedOut = false;
+  const timer = Number.isFinite(timeoutMs)
+    ? setTimeout(() => {
+        timedOut = true;
+        void proc.kill();
+      }, timeoutMs)
+    : undefined;
   const { code, signal } = await proc.exited;
+  if (timer !== undefined) clearTimeout(timer);
+  if (timedOut) throw new FfmpegExitError(`${program} gave no answer ${what} within ${timeoutMs / 1000} s`, code, signal, proc.stderrTail());
   if (code !== 0) throw new FfmpegExitError(`${program} failed ${what} (exit code ${code ?? signal})`, code, signal, proc.stderrTail());
   return Buffer.concat(chunks);
 }
 
-const ffmpegChecked = new Map<string, Promise<void>>();
+/** What the toolkit needs to know about the ffmpeg it runs. */
+export interface FfmpegInfo {
+  /** Major and minor version, e.g. [5, 1]; [99, 0] for development builds ("N-12345-g..."). */
+  version: readonly [number, number];
+  /** The option that keeps decoded frames as they are: `-fps_mode` from 5.1, `-vsync` before. */
+  fpsModeOption: '-fps_mode' | '-vsync';
+}
+
+const ffmpegChecked = new Map<string, Promise<FfmpegInfo>>();
+
+/** Parses `ffmpeg -version`'s first line. */
+export function parseFfmpegVersion(text: string): readonly [number, number] {
+  const m = /ffmpeg version (?:n)?(\d+)\.(\d+)/.exec(text);
+  return m ? [Number(m[1]), Number(m[2])] : [99, 0];
+}
 
 /**
- * Resolves when ffmpeg can be started; rejects with {@link NativeDependencyError} (with the install step) if not.
- * A success is remembered per program path.
+ * Resolves with facts about ffmpeg once it can be started; rejects with {@link NativeDependencyError} (with the
+ * install step) if not. Remembered per program path.
  */
-export function ensureFfmpeg(): Promise<void> {
+export function ensureFfmpeg(): Promise<FfmpegInfo> {
   const bin = ffmpegPath();
   let check = ffmpegChecked.get(bin);
   if (!check) {
-    check = runFfmpeg('ffmpeg', ['-hide_banner', '-version'], 'to report its version').then(() => undefined);
+    check = runFfmpeg('ffmpeg', ['-hide_banner', '-version'], 'to report its version').then((out) => {
+      const version = parseFfmpegVersion(out.toString('utf8'));
+      const fpsModeOption = version[0] > 5 || (version[0] === 5 && version[1] >= 1) ? '-fps_mode' : '-vsync';
+      return { version, fpsModeOption } as const;
+    });
     check.catch(() => ffmpegChecked.delete(bin));
     ffmpegChecked.set(bin, check);
   }
@@ -137,15 +169,36 @@ export interface FfprobeResult {
     nb_frames?: string;
     nb_read_packets?: string;
     duration?: string;
+    tags?: { rotate?: string };
+    side_data_list?: Array<{ side_data_type?: string; rotation?: number }>;
   }>;
   format?: { format_name?: string; duration?: string };
 }
 
 /** Runs ffprobe on `input` (a file or URL) with extra input options; returns its parsed JSON. */
-export async function ffprobe(input: string, inputOptions: readonly string[] = [], countPackets = false): Promise<FfprobeResult> {
+export async function ffprobe(input: string, inputOptions: readonly string[] = [], countPackets = false, timeoutMs = Number.POSITIVE_INFINITY): Promise<FfprobeResult> {
   const args = ['-v', 'error', ...inputOptions, ...(countPackets ? ['-count_packets'] : []), '-select_streams', 'v:0', '-show_streams', '-show_format', '-of', 'json', input];
-  const out = await runFfmpeg('ffprobe', args, `to read ${input}`);
+  const out = await runFfmpeg('ffprobe', args, `to read ${input}`, timeoutMs);
   return JSON.parse(out.toString('utf8')) as FfprobeResult;
+}
+
+/** Rotation (degrees) a stream asks players to apply: the display matrix, or the older `rotate` tag. */
+export function streamRotation(stream: NonNullable<FfprobeResult['streams']>[number]): number {
+  const fromMatrix = stream.side_data_list?.find((d) => d.rotation !== undefined)?.rotation;
+  const value = fromMatrix ?? (stream.tags?.rotate !== undefined ? Number(stream.tags.rotate) : 0);
+  return Number.isFinite(value) ? value : 0;
+}
+
+/**
+ * Size of the frames ffmpeg outputs for a stream: ffmpeg applies the stream's rotation by default, so a
+ * quarter-turn swaps width and height (phone videos).
+ */
+export function displayedSize(stream: NonNullable<FfprobeResult['streams']>[number]): { width: number; height: number; rotation: number } {
+  const rotation = streamRotation(stream);
+  const quarter = Math.abs(Math.round(rotation / 90)) % 2 === 1;
+  const width = stream.width ?? 0;
+  const height = stream.height ?? 0;
+  return quarter ? { width: height, height: width, rotation } : { width, height, rotation };
 }
 
 /** Parses an ffprobe rate like "30000/1001"; undefined for "0/0" or junk. */

@@ -138,6 +138,12 @@ export async function readCameraFile(path: string): Promise<CameraModel> {
   return c as CameraModel;
 }
 
+/** The frame number in an image file name: the last run of digits (`color_0042.jpeg` -> 42). */
+export function frameNumberOf(file: string): number | undefined {
+  const m = /(\d+)\D*$/.exec(basename(file));
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Where an FPHA sequence's files are. */
 export interface FphaSequenceRef {
   /** `Subject_N/<action>/<seq>` when the folder sits in the FPHA layout, else the folder's name. */
@@ -255,17 +261,19 @@ export async function openFphaSequence(videoDir: string, options: FphaSequenceOp
   const files = maxFrames === undefined ? all : all.slice(0, maxFrames);
   const skeletonText = await readFile(ref.skeletonPath, 'utf8');
   const skeleton = parseSkeleton(skeletonText, ref.skeletonPath);
+  // Frame numbers come from the file names (color_0005.jpeg is frame 5), so a missing image cannot shift the
+  // ground truth of the frames after it; a name without a number falls back to its position.
+  const frameNumbers = files.map((file, i) => frameNumberOf(file) ?? i);
   const annotations: FphaAnnotation[] = files.map((file, i) => {
-    const row = skeleton.rows.get(i);
+    const row = skeleton.rows.get(frameNumbers[i]!);
     if (!row) {
       throw new DatasetFormatError(
         ref.skeletonPath,
-        `${ref.skeletonPath} has no row for frame ${i} (${relative(videoDir, file)}); it holds ${skeleton.rows.size} rows for ${all.length} colour frames.`,
+        `${ref.skeletonPath} has no row for frame ${frameNumbers[i]} (${relative(videoDir, file)}); it holds ${skeleton.rows.size} rows for ${all.length} colour frames.`,
       );
     }
     return { jointsWorldMm: row, jointsPx: projectJoints(row, camera) };
   });
-
   const info = await imageFilesInfo('fpha', videoDir, files, fps, wanted, {
     sequence: ref.id,
     skeleton: ref.skeletonPath,
@@ -274,8 +282,9 @@ export async function openFphaSequence(videoDir: string, options: FphaSequenceOp
   });
 
   async function* frames(): AsyncGenerator<FphaFrame> {
-    for await (const frame of decodeFiles(files, info, readAhead)) {
-      yield { ...frame, annotation: annotations[frame.index]! };
+    let i = 0;
+    for await (const frame of decodeFiles(files, info, readAhead, frameNumbers)) {
+      yield { ...frame, annotation: annotations[i++]! };
     }
   }
   return { info, frames };

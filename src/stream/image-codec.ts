@@ -51,7 +51,11 @@ export async function readImageMeta(path: string): Promise<ImageMeta> {
     const meta = await sharp(path).metadata();
     if (!meta.width || !meta.height) throw new Error('the header holds no size');
     const bitDepth = meta.depth === 'ushort' || meta.depth === 'short' ? 16 : 8;
-    return { width: meta.width, height: meta.height, bitDepth, format: meta.format ?? 'unknown' };
+    // The size after EXIF orientation, as decodeImage returns it.
+    const quarterTurn = (meta.orientation ?? 1) >= 5;
+    const width = meta.autoOrient?.width ?? (quarterTurn ? meta.height : meta.width);
+    const height = meta.autoOrient?.height ?? (quarterTurn ? meta.width : meta.height);
+    return { width, height, bitDepth, format: meta.format ?? 'unknown' };
   } catch (cause) {
     throw readError(path, cause);
   }

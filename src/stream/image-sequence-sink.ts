@@ -5,9 +5,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MonoTypeOperatorFunction } from 'rxjs';
-import { FrameMismatchError, InvalidOptionError } from '../errors.js';
+import { EmptyInputError, FrameMismatchError, InvalidOptionError } from '../errors.js';
 import { expectBoolean, expectInteger, expectKnownKeys, expectOneOf, expectString } from '../options.js';
-import { pendingFolder } from './atomic.js';
+import { checkOutputPath, pendingFolder } from './atomic.js';
 import type { Frame } from './frame.js';
 import { encodeImage, type ImageFormat } from './image-codec.js';
 import { sinkOperator } from './sink.js';
@@ -46,9 +46,10 @@ export function writeImageSequence<F extends Frame>(dir: string, options: ImageS
   const startNumber = expectInteger('startNumber', options.startNumber ?? 0, 0);
   const overwrite = expectBoolean('overwrite', options.overwrite ?? false);
   const ext = format === 'png' ? 'png' : 'jpg';
+  checkOutputPath(dir, overwrite, 'folder');
 
   return sinkOperator<F>(async (first) => {
-    if (first === undefined) throw new InvalidOptionError(`No frames to write to ${dir}: the source was empty.`);
+    if (first === undefined) throw new EmptyInputError(`No frames to write to ${dir}: the source was empty.`);
     const output = await pendingFolder(dir, overwrite);
     let n = startNumber;
     return {

@@ -99,10 +99,16 @@ export async function imageFilesInfo(
  * Decodes `files` in order as frames of `info`'s size, keeping at most `readAhead` decodes in flight ahead of the
  * consumer. Shared by the image-sequence and FPHA sources.
  */
-export async function* decodeFiles(files: readonly string[], info: SourceInfo, readAhead: number): AsyncGenerator<Rgb8Frame | Rgb16Frame> {
+export async function* decodeFiles(
+  files: readonly string[],
+  info: SourceInfo,
+  readAhead: number,
+  indices?: readonly number[],
+): AsyncGenerator<Rgb8Frame | Rgb16Frame> {
   const decode = async (i: number): Promise<Rgb8Frame | Rgb16Frame> => {
     const file = files[i]!;
-    const frame = await decodeImage(file, info.sampleType, i, (i * 1000) / info.fps);
+    const index = indices?.[i] ?? i;
+    const frame = await decodeImage(file, info.sampleType, index, (index * 1000) / info.fps);
     if (frame.width !== info.width || frame.height !== info.height) {
       throw new FrameMismatchError(
         `Image ${file} is ${frame.width}x${frame.height} but the sequence is ${info.width}x${info.height} (from ${files[0]}); resize it or move it out of ${info.input}.`,
@@ -110,19 +116,18 @@ export async function* decodeFiles(files: readonly string[], info: SourceInfo, r
     }
     return frame;
   };
+  // Decodes in flight ahead of the frame being consumed: at most readAhead (0 decodes on demand).
   const pending: Array<Promise<Rgb8Frame | Rgb16Frame>> = [];
   let next = 0;
-  const fill = () => {
-    while (next < files.length && pending.length <= readAhead) {
-      const p = decode(next++);
-      p.catch(() => undefined); // handled when awaited; avoids an unhandled rejection if the consumer stops first
-      pending.push(p);
-    }
+  const start = () => {
+    const p = decode(next++);
+    p.catch(() => undefined); // handled when awaited; avoids an unhandled rejection if the consumer stops first
+    pending.push(p);
   };
-  fill();
-  while (pending.length > 0) {
+  while (next < files.length || pending.length > 0) {
+    if (pending.length === 0) start();
     const frame = await pending.shift()!;
-    fill();
+    while (next < files.length && pending.length < readAhead) start();
     yield frame;
   }
 }

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import { expectBoolean, expectFunction, expectKnownKeys, expectString } from '../options.js';
-import { pendingFile } from './atomic.js';
+import { checkOutputPath, pendingFile } from './atomic.js';
 import { sinkOperator } from './sink.js';
 
 /** Options of {@link writeJsonLines}. */
@@ -26,17 +26,28 @@ export function writeJsonLines<T>(path: string, options: JsonLinesSinkOptions<T>
   expectKnownKeys('writeJsonLines options', options, ['toJson', 'overwrite']);
   const toJson = options.toJson === undefined ? (item: T) => item : expectFunction<(item: T) => unknown>('toJson', options.toJson);
   const overwrite = expectBoolean('overwrite', options.overwrite ?? false);
+  checkOutputPath(path, overwrite, 'file');
   return sinkOperator<T>(async () => {
     const output = await pendingFile(path, overwrite);
     const stream = createWriteStream(output.tempPath, { flags: 'wx' });
+    // Kept for the whole life of the stream: a write error (disk full) surfaces at the next write or at finish.
+    let failure: Error | undefined;
+    stream.on('error', (error) => (failure ??= error));
     await once(stream, 'open');
+    const check = () => {
+      if (failure) throw failure;
+    };
     return {
       async write(item) {
-        if (!stream.write(`${JSON.stringify(toJson(item), replacer)}\n`)) await once(stream, 'drain');
+        check();
+        if (!stream.write(`${JSON.stringify(toJson(item), replacer)}\n`)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+        check();
       },
       async finish() {
+        check();
         stream.end();
         await once(stream, 'close');
+        check();
         await output.commit();
       },
       async abort() {

@@ -6,10 +6,10 @@
  * so a consumer (and `slidingWindow`) can see how far apart two delivered frames are.
  */
 import { FfmpegExitError, InputNotFoundError, InputTimeoutError } from '../errors.js';
-import { expectBoolean, expectInteger, expectKnownKeys, expectNumber, expectOneOf, expectString, invalidOption } from '../options.js';
-import { ensureFfmpeg, ffprobe, parseRate, readRecords, spawnFfmpeg } from './ffmpeg.js';
+import { expectBoolean, expectInteger, expectKnownKeys, expectOneOf, expectString, expectTimeout, invalidOption } from '../options.js';
+import { displayedSize, ensureFfmpeg, ffprobe, parseRate, readRecords, spawnFfmpeg } from './ffmpeg.js';
 import { BYTES_PER_SAMPLE, sampleCount, type Rgb16Frame, type Rgb8Frame } from './frame.js';
-import type { FrameSource, SourceInfo } from './source.js';
+import type { FrameReadOptions, FrameSource, SourceInfo } from './source.js';
 
 /** Default number of frames that may wait for a slow consumer before the oldest is dropped. */
 export const DEFAULT_LIVE_MAX_QUEUE = 1;
@@ -79,20 +79,21 @@ export async function openLive(input: string, options: LiveSourceOptions = {}): 
   const maxQueue = expectInteger('maxQueue', options.maxQueue ?? DEFAULT_LIVE_MAX_QUEUE, 1, 1000);
   const sampleType = expectOneOf('sampleType', options.sampleType ?? 'uint8', ['uint8', 'uint16'] as const);
   const lowLatency = expectBoolean('lowLatency', options.lowLatency ?? true);
-  const idleTimeoutMs = expectNumber('idleTimeoutMs', options.idleTimeoutMs ?? DEFAULT_LIVE_IDLE_TIMEOUT_MS, 0, Number.POSITIVE_INFINITY, true);
+  const idleTimeoutMs = expectTimeout('idleTimeoutMs', options.idleTimeoutMs ?? DEFAULT_LIVE_IDLE_TIMEOUT_MS);
 
-  await ensureFfmpeg();
+  const ffmpeg = await ensureFfmpeg();
   const lowLatencyFlags = ['-fflags', 'nobuffer', '-flags', 'low_delay', '-analyzeduration', String(LIVE_ANALYZE_DURATION_MS * 1000)];
   const before = [...(lowLatency ? lowLatencyFlags : []), ...inputOptions, ...(format ? ['-f', format] : [])];
   // -re paces a file or lavfi input at its native rate; ffprobe must not be slowed by it.
   const probeOptions = before.filter((o) => o !== '-re');
-  const probed = await ffprobe(input, probeOptions).catch((cause: unknown) => {
+  const probeTimeoutMs = idleTimeoutMs + LIVE_START_ALLOWANCE_MS;
+  const probed = await ffprobe(input, probeOptions, false, probeTimeoutMs).catch((cause: unknown) => {
     const why = cause instanceof FfmpegExitError ? (cause.stderrTail.at(-1) ?? 'no details') : String(cause);
     throw new InputNotFoundError(input, `Cannot open live input ${input}: ${why}. Check the URL or device (and format, e.g. format: 'v4l2' for a camera).`, { cause });
   });
   const stream = probed.streams?.[0];
   if (!stream?.width || !stream.height) throw new InputNotFoundError(input, `Live input ${input} has no video stream.`);
-  const { width, height } = stream;
+  const { width, height } = displayedSize(stream);
   const fps = parseRate(stream.avg_frame_rate) ?? parseRate(stream.r_frame_rate) ?? 30;
   const info: SourceInfo = {
     kind: 'live',
@@ -108,11 +109,16 @@ export async function openLive(input: string, options: LiveSourceOptions = {}): 
 
   let stats: LiveStats = { received: 0, delivered: 0, dropped: 0 };
 
-  async function* frames(): AsyncGenerator<Rgb8Frame | Rgb16Frame> {
+  async function* frames(options: FrameReadOptions = {}): AsyncGenerator<Rgb8Frame | Rgb16Frame> {
+    const { signal: abortSignal } = options;
+    if (abortSignal?.aborted) return;
     const run: LiveStats = { received: 0, delivered: 0, dropped: 0 };
     stats = run;
-    const args = ['-hide_banner', '-v', 'error', '-nostdin', ...before, '-i', input, '-map', '0:v:0', '-an', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', sampleType === 'uint16' ? 'rgb48le' : 'rgb24', 'pipe:1'];
+    const args = ['-hide_banner', '-v', 'error', '-nostdin', ...before, '-i', input, '-map', '0:v:0', '-an', ffmpeg.fpsModeOption, 'passthrough', '-f', 'rawvideo', '-pix_fmt', sampleType === 'uint16' ? 'rgb48le' : 'rgb24', 'pipe:1'];
     const proc = await spawnFfmpeg('ffmpeg', args);
+    // Aborting kills ffmpeg at once: the reader then ends and wakes a consumer parked on the next frame.
+    const onAbort = () => void proc.kill();
+    abortSignal?.addEventListener('abort', onAbort, { once: true });
     const queue: Array<Rgb8Frame | Rgb16Frame> = [];
     let ended = false;
     let failure: unknown;
@@ -166,6 +172,7 @@ export async function openLive(input: string, options: LiveSourceOptions = {}): 
     })();
     try {
       for (;;) {
+        if (abortSignal?.aborted) break;
         const next = queue.shift();
         if (next) {
           run.delivered++;
@@ -175,8 +182,9 @@ export async function openLive(input: string, options: LiveSourceOptions = {}): 
         if (ended) break;
         await new Promise<void>((resolve) => (wake = resolve));
       }
-      if (failure !== undefined) throw failure;
+      if (failure !== undefined && !abortSignal?.aborted) throw failure;
     } finally {
+      abortSignal?.removeEventListener('abort', onAbort);
       if (idleTimer !== undefined) clearTimeout(idleTimer);
       await proc.kill();
       await reader;

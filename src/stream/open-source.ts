@@ -8,7 +8,7 @@
 import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputNotFoundError } from '../errors.js';
-import { expectOneOf } from '../options.js';
+import { expectKnownKeys, expectOneOf } from '../options.js';
 import { openFphaSequence } from './fpha-source.js';
 import type { Frame } from './frame.js';
 import { openImageSequence } from './image-sequence-source.js';
@@ -53,17 +53,18 @@ export async function detectSourceKind(input: string): Promise<SourceKind> {
 
 /** Opens any input as a frame source (see the module comment for how the kind is chosen). */
 export async function openSource(input: string, options: OpenSourceOptions = {}): Promise<FrameSource<Frame>> {
+  expectKnownKeys('openSource options', options, ['kind', 'sampleType', 'maxFrames', 'fps', 'live', 'strict']);
   const requested = expectOneOf('kind', options.kind ?? 'auto', ['auto', 'video', 'image-sequence', 'fpha', 'live'] as const);
   const kind = requested === 'auto' ? await detectSourceKind(input) : requested;
-  const sampleType = options.sampleType;
-  const maxFrames = options.maxFrames;
+  const { sampleType, maxFrames } = options;
+  const common = { ...(sampleType !== undefined ? { sampleType } : {}), ...(maxFrames !== undefined ? { maxFrames } : {}) };
   switch (kind) {
     case 'video':
-      return openVideo(input, { ...(sampleType ? { sampleType } : {}), ...(maxFrames ? { maxFrames } : {}), ...(options.strict !== undefined ? { strict: options.strict } : {}) });
+      return openVideo(input, { ...common, ...(options.strict !== undefined ? { strict: options.strict } : {}) });
     case 'image-sequence':
-      return openImageSequence(input, { ...(sampleType ? { sampleType } : {}), ...(maxFrames ? { maxFrames } : {}), ...(options.fps ? { fps: options.fps } : {}) });
+      return openImageSequence(input, { ...common, ...(options.fps !== undefined ? { fps: options.fps } : {}) });
     case 'fpha':
-      return openFphaSequence(input, { ...(sampleType ? { sampleType } : {}), ...(maxFrames ? { maxFrames } : {}), ...(options.fps ? { fps: options.fps } : {}) });
+      return openFphaSequence(input, { ...common, ...(options.fps !== undefined ? { fps: options.fps } : {}) });
     case 'live': {
       const st = sampleType === 'auto' || sampleType === undefined ? 'uint8' : sampleType;
       return openLive(input, { ...(options.live ?? {}), sampleType: st });

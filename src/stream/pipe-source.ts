@@ -9,7 +9,7 @@
  */
 import { Observable, defer, from, type OperatorFunction } from 'rxjs';
 import { PromotionError } from '../errors.js';
-import { expectInteger, expectKnownKeys, expectNumber } from '../options.js';
+import { expectInteger, expectKnownKeys, expectTimeout } from '../options.js';
 import type { Frame } from './frame.js';
 import type { FrameSource } from './source.js';
 
@@ -62,20 +62,25 @@ export function pipeSource<F extends Frame, R>(
 ): Observable<R> {
   expectKnownKeys('pipeSource options', options, ['highWaterMark', 'stallTimeoutMs']);
   const highWaterMark = expectInteger('highWaterMark', options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK, 1, 1_000_000);
-  const stallTimeoutMs = expectNumber('stallTimeoutMs', options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, 0, Number.POSITIVE_INFINITY, true);
+  const stallTimeoutMs = expectTimeout('stallTimeoutMs', options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
   return defer(() => {
     let grant: () => void = () => undefined;
-    let stalled: (() => void) | undefined;
     const input$ = new Observable<F>((subscriber) => {
-      const iterator = 'frames' in source ? source.frames() : source[Symbol.asyncIterator]();
+      // Aborted on teardown: stops the decoder at once, even while a pull waits for a frame (live input).
+      const reading = new AbortController();
+      const iterator = 'frames' in source ? source.frames({ signal: reading.signal }) : source[Symbol.asyncIterator]();
       let credits = highWaterMark;
       let pulling = false;
       let closed = false;
       // Armed while every credit is out; any output disarms it. Keeps the process alive meanwhile, on purpose.
+      // The error enters at the source end, so it flows through the pipeline and its sinks remove their partial
+      // outputs before the caller sees it.
       let watchdog: ReturnType<typeof setTimeout> | undefined;
       const arm = () => {
         if (watchdog === undefined && Number.isFinite(stallTimeoutMs) && credits === 0 && !closed) {
-          watchdog = setTimeout(() => stalled?.(), stallTimeoutMs);
+          watchdog = setTimeout(() => {
+            if (!closed) subscriber.error(new PipelineStallError(highWaterMark, stallTimeoutMs));
+          }, stallTimeoutMs);
         }
       };
       const disarm = () => {
@@ -112,21 +117,22 @@ export function pipeSource<F extends Frame, R>(
       return () => {
         closed = true;
         disarm();
-        // Ends the generator (runs its finally: kills ffmpeg). If a pull is in flight, return() queues behind it.
+        reading.abort();
+        // Ends the generator (runs its finally). If a pull is in flight, return() queues behind it, and the abort
+        // above is what makes that pull finish promptly.
         void iterator.return?.(undefined)?.catch(() => undefined);
       };
     });
-    return new Observable<R>((subscriber) => {
-      stalled = () => subscriber.error(new PipelineStallError(highWaterMark, stallTimeoutMs));
-      return input$.pipe(pipeline).subscribe({
+    return new Observable<R>((subscriber) =>
+      input$.pipe(pipeline).subscribe({
         next: (value) => {
           subscriber.next(value);
           grant();
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
-      });
-    });
+      }),
+    );
   });
 }
 
@@ -135,5 +141,12 @@ export function pipeSource<F extends Frame, R>(
  * downstream buffers. Fine for short sources or fast pipelines; use {@link pipeSource} for long videos.
  */
 export function sourceFrames$<F extends Frame>(source: FrameSource<F>): Observable<F> {
-  return defer(() => from(source.frames()));
+  return new Observable<F>((subscriber) => {
+    const reading = new AbortController();
+    const subscription = from(source.frames({ signal: reading.signal })).subscribe(subscriber);
+    return () => {
+      reading.abort();
+      subscription.unsubscribe();
+    };
+  });
 }

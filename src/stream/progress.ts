@@ -50,16 +50,25 @@ export function progress<T>(options: ProgressOptions): MonoTypeOperatorFunction<
         const etaMs = total !== undefined && ratePerSecond > 0 ? (Math.max(0, total - done) * 1000) / ratePerSecond : undefined;
         onProgress({ done, total, elapsedMs, ratePerSecond, etaMs, complete });
       };
+      // A throwing callback ends the stream with its error instead of escaping as an uncaught exception.
+      const safeReport = (complete: boolean): boolean => {
+        try {
+          report(complete);
+          return true;
+        } catch (error) {
+          subscriber.error(error);
+          return false;
+        }
+      };
       return source.subscribe({
         next(value) {
           done++;
           subscriber.next(value);
-          report(false);
+          safeReport(false);
         },
         error: (error: unknown) => subscriber.error(error),
         complete() {
-          report(true);
-          subscriber.complete();
+          if (safeReport(true)) subscriber.complete();
         },
       });
     });

@@ -27,12 +27,19 @@ export interface SourceInfo {
   readonly details: Readonly<Record<string, string | number | boolean>>;
 }
 
+/** Options of {@link FrameSource.frames}. */
+export interface FrameReadOptions {
+  /** Stops reading (and the decoder) when aborted. */
+  signal?: AbortSignal;
+}
+
 /** A pull-based source of frames. */
 export interface FrameSource<F extends Frame = Frame> {
   readonly info: SourceInfo;
   /**
-   * Starts reading from the beginning and yields frames in order. Returning early (`break`, `return()`, or an
-   * unsubscribe upstream) stops the decoder and frees its resources.
+   * Starts reading from the beginning and yields frames in order. Returning early (`break`, `return()`) stops the
+   * decoder and frees its resources; so does aborting `signal`, at once, even while a frame is awaited (a live
+   * source may wait seconds for its next frame). An aborted read ends quietly, without an error.
    */
-  frames(): AsyncIterableIterator<F>;
+  frames(options?: FrameReadOptions): AsyncIterableIterator<F>;
 }

@@ -5,9 +5,9 @@
 import { once } from 'node:events';
 import { extname } from 'node:path';
 import type { MonoTypeOperatorFunction } from 'rxjs';
-import { FfmpegExitError, FrameMismatchError, InvalidOptionError } from '../errors.js';
+import { EmptyInputError, FfmpegExitError, FrameMismatchError, InvalidOptionError } from '../errors.js';
 import { expectBoolean, expectInteger, expectKnownKeys, expectNumber, expectString } from '../options.js';
-import { pendingFile } from './atomic.js';
+import { checkOutputPath, pendingFile } from './atomic.js';
 import { ensureFfmpeg, spawnFfmpeg } from './ffmpeg.js';
 import { type Frame, toIntegerFrame } from './frame.js';
 import { type SinkWriter, sinkOperator } from './sink.js';
@@ -71,11 +71,12 @@ export function writeVideo<F extends Frame>(path: string, options: VideoSinkOpti
     throw new InvalidOptionError(`Cannot tell the container of ${path} from its extension; use one of ${Object.keys(VIDEO_EXTENSIONS).join(', ')}, or pass codec.`);
   }
   const codec = options.codec === undefined ? defaultCodec! : expectString('codec', options.codec);
-  const crf = expectInteger('crf', options.crf ?? DEFAULT_CRF, 0, 63);
+  const crf = expectInteger('crf', options.crf ?? DEFAULT_CRF, 0, codec === 'libx264' ? 51 : 63);
   const overwrite = expectBoolean('overwrite', options.overwrite ?? false);
+  checkOutputPath(path, overwrite, 'file');
 
   return sinkOperator<F>(async (first): Promise<SinkWriter<F>> => {
-    if (first === undefined) throw new InvalidOptionError(`No frames to write to ${path}: the source was empty.`);
+    if (first === undefined) throw new EmptyInputError(`No frames to write to ${path}: the source was empty.`);
     await ensureFfmpeg();
     const output = await pendingFile(path, overwrite);
     const deep = first.sampleType !== 'uint8';
@@ -88,9 +89,10 @@ export function writeVideo<F extends Frame>(path: string, options: VideoSinkOpti
     ];
     const proc = await spawnFfmpeg('ffmpeg', args, { stdin: true });
     const stdin = proc.child.stdin!;
-    const failure = () => {
-      const { code, signal } = { code: proc.child.exitCode, signal: proc.child.signalCode };
-      return new FfmpegExitError(`ffmpeg stopped while writing ${path} (exit code ${code ?? signal})`, code, signal, proc.stderrTail());
+    // Built once ffmpeg has exited, so the exit code and its last words (e.g. "Unknown encoder") are known.
+    const failure = async () => {
+      const { code, signal } = await proc.exited;
+      return new FfmpegExitError(`ffmpeg stopped while writing ${path} after ${written} frames (exit code ${code ?? signal})`, code, signal, proc.stderrTail());
     };
     let written = 0;
     return {
@@ -100,15 +102,12 @@ export function writeVideo<F extends Frame>(path: string, options: VideoSinkOpti
         }
         const f = deep ? toIntegerFrame(frame, 'uint16') : toIntegerFrame(frame, 'uint8');
         const bytes = new Uint8Array(f.data.buffer, f.data.byteOffset, f.data.byteLength);
-        if (stdin.destroyed || proc.child.exitCode !== null) throw failure();
+        if (stdin.destroyed || proc.child.exitCode !== null) throw await failure();
         if (!stdin.write(bytes)) {
           // Wait for ffmpeg to take the data (or to die).
           const died = proc.exited.then(() => 'exit' as const);
           const drained = once(stdin, 'drain').then(() => 'drain' as const, () => 'exit' as const);
-          if ((await Promise.race([drained, died])) === 'exit') {
-            await proc.exited;
-            throw failure();
-          }
+          if ((await Promise.race([drained, died])) === 'exit') throw await failure();
         }
         written++;
       },

@@ -4,9 +4,9 @@
 import { stat } from 'node:fs/promises';
 import { CorruptInputError, FfmpegExitError, InputNotFoundError } from '../errors.js';
 import { expectBoolean, expectInteger, expectKnownKeys, expectOneOf } from '../options.js';
-import { ensureFfmpeg, ffprobe, isHighBitDepthPixFmt, parseRate, readRecords, spawnFfmpeg } from './ffmpeg.js';
+import { displayedSize, ensureFfmpeg, ffprobe, isHighBitDepthPixFmt, parseRate, readRecords, spawnFfmpeg } from './ffmpeg.js';
 import { BYTES_PER_SAMPLE, sampleCount, type Rgb16Frame, type Rgb8Frame } from './frame.js';
-import type { FrameSource, SourceInfo } from './source.js';
+import type { FrameReadOptions, FrameSource, SourceInfo } from './source.js';
 
 /** Options of {@link openVideo}. */
 export interface VideoSourceOptions {
@@ -34,7 +34,7 @@ export async function openVideo(path: string, options: VideoSourceOptions = {}):
     throw new InputNotFoundError(path, `Video file ${path} does not exist. Check the path (relative paths start at ${process.cwd()}).`, { cause });
   });
   if (!stats.isFile()) throw new InputNotFoundError(path, `${path} is not a file; for a folder of images use an image-sequence source.`);
-  await ensureFfmpeg();
+  const ffmpeg = await ensureFfmpeg();
 
   const probed = await ffprobe(path).catch((cause: unknown) => {
     const why = cause instanceof FfmpegExitError ? (cause.stderrTail.at(-1) ?? 'no details') : String(cause);
@@ -44,7 +44,8 @@ export async function openVideo(path: string, options: VideoSourceOptions = {}):
   if (!stream || stream.width === undefined || stream.height === undefined) {
     throw new CorruptInputError(path, `Video ${path} has no video stream (ffprobe found ${probed.streams?.length ?? 0} video streams).`);
   }
-  const { width, height } = stream;
+  // ffmpeg applies the stream's rotation (phone videos), so frames come out in the displayed orientation.
+  const { width, height, rotation } = displayedSize(stream);
   const fps = parseRate(stream.avg_frame_rate) ?? parseRate(stream.r_frame_rate) ?? 30;
   let frameCount = stream.nb_frames !== undefined ? Number(stream.nb_frames) : undefined;
   if (frameCount === undefined || !Number.isFinite(frameCount) || frameCount <= 0) {
@@ -72,15 +73,20 @@ export async function openVideo(path: string, options: VideoSourceOptions = {}):
       pixelFormat: stream.pix_fmt ?? 'unknown',
       container: probed.format?.format_name ?? 'unknown',
       durationSeconds: Number(probed.format?.duration ?? stream.duration ?? NaN),
+      ...(rotation !== 0 ? { rotationApplied: rotation, storedSize: `${stream.width}x${stream.height}` } : {}),
     },
   };
 
-  async function* frames(): AsyncGenerator<Rgb8Frame | Rgb16Frame> {
+  async function* frames(options: FrameReadOptions = {}): AsyncGenerator<Rgb8Frame | Rgb16Frame> {
+    const { signal } = options;
+    if (signal?.aborted) return;
     const pixFmt = sampleType === 'uint16' ? 'rgb48le' : 'rgb24';
-    const args = ['-hide_banner', '-v', 'error', '-nostdin', ...(strict ? ['-xerror'] : []), '-i', path, '-map', '0:v:0', '-fps_mode', 'passthrough'];
+    const args = ['-hide_banner', '-v', 'error', '-nostdin', ...(strict ? ['-xerror'] : []), '-i', path, '-map', '0:v:0', ffmpeg.fpsModeOption, 'passthrough'];
     if (maxFrames !== undefined) args.push('-frames:v', String(maxFrames));
     args.push('-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1');
     const proc = await spawnFfmpeg('ffmpeg', args);
+    const onAbort = () => void proc.kill();
+    signal?.addEventListener('abort', onAbort, { once: true });
     const frameBytes = sampleCount(width, height) * BYTES_PER_SAMPLE[sampleType];
     let index = 0;
     let partialBytes = 0;
@@ -94,18 +100,24 @@ export async function openVideo(path: string, options: VideoSourceOptions = {}):
           : { ...timing, sampleType, data: new Uint8Array(record.buffer, record.byteOffset, record.length) };
         index++;
       }
-      const { code, signal } = await proc.exited;
+      const { code, signal: killedBy } = await proc.exited;
+      if (signal?.aborted) return;
+      const stderr = proc.stderrTail();
+      if (killedBy !== null) {
+        throw new FfmpegExitError(`ffmpeg was stopped by ${killedBy} while decoding ${path}, after ${index} frames`, code, killedBy, stderr);
+      }
       if (code !== 0 || partialBytes > 0) {
         const of = frameCount !== undefined ? ` of ${frameCount}` : '';
-        const cause = new FfmpegExitError(`ffmpeg failed decoding ${path} (exit code ${code ?? signal})`, code, signal, proc.stderrTail());
+        const cause = new FfmpegExitError(`ffmpeg failed decoding ${path} (exit code ${code})`, code, killedBy, stderr);
         throw new CorruptInputError(
           path,
-          `Video ${path} is truncated or corrupt: decoding stopped after ${index}${of} frames (ffmpeg exit code ${code ?? signal}: ${proc.stderrTail().at(-1) ?? 'no message'}). ` +
+          `Video ${path} is truncated or corrupt: decoding stopped after ${index}${of} frames (ffmpeg exit code ${code}: ${stderr.at(-1) ?? 'no message'}). ` +
             'Re-encode or re-copy the file, or read it with strict: false (CLI: --lenient) to keep the frames that decode.',
           { cause },
         );
       }
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       await proc.kill();
     }
   }

@@ -102,11 +102,16 @@ export function mapInWorkers<I, O>(module: string | URL, options: WorkerMapOptio
         subscriber.error(error);
       };
       const dispatch = () => {
-        while (idle.length > 0 && queue.length > 0) {
+        while (!finished && idle.length > 0 && queue.length > 0) {
           const worker = idle.pop()!;
           const task = queue.shift()!;
           const list = transfer ? [...transferables(task.input, new Set())] : [];
-          worker.postMessage(task, list);
+          try {
+            worker.postMessage(task, list);
+          } catch (error) {
+            // An input that cannot cross threads (a function, a buffer already transferred...).
+            fail(new WorkerTaskError(`Cannot send input ${task.id} to a worker (${moduleUrl}): ${error instanceof Error ? error.message : String(error)}`));
+          }
         }
       };
       const drain = () => {

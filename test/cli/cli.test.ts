@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -152,6 +152,25 @@ describe('promotion CLI', () => {
     expect(summary.readBack[0]).toMatchObject({ frames: 24, identicalFrames: 24 });
     expect(summary.readBack[1]!.meanPsnrDb).toBeGreaterThan(35);
     expect(readFileSync(join(out, 'windows.jsonl'), 'utf8').trim().split('\n')).toHaveLength(24);
+  });
+
+  it('Ctrl-C in a terminal (SIGINT to the whole process group) finishes a live recording and keeps it', async () => {
+    const bin = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+    const out = join(dir, 'recording.mkv');
+    // detached: the CLI leads its own process group, as a shell's foreground job does.
+    const child = spawn(process.execPath, [bin, 'convert', 'testsrc2=size=96x64:rate=30', '--kind', 'live', '--format', 'lavfi', '-o', out, '--json'], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await new Promise((r) => setTimeout(r, 1500));
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+    const summary = JSON.parse(stdout) as { frames: number };
+    expect(summary.frames).toBeGreaterThan(0);
+    expect(JSON.parse((await cli(['probe', out, '--json'])).out)).toMatchObject({ frameCount: summary.frames });
   });
 
   it('the built executable runs (npm run build first)', async () => {

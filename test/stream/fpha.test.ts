@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { DatasetFormatError, InputNotFoundError } from '../../src/errors.js';
 import {
   type CameraModel,
   FPHA_COLOR_CAMERA,
+  frameNumberOf,
   listFphaSequences,
   openFphaSequence,
   parseSkeleton,
@@ -85,6 +86,16 @@ describe('FPHA source', () => {
     const [frame] = await lastValueFrom(sourceFrames$(source).pipe(toArray()));
     expect(frame!.annotation.jointsPx[0]![0]).toBeCloseTo(100, 6);
     expect(source.info.details.camera).toBe(join(other, 'camera.json'));
+  });
+
+  it('takes frame numbers from file names, so a missing image does not shift the joints of later frames', async () => {
+    const video = await makeSequence('Subject_5', 'gap', '1', 4);
+    rmSync(join(video, 'color', 'color_0001.jpeg'));
+    const frames = await lastValueFrom(sourceFrames$(await openFphaSequence(video)).pipe(toArray()));
+    expect(frames.map((f) => f.index)).toEqual([0, 2, 3]);
+    expect(frames[1]!.annotation.jointsPx[0]![0]).toBeCloseTo(knownPixels(2)[0]![0], 6);
+    expect(frameNumberOf('/x/color_0042.jpeg')).toBe(42);
+    expect(frameNumberOf('/x/still.png')).toBeUndefined();
   });
 
   it('a skeleton line with the wrong column count names the file, the line and the format', () => {

@@ -58,6 +58,11 @@ describe('progress', () => {
     expect(reports.map((r) => r.done)).toEqual([1, 1000]);
   });
 
+  it('a callback that throws ends the stream with its error', async () => {
+    const run = lastValueFrom(from([1, 2, 3]).pipe(progress({ intervalMs: 0, onProgress: () => { throw new Error('bar broke'); } }), toArray()));
+    await expect(run).rejects.toThrow('bar broke');
+  });
+
   it('renders a bar', () => {
     const line = renderProgress('convert', { done: 50, total: 200, elapsedMs: 2000, ratePerSecond: 25, etaMs: 6000, complete: false }, 'frames', 8);
     expect(line).toBe('convert [##------] 25% 50/200 frames 25.0 fps ETA 6s');

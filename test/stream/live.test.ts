@@ -91,6 +91,15 @@ describe('live source', () => {
     }
   });
 
+  it('unsubscribing stops ffmpeg at once, even while a frame is awaited', async () => {
+    // One frame per second: after the first, the reader waits ~1 s for the next.
+    const source = await openLive('testsrc2=size=64x48:rate=1', liveOptions);
+    await lastValueFrom(pipeSource(source, map((f) => f.index)).pipe(take(1)));
+    const stopped = performance.now();
+    expect(await eventually(() => childFfmpegPids().length === 0, 3000)).toBe(true);
+    expect(performance.now() - stopped).toBeLessThan(500);
+  });
+
   it('an input that cannot be opened names it and the fix', async () => {
     const error = await openLive('udp://127.0.0.1:9', { inputOptions: ['-timeout', '300000'] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputNotFoundError);

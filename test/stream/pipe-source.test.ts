@@ -1,4 +1,8 @@
-import { concatMap, lastValueFrom, map, take, toArray, count, delay, of, identity } from 'rxjs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { concatMap, lastValueFrom, map, take, toArray, count, delay, of, identity, pipe } from 'rxjs';
+import { writeJsonLines } from '../../src/stream/jsonl-sink.js';
 import { describe, expect, it } from 'vitest';
 import { PipelineStallError, pipeSource, sourceFrames$ } from '../../src/stream/pipe-source.js';
 import { slidingWindow } from '../../src/stream/window.js';
@@ -88,6 +92,26 @@ describe('pipeSource', () => {
     const run = lastValueFrom(pipeSource(source, toArray(), { highWaterMark: 4, stallTimeoutMs: 200 }));
     await expect(run).rejects.toThrow(PipelineStallError);
     await expect(run).rejects.toThrow('pipeSource: the pipeline holds 4 frames and has emitted nothing for 0.2 s.');
+  });
+
+  it('a stall error reaches the caller only after sinks inside the pipeline removed their partial output', async () => {
+    const { source } = countingSource(100);
+    const dir = mkdtempSync(join(tmpdir(), 'stall-'));
+    try {
+      const out = join(dir, 'frames.jsonl');
+      const run = lastValueFrom(pipeSource(source, pipe(map((f: Frame) => f.index), writeJsonLines(out), toArray()), { highWaterMark: 4, stallTimeoutMs: 150 }));
+      await expect(run).rejects.toThrow(PipelineStallError);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('accepts Infinity as "no stall timeout", and refuses timeouts a timer cannot hold', () => {
+    expect(() => pipeSource(countingSource(1).source, identity, { stallTimeoutMs: Infinity })).not.toThrow();
+    expect(() => pipeSource(countingSource(1).source, identity, { stallTimeoutMs: 3e9 })).toThrow(
+      'Expected number of milliseconds greater than 0 and at most 2147483647, or Infinity for stallTimeoutMs but received 3000000000 of type number',
+    );
   });
 
   it('passes source errors through', async () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, truncateSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Subject, from, lastValueFrom, take, toArray, map, concatMap, delay, of } from 'rxjs';
@@ -68,6 +69,30 @@ describe('video source', () => {
     expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(sawFfmpeg).toBe(true);
     expect(await eventually(() => childFfmpegPids().length === 0)).toBe(true);
+  });
+
+  it("applies a rotated stream's display matrix (phone videos): frames come out upright, size swapped", async () => {
+    const upright = join(dir, 'upright.mp4');
+    makeClip(upright, { width: 64, height: 48, frames: 2 });
+    const rotated = join(dir, 'rotated.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-i', upright, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', '-y', rotated]);
+    const source = await openVideo(rotated);
+    expect(source.info).toMatchObject({ width: 48, height: 64 });
+    expect(source.info.details).toMatchObject({ rotationApplied: 90, storedSize: '64x48' });
+    const [original] = await readAll(upright, { maxFrames: 1 });
+    const [turned] = await lastValueFrom(sourceFrames$(source).pipe(toArray()));
+    // The rotated frame is the original turned by a quarter (one way or the other): compare with both.
+    const turn = (f: Frame, clockwise: boolean) => {
+      const out = new Uint8Array(f.data.length);
+      for (let y = 0; y < f.height; y++)
+        for (let x = 0; x < f.width; x++) {
+          const [nx, ny] = clockwise ? [f.height - 1 - y, x] : [y, f.width - 1 - x];
+          for (let c = 0; c < 3; c++) out[(ny * f.height + nx) * 3 + c] = f.data[(y * f.width + x) * 3 + c]!;
+        }
+      return { ...f, width: f.height, height: f.width, data: out } as Frame;
+    };
+    const best = Math.max(psnr(turn(original!, true), turned!), psnr(turn(original!, false), turned!));
+    expect(best).toBeGreaterThan(30);
   });
 
   it('a missing file names the path', async () => {
@@ -175,7 +200,9 @@ describe('video sink', () => {
     const out = join(dir, 'existing.mkv');
     copyFileSync(join(dir, 'lossless8.mkv'), out);
     const before = readFileSync(out);
-    await expect(lastValueFrom(from([patternFrame(8, 8)]).pipe(writeVideo(out, { fps: 30 })))).rejects.toThrow(new OutputExistsError(out));
+    // checked when the sink is made, before any frame is decoded
+    expect(() => writeVideo(out, { fps: 30 })).toThrow(new OutputExistsError(out));
+    expect(() => writeVideo(dir, { fps: 30, codec: 'ffv1' })).toThrow(`Output ${dir} is a folder, but a file is to be written there; choose another path.`);
     expect(readFileSync(out).equals(before)).toBe(true);
     await lastValueFrom(from([patternFrame(8, 8)]).pipe(writeVideo(out, { fps: 30, overwrite: true })));
     expect((await openVideo(out)).info.width).toBe(8);
@@ -196,7 +223,8 @@ describe('video sink', () => {
   it('validates options when the operator is made', () => {
     expect(() => writeVideo(join(dir, 'x.gif'), { fps: 30 })).toThrow(`Cannot tell the container of ${join(dir, 'x.gif')} from its extension; use one of .mp4, .mov, .m4v, .mkv, .avi, .webm, or pass codec.`);
     expect(() => writeVideo(join(dir, 'x.mp4'), { fps: 0 })).toThrow('Expected number greater than 0 and at most 10000 for fps but received 0 of type number');
-    expect(() => writeVideo(join(dir, 'x.mp4'), { fps: 30, crf: 99 })).toThrow('Expected integer between 0 and 63 for crf but received 99 of type number');
+    expect(() => writeVideo(join(dir, 'x.mp4'), { fps: 30, crf: 52 })).toThrow('Expected integer between 0 and 51 for crf but received 52 of type number');
+    expect(() => writeVideo(join(dir, 'x.webm'), { fps: 30, crf: 64 })).toThrow('Expected integer between 0 and 63 for crf but received 64 of type number');
   });
 
   it('writes through pipeSource with backpressure from a real decoder', async () => {

@@ -2,6 +2,7 @@
 import { extname } from 'node:path';
 import { count, lastValueFrom, pipe, take, type MonoTypeOperatorFunction } from 'rxjs';
 import { untilAborted } from '../../stream/abort.js';
+import { checkOutputPath } from '../../stream/atomic.js';
 import { InvalidOptionError } from '../../errors.js';
 import { expectInteger, expectNumber, expectOneOf } from '../../options.js';
 import type { Frame } from '../../stream/frame.js';
@@ -60,6 +61,8 @@ export async function convertCommand(input: string, options: ConvertCommandOptio
     throw new InvalidOptionError(`--image-format and --quality apply to image-folder outputs, but ${options.output} is a ${kind} output.`);
   }
 
+  // A taken output fails now, before the input is probed or decoded.
+  checkOutputPath(options.output, overwrite, kind === 'images' ? 'folder' : 'file');
   const source = await openSource(input, {
     kind: options.kind ?? 'auto',
     sampleType: bitDepth === undefined ? 'auto' : bitDepth === 16 ? 'uint16' : 'uint8',
