@@ -63,10 +63,29 @@ export async function readImageMeta(path: string): Promise<ImageMeta> {
 
 /** Decodes an image file to an RGB frame of the given sample type (alpha dropped, grey expanded, EXIF orientation applied). */
 export async function decodeImage(path: string, sampleType: 'uint8' | 'uint16', index = 0, timestampMs = 0): Promise<Rgb8Frame | Rgb16Frame> {
+  return decodeWith(path, sampleType, index, timestampMs, undefined);
+}
+
+/**
+ * Decodes an image scaled down (Lanczos, area-correct) to fit inside width x height, keeping its aspect ratio;
+ * images already small enough are not enlarged. For rendering training scenes from large photos without aliasing.
+ */
+export async function decodeImageFit(path: string, sampleType: 'uint8' | 'uint16', width: number, height: number): Promise<Rgb8Frame | Rgb16Frame> {
+  return decodeWith(path, sampleType, 0, 0, { width, height });
+}
+
+async function decodeWith(
+  path: string,
+  sampleType: 'uint8' | 'uint16',
+  index: number,
+  timestampMs: number,
+  fit: { width: number; height: number } | undefined,
+): Promise<Rgb8Frame | Rgb16Frame> {
   const sharp = await loadSharp();
   let result: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
-    const image = sharp(path, { autoOrient: true, failOn: 'error' }).removeAlpha();
+    let image = sharp(path, { autoOrient: true, failOn: 'error' }).removeAlpha();
+    if (fit) image = image.resize({ width: fit.width, height: fit.height, fit: 'inside', withoutEnlargement: true, kernel: 'lanczos3' });
     result =
       sampleType === 'uint16'
         ? await image.toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true })

@@ -1,0 +1,30 @@
+/**
+ * Building the exposure context of an output frame from sharp frames: linear light, flows in both directions for
+ * each interval (computed once per interval and shared by the two frames that use it), consistency weights.
+ */
+import { type DisOptions, disFlow } from '../flow/dis.js';
+import type { GreyImage } from '../flow/field.js';
+import { consistencyWeights, type Interval, type LinearImage } from './integrate.js';
+
+/** Default gamma of g(x) = x^(1/gamma) (paper Eq. 8). */
+export const DEFAULT_SYNTHESIS_GAMMA = 2.2;
+
+/** A sharp frame prepared for synthesis: linear light for averaging, grey (encoded, 0..255) for flow. */
+export interface PreparedFrame {
+  readonly linear: LinearImage;
+  readonly grey: GreyImage;
+}
+
+/** The interval between two prepared frames: both flows and their consistency weights. */
+export function buildInterval(a: PreparedFrame, b: PreparedFrame, flowOptions: DisOptions = {}): Interval {
+  const forward = disFlow(a.grey, b.grey, flowOptions);
+  const backward = disFlow(b.grey, a.grey, flowOptions);
+  return {
+    a: a.linear,
+    b: b.linear,
+    forward,
+    backward,
+    forwardWeight: consistencyWeights(forward, backward),
+    backwardWeight: consistencyWeights(backward, forward),
+  };
+}

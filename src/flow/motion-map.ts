@@ -1,0 +1,91 @@
+/**
+ * The motion map: the deblur model's motion prior and the training loss weight (paper, Sec. 3.1 and 3.4),
+ * defined once here and used by synthesis, training data and the runtime alike.
+ *
+ * For frame t, computed on the frames as the model sees them (blurred):
+ * - `magnitude` (default): the mean of |F(t->t+1)| and |F(t->t-1)| per pixel (only the one that exists at the
+ *   first and last frames), divided by its maximum over the frame, or by 1 px where that maximum is below 1 px.
+ * - `colour` (the paper's reading of "flow map"): F(t->t+1) coded as HSV, hue = direction (0 = pointing right,
+ *   increasing towards +y, i.e. clockwise on screen), saturation 1, value = |F| normalized as above; then grey
+ *   with BT.601 weights. At the last frame, where there is no t+1, -F(t->t-1) stands in.
+ * Both are in [0, 1] with 0 = no motion. Stored as 16-bit grey PNG.
+ */
+import { InvalidOptionError } from '../errors.js';
+import { BT601, type FlowField, type GreyImage } from './field.js';
+
+/** The two definitions of the motion map. */
+export type MotionMapKind = 'magnitude' | 'colour';
+
+/** Default motion map kind. */
+export const DEFAULT_MOTION_MAP_KIND: MotionMapKind = 'magnitude';
+
+/** Below this maximum motion (pixels) the map is divided by this instead, so near-still frames stay near 0. */
+export const MOTION_NORMALIZATION_FLOOR_PX = 1;
+
+function magnitudes(flow: FlowField): Float32Array {
+  const out = new Float32Array(flow.width * flow.height);
+  for (let i = 0; i < out.length; i++) out[i] = Math.hypot(flow.data[2 * i]!, flow.data[2 * i + 1]!);
+  return out;
+}
+
+function normalize(values: Float32Array): Float32Array {
+  let max = 0;
+  for (const v of values) if (v > max) max = v;
+  const scale = 1 / Math.max(max, MOTION_NORMALIZATION_FLOOR_PX);
+  for (let i = 0; i < values.length; i++) values[i] = values[i]! * scale;
+  return values;
+}
+
+/** Grey value (BT.601) of the fully saturated, full-value HSV colour of hue `h` in [0, 1). */
+function hueGrey(h: number): number {
+  const x = h * 6;
+  const sector = Math.floor(x) % 6;
+  const f = x - Math.floor(x);
+  // (r, g, b) of HSV (h, 1, 1)
+  const rgb: [number, number, number] =
+    sector === 0 ? [1, f, 0] : sector === 1 ? [1 - f, 1, 0] : sector === 2 ? [0, 1, f] : sector === 3 ? [0, 1 - f, 1] : sector === 4 ? [f, 0, 1] : [1, 0, 1 - f];
+  return BT601[0] * rgb[0] + BT601[1] * rgb[1] + BT601[2] * rgb[2];
+}
+
+/**
+ * The motion map of a frame from its flows to the next frame (`forward`, F(t->t+1)) and to the previous one
+ * (`backward`, F(t->t-1)); one of them may be absent at the ends of a sequence.
+ */
+export function motionMap(forward: FlowField | undefined, backward: FlowField | undefined, kind: MotionMapKind = DEFAULT_MOTION_MAP_KIND): GreyImage {
+  const any = forward ?? backward;
+  if (!any) throw new InvalidOptionError('motionMap needs at least one of forward and backward flow (a sequence of one frame has no motion).');
+  const { width, height } = any;
+  if (forward && backward && (forward.width !== backward.width || forward.height !== backward.height)) {
+    throw new InvalidOptionError(`motionMap: forward flow is ${forward.width}x${forward.height} but backward is ${backward.width}x${backward.height}`);
+  }
+  if (kind === 'magnitude') {
+    const m = forward ? magnitudes(forward) : magnitudes(backward!);
+    if (forward && backward) {
+      const b = magnitudes(backward);
+      for (let i = 0; i < m.length; i++) m[i] = (m[i]! + b[i]!) / 2;
+    }
+    return { width, height, data: normalize(m) };
+  }
+  // colour: direction from F(t->t+1), or -F(t->t-1) at the last frame.
+  const flow = forward ?? backward!;
+  const sign = forward ? 1 : -1;
+  const value = normalize(magnitudes(flow));
+  const out = new Float32Array(width * height);
+  for (let i = 0; i < out.length; i++) {
+    if (value[i] === 0) continue;
+    const angle = Math.atan2(sign * flow.data[2 * i + 1]!, sign * flow.data[2 * i]!);
+    const hue = (angle < 0 ? angle + 2 * Math.PI : angle) / (2 * Math.PI);
+    out[i] = value[i]! * hueGrey(hue >= 1 ? 0 : hue);
+  }
+  return { width, height, data: out };
+}
+
+/** A motion map as 16-bit grey samples (0..65535), for PNG. */
+export function motionMapToUint16(map: GreyImage): Uint16Array {
+  const out = new Uint16Array(map.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const v = map.data[i]!;
+    out[i] = Math.round((v <= 0 ? 0 : v >= 1 ? 1 : v) * 65535);
+  }
+  return out;
+}
