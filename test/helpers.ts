@@ -59,3 +59,44 @@ export async function eventually(check: () => boolean, timeoutMs = 5000): Promis
   }
   return check();
 }
+
+/** A seeded multi-scale value-noise texture (grey, 0..255), rich enough for optical flow at any scale. */
+export function noiseTexture(width: number, height: number, seed = 7): { width: number; height: number; data: Float32Array } {
+  let s = seed >>> 0;
+  const rnd = () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 4294967296;
+  };
+  const out = new Float32Array(width * height);
+  for (const cell of [48, 12, 3]) {
+    const gw = Math.ceil(width / cell) + 2;
+    const gh = Math.ceil(height / cell) + 2;
+    const g = Float32Array.from({ length: gw * gh }, () => rnd());
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const fx = x / cell;
+        const fy = y / cell;
+        const x0 = Math.floor(fx);
+        const y0 = Math.floor(fy);
+        const tx = fx - x0;
+        const ty = fy - y0;
+        const v = (1 - ty) * ((1 - tx) * g[y0 * gw + x0]! + tx * g[y0 * gw + x0 + 1]!) + ty * ((1 - tx) * g[(y0 + 1) * gw + x0]! + tx * g[(y0 + 1) * gw + x0 + 1]!);
+        out[y * width + x] = out[y * width + x]! + 85 * v;
+      }
+    }
+  }
+  return { width, height, data: out };
+}
+
+/** The same texture as an RGB linear-light image (channels slightly different so colour matters). */
+export function noiseLinearImage(width: number, height: number, seed = 7): { width: number; height: number; data: Float32Array } {
+  const grey = noiseTexture(width, height, seed);
+  const data = new Float32Array(width * height * 3);
+  for (let i = 0; i < grey.data.length; i++) {
+    const v = grey.data[i]! / 255;
+    data[3 * i] = Math.pow(v, 2.2);
+    data[3 * i + 1] = Math.pow(0.8 * v + 0.1, 2.2);
+    data[3 * i + 2] = Math.pow(1 - 0.9 * v, 2.2);
+  }
+  return { width, height, data };
+}

@@ -10,8 +10,12 @@
  *   with BT.601 weights. At the last frame, where there is no t+1, -F(t->t-1) stands in.
  * Both are in [0, 1] with 0 = no motion. Stored as 16-bit grey PNG.
  */
+import { Observable, type OperatorFunction } from 'rxjs';
 import { InvalidOptionError } from '../errors.js';
-import { BT601, type FlowField, type GreyImage } from './field.js';
+import { expectKnownKeys, expectOneOf } from '../options.js';
+import type { Frame } from '../stream/frame.js';
+import { type DisOptions, disFlow } from './dis.js';
+import { BT601, type FlowField, type GreyImage, toGrey } from './field.js';
 
 /** The two definitions of the motion map. */
 export type MotionMapKind = 'magnitude' | 'colour';
@@ -88,4 +92,60 @@ export function motionMapToUint16(map: GreyImage): Uint16Array {
     out[i] = Math.round((v <= 0 ? 0 : v >= 1 ? 1 : v) * 65535);
   }
   return out;
+}
+
+/** Options of {@link motionMaps}. */
+export interface MotionMapsOptions {
+  /** Default {@link DEFAULT_MOTION_MAP_KIND}. */
+  kind?: MotionMapKind;
+  /** Optical flow options. */
+  flow?: DisOptions;
+}
+
+/** A frame with its motion map. */
+export interface FrameWithMotion<F extends Frame> {
+  readonly frame: F;
+  readonly motion: GreyImage;
+}
+
+/**
+ * Computes the motion map of every frame of a sequence (one output per input, in order, one frame of look-ahead).
+ * Flows between each pair of neighbours are computed once, in both directions. A one-frame sequence has no motion:
+ * its map is all zeros.
+ */
+export function motionMaps<F extends Frame>(options: MotionMapsOptions = {}): OperatorFunction<F, FrameWithMotion<F>> {
+  expectKnownKeys('motionMaps options', options, ['kind', 'flow']);
+  const kind = expectOneOf('kind', options.kind ?? DEFAULT_MOTION_MAP_KIND, ['magnitude', 'colour'] as const);
+  const flowOptions = options.flow ?? {};
+  return (source) =>
+    new Observable<FrameWithMotion<F>>((subscriber) => {
+      let current: { frame: F; grey: GreyImage } | undefined;
+      let backward: FlowField | undefined; // F(current -> previous)
+      return source.subscribe({
+        next(frame) {
+          try {
+            const grey = toGrey(frame);
+            if (current) {
+              const forward = disFlow(current.grey, grey, flowOptions);
+              const nextBackward = disFlow(grey, current.grey, flowOptions);
+              subscriber.next({ frame: current.frame, motion: motionMap(forward, backward, kind) });
+              backward = nextBackward;
+            }
+            current = { frame, grey };
+          } catch (error) {
+            subscriber.error(error);
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete() {
+          if (current) {
+            const motion = backward
+              ? motionMap(undefined, backward, kind)
+              : { width: current.frame.width, height: current.frame.height, data: new Float32Array(current.frame.width * current.frame.height) };
+            subscriber.next({ frame: current.frame, motion });
+          }
+          subscriber.complete();
+        },
+      });
+    });
 }

@@ -24,6 +24,16 @@ describe('psnr', () => {
     expect(psnr(a16, b16)).toBeCloseTo(10 * Math.log10((65535 * 65535) / (257 * 257)), 10);
     expect(meanSquaredError(a8, b8)).toBe(100);
   });
+  it('cropBorder ignores the border', () => {
+    const a = createRgb8Frame(new Uint8Array(5 * 5 * 3).fill(50), { width: 5, height: 5 });
+    const bData = new Uint8Array(5 * 5 * 3).fill(50);
+    bData[0] = 200; // a corner pixel differs
+    const b = createRgb8Frame(bData, { width: 5, height: 5 });
+    expect(psnr(a, b)).toBeLessThan(40);
+    expect(psnr(a, b, { cropBorder: 1 })).toBe(Infinity);
+    expect(() => psnr(a, b, { cropBorder: 3 })).toThrow('Expected integer between 0 and 2 for cropBorder but received 3 of type number');
+  });
+
   it('refuses frames that do not match', () => {
     expect(() => psnr(patternFrame(4, 4), patternFrame(4, 5))).toThrow('meanSquaredError: expected 4x4 but got 4x5');
   });
