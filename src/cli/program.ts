@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { PromotionError } from '../errors.js';
 import { convertCommand, type ConvertCommandOptions } from './commands/convert.js';
 import { demoCommand } from './commands/demo.js';
+import { synthCommand, type SynthCommandOptions } from './commands/synth.js';
 import { probeCommand, type ProbeCommandOptions } from './commands/probe.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -50,6 +51,27 @@ function buildProgram(io: CliIo, run: (task: () => Promise<void>) => void): Comm
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print a JSON summary')
     .action((input: string, options: ConvertCommandOptions) => run(() => convertCommand(input, options, io)));
+
+  program
+    .command('synth')
+    .description('Synthesize realistic blur (1920 fps interpolation, linear-light averaging) for videos, image folders and FPHA data: writes sharp/, blur/, motion/ and synthesis.json per sequence; resumes.')
+    .argument('<inputs...>', 'videos, image folders, FPHA sequence folders or FPHA roots')
+    .requiredOption('-o, --output <dir>', 'output dataset folder')
+    .option('--virtual-fps <n>', 'virtual frame rate, a multiple of the input rate (default 1920)')
+    .option('--exposure-frames <n>', 'virtual frames averaged per output frame (default: one interval, 64 at 30 fps; at most two intervals)')
+    .option('--gamma <g>', 'gamma of the signal-space transform (default 2.2)')
+    .option('--method <path|explicit>', 'path integration (default) or explicit virtual frames (slow reference)')
+    .option('--motion-kind <magnitude|colour>', 'motion map definition (default magnitude)')
+    .option('--subjects <list>', 'FPHA roots: comma-separated subjects (e.g. Subject_1,Subject_2)')
+    .option('--actions <list>', 'FPHA roots: comma-separated actions')
+    .option('--sequences <list>', 'FPHA roots: comma-separated sequence numbers')
+    .option('--max-frames <n>', 'frames per sequence at most')
+    .option('--workers <n>', 'sequences synthesized in parallel worker threads (default 1)')
+    .option('--flow-finest-level <n>', 'finest optical-flow pyramid level (0 = full resolution, default; 1 is faster)')
+    .option('--overwrite', 'redo sequences that are already complete')
+    .option('--no-progress', 'no progress line')
+    .option('--json', 'print a JSON summary')
+    .action((inputs: string[], options: SynthCommandOptions) => run(() => synthCommand(inputs, options, io)));
 
   program
     .command('demo')

@@ -25,6 +25,9 @@ export interface DisOptions {
   coarsestLevel?: number;
 }
 
+/** Least texture (smallest Hessian eigenvalue per pixel, grey levels^2) a patch needs to be searched. */
+const MIN_TEXTURE = 0.25;
+
 /** Resolved DIS parameters. */
 export interface DisParameters {
   patchSize: number;
@@ -206,7 +209,11 @@ export function disLevel(i0: GreyImage, i1: GreyImage, initial: FlowField, param
       const ci = 2 * ((oy + Math.round(half)) * width + ox + Math.round(half));
       let u = initial.data[ci]!;
       let v = initial.data[ci + 1]!;
-      if (det > 1e-6 * (hxx + hyy + 1e-12) ** 2 && hxx + hyy > 1e-3) {
+      // Smallest eigenvalue of the Hessian per pixel: a patch without texture in some direction (a plain wall,
+      // an edge) cannot locate itself; it keeps the coarser level's flow, which is smoother there.
+      const trace = hxx + hyy;
+      const lambdaMin = (trace - Math.sqrt((hxx - hyy) * (hxx - hyy) + 4 * hxy * hxy)) / 2 / n;
+      if (lambdaMin > MIN_TEXTURE && det > 0) {
         const u0 = u;
         const v0 = v;
         const startError = patchError(ox, oy, u, v, tmean);

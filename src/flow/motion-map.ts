@@ -95,16 +95,18 @@ export function motionMapToUint16(map: GreyImage): Uint16Array {
 }
 
 /** Options of {@link motionMaps}. */
-export interface MotionMapsOptions {
+export interface MotionMapsOptions<T> {
   /** Default {@link DEFAULT_MOTION_MAP_KIND}. */
   kind?: MotionMapKind;
   /** Optical flow options. */
   flow?: DisOptions;
+  /** Which frame of each item to use (default: the item itself is the frame). */
+  select?: (item: T) => Frame;
 }
 
-/** A frame with its motion map. */
-export interface FrameWithMotion<F extends Frame> {
-  readonly frame: F;
+/** An item with the motion map of its frame. */
+export interface WithMotion<T> {
+  readonly item: T;
   readonly motion: GreyImage;
 }
 
@@ -113,25 +115,27 @@ export interface FrameWithMotion<F extends Frame> {
  * Flows between each pair of neighbours are computed once, in both directions. A one-frame sequence has no motion:
  * its map is all zeros.
  */
-export function motionMaps<F extends Frame>(options: MotionMapsOptions = {}): OperatorFunction<F, FrameWithMotion<F>> {
-  expectKnownKeys('motionMaps options', options, ['kind', 'flow']);
+export function motionMaps<T>(options: MotionMapsOptions<T> = {}): OperatorFunction<T, WithMotion<T>> {
+  expectKnownKeys('motionMaps options', options, ['kind', 'flow', 'select']);
   const kind = expectOneOf('kind', options.kind ?? DEFAULT_MOTION_MAP_KIND, ['magnitude', 'colour'] as const);
   const flowOptions = options.flow ?? {};
+  const select = options.select ?? ((item: T) => item as unknown as Frame);
   return (source) =>
-    new Observable<FrameWithMotion<F>>((subscriber) => {
-      let current: { frame: F; grey: GreyImage } | undefined;
+    new Observable<WithMotion<T>>((subscriber) => {
+      let current: { item: T; frame: Frame; grey: GreyImage } | undefined;
       let backward: FlowField | undefined; // F(current -> previous)
       return source.subscribe({
-        next(frame) {
+        next(item) {
           try {
+            const frame = select(item);
             const grey = toGrey(frame);
             if (current) {
               const forward = disFlow(current.grey, grey, flowOptions);
               const nextBackward = disFlow(grey, current.grey, flowOptions);
-              subscriber.next({ frame: current.frame, motion: motionMap(forward, backward, kind) });
+              subscriber.next({ item: current.item, motion: motionMap(forward, backward, kind) });
               backward = nextBackward;
             }
-            current = { frame, grey };
+            current = { item, frame, grey };
           } catch (error) {
             subscriber.error(error);
           }
@@ -142,7 +146,7 @@ export function motionMaps<F extends Frame>(options: MotionMapsOptions = {}): Op
             const motion = backward
               ? motionMap(undefined, backward, kind)
               : { width: current.frame.width, height: current.frame.height, data: new Float32Array(current.frame.width * current.frame.height) };
-            subscriber.next({ frame: current.frame, motion });
+            subscriber.next({ item: current.item, motion });
           }
           subscriber.complete();
         },

@@ -124,3 +124,25 @@ export async function encodeImage(frame: Frame, format: ImageFormat, options: { 
   const image = sharp(f.data, { raw });
   return format === 'png' ? image.png({ compressionLevel: 6 }).toBuffer() : image.jpeg({ quality: options.quality ?? 95, chromaSubsampling: '4:4:4' }).toBuffer();
 }
+
+/** Encodes a single-channel 16-bit image (e.g. a motion map) as a 16-bit grey PNG. */
+export async function encodeGrey16Png(width: number, height: number, samples: Uint16Array): Promise<Buffer> {
+  const sharp = await loadSharp();
+  return sharp(samples, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png({ compressionLevel: 6 }).toBuffer();
+}
+
+/** Decodes a grey PNG (8 or 16-bit) to 16-bit samples. */
+export async function decodeGrey16(path: string): Promise<{ width: number; height: number; data: Uint16Array }> {
+  const sharp = await loadSharp();
+  try {
+    const { data, info } = await sharp(path, { failOn: 'error' }).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+    const samples = new Uint16Array(info.width * info.height);
+    const channels = info.channels;
+    const all = new Uint16Array(data.length / 2);
+    new Uint8Array(all.buffer).set(data);
+    for (let i = 0; i < samples.length; i++) samples[i] = all[i * channels]!;
+    return { width: info.width, height: info.height, data: samples };
+  } catch (cause) {
+    throw readError(path, cause);
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The dataset builder behind `promotion synth`: for each sequence, the sharp frames, the synthesized blurred frames
+ * and the motion maps of the blurred frames (computed as at inference), plus `synthesis.json` with every parameter.
+ *
+ *   <out>/<sequence>/sharp/<name>.png     the input frames (lossless; 16-bit stays 16-bit)
+ *   <out>/<sequence>/blur/<name>.png      the synthesized blurred frames
+ *   <out>/<sequence>/motion/<name>.png    motion maps of the blurred frames, 16-bit grey
+ *   <out>/<sequence>/synthesis.json       parameters, sizes, versions; written last
+ *
+ * FPHA sequences keep their layout: <out>/Video_files/Subject_N/<action>/<seq>/... with the skeleton copied to
+ * <out>/Hand_pose_annotation_v1/Subject_N/<action>/<seq>/skeleton.txt (and camera.json to <out>). A sequence is
+ * written into a staging folder and moved into place when complete, so a sequence folder with synthesis.json is
+ * finished; resuming skips those.
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { concatMap, count, lastValueFrom, pipe } from 'rxjs';
+import { motionMapToUint16, motionMaps, type MotionMapKind } from '../flow/motion-map.js';
+import { pendingFile, pendingFolder } from '../stream/atomic.js';
+import { encodeGrey16Png, encodeImage } from '../stream/image-codec.js';
+import { openSource } from '../stream/open-source.js';
+import { pipeSource } from '../stream/pipe-source.js';
+import type { SourceKind } from '../stream/source.js';
+import { VERSION } from '../version.js';
+import { type BlurPair, synthesisParameters, type SynthesisOptions, synthesizeBlur } from './synthesize.js';
+
+/** One sequence to synthesize: plain data, so it can travel to a worker thread. */
+export interface SynthJob {
+  /** The input (video file, image folder, or FPHA sequence folder). */
+  readonly input: string;
+  readonly kind: SourceKind;
+  /** Identifier used in logs and in synthesis.json (FPHA: Subject_N/<action>/<seq>). */
+  readonly id: string;
+  /** The sequence's output folder. */
+  readonly outDir: string;
+  /** FPHA: the skeleton to copy, and where. */
+  readonly skeleton?: { readonly from: string; readonly to: string };
+  /** File name prefix and digits for frames (FPHA keeps color_%04d). */
+  readonly naming: { readonly prefix: string; readonly digits: number };
+  readonly synthesis: Omit<SynthesisOptions, 'inputFps'>;
+  readonly motionKind: MotionMapKind;
+  readonly maxFrames?: number;
+  readonly overwrite: boolean;
+}
+
+/** What a job did. */
+export interface SynthJobResult {
+  readonly id: string;
+  readonly outDir: string;
+  readonly status: 'done' | 'skipped';
+  readonly frames: number;
+  readonly elapsedMs: number;
+}
+
+/** Whether a sequence folder is complete (has its synthesis.json). */
+export function isSynthesized(outDir: string): boolean {
+  return existsSync(join(outDir, 'synthesis.json'));
+}
+
+/**
+ * Synthesizes one sequence into `job.outDir`. Skips a finished sequence unless `overwrite`. `onFrame` is called
+ * after each frame is written (for progress).
+ */
+export async function runSynthJob(job: SynthJob, onFrame: () => void = () => undefined): Promise<SynthJobResult> {
+  const started = performance.now();
+  if (!job.overwrite && isSynthesized(job.outDir)) {
+    return { id: job.id, outDir: job.outDir, status: 'skipped', frames: 0, elapsedMs: 0 };
+  }
+  const source = await openSource(job.input, { kind: job.kind, ...(job.maxFrames !== undefined ? { maxFrames: job.maxFrames } : {}) });
+  const options: SynthesisOptions = { ...job.synthesis, inputFps: source.info.fps };
+  const params = synthesisParameters(options);
+  // A half-written folder from an interrupted run is replaced (it has no synthesis.json, so it is not finished).
+  const output = await pendingFolder(job.outDir, true);
+  let frames = 0;
+  try {
+    const name = (index: number) => `${job.naming.prefix}${String(index).padStart(job.naming.digits, '0')}.png`;
+    for (const sub of ['sharp', 'blur', 'motion']) await mkdir(join(output.tempPath, sub));
+    frames = await lastValueFrom(
+      pipeSource(
+        source,
+        pipe(
+          synthesizeBlur(options),
+          motionMaps<BlurPair>({ kind: job.motionKind, flow: params.flow, select: (pair) => pair.blurred }),
+          concatMap(async ({ item, motion }) => {
+            const file = name(item.sharp.index);
+            const [sharpPng, blurPng, motionPng] = await Promise.all([
+              encodeImage(item.sharp, 'png'),
+              encodeImage(item.blurred, 'png'),
+              encodeGrey16Png(motion.width, motion.height, motionMapToUint16(motion)),
+            ]);
+            await Promise.all([
+              writeFile(join(output.tempPath, 'sharp', file), sharpPng),
+              writeFile(join(output.tempPath, 'blur', file), blurPng),
+              writeFile(join(output.tempPath, 'motion', file), motionPng),
+            ]);
+            onFrame();
+            return file;
+          }),
+        ),
+      ).pipe(count()),
+    );
+    const record = {
+      tool: 'promotion-handpose',
+      version: VERSION,
+      node: process.version,
+      createdAt: new Date().toISOString(),
+      sequence: job.id,
+      input: job.input,
+      inputKind: job.kind,
+      frames,
+      width: source.info.width,
+      height: source.info.height,
+      sampleType: source.info.sampleType,
+      parameters: { ...params, motionMapKind: job.motionKind },
+      layout: { sharp: 'sharp/', blurred: 'blur/', motion: 'motion/ (16-bit grey PNG, 0 = no motion, see src/flow/motion-map.ts)' },
+    };
+    await writeFile(join(output.tempPath, 'synthesis.json'), `${JSON.stringify(record, null, 2)}\n`);
+    await output.commit();
+  } catch (error) {
+    await output.abort();
+    throw error;
+  }
+  if (job.skeleton) {
+    const skeleton = await pendingFile(job.skeleton.to, true);
+    try {
+      await copyFile(job.skeleton.from, skeleton.tempPath);
+      await skeleton.commit();
+    } catch (error) {
+      await skeleton.abort();
+      throw error;
+    }
+  }
+  return { id: job.id, outDir: job.outDir, status: 'done', frames, elapsedMs: performance.now() - started };
+}
+
+/** Copies a dataset root's camera.json next to the output's Video_files (once, atomically). */
+export async function copyCameraFile(fromRoot: string, toRoot: string): Promise<void> {
+  const from = join(fromRoot, 'camera.json');
+  if (!existsSync(from)) return;
+  const out = await pendingFile(join(toRoot, 'camera.json'), true);
+  await copyFile(from, out.tempPath);
+  await out.commit();
+}

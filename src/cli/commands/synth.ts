@@ -1,0 +1,158 @@
+/** `promotion synth <input...> -o <dir>`: blurred/sharp pairs and motion maps for every sequence of the inputs. */
+import { existsSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { concatMap, from, lastValueFrom, toArray } from 'rxjs';
+import { copyCameraFile, runSynthJob, type SynthJob, type SynthJobResult } from '../../blur-synthesis/dataset.js';
+import { synthesisParameters } from '../../blur-synthesis/synthesize.js';
+import { InvalidOptionError } from '../../errors.js';
+import { expectInteger, expectOneOf } from '../../options.js';
+import { listFphaSequences, resolveFphaSequence } from '../../stream/fpha-source.js';
+import { detectSourceKind } from '../../stream/open-source.js';
+import { mapInWorkers } from '../../stream/worker-map.js';
+import type { CliIo } from '../io.js';
+import { renderProgress } from '../progress-bar.js';
+
+/** Options of the synth command (strings from commander). */
+export interface SynthCommandOptions {
+  output: string;
+  virtualFps?: string;
+  exposureFrames?: string;
+  gamma?: string;
+  method?: string;
+  motionKind?: string;
+  subjects?: string;
+  actions?: string;
+  sequences?: string;
+  maxFrames?: string;
+  workers?: string;
+  flowFinestLevel?: string;
+  overwrite?: boolean;
+  json?: boolean;
+  progress?: boolean;
+}
+
+const num = (v: string | undefined) => (v === undefined ? undefined : Number.isNaN(Number(v)) ? v : Number(v));
+const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
+
+/** Expands the inputs into one job per sequence. */
+async function planJobs(inputs: readonly string[], base: Omit<SynthJob, 'input' | 'kind' | 'id' | 'outDir' | 'naming'>, out: string, options: SynthCommandOptions, io: CliIo): Promise<SynthJob[]> {
+  const jobs: SynthJob[] = [];
+  const fphaNaming = { prefix: 'color_', digits: 4 };
+  for (const input of inputs) {
+    if (existsSync(join(input, 'Video_files'))) {
+      const selection = {
+        ...(options.subjects ? { subjects: list(options.subjects)! } : {}),
+        ...(options.actions ? { actions: list(options.actions)! } : {}),
+        ...(options.sequences ? { sequences: list(options.sequences)! } : {}),
+      };
+      const refs = await listFphaSequences(input, selection, (notice) => io.stderr.write(`${notice}\n`));
+      for (const ref of refs) {
+        jobs.push({
+          ...base,
+          input: ref.videoDir,
+          kind: 'fpha',
+          id: ref.id,
+          outDir: join(out, 'Video_files', ...ref.id.split('/')),
+          naming: fphaNaming,
+          skeleton: { from: ref.skeletonPath, to: join(out, 'Hand_pose_annotation_v1', ...ref.id.split('/'), 'skeleton.txt') },
+        });
+      }
+      await copyCameraFile(input, out);
+      continue;
+    }
+    const kind = await detectSourceKind(input);
+    if (kind === 'fpha') {
+      const ref = await resolveFphaSequence(input);
+      const inLayout = ref.root !== undefined;
+      jobs.push({
+        ...base,
+        input,
+        kind,
+        id: ref.id,
+        outDir: inLayout ? join(out, 'Video_files', ...ref.id.split('/')) : join(out, basename(input)),
+        naming: fphaNaming,
+        skeleton: {
+          from: ref.skeletonPath,
+          to: inLayout ? join(out, 'Hand_pose_annotation_v1', ...ref.id.split('/'), 'skeleton.txt') : join(out, basename(input), 'skeleton.txt'),
+        },
+      });
+      if (ref.root !== undefined) await copyCameraFile(ref.root, out);
+      continue;
+    }
+    const name = basename(input, kind === 'video' ? extname(input) : '');
+    jobs.push({ ...base, input, kind, id: name, outDir: join(out, name), naming: { prefix: 'frame_', digits: 6 } });
+  }
+  const ids = new Set<string>();
+  for (const job of jobs) {
+    if (ids.has(job.outDir)) throw new InvalidOptionError(`Two inputs would write the same folder ${job.outDir}; rename one of them.`);
+    ids.add(job.outDir);
+  }
+  return jobs;
+}
+
+export async function synthCommand(inputs: string[], options: SynthCommandOptions, io: CliIo): Promise<void> {
+  const synthesis = {
+    ...(options.virtualFps !== undefined ? { virtualFps: num(options.virtualFps) as number } : {}),
+    ...(options.exposureFrames !== undefined ? { exposureFrames: num(options.exposureFrames) as number } : {}),
+    ...(options.gamma !== undefined ? { gamma: num(options.gamma) as number } : {}),
+    ...(options.method !== undefined ? { method: expectOneOf('--method', options.method, ['path', 'explicit'] as const) } : {}),
+    ...(options.flowFinestLevel !== undefined ? { flow: { finestLevel: num(options.flowFinestLevel) as number } } : {}),
+  };
+  // Validate against a nominal rate now, so bad options fail before any file is read (each sequence re-checks
+  // against its own rate).
+  synthesisParameters({ ...synthesis, inputFps: 30 });
+  const motionKind = expectOneOf('--motion-kind', options.motionKind ?? 'magnitude', ['magnitude', 'colour'] as const);
+  const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('--max-frames', num(options.maxFrames), 2);
+  const workers = expectInteger('--workers', num(options.workers ?? '1'), 1, 64);
+  const base = { synthesis, motionKind, overwrite: options.overwrite ?? false, ...(maxFrames !== undefined ? { maxFrames } : {}) };
+  const jobs = await planJobs(inputs, base, options.output, options, io);
+
+  const started = performance.now();
+  const showProgress = options.progress !== false && !options.json && (io.stderr as NodeJS.WriteStream).isTTY === true;
+  let framesDone = 0;
+  const draw = (label: string) => {
+    if (showProgress) io.stderr.write(`\r\x1b[2K${renderProgress(label, { done: framesDone, total: undefined, elapsedMs: performance.now() - started, ratePerSecond: (framesDone * 1000) / (performance.now() - started), etaMs: undefined, complete: false })}`);
+  };
+  const workerModule = fileURLToPath(new URL('../../blur-synthesis/synth-worker.js', import.meta.url));
+  let results: SynthJobResult[];
+  if (workers > 1 && jobs.length > 1 && existsSync(workerModule)) {
+    results = await lastValueFrom(
+      from(jobs).pipe(
+        mapInWorkers<SynthJob, SynthJobResult>(workerModule, { concurrency: Math.min(workers, jobs.length) }),
+        concatMap(async (r) => {
+          framesDone += r.frames;
+          draw(`synth ${r.id}`);
+          return r;
+        }),
+        toArray(),
+      ),
+    );
+  } else {
+    results = [];
+    for (const job of jobs) {
+      results.push(
+        await runSynthJob(job, () => {
+          framesDone++;
+          draw(`synth ${job.id}`);
+        }),
+      );
+    }
+  }
+  if (showProgress) io.stderr.write('\n');
+  const elapsedMs = performance.now() - started;
+  const done = results.filter((r) => r.status === 'done');
+  const summary = {
+    output: options.output,
+    sequences: results.map((r) => ({ id: r.id, status: r.status, frames: r.frames, outDir: r.outDir, msPerFrame: r.frames > 0 ? Math.round(r.elapsedMs / r.frames) : null })),
+    framesWritten: done.reduce((a, r) => a + r.frames, 0),
+    skipped: results.length - done.length,
+    elapsedMs: Math.round(elapsedMs),
+  };
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    return;
+  }
+  for (const s of summary.sequences) io.stdout.write(`${s.status === 'done' ? 'wrote  ' : 'skipped'} ${s.id}: ${s.status === 'done' ? `${s.frames} frames, ${s.msPerFrame} ms/frame` : 'already complete'} -> ${s.outDir}\n`);
+  io.stdout.write(`${summary.framesWritten} frames in ${done.length} sequences (${summary.skipped} skipped) in ${(elapsedMs / 1000).toFixed(1)} s.\n`);
+}

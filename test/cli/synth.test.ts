@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/program.js';
+import { decodeGrey16, encodeImage } from '../../src/stream/image-codec.js';
+import { renderScene, trajectoryFromParameters } from '../../src/blur-synthesis/exact.js';
+import { toIntegerFrame } from '../../src/stream/frame.js';
+import { noiseLinearImage, tempDir } from '../helpers.js';
+
+const dir = tempDir();
+
+async function cli(args: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await runCli(args, { stdout, stderr, signal: new AbortController().signal });
+  return { code, out, err };
+}
+
+/** Writes `frames` PNGs of a textured pan (4 px per frame) into `folder`, named with `name(k)`. */
+async function panFolder(folder: string, frames: number, name: (k: number) => string, w = 64, h = 48) {
+  mkdirSync(folder, { recursive: true });
+  const scene = {
+    background: noiseLinearImage(200, 150, 11),
+    width: w,
+    height: h,
+    camera: trajectoryFromParameters({ start: { x: 80, y: 70 }, velocity: { x: 4, y: 1 }, sway: { amplitudePx: 0, periodFrames: 50, phase: 0 }, angularVelocity: 0, zoomRate: 1, shake: { amplitudePx: 0, frequency: 0.1, phaseX: 0, phaseY: 0 } }),
+  };
+  for (let k = 0; k < frames; k++) {
+    const img = renderScene(scene, k);
+    const frame = toIntegerFrame({ width: w, height: h, channels: 3, index: k, timestampMs: 0, sampleType: 'float32', light: 'linear', data: img.data }, 'uint8');
+    writeFileSync(join(folder, name(k)), await encodeImage(frame, 'png'));
+  }
+}
+
+describe('promotion synth', () => {
+  it('writes sharp/, blur/, motion/ and synthesis.json, and resumes by skipping finished sequences', async () => {
+    const input = join(dir, 'pan');
+    await panFolder(input, 5, (k) => `f${k}.png`);
+    const out = join(dir, 'out');
+    const r = await cli(['synth', input, '-o', out, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ framesWritten: 5, skipped: 0, sequences: [{ id: 'pan', status: 'done', frames: 5 }] });
+    for (const sub of ['sharp', 'blur', 'motion']) expect(readdirSync(join(out, 'pan', sub))).toEqual([0, 1, 2, 3, 4].map((k) => `frame_${String(k).padStart(6, '0')}.png`));
+    const record = JSON.parse(readFileSync(join(out, 'pan', 'synthesis.json'), 'utf8')) as { parameters: Record<string, unknown>; frames: number };
+    expect(record.parameters).toMatchObject({ inputFps: 30, virtualFps: 1920, exposureFrames: 64, gamma: 2.2, method: 'path', motionMapKind: 'magnitude' });
+    const motion = await decodeGrey16(join(out, 'pan', 'motion', 'frame_000002.png'));
+    expect([motion.width, motion.height]).toEqual([64, 48]);
+    expect(Math.max(...motion.data)).toBe(65535); // normalized by its maximum
+    const again = await cli(['synth', input, '-o', out, '--json']);
+    expect(JSON.parse(again.out)).toMatchObject({ framesWritten: 0, skipped: 1 });
+    const redo = await cli(['synth', input, '-o', out, '--json', '--overwrite', '--exposure-frames', '128']);
+    expect(JSON.parse(redo.out)).toMatchObject({ framesWritten: 5 });
+    expect(JSON.parse(readFileSync(join(out, 'pan', 'synthesis.json'), 'utf8'))).toMatchObject({ parameters: { exposureFrames: 128, exposureIntervals: 2 } });
+  });
+
+  it('keeps the FPHA layout and copies the skeletons; skips known broken sequences', async () => {
+    const root = join(dir, 'fpha');
+    for (const [s, a, q] of [['Subject_1', 'wave', '1'], ['Subject_2', 'close_milk', '4']] as const) {
+      await panFolder(join(root, 'Video_files', s, a, q, 'color'), 3, (k) => `color_${String(k).padStart(4, '0')}.jpeg`);
+      mkdirSync(join(root, 'Hand_pose_annotation_v1', s, a, q), { recursive: true });
+      writeFileSync(join(root, 'Hand_pose_annotation_v1', s, a, q, 'skeleton.txt'), [0, 1, 2].map((t) => `${t} ${Array(63).fill(100).join(' ')}`).join('\n'));
+    }
+    const out = join(dir, 'fpha-out');
+    const r = await cli(['synth', root, '-o', out, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('Skipping FPHA sequence Subject_2/close_milk/4');
+    expect(readdirSync(join(out, 'Video_files', 'Subject_1', 'wave', '1', 'blur'))).toEqual(['color_0000.png', 'color_0001.png', 'color_0002.png']);
+    expect(readFileSync(join(out, 'Hand_pose_annotation_v1', 'Subject_1', 'wave', '1', 'skeleton.txt'), 'utf8')).toContain('0 100 100');
+    expect(existsSync(join(out, 'Video_files', 'Subject_2'))).toBe(false);
+  });
+
+  it('bad options exit 2 before anything is read; a one-frame sequence exits 3 and leaves nothing', async () => {
+    const input = join(dir, 'pan');
+    const fps = await cli(['synth', input, '-o', join(dir, 'x'), '--virtual-fps', '1000']);
+    expect(fps.code).toBe(2);
+    expect(fps.err).toBe('promotion: Expected virtualFps to be a whole multiple of the input rate 30 fps but received 1000 (ratio 33.333); try 990.\n');
+    expect((await cli(['synth', input, '-o', join(dir, 'x'), '--gamma', '0'])).err).toBe('promotion: Expected number greater than 0 and at most 10 for gamma but received 0 of type number\n');
+    expect((await cli(['synth', input, '-o', join(dir, 'x'), '--exposure-frames', '200'])).err).toBe('promotion: Expected integer between 1 and 128 for exposureFrames but received 200 of type number\n');
+    const single = join(dir, 'single');
+    await panFolder(single, 1, () => 'only.png');
+    const out = join(dir, 'single-out');
+    const r = await cli(['synth', single, '-o', out]);
+    expect(r.code).toBe(3);
+    expect(r.err).toBe('promotion: Blur synthesis needs at least 2 frames (the motion comes from neighbouring frames), but the sequence has 1.\n');
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  });
+
+  it('runs sequences in parallel worker threads (built CLI)', async () => {
+    const bin = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+    const a = join(dir, 'wa');
+    const b = join(dir, 'wb');
+    await panFolder(a, 3, (k) => `${k}.png`);
+    await panFolder(b, 4, (k) => `${k}.png`);
+    const out = join(dir, 'workers-out');
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'synth', a, b, '-o', out, '--workers', '2', '--json']);
+    expect(JSON.parse(stdout)).toMatchObject({ framesWritten: 7, sequences: [{ id: 'wa', frames: 3 }, { id: 'wb', frames: 4 }] });
+  });
+});
