@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { concatMap, count, lastValueFrom, pipe } from 'rxjs';
+import { concatMap, count, lastValueFrom, type Observable, type OperatorFunction, pipe } from 'rxjs';
 import { motionMapToUint16, motionMaps, type MotionMapKind } from '../flow/motion-map.js';
 import { pendingFile, pendingFolder } from '../stream/atomic.js';
 import { encodeGrey16Png, encodeImage } from '../stream/image-codec.js';
@@ -23,7 +23,7 @@ import { openSource } from '../stream/open-source.js';
 import { pipeSource } from '../stream/pipe-source.js';
 import type { SourceKind } from '../stream/source.js';
 import { VERSION } from '../version.js';
-import { type BlurPair, synthesisParameters, type SynthesisOptions, synthesizeBlur } from './synthesize.js';
+import { type BlurPair, synthesisParameters, type SynthesisOptions, type SynthesisParameters, synthesizeBlur } from './synthesize.js';
 
 /** One sequence to synthesize: plain data, so it can travel to a worker thread. */
 export interface SynthJob {
@@ -58,30 +58,36 @@ export function isSynthesized(outDir: string): boolean {
   return existsSync(join(outDir, 'synthesis.json'));
 }
 
+/** How a sequence's frames are named: `<prefix><index zero-padded to digits>.png`. */
+export interface FrameNaming {
+  readonly prefix: string;
+  readonly digits: number;
+}
+
 /**
- * Synthesizes one sequence into `job.outDir`. Skips a finished sequence unless `overwrite`. `onFrame` is called
- * after each frame is written (for progress).
+ * Writes a stream of blurred/sharp pairs as one sequence folder (sharp/, blur/, motion/ of the blurred frames,
+ * then synthesis.json from `record(frames)`), staged and moved into place when complete. Resolves to the number of
+ * frames written. The pairs are pulled through `pairs` (a function of the pipeline stages to append), so the caller
+ * keeps backpressure.
  */
-export async function runSynthJob(job: SynthJob, onFrame: () => void = () => undefined): Promise<SynthJobResult> {
-  const started = performance.now();
-  if (!job.overwrite && isSynthesized(job.outDir)) {
-    return { id: job.id, outDir: job.outDir, status: 'skipped', frames: 0, elapsedMs: 0 };
-  }
-  const source = await openSource(job.input, { kind: job.kind, ...(job.maxFrames !== undefined ? { maxFrames: job.maxFrames } : {}) });
-  const options: SynthesisOptions = { ...job.synthesis, inputFps: source.info.fps };
-  const params = synthesisParameters(options);
+export async function writeSequence(
+  outDir: string,
+  naming: FrameNaming,
+  motionKind: MotionMapKind,
+  flow: SynthesisParameters['flow'],
+  pairs: (stages: OperatorFunction<BlurPair, string>) => Observable<string>,
+  record: (frames: number) => Record<string, unknown>,
+  onFrame: () => void,
+): Promise<number> {
   // A half-written folder from an interrupted run is replaced (it has no synthesis.json, so it is not finished).
-  const output = await pendingFolder(job.outDir, true);
-  let frames = 0;
+  const output = await pendingFolder(outDir, true);
   try {
-    const name = (index: number) => `${job.naming.prefix}${String(index).padStart(job.naming.digits, '0')}.png`;
+    const name = (index: number) => `${naming.prefix}${String(index).padStart(naming.digits, '0')}.png`;
     for (const sub of ['sharp', 'blur', 'motion']) await mkdir(join(output.tempPath, sub));
-    frames = await lastValueFrom(
-      pipeSource(
-        source,
+    const frames = await lastValueFrom(
+      pairs(
         pipe(
-          synthesizeBlur(options),
-          motionMaps<BlurPair>({ kind: job.motionKind, flow: params.flow, select: (pair) => pair.blurred }),
+          motionMaps<BlurPair>({ kind: motionKind, flow, select: (pair) => pair.blurred }),
           concatMap(async ({ item, motion }) => {
             const file = name(item.sharp.index);
             const [sharpPng, blurPng, motionPng] = await Promise.all([
@@ -100,27 +106,54 @@ export async function runSynthJob(job: SynthJob, onFrame: () => void = () => und
         ),
       ).pipe(count()),
     );
-    const record = {
+    const body = {
       tool: 'promotion-handpose',
       version: VERSION,
       node: process.version,
       createdAt: new Date().toISOString(),
-      sequence: job.id,
-      input: job.input,
-      inputKind: job.kind,
       frames,
-      width: source.info.width,
-      height: source.info.height,
-      sampleType: source.info.sampleType,
-      parameters: { ...params, motionMapKind: job.motionKind },
-      layout: { sharp: 'sharp/', blurred: 'blur/', motion: 'motion/ (16-bit grey PNG, 0 = no motion, see src/flow/motion-map.ts)' },
+      ...record(frames),
+      layout: { sharp: 'sharp/', blurred: 'blur/', motion: 'motion/ (16-bit grey PNG of the blurred frames, 0 = no motion, see src/flow/motion-map.ts)' },
     };
-    await writeFile(join(output.tempPath, 'synthesis.json'), `${JSON.stringify(record, null, 2)}\n`);
+    await writeFile(join(output.tempPath, 'synthesis.json'), `${JSON.stringify(body, null, 2)}\n`);
     await output.commit();
+    return frames;
   } catch (error) {
     await output.abort();
     throw error;
   }
+}
+
+/**
+ * Synthesizes one sequence into `job.outDir`. Skips a finished sequence unless `overwrite`. `onFrame` is called
+ * after each frame is written (for progress).
+ */
+export async function runSynthJob(job: SynthJob, onFrame: () => void = () => undefined): Promise<SynthJobResult> {
+  const started = performance.now();
+  if (!job.overwrite && isSynthesized(job.outDir)) {
+    return { id: job.id, outDir: job.outDir, status: 'skipped', frames: 0, elapsedMs: 0 };
+  }
+  const source = await openSource(job.input, { kind: job.kind, ...(job.maxFrames !== undefined ? { maxFrames: job.maxFrames } : {}) });
+  const options: SynthesisOptions = { ...job.synthesis, inputFps: source.info.fps };
+  const params = synthesisParameters(options);
+  const frames = await writeSequence(
+    job.outDir,
+    job.naming,
+    job.motionKind,
+    params.flow,
+    (stages) => pipeSource(source, pipe(synthesizeBlur(options), stages)),
+    () => ({
+      mode: 'interpolated',
+      sequence: job.id,
+      input: job.input,
+      inputKind: job.kind,
+      width: source.info.width,
+      height: source.info.height,
+      sampleType: source.info.sampleType,
+      parameters: { ...params, motionMapKind: job.motionKind },
+    }),
+    onFrame,
+  );
   if (job.skeleton) {
     const skeleton = await pendingFile(job.skeleton.to, true);
     try {

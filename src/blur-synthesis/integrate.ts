@@ -183,39 +183,132 @@ export function virtualTimes(spec: ExposureSpec): number[] {
   return Array.from({ length: n }, (_, j) => (j - (n - 1) / 2) / spec.ratio);
 }
 
-/** Largest displacement (px) a pixel travels over the exposure, from the flows at that pixel. */
-function travel(ctx: ExposureContext, i: number, halfSpan: number): number {
-  let m = 0;
-  for (const f of [ctx.before?.forward, ctx.before?.backward, ctx.after?.forward, ctx.after?.backward]) {
-    if (!f) continue;
-    const d = Math.hypot(f.data[2 * i]!, f.data[2 * i + 1]!);
-    if (d > m) m = d;
-  }
-  return 2 * halfSpan * m;
-}
-
 /**
  * The blurred frame by path integration: per pixel, the exposure [-T, T] is cut into M equal slices sampled at
- * their midpoints, M = min(N, max(1, ceil(travel / maxStepPx))). With M = N the samples are exactly the virtual
- * frames' times, so the result equals {@link blurExplicit}; smaller M only where the pixel moves little.
+ * their midpoints, M = min(N, max(1, ceil(travel / maxStepPx))), where travel is the longest path the pixel's
+ * flows imply over the exposure. With M = N the samples are exactly the virtual frames' times, so the result equals
+ * {@link blurExplicit}; M is smaller only where the pixel moves little. `rows` limits the work to [start, end)
+ * (for splitting a frame across workers); other rows stay 0.
+ *
+ * The integrand is the one {@link virtualFrame} evaluates, written out flat here: this loop is the hot path of
+ * synthesis (measured: 2-3x faster than calling the per-sample function).
  */
-export function blurByPathIntegration(ctx: ExposureContext, spec: ExposureSpec, maxStepPx = 1): Float32Array {
+export function blurByPathIntegration(ctx: ExposureContext, spec: ExposureSpec, maxStepPx = 1, rows?: { start: number; end: number }): Float32Array {
   const { width, height } = ctx.frame;
   const out = new Float32Array(width * height * 3);
   const n = spec.exposureFrames;
   const halfSpan = n / (2 * spec.ratio);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      const m = Math.min(n, Math.max(1, Math.ceil(travel(ctx, i, halfSpan) / maxStepPx)));
-      scratch[0] = 0;
-      scratch[1] = 0;
-      scratch[2] = 0;
-      const w = 1 / m;
-      for (let j = 0; j < m; j++) addVirtual(ctx, x, y, -halfSpan + ((j + 0.5) * 2 * halfSpan) / m, w, scratch);
-      out[3 * i] = scratch[0]!;
-      out[3 * i + 1] = scratch[1]!;
-      out[3 * i + 2] = scratch[2]!;
+  const flows = [ctx.before?.forward, ctx.before?.backward, ctx.after?.forward, ctx.after?.backward].filter((f): f is FlowField => f !== undefined).map((f) => f.data);
+  const pathScale = (2 * halfSpan) / maxStepPx;
+  const y0 = rows?.start ?? 0;
+  const y1 = rows?.end ?? height;
+  const W = width;
+  const H = height;
+  const maxX = W - 1;
+  const maxY = H - 1;
+  const before = ctx.before;
+  const after = ctx.after;
+  // Past an end, the missing side continues the other interval's motion (see the module comment).
+  const edgeBefore = before ? undefined : after!.forward.data; // first frame: x - t F(k -> k+1)
+  const edgeAfter = after ? undefined : before!.backward.data; // last frame: x + t F(k -> k-1)
+  const acc = new Float64Array(3);
+  const nearest = (w: Float32Array, x: number, y: number) => {
+    const xi = Math.round(x < 0 ? 0 : x > maxX ? maxX : x);
+    const yi = Math.round(y < 0 ? 0 : y > maxY ? maxY : y);
+    return w[yi * W + xi]!;
+  };
+  for (let y = y0; y < y1; y++) {
+    for (let x = 0; x < W; x++) {
+      const i = y * W + x;
+      let fastest = 0;
+      for (const f of flows) {
+        const u = f[2 * i]!;
+        const v = f[2 * i + 1]!;
+        const d = u * u + v * v;
+        if (d > fastest) fastest = d;
+      }
+      const m = Math.min(n, Math.max(1, Math.ceil(Math.sqrt(fastest) * pathScale)));
+      const weight = 1 / m;
+      const step = (2 * halfSpan) / m;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      acc[0] = 0;
+      acc[1] = 0;
+      acc[2] = 0;
+      for (let j = 0; j < m; j++) {
+        const t = -halfSpan + (j + 0.5) * step;
+        const interval = t > 0 ? after : t < 0 ? before : undefined;
+        if (!interval) {
+          // t = 0 (the sharp frame itself) or past an end: rare, so the general sampler does it.
+          if (t === 0) addRgb(ctx.frame, x, y, weight, acc);
+          else {
+            const f = (t > 0 ? edgeAfter : edgeBefore)!;
+            const sign = t > 0 ? t : -t;
+            addRgb(ctx.frame, x + sign * f[2 * i]!, y + sign * f[2 * i + 1]!, weight, acc);
+          }
+          continue;
+        }
+        const s = t > 0 ? t : 1 + t;
+        const fd = interval.forward.data;
+        const bd = interval.backward.data;
+        const ax = x - s * fd[2 * i]!;
+        const ay = y - s * fd[2 * i + 1]!;
+        const bx = x - (1 - s) * bd[2 * i]!;
+        const by = y - (1 - s) * bd[2 * i + 1]!;
+        let wa = (1 - s) * nearest(interval.forwardWeight, ax, ay);
+        let wb = s * nearest(interval.backwardWeight, bx, by);
+        const total = wa + wb;
+        if (total <= 1e-12) {
+          wa = s < 0.5 ? weight : 0;
+          wb = s < 0.5 ? 0 : weight;
+        } else {
+          wa = (weight * wa) / total;
+          wb = (weight * wb) / total;
+        }
+        // Bilinear RGB of side a at (ax, ay) and side b at (bx, by), clamped; written out for speed.
+        {
+          const img = interval.a.data;
+          const xc = ax < 0 ? 0 : ax > maxX ? maxX : ax;
+          const yc = ay < 0 ? 0 : ay > maxY ? maxY : ay;
+          const xi = xc | 0;
+          const yi = yc | 0;
+          const dx = xi < maxX ? 3 : 0;
+          const dy = yi < maxY ? 3 * W : 0;
+          const fx = xc - xi;
+          const fy = yc - yi;
+          const w00 = (1 - fx) * (1 - fy) * wa;
+          const w01 = fx * (1 - fy) * wa;
+          const w10 = (1 - fx) * fy * wa;
+          const w11 = fx * fy * wa;
+          const p = 3 * (yi * W + xi);
+          r += w00 * img[p]! + w01 * img[p + dx]! + w10 * img[p + dy]! + w11 * img[p + dy + dx]!;
+          g += w00 * img[p + 1]! + w01 * img[p + dx + 1]! + w10 * img[p + dy + 1]! + w11 * img[p + dy + dx + 1]!;
+          b += w00 * img[p + 2]! + w01 * img[p + dx + 2]! + w10 * img[p + dy + 2]! + w11 * img[p + dy + dx + 2]!;
+        }
+        {
+          const img = interval.b.data;
+          const xc = bx < 0 ? 0 : bx > maxX ? maxX : bx;
+          const yc = by < 0 ? 0 : by > maxY ? maxY : by;
+          const xi = xc | 0;
+          const yi = yc | 0;
+          const dx = xi < maxX ? 3 : 0;
+          const dy = yi < maxY ? 3 * W : 0;
+          const fx = xc - xi;
+          const fy = yc - yi;
+          const w00 = (1 - fx) * (1 - fy) * wb;
+          const w01 = fx * (1 - fy) * wb;
+          const w10 = (1 - fx) * fy * wb;
+          const w11 = fx * fy * wb;
+          const p = 3 * (yi * W + xi);
+          r += w00 * img[p]! + w01 * img[p + dx]! + w10 * img[p + dy]! + w11 * img[p + dy + dx]!;
+          g += w00 * img[p + 1]! + w01 * img[p + dx + 1]! + w10 * img[p + dy + 1]! + w11 * img[p + dy + dx + 1]!;
+          b += w00 * img[p + 2]! + w01 * img[p + dx + 2]! + w10 * img[p + dy + 2]! + w11 * img[p + dy + dx + 2]!;
+        }
+      }
+      out[3 * i] = r + acc[0]!;
+      out[3 * i + 1] = g + acc[1]!;
+      out[3 * i + 2] = b + acc[2]!;
     }
   }
   return out;

@@ -133,7 +133,10 @@ export function toFloatFrame(frame: Frame, options: { light?: 'encoded' | 'linea
   if (frame.sampleType === 'float32') {
     if (frame.light === light) out.set(frame.data);
     else if (light === 'linear') for (let i = 0; i < out.length; i++) out[i] = Math.pow(frame.data[i]!, gamma);
-    else for (let i = 0; i < out.length; i++) out[i] = Math.pow(frame.data[i]!, 1 / gamma);
+    else {
+      const encode = gammaEncoder(gamma);
+      for (let i = 0; i < out.length; i++) out[i] = encode(frame.data[i]!);
+    }
   } else {
     const max = SAMPLE_MAX[frame.sampleType];
     if (light === 'encoded') {
@@ -162,12 +165,11 @@ export function toIntegerFrame(frame: Frame, sampleType: 'uint8' | 'uint16', opt
   const out = sampleType === 'uint8' ? new Uint8Array(frame.data.length) : new Uint16Array(frame.data.length);
   const src = frame.data;
   if (frame.sampleType === 'float32') {
-    const inv = 1 / (options.gamma ?? DEFAULT_GAMMA);
-    const linear = frame.light === 'linear';
+    const encode = frame.light === 'linear' ? gammaEncoder(options.gamma ?? DEFAULT_GAMMA) : (v: number) => v;
     for (let i = 0; i < out.length; i++) {
       let v = src[i]!;
       v = v <= 0 ? 0 : v >= 1 ? 1 : v;
-      out[i] = Math.round((linear ? Math.pow(v, inv) : v) * max);
+      out[i] = Math.round(encode(v) * max);
     }
   } else if (sampleType === 'uint8') {
     // 16 -> 8 bits: round(v * 255 / 65535) = round(v / 257).
@@ -180,6 +182,31 @@ export function toIntegerFrame(frame: Frame, sampleType: 'uint8' | 'uint16', opt
   return sampleType === 'uint8'
     ? { ...timing, data: out as Uint8Array, sampleType }
     : { ...timing, data: out as Uint16Array, sampleType };
+}
+
+const encodeTables = new Map<number, Float32Array>();
+const ENCODE_STEPS = 65536;
+
+/**
+ * x -> x^(1/gamma) for linear values in [0, 1], by table: indexed by the fourth root of x (in which the curve
+ * is smooth even next to 0, where x^(1/gamma) itself is infinitely steep), 65537 entries, linear interpolation;
+ * error under a tenth of a 16-bit code. Math.pow per sample was the largest single cost of synthesis at 720p.
+ */
+export function gammaEncoder(gamma: number): (x: number) => number {
+  let table = encodeTables.get(gamma);
+  if (!table) {
+    table = new Float32Array(ENCODE_STEPS + 1);
+    for (let k = 0; k <= ENCODE_STEPS; k++) table[k] = Math.pow(k / ENCODE_STEPS, 4 / gamma);
+    encodeTables.set(gamma, table);
+  }
+  const t = table;
+  return (x) => {
+    if (!(x > 0)) return 0;
+    if (x >= 1) return 1;
+    const u = Math.sqrt(Math.sqrt(x)) * ENCODE_STEPS;
+    const k = u | 0;
+    return t[k]! + (t[k + 1]! - t[k]!) * (u - k);
+  };
 }
 
 /** Geometry and timing of a frame (everything but the pixels and their type). */

@@ -40,3 +40,21 @@ describe('Frame', () => {
     expect(Array.from(toIntegerFrame(f, 'uint8').data)).toEqual([0, 128, 255]);
   });
 });
+
+describe('gammaEncoder', () => {
+  it('matches x^(1/gamma) to a tenth of a 16-bit code, near 0 too', async () => {
+    const { gammaEncoder } = await import('../../src/stream/frame.js');
+    for (const gamma of [2.2, 1.8, 2.4]) {
+      const encode = gammaEncoder(gamma);
+      let worst = 0;
+      for (let k = 0; k <= 200_000; k++) {
+        const x = (k / 200_000) ** 3; // dense near 0, where the curve is steepest
+        worst = Math.max(worst, Math.abs(encode(x) - Math.pow(x, 1 / gamma)));
+      }
+      expect(worst).toBeLessThan(0.1 / 65535);
+      expect(encode(0)).toBe(0);
+      expect(encode(1)).toBe(1);
+      expect(encode(-0.1)).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Training scenes with exact blur: a photo under a smooth random camera trajectory, optionally with a foreground
+ * disc (cut from a second photo) crossing it for local blur. `sampleSceneSpec(rng, ...)` draws a scene; the spec is
+ * plain data (recorded in synthesis.json) and `loadScene(spec)` is its deterministic twin.
+ */
+import { concatMap, from, type Observable } from 'rxjs';
+import { expectInteger } from '../options.js';
+import { type Frame, toFloatFrame, toIntegerFrame } from '../stream/frame.js';
+import { decodeImageFit } from '../stream/image-codec.js';
+import { type Rng, uniform } from '../util/rng.js';
+import {
+  DEFAULT_TRAJECTORY_RANGES,
+  type ForegroundLayer,
+  renderExact,
+  sampleTrajectory,
+  type Scene,
+  trajectoryFromParameters,
+  type TrajectoryParameters,
+} from './exact.js';
+import type { LinearImage } from './integrate.js';
+import type { BlurPair } from './synthesize.js';
+
+/** How much larger than the output the background photo is loaded (room for the camera to travel). */
+export const SCENE_PHOTO_SCALE = 5;
+
+/** A scene, fully specified. */
+export interface SceneSpec {
+  readonly photo: string;
+  readonly width: number;
+  readonly height: number;
+  readonly frames: number;
+  readonly camera: TrajectoryParameters;
+  readonly foreground?: {
+    readonly photo: string;
+    /** Diameter in output pixels. */
+    readonly sizePx: number;
+    readonly path: TrajectoryParameters;
+  };
+}
+
+/** Draws a scene: photo, camera path and (with probability `foregroundChance`) a foreground crossing it. */
+export function sampleSceneSpec(
+  rng: Rng,
+  photos: readonly { path: string; width: number; height: number }[],
+  options: { width: number; height: number; frames: number; foregroundChance?: number; maxSpeedPx?: number },
+): SceneSpec {
+  const pick = photos[Math.floor(rng() * photos.length)]!;
+  const fit = Math.min((SCENE_PHOTO_SCALE * options.width) / pick.width, (SCENE_PHOTO_SCALE * options.height) / pick.height, 1);
+  const photoSize = { width: Math.round(pick.width * fit), height: Math.round(pick.height * fit) };
+  // Keep the whole path inside the photo: the speed is capped by the room the photo leaves.
+  const margin = 0.75 * Math.hypot(options.width, options.height);
+  const room = Math.min(photoSize.width, photoSize.height) - 2 * margin;
+  const cap = Math.max(1, Math.min(options.maxSpeedPx ?? DEFAULT_TRAJECTORY_RANGES.speedPx[1], room / Math.max(1, options.frames)));
+  const camera = sampleTrajectory(rng, photoSize, options, options.frames, { ...DEFAULT_TRAJECTORY_RANGES, speedPx: [Math.min(2, cap), cap] });
+  let foreground: SceneSpec['foreground'];
+  if (rng() < (options.foregroundChance ?? 0.5)) {
+    const other = photos[Math.floor(rng() * photos.length)]!;
+    const sizePx = Math.round(uniform(rng, 0.25, 0.5) * Math.min(options.width, options.height));
+    const speed = uniform(rng, 4, 30);
+    const direction = uniform(rng, 0, 2 * Math.PI);
+    const vx = speed * Math.cos(direction);
+    const vy = speed * Math.sin(direction);
+    // Cross the centre half-way through the sequence.
+    const mid = (options.frames - 1) / 2;
+    foreground = {
+      photo: other.path,
+      sizePx,
+      path: {
+        start: { x: options.width / 2 - vx * mid, y: options.height / 2 - vy * mid },
+        velocity: { x: vx, y: vy },
+        sway: { amplitudePx: uniform(rng, 0, 10), periodFrames: uniform(rng, 10, 40), phase: uniform(rng, 0, 6.3) },
+        angularVelocity: uniform(rng, -0.05, 0.05),
+        zoomRate: 1,
+        shake: { amplitudePx: 0, frequency: 0.1, phaseX: 0, phaseY: 0 },
+      },
+    };
+  }
+  return { photo: pick.path, width: options.width, height: options.height, frames: options.frames, camera: { ...camera, start: camera.start }, ...(foreground ? { foreground } : {}) };
+}
+
+async function linear(path: string, width: number, height: number, gamma: number): Promise<LinearImage> {
+  const f = toFloatFrame(await decodeImageFit(path, 'uint16', width, height), { light: 'linear', gamma });
+  return { width: f.width, height: f.height, data: f.data };
+}
+
+/** Loads a scene from its spec (the deterministic twin of {@link sampleSceneSpec}). */
+export async function loadScene(spec: SceneSpec, gamma = 2.2): Promise<Scene> {
+  const background = await linear(spec.photo, SCENE_PHOTO_SCALE * spec.width, SCENE_PHOTO_SCALE * spec.height, gamma);
+  const layers: ForegroundLayer[] = [];
+  if (spec.foreground) {
+    const size = spec.foreground.sizePx;
+    const src = await linear(spec.foreground.photo, 3 * size, 3 * size, gamma);
+    const image = new Float32Array(size * size * 3);
+    const alpha = new Float32Array(size * size);
+    const ox = Math.max(0, Math.floor((src.width - size) / 2));
+    const oy = Math.max(0, Math.floor((src.height - size) / 2));
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const sx = Math.min(src.width - 1, ox + x);
+        const sy = Math.min(src.height - 1, oy + y);
+        for (let c = 0; c < 3; c++) image[3 * (y * size + x) + c] = src.data[3 * (sy * src.width + sx) + c]!;
+        const r = Math.hypot(x - (size - 1) / 2, y - (size - 1) / 2) / (size / 2);
+        alpha[y * size + x] = Math.min(1, Math.max(0, (1 - r) * 8));
+      }
+    }
+    layers.push({ image: { width: size, height: size, data: image }, alpha, trajectory: trajectoryFromParameters(spec.foreground.path) });
+  }
+  return { background, width: spec.width, height: spec.height, camera: trajectoryFromParameters(spec.camera), foreground: layers };
+}
+
+/**
+ * The exact blurred/sharp pairs of a scene, frame by frame, as 16-bit frames (gamma-encoded with `gamma`),
+ * at `fps` with `ratio` virtual frames per interval and `exposureFrames` of them averaged.
+ */
+export function exactPairs(scene: Scene, spec: SceneSpec, options: { fps: number; ratio: number; exposureFrames: number; gamma: number }): Observable<BlurPair> {
+  expectInteger('frames', spec.frames, 1);
+  const encode = (data: Float32Array, k: number): Frame =>
+    toIntegerFrame({ width: spec.width, height: spec.height, channels: 3, index: k, timestampMs: (k * 1000) / options.fps, sampleType: 'float32', light: 'linear', data }, 'uint16', { gamma: options.gamma });
+  return from(Array.from({ length: spec.frames }, (_, k) => k)).pipe(
+    concatMap(async (k) => {
+      const { sharp, blurred } = renderExact(scene, k, { ratio: options.ratio, exposureFrames: options.exposureFrames });
+      return { sharp: encode(sharp.data, k), blurred: encode(blurred.data, k) };
+    }),
+  );
+}

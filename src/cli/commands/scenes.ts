@@ -1,0 +1,99 @@
+/**
+ * `promotion scenes <photos...> -o <dir>`: training sequences with exact blur, rendered from still photos under
+ * seeded random camera trajectories (and foreground discs for local blur). Same layout as `synth`.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { isSynthesized, writeSequence } from '../../blur-synthesis/dataset.js';
+import { exactPairs, loadScene, sampleSceneSpec } from '../../blur-synthesis/scenes.js';
+import { synthesisParameters } from '../../blur-synthesis/synthesize.js';
+import { InputNotFoundError } from '../../errors.js';
+import { expectInteger, expectNumber, expectOneOf, invalidOption } from '../../options.js';
+import { IMAGE_EXTENSIONS } from '../../stream/image-sequence-source.js';
+import { readImageMeta } from '../../stream/image-codec.js';
+import { createRng } from '../../util/rng.js';
+import type { CliIo } from '../io.js';
+
+export interface ScenesCommandOptions {
+  output: string;
+  count?: string;
+  frames?: string;
+  size?: string;
+  seed?: string;
+  fps?: string;
+  virtualFps?: string;
+  exposureFrames?: string;
+  gamma?: string;
+  foreground?: string;
+  maxSpeed?: string;
+  motionKind?: string;
+  json?: boolean;
+}
+
+const num = (v: string | undefined) => (v === undefined ? undefined : Number.isNaN(Number(v)) ? v : Number(v));
+
+function collectPhotos(inputs: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const input of inputs) {
+    let st;
+    try {
+      st = statSync(input);
+    } catch (cause) {
+      throw new InputNotFoundError(input, `Photo or folder ${input} does not exist.`, { cause });
+    }
+    if (st.isDirectory()) {
+      for (const f of readdirSync(input).sort()) if (IMAGE_EXTENSIONS.includes(extname(f).toLowerCase())) out.push(join(input, f));
+    } else out.push(input);
+  }
+  if (out.length === 0) throw new InputNotFoundError(inputs.join(', '), `No photos (${IMAGE_EXTENSIONS.join(', ')}) in ${inputs.join(', ')}.`);
+  return out;
+}
+
+export async function scenesCommand(inputs: string[], options: ScenesCommandOptions, io: CliIo): Promise<void> {
+  const count = expectInteger('--count', num(options.count ?? '8'), 1, 100_000);
+  const frames = expectInteger('--frames', num(options.frames ?? '12'), 2, 10_000);
+  const [w, h] = (options.size ?? '256x256').split('x').map(Number);
+  if (!Number.isInteger(w) || !Number.isInteger(h) || w! < 16 || h! < 16) invalidOption('--size', 'WIDTHxHEIGHT, each at least 16', options.size);
+  const seed = expectInteger('--seed', num(options.seed ?? '1'), 0, 2 ** 31 - 1);
+  const fps = expectNumber('--fps', num(options.fps ?? '30'), 0, 1000, true);
+  const params = synthesisParameters({
+    inputFps: fps,
+    ...(options.virtualFps !== undefined ? { virtualFps: num(options.virtualFps) as number } : {}),
+    ...(options.exposureFrames !== undefined ? { exposureFrames: num(options.exposureFrames) as number } : {}),
+    ...(options.gamma !== undefined ? { gamma: num(options.gamma) as number } : {}),
+  });
+  const foregroundChance = expectNumber('--foreground', num(options.foreground ?? '0.5'), 0, 1);
+  const maxSpeedPx = expectNumber('--max-speed', num(options.maxSpeed ?? '40'), 0, 1000, true);
+  const motionKind = expectOneOf('--motion-kind', options.motionKind ?? 'magnitude', ['magnitude', 'colour'] as const);
+  const photoPaths = collectPhotos(inputs);
+  const photos = await Promise.all(photoPaths.map(async (path) => ({ path, ...(await readImageMeta(path)) })));
+
+  const started = performance.now();
+  const results: Array<{ id: string; status: 'done' | 'skipped'; frames: number }> = [];
+  for (let i = 0; i < count; i++) {
+    const id = `scene_${String(i).padStart(5, '0')}`;
+    const outDir = join(options.output, id);
+    if (isSynthesized(outDir)) {
+      results.push({ id, status: 'skipped', frames: 0 });
+      continue;
+    }
+    // Each scene has its own generator, so scene i is the same whether or not the others are rendered.
+    const sceneSeed = (Math.imul(seed, 1000003) + i) >>> 0;
+    const spec = sampleSceneSpec(createRng(sceneSeed), photos, { width: w!, height: h!, frames, foregroundChance, maxSpeedPx });
+    const scene = await loadScene(spec, params.gamma);
+    const written = await writeSequence(
+      outDir,
+      { prefix: 'frame_', digits: 6 },
+      motionKind,
+      params.flow,
+      (stages) => exactPairs(scene, spec, { fps, ratio: params.ratio, exposureFrames: params.exposureFrames, gamma: params.gamma }).pipe(stages),
+      () => ({ mode: 'exact', sequence: id, seed, sceneSeed, scene: spec, width: w, height: h, sampleType: 'uint16', parameters: { ...params, motionMapKind: motionKind } }),
+      () => undefined,
+    );
+    results.push({ id, status: 'done', frames: written });
+    if (!options.json) io.stderr.write(`\rscenes ${i + 1}/${count}`);
+  }
+  if (!options.json) io.stderr.write('\n');
+  const summary = { output: options.output, scenes: results, framesWritten: results.reduce((a, r) => a + r.frames, 0), elapsedMs: Math.round(performance.now() - started) };
+  io.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${summary.framesWritten} frames in ${results.filter((r) => r.status === 'done').length} scenes (${results.filter((r) => r.status === 'skipped').length} already complete) in ${(summary.elapsedMs / 1000).toFixed(1)} s -> ${options.output}\n`);
+}
