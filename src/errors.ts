@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'ABORTED'
   | 'PIPELINE_STALL'
   | 'INPUT_TIMEOUT'
-  | 'EMPTY_INPUT';
+  | 'EMPTY_INPUT'
+  | 'MODEL_ASSET';
 
 /** Base class of every error the toolkit raises on purpose. */
 export class PromotionError extends Error {
@@ -116,6 +117,18 @@ export class OutputExistsError extends PromotionError {
   readonly path: string;
   constructor(path: string, message?: string) {
     super('OUTPUT_EXISTS', message ?? `Output ${path} already exists; pass overwrite: true (CLI: --overwrite) to replace it, or choose another path.`);
+    this.path = path;
+  }
+}
+
+/**
+ * A model file the toolkit assembles or loads is missing, damaged or not the one expected (its SHA-256 differs).
+ * The message names the file, both checksums where known, and the fix.
+ */
+export class ModelAssetError extends PromotionError {
+  readonly path: string | undefined;
+  constructor(message: string, path?: string, options?: { cause?: unknown }) {
+    super('MODEL_ASSET', message, options);
     this.path = path;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * promotion-handpose: hand-pose preprocessing of blurry video.
- * The streaming core: frames, sources, sinks and operators.
+ * The streaming core: frames, sources, sinks and operators; hand-pose estimation.
  */
 export * from './errors.js';
 export * from './stream/frame.js';
@@ -18,3 +18,21 @@ export { writeVideo, VIDEO_EXTENSIONS, DEFAULT_CRF, type VideoSinkOptions } from
 export { writeImageSequence, type ImageSequenceSinkOptions } from './stream/image-sequence-sink.js';
 export { writeJsonLines, type JsonLinesSinkOptions } from './stream/jsonl-sink.js';
 export { decodeImage, encodeImage, readImageMeta, type ImageFormat, type ImageMeta } from './stream/image-codec.js';
+export * from './handpose/estimator.js';
+export { estimateHands, type EstimateHandsOptions } from './handpose/estimate-hands.js';
+export { createHandLandmarker, convertTasksVisionResult, TASKS_VISION_VERSION, TASKS_VISION_HANDEDNESS } from './handpose/mediapipe-hand-landmarker.js';
+export * from './handpose/landmarker-options.js';
+export {
+  loadHandLandmarkerModel,
+  assembleHandLandmarkerTask,
+  defaultModelCacheDir,
+  HAND_MODEL_VARIANTS,
+  HAND_LANDMARKER_TASK_SHA256,
+  MEDIAPIPE_HANDS_VERSION,
+  CACHE_DIR_ENV,
+  type HandModelVariant,
+  type HandModelAsset,
+  type HandModelAssetOptions,
+} from './handpose/model-asset.js';
+export { MEDIAPIPE_TO_FPHA, FPHA_TO_MEDIAPIPE, toFphaOrder, handToFpha, type FphaHandJoints } from './handpose/fpha-order.js';
+export { drawHands, DEFAULT_OVERLAY_COLORS, type DrawHandsOptions, type Rgb } from './handpose/overlay.js';

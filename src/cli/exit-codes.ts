@@ -7,7 +7,7 @@
  * | 1 | unexpected internal error (a bug: please report it) |
  * | 2 | invalid usage or option |
  * | 3 | bad input: missing, corrupt, mismatched or malformed |
- * | 4 | a native dependency (ffmpeg, sharp) is missing |
+ * | 4 | a native dependency (ffmpeg, sharp) is missing, or a model asset is damaged |
  * | 5 | the output exists (pass --overwrite) |
  * | 6 | ffmpeg failed |
  * | 130 | interrupted (Ctrl-C); partial outputs were removed |
@@ -37,6 +37,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   PIPELINE_STALL: EXIT_INTERNAL,
   INPUT_TIMEOUT: EXIT_INPUT,
   EMPTY_INPUT: EXIT_INPUT,
+  MODEL_ASSET: EXIT_DEPENDENCY,
 };
 
 /** Exit code for an error. */

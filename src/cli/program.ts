@@ -6,6 +6,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { PromotionError } from '../errors.js';
 import { convertCommand, type ConvertCommandOptions } from './commands/convert.js';
 import { demoCommand } from './commands/demo.js';
+import { poseCommand, type PoseCommandOptions } from './commands/pose.js';
+import { scenesCommand, type ScenesCommandOptions } from './commands/scenes.js';
 import { synthCommand, type SynthCommandOptions } from './commands/synth.js';
 import { probeCommand, type ProbeCommandOptions } from './commands/probe.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
@@ -72,6 +74,43 @@ function buildProgram(io: CliIo, run: (task: () => Promise<void>) => void): Comm
     .option('--no-progress', 'no progress line')
     .option('--json', 'print a JSON summary')
     .action((inputs: string[], options: SynthCommandOptions) => run(() => synthCommand(inputs, options, io)));
+
+  program
+    .command('pose')
+    .description('Find hand landmarks (MediaPipe, offline, CPU) in every frame: JSON Lines out, one line per frame, and optionally an overlay video.')
+    .argument('<input>', 'video file, image folder, FPHA sequence folder, camera device or stream URL')
+    .requiredOption('-o, --output <path>', 'per-frame results as JSON Lines (.jsonl)')
+    .option('--overlay <video>', 'also write a video with the landmarks and skeleton drawn (.mp4 .mkv .webm ...)')
+    .option('--mode <video|image>', 'video: frames of one stream, tracked (default); image: every frame on its own')
+    .option('--model <full|lite>', 'full (default, more accurate) or lite (faster)')
+    .option('--num-hands <n>', 'most hands per frame (default 1)')
+    .addOption(new Option('--kind <kind>', 'read the input as this kind instead of detecting it').choices(KINDS).default('auto'))
+    .option('--format <format>', 'ffmpeg input format for live input (e.g. v4l2)')
+    .option('--fps <n>', 'frame rate of image-sequence/FPHA input and of the overlay video')
+    .option('--max-frames <n>', 'stop after this many frames')
+    .option('--overwrite', 'replace existing outputs (each is replaced only once the new one is complete)')
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print a JSON summary')
+    .action((input: string, options: PoseCommandOptions) => run(() => poseCommand(input, options, io)));
+
+  program
+    .command('scenes')
+    .description('Render training sequences with exact blur from still photos: seeded random camera paths (pan, rotation, zoom, shake) and foreground discs for local blur. Same layout as synth.')
+    .argument('<photos...>', 'photos or folders of photos')
+    .requiredOption('-o, --output <dir>', 'output dataset folder')
+    .option('--count <n>', 'number of scenes (default 8)')
+    .option('--frames <n>', 'frames per scene (default 12)')
+    .option('--size <WxH>', 'frame size (default 256x256)')
+    .option('--seed <n>', 'random seed (default 1); scene i depends only on the seed and i')
+    .option('--fps <n>', 'frame rate of the scenes (default 30)')
+    .option('--virtual-fps <n>', 'virtual frame rate (default 1920)')
+    .option('--exposure-frames <n>', 'virtual frames averaged per frame (default one interval)')
+    .option('--gamma <g>', 'gamma (default 2.2)')
+    .option('--foreground <p>', 'probability of a moving foreground disc (default 0.5)')
+    .option('--max-speed <px>', 'fastest camera speed in px per frame (default 40)')
+    .option('--motion-kind <magnitude|colour>', 'motion map definition (default magnitude)')
+    .option('--json', 'print a JSON summary')
+    .action((photos: string[], options: ScenesCommandOptions) => run(() => scenesCommand(photos, options, io)));
 
   program
     .command('demo')

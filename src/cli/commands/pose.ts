@@ -1,0 +1,136 @@
+/** `promotion pose <input> -o <out.jsonl>`: hand landmarks for every frame, optionally drawn into a video. */
+import { concatMap, count, lastValueFrom, map, pipe, take, type OperatorFunction } from 'rxjs';
+import { expectInteger, expectNumber, expectOneOf } from '../../options.js';
+import type { HandsResult } from '../../handpose/estimator.js';
+import { HAND_MODEL_VARIANTS } from '../../handpose/model-asset.js';
+import { MAX_NUM_HANDS } from '../../handpose/landmarker-options.js';
+import { createHandLandmarker } from '../../handpose/mediapipe-hand-landmarker.js';
+import { drawHands } from '../../handpose/overlay.js';
+import { untilAborted } from '../../stream/abort.js';
+import { checkOutputPath } from '../../stream/atomic.js';
+import type { Frame } from '../../stream/frame.js';
+import { writeJsonLines } from '../../stream/jsonl-sink.js';
+import { openSource, type OpenSourceOptions } from '../../stream/open-source.js';
+import { pipeSource } from '../../stream/pipe-source.js';
+import { progress } from '../../stream/progress.js';
+import { writeVideo } from '../../stream/video-sink.js';
+import type { CliIo } from '../io.js';
+import { progressBar } from '../progress-bar.js';
+
+/** Options the pose command accepts (CLI strings as commander passes them). */
+export interface PoseCommandOptions {
+  output: string;
+  overlay?: string;
+  mode?: string;
+  model?: string;
+  numHands?: string;
+  kind?: OpenSourceOptions['kind'];
+  format?: string;
+  fps?: string;
+  maxFrames?: string;
+  overwrite?: boolean;
+  progress?: boolean;
+  json?: boolean;
+}
+
+const num = (v: string | undefined) => (v === undefined ? undefined : Number.isNaN(Number(v)) ? v : Number(v));
+
+interface Tally {
+  frames: number;
+  framesWithHands: number;
+  hands: number;
+  estimateMs: number;
+}
+
+export async function poseCommand(input: string, options: PoseCommandOptions, io: CliIo): Promise<void> {
+  const mode = expectOneOf('--mode', options.mode ?? 'video', ['video', 'image'] as const);
+  const model = expectOneOf('--model', options.model ?? 'full', HAND_MODEL_VARIANTS);
+  const numHands = expectInteger('--num-hands', num(options.numHands ?? '1'), 1, MAX_NUM_HANDS);
+  const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('--max-frames', num(options.maxFrames), 1);
+  const fpsOverride = options.fps === undefined ? undefined : expectNumber('--fps', num(options.fps), 0, 10_000, true);
+  const overwrite = options.overwrite ?? false;
+  // Taken outputs fail now, before the input is probed or the model loaded.
+  checkOutputPath(options.output, overwrite, 'file');
+  if (options.overlay !== undefined) checkOutputPath(options.overlay, overwrite, 'file');
+
+  const source = await openSource(input, {
+    kind: options.kind ?? 'auto',
+    sampleType: 'uint8',
+    ...(maxFrames !== undefined ? { maxFrames } : {}),
+    ...(fpsOverride !== undefined ? { fps: fpsOverride } : {}),
+    ...(options.format ? { live: { format: options.format } } : {}),
+  });
+  const info = source.info;
+  const live = info.kind === 'live';
+  const jsonl = writeJsonLines<{ frame: Frame; result: HandsResult }>(options.output, { overwrite, toJson: (p) => p.result });
+  const overlay: OperatorFunction<{ frame: Frame; result: HandsResult }, unknown> =
+    options.overlay === undefined
+      ? map((p) => p)
+      : pipe(
+          map((p) => drawHands(p.frame, p.result.hands)),
+          writeVideo(options.overlay, { fps: fpsOverride ?? info.fps, overwrite }),
+        );
+
+  const started = performance.now();
+  const estimator = await createHandLandmarker({ mode, model, numHands });
+  let tally: Tally;
+  try {
+    const add = (t: Tally, r: HandsResult, ms: number): Tally => ({
+      frames: t.frames + 1,
+      framesWithHands: t.framesWithHands + (r.hands.length > 0 ? 1 : 0),
+      hands: t.hands + r.hands.length,
+      estimateMs: t.estimateMs + ms,
+    });
+    let current: Tally = { frames: 0, framesWithHands: 0, hands: 0, estimateMs: 0 };
+    await lastValueFrom(
+      pipeSource(
+        source,
+        pipe(
+          // Ctrl-C: a file run is abandoned (partial outputs removed); a live run is finished and kept.
+          untilAborted<Frame>(io.signal, live ? 'complete' : 'error'),
+          live && maxFrames !== undefined ? take(maxFrames) : (s) => s,
+          progress<Frame>({
+            ...(info.frameCount !== undefined ? { total: info.frameCount } : {}),
+            onProgress: progressBar('pose', io.stderr as NodeJS.WriteStream, options.progress !== false && !options.json),
+          }),
+          concatMap(async (frame) => {
+            const t0 = performance.now();
+            const result = await estimator.estimate(frame);
+            current = add(current, result, performance.now() - t0);
+            return { frame, result };
+          }),
+          jsonl,
+          overlay,
+        ),
+      ).pipe(count()),
+    );
+    tally = current;
+  } finally {
+    await estimator.close();
+  }
+
+  const elapsedMs = performance.now() - started;
+  const msPerFrame = tally.frames > 0 ? tally.estimateMs / tally.frames : 0;
+  const summary = {
+    input,
+    output: options.output,
+    overlay: options.overlay ?? null,
+    estimator: estimator.name,
+    mode,
+    model,
+    numHands,
+    frames: tally.frames,
+    framesWithHands: tally.framesWithHands,
+    hands: tally.hands,
+    width: info.width,
+    height: info.height,
+    estimateMsPerFrame: Number(msPerFrame.toFixed(2)),
+    elapsedMs: Math.round(elapsedMs),
+  };
+  io.stdout.write(
+    options.json
+      ? `${JSON.stringify(summary, null, 2)}\n`
+      : `Found hands in ${tally.framesWithHands} of ${tally.frames} frames (${tally.hands} hands; ${mode} mode, ${model} model, ${msPerFrame.toFixed(1)} ms per frame). ` +
+          `Wrote ${options.output}${options.overlay ? ` and ${options.overlay}` : ''} in ${(elapsedMs / 1000).toFixed(2)} s.\n`,
+  );
+}
