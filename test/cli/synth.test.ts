@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +91,29 @@ describe('promotion synth', () => {
     expect(r.code).toBe(3);
     expect(r.err).toBe('promotion: Blur synthesis needs at least 2 frames (the motion comes from neighbouring frames), but the sequence has 1.\n');
     expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  });
+
+  it('scenes: exact-blur training sequences from photos, deterministic for a seed, resumable', async () => {
+    const photos = fileURLToPath(new URL('../../datasets/sample/hand-pan', import.meta.url));
+    const out = join(dir, 'scenes');
+    const r = await cli(['scenes', photos, '-o', out, '--count', '2', '--frames', '3', '--size', '48x32', '--seed', '5', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ framesWritten: 6, scenes: [{ id: 'scene_00000', status: 'done' }, { id: 'scene_00001', status: 'done' }] });
+    const record = JSON.parse(readFileSync(join(out, 'scene_00001', 'synthesis.json'), 'utf8')) as { mode: string; seed: number; scene: { camera: { velocity: { x: number } } } };
+    expect(record).toMatchObject({ mode: 'exact', seed: 5 });
+    // The same seed renders the same bytes; scene 1 does not depend on scene 0 having been rendered.
+    const again = join(dir, 'scenes-again');
+    rmSync(join(out, 'scene_00000'), { recursive: true });
+    expect((await cli(['scenes', photos, '-o', again, '--count', '2', '--frames', '3', '--size', '48x32', '--seed', '5', '--json'])).code).toBe(0);
+    expect(readFileSync(join(again, 'scene_00001', 'blur', 'frame_000001.png')).equals(readFileSync(join(out, 'scene_00001', 'blur', 'frame_000001.png')))).toBe(true);
+    const resumed = JSON.parse((await cli(['scenes', photos, '-o', out, '--count', '2', '--frames', '3', '--size', '48x32', '--seed', '5', '--json'])).out) as { scenes: Array<{ status: string }> };
+    expect(resumed.scenes.map((s) => s.status)).toEqual(['done', 'skipped']);
+    // A different seed gives a different scene.
+    const other = join(dir, 'scenes-other');
+    await cli(['scenes', photos, '-o', other, '--count', '1', '--frames', '2', '--size', '48x32', '--seed', '6', '--json']);
+    const otherRecord = JSON.parse(readFileSync(join(other, 'scene_00000', 'synthesis.json'), 'utf8')) as typeof record;
+    const firstRecord = JSON.parse(readFileSync(join(again, 'scene_00000', 'synthesis.json'), 'utf8')) as typeof record;
+    expect(otherRecord.scene.camera.velocity.x).not.toBe(firstRecord.scene.camera.velocity.x);
   });
 
   it('runs sequences in parallel worker threads (built CLI)', async () => {
