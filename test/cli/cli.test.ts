@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { VERSION } from '../../src/version.js';
-import { makeClip, tempDir } from '../helpers.js';
+import { eventually, makeClip, tempDir } from '../helpers.js';
 
 const dir = tempDir();
 const clip = join(dir, 'clip.mp4');
@@ -165,7 +165,9 @@ describe('promotion CLI', () => {
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Interrupt once frames are being written (the hidden partial file has data), however loaded the machine is.
+    const writing = () => readdirSync(dir).some((f) => f.startsWith('.recording.partial-') && statSync(join(dir, f)).size > 0);
+    expect(await eventually(writing, 20_000)).toBe(true);
     process.kill(-child.pid!, 'SIGINT');
     expect(await exited).toBe(0);
     const summary = JSON.parse(stdout) as { frames: number };
