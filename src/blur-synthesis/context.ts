@@ -16,7 +16,7 @@ export interface PreparedFrame {
 }
 
 /** The interval between two prepared frames: both flows and their consistency weights. */
-export function buildInterval(a: PreparedFrame, b: PreparedFrame, flowOptions: DisOptions = {}): Interval {
+export function buildInterval(a: PreparedFrame, b: PreparedFrame, flowOptions: DisOptions = {}, span = 1): Interval {
   const forward = disFlow(a.grey, b.grey, flowOptions);
   const backward = disFlow(b.grey, a.grey, flowOptions);
   return {
@@ -26,5 +26,6 @@ export function buildInterval(a: PreparedFrame, b: PreparedFrame, flowOptions: D
     backward,
     forwardWeight: consistencyWeights(forward, backward),
     backwardWeight: consistencyWeights(backward, forward),
+    span,
   };
 }

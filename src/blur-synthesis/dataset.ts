@@ -16,14 +16,15 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { concatMap, count, lastValueFrom, type Observable, type OperatorFunction, pipe } from 'rxjs';
-import { motionMapToUint16, motionMaps, type MotionMapKind } from '../flow/motion-map.js';
-import { pendingFile, pendingFolder } from '../stream/atomic.js';
+import { MOTION_MAP_FLOW, motionMapToUint16, motionMaps, type MotionMapKind } from '../flow/motion-map.js';
+import { untilAborted } from '../stream/abort.js';
+import { pendingFile, pendingFolder, removeStaleStaging } from '../stream/atomic.js';
 import { encodeGrey16Png, encodeImage } from '../stream/image-codec.js';
 import { openSource } from '../stream/open-source.js';
 import { pipeSource } from '../stream/pipe-source.js';
 import type { SourceKind } from '../stream/source.js';
 import { VERSION } from '../version.js';
-import { type BlurPair, synthesisParameters, type SynthesisOptions, type SynthesisParameters, synthesizeBlur } from './synthesize.js';
+import { type BlurPair, synthesisParameters, type SynthesisOptions, synthesizeBlur } from './synthesize.js';
 
 /** One sequence to synthesize: plain data, so it can travel to a worker thread. */
 export interface SynthJob {
@@ -74,12 +75,13 @@ export async function writeSequence(
   outDir: string,
   naming: FrameNaming,
   motionKind: MotionMapKind,
-  flow: SynthesisParameters['flow'],
   pairs: (stages: OperatorFunction<BlurPair, string>) => Observable<string>,
   record: (frames: number) => Record<string, unknown>,
   onFrame: () => void,
 ): Promise<number> {
-  // A half-written folder from an interrupted run is replaced (it has no synthesis.json, so it is not finished).
+  // A half-written folder from an interrupted run is replaced (it has no synthesis.json, so it is not finished), and
+  // staging folders a killed run left behind are removed.
+  await removeStaleStaging(outDir);
   const output = await pendingFolder(outDir, true);
   try {
     const name = (index: number) => `${naming.prefix}${String(index).padStart(naming.digits, '0')}.png`;
@@ -87,7 +89,7 @@ export async function writeSequence(
     const frames = await lastValueFrom(
       pairs(
         pipe(
-          motionMaps<BlurPair>({ kind: motionKind, flow, select: (pair) => pair.blurred }),
+          motionMaps<BlurPair>({ kind: motionKind, select: (pair) => pair.blurred }),
           concatMap(async ({ item, motion }) => {
             const file = name(item.sharp.index);
             const [sharpPng, blurPng, motionPng] = await Promise.all([
@@ -113,6 +115,7 @@ export async function writeSequence(
       createdAt: new Date().toISOString(),
       frames,
       ...record(frames),
+      motionMaps: { kind: motionKind, flow: MOTION_MAP_FLOW, computedOn: 'blurred frames' },
       layout: { sharp: 'sharp/', blurred: 'blur/', motion: 'motion/ (16-bit grey PNG of the blurred frames, 0 = no motion, see src/flow/motion-map.ts)' },
     };
     await writeFile(join(output.tempPath, 'synthesis.json'), `${JSON.stringify(body, null, 2)}\n`);
@@ -128,7 +131,7 @@ export async function writeSequence(
  * Synthesizes one sequence into `job.outDir`. Skips a finished sequence unless `overwrite`. `onFrame` is called
  * after each frame is written (for progress).
  */
-export async function runSynthJob(job: SynthJob, onFrame: () => void = () => undefined): Promise<SynthJobResult> {
+export async function runSynthJob(job: SynthJob, onFrame: () => void = () => undefined, signal?: AbortSignal): Promise<SynthJobResult> {
   const started = performance.now();
   if (!job.overwrite && isSynthesized(job.outDir)) {
     return { id: job.id, outDir: job.outDir, status: 'skipped', frames: 0, elapsedMs: 0 };
@@ -136,24 +139,7 @@ export async function runSynthJob(job: SynthJob, onFrame: () => void = () => und
   const source = await openSource(job.input, { kind: job.kind, ...(job.maxFrames !== undefined ? { maxFrames: job.maxFrames } : {}) });
   const options: SynthesisOptions = { ...job.synthesis, inputFps: source.info.fps };
   const params = synthesisParameters(options);
-  const frames = await writeSequence(
-    job.outDir,
-    job.naming,
-    job.motionKind,
-    params.flow,
-    (stages) => pipeSource(source, pipe(synthesizeBlur(options), stages)),
-    () => ({
-      mode: 'interpolated',
-      sequence: job.id,
-      input: job.input,
-      inputKind: job.kind,
-      width: source.info.width,
-      height: source.info.height,
-      sampleType: source.info.sampleType,
-      parameters: { ...params, motionMapKind: job.motionKind },
-    }),
-    onFrame,
-  );
+  // The skeleton goes first: a sequence folder with synthesis.json counts as finished, so nothing may follow it.
   if (job.skeleton) {
     const skeleton = await pendingFile(job.skeleton.to, true);
     try {
@@ -164,6 +150,23 @@ export async function runSynthJob(job: SynthJob, onFrame: () => void = () => und
       throw error;
     }
   }
+  const frames = await writeSequence(
+    job.outDir,
+    job.naming,
+    job.motionKind,
+    (stages) => pipeSource(source, pipe(signal ? untilAborted(signal, 'error') : (x) => x, synthesizeBlur(options), stages)),
+    () => ({
+      mode: 'interpolated',
+      sequence: job.id,
+      input: job.input,
+      inputKind: job.kind,
+      width: source.info.width,
+      height: source.info.height,
+      sampleType: source.info.sampleType,
+      parameters: params,
+    }),
+    onFrame,
+  );
   return { id: job.id, outDir: job.outDir, status: 'done', frames, elapsedMs: performance.now() - started };
 }
 

@@ -37,6 +37,8 @@ export interface Interval {
   /** Per-pixel consistency weights of `forward` (at points of a) and `backward` (at points of b), in (0, 1]. */
   readonly forwardWeight: Float32Array;
   readonly backwardWeight: Float32Array;
+  /** Frames between a and b (1 unless frames are missing in between; the exposure then covers 1/span of it). */
+  readonly span?: number;
 }
 
 /** Forward-backward consistency weight 1 / (1 + (|F_ab(p) + F_ba(p + F_ab(p))| / sigma)^2), per pixel of a. */
@@ -105,6 +107,10 @@ function addRgb(img: LinearImage, x: number, y: number, weight: number, acc: Flo
   acc[2] = acc[2]! + w00 * data[i00 + 2]! + w01 * data[i01 + 2]! + w10 * data[i10 + 2]! + w11 * data[i11 + 2]!;
 }
 
+function inside(x: number, y: number, width: number, height: number): boolean {
+  return x >= 0 && y >= 0 && x <= width - 1 && y <= height - 1;
+}
+
 function sampleWeight(w: Float32Array, width: number, height: number, x: number, y: number): number {
   const xi = Math.round(x < 0 ? 0 : x > width - 1 ? width - 1 : x);
   const yi = Math.round(y < 0 ? 0 : y > height - 1 ? height - 1 : y);
@@ -136,14 +142,16 @@ function addVirtual(ctx: ExposureContext, x: number, y: number, t: number, weigh
     // Past an end: continue the other interval's motion (see the module comment).
     const other = (t > 0 ? ctx.before : ctx.after)!;
     const f = t > 0 ? other.backward : other.forward; // F(k -> k-1) at the last frame, F(k -> k+1) at the first
-    const u = f.data[2 * i]!;
-    const v = f.data[2 * i + 1]!;
+    const perFrame = 1 / (other.span ?? 1);
+    const u = f.data[2 * i]! * perFrame;
+    const v = f.data[2 * i + 1]! * perFrame;
     // last frame: x + t F(k -> k-1)(x); first frame: x - t F(k -> k+1)(x)
     const sign = t > 0 ? 1 : -1;
     addRgb(ctx.frame, x + sign * t * u, y + sign * t * v, weight, acc);
     return;
   }
-  const s = t > 0 ? t : 1 + t;
+  const span = interval.span ?? 1;
+  const s = t > 0 ? t / span : 1 + t / span;
   const fu = interval.forward.data[2 * i]!;
   const fv = interval.forward.data[2 * i + 1]!;
   const bu = interval.backward.data[2 * i]!;
@@ -152,8 +160,9 @@ function addVirtual(ctx: ExposureContext, x: number, y: number, t: number, weigh
   const ay = y - s * fv;
   const bx = x - (1 - s) * bu;
   const by = y - (1 - s) * bv;
-  const wa = (1 - s) * sampleWeight(interval.forwardWeight, width, height, ax, ay);
-  const wb = s * sampleWeight(interval.backwardWeight, width, height, bx, by);
+  // A side whose sample point lies outside its frame does not hold that content (clamping would smear the border).
+  const wa = inside(ax, ay, width, height) ? (1 - s) * sampleWeight(interval.forwardWeight, width, height, ax, ay) : 0;
+  const wb = inside(bx, by, width, height) ? s * sampleWeight(interval.backwardWeight, width, height, bx, by) : 0;
   const total = wa + wb;
   if (total <= 1e-12) {
     addRgb(s < 0.5 ? interval.a : interval.b, s < 0.5 ? ax : bx, s < 0.5 ? ay : by, weight, acc);
@@ -244,20 +253,21 @@ export function blurByPathIntegration(ctx: ExposureContext, spec: ExposureSpec, 
           if (t === 0) addRgb(ctx.frame, x, y, weight, acc);
           else {
             const f = (t > 0 ? edgeAfter : edgeBefore)!;
-            const sign = t > 0 ? t : -t;
+            const sign = (t > 0 ? t : -t) / ((t > 0 ? before!.span : after!.span) ?? 1);
             addRgb(ctx.frame, x + sign * f[2 * i]!, y + sign * f[2 * i + 1]!, weight, acc);
           }
           continue;
         }
-        const s = t > 0 ? t : 1 + t;
+        const span = interval.span ?? 1;
+        const s = t > 0 ? t / span : 1 + t / span;
         const fd = interval.forward.data;
         const bd = interval.backward.data;
         const ax = x - s * fd[2 * i]!;
         const ay = y - s * fd[2 * i + 1]!;
         const bx = x - (1 - s) * bd[2 * i]!;
         const by = y - (1 - s) * bd[2 * i + 1]!;
-        let wa = (1 - s) * nearest(interval.forwardWeight, ax, ay);
-        let wb = s * nearest(interval.backwardWeight, bx, by);
+        let wa = ax >= 0 && ay >= 0 && ax <= maxX && ay <= maxY ? (1 - s) * nearest(interval.forwardWeight, ax, ay) : 0;
+        let wb = bx >= 0 && by >= 0 && bx <= maxX && by <= maxY ? s * nearest(interval.backwardWeight, bx, by) : 0;
         const total = wa + wb;
         if (total <= 1e-12) {
           wa = s < 0.5 ? weight : 0;

@@ -51,7 +51,13 @@ export function sampleSceneSpec(
   const margin = 0.75 * Math.hypot(options.width, options.height);
   const room = Math.min(photoSize.width, photoSize.height) - 2 * margin;
   const cap = Math.max(1, Math.min(options.maxSpeedPx ?? DEFAULT_TRAJECTORY_RANGES.speedPx[1], room / Math.max(1, options.frames)));
-  const camera = sampleTrajectory(rng, photoSize, options, options.frames, { ...DEFAULT_TRAJECTORY_RANGES, speedPx: [Math.min(2, cap), cap] });
+  // Zoom compounds over the sequence: keep zoom^frames within [0.8, 1.25] so the view stays inside the photo.
+  const zoomCap = Math.min(DEFAULT_TRAJECTORY_RANGES.zoomPercent[1], (Math.pow(1.25, 1 / Math.max(1, options.frames)) - 1) * 100);
+  const camera = sampleTrajectory(rng, photoSize, options, options.frames, {
+    ...DEFAULT_TRAJECTORY_RANGES,
+    speedPx: [Math.min(2, cap), cap],
+    zoomPercent: [Math.min(DEFAULT_TRAJECTORY_RANGES.zoomPercent[0], zoomCap), zoomCap],
+  });
   let foreground: SceneSpec['foreground'];
   if (rng() < (options.foregroundChance ?? 0.5)) {
     const other = photos[Math.floor(rng() * photos.length)]!;

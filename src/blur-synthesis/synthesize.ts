@@ -8,7 +8,7 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import { EmptyInputError, FrameMismatchError, InvalidOptionError } from '../errors.js';
-import type { DisOptions } from '../flow/dis.js';
+import { checkDisOptions, type DisOptions } from '../flow/dis.js';
 import { toGrey } from '../flow/field.js';
 import { expectInteger, expectKnownKeys, expectNumber, expectOneOf } from '../options.js';
 import { type Frame, type RgbFloatFrame, toFloatFrame, toIntegerFrame } from '../stream/frame.js';
@@ -67,9 +67,10 @@ export interface SynthesisParameters {
 }
 
 /** Validates options (at operator creation) and resolves defaults. */
-export function synthesisParameters(options: SynthesisOptions): SynthesisParameters {
+export function synthesisParameters(given: SynthesisOptions): SynthesisParameters {
+  const options = given ?? ({} as SynthesisOptions);
   expectKnownKeys('synthesizeBlur options', options, ['inputFps', 'virtualFps', 'exposureFrames', 'gamma', 'method', 'outputSampleType', 'flow']);
-  const inputFps = expectNumber('inputFps', options?.inputFps, 0, 10_000, true);
+  const inputFps = expectNumber('inputFps', options.inputFps, 0, 10_000, true);
   const virtualFps = expectNumber('virtualFps', options.virtualFps ?? DEFAULT_VIRTUAL_FPS, 0, 1_000_000, true);
   const ratio = virtualFps / inputFps;
   if (Math.abs(ratio - Math.round(ratio)) > 1e-6 || Math.round(ratio) < 1) {
@@ -82,7 +83,9 @@ export function synthesisParameters(options: SynthesisOptions): SynthesisParamet
   const gamma = expectNumber('gamma', options.gamma ?? DEFAULT_SYNTHESIS_GAMMA, 0, 10, true);
   const method = expectOneOf('method', options.method ?? 'path', ['path', 'explicit'] as const);
   const outputSampleType = expectOneOf('outputSampleType', options.outputSampleType ?? 'same', ['same', 'uint8', 'uint16'] as const);
-  return { inputFps, virtualFps, ratio: r, exposureFrames, exposureIntervals: exposureFrames / r, gamma, method, outputSampleType, flow: options.flow ?? DEFAULT_SYNTHESIS_FLOW };
+  const flow = options.flow ?? DEFAULT_SYNTHESIS_FLOW;
+  checkDisOptions(flow);
+  return { inputFps, virtualFps, ratio: r, exposureFrames, exposureIntervals: exposureFrames / r, gamma, method, outputSampleType, flow };
 }
 
 function prepare(frame: Frame, gamma: number): PreparedFrame {
@@ -139,7 +142,9 @@ export function synthesizeBlur<F extends Frame>(options: SynthesisOptions): Oper
             count++;
             const next = { frame, prepared: prepare(frame, params.gamma) };
             if (current) {
-              const after = buildInterval(current.prepared, next.prepared, params.flow);
+              // Frames missing in between (a gap in index) make the interval longer; the exposure stays one frame's.
+              const span = Math.max(1, frame.index - current.frame.index);
+              const after = buildInterval(current.prepared, next.prepared, params.flow, span);
               emit(after);
               before = after;
             }

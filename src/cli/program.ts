@@ -69,7 +69,7 @@ function buildProgram(io: CliIo, run: (task: () => Promise<void>) => void): Comm
     .option('--sequences <list>', 'FPHA roots: comma-separated sequence numbers')
     .option('--max-frames <n>', 'frames per sequence at most')
     .option('--workers <n>', 'sequences synthesized in parallel worker threads (default 1)')
-    .option('--flow-finest-level <n>', 'finest optical-flow pyramid level (0 = full resolution, default; 1 is faster)')
+    .option('--flow-finest-level <n>', 'finest optical-flow pyramid level for the interpolation (default 1: half resolution; 0 = full, slower)')
     .option('--overwrite', 'redo sequences that are already complete')
     .option('--no-progress', 'no progress line')
     .option('--json', 'print a JSON summary')

@@ -6,7 +6,7 @@
  * pixel by how well it explains that pixel.
  */
 import { expectInteger, expectKnownKeys } from '../options.js';
-import { type FlowField, type GreyImage, resizeFlow, sampleBilinear } from './field.js';
+import { type FlowField, type GreyImage, sampleBilinear } from './field.js';
 
 /** Options of {@link disFlow}. */
 export interface DisOptions {
@@ -37,16 +37,29 @@ export interface DisParameters {
   coarsestLevel: number;
 }
 
-/** Resolves and validates options for an image of this size. */
-export function disParameters(width: number, height: number, options: DisOptions = {}): DisParameters {
+/** Validates options that do not depend on the image size (callers check them when their operator is made). */
+export function checkDisOptions(options: DisOptions): void {
   expectKnownKeys('disFlow options', options, ['patchSize', 'patchStride', 'iterations', 'finestLevel', 'coarsestLevel']);
   const patchSize = expectInteger('patchSize', options.patchSize ?? 8, 4, 32);
-  const patchStride = expectInteger('patchStride', options.patchStride ?? 4, 1, patchSize);
-  const iterations = expectInteger('iterations', options.iterations ?? 16, 1, 200);
+  expectInteger('patchStride', options.patchStride ?? 4, 1, patchSize);
+  expectInteger('iterations', options.iterations ?? 16, 1, 200);
+  const coarsest = options.coarsestLevel === undefined ? 12 : expectInteger('coarsestLevel', options.coarsestLevel, 0, 12);
+  if (options.finestLevel !== undefined) expectInteger('finestLevel', options.finestLevel, 0, coarsest);
+}
+
+/**
+ * Resolves and validates options for an image of this size. A finest level below the coarsest the image allows is
+ * lowered to it (a tiny image has few levels).
+ */
+export function disParameters(width: number, height: number, options: DisOptions = {}): DisParameters {
+  checkDisOptions(options);
+  const patchSize = options.patchSize ?? 8;
+  const patchStride = options.patchStride ?? 4;
+  const iterations = options.iterations ?? 16;
   let automatic = 0;
   while (Math.min(width, height) / 2 ** (automatic + 1) >= patchSize) automatic++;
-  const coarsestLevel = expectInteger('coarsestLevel', options.coarsestLevel ?? automatic, 0, 12);
-  const finestLevel = expectInteger('finestLevel', options.finestLevel ?? 0, 0, coarsestLevel);
+  const coarsestLevel = options.coarsestLevel ?? automatic;
+  const finestLevel = Math.min(options.finestLevel ?? 0, coarsestLevel);
   return { patchSize, patchStride, iterations, finestLevel, coarsestLevel };
 }
 
@@ -295,8 +308,30 @@ export function disFlow(i0: GreyImage, i1: GreyImage, options: DisOptions = {}):
   let flow: FlowField = { width: top.width, height: top.height, data: new Float32Array(2 * top.width * top.height) };
   for (let l = params.coarsestLevel; l >= params.finestLevel; l--) {
     const a = p0[l]!;
-    if (flow.width !== a.width || flow.height !== a.height) flow = resizeFlow(flow, a.width, a.height);
+    if (l < params.coarsestLevel) flow = upsampleFlow(flow, a.width, a.height, 2);
     flow = disLevel(a, p1[l]!, flow, params);
   }
-  return flow.width === i0.width && flow.height === i0.height ? flow : resizeFlow(flow, i0.width, i0.height);
+  return params.finestLevel === 0 ? flow : upsampleFlow(flow, i0.width, i0.height, 2 ** params.finestLevel);
+}
+
+/**
+ * The flow of a finer pyramid level from a coarser one: `downsample` keeps the even pixels, so fine pixel x sits at
+ * coarse x / factor exactly, and displacements scale by exactly `factor`.
+ */
+export function upsampleFlow(flow: FlowField, width: number, height: number, factor: number): FlowField {
+  const u = new Float32Array(flow.width * flow.height);
+  const v = new Float32Array(flow.width * flow.height);
+  for (let i = 0; i < u.length; i++) {
+    u[i] = flow.data[2 * i]!;
+    v[i] = flow.data[2 * i + 1]!;
+  }
+  const out = new Float32Array(2 * width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = 2 * (y * width + x);
+      out[o] = factor * sampleBilinear(u, flow.width, flow.height, x / factor, y / factor);
+      out[o + 1] = factor * sampleBilinear(v, flow.width, flow.height, x / factor, y / factor);
+    }
+  }
+  return { width, height, data: out };
 }

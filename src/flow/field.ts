@@ -80,29 +80,3 @@ export function sampleBilinear(data: Float32Array, width: number, height: number
   const bottom = data[r1 + x0]! + (data[r1 + x1]! - data[r1 + x0]!) * fx;
   return top + (bottom - top) * fy;
 }
-
-/**
- * Resizes a flow field to a new size (bilinear), scaling the displacements by the size ratio. Used between pyramid
- * levels.
- */
-export function resizeFlow(flow: FlowField, width: number, height: number): FlowField {
-  const out = new Float32Array(2 * width * height);
-  const sx = flow.width / width;
-  const sy = flow.height / height;
-  const u = new Float32Array(flow.width * flow.height);
-  const v = new Float32Array(flow.width * flow.height);
-  for (let i = 0; i < u.length; i++) {
-    u[i] = flow.data[2 * i]!;
-    v[i] = flow.data[2 * i + 1]!;
-  }
-  for (let y = 0; y < height; y++) {
-    const fy = (y + 0.5) * sy - 0.5;
-    for (let x = 0; x < width; x++) {
-      const fx = (x + 0.5) * sx - 0.5;
-      const o = 2 * (y * width + x);
-      out[o] = sampleBilinear(u, flow.width, flow.height, fx, fy) / sx;
-      out[o + 1] = sampleBilinear(v, flow.width, flow.height, fx, fy) / sy;
-    }
-  }
-  return { width, height, data: out };
-}

@@ -14,11 +14,17 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { InvalidOptionError } from '../errors.js';
 import { expectKnownKeys, expectOneOf } from '../options.js';
 import type { Frame } from '../stream/frame.js';
-import { type DisOptions, disFlow } from './dis.js';
+import { checkDisOptions, type DisOptions, disFlow } from './dis.js';
 import { BT601, type FlowField, type GreyImage, toGrey } from './field.js';
 
 /** The two definitions of the motion map. */
 export type MotionMapKind = 'magnitude' | 'colour';
+
+/**
+ * Flow used for motion maps everywhere (dataset building, training, inference): full-resolution DIS with its
+ * defaults. Fixed, so a model sees the same prior in training and at run time.
+ */
+export const MOTION_MAP_FLOW: DisOptions = {};
 
 /** Default motion map kind. */
 export const DEFAULT_MOTION_MAP_KIND: MotionMapKind = 'magnitude';
@@ -98,7 +104,7 @@ export function motionMapToUint16(map: GreyImage): Uint16Array {
 export interface MotionMapsOptions<T> {
   /** Default {@link DEFAULT_MOTION_MAP_KIND}. */
   kind?: MotionMapKind;
-  /** Optical flow options. */
+  /** Optical flow options (default {@link MOTION_MAP_FLOW}; change only together with the model's training data). */
   flow?: DisOptions;
   /** Which frame of each item to use (default: the item itself is the frame). */
   select?: (item: T) => Frame;
@@ -118,7 +124,8 @@ export interface WithMotion<T> {
 export function motionMaps<T>(options: MotionMapsOptions<T> = {}): OperatorFunction<T, WithMotion<T>> {
   expectKnownKeys('motionMaps options', options, ['kind', 'flow', 'select']);
   const kind = expectOneOf('kind', options.kind ?? DEFAULT_MOTION_MAP_KIND, ['magnitude', 'colour'] as const);
-  const flowOptions = options.flow ?? {};
+  const flowOptions = options.flow ?? MOTION_MAP_FLOW;
+  checkDisOptions(flowOptions);
   const select = options.select ?? ((item: T) => item as unknown as Frame);
   return (source) =>
     new Observable<WithMotion<T>>((subscriber) => {

@@ -77,7 +77,7 @@ export interface HandsResult {
   readonly timestampMs: number;
   readonly width: number;
   readonly height: number;
-  /** The hands found, most confident first; empty when none. */
+  /** The hands found, in the order the estimator reports them (MediaPipe's own order); empty when none. */
   readonly hands: readonly HandPose[];
 }
 

@@ -134,3 +134,31 @@ export async function pendingFolder(path: string, overwrite: boolean): Promise<P
     },
   };
 }
+
+/**
+ * Removes staging folders or files that an earlier, killed run left beside `path` (`.<name>.partial-<pid>-...`),
+ * except those of processes still running. Called before writing an output anew.
+ */
+export async function removeStaleStaging(path: string): Promise<void> {
+  const dir = dirname(path);
+  const ext = extname(path);
+  const prefixes = [`.${basename(path)}.partial-`, `.${basename(path, ext)}.partial-`];
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const prefix = prefixes.find((p) => entry.startsWith(p));
+    if (!prefix) continue;
+    const pid = Number(entry.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid !== process.pid && isRunning(pid)) continue;
+    if (pid === process.pid) continue;
+    await rm(join(dir, entry), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

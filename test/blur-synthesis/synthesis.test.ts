@@ -88,6 +88,14 @@ describe('blur synthesis', () => {
     expect(psnr(two[1]!.blurred, frameOf(renderExact(scene, 1, { exposureFrames: 128 }).blurred, 1))).toBeGreaterThan(40);
   });
 
+  it('a gap in frame numbers (a missing frame) keeps the exposure one frame long', async () => {
+    const scene = pan(6, 0);
+    const sharp = [0, 2, 3].map((k) => frameOf(renderScene(scene, k), k));
+    const pairs = await lastValueFrom(from(sharp).pipe(synthesizeBlur({ inputFps: 30 }), toArray()));
+    // Frame 2's exposure reaches half a frame back: a quarter of the 2-frame interval, not half of it.
+    expect(psnr(pairs[1]!.blurred, frameOf(renderExact(scene, 2).blurred, 2), { cropBorder: 12 })).toBeGreaterThan(40);
+  });
+
   it('rejects bad parameters when the operator is made', () => {
     expect(() => synthesizeBlur({ inputFps: 30, virtualFps: 1000 })).toThrow(
       'Expected virtualFps to be a whole multiple of the input rate 30 fps but received 1000 (ratio 33.333); try 990.',
@@ -95,6 +103,8 @@ describe('blur synthesis', () => {
     expect(() => synthesizeBlur({ inputFps: 30, exposureFrames: 129 })).toThrow('Expected integer between 1 and 128 for exposureFrames but received 129 of type number');
     expect(() => synthesizeBlur({ inputFps: 30, gamma: 0 })).toThrow('Expected number greater than 0 and at most 10 for gamma but received 0 of type number');
     expect(() => synthesizeBlur({ inputFps: 30, gamma: -2 })).toThrow('for gamma but received -2');
+    expect(() => synthesizeBlur({ inputFps: 30, flow: { finestLevel: 20 } })).toThrow('Expected integer between 0 and 12 for finestLevel but received 20 of type number');
+    expect(() => synthesizeBlur(undefined as unknown as { inputFps: number })).toThrow('Expected number greater than 0 and at most 10000 for inputFps but received undefined of type undefined');
   });
 
   it('a one-frame sequence and a size change mid-sequence are clear errors', async () => {

@@ -49,8 +49,9 @@ describe('promotion synth', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ framesWritten: 5, skipped: 0, sequences: [{ id: 'pan', status: 'done', frames: 5 }] });
     for (const sub of ['sharp', 'blur', 'motion']) expect(readdirSync(join(out, 'pan', sub))).toEqual([0, 1, 2, 3, 4].map((k) => `frame_${String(k).padStart(6, '0')}.png`));
-    const record = JSON.parse(readFileSync(join(out, 'pan', 'synthesis.json'), 'utf8')) as { parameters: Record<string, unknown>; frames: number };
-    expect(record.parameters).toMatchObject({ inputFps: 30, virtualFps: 1920, exposureFrames: 64, gamma: 2.2, method: 'path', motionMapKind: 'magnitude' });
+    const record = JSON.parse(readFileSync(join(out, 'pan', 'synthesis.json'), 'utf8')) as { parameters: Record<string, unknown>; frames: number; motionMaps: unknown };
+    expect(record.parameters).toMatchObject({ inputFps: 30, virtualFps: 1920, exposureFrames: 64, gamma: 2.2, method: 'path', flow: { finestLevel: 1 } });
+    expect(record).toMatchObject({ motionMaps: { kind: 'magnitude', computedOn: 'blurred frames' } });
     const motion = await decodeGrey16(join(out, 'pan', 'motion', 'frame_000002.png'));
     expect([motion.width, motion.height]).toEqual([64, 48]);
     expect(Math.max(...motion.data)).toBe(65535); // normalized by its maximum
@@ -114,6 +115,22 @@ describe('promotion synth', () => {
     const otherRecord = JSON.parse(readFileSync(join(other, 'scene_00000', 'synthesis.json'), 'utf8')) as typeof record;
     const firstRecord = JSON.parse(readFileSync(join(again, 'scene_00000', 'synthesis.json'), 'utf8')) as typeof record;
     expect(otherRecord.scene.camera.velocity.x).not.toBe(firstRecord.scene.camera.velocity.x);
+  });
+
+  it('an aborted run leaves no sequence folder and no staging; a later run removes staging a killed run left', async () => {
+    const input = join(dir, 'pan');
+    const out = join(dir, 'aborted');
+    const controller = new AbortController();
+    controller.abort();
+    const { runSynthJob } = await import('../../src/blur-synthesis/dataset.js');
+    const job = { input, kind: 'image-sequence' as const, id: 'pan', outDir: join(out, 'pan'), naming: { prefix: 'frame_', digits: 6 }, synthesis: {}, motionKind: 'magnitude' as const, overwrite: false };
+    await expect(runSynthJob(job, () => undefined, controller.signal)).rejects.toThrow('The run was interrupted; partial outputs were removed.');
+    expect(existsSync(join(out, 'pan'))).toBe(false);
+    expect(readdirSync(out)).toEqual([]);
+    // A killed run's staging folder (its pid no longer runs) is cleaned up by the next run.
+    mkdirSync(join(out, '.pan.partial-999999-x-0'), { recursive: true });
+    await runSynthJob(job);
+    expect(readdirSync(out)).toEqual(['pan']);
   });
 
   it('runs sequences in parallel worker threads (built CLI)', async () => {

@@ -12,6 +12,7 @@ import { expectInteger, expectNumber, expectOneOf, invalidOption } from '../../o
 import { IMAGE_EXTENSIONS } from '../../stream/image-sequence-source.js';
 import { readImageMeta } from '../../stream/image-codec.js';
 import { createRng } from '../../util/rng.js';
+import { AbortedError, untilAborted } from '../../stream/abort.js';
 import type { CliIo } from '../io.js';
 
 export interface ScenesCommandOptions {
@@ -71,6 +72,7 @@ export async function scenesCommand(inputs: string[], options: ScenesCommandOpti
   const started = performance.now();
   const results: Array<{ id: string; status: 'done' | 'skipped'; frames: number }> = [];
   for (let i = 0; i < count; i++) {
+    if (io.signal.aborted) throw new AbortedError();
     const id = `scene_${String(i).padStart(5, '0')}`;
     const outDir = join(options.output, id);
     if (isSynthesized(outDir)) {
@@ -85,9 +87,19 @@ export async function scenesCommand(inputs: string[], options: ScenesCommandOpti
       outDir,
       { prefix: 'frame_', digits: 6 },
       motionKind,
-      params.flow,
-      (stages) => exactPairs(scene, spec, { fps, ratio: params.ratio, exposureFrames: params.exposureFrames, gamma: params.gamma }).pipe(stages),
-      () => ({ mode: 'exact', sequence: id, seed, sceneSeed, scene: spec, width: w, height: h, sampleType: 'uint16', parameters: { ...params, motionMapKind: motionKind } }),
+      (stages) => exactPairs(scene, spec, { fps, ratio: params.ratio, exposureFrames: params.exposureFrames, gamma: params.gamma }).pipe(untilAborted(io.signal, 'error'), stages),
+      () => ({
+        mode: 'exact',
+        sequence: id,
+        seed,
+        sceneSeed,
+        scene: spec,
+        width: w,
+        height: h,
+        sampleType: 'uint16',
+        // Exact renders: no interpolation, so no method or flow; these are the settings that made the blur.
+        parameters: { inputFps: fps, virtualFps: params.virtualFps, ratio: params.ratio, exposureFrames: params.exposureFrames, exposureIntervals: params.exposureIntervals, gamma: params.gamma },
+      }),
       () => undefined,
     );
     results.push({ id, status: 'done', frames: written });

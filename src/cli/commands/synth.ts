@@ -10,6 +10,9 @@ import { expectInteger, expectOneOf } from '../../options.js';
 import { listFphaSequences, resolveFphaSequence } from '../../stream/fpha-source.js';
 import { detectSourceKind } from '../../stream/open-source.js';
 import { mapInWorkers } from '../../stream/worker-map.js';
+import { AbortedError, untilAborted } from '../../stream/abort.js';
+import { DEFAULT_SEQUENCE_FPS } from '../../stream/image-sequence-source.js';
+import { openVideo } from '../../stream/video-source.js';
 import type { CliIo } from '../io.js';
 import { renderProgress } from '../progress-bar.js';
 
@@ -99,14 +102,22 @@ export async function synthCommand(inputs: string[], options: SynthCommandOption
     ...(options.method !== undefined ? { method: expectOneOf('--method', options.method, ['path', 'explicit'] as const) } : {}),
     ...(options.flowFinestLevel !== undefined ? { flow: { finestLevel: num(options.flowFinestLevel) as number } } : {}),
   };
-  // Validate against a nominal rate now, so bad options fail before any file is read (each sequence re-checks
-  // against its own rate).
-  synthesisParameters({ ...synthesis, inputFps: 30 });
   const motionKind = expectOneOf('--motion-kind', options.motionKind ?? 'magnitude', ['magnitude', 'colour'] as const);
   const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('--max-frames', num(options.maxFrames), 2);
   const workers = expectInteger('--workers', num(options.workers ?? '1'), 1, 64);
   const base = { synthesis, motionKind, overwrite: options.overwrite ?? false, ...(maxFrames !== undefined ? { maxFrames } : {}) };
   const jobs = await planJobs(inputs, base, options.output, options, io);
+  // Check every job's options against its own frame rate before any sequence starts, so a bad combination fails
+  // now rather than hours into a long run.
+  for (const job of jobs) {
+    const inputFps = job.kind === 'video' ? (await openVideo(job.input)).info.fps : DEFAULT_SEQUENCE_FPS;
+    try {
+      synthesisParameters({ ...synthesis, inputFps });
+    } catch (error) {
+      if (error instanceof InvalidOptionError && jobs.length > 1) throw new InvalidOptionError(`${job.input}: ${error.message}`);
+      throw error;
+    }
+  }
 
   const started = performance.now();
   const showProgress = options.progress !== false && !options.json && (io.stderr as NodeJS.WriteStream).isTTY === true;
@@ -119,6 +130,9 @@ export async function synthCommand(inputs: string[], options: SynthCommandOption
   if (workers > 1 && jobs.length > 1 && existsSync(workerModule)) {
     results = await lastValueFrom(
       from(jobs).pipe(
+        // Ctrl-C ends the stream, which terminates the workers; the staging folders they leave are removed on the
+        // next run (see removeStaleStaging).
+        untilAborted(io.signal, 'error'),
         mapInWorkers<SynthJob, SynthJobResult>(workerModule, { concurrency: Math.min(workers, jobs.length) }),
         concatMap(async (r) => {
           framesDone += r.frames;
@@ -131,11 +145,16 @@ export async function synthCommand(inputs: string[], options: SynthCommandOption
   } else {
     results = [];
     for (const job of jobs) {
+      if (io.signal.aborted) throw new AbortedError();
       results.push(
-        await runSynthJob(job, () => {
-          framesDone++;
-          draw(`synth ${job.id}`);
-        }),
+        await runSynthJob(
+          job,
+          () => {
+            framesDone++;
+            draw(`synth ${job.id}`);
+          },
+          io.signal,
+        ),
       );
     }
   }
