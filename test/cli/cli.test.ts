@@ -152,6 +152,11 @@ describe('promotion CLI', () => {
     expect(summary.readBack[0]).toMatchObject({ frames: 24, identicalFrames: 24 });
     expect(summary.readBack[1]!.meanPsnrDb).toBeGreaterThan(35);
     expect(readFileSync(join(out, 'windows.jsonl'), 'utf8').trim().split('\n')).toHaveLength(24);
+    const synthesis = (JSON.parse(r.out) as { synthesis: { frames: number; meanPsnrSharpVsBlurredDb: number } }).synthesis;
+    expect(synthesis.frames).toBe(24);
+    // The sample pans 5 px per frame: the synthesized blur is visible but not extreme.
+    expect(synthesis.meanPsnrSharpVsBlurredDb).toBeGreaterThan(25);
+    expect(synthesis.meanPsnrSharpVsBlurredDb).toBeLessThan(45);
   });
 
   it('Ctrl-C in a terminal (SIGINT to the whole process group) finishes a live recording and keeps it', async () => {
