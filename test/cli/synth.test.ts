@@ -9,7 +9,7 @@ import { runCli } from '../../src/cli/program.js';
 import { decodeGrey16, encodeImage } from '../../src/stream/image-codec.js';
 import { renderScene, trajectoryFromParameters } from '../../src/blur-synthesis/exact.js';
 import { toIntegerFrame } from '../../src/stream/frame.js';
-import { noiseLinearImage, tempDir } from '../helpers.js';
+import { makeClip, noiseLinearImage, tempDir } from '../helpers.js';
 
 const dir = tempDir();
 
@@ -60,6 +60,20 @@ describe('promotion synth', () => {
     const redo = await cli(['synth', input, '-o', out, '--json', '--overwrite', '--exposure-frames', '128']);
     expect(JSON.parse(redo.out)).toMatchObject({ framesWritten: 5 });
     expect(JSON.parse(readFileSync(join(out, 'pan', 'synthesis.json'), 'utf8'))).toMatchObject({ parameters: { exposureFrames: 128, exposureIntervals: 2 } });
+  });
+
+  it('reads video input (and checks options against its own frame rate first)', async () => {
+    const clip = join(dir, 'clip25.mp4');
+    makeClip(clip, { width: 64, height: 48, frames: 4, fps: 25 });
+    const wrongRate = await cli(['synth', clip, '-o', join(dir, 'video-out')]);
+    // 1920 is not a multiple of 25: refused before anything is written, with the rate of this input.
+    expect(wrongRate.code).toBe(2);
+    expect(wrongRate.err).toBe('promotion: Expected virtualFps to be a whole multiple of the input rate 25 fps but received 1920 (ratio 76.800); try 1925.\n');
+    expect(existsSync(join(dir, 'video-out'))).toBe(false);
+    const r = await cli(['synth', clip, '-o', join(dir, 'video-out'), '--virtual-fps', '2000', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ framesWritten: 4, sequences: [{ id: 'clip25', status: 'done' }] });
+    expect(JSON.parse(readFileSync(join(dir, 'video-out', 'clip25', 'synthesis.json'), 'utf8'))).toMatchObject({ parameters: { inputFps: 25, virtualFps: 2000, ratio: 80, exposureFrames: 80 } });
   });
 
   it('keeps the FPHA layout and copies the skeletons; skips known broken sequences', async () => {
