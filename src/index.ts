@@ -17,7 +17,36 @@ export { progress, type Progress, type ProgressOptions } from './stream/progress
 export { writeVideo, VIDEO_EXTENSIONS, DEFAULT_CRF, type VideoSinkOptions } from './stream/video-sink.js';
 export { writeImageSequence, type ImageSequenceSinkOptions } from './stream/image-sequence-sink.js';
 export { writeJsonLines, type JsonLinesSinkOptions } from './stream/jsonl-sink.js';
-export { decodeImage, encodeImage, readImageMeta, type ImageFormat, type ImageMeta } from './stream/image-codec.js';
+export { decodeImage, decodeImageFit, encodeImage, encodeGrey16Png, decodeGrey16, readImageMeta, type ImageFormat, type ImageMeta } from './stream/image-codec.js';
+export { untilAborted, AbortedError } from './stream/abort.js';
+export { psnr, meanSquaredError, type PixelMetricOptions } from './metrics/psnr.js';
+export { type FlowField, type GreyImage, BT601, toGrey, constantFlow, meanEndPointError, sampleBilinear } from './flow/field.js';
+export { disFlow, checkDisOptions, disParameters, type DisOptions, type DisParameters } from './flow/dis.js';
+export {
+  motionMap,
+  motionMaps,
+  motionMapToUint16,
+  MOTION_MAP_FLOW,
+  DEFAULT_MOTION_MAP_KIND,
+  MOTION_NORMALIZATION_FLOOR_PX,
+  type MotionMapKind,
+  type MotionMapsOptions,
+  type WithMotion,
+} from './flow/motion-map.js';
+export {
+  synthesizeBlur,
+  synthesisParameters,
+  DEFAULT_VIRTUAL_FPS,
+  DEFAULT_SYNTHESIS_FLOW,
+  type SynthesisOptions,
+  type SynthesisParameters,
+  type BlurPair,
+} from './blur-synthesis/synthesize.js';
+export { blurByPathIntegration, blurExplicit, virtualFrame, virtualTimes, consistencyWeights, type LinearImage, type Interval, type ExposureContext, type ExposureSpec } from './blur-synthesis/integrate.js';
+export * from './blur-synthesis/exact.js';
+export { sampleSceneSpec, loadScene, exactPairs, SCENE_PHOTO_SCALE, type SceneSpec } from './blur-synthesis/scenes.js';
+export { runSynthJob, writeSequence, isSynthesized, type SynthJob, type SynthJobResult, type FrameNaming } from './blur-synthesis/dataset.js';
+export { createRng, uniform, type Rng } from './util/rng.js';
 export * from './handpose/estimator.js';
 export { estimateHands, type EstimateHandsOptions } from './handpose/estimate-hands.js';
 export { createHandLandmarker, convertTasksVisionResult, TASKS_VISION_VERSION, TASKS_VISION_HANDEDNESS } from './handpose/mediapipe-hand-landmarker.js';
