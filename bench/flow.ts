@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { renderScene, type Scene, sceneFlow, trajectoryFromParameters, type TrajectoryParameters } from '../src/blur-synthesis/exact.js';
+import { renderScene, type Scene, sceneFlow, trajectoryFromParameters, steadyTrajectory } from '../src/blur-synthesis/exact.js';
 import type { LinearImage } from '../src/blur-synthesis/integrate.js';
 import { disFlow, type DisOptions } from '../src/flow/dis.js';
 import { type FlowField, type GreyImage, meanEndPointError, toGrey } from '../src/flow/field.js';
@@ -68,14 +68,6 @@ function farneback(a: GreyImage, b: GreyImage): FlowField {
   }
 }
 
-const still = (p: Partial<TrajectoryParameters> & { start: { x: number; y: number } }): TrajectoryParameters => ({
-  velocity: { x: 0, y: 0 },
-  sway: { amplitudePx: 0, periodFrames: 100, phase: 0 },
-  angularVelocity: 0,
-  zoomRate: 1,
-  shake: { amplitudePx: 0, frequency: 0.1, phaseX: 0, phaseY: 0 },
-  ...p,
-});
 
 const grey = (img: LinearImage): GreyImage =>
   toGrey(toIntegerFrame({ width: img.width, height: img.height, channels: 3, index: 0, timestampMs: 0, sampleType: 'float32', light: 'linear', data: img.data }, 'uint8'));
@@ -109,7 +101,7 @@ for (const [w, h] of sizes) {
   const scale = h / 1080; // motions are specified at 1080p and scaled with the frame
   const cases: Array<{ name: string; scene: Scene; truth?: FlowField }> = [];
   for (const [dx, dy] of [[20, 0], [28, 28], [60, -10]] as const) {
-    const scene: Scene = { background, width: w, height: h, camera: trajectoryFromParameters(still({ start: centre, velocity: { x: -dx * scale, y: -dy * scale } })) };
+    const scene: Scene = { background, width: w, height: h, camera: trajectoryFromParameters(steadyTrajectory({ start: centre, velocity: { x: -dx * scale, y: -dy * scale } })) };
     cases.push({ name: `translation (${Math.round(dx * scale)}, ${Math.round(dy * scale)}) px`, scene });
   }
   // The same kind of translation over a photo that is mostly sky and water: the aperture problem, where no method
@@ -118,10 +110,10 @@ for (const [w, h] of sizes) {
   const flatBackground: LinearImage = { width: flat.width, height: flat.height, data: flat.data };
   cases.push({
     name: `translation (${Math.round(28 * scale)}, ${Math.round(28 * scale)}) px, low-texture photo`,
-    scene: { background: flatBackground, width: w, height: h, camera: trajectoryFromParameters(still({ start: { x: flat.width / 2, y: flat.height / 2 }, velocity: { x: -28 * scale, y: -28 * scale } })) },
+    scene: { background: flatBackground, width: w, height: h, camera: trajectoryFromParameters(steadyTrajectory({ start: { x: flat.width / 2, y: flat.height / 2 }, velocity: { x: -28 * scale, y: -28 * scale } })) },
   });
-  cases.push({ name: 'rotation 2 deg', scene: { background, width: w, height: h, camera: trajectoryFromParameters(still({ start: centre, angularVelocity: (2 * Math.PI) / 180 })) } });
-  cases.push({ name: 'zoom 4 %', scene: { background, width: w, height: h, camera: trajectoryFromParameters(still({ start: centre, zoomRate: 1.04 })) } });
+  cases.push({ name: 'rotation 2 deg', scene: { background, width: w, height: h, camera: trajectoryFromParameters(steadyTrajectory({ start: centre, angularVelocity: (2 * Math.PI) / 180 })) } });
+  cases.push({ name: 'zoom 4 %', scene: { background, width: w, height: h, camera: trajectoryFromParameters(steadyTrajectory({ start: centre, zoomRate: 1.04 })) } });
   // An object (a disc from another photo) moving 40 px (at 1080p) over a still background.
   const size = Math.round(h / 3);
   const objPhoto = toFloatFrame(await decodeImageFit(values.object, 'uint16', size, size), { light: 'linear' });
@@ -133,8 +125,8 @@ for (const [w, h] of sizes) {
     background,
     width: w,
     height: h,
-    camera: trajectoryFromParameters(still({ start: centre })),
-    foreground: [{ image: { width: objPhoto.width, height: objPhoto.height, data: objPhoto.data }, alpha, trajectory: trajectoryFromParameters(still({ start: { x: w / 2, y: h / 2 }, velocity: v })) }],
+    camera: trajectoryFromParameters(steadyTrajectory({ start: centre })),
+    foreground: [{ image: { width: objPhoto.width, height: objPhoto.height, data: objPhoto.data }, alpha, trajectory: trajectoryFromParameters(steadyTrajectory({ start: { x: w / 2, y: h / 2 }, velocity: v })) }],
   };
   const objTruth = sceneFlow(objScene, 0, 1);
   for (let y = 0; y < h; y++) {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lastValueFrom, from, tap, toArray } from 'rxjs';
 import { buildInterval } from '../src/blur-synthesis/context.js';
-import { type ForegroundLayer, renderExact, renderScene, type Scene, trajectoryFromParameters, type TrajectoryParameters } from '../src/blur-synthesis/exact.js';
+import { type ForegroundLayer, renderExact, renderScene, type Scene, trajectoryFromParameters, steadyTrajectory } from '../src/blur-synthesis/exact.js';
 import { blurByPathIntegration, blurExplicit, type LinearImage } from '../src/blur-synthesis/integrate.js';
 import { synthesizeBlur } from '../src/blur-synthesis/synthesize.js';
 import { toGrey } from '../src/flow/field.js';
@@ -48,14 +48,6 @@ for (const p of [values.photo, values.foreground]) {
   }
 }
 
-const still = (p: Partial<TrajectoryParameters> & { start: { x: number; y: number } }): TrajectoryParameters => ({
-  velocity: { x: 0, y: 0 },
-  sway: { amplitudePx: 0, periodFrames: 100, phase: 0 },
-  angularVelocity: 0,
-  zoomRate: 1,
-  shake: { amplitudePx: 0, frequency: 0.1, phaseX: 0, phaseY: 0 },
-  ...p,
-});
 
 const asFrame = (img: LinearImage, k: number): Frame =>
   toIntegerFrame({ width: img.width, height: img.height, channels: 3, index: k, timestampMs: (k * 1000) / 30, sampleType: 'float32', light: 'linear', data: img.data }, 'uint16');
@@ -81,13 +73,13 @@ async function scenesFor(w: number, h: number): Promise<Array<{ name: string; sc
   const layer: ForegroundLayer = {
     image: { width: fgSize, height: fgSize, data: fgData },
     alpha,
-    trajectory: trajectoryFromParameters(still({ start: { x: w / 2 - 20, y: h / 2 }, velocity: { x: 20, y: 4 } })),
+    trajectory: trajectoryFromParameters(steadyTrajectory({ start: { x: w / 2 - 20, y: h / 2 }, velocity: { x: 20, y: 4 } })),
   };
   return [
-    { name: 'pan 12 px/frame', scene: { background, width: w, height: h, camera: trajectoryFromParameters(still({ start: centre, velocity: { x: 12, y: 0 } })) }, cropPx: 12 },
-    { name: 'rotation 1 deg/frame + pan 6 px', scene: { background, width: w, height: h, camera: trajectoryFromParameters(still({ start: centre, velocity: { x: 6, y: 2 }, angularVelocity: Math.PI / 180 })) }, cropPx: 12 },
-    { name: 'zoom 1.5 %/frame', scene: { background, width: w, height: h, camera: trajectoryFromParameters(still({ start: centre, zoomRate: 1.015 })) }, cropPx: 12 },
-    { name: 'foreground 20 px/frame over a still background', scene: { background, width: w, height: h, camera: trajectoryFromParameters(still({ start: centre })), foreground: [layer] }, cropPx: 12 },
+    { name: 'pan 12 px/frame', scene: { background, width: w, height: h, camera: trajectoryFromParameters(steadyTrajectory({ start: centre, velocity: { x: 12, y: 0 } })) }, cropPx: 12 },
+    { name: 'rotation 1 deg/frame + pan 6 px', scene: { background, width: w, height: h, camera: trajectoryFromParameters(steadyTrajectory({ start: centre, velocity: { x: 6, y: 2 }, angularVelocity: Math.PI / 180 })) }, cropPx: 12 },
+    { name: 'zoom 1.5 %/frame', scene: { background, width: w, height: h, camera: trajectoryFromParameters(steadyTrajectory({ start: centre, zoomRate: 1.015 })) }, cropPx: 12 },
+    { name: 'foreground 20 px/frame over a still background', scene: { background, width: w, height: h, camera: trajectoryFromParameters(steadyTrajectory({ start: centre })), foreground: [layer] }, cropPx: 12 },
   ];
 }
 

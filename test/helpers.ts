@@ -3,7 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll } from 'vitest';
+import { runCli } from '../src/cli/program.js';
 import { createRgb16Frame, createRgb8Frame, type Rgb16Frame, type Rgb8Frame } from '../src/stream/frame.js';
 
 /** A fresh temporary folder, removed after the test file. */
@@ -99,4 +101,16 @@ export function noiseLinearImage(width: number, height: number, seed = 7): { wid
     data[3 * i + 2] = Math.pow(1 - 0.9 * v, 2.2);
   }
   return { width, height, data };
+}
+
+/** Runs the CLI in-process and returns its exit code and what it wrote. */
+export async function cli(args: string[], signal: AbortSignal = new AbortController().signal): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await runCli(args, { stdout, stderr, signal });
+  return { code, out, err };
 }

@@ -9,7 +9,7 @@ import { InvalidOptionError } from '../errors.js';
 import { expectInteger, expectNumber } from '../options.js';
 import { type Rng, uniform } from '../util/rng.js';
 import type { FlowField } from '../flow/field.js';
-import type { LinearImage } from './integrate.js';
+import { addRgb, type LinearImage } from './integrate.js';
 
 /** Camera pose at a time: where the output's centre looks in the photo, rotation (radians) and zoom. */
 export interface Pose {
@@ -52,6 +52,18 @@ export function trajectoryFromParameters(p: TrajectoryParameters): Trajectory {
       angle: p.angularVelocity * t,
       zoom: Math.pow(p.zoomRate, t),
     };
+  };
+}
+
+/** Parameters of a camera (or layer) that does nothing but what `p` sets: no sway, rotation, zoom or shake. */
+export function steadyTrajectory(p: Partial<TrajectoryParameters> & { start: { x: number; y: number } }): TrajectoryParameters {
+  return {
+    velocity: { x: 0, y: 0 },
+    sway: { amplitudePx: 0, periodFrames: 100, phase: 0 },
+    angularVelocity: 0,
+    zoomRate: 1,
+    shake: { amplitudePx: 0, frequency: 0.1, phaseX: 0, phaseY: 0 },
+    ...p,
   };
 }
 
@@ -113,22 +125,11 @@ export interface Scene {
   readonly height: number;
 }
 
-function sampleInto(img: LinearImage, x: number, y: number, out: Float32Array, o: number, weight: number, add: boolean): void {
-  const { width, height, data } = img;
-  const xc = x < 0 ? 0 : x > width - 1 ? width - 1 : x;
-  const yc = y < 0 ? 0 : y > height - 1 ? height - 1 : y;
-  const x0 = Math.floor(xc);
-  const y0 = Math.floor(yc);
-  const x1 = x0 + 1 < width ? x0 + 1 : x0;
-  const y1 = y0 + 1 < height ? y0 + 1 : y0;
-  const fx = xc - x0;
-  const fy = yc - y0;
-  for (let c = 0; c < 3; c++) {
-    const v =
-      (1 - fy) * ((1 - fx) * data[3 * (y0 * width + x0) + c]! + fx * data[3 * (y0 * width + x1) + c]!) +
-      fy * ((1 - fx) * data[3 * (y1 * width + x0) + c]! + fx * data[3 * (y1 * width + x1) + c]!);
-    out[o + c] = add ? out[o + c]! + weight * v : weight * v;
-  }
+function sampleInto(img: LinearImage, x: number, y: number, out: Float32Array, o: number): void {
+  out[o] = 0;
+  out[o + 1] = 0;
+  out[o + 2] = 0;
+  addRgb(img, x, y, 1, out, o);
 }
 
 function alphaAt(layer: ForegroundLayer, x: number, y: number): number {
@@ -166,7 +167,7 @@ export function renderScene(scene: Scene, t: number): LinearImage {
     for (let x = 0; x < width; x++) {
       const o = 3 * (y * width + x);
       const [bx, by] = through(pose, x, y, outCx, outCy);
-      sampleInto(scene.background, bx, by, out, o, 1, false);
+      sampleInto(scene.background, bx, by, out, o);
       for (const { layer, pose: lp } of layers) {
         // Layer pose: (cx, cy) is where the layer's centre is in the output; map output -> layer coordinates.
         const dx = (x - lp.cx) / lp.zoom;
@@ -177,7 +178,7 @@ export function renderScene(scene: Scene, t: number): LinearImage {
         const ly = (layer.image.height - 1) / 2 + s * dx + c * dy;
         const a = alphaAt(layer, lx, ly);
         if (a <= 0) continue;
-        sampleInto(layer.image, lx, ly, tmp, 0, 1, false);
+        sampleInto(layer.image, lx, ly, tmp, 0);
         for (let ch = 0; ch < 3; ch++) out[o + ch] = (1 - a) * out[o + ch]! + a * tmp[ch]!;
       }
     }

@@ -83,8 +83,11 @@ function sampleFlow(data: Float32Array, width: number, height: number, x: number
   ];
 }
 
-/** Adds weight x RGB of `img` sampled bilinearly at (x, y) (clamped) into acc[0..2]. */
-function addRgb(img: LinearImage, x: number, y: number, weight: number, acc: Float64Array): void {
+/**
+ * Adds weight x RGB of `img` sampled bilinearly at (x, y), clamped to the image, into out[offset..offset+2]. The one
+ * RGB sampler of the synthesis code (the path-integration kernel inlines the same arithmetic for speed).
+ */
+export function addRgb(img: LinearImage, x: number, y: number, weight: number, out: Float64Array | Float32Array, offset = 0): void {
   const { width, height, data } = img;
   const xc = x < 0 ? 0 : x > width - 1 ? width - 1 : x;
   const yc = y < 0 ? 0 : y > height - 1 ? height - 1 : y;
@@ -102,9 +105,9 @@ function addRgb(img: LinearImage, x: number, y: number, weight: number, acc: Flo
   const i01 = 3 * (y0 * width + x1);
   const i10 = 3 * (y1 * width + x0);
   const i11 = 3 * (y1 * width + x1);
-  acc[0] = acc[0]! + w00 * data[i00]! + w01 * data[i01]! + w10 * data[i10]! + w11 * data[i11]!;
-  acc[1] = acc[1]! + w00 * data[i00 + 1]! + w01 * data[i01 + 1]! + w10 * data[i10 + 1]! + w11 * data[i11 + 1]!;
-  acc[2] = acc[2]! + w00 * data[i00 + 2]! + w01 * data[i01 + 2]! + w10 * data[i10 + 2]! + w11 * data[i11 + 2]!;
+  for (let c = 0; c < 3; c++) {
+    out[offset + c] = out[offset + c]! + w00 * data[i00 + c]! + w01 * data[i01 + c]! + w10 * data[i10 + c]! + w11 * data[i11 + c]!;
+  }
 }
 
 function inside(x: number, y: number, width: number, height: number): boolean {

@@ -1,7 +1,7 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { EmptyInputError, FrameMismatchError } from '../../src/errors.js';
-import { renderExact, renderScene, sampleTrajectory, type Scene, trajectoryFromParameters, type TrajectoryParameters } from '../../src/blur-synthesis/exact.js';
+import { renderExact, renderScene, sampleTrajectory, type Scene, steadyTrajectory, trajectoryFromParameters, type TrajectoryParameters } from '../../src/blur-synthesis/exact.js';
 import { synthesizeBlur } from '../../src/blur-synthesis/synthesize.js';
 import { psnr } from '../../src/metrics/psnr.js';
 import { type Frame, type RgbFloatFrame, toIntegerFrame } from '../../src/stream/frame.js';
@@ -17,15 +17,7 @@ function pan(vx: number, vy: number, extra: Partial<TrajectoryParameters> = {}):
     background,
     width: W,
     height: H,
-    camera: trajectoryFromParameters({
-      start: { x: 150, y: 150 },
-      velocity: { x: vx, y: vy },
-      sway: { amplitudePx: 0, periodFrames: 100, phase: 0 },
-      angularVelocity: 0,
-      zoomRate: 1,
-      shake: { amplitudePx: 0, frequency: 0.1, phaseX: 0, phaseY: 0 },
-      ...extra,
-    }),
+    camera: trajectoryFromParameters(steadyTrajectory({ start: { x: 150, y: 150 }, velocity: { x: vx, y: vy }, ...extra })),
   };
 }
 

@@ -1,28 +1,16 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
 import { VERSION } from '../../src/version.js';
-import { eventually, makeClip, tempDir } from '../helpers.js';
+import { cli, eventually, makeClip, tempDir } from '../helpers.js';
 
 const dir = tempDir();
 const clip = join(dir, 'clip.mp4');
 makeClip(clip, { width: 64, height: 48, frames: 20 });
 
-async function cli(args: string[], signal = new AbortController().signal) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(args, { stdout, stderr, signal });
-  return { code, out, err };
-}
 
 describe('promotion CLI', () => {
   afterEach(() => {

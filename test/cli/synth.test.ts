@@ -1,28 +1,16 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
 import { decodeGrey16, encodeImage } from '../../src/stream/image-codec.js';
-import { renderScene, trajectoryFromParameters } from '../../src/blur-synthesis/exact.js';
+import { renderScene, steadyTrajectory, trajectoryFromParameters } from '../../src/blur-synthesis/exact.js';
 import { toIntegerFrame } from '../../src/stream/frame.js';
-import { makeClip, noiseLinearImage, tempDir } from '../helpers.js';
+import { cli, makeClip, noiseLinearImage, tempDir } from '../helpers.js';
 
 const dir = tempDir();
 
-async function cli(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(args, { stdout, stderr, signal: new AbortController().signal });
-  return { code, out, err };
-}
 
 /** Writes `frames` PNGs of a textured pan (4 px per frame) into `folder`, named with `name(k)`. */
 async function panFolder(folder: string, frames: number, name: (k: number) => string, w = 64, h = 48) {
@@ -31,7 +19,7 @@ async function panFolder(folder: string, frames: number, name: (k: number) => st
     background: noiseLinearImage(200, 150, 11),
     width: w,
     height: h,
-    camera: trajectoryFromParameters({ start: { x: 80, y: 70 }, velocity: { x: 4, y: 1 }, sway: { amplitudePx: 0, periodFrames: 50, phase: 0 }, angularVelocity: 0, zoomRate: 1, shake: { amplitudePx: 0, frequency: 0.1, phaseX: 0, phaseY: 0 } }),
+    camera: trajectoryFromParameters(steadyTrajectory({ start: { x: 80, y: 70 }, velocity: { x: 4, y: 1 } })),
   };
   for (let k = 0; k < frames; k++) {
     const img = renderScene(scene, k);

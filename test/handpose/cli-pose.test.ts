@@ -2,14 +2,12 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
 import type { HandsResult } from '../../src/handpose/estimator.js';
 import { sourceFrames$ } from '../../src/stream/pipe-source.js';
 import { openVideo } from '../../src/stream/video-source.js';
-import { tempDir } from '../helpers.js';
+import { cli, tempDir } from '../helpers.js';
 import { photoPath } from './photos.js';
 
 const dir = tempDir('promotion-pose-');
@@ -17,16 +15,6 @@ const dir = tempDir('promotion-pose-');
 const clip = join(dir, 'hand.mp4');
 execFileSync('ffmpeg', ['-v', 'error', '-loop', '1', '-i', photoPath('nocurl'), '-vf', "scale=240:320,crop=200:280:x='4*n':y='3*n'", '-frames:v', '6', '-r', '30', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-y', clip]);
 
-async function cli(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(args, { stdout, stderr, signal: new AbortController().signal });
-  return { code, out, err };
-}
 
 const readJsonl = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as HandsResult);
 
