@@ -6,14 +6,18 @@
  * them averaged per output frame (64 at 30 fps), averaged in linear light with gamma 2.2. Each exposure is centred
  * on its input frame, so the sharp input frame is the ground truth and annotations (FPHA joints) stay aligned.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Observable, type OperatorFunction } from 'rxjs';
 import { EmptyInputError, FrameMismatchError, InvalidOptionError } from '../errors.js';
 import { checkDisOptions, type DisOptions } from '../flow/dis.js';
-import { toGrey } from '../flow/field.js';
-import { expectInteger, expectKnownKeys, expectNumber, expectOneOf } from '../options.js';
+import { type FlowField, toGrey } from '../flow/field.js';
+import { createWorkerPool } from '../stream/worker-pool.js';
+import { expectInteger, expectKnownKeys, expectNumber, expectOneOf, invalidOption } from '../options.js';
 import { type Frame, type RgbFloatFrame, toFloatFrame, toIntegerFrame } from '../stream/frame.js';
 import { buildInterval, DEFAULT_SYNTHESIS_GAMMA, type PreparedFrame } from './context.js';
-import { blurByPathIntegration, blurExplicit, type ExposureSpec, type Interval } from './integrate.js';
+import { blurByPathIntegration, blurExplicit, consistencyWeights, type ExposureContext, type ExposureSpec, type Interval } from './integrate.js';
+import type { SynthesisTask } from './synthesis-worker.js';
 
 /**
  * Flow for synthesis: DIS stopped one pyramid level short of full resolution and upsampled. Measured against exact
@@ -43,6 +47,11 @@ export interface SynthesisOptions {
   outputSampleType?: 'same' | 'uint8' | 'uint16';
   /** Optical flow options (see disFlow); default {@link DEFAULT_SYNTHESIS_FLOW}. */
   flow?: DisOptions;
+  /**
+   * Worker threads for one sequence (default 1: all on the calling thread). With 2 or more, each interval's two
+   * flows run side by side and the integral is split into bands of rows; needs the compiled package (dist/).
+   */
+  threads?: number;
 }
 
 /** A synthesized pair. */
@@ -64,12 +73,13 @@ export interface SynthesisParameters {
   method: 'path' | 'explicit';
   outputSampleType: 'same' | 'uint8' | 'uint16';
   flow: DisOptions;
+  threads: number;
 }
 
 /** Validates options (at operator creation) and resolves defaults. */
 export function synthesisParameters(given: SynthesisOptions): SynthesisParameters {
   const options = given ?? ({} as SynthesisOptions);
-  expectKnownKeys('synthesizeBlur options', options, ['inputFps', 'virtualFps', 'exposureFrames', 'gamma', 'method', 'outputSampleType', 'flow']);
+  expectKnownKeys('synthesizeBlur options', options, ['inputFps', 'virtualFps', 'exposureFrames', 'gamma', 'method', 'outputSampleType', 'flow', 'threads']);
   const inputFps = expectNumber('inputFps', options.inputFps, 0, 10_000, true);
   const virtualFps = expectNumber('virtualFps', options.virtualFps ?? DEFAULT_VIRTUAL_FPS, 0, 1_000_000, true);
   const ratio = virtualFps / inputFps;
@@ -85,7 +95,9 @@ export function synthesisParameters(given: SynthesisOptions): SynthesisParameter
   const outputSampleType = expectOneOf('outputSampleType', options.outputSampleType ?? 'same', ['same', 'uint8', 'uint16'] as const);
   const flow = options.flow ?? DEFAULT_SYNTHESIS_FLOW;
   checkDisOptions(flow);
-  return { inputFps, virtualFps, ratio: r, exposureFrames, exposureIntervals: exposureFrames / r, gamma, method, outputSampleType, flow };
+  const threads = expectInteger('threads', options.threads ?? 1, 1, 64);
+  if (threads > 1 && method !== 'path') invalidOption('method', "'path' when threads > 1 (the explicit reference runs on one thread)", method);
+  return { inputFps, virtualFps, ratio: r, exposureFrames, exposureIntervals: exposureFrames / r, gamma, method, outputSampleType, flow, threads };
 }
 
 function prepare(frame: Frame, gamma: number): PreparedFrame {
@@ -115,60 +127,131 @@ export function encodeBlurred(linear: Float32Array, like: Frame, params: Synthes
   return target === 'float32' ? toFloatFrame(floatFrame, { light: 'encoded', gamma: params.gamma }) : toIntegerFrame(floatFrame, target, { gamma: params.gamma });
 }
 
+/** Where the heavy work of synthesis runs: on the calling thread, or in a pool of worker threads. */
+interface SynthesisEngine {
+  prepare(frame: Frame): PreparedFrame;
+  interval(a: PreparedFrame, b: PreparedFrame, span: number): Promise<Interval>;
+  integrate(current: PreparedFrame, before: Interval | undefined, after: Interval | undefined): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+function inlineEngine(params: SynthesisParameters): SynthesisEngine {
+  return {
+    prepare: (frame) => prepare(frame, params.gamma),
+    interval: async (a, b, span) => buildInterval(a, b, params.flow, span),
+    integrate: async (current, before, after) => blurFrame(current, before, after, params),
+    close: async () => undefined,
+  };
+}
+
+/** The compiled worker module for {@link SynthesisOptions.threads}. */
+export function synthesisWorkerPath(): string {
+  return fileURLToPath(new URL('./synthesis-worker.js', import.meta.url));
+}
+
+const shared = (data: Float32Array): Float32Array => {
+  const out = new Float32Array(new SharedArrayBuffer(data.byteLength));
+  out.set(data);
+  return out;
+};
+
+function threadedEngine(params: SynthesisParameters): SynthesisEngine {
+  const pool = createWorkerPool(pathToFileURL(synthesisWorkerPath()).href, params.threads);
+  const spec: ExposureSpec = { exposureFrames: params.exposureFrames, ratio: params.ratio };
+  return {
+    prepare(frame) {
+      const p = prepare(frame, params.gamma);
+      return { linear: { ...p.linear, data: shared(p.linear.data) }, grey: { ...p.grey, data: shared(p.grey.data) } };
+    },
+    async interval(a, b, span) {
+      const task = (from: PreparedFrame, to: PreparedFrame): SynthesisTask => ({ kind: 'flow', from: from.grey, to: to.grey, options: params.flow });
+      const [forward, backward] = await Promise.all([pool.run<SynthesisTask, FlowField>(task(a, b)), pool.run<SynthesisTask, FlowField>(task(b, a))]);
+      const f = { ...forward, data: shared(forward.data) };
+      const g = { ...backward, data: shared(backward.data) };
+      return { a: a.linear, b: b.linear, forward: f, backward: g, forwardWeight: shared(consistencyWeights(f, g)), backwardWeight: shared(consistencyWeights(g, f)), span };
+    },
+    async integrate(current, before, after) {
+      const { width, height } = current.linear;
+      const ctx: ExposureContext = { frame: current.linear, before, after };
+      const bands = Array.from({ length: params.threads }, (_, k) => ({ start: Math.floor((k * height) / params.threads), end: Math.floor(((k + 1) * height) / params.threads) }));
+      const parts = await Promise.all(bands.map((rows) => pool.run<SynthesisTask, Float32Array>({ kind: 'integrate', ctx, spec, rows })));
+      const out = new Float32Array(width * height * 3);
+      parts.forEach((part, k) => out.set(part, 3 * width * bands[k]!.start));
+      return out;
+    },
+    close: () => pool.close(),
+  };
+}
+
 /**
  * Turns sharp frames into blurred/sharp pairs. Needs at least two frames (the motion comes from the neighbours);
- * every frame must have the first one's size.
+ * every frame must have the first one's size. Frames are processed one at a time, in order.
  */
 export function synthesizeBlur<F extends Frame>(options: SynthesisOptions): OperatorFunction<F, BlurPair<F>> {
   const params = synthesisParameters(options);
+  if (params.threads > 1 && !existsSync(synthesisWorkerPath())) {
+    throw new InvalidOptionError(`threads > 1 needs the compiled worker ${synthesisWorkerPath()}; run npm run build (or use threads: 1).`);
+  }
   return (source) =>
     new Observable<BlurPair<F>>((subscriber) => {
+      const engine = params.threads > 1 ? threadedEngine(params) : inlineEngine(params);
       let current: { frame: F; prepared: PreparedFrame } | undefined;
       let before: Interval | undefined;
       let count = 0;
-      const emit = (after: Interval | undefined) => {
-        const c = current!;
-        const linear = blurFrame(c.prepared, before, after, params);
-        subscriber.next({ sharp: c.frame, blurred: encodeBlurred(linear, c.frame, params) });
+      let stopped = false;
+      let chain: Promise<void> = Promise.resolve();
+      const fail = (error: unknown) => {
+        if (stopped) return;
+        stopped = true;
+        subscriber.error(error);
       };
-      return source.subscribe({
+      const emit = async (after: Interval | undefined) => {
+        const c = current!;
+        const linear = await engine.integrate(c.prepared, before, after);
+        if (!stopped) subscriber.next({ sharp: c.frame, blurred: encodeBlurred(linear, c.frame, params) });
+      };
+      const handle = async (frame: F) => {
+        if (stopped) return;
+        if (current && (frame.width !== current.frame.width || frame.height !== current.frame.height)) {
+          throw new FrameMismatchError(
+            `Frame ${frame.index} is ${frame.width}x${frame.height} but the sequence started at ${current.frame.width}x${current.frame.height}; blur synthesis needs one size per sequence.`,
+          );
+        }
+        count++;
+        const next = { frame, prepared: engine.prepare(frame) };
+        if (current) {
+          // Frames missing in between (a gap in index) make the interval longer; the exposure stays one frame's.
+          const span = Math.max(1, frame.index - current.frame.index);
+          const after = await engine.interval(current.prepared, next.prepared, span);
+          await emit(after);
+          before = after;
+        }
+        current = next;
+      };
+      const finish = async () => {
+        if (stopped) return;
+        if (count === 1) throw new EmptyInputError('Blur synthesis needs at least 2 frames (the motion comes from neighbouring frames), but the sequence has 1.');
+        if (count > 1) await emit(undefined);
+        stopped = true;
+        subscriber.complete();
+      };
+      const subscription = source.subscribe({
         next(frame) {
-          try {
-            if (current && (frame.width !== current.frame.width || frame.height !== current.frame.height)) {
-              throw new FrameMismatchError(
-                `Frame ${frame.index} is ${frame.width}x${frame.height} but the sequence started at ${current.frame.width}x${current.frame.height}; blur synthesis needs one size per sequence.`,
-              );
-            }
-            count++;
-            const next = { frame, prepared: prepare(frame, params.gamma) };
-            if (current) {
-              // Frames missing in between (a gap in index) make the interval longer; the exposure stays one frame's.
-              const span = Math.max(1, frame.index - current.frame.index);
-              const after = buildInterval(current.prepared, next.prepared, params.flow, span);
-              emit(after);
-              before = after;
-            }
-            current = next;
-          } catch (error) {
-            subscriber.error(error);
-          }
+          chain = chain.then(() => handle(frame));
+          chain.catch(fail);
         },
-        error: (error: unknown) => subscriber.error(error),
+        error: (error: unknown) => {
+          chain = chain.then(() => fail(error));
+        },
         complete() {
-          try {
-            if (count === 0) {
-              subscriber.complete();
-              return;
-            }
-            if (count === 1) {
-              throw new EmptyInputError('Blur synthesis needs at least 2 frames (the motion comes from neighbouring frames), but the sequence has 1.');
-            }
-            emit(undefined);
-            subscriber.complete();
-          } catch (error) {
-            subscriber.error(error);
-          }
+          chain = chain.then(finish);
+          chain.catch(fail);
         },
       });
+      return () => {
+        stopped = true;
+        subscription.unsubscribe();
+        void chain.catch(() => undefined).then(() => engine.close());
+      };
     });
 }

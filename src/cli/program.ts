@@ -69,6 +69,7 @@ function buildProgram(io: CliIo, run: (task: () => Promise<void>) => void): Comm
     .option('--sequences <list>', 'FPHA roots: comma-separated sequence numbers')
     .option('--max-frames <n>', 'frames per sequence at most')
     .option('--workers <n>', 'sequences synthesized in parallel worker threads (default 1)')
+    .option('--threads <n>', 'worker threads within each sequence (flows side by side, the integral in bands; default: the cores per worker)')
     .option('--flow-finest-level <n>', 'finest optical-flow pyramid level for the interpolation (default 1: half resolution; 0 = full, slower)')
     .option('--overwrite', 'redo sequences that are already complete')
     .option('--no-progress', 'no progress line')

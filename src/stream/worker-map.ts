@@ -28,7 +28,7 @@ export interface WorkerMapOptions {
 
 // The host every worker runs: loads the user's module and answers { id, input } with { id, output | error }.
 // Evaluated as a script so it works the same from compiled JS, tsx and vitest.
-const HOST = `
+export const WORKER_HOST_SCRIPT = `
 const { parentPort, workerData } = require('node:worker_threads');
 import(workerData.moduleUrl).then((mod) => {
   const fn = typeof mod.default === 'function' ? mod.default : undefined;
@@ -127,7 +127,7 @@ export function mapInWorkers<I, O>(module: string | URL, options: WorkerMapOptio
         }
       };
       const spawnWorker = (): Worker => {
-        const worker = new Worker(HOST, { eval: true, workerData: { moduleUrl } });
+        const worker = new Worker(WORKER_HOST_SCRIPT, { eval: true, workerData: { moduleUrl } });
         worker.on('message', (message: { id: number; output?: O; error?: { message: string; stack?: string } }) => {
           if (message.error) {
             fail(new WorkerTaskError(`Worker task failed (${moduleUrl}): ${message.error.message}`, message.error.stack));

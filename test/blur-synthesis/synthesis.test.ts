@@ -96,6 +96,7 @@ describe('blur synthesis', () => {
     expect(() => synthesizeBlur({ inputFps: 30, gamma: 0 })).toThrow('Expected number greater than 0 and at most 10 for gamma but received 0 of type number');
     expect(() => synthesizeBlur({ inputFps: 30, gamma: -2 })).toThrow('for gamma but received -2');
     expect(() => synthesizeBlur({ inputFps: 30, flow: { finestLevel: 20 } })).toThrow('Expected integer between 0 and 12 for finestLevel but received 20 of type number');
+    expect(() => synthesizeBlur({ inputFps: 30, threads: 2, method: 'explicit' })).toThrow("Expected 'path' when threads > 1 (the explicit reference runs on one thread) for method but received \"explicit\" of type string");
     expect(() => synthesizeBlur(undefined as unknown as { inputFps: number })).toThrow('Expected number greater than 0 and at most 10000 for inputFps but received undefined of type undefined');
   });
 

@@ -135,7 +135,7 @@ describe('promotion synth', () => {
     expect(readdirSync(out)).toEqual(['pan']);
   });
 
-  it('runs sequences in parallel worker threads (built CLI)', async () => {
+  it('runs sequences in parallel worker threads, and one sequence on several threads (built CLI)', async () => {
     const bin = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
     const a = join(dir, 'wa');
     const b = join(dir, 'wb');
@@ -144,5 +144,14 @@ describe('promotion synth', () => {
     const out = join(dir, 'workers-out');
     const { stdout } = await promisify(execFile)(process.execPath, [bin, 'synth', a, b, '-o', out, '--workers', '2', '--json']);
     expect(JSON.parse(stdout)).toMatchObject({ framesWritten: 7, sequences: [{ id: 'wa', frames: 3 }, { id: 'wb', frames: 4 }] });
+    // Threads within one sequence (flows side by side, the integral in bands) give the same bytes as one thread.
+    const one = join(dir, 'threads-1');
+    const two = join(dir, 'threads-2');
+    await promisify(execFile)(process.execPath, [bin, 'synth', a, '-o', one, '--threads', '1', '--json']);
+    await promisify(execFile)(process.execPath, [bin, 'synth', a, '-o', two, '--threads', '2', '--json']);
+    expect(JSON.parse(readFileSync(join(two, 'wa', 'synthesis.json'), 'utf8'))).toMatchObject({ parameters: { threads: 2 } });
+    for (const f of ['frame_000000.png', 'frame_000001.png', 'frame_000002.png']) {
+      expect(readFileSync(join(two, 'wa', 'blur', f)).equals(readFileSync(join(one, 'wa', 'blur', f)))).toBe(true);
+    }
   });
 });

@@ -4,7 +4,8 @@ import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { concatMap, from, lastValueFrom, toArray } from 'rxjs';
 import { copyCameraFile, runSynthJob, type SynthJob, type SynthJobResult } from '../../blur-synthesis/dataset.js';
-import { synthesisParameters } from '../../blur-synthesis/synthesize.js';
+import { synthesisParameters, synthesisWorkerPath } from '../../blur-synthesis/synthesize.js';
+import { availableParallelism } from 'node:os';
 import { InvalidOptionError } from '../../errors.js';
 import { expectInteger, expectOneOf } from '../../options.js';
 import { listFphaSequences, resolveFphaSequence } from '../../stream/fpha-source.js';
@@ -29,6 +30,7 @@ export interface SynthCommandOptions {
   sequences?: string;
   maxFrames?: string;
   workers?: string;
+  threads?: string;
   flowFinestLevel?: string;
   overwrite?: boolean;
   json?: boolean;
@@ -105,7 +107,10 @@ export async function synthCommand(inputs: string[], options: SynthCommandOption
   const motionKind = expectOneOf('--motion-kind', options.motionKind ?? 'magnitude', ['magnitude', 'colour'] as const);
   const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('--max-frames', num(options.maxFrames), 2);
   const workers = expectInteger('--workers', num(options.workers ?? '1'), 1, 64);
-  const base = { synthesis, motionKind, overwrite: options.overwrite ?? false, ...(maxFrames !== undefined ? { maxFrames } : {}) };
+  // Threads per sequence: by default the cores left per worker, when the compiled synthesis worker is available.
+  const autoThreads = options.method !== 'explicit' && existsSync(synthesisWorkerPath()) ? Math.max(1, Math.floor(availableParallelism() / workers)) : 1;
+  const threads = expectInteger('--threads', num(options.threads ?? String(autoThreads)), 1, 64);
+  const base = { synthesis: { ...synthesis, ...(threads > 1 ? { threads } : {}) }, motionKind, overwrite: options.overwrite ?? false, ...(maxFrames !== undefined ? { maxFrames } : {}) };
   const jobs = await planJobs(inputs, base, options.output, options, io);
   // Check every job's options against its own frame rate before any sequence starts, so a bad combination fails
   // now rather than hours into a long run.
