@@ -65,3 +65,14 @@ export {
 } from './handpose/model-asset.js';
 export { MEDIAPIPE_TO_FPHA, FPHA_TO_MEDIAPIPE, toFphaOrder, handToFpha, type FphaHandJoints } from './handpose/fpha-order.js';
 export { drawHands, DEFAULT_OVERLAY_COLORS, type DrawHandsOptions, type Rgb } from './handpose/overlay.js';
+export {
+  deblurGrey,
+  contrastScale,
+  laplacianVariance,
+  blurWeights,
+  blurWeightsFromVariances,
+  windowStatistics,
+  VARIANCE_FLOOR,
+  type UnitGreyImage,
+  type WindowStatistics,
+} from './deblur/statistics.js';

@@ -1,0 +1,15 @@
+"""PROMOTION (Prior-enlightened and Motion-robust video deblurring) in PyTorch: architecture, losses, data,
+training and ONNX export for the TypeScript runtime. Layout follows BasicSR: archs/, data/, losses/, metrics/,
+YAML configs and a registry keyed by the names configs use."""
+
+#: Version of the runtime contract (models/README.md). The runtime refuses a model card with another version.
+CONTRACT_VERSION = 1
+
+#: Frames per window; the restored frame is the centre one.
+WINDOW_SIZE = 5
+CENTRE_INDEX = 2
+
+#: Height and width given to the network must be multiples of this (hr_in: x4 stride convs, then a 3-level pyramid).
+PADDING_MULTIPLE = 16
+#: Smallest height/width the network accepts (the coarsest pyramid level must be at least 2 px for grid_sample).
+MIN_SIZE = 32

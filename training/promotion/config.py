@@ -1,0 +1,65 @@
+"""YAML training configs: loading, defaults and validation (ValueError naming the key, what was expected and what
+came). Relative paths are resolved against the config file's folder."""
+import copy
+import os
+from typing import Any, Dict
+
+import yaml
+
+DEFAULTS: Dict[str, Any] = {
+    'seed': 0,
+    'threads': 2,
+    'device': 'auto',
+    'loss': {},
+    'train': {
+        'batch_size': 8, 'iterations': 1000, 'lr': 2e-4, 'betas': [0.9, 0.99], 'eta_min': 1e-7,
+        'restarts': 1, 'checkpoint_every': 500, 'keep_checkpoints': 3, 'val_every': 500, 'log_every': 10,
+        'num_workers': 0, 'grad_clip': 0.0,
+    },
+}
+
+
+def _merge(base: Dict[str, Any], over: Dict[str, Any]) -> Dict[str, Any]:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _positive_int(section: str, key: str, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f'Expected a positive integer for {section}.{key} but received {value!r}')
+
+
+def load_config(path: str) -> Dict[str, Any]:
+    if not os.path.isfile(path):
+        raise ValueError(f'Config file {path!r} does not exist')
+    with open(path) as f:
+        raw = yaml.safe_load(f)
+    if not isinstance(raw, dict):
+        raise ValueError(f'{path}: expected a mapping at the top level')
+    cfg = _merge(DEFAULTS, raw)
+    base = os.path.dirname(os.path.abspath(path))
+    for key in ('name', 'network', 'datasets', 'output'):
+        if key not in cfg:
+            raise ValueError(f'{path}: missing required key {key!r}')
+    cfg['output'] = os.path.normpath(os.path.join(base, cfg['output']))
+    datasets = cfg['datasets']
+    if not isinstance(datasets, dict) or 'train' not in datasets:
+        raise ValueError(f'{path}: datasets needs a "train" entry')
+    for name, ds in datasets.items():
+        if not isinstance(ds, dict) or not isinstance(ds.get('roots'), list) or not ds['roots']:
+            raise ValueError(f'{path}: datasets.{name}.roots must be a non-empty list of folders')
+        ds['roots'] = [os.path.normpath(os.path.join(base, r)) for r in ds['roots']]
+    t = cfg['train']
+    for key in ('batch_size', 'iterations', 'checkpoint_every', 'keep_checkpoints', 'val_every', 'log_every',
+                'restarts'):
+        _positive_int('train', key, t[key])
+    if t['iterations'] % t['restarts']:
+        raise ValueError(f'train.iterations {t["iterations"]} must be a multiple of train.restarts {t["restarts"]}')
+    for key in ('lr', 'eta_min'):
+        if not isinstance(t[key], (int, float)) or t[key] < 0:
+            raise ValueError(f'Expected a number >= 0 for train.{key} but received {t[key]!r}')
+    if cfg['device'] not in ('auto', 'cpu', 'cuda'):
+        raise ValueError(f'Expected device auto, cpu or cuda but received {cfg["device"]!r}')
+    return cfg

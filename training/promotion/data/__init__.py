@@ -1,0 +1,146 @@
+"""Training data: the sequence folders `promotion synth` and `promotion scenes` write
+(src/blur-synthesis/dataset.ts): <root>/<sequence>/{sharp,blur,motion}/<name>.png and synthesis.json (written last:
+a folder without it is unfinished and skipped). Sequences may be nested (FPHA layout); every folder holding a
+synthesis.json is one.
+
+Each sample: a 5-frame window of blurred frames around a centre (edges replicated, as src/stream's slidingWindow),
+the centre's motion map and sharp frame, and the window's blurWeights / contrastScale computed over the whole
+blurred frames (promotion/statistics.py, the same as the TypeScript runtime), then a random crop (multiple of 16),
+horizontal/vertical flips and temporal reversal, all from the dataset's seed and the sample index. Flips and
+reversal leave the statistics unchanged (the Laplacian variance and the contrast maximum are flip-invariant; the
+magnitude motion map is symmetric in time); the colour motion map encodes direction, so it refuses augmentation.
+"""
+import json
+import os
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from .. import CENTRE_INDEX, PADDING_MULTIPLE, WINDOW_SIZE
+from ..statistics import blur_weights_from_variances, contrast_scale, grey_unit, laplacian_variance
+from .png import read_png
+
+
+def find_sequences(root: str) -> List[str]:
+    """Sequence folders under root (those holding synthesis.json), sorted."""
+    if not os.path.isdir(root):
+        raise ValueError(f'Dataset root {root!r} is not a folder (build it with `promotion synth` or '
+                         f'`promotion scenes`)')
+    found = []
+    for folder, _dirs, files in os.walk(root):
+        if 'synthesis.json' in files:
+            found.append(folder)
+    return sorted(found)
+
+
+class SequenceDataset(Dataset):
+    """Windows over the sequences of one or more dataset roots.
+
+    crop: crop size in pixels (multiple of 16) or None for whole frames (cut down to a multiple of 16).
+    augment: flips and temporal reversal. seed: with the sample index and `epoch` (set_epoch) fixes every random
+    choice. sequences: optional list of sequence folder names (basename) to keep, or to drop with `exclude`.
+    """
+
+    def __init__(self, roots: List[str], crop: Optional[int] = 64, augment: bool = True, seed: int = 0,
+                 sequences: Optional[List[str]] = None, exclude: Optional[List[str]] = None) -> None:
+        if crop is not None and (crop % PADDING_MULTIPLE or crop < 32):
+            raise ValueError(f'Expected crop to be a multiple of {PADDING_MULTIPLE}, at least 32, but received {crop}')
+        self.crop, self.augment, self.seed, self.epoch = crop, augment, seed, 0
+        self.samples: List[Tuple[int, int]] = []
+        self.sequences: List[Dict[str, Any]] = []
+        for root in roots:
+            for folder in find_sequences(root):
+                name = os.path.basename(folder)
+                if sequences is not None and name not in sequences:
+                    continue
+                if exclude is not None and name in exclude:
+                    continue
+                self._add_sequence(folder)
+        if not self.samples:
+            raise ValueError(f'No sequences found under {roots} (with the given selection)')
+
+    def _add_sequence(self, folder: str) -> None:
+        with open(os.path.join(folder, 'synthesis.json')) as f:
+            info = json.load(f)
+        kind = info.get('motionMaps', {}).get('kind', 'magnitude')
+        if kind != 'magnitude' and self.augment:
+            raise ValueError(f'{folder}: motion maps of kind {kind!r} encode direction; flips and temporal '
+                             f'reversal would corrupt them (build the set with the magnitude kind or augment: false)')
+        names = sorted(os.listdir(os.path.join(folder, 'blur')))
+        names = [n for n in names if n.endswith('.png')]
+        for sub in ('sharp', 'motion'):
+            missing = [n for n in names if not os.path.exists(os.path.join(folder, sub, n))]
+            if missing:
+                raise ValueError(f'{folder}: {sub}/ lacks {missing[:3]} that blur/ has')
+        if not names:
+            raise ValueError(f'{folder}: blur/ holds no PNG frames')
+        index = len(self.sequences)
+        self.sequences.append({'folder': folder, 'names': names, 'stats': {}, 'info': info})
+        self.samples.extend((index, i) for i in range(len(names)))
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def _frame(self, seq: Dict[str, Any], sub: str, i: int) -> Tuple[np.ndarray, int]:
+        return read_png(os.path.join(seq['folder'], sub, seq['names'][i]))
+
+    def _stats(self, seq: Dict[str, Any], i: int, rgb: np.ndarray, sample_max: int) -> Tuple[float, float]:
+        if i not in seq['stats']:
+            g = grey_unit(rgb, sample_max)
+            seq['stats'][i] = (laplacian_variance(g), contrast_scale(g))
+        return seq['stats'][i]
+
+    def __getitem__(self, idx: int) -> Dict[str, torch.Tensor]:
+        s, centre = self.samples[idx]
+        seq = self.sequences[s]
+        n = len(seq['names'])
+        window = [min(max(centre + d - CENTRE_INDEX, 0), n - 1) for d in range(WINDOW_SIZE)]
+        frames, variances, scales = [], [], []
+        for i in window:
+            rgb, smax = self._frame(seq, 'blur', i)
+            var, cs = self._stats(seq, i, rgb, smax)
+            frames.append(rgb.astype(np.float32) / smax)
+            variances.append(var)
+            scales.append(cs)
+        sharp, smax = self._frame(seq, 'sharp', centre)
+        gt = sharp.astype(np.float32) / smax
+        motion, mmax = self._frame(seq, 'motion', centre)
+        if motion.ndim == 3:
+            motion = motion[..., 0]
+        mot = motion.astype(np.float32) / mmax
+        stack = np.stack(frames)  # [T, H, W, 3]
+        h, w = stack.shape[1:3]
+        rng = np.random.default_rng([self.seed, self.epoch, idx])
+        if self.crop is not None:
+            if h < self.crop or w < self.crop:
+                raise ValueError(f'{seq["folder"]}: frames are {w}x{h}, smaller than the crop {self.crop}')
+            y0 = int(rng.integers(0, h - self.crop + 1))
+            x0 = int(rng.integers(0, w - self.crop + 1))
+            ch = cw = self.crop
+        else:
+            y0 = x0 = 0
+            ch, cw = h - h % PADDING_MULTIPLE, w - w % PADDING_MULTIPLE
+        stack = stack[:, y0:y0 + ch, x0:x0 + cw]
+        gt = gt[y0:y0 + ch, x0:x0 + cw]
+        mot = mot[y0:y0 + ch, x0:x0 + cw]
+        bw = blur_weights_from_variances(variances)
+        cs = np.asarray(scales)
+        if self.augment:
+            if rng.random() < 0.5:
+                stack, gt, mot = stack[:, :, ::-1], gt[:, ::-1], mot[:, ::-1]
+            if rng.random() < 0.5:
+                stack, gt, mot = stack[:, ::-1], gt[::-1], mot[::-1]
+            if rng.random() < 0.5:
+                stack, bw, cs = stack[::-1], bw[::-1], cs[::-1]
+        return {
+            'frames': torch.from_numpy(np.ascontiguousarray(stack.transpose(0, 3, 1, 2))),
+            'motion': torch.from_numpy(np.ascontiguousarray(mot))[None],
+            'blurWeights': torch.from_numpy(np.ascontiguousarray(bw, dtype=np.float32)),
+            'contrastScale': torch.from_numpy(np.ascontiguousarray(cs, dtype=np.float32)),
+            'gt': torch.from_numpy(np.ascontiguousarray(gt.transpose(2, 0, 1))),
+        }

@@ -1,0 +1,237 @@
+"""Training: `python3 -m promotion.train <config.yml>` (Debian's /usr/bin/python3 on CPU, PyTorch 2.x on CUDA).
+
+Adam, cosine learning rate (with `restarts` equal periods), seeded. Every `checkpoint_every` iterations a
+checkpoint (model, optimizer, iteration, config) is written atomically to <output>/checkpoints/ and a rerun resumes
+from the latest one. Batches are a pure function of (seed, iteration), so a resumed run sees the batches an
+uninterrupted one would. Logs: <output>/train.csv (iteration, lr, loss, pixel, perceptual, psnr, seconds) and
+<output>/val.csv (iteration, psnr, ssim, blurred input psnr, windows) every `val_every` iterations.
+"""
+import argparse
+import csv
+import math
+import os
+import sys
+import time
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from .archs import build_network, count_parameters
+from .config import load_config
+from .data import SequenceDataset
+from .losses import build_loss
+from .metrics import psnr, ssim
+
+TRAIN_FIELDS = ['iteration', 'lr', 'loss', 'pixel', 'perceptual', 'psnr', 'seconds']
+VAL_FIELDS = ['iteration', 'psnr', 'ssim', 'blurred_psnr', 'windows']
+
+
+def cosine_lr(iteration: int, cfg: Dict[str, Any]) -> float:
+    """Learning rate for 0-based `iteration`: cosine from lr to eta_min over each of `restarts` equal periods."""
+    t = cfg['train']
+    period = t['iterations'] // t['restarts']
+    phase = (iteration % period) / period
+    return t['eta_min'] + 0.5 * (t['lr'] - t['eta_min']) * (1 + math.cos(math.pi * phase))
+
+
+class _Batches:
+    """Batch sampler: iteration i draws `batch_size` windows from a generator seeded with (seed, i)."""
+
+    def __init__(self, size: int, batch: int, seed: int, start: int, stop: int) -> None:
+        self.size, self.batch, self.seed, self.start, self.stop = size, batch, seed, start, stop
+
+    def __iter__(self):
+        for i in range(self.start, self.stop):
+            rng = np.random.default_rng([self.seed, i])
+            yield [(i, int(j)) for j in rng.integers(0, self.size, self.batch)]
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+
+class _EpochDataset(torch.utils.data.Dataset):
+    """Keys (iteration, index): the dataset's random crop/flip choices then vary with the iteration."""
+
+    def __init__(self, ds: SequenceDataset) -> None:
+        self.ds = ds
+
+    def __len__(self) -> int:
+        return len(self.ds)
+
+    def __getitem__(self, key):
+        iteration, idx = key
+        self.ds.set_epoch(iteration)
+        return self.ds[idx]
+
+
+def _device(cfg: Dict[str, Any]) -> torch.device:
+    if cfg['device'] == 'cuda' or (cfg['device'] == 'auto' and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            raise ValueError('device: cuda was asked for but torch.cuda.is_available() is False')
+        return torch.device('cuda')
+    return torch.device('cpu')
+
+
+def _to(batch: Dict[str, torch.Tensor], device: torch.device) -> Dict[str, torch.Tensor]:
+    return {k: v.to(device) for k, v in batch.items()}
+
+
+def _forward(model, batch):
+    return model(batch['frames'], batch['motion'], batch['blurWeights'], batch['contrastScale'])
+
+
+def _write_rows(path: str, fields: List[str], rows: List[Dict[str, Any]], append: bool) -> None:
+    new = not append or not os.path.exists(path)
+    with open(path, 'a' if append else 'w', newline='') as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        if new:
+            writer.writeheader()
+        writer.writerows(rows)
+
+
+def _truncate_log(path: str, fields: List[str], last_iteration: int) -> None:
+    """On resume: drop rows logged after the checkpoint, which the resumed run will log again."""
+    if not os.path.exists(path):
+        return
+    with open(path, newline='') as f:
+        rows = [r for r in csv.DictReader(f) if int(r['iteration']) <= last_iteration]
+    _write_rows(path, fields, rows, append=False)
+
+
+def latest_checkpoint(output: str) -> Optional[str]:
+    folder = os.path.join(output, 'checkpoints')
+    if not os.path.isdir(folder):
+        return None
+    found = sorted((int(n[5:-3]), n) for n in os.listdir(folder) if n.startswith('iter_') and n.endswith('.pt'))
+    return os.path.join(folder, found[-1][1]) if found else None
+
+
+def load_checkpoint(path: str) -> Dict[str, Any]:
+    try:
+        return torch.load(path, map_location='cpu', weights_only=False)
+    except TypeError:  # torch < 1.13 has no weights_only
+        return torch.load(path, map_location='cpu')
+
+
+def _save_checkpoint(output: str, state: Dict[str, Any], keep: int) -> str:
+    folder = os.path.join(output, 'checkpoints')
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f'iter_{state["iteration"]:08d}.pt')
+    tmp = path + '.tmp'
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+    old = sorted(n for n in os.listdir(folder) if n.startswith('iter_') and n.endswith('.pt'))
+    for name in old[:-keep]:
+        os.remove(os.path.join(folder, name))
+    return path
+
+
+@torch.no_grad()
+def validate(model, dataset: SequenceDataset, device: torch.device) -> Dict[str, float]:
+    model.eval()
+    scores, ssims, blurred = [], [], []
+    for i in range(len(dataset)):
+        batch = _to({k: v[None] for k, v in dataset[i].items()}, device)
+        out = _forward(model, batch).clamp(0, 1)
+        scores.append(psnr(out, batch['gt']))
+        ssims.append(ssim(out, batch['gt']))
+        blurred.append(psnr(batch['frames'][:, 2], batch['gt']))
+    model.train()
+    return {'psnr': float(np.mean(scores)), 'ssim': float(np.mean(ssims)), 'blurred_psnr': float(np.mean(blurred)),
+            'windows': len(dataset)}
+
+
+def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
+    cfg = load_config(config_path)
+    t = cfg['train']
+    torch.set_num_threads(int(cfg['threads']))
+    torch.manual_seed(cfg['seed'])
+    device = _device(cfg)
+    model = build_network(cfg['network']).to(device)
+    criterion = build_loss(cfg['loss']).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=t['lr'], betas=tuple(t['betas']))
+    os.makedirs(cfg['output'], exist_ok=True)
+    start = 0
+    resume = latest_checkpoint(cfg['output'])
+    if resume:
+        state = load_checkpoint(resume)
+        model.load_state_dict(state['model'])
+        optimizer.load_state_dict(state['optimizer'])
+        start = state['iteration']
+        _truncate_log(os.path.join(cfg['output'], 'train.csv'), TRAIN_FIELDS, start)
+        _truncate_log(os.path.join(cfg['output'], 'val.csv'), VAL_FIELDS, start)
+    ds_cfg = dict(cfg['datasets']['train'])
+    train_set = SequenceDataset(ds_cfg.pop('roots'), seed=cfg['seed'], **ds_cfg)
+    val_set = None
+    if 'val' in cfg['datasets']:
+        v_cfg = dict(cfg['datasets']['val'])
+        val_set = SequenceDataset(v_cfg.pop('roots'), seed=cfg['seed'], **{'augment': False, 'crop': None, **v_cfg})
+    if not quiet:
+        print(f'{cfg["name"]}: {cfg["network"]["type"]} {count_parameters(model) / 1e6:.3f}M params on {device}, '
+              f'{len(train_set)} training windows, iterations {start}..{t["iterations"]}'
+              + (f' (resumed from {resume})' if resume else ''), flush=True)
+    loader = DataLoader(_EpochDataset(train_set),
+                        batch_sampler=_Batches(len(train_set), t['batch_size'], cfg['seed'], start, t['iterations']),
+                        num_workers=t['num_workers'])
+    model.train()
+    pending: List[Dict[str, Any]] = []
+    started = time.time()
+    iteration = start
+    last_val: Dict[str, float] = {}
+    for batch in loader:
+        lr = cosine_lr(iteration, cfg)
+        for group in optimizer.param_groups:
+            group['lr'] = lr
+        batch = _to(batch, device)
+        out = _forward(model, batch)
+        loss, parts = criterion(out, batch['gt'], batch['motion'])
+        optimizer.zero_grad()
+        loss.backward()
+        if t['grad_clip'] > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), t['grad_clip'])
+        optimizer.step()
+        iteration += 1
+        if not math.isfinite(loss.item()):
+            raise ValueError(f'Loss became {loss.item()} at iteration {iteration}; lower train.lr')
+        if iteration % t['log_every'] == 0 or iteration == t['iterations']:
+            pending.append({'iteration': iteration, 'lr': lr, 'loss': loss.item(), 'pixel': parts['pixel'],
+                            'perceptual': parts['perceptual'], 'psnr': psnr(out.detach(), batch['gt']),
+                            'seconds': round(time.time() - started, 3)})
+        if val_set is not None and (iteration % t['val_every'] == 0 or iteration == t['iterations']):
+            last_val = validate(model, val_set, device)
+            _write_rows(os.path.join(cfg['output'], 'val.csv'), VAL_FIELDS, [{'iteration': iteration, **last_val}],
+                        append=True)
+            if not quiet:
+                print(f'[{iteration}] val psnr {last_val["psnr"]:.3f} dB ssim {last_val["ssim"]:.4f} '
+                      f'(blurred {last_val["blurred_psnr"]:.3f} dB)', flush=True)
+        if iteration % t['checkpoint_every'] == 0 or iteration == t['iterations']:
+            _write_rows(os.path.join(cfg['output'], 'train.csv'), TRAIN_FIELDS, pending, append=True)
+            if pending and not quiet:
+                p = pending[-1]
+                print(f'[{iteration}] loss {p["loss"]:.5f} psnr {p["psnr"]:.3f} lr {lr:.2e}', flush=True)
+            pending = []
+            _save_checkpoint(cfg['output'], {
+                'iteration': iteration, 'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
+                'config': cfg, 'network': cfg['network'], 'validation': last_val,
+                'torch': torch.__version__}, t['keep_checkpoints'])
+    return {'iteration': iteration, 'output': cfg['output'], 'validation': last_val}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog='python3 -m promotion.train', description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config', help='YAML config (training/configs/*.yml)')
+    args = parser.parse_args(argv)
+    try:
+        result = train(args.config)
+    except ValueError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
+    print(f'done: iteration {result["iteration"]}, output {result["output"]}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
