@@ -99,7 +99,7 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const speed: Array<{ size: string; oursMsPerFrame: number; ffmpegMsPerFrame: number | null; ratio: number | null; ffmpegPsnrVsExactDb: number | null; ffmpegBestOutputIndex: number | null; ffmpegPsnrVsSharpDb: number | null }> = [];
+const speed: Array<{ size: string; oursMsPerFrame: number; oursTwoThreadsMsPerFrame: number; ffmpegMsPerFrame: number | null; ratio: number | null; ffmpegPsnrVsExactDb: number | null; ffmpegBestOutputIndex: number | null; ffmpegPsnrVsSharpDb: number | null }> = [];
 
 for (const [w, h] of sizes) {
   const size = `${w}x${h}`;
@@ -141,9 +141,13 @@ for (const [w, h] of sizes) {
   const sharpFrames = Array.from({ length: n }, (_, k) => asFrame(renderScene(pan, k), k));
   // Ours: the time between consecutive outputs of the operator (each output costs one new interval's flows and
   // one integral), median over the run; the first output is left out (it also pays for the first interval).
-  const emitted: number[] = [];
-  await lastValueFrom(from(sharpFrames).pipe(synthesizeBlur({ inputFps: 30, flow }), tap(() => emitted.push(performance.now())), toArray()));
-  const oursMs = median(emitted.slice(1).map((t, i) => t - emitted[i]!));
+  const timeOutputs = async (threads: number) => {
+    const emitted: number[] = [];
+    await lastValueFrom(from(sharpFrames).pipe(synthesizeBlur({ inputFps: 30, flow, threads }), tap(() => emitted.push(performance.now())), toArray()));
+    return median(emitted.slice(1).map((t, i) => t - emitted[i]!));
+  };
+  const oursMs = await timeOutputs(1);
+  const oursThreadsMs = await timeOutputs(2);
   let ffmpegMs: number | null = null;
   let ffmpegPsnr: number | null = null;
   let ffmpegAlignment: number | null = null;
@@ -177,7 +181,7 @@ for (const [w, h] of sizes) {
       rmSync(work, { recursive: true, force: true });
     }
   }
-  speed.push({ size, oursMsPerFrame: oursMs, ffmpegMsPerFrame: ffmpegMs, ratio: ffmpegMs === null ? null : ffmpegMs / oursMs, ffmpegPsnrVsExactDb: ffmpegPsnr, ffmpegBestOutputIndex: ffmpegAlignment, ffmpegPsnrVsSharpDb: ffmpegVsSharp });
+  speed.push({ size, oursMsPerFrame: oursMs, oursTwoThreadsMsPerFrame: oursThreadsMs, ffmpegMsPerFrame: ffmpegMs, ratio: ffmpegMs === null ? null : ffmpegMs / oursMs, ffmpegPsnrVsExactDb: ffmpegPsnr, ffmpegBestOutputIndex: ffmpegAlignment, ffmpegPsnrVsSharpDb: ffmpegVsSharp });
   console.error(`${size}: ours ${oursMs.toFixed(0)} ms/frame, ffmpeg ${ffmpegMs?.toFixed(0) ?? '-'} ms/frame`);
 }
 
@@ -218,9 +222,12 @@ for (const r of rows) {
   console.log(`| ${r.size} | ${r.scene} | ${f2(r.psnrPathVsExactDb)} (${f2(r.psnrPathVsExactFullFrameDb)}) | ${f2(r.psnrExplicitVsExactDb)} | ${f2(r.psnrPathVsExplicitDb)} | ${f2(r.psnrSharpVsExactBlurDb)} | ${r.flowMsPerFrame.toFixed(0)} | ${r.integrateMsPerFrame.toFixed(0)} | ${r.explicitMsPerFrame.toFixed(0)} |`);
 }
 console.log('\n## Speed per output frame (pan, synthesizeBlur end to end vs the ffmpeg reference graph)\n');
-console.log('| size | ours (ms/frame) | ffmpeg minterpolate + average (ms/frame) | speed-up | ffmpeg vs exact (dB) | ffmpeg vs sharp (dB) |');
-console.log('|---|---:|---:|---:|---:|---:|');
-for (const s of speed) console.log(`| ${s.size} | ${s.oursMsPerFrame.toFixed(0)} | ${s.ffmpegMsPerFrame?.toFixed(0) ?? '-'} | ${s.ratio === null ? '-' : `${s.ratio.toFixed(1)}x`} | ${f2(s.ffmpegPsnrVsExactDb)} | ${f2(s.ffmpegPsnrVsSharpDb)} |`);
+console.log('| size | ours, 1 thread (ms/frame) | ours, 2 threads | ffmpeg minterpolate + average (ms/frame) | speed-up 1 / 2 threads | ffmpeg vs exact (dB) | ffmpeg vs sharp (dB) |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
+for (const s of speed) {
+  const up = (ms: number) => (s.ffmpegMsPerFrame === null ? '-' : `${(s.ffmpegMsPerFrame / ms).toFixed(1)}x`);
+  console.log(`| ${s.size} | ${s.oursMsPerFrame.toFixed(0)} | ${s.oursTwoThreadsMsPerFrame.toFixed(0)} | ${s.ffmpegMsPerFrame?.toFixed(0) ?? '-'} | ${up(s.oursMsPerFrame)} / ${up(s.oursTwoThreadsMsPerFrame)} | ${f2(s.ffmpegPsnrVsExactDb)} | ${f2(s.ffmpegPsnrVsSharpDb)} |`);
+}
 console.log('\n## Real footage: path integration against explicit virtual frames (same flows)\n');
 console.log('| video | size | path vs explicit (dB) | sharp vs synthesized blur (dB) | path ms | explicit ms |');
 console.log('|---|---|---:|---:|---:|---:|');
