@@ -190,8 +190,8 @@ class PrefixWriter {
   setI32(pos: number, value: number): void {
     this.view.setInt32(pos, value, true);
   }
-  /** A placeholder uoffset at the current position, to be pointed at an absolute target later. */
-  placeholder(): number {
+  /** Reserves a uoffset slot at the current position; it is pointed at its absolute target later. */
+  reserveOffset(): number {
     return this.u32(0);
   }
   point(fieldPos: number, absoluteTarget: number): void {
@@ -245,7 +245,7 @@ export function attachTfliteMetadata(model: Uint8Array, metadata: Uint8Array): U
 
   const w = new PrefixWriter();
   // Header: root uoffset, then the file identifier.
-  const rootRef = w.placeholder();
+  const rootRef = w.reserveOffset();
   w.raw(new TextEncoder().encode('TFL3'));
 
   // The new root Model table: every present field of the old root, plus buffers and metadata.
@@ -268,19 +268,19 @@ export function attachTfliteMetadata(model: Uint8Array, metadata: Uint8Array): U
   // New buffers vector: old Buffer tables, then the new one.
   w.align(4);
   const buffersVector = w.u32(oldBuffers.length + 1);
-  const bufferRefs = oldBuffers.map(() => w.placeholder());
-  const newBufferRef = w.placeholder();
+  const bufferRefs = oldBuffers.map(() => w.reserveOffset());
+  const newBufferRef = w.reserveOffset();
   // New metadata vector: old entries, then TFLITE_METADATA.
   const metadataVector = w.u32(oldMetadata.length + 1);
-  const metadataRefs = oldMetadata.map(() => w.placeholder());
-  const newMetadataRef = w.placeholder();
+  const metadataRefs = oldMetadata.map(() => w.reserveOffset());
+  const newMetadataRef = w.reserveOffset();
 
   // The Metadata table { name, buffer }.
   const metadataVtable = w.vtable(2, 12, new Map([[METADATA.name, 4], [METADATA.buffer, 8]]));
   w.align(4);
   const metadataTable = w.i32(0);
   w.setI32(metadataTable, metadataTable - metadataVtable);
-  const nameRef = w.placeholder();
+  const nameRef = w.reserveOffset();
   w.u32(oldBuffers.length); // the index of the new buffer
   const nameBytes = new TextEncoder().encode(TFLITE_METADATA_NAME);
   w.align(4);
@@ -293,7 +293,7 @@ export function attachTfliteMetadata(model: Uint8Array, metadata: Uint8Array): U
   w.align(4);
   const bufferTable = w.i32(0);
   w.setI32(bufferTable, bufferTable - bufferVtable);
-  const dataRef = w.placeholder();
+  const dataRef = w.reserveOffset();
   w.align(16, 4);
   const dataVector = w.u32(metadata.length);
   w.raw(metadata);
