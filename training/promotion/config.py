@@ -51,6 +51,16 @@ def load_config(path: str) -> Dict[str, Any]:
         if not isinstance(ds, dict) or not isinstance(ds.get('roots'), list) or not ds['roots']:
             raise ValueError(f'{path}: datasets.{name}.roots must be a non-empty list of folders')
         ds['roots'] = [os.path.normpath(os.path.join(base, r)) for r in ds['roots']]
+    schedule = datasets['train'].get('crop_schedule')
+    if schedule is not None:
+        ok = (isinstance(schedule, list) and schedule and all(
+            isinstance(e, list) and len(e) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in e)
+            and e[1] >= 32 and e[1] % 16 == 0 for e in schedule) and schedule[0][0] == 0
+            and all(a[0] < b[0] for a, b in zip(schedule, schedule[1:])))
+        if not ok:
+            raise ValueError(f'{path}: expected datasets.train.crop_schedule as [[0, crop], [iteration, crop], ...] '
+                             f'(iterations ascending from 0, crops multiples of 16, at least 32) but received '
+                             f'{schedule!r}')
     t = cfg['train']
     for key in ('batch_size', 'iterations', 'checkpoint_every', 'keep_checkpoints', 'val_every', 'log_every',
                 'restarts'):

@@ -16,6 +16,20 @@ class ArchitectureTest(unittest.TestCase):
                 out = net(*inputs(2, h, w))
             self.assertEqual(list(out.shape), [2, 3, h, w])
 
+    def test_lean_io_has_no_full_resolution_convolution(self):
+        torch.manual_seed(0)
+        net = Promotion(**TINY, lean_io=True).eval()
+        for h, w in ((32, 32), (48, 64)):
+            with torch.no_grad():
+                out = net(*inputs(2, h, w))
+            self.assertEqual(list(out.shape), [2, 3, h, w])
+        names = {n for n, _ in net.named_parameters()}
+        for absent in ('predeblur.stride_conv_hr1.weight', 'upconv2.weight', 'conv_hr.weight'):
+            self.assertNotIn(absent, names)
+        self.assertEqual(list(net.predeblur.conv_first.weight.shape[1:2]), [48])  # 4x4 space-to-depth of RGB
+        self.assertTrue(PRESETS['promotion-s']['lean_io'] and PRESETS['edvr-s']['lean_io'])
+        self.assertNotIn('lean_io', PRESETS['promotion-l'])  # the paper-size model keeps EDVR's layout
+
     def test_presets_and_table6_overhead(self):
         counts = {name: count_parameters(build_network({'type': name})) for name in PRESETS}
         print('\n  parameters: ' + ', '.join(f'{k} {v / 1e6:.4f}M' for k, v in sorted(counts.items())))

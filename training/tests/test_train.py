@@ -11,7 +11,9 @@ from promotion.data import SequenceDataset
 from promotion.data.png import read_png
 from promotion.export import main as export_main
 from promotion.statistics import blur_weights, contrast_scale, grey_unit
-from promotion.train import cosine_lr, train
+from promotion.config import load_config
+from promotion.data import crop_at
+from promotion.train import _EpochDataset, cosine_lr, train, tune_malloc
 
 from .helpers import TINY, make_dataset, write_png
 
@@ -87,11 +89,35 @@ class TrainingTest(unittest.TestCase):
         from promotion.archs import build_network
         from promotion.config import load_config
         here = os.path.dirname(__file__)
-        for name in ('tiny.yml', 'promotion-s.yml'):
+        for name in ('tiny.yml', 'promotion-s.yml', 'edvr-s.yml'):
             cfg = load_config(os.path.join(here, '..', 'configs', name))
-            self.assertEqual(cfg['network']['type'], 'promotion-s')
+            self.assertEqual(cfg['network']['type'], name.replace('tiny', 'promotion-s')[:-4])
             build_network(cfg['network'])
             self.assertTrue(os.path.isabs(cfg['output']))
+
+    def test_crop_curriculum(self):
+        schedule = [[0, 32], [3, 48]]
+        self.assertEqual([crop_at(schedule, i) for i in range(5)], [32, 32, 32, 48, 48])
+        with tempfile.TemporaryDirectory() as d:
+            make_dataset(os.path.join(d, 'data'), sequences=2)
+            ds = _EpochDataset(SequenceDataset([os.path.join(d, 'data')], crop=32, cache=True), schedule)
+            self.assertEqual(list(ds[(0, 0)]['frames'].shape[-2:]), [32, 32])
+            self.assertEqual(list(ds[(4, 0)]['frames'].shape[-2:]), [48, 48])
+            self.assertEqual(list(ds[(1, 0)]['gt'].shape[-2:]), [32, 32])
+            for bad in ([[1, 32]], [[0, 40]], [[0, 32], [0, 48]], 'big'):
+                path = _config(d)
+                with open(path) as f:
+                    cfg = yaml.safe_load(f)
+                cfg['datasets']['train']['crop_schedule'] = bad
+                with open(path, 'w') as f:
+                    yaml.safe_dump(cfg, f)
+                with self.assertRaisesRegex(ValueError, 'crop_schedule'):
+                    load_config(path)
+            result = train(_config(d, iterations=4), quiet=True)  # runs through a schedule-free config too
+            self.assertEqual(result['iteration'], 4)
+
+    def test_tune_malloc_is_accepted_by_glibc(self):
+        self.assertTrue(tune_malloc())
 
     def test_config_errors_name_the_key(self):
         with tempfile.TemporaryDirectory() as d:

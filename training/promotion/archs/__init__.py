@@ -16,10 +16,13 @@ ADDITIONS = ('use_priors', 'use_blur_vector', 'use_channel_attention')
 #: `s`: the CPU preset. FACTS measured nf 32 against nf 64 on this CPU: ONNX Runtime 157 vs 399 ms per 256x256
 #: frame and 554 vs 1432 ms at 640x368 (2 threads), training 4.7 vs 1.6 it/s (batch 8, 64 px): nf 32 is the
 #: width that both trains in hours here and runs near interactive rates; 10 reconstruction blocks (EDVR-M's count)
-#: keep the per-frame cost dominated by the shared feature extraction.
-SIZES: Dict[str, Dict[str, int]] = {
+#: keep the per-frame cost dominated by the shared feature extraction. `lean_io` moves EDVR's full- and
+#: half-resolution convolutions (predeblur's entry, conv_hr, the second upconv) to H/4 with space-to-depth and
+#: depth-to-space: measured on 2 cores (batch 8 of 96 px windows, training step, glibc tuned as train.py does)
+#: promotion-s 980 -> 729 ms and edvr-s 727 -> 561 ms, with 0.115M fewer parameters; nf 64 costs 1588 ms.
+SIZES: Dict[str, Dict[str, Any]] = {
     'l': dict(num_feat=128, num_extract_block=5, num_reconstruct_block=40, deformable_groups=8),
-    's': dict(num_feat=32, num_extract_block=5, num_reconstruct_block=10, deformable_groups=8),
+    's': dict(num_feat=32, num_extract_block=5, num_reconstruct_block=10, deformable_groups=8, lean_io=True),
 }
 
 PRESETS: Dict[str, Dict[str, Any]] = {}

@@ -70,13 +70,18 @@ def _up2(x: torch.Tensor) -> torch.Tensor:
 
 
 class PredeblurModule(nn.Module):
-    """BasicSR's PredeblurModule with hr_in=True."""
+    """BasicSR's PredeblurModule with hr_in=True. `lean`: the full- and half-resolution entry (conv_first and the two
+    stride-2 convs) is replaced by a 4x4 space-to-depth (pixel unshuffle, 3 -> 48 channels at H/4) and one conv."""
 
-    def __init__(self, num_feat: int, channel_attention: bool) -> None:
+    def __init__(self, num_feat: int, channel_attention: bool, lean: bool = False) -> None:
         super().__init__()
-        self.conv_first = nn.Conv2d(3, num_feat, 3, 1, 1)
-        self.stride_conv_hr1 = nn.Conv2d(num_feat, num_feat, 3, 2, 1)
-        self.stride_conv_hr2 = nn.Conv2d(num_feat, num_feat, 3, 2, 1)
+        self.lean = lean
+        if lean:
+            self.conv_first = nn.Conv2d(3 * 16, num_feat, 3, 1, 1)
+        else:
+            self.conv_first = nn.Conv2d(3, num_feat, 3, 1, 1)
+            self.stride_conv_hr1 = nn.Conv2d(num_feat, num_feat, 3, 2, 1)
+            self.stride_conv_hr2 = nn.Conv2d(num_feat, num_feat, 3, 2, 1)
         self.stride_conv_l2 = nn.Conv2d(num_feat, num_feat, 3, 2, 1)
         self.stride_conv_l3 = nn.Conv2d(num_feat, num_feat, 3, 2, 1)
         self.resblock_l3 = ResidualBlock(num_feat, channel_attention)
@@ -85,9 +90,12 @@ class PredeblurModule(nn.Module):
         self.resblock_l1 = nn.ModuleList([ResidualBlock(num_feat, channel_attention) for _ in range(5)])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        feat_l1 = _lrelu(self.conv_first(x))
-        feat_l1 = _lrelu(self.stride_conv_hr1(feat_l1))
-        feat_l1 = _lrelu(self.stride_conv_hr2(feat_l1))
+        if self.lean:
+            feat_l1 = _lrelu(self.conv_first(F.pixel_unshuffle(x, 4)))
+        else:
+            feat_l1 = _lrelu(self.conv_first(x))
+            feat_l1 = _lrelu(self.stride_conv_hr1(feat_l1))
+            feat_l1 = _lrelu(self.stride_conv_hr2(feat_l1))
         feat_l2 = _lrelu(self.stride_conv_l2(feat_l1))
         feat_l3 = _lrelu(self.stride_conv_l3(feat_l2))
         feat_l3 = _up2(self.resblock_l3(feat_l3))
@@ -197,7 +205,7 @@ class Promotion(nn.Module):
     def __init__(self, num_feat: int = 128, num_extract_block: int = 5, num_reconstruct_block: int = 40,
                  deformable_groups: int = 8, use_priors: bool = True, use_contrast: bool = True,
                  use_structure: bool = True, use_motion: bool = True, use_blur_vector: bool = True,
-                 use_channel_attention: bool = True) -> None:
+                 use_channel_attention: bool = True, lean_io: bool = False) -> None:
         super().__init__()
         for name, value in (('num_feat', num_feat), ('num_extract_block', num_extract_block),
                             ('num_reconstruct_block', num_reconstruct_block),
@@ -213,11 +221,12 @@ class Promotion(nn.Module):
                            num_reconstruct_block=num_reconstruct_block, deformable_groups=deformable_groups,
                            use_priors=use_priors, use_contrast=use_contrast, use_structure=use_structure,
                            use_motion=use_motion, use_blur_vector=use_blur_vector,
-                           use_channel_attention=use_channel_attention)
+                           use_channel_attention=use_channel_attention, lean_io=lean_io)
         ca = use_channel_attention
         self.use_priors, self.use_blur_vector = use_priors, use_blur_vector
         self.use_contrast, self.use_structure, self.use_motion = use_contrast, use_structure, use_motion
-        self.predeblur = PredeblurModule(num_feat, ca)
+        self.lean_io = lean_io
+        self.predeblur = PredeblurModule(num_feat, ca, lean_io)
         self.conv_1x1 = nn.Conv2d(num_feat, num_feat, 1, 1)
         self.feature_extraction = nn.Sequential(*[ResidualBlock(num_feat, ca) for _ in range(num_extract_block)])
         self.conv_l2_1 = nn.Conv2d(num_feat, num_feat, 3, 2, 1)
@@ -229,10 +238,13 @@ class Promotion(nn.Module):
         self.prior_encoder = PriorEncoder(num_feat) if use_priors else None
         self.reconstruction = nn.Sequential(*[ResidualBlock(num_feat, ca) for _ in range(num_reconstruct_block)])
         self.upconv1 = nn.Conv2d(num_feat, num_feat * 4, 3, 1, 1)
-        self.upconv2 = nn.Conv2d(num_feat, 64 * 4, 3, 1, 1)
         self.pixel_shuffle = nn.PixelShuffle(2)
-        self.conv_hr = nn.Conv2d(64, 64, 3, 1, 1)
-        self.conv_last = nn.Conv2d(64, 3, 3, 1, 1)
+        if lean_io:  # the second upsampling straight to RGB: no convolution at full resolution
+            self.conv_last = nn.Conv2d(num_feat, 3 * 4, 3, 1, 1)
+        else:
+            self.upconv2 = nn.Conv2d(num_feat, 64 * 4, 3, 1, 1)
+            self.conv_hr = nn.Conv2d(64, 64, 3, 1, 1)
+            self.conv_last = nn.Conv2d(64, 3, 3, 1, 1)
 
     def forward(self, frames: torch.Tensor, motion: torch.Tensor, blur_weights: torch.Tensor,
                 contrast_scale: torch.Tensor) -> torch.Tensor:
@@ -260,6 +272,8 @@ class Promotion(nn.Module):
             feat = feat * self.prior_encoder(priors)
         out = self.reconstruction(feat)
         out = _lrelu(self.pixel_shuffle(self.upconv1(out)))
+        if self.lean_io:
+            return self.pixel_shuffle(self.conv_last(out)) + x_center
         out = _lrelu(self.pixel_shuffle(self.upconv2(out)))
         out = _lrelu(self.conv_hr(out))
         return self.conv_last(out) + x_center

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Builds the training, validation and held-out test sets of issue 4 from the two Debian wallpaper packages FACTS
+# names (lomiri-wallpapers-16.04, plasma-workspace-wallpapers; CC BY-SA / LGPL, see their copyright files), and
+# only those. Run from anywhere; it needs `npm run build` done (it calls the CLI's `scenes` command).
+#
+#   training/build-data.sh [OUT]        (default OUT: .train-data at the repository root)
+#
+# Photos: installed packages are used in place; otherwise, as root, they are installed with apt-get; otherwise
+# they are downloaded with `apt-get download` and extracted with `dpkg-deb -x` into OUT/packages.
+# Held out of training and validation (the test photos): life_by_Aitzol_Berasategi.jpg and
+# Bridge_by_Sander_Klootwijk.jpg (lomiri). Every other lomiri photo and the largest image of each plasma wallpaper
+# is a training photo.
+#
+# Sets (all exact blur from `promotion scenes`: smooth camera paths, half the scenes with a foreground disc crossing
+# them for local blur; camera speeds 2-40 px per frame at 30 fps, 160x160 frames):
+#   OUT/train      160 scenes x 9 frames, full exposure (64 of 64 virtual frames), seed 1
+#   OUT/train-e32   80 scenes x 9 frames, half exposure (32 of 64), seed 3      (shorter blur for the same motion)
+#   OUT/val          8 scenes x 9 frames, full exposure, seed 2
+#   OUT/test/camera  6 scenes x 9 frames from the held-out photos, camera motion only, 256x256, seed 5
+#   OUT/test/local   6 scenes x 9 frames from the held-out photos, a foreground crossing a nearly still camera
+#                    (at most 1 px per frame), 256x256, seed 6
+# Blur lengths so span from about 1 px to about 40 px. Each set resumes (finished scenes are skipped).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${1:-$ROOT/.train-data}
+CLI="node $ROOT/dist/src/cli/main.js"
+HOLDOUT=(life_by_Aitzol_Berasategi.jpg Bridge_by_Sander_Klootwijk.jpg)
+PACKAGES=(lomiri-wallpapers-16.04 plasma-workspace-wallpapers)
+
+[ -f "$ROOT/dist/src/cli/main.js" ] || { echo "error: $ROOT/dist is missing: run npm run build first" >&2; exit 3; }
+mkdir -p "$OUT"
+
+installed=1
+for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || installed=0; done
+if [ "$installed" = 1 ]; then
+  SHARE=/usr/share
+elif [ "$(id -u)" = 0 ]; then
+  apt-get install -y "${PACKAGES[@]}" >/dev/null || { apt-get update >/dev/null && apt-get install -y "${PACKAGES[@]}" >/dev/null; }
+  SHARE=/usr/share
+else
+  mkdir -p "$OUT/packages"
+  (cd "$OUT/packages" && apt-get download "${PACKAGES[@]}") || {
+    echo "error: could not download ${PACKAGES[*]}: install them (sudo apt-get install -y ${PACKAGES[*]})" >&2; exit 4; }
+  for deb in "$OUT"/packages/*.deb; do dpkg-deb -x "$deb" "$OUT/packages/root"; done
+  SHARE=$OUT/packages/root/usr/share
+fi
+
+link() { # link <target> <name> <folder>
+  mkdir -p "$3"
+  ln -sfn "$1" "$3/$2"
+}
+rm -rf "$OUT/photos" "$OUT/holdout"
+for f in "$SHARE"/backgrounds/*_by_*.jpg; do
+  name=$(basename "$f")
+  held=0
+  for h in "${HOLDOUT[@]}"; do [ "$name" = "$h" ] && held=1; done
+  if [ "$held" = 1 ]; then link "$f" "$name" "$OUT/holdout"; else link "$f" "$name" "$OUT/photos"; fi
+done
+for dir in "$SHARE"/wallpapers/*/contents/images; do
+  # The largest image of each wallpaper (file names are WIDTHxHEIGHT.ext).
+  best=$(ls "$dir" | awk -Fx '{ split($2, h, "."); print $1 * h[1], $0 }' | sort -n | tail -1 | cut -d' ' -f2)
+  [ -n "$best" ] || continue
+  wall=$(basename "$(dirname "$(dirname "$dir")")")
+  link "$dir/$best" "$wall-$best" "$OUT/photos"
+done
+echo "photos: $(ls "$OUT/photos" | wc -l) for training, $(ls "$OUT/holdout" | wc -l) held out (${HOLDOUT[*]})"
+[ "$(ls "$OUT/holdout" | wc -l)" = 2 ] || { echo "error: the held-out photos ${HOLDOUT[*]} are missing from $SHARE/backgrounds" >&2; exit 3; }
+
+cd "$ROOT"
+$CLI scenes "$OUT/photos" -o "$OUT/train" --count 160 --frames 9 --size 160x160 --seed 1
+$CLI scenes "$OUT/photos" -o "$OUT/train-e32" --count 80 --frames 9 --size 160x160 --seed 3 --exposure-frames 32
+$CLI scenes "$OUT/photos" -o "$OUT/val" --count 8 --frames 9 --size 160x160 --seed 2
+$CLI scenes "$OUT/holdout" -o "$OUT/test/camera" --count 6 --frames 9 --size 256x256 --seed 5 --foreground 0
+$CLI scenes "$OUT/holdout" -o "$OUT/test/local" --count 6 --frames 9 --size 256x256 --seed 6 --foreground 1 --max-speed 1
