@@ -1,41 +1,51 @@
 /**
- * Peak signal-to-noise ratio between two frames of the same size, over all RGB samples, with the peak of the
- * sample type (255, 65535, or 1 for float). Identical frames give Infinity.
- * (The Y-channel convention comes with the evaluation metrics.)
+ * Peak signal-to-noise ratio between two frames of the same size, as BasicSR's `calculate_psnr` computes it: over all
+ * RGB samples (or BT.601 luma with `channel: 'y'`), inside `cropBorder`, with the peak of the sample type (255, 65535,
+ * or 1 for float; or of `bitDepth`). Identical frames give Infinity.
  */
-import { assertSameSize, type Frame, SAMPLE_MAX } from '../stream/frame.js';
-import { FrameMismatchError, InvalidOptionError } from '../errors.js';
+import type { Frame } from '../stream/frame.js';
+import { lumaCoefficients, pixelMetricInput, type PixelMetricInput, type PixelMetricOptions } from './pixel-conventions.js';
 
-/** Conventions of the pixel metrics. */
-export interface PixelMetricOptions {
-  /** Pixels ignored at each border (BasicSR's crop_border), default 0. */
-  cropBorder?: number;
+export type { PixelMetricOptions } from './pixel-conventions.js';
+
+/**
+ * Mean squared error over the compared samples (inside the crop; all three channels, or luma), in units of the
+ * sample type (of `bitDepth` when given).
+ */
+export function meanSquaredError(a: Frame, b: Frame, options: PixelMetricOptions = {}): number {
+  return squaredErrorOf(pixelMetricInput('meanSquaredError', a, b, options));
 }
 
-/** Mean squared error over all samples (inside the crop), in units of the sample type. */
-export function meanSquaredError(a: Frame, b: Frame, options: PixelMetricOptions = {}): number {
-  assertSameSize(a, b, 'meanSquaredError');
-  if (a.sampleType !== b.sampleType) throw new FrameMismatchError(`meanSquaredError: sample types differ (${a.sampleType} vs ${b.sampleType})`);
-  const crop = options.cropBorder ?? 0;
-  if (!Number.isInteger(crop) || crop < 0 || 2 * crop >= Math.min(a.width, a.height)) {
-    throw new InvalidOptionError(`Expected integer between 0 and ${Math.ceil(Math.min(a.width, a.height) / 2) - 1} for cropBorder but received ${crop} of type ${typeof crop}`);
-  }
-  let sum = 0;
+/** PSNR in dB: 10 log10(peak^2 / MSE); Infinity when the compared samples are identical. */
+export function psnr(a: Frame, b: Frame, options: PixelMetricOptions = {}): number {
+  const input = pixelMetricInput('psnr', a, b, options);
+  const mse = squaredErrorOf(input);
+  return mse === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10((input.peak * input.peak) / mse);
+}
+
+function squaredErrorOf(input: PixelMetricInput): number {
+  const { a, cropBorder: crop, channel, peak } = input;
   const x = a.data;
-  const y = b.data;
+  const y = input.b.data;
+  const { kr, kg, kb } = lumaCoefficients(peak);
+  let sum = 0;
   for (let row = crop; row < a.height - crop; row++) {
     const end = (row * a.width + a.width - crop) * 3;
-    for (let i = (row * a.width + crop) * 3; i < end; i++) {
-      const d = x[i]! - y[i]!;
-      sum += d * d;
+    let rowSum = 0;
+    if (channel === 'y') {
+      // Y's offset cancels in the difference: dY = kr dR + kg dG + kb dB.
+      for (let i = (row * a.width + crop) * 3; i < end; i += 3) {
+        const d = kr * (x[i]! - y[i]!) + kg * (x[i + 1]! - y[i + 1]!) + kb * (x[i + 2]! - y[i + 2]!);
+        rowSum += d * d;
+      }
+    } else {
+      for (let i = (row * a.width + crop) * 3; i < end; i++) {
+        const d = x[i]! - y[i]!;
+        rowSum += d * d;
+      }
     }
+    sum += rowSum;
   }
-  return sum / ((a.width - 2 * crop) * (a.height - 2 * crop) * 3);
-}
-
-/** PSNR in dB: 10 log10(peak^2 / MSE). */
-export function psnr(a: Frame, b: Frame, options: PixelMetricOptions = {}): number {
-  const mse = meanSquaredError(a, b, options);
-  const peak = SAMPLE_MAX[a.sampleType];
-  return mse === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10((peak * peak) / mse);
+  const pixels = (a.width - 2 * crop) * (a.height - 2 * crop);
+  return sum / (channel === 'y' ? pixels : pixels * 3);
 }
