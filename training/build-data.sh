@@ -15,10 +15,15 @@
 # them for local blur; camera speeds 2-40 px per frame at 30 fps, 160x160 frames):
 #   OUT/train      160 scenes x 9 frames, full exposure (64 of 64 virtual frames), seed 1
 #   OUT/train-e32   80 scenes x 9 frames, half exposure (32 of 64), seed 3      (shorter blur for the same motion)
+#   OUT/train-fast 100 scenes x 9 frames, full exposure, camera speeds 16-40 px per frame, seed 7: with the
+#                  default photo scale (the photo fitted inside 5x the frame) a 16:10 photo leaves room for at most
+#                  ~18 px per frame over 9 frames, so the first two sets lack long camera blur; --photo-scale 8 gives
+#                  the room for 40
 #   OUT/val          8 scenes x 9 frames, full exposure, seed 2
-#   OUT/test/camera  6 scenes x 9 frames from the held-out photos, camera motion only, 256x256, seed 5
-#   OUT/test/local   6 scenes x 9 frames from the held-out photos, a foreground crossing a nearly still camera
-#                    (at most 1 px per frame), 256x256, seed 6
+#   OUT/test/camera  6 scenes x 9 frames from the held-out photos, camera motion only (2-40 px per frame),
+#                    256x256, photo scale 8, seed 5
+#   OUT/test/local   6 scenes x 9 frames from the held-out photos, a foreground (4-30 px per frame) crossing a
+#                    nearly still camera (at most 1 px per frame), 256x256, photo scale 8, seed 6
 # Blur lengths so span from about 1 px to about 40 px. Each set resumes (finished scenes are skipped).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,6 +74,7 @@ echo "photos: $(ls "$OUT/photos" | wc -l) for training, $(ls "$OUT/holdout" | wc
 cd "$ROOT"
 $CLI scenes "$OUT/photos" -o "$OUT/train" --count 160 --frames 9 --size 160x160 --seed 1
 $CLI scenes "$OUT/photos" -o "$OUT/train-e32" --count 80 --frames 9 --size 160x160 --seed 3 --exposure-frames 32
+$CLI scenes "$OUT/photos" -o "$OUT/train-fast" --count 100 --frames 9 --size 160x160 --seed 7 --photo-scale 8 --min-speed 16
 $CLI scenes "$OUT/photos" -o "$OUT/val" --count 8 --frames 9 --size 160x160 --seed 2
-$CLI scenes "$OUT/holdout" -o "$OUT/test/camera" --count 6 --frames 9 --size 256x256 --seed 5 --foreground 0
-$CLI scenes "$OUT/holdout" -o "$OUT/test/local" --count 6 --frames 9 --size 256x256 --seed 6 --foreground 1 --max-speed 1
+$CLI scenes "$OUT/holdout" -o "$OUT/test/camera" --count 6 --frames 9 --size 256x256 --seed 5 --foreground 0 --photo-scale 8
+$CLI scenes "$OUT/holdout" -o "$OUT/test/local" --count 6 --frames 9 --size 256x256 --seed 6 --foreground 1 --max-speed 1 --photo-scale 8

@@ -20,7 +20,10 @@ import {
 import type { LinearImage } from './integrate.js';
 import type { BlurPair } from './synthesize.js';
 
-/** How much larger than the output the background photo is loaded (room for the camera to travel). */
+/**
+ * How much larger than the output the background photo is loaded (room for the camera to travel): the photo is
+ * fitted inside a box this many times the output's size. A scene's `photoScale` overrides it.
+ */
 export const SCENE_PHOTO_SCALE = 5;
 
 /** A scene, fully specified. */
@@ -29,6 +32,8 @@ export interface SceneSpec {
   readonly width: number;
   readonly height: number;
   readonly frames: number;
+  /** The photo is fitted inside photoScale x the output size (absent: {@link SCENE_PHOTO_SCALE}). */
+  readonly photoScale?: number;
   readonly camera: TrajectoryParameters;
   readonly foreground?: {
     readonly photo: string;
@@ -42,10 +47,11 @@ export interface SceneSpec {
 export function sampleSceneSpec(
   rng: Rng,
   photos: readonly { path: string; width: number; height: number }[],
-  options: { width: number; height: number; frames: number; foregroundChance?: number; maxSpeedPx?: number },
+  options: { width: number; height: number; frames: number; foregroundChance?: number; maxSpeedPx?: number; minSpeedPx?: number; photoScale?: number },
 ): SceneSpec {
   const pick = photos[Math.floor(rng() * photos.length)]!;
-  const fit = Math.min((SCENE_PHOTO_SCALE * options.width) / pick.width, (SCENE_PHOTO_SCALE * options.height) / pick.height, 1);
+  const scale = options.photoScale ?? SCENE_PHOTO_SCALE;
+  const fit = Math.min((scale * options.width) / pick.width, (scale * options.height) / pick.height, 1);
   const photoSize = { width: Math.round(pick.width * fit), height: Math.round(pick.height * fit) };
   // Keep the whole path inside the photo: the speed is capped by the room the photo leaves.
   const margin = 0.75 * Math.hypot(options.width, options.height);
@@ -55,7 +61,7 @@ export function sampleSceneSpec(
   const zoomCap = Math.min(DEFAULT_TRAJECTORY_RANGES.zoomPercent[1], (Math.pow(1.25, 1 / Math.max(1, options.frames)) - 1) * 100);
   const camera = sampleTrajectory(rng, photoSize, options, options.frames, {
     ...DEFAULT_TRAJECTORY_RANGES,
-    speedPx: [Math.min(2, cap), cap],
+    speedPx: [Math.min(options.minSpeedPx ?? DEFAULT_TRAJECTORY_RANGES.speedPx[0], cap), cap],
     zoomPercent: [Math.min(DEFAULT_TRAJECTORY_RANGES.zoomPercent[0], zoomCap), zoomCap],
   });
   let foreground: SceneSpec['foreground'];
@@ -81,7 +87,7 @@ export function sampleSceneSpec(
       },
     };
   }
-  return { photo: pick.path, width: options.width, height: options.height, frames: options.frames, camera: { ...camera, start: camera.start }, ...(foreground ? { foreground } : {}) };
+  return { photo: pick.path, width: options.width, height: options.height, frames: options.frames, ...(options.photoScale !== undefined ? { photoScale: scale } : {}), camera: { ...camera, start: camera.start }, ...(foreground ? { foreground } : {}) };
 }
 
 async function linear(path: string, width: number, height: number, gamma: number): Promise<LinearImage> {
@@ -91,7 +97,8 @@ async function linear(path: string, width: number, height: number, gamma: number
 
 /** Loads a scene from its spec (the deterministic twin of {@link sampleSceneSpec}). */
 export async function loadScene(spec: SceneSpec, gamma = 2.2): Promise<Scene> {
-  const background = await linear(spec.photo, SCENE_PHOTO_SCALE * spec.width, SCENE_PHOTO_SCALE * spec.height, gamma);
+  const scale = spec.photoScale ?? SCENE_PHOTO_SCALE;
+  const background = await linear(spec.photo, scale * spec.width, scale * spec.height, gamma);
   const layers: ForegroundLayer[] = [];
   if (spec.foreground) {
     const size = spec.foreground.sizePx;

@@ -27,6 +27,8 @@ export interface ScenesCommandOptions {
   gamma?: string;
   foreground?: string;
   maxSpeed?: string;
+  minSpeed?: string;
+  photoScale?: string;
   motionKind?: string;
   json?: boolean;
 }
@@ -65,6 +67,8 @@ export async function scenesCommand(inputs: string[], options: ScenesCommandOpti
   });
   const foregroundChance = expectNumber('--foreground', num(options.foreground ?? '0.5'), 0, 1);
   const maxSpeedPx = expectNumber('--max-speed', num(options.maxSpeed ?? '40'), 0, 1000, true);
+  const minSpeedPx = expectNumber('--min-speed', num(options.minSpeed ?? String(Math.min(2, maxSpeedPx))), 0, maxSpeedPx);
+  const photoScale = options.photoScale === undefined ? undefined : expectNumber('--photo-scale', num(options.photoScale), 1, 20);
   const motionKind = expectOneOf('--motion-kind', options.motionKind ?? 'magnitude', ['magnitude', 'colour'] as const);
   const photoPaths = collectPhotos(inputs);
   const photos = await Promise.all(photoPaths.map(async (path) => ({ path, ...(await readImageMeta(path)) })));
@@ -81,7 +85,7 @@ export async function scenesCommand(inputs: string[], options: ScenesCommandOpti
     }
     // Each scene has its own generator, so scene i is the same whether or not the others are rendered.
     const sceneSeed = (Math.imul(seed, 1000003) + i) >>> 0;
-    const spec = sampleSceneSpec(createRng(sceneSeed), photos, { width: w!, height: h!, frames, foregroundChance, maxSpeedPx });
+    const spec = sampleSceneSpec(createRng(sceneSeed), photos, { width: w!, height: h!, frames, foregroundChance, maxSpeedPx, minSpeedPx, ...(photoScale !== undefined ? { photoScale } : {}) });
     const scene = await loadScene(spec, params.gamma);
     const written = await writeSequence(
       outDir,
