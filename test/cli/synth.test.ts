@@ -119,6 +119,28 @@ describe('promotion synth', () => {
     expect(otherRecord.scene.camera.velocity.x).not.toBe(firstRecord.scene.camera.velocity.x);
   });
 
+  it('scenes: --photo-scale makes room for fast camera paths and --min-speed sets the slowest one', async () => {
+    const { sampleSceneSpec } = await import('../../src/blur-synthesis/scenes.js');
+    const { createRng } = await import('../../src/util/rng.js');
+    const photos = [{ path: 'wide.jpg', width: 2560, height: 1600 }];
+    const speeds = (options: { photoScale?: number; minSpeedPx?: number }) =>
+      Array.from({ length: 40 }, (_, i) => {
+        const spec = sampleSceneSpec(createRng(i), photos, { width: 160, height: 160, frames: 9, foregroundChance: 0, maxSpeedPx: 40, ...options });
+        return { speed: Math.hypot(spec.camera.velocity.x, spec.camera.velocity.y), photoScale: spec.photoScale };
+      });
+    // A 16:10 photo fitted in 5x the frame is 800x500: 9 frames leave room for at most ~18 px per frame.
+    const narrow = speeds({});
+    expect(Math.max(...narrow.map((s) => s.speed))).toBeLessThan(18.5);
+    expect(narrow[0]!.photoScale).toBeUndefined(); // old specs (no photoScale) keep loading at 5x
+    const wide = speeds({ photoScale: 8, minSpeedPx: 16 });
+    expect(Math.min(...wide.map((s) => s.speed))).toBeGreaterThanOrEqual(16);
+    expect(Math.max(...wide.map((s) => s.speed))).toBeGreaterThan(35);
+    expect(wide[0]!.photoScale).toBe(8);
+    const r = await cli(['scenes', fileURLToPath(new URL('../../datasets/sample/hand-pan', import.meta.url)), '-o', join(dir, 'bad-speed'), '--min-speed', '50', '--max-speed', '40']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--min-speed');
+  });
+
   it('an aborted run leaves no sequence folder and no staging; a later run removes staging a killed run left', async () => {
     const input = join(dir, 'pan');
     const out = join(dir, 'aborted');
