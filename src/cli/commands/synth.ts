@@ -1,15 +1,13 @@
 /** `promotion synth <input...> -o <dir>`: blurred/sharp pairs and motion maps for every sequence of the inputs. */
 import { existsSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { concatMap, from, lastValueFrom, toArray } from 'rxjs';
-import { copyCameraFile, runSynthJob, type SynthJob, type SynthJobResult } from '../../blur-synthesis/dataset.js';
+import { runSynthJob, type SynthJob, type SynthJobResult } from '../../blur-synthesis/dataset.js';
+import { planSynthJobs } from '../../blur-synthesis/plan.js';
 import { synthesisParameters, synthesisWorkerPath } from '../../blur-synthesis/synthesize.js';
 import { availableParallelism } from 'node:os';
 import { InvalidOptionError } from '../../errors.js';
 import { expectInteger, expectOneOf } from '../../options.js';
-import { listFphaSequences, resolveFphaSequence } from '../../stream/fpha-source.js';
-import { detectSourceKind } from '../../stream/open-source.js';
 import { mapInWorkers } from '../../stream/worker-map.js';
 import { AbortedError, untilAborted } from '../../stream/abort.js';
 import { DEFAULT_SEQUENCE_FPS } from '../../stream/image-sequence-source.js';
@@ -40,62 +38,6 @@ export interface SynthCommandOptions {
 const num = (v: string | undefined) => (v === undefined ? undefined : Number.isNaN(Number(v)) ? v : Number(v));
 const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
 
-/** Expands the inputs into one job per sequence. */
-async function planJobs(inputs: readonly string[], base: Omit<SynthJob, 'input' | 'kind' | 'id' | 'outDir' | 'naming'>, out: string, options: SynthCommandOptions, io: CliIo): Promise<SynthJob[]> {
-  const jobs: SynthJob[] = [];
-  const fphaNaming = { prefix: 'color_', digits: 4 };
-  for (const input of inputs) {
-    if (existsSync(join(input, 'Video_files'))) {
-      const selection = {
-        ...(options.subjects ? { subjects: list(options.subjects)! } : {}),
-        ...(options.actions ? { actions: list(options.actions)! } : {}),
-        ...(options.sequences ? { sequences: list(options.sequences)! } : {}),
-      };
-      const refs = await listFphaSequences(input, selection, (notice) => io.stderr.write(`${notice}\n`));
-      for (const ref of refs) {
-        jobs.push({
-          ...base,
-          input: ref.videoDir,
-          kind: 'fpha',
-          id: ref.id,
-          outDir: join(out, 'Video_files', ...ref.id.split('/')),
-          naming: fphaNaming,
-          skeleton: { from: ref.skeletonPath, to: join(out, 'Hand_pose_annotation_v1', ...ref.id.split('/'), 'skeleton.txt') },
-        });
-      }
-      await copyCameraFile(input, out);
-      continue;
-    }
-    const kind = await detectSourceKind(input);
-    if (kind === 'fpha') {
-      const ref = await resolveFphaSequence(input);
-      const inLayout = ref.root !== undefined;
-      jobs.push({
-        ...base,
-        input,
-        kind,
-        id: ref.id,
-        outDir: inLayout ? join(out, 'Video_files', ...ref.id.split('/')) : join(out, basename(input)),
-        naming: fphaNaming,
-        skeleton: {
-          from: ref.skeletonPath,
-          to: inLayout ? join(out, 'Hand_pose_annotation_v1', ...ref.id.split('/'), 'skeleton.txt') : join(out, basename(input), 'skeleton.txt'),
-        },
-      });
-      if (ref.root !== undefined) await copyCameraFile(ref.root, out);
-      continue;
-    }
-    const name = basename(input, kind === 'video' ? extname(input) : '');
-    jobs.push({ ...base, input, kind, id: name, outDir: join(out, name), naming: { prefix: 'frame_', digits: 6 } });
-  }
-  const ids = new Set<string>();
-  for (const job of jobs) {
-    if (ids.has(job.outDir)) throw new InvalidOptionError(`Two inputs would write the same folder ${job.outDir}; rename one of them.`);
-    ids.add(job.outDir);
-  }
-  return jobs;
-}
-
 export async function synthCommand(inputs: string[], options: SynthCommandOptions, io: CliIo): Promise<void> {
   const synthesis = {
     ...(options.virtualFps !== undefined ? { virtualFps: num(options.virtualFps) as number } : {}),
@@ -111,7 +53,12 @@ export async function synthCommand(inputs: string[], options: SynthCommandOption
   const autoThreads = options.method !== 'explicit' && existsSync(synthesisWorkerPath()) ? Math.max(1, Math.floor(availableParallelism() / workers)) : 1;
   const threads = expectInteger('--threads', num(options.threads ?? String(autoThreads)), 1, 64);
   const base = { synthesis: { ...synthesis, ...(threads > 1 ? { threads } : {}) }, motionKind, overwrite: options.overwrite ?? false, ...(maxFrames !== undefined ? { maxFrames } : {}) };
-  const jobs = await planJobs(inputs, base, options.output, options, io);
+  const selection = {
+    ...(options.subjects ? { subjects: list(options.subjects)! } : {}),
+    ...(options.actions ? { actions: list(options.actions)! } : {}),
+    ...(options.sequences ? { sequences: list(options.sequences)! } : {}),
+  };
+  const jobs = await planSynthJobs(inputs, base, options.output, selection, (notice) => io.stderr.write(`${notice}\n`));
   // Check every job's options against its own frame rate before any sequence starts, so a bad combination fails
   // now rather than hours into a long run.
   for (const job of jobs) {
