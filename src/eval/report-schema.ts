@@ -1,0 +1,634 @@
+/**
+ * The evaluation report's data: `report.json`, schema version 1. Types with the meaning of every field, the metric
+ * definitions (direction, unit, how the gain is signed), a builder for summary rows, and {@link validateReport},
+ * which checks a value against the schema and names the first path that breaks it.
+ *
+ * Schema v1 is closed: a key it does not name is an error (except inside the open maps `versions`,
+ * `config.synthesis`, `config.handpose` and `timing.stages`). Adding or changing a field bumps
+ * {@link REPORT_SCHEMA_VERSION}.
+ */
+import { PromotionError } from '../errors.js';
+import { invalidOption } from '../options.js';
+
+/** The schema version this module writes and reads. */
+export const REPORT_SCHEMA_VERSION = 1;
+
+/**
+ * PSNR values are stored capped at this many dB. Identical frames (infinite PSNR, which JSON cannot hold) and any
+ * frame above the cap are stored as exactly 100, so every stored PSNR is a finite number in [0, 100] and means stay
+ * finite. For scale: 8-bit 640x480 frames that differ by one level in a single sample are 107.8 dB apart.
+ */
+export const PSNR_CAP_DB = 100;
+
+/** Where the ground-truth joints come from. */
+export type GroundTruthKind = 'fpha-skeleton' | 'pseudo';
+
+/** Ground-truth kinds, in the order the docs list them. */
+export const GROUND_TRUTH_KINDS: readonly GroundTruthKind[] = ['fpha-skeleton', 'pseudo'];
+
+/** Channels the pixel metrics are computed on: all RGB samples, or luma Y (BT.601, as BasicSR's `test_y_channel`). */
+export type MetricChannel = 'rgb' | 'y';
+
+/** Which direction of a metric is better. */
+export type BetterDirection = 'higher' | 'lower';
+
+/** The summary key of PCK at one threshold: `pck@` followed by the threshold as JavaScript prints it (`pck@0.2`). */
+export type PckMetricName = `pck@${string}`;
+
+/** Names of the summary rows. Every summary holds the six fixed ones plus `pck@<t>` for each configured threshold. */
+export type MetricName = 'psnr' | 'ssim' | 'rmse' | 'abse' | 'epe' | 'detectionRate' | PckMetricName;
+
+/** The fixed metric names, in display order (PCK rows go between `epe` and `detectionRate`). */
+export const FIXED_METRICS = ['psnr', 'ssim', 'rmse', 'abse', 'epe', 'detectionRate'] as const;
+
+/**
+ * One metric over a set of frames, for the three versions of each frame.
+ *
+ * `gain` is always "better is positive": `blurred - deblurred` for errors (RMSE, ABSE, EPE: lower is better) and
+ * `deblurred - blurred` for PSNR, SSIM, PCK and detection rate (higher is better). It is null when either side is.
+ */
+export interface MetricRow {
+  /** The metric on the blurred frames (the input to deblurring); null when no frame counts. */
+  blurred: number | null;
+  /** The metric on the deblurred frames (PROMOTION's output); null when no frame counts. */
+  deblurred: number | null;
+  /**
+   * The metric on the sharp frames. Always null for PSNR and SSIM (the sharp frame is their reference), and for every
+   * pose metric and the detection rate under pseudo ground truth (the sharp frame's own estimate is the ground truth
+   * there, so its error would be 0 and its PCK and detection rate 1 by construction).
+   */
+  sharp: number | null;
+  /** deblurred - blurred (higher is better) or blurred - deblurred (lower is better): positive means deblurring helped. */
+  gain: number | null;
+  /** Which direction of the metric is better; fixed per metric (see {@link METRICS}). */
+  better: BetterDirection;
+  /**
+   * Unit of `blurred`, `deblurred`, `sharp` and `gain`, fixed per metric: `'dB'` (PSNR), `''` (SSIM), `'px'` (RMSE,
+   * ABSE, EPE) or `'fraction'` (PCK and detection rate: values in [0, 1], shown as percentages).
+   */
+  unit: string;
+  /**
+   * Frames the values are taken over. PSNR and SSIM: every frame. RMSE, ABSE and EPE: the frames with ground truth
+   * where every version compared found a hand, so the columns and the gain use the same frames and a missed hand
+   * cannot lower an error. PCK and detection rate: every frame with ground truth (a missed hand counts as 21 missed
+   * joints and as a frame without a detection).
+   */
+  frames: number;
+}
+
+/** Summary rows by metric name: the six fixed metrics plus one `pck@<t>` per threshold in `config.metrics`. */
+export type MetricSummary = Record<MetricName, MetricRow>;
+
+/** Hand-pose errors of one version of one frame against the ground truth, in pixels of the frame. */
+export interface JointRecord {
+  /** Whether the hand-pose estimator found a hand. When false, the errors are null. */
+  found: boolean;
+  /** sqrt(sum_j d_j^2 / 21), d_j the distance of joint j from the ground truth; null when not found or without ground truth. */
+  rmse: number | null;
+  /** sum_j (|dx_j| + |dy_j|) / 42, the mean absolute coordinate error; null when not found or without ground truth. */
+  abse: number | null;
+  /** sum_j d_j / 21, the mean end-point error; null when not found or without ground truth. */
+  epe: number | null;
+}
+
+/** Per-frame measurements. */
+export interface FrameRecord {
+  /** The frame's index in its sequence (from 0); strictly increasing within a sequence. */
+  index: number;
+  /** PSNR in dB against the sharp frame, capped at {@link PSNR_CAP_DB} (identical frames are stored as the cap). */
+  psnr: { blurred: number; deblurred: number };
+  /** SSIM against the sharp frame, in [-1, 1]. */
+  ssim: { blurred: number; deblurred: number };
+  /**
+   * Hand pose on each version of the frame. Errors are null on a frame without ground truth; under pseudo ground
+   * truth `sharp`'s errors are always null, and `sharp.found` says whether the frame has ground truth.
+   */
+  joints: { blurred: JointRecord; deblurred: JointRecord; sharp: JointRecord };
+}
+
+/** One evaluated sequence (an FPHA sequence folder, a video, an image folder). */
+export interface SequenceReport {
+  /** Unique within the report; for FPHA `Subject_1/open_juice_bottle/1`. */
+  id: string;
+  /** Number of frames evaluated; equals `perFrame.length`, at least 1. */
+  frames: number;
+  /** This sequence's summary rows (same keys as the report's). */
+  summary: MetricSummary;
+  /** One record per frame, by increasing index. */
+  perFrame: FrameRecord[];
+}
+
+/** One image panel of the HTML report: the same frame blurred, deblurred and sharp, with landmarks drawn. */
+export interface PanelRecord {
+  /** The `id` of a sequence in `sequences`. */
+  sequence: string;
+  /** A frame index present in that sequence's `perFrame`. */
+  index: number;
+  /** Path of the blurred image, relative to the report folder (forward slashes, no `..`), PNG or JPEG. */
+  blurred: string;
+  /** Path of the deblurred image, relative to the report folder, PNG or JPEG. */
+  deblurred: string;
+  /** Path of the sharp image, relative to the report folder, PNG or JPEG. */
+  sharp: string;
+}
+
+/** The deblurring model evaluated. */
+export interface ModelRecord {
+  /** Model name, e.g. `promotion-s`. */
+  name: string;
+  /** Training preset of the model (`promotion-s`, `promotion-l`, `edvr-s`...). */
+  preset: string;
+  /** SHA-256 of the ONNX file, 64 lowercase hex digits. */
+  sha256: string;
+  /** Where it ran: `cpu`, `cuda`... */
+  device: string;
+}
+
+/** Conventions of the metrics. */
+export interface MetricsConfig {
+  /** PSNR and SSIM on all RGB samples or on luma Y. */
+  channel: MetricChannel;
+  /** Pixels ignored at each border by PSNR and SSIM (BasicSR's `crop_border`). */
+  cropBorder: number;
+  /** PCK thresholds, each positive and distinct; the summary holds `pck@<t>` for each. May be empty. */
+  pckThresholds: number[];
+  /**
+   * What a PCK threshold is measured in: `'bbox'` (a fraction of the longer side of the ground-truth joints' bounding
+   * box, the evaluation's convention), `'px'` (pixels), or another name shown as is.
+   */
+  pckNormalization: string;
+}
+
+/** What was evaluated and how. */
+export interface ReportConfig {
+  /** The inputs as given on the command line (FPHA roots, sequence folders, videos). At least one. */
+  inputs: string[];
+  /** `fpha-skeleton`: FPHA's annotated joints projected into the colour frames; `pseudo`: MediaPipe's joints on the sharp frames. */
+  groundTruth: GroundTruthKind;
+  /** One sentence on the ground truth, shown in the report (camera used, joint order...). May be empty. */
+  groundTruthNote: string;
+  /** The deblurring model. */
+  model: ModelRecord;
+  /** Blur-synthesis parameters, as `synthesisParameters()` records them. */
+  synthesis: Record<string, unknown>;
+  /** Hand-pose estimator options (model variant, mode, thresholds). */
+  handpose: Record<string, unknown>;
+  /** Metric conventions. */
+  metrics: MetricsConfig;
+}
+
+/** Wall time of the run. */
+export interface TimingRecord {
+  /** Whole run, in milliseconds. */
+  totalMs: number;
+  /** Milliseconds per stage (`synthesis`, `deblur`, `handpose`, `metrics`...); stages may overlap when pipelined. */
+  stages: Record<string, number>;
+}
+
+/** `report.json`, schema version 1. */
+export interface EvalReport {
+  /** Always 1 for this schema. */
+  schemaVersion: 1;
+  /** When the report was made: ISO 8601 with a time zone, e.g. `2025-11-25T10:31:00.000Z`. */
+  createdAt: string;
+  /** The tool that wrote it. */
+  tool: { name: string; version: string };
+  /** Versions of what produced the numbers; must hold `node`, `onnxruntime` and `mediapipeTasksVision`. */
+  versions: Record<string, string>;
+  /** What was evaluated and how. */
+  config: ReportConfig;
+  /** Summary over all frames of all sequences. */
+  summary: MetricSummary;
+  /** Per sequence, in the order evaluated; at least one. */
+  sequences: SequenceReport[];
+  /** Image panels for the HTML report; may be empty. */
+  panels: PanelRecord[];
+  /** Wall time. */
+  timing: TimingRecord;
+}
+
+/** What a metric is and how it is shown. */
+export interface MetricInfo {
+  /** Short label for tables and charts (`PSNR`, `PCK@0.2`). */
+  label: string;
+  /** Which direction is better. */
+  better: BetterDirection;
+  /** The unit stored in {@link MetricRow.unit}. */
+  unit: string;
+  /** Stored values are multiplied by this for display (100 for fractions shown as percentages). */
+  displayFactor: number;
+  /** The unit values are shown in (`%` for fractions; their gains are shown in percentage points, `pp`). */
+  displayUnit: string;
+  /** Decimals shown in tables, of the displayed value. */
+  decimals: number;
+  /** What is measured, one or two sentences. */
+  description: string;
+  /** `image`: restoration fidelity; `pose`: joint error or PCK against the ground truth; `detection`: found or not. */
+  kind: 'image' | 'pose' | 'detection';
+}
+
+/** The fixed metrics' definitions. PCK's come from {@link metricInfo}. */
+export const METRICS: Readonly<Record<(typeof FIXED_METRICS)[number], MetricInfo>> = {
+  psnr: {
+    label: 'PSNR',
+    better: 'higher',
+    unit: 'dB',
+    displayFactor: 1,
+    displayUnit: 'dB',
+    decimals: 2,
+    kind: 'image',
+    description: `Peak signal-to-noise ratio of the frame against the sharp frame, mean over frames (each capped at ${PSNR_CAP_DB} dB).`,
+  },
+  ssim: {
+    label: 'SSIM',
+    better: 'higher',
+    unit: '',
+    displayFactor: 1,
+    displayUnit: '',
+    decimals: 4,
+    kind: 'image',
+    description: 'Structural similarity of the frame to the sharp frame (1 = identical), mean over frames.',
+  },
+  rmse: {
+    label: 'RMSE',
+    better: 'lower',
+    unit: 'px',
+    displayFactor: 1,
+    displayUnit: 'px',
+    decimals: 2,
+    kind: 'pose',
+    description:
+      'Root mean square distance between the 21 estimated and ground-truth joints, in pixels of the frame; pooled over frames (the root of the mean per-frame RMSE\u00b2).',
+  },
+  abse: {
+    label: 'ABSE',
+    better: 'lower',
+    unit: 'px',
+    displayFactor: 1,
+    displayUnit: 'px',
+    decimals: 2,
+    kind: 'pose',
+    description: 'Mean absolute error of the 21 estimated joints\u2019 x and y coordinates (42 numbers per frame), in pixels; mean over frames.',
+  },
+  epe: {
+    label: 'EPE',
+    better: 'lower',
+    unit: 'px',
+    displayFactor: 1,
+    displayUnit: 'px',
+    decimals: 2,
+    kind: 'pose',
+    description: 'End-point error: mean Euclidean distance between estimated and ground-truth joints, in pixels; mean over frames.',
+  },
+  detectionRate: {
+    label: 'Detection rate',
+    better: 'higher',
+    unit: 'fraction',
+    displayFactor: 100,
+    displayUnit: '%',
+    decimals: 1,
+    kind: 'detection',
+    description: 'Share of the frames with ground truth in which the estimator found a hand; its gain is shown in percentage points.',
+  },
+};
+
+/** The summary key of PCK at threshold `t`: `pck@0.2`. */
+export function pckMetricName(threshold: number): PckMetricName {
+  return `pck@${threshold}`;
+}
+
+function isFixedMetric(name: string): name is (typeof FIXED_METRICS)[number] {
+  return (FIXED_METRICS as readonly string[]).includes(name);
+}
+
+/** The definition of any metric name, PCK included (`pck@0.2` with normalization `bbox`). */
+export function metricInfo(name: MetricName, pckNormalization = 'px'): MetricInfo {
+  if (isFixedMetric(name)) return METRICS[name];
+  const threshold = name.slice('pck@'.length);
+  const within =
+    pckNormalization === 'px'
+      ? `${threshold} px`
+      : pckNormalization === 'bbox'
+        ? `${threshold} \u00d7 S (S the longer side of the ground-truth joints\u2019 bounding box)`
+        : `${threshold} (${pckNormalization})`;
+  return {
+    label: `PCK@${threshold}`,
+    better: 'higher',
+    unit: 'fraction',
+    displayFactor: 100,
+    displayUnit: '%',
+    decimals: 1,
+    kind: 'pose',
+    description: `Share of joints within ${within} of the ground truth, over the frames with ground truth (a missed hand counts as 21 misses); its gain is shown in percentage points.`,
+  };
+}
+
+/** Every summary key a report with these PCK thresholds holds, in display order. */
+export function metricNames(pckThresholds: readonly number[]): MetricName[] {
+  const pck = [...pckThresholds].sort((a, b) => a - b).map(pckMetricName);
+  return ['psnr', 'ssim', 'rmse', 'abse', 'epe', ...pck, 'detectionRate'];
+}
+
+/** The gain of a row: positive when the deblurred value is better than the blurred one. */
+export function metricGain(better: BetterDirection, blurred: number | null, deblurred: number | null): number | null {
+  if (blurred === null || deblurred === null) return null;
+  return better === 'higher' ? deblurred - blurred : blurred - deblurred;
+}
+
+/** Builds a summary row with the metric's direction and unit, and its gain computed from the values. */
+export function metricRow(
+  name: MetricName,
+  values: { blurred: number | null; deblurred: number | null; sharp: number | null; frames: number },
+  pckNormalization?: string,
+): MetricRow {
+  const { better, unit } = metricInfo(name, pckNormalization);
+  return {
+    blurred: values.blurred,
+    deblurred: values.deblurred,
+    sharp: values.sharp,
+    gain: metricGain(better, values.blurred, values.deblurred),
+    better,
+    unit,
+    frames: values.frames,
+  };
+}
+
+/** The row `name` of a summary. Throws a {@link ReportSchemaError} when it is missing (a validated report has every row). */
+export function summaryRow(summary: MetricSummary, name: MetricName): MetricRow {
+  const row = summary[name];
+  if (row === undefined) throw new ReportSchemaError(`summary${IDENTIFIER.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`, 'a metric row', undefined);
+  return row;
+}
+
+/** A PSNR in dB as stored: Infinity (identical frames) and anything above {@link PSNR_CAP_DB} become the cap. */
+export function capPsnr(db: number): number {
+  if (Number.isNaN(db)) invalidOption('psnr', 'a number or Infinity', db);
+  return Math.min(db, PSNR_CAP_DB);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validation
+// ---------------------------------------------------------------------------------------------------------------
+
+function describe(value: unknown): string {
+  let shown: string;
+  if (typeof value === 'string') shown = JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  else if (Array.isArray(value)) shown = `an array of ${value.length}`;
+  else if (typeof value === 'object' && value !== null) shown = 'an object';
+  else shown = String(value);
+  return `${shown} of type ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}`;
+}
+
+/**
+ * A report that does not follow the schema. `jsonPath` names the first offending value
+ * (`sequences[0].perFrame[3].psnr.blurred`, `summary["pck@0.2"].gain`); the message says what was expected there.
+ */
+export class ReportSchemaError extends PromotionError {
+  /** Path of the offending value from the report's root; empty for the root itself. */
+  readonly jsonPath: string;
+  /** What the schema expects there. */
+  readonly expected: string;
+  constructor(jsonPath: string, expected: string, received: unknown) {
+    super(
+      'CORRUPT_INPUT',
+      `Report does not follow report.json schema v${REPORT_SCHEMA_VERSION}: expected ${expected} at ${jsonPath || '(root)'} but received ${describe(received)}`,
+    );
+    this.jsonPath = jsonPath;
+    this.expected = expected;
+  }
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+function child(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  if (IDENTIFIER.test(key)) return path === '' ? key : `${path}.${key}`;
+  return `${path}[${JSON.stringify(key)}]`;
+}
+
+function fail(path: string, expected: string, value: unknown): never {
+  throw new ReportSchemaError(path, expected, value);
+}
+
+type Json = Record<string, unknown>;
+
+function object(path: string, value: unknown, keys?: readonly string[]): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, 'an object', value);
+  const record = value as Json;
+  if (keys) {
+    for (const key of keys) if (!(key in record)) fail(child(path, key), `a value (${key} is required)`, undefined);
+    for (const key of Object.keys(record)) if (!keys.includes(key)) fail(child(path, key), `no such key (known keys: ${keys.join(', ')})`, record[key]);
+  }
+  return record;
+}
+
+function array(path: string, value: unknown, minLength = 0): unknown[] {
+  if (!Array.isArray(value)) fail(path, minLength > 0 ? `an array of at least ${minLength}` : 'an array', value);
+  if (value.length < minLength) fail(path, `an array of at least ${minLength}`, value);
+  return value;
+}
+
+function string(path: string, value: unknown, nonEmpty = true): string {
+  if (typeof value !== 'string' || (nonEmpty && value.length === 0)) fail(path, nonEmpty ? 'a non-empty string' : 'a string', value);
+  return value;
+}
+
+function finite(path: string, value: unknown, min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    const range =
+      min === Number.NEGATIVE_INFINITY && max === Number.POSITIVE_INFINITY
+        ? 'a finite number'
+        : max === Number.POSITIVE_INFINITY
+          ? `a finite number >= ${min}`
+          : `a number between ${min} and ${max}`;
+    fail(path, range, value);
+  }
+  return value;
+}
+
+function integer(path: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) fail(path, `an integer >= ${min}`, value);
+  return value;
+}
+
+function nullable<T>(path: string, value: unknown, check: (path: string, value: unknown) => T): T | null {
+  return value === null ? null : check(path, value);
+}
+
+/** The range of stored values of each unit. */
+function valueCheck(name: MetricName): (path: string, value: unknown) => number {
+  if (name === 'psnr') return (p, v) => finite(p, v, 0, PSNR_CAP_DB);
+  if (name === 'ssim') return (p, v) => finite(p, v, -1, 1);
+  const { unit } = metricInfo(name);
+  if (unit === 'fraction') return (p, v) => finite(p, v, 0, 1);
+  return (p, v) => finite(p, v, 0);
+}
+
+function gainsAgree(stored: number, expected: number): boolean {
+  return Math.abs(stored - expected) <= 1e-9 * Math.max(1, Math.abs(expected));
+}
+
+function checkRow(path: string, value: unknown, name: MetricName, groundTruth: GroundTruthKind): MetricRow {
+  const row = object(path, value, ['blurred', 'deblurred', 'sharp', 'gain', 'better', 'unit', 'frames']);
+  const info = metricInfo(name);
+  if (row.better !== info.better) fail(child(path, 'better'), `'${info.better}' (fixed for ${name})`, row.better);
+  if (row.unit !== info.unit) fail(child(path, 'unit'), `'${info.unit}' (fixed for ${name})`, row.unit);
+  const check = valueCheck(name);
+  const blurred = nullable(child(path, 'blurred'), row.blurred, check);
+  const deblurred = nullable(child(path, 'deblurred'), row.deblurred, check);
+  const sharp = nullable(child(path, 'sharp'), row.sharp, check);
+  if (sharp !== null && info.kind === 'image') fail(child(path, 'sharp'), `null (the sharp frame is ${info.label}'s reference)`, sharp);
+  if (sharp !== null && info.kind !== 'image' && groundTruth === 'pseudo') {
+    fail(child(path, 'sharp'), 'null (under pseudo ground truth the sharp frame\u2019s estimate is the ground truth)', sharp);
+  }
+  const expected = metricGain(info.better, blurred, deblurred);
+  const gainPath = child(path, 'gain');
+  if (expected === null) {
+    if (row.gain !== null) fail(gainPath, 'null (blurred or deblurred is null)', row.gain);
+  } else {
+    const formula = info.better === 'higher' ? 'deblurred - blurred' : 'blurred - deblurred';
+    if (typeof row.gain !== 'number' || !gainsAgree(row.gain, expected)) fail(gainPath, `${expected} (${formula})`, row.gain);
+  }
+  integer(child(path, 'frames'), row.frames, 0);
+  return row as unknown as MetricRow;
+}
+
+function checkSummary(path: string, value: unknown, names: readonly MetricName[], groundTruth: GroundTruthKind): MetricSummary {
+  const summary = object(path, value, names);
+  for (const name of names) checkRow(child(path, name), summary[name], name, groundTruth);
+  return summary as unknown as MetricSummary;
+}
+
+function checkJoints(path: string, value: unknown, withErrors: boolean): JointRecord {
+  const joints = object(path, value, ['found', 'rmse', 'abse', 'epe']);
+  if (typeof joints.found !== 'boolean') fail(child(path, 'found'), 'a boolean', joints.found);
+  for (const key of ['rmse', 'abse', 'epe'] as const) {
+    const p = child(path, key);
+    if (!joints.found && joints[key] !== null) fail(p, 'null (no hand was found)', joints[key]);
+    if (!withErrors && joints[key] !== null) fail(p, 'null (under pseudo ground truth the sharp frame\u2019s estimate is the ground truth)', joints[key]);
+    nullable(p, joints[key], (q, v) => finite(q, v, 0));
+  }
+  return joints as unknown as JointRecord;
+}
+
+function checkFrame(path: string, value: unknown, groundTruth: GroundTruthKind): FrameRecord {
+  const frame = object(path, value, ['index', 'psnr', 'ssim', 'joints']);
+  integer(child(path, 'index'), frame.index, 0);
+  const psnr = object(child(path, 'psnr'), frame.psnr, ['blurred', 'deblurred']);
+  for (const key of ['blurred', 'deblurred']) finite(child(child(path, 'psnr'), key), psnr[key], 0, PSNR_CAP_DB);
+  const ssim = object(child(path, 'ssim'), frame.ssim, ['blurred', 'deblurred']);
+  for (const key of ['blurred', 'deblurred']) finite(child(child(path, 'ssim'), key), ssim[key], -1, 1);
+  const joints = object(child(path, 'joints'), frame.joints, ['blurred', 'deblurred', 'sharp']);
+  const jp = child(path, 'joints');
+  checkJoints(child(jp, 'blurred'), joints.blurred, true);
+  checkJoints(child(jp, 'deblurred'), joints.deblurred, true);
+  checkJoints(child(jp, 'sharp'), joints.sharp, groundTruth === 'fpha-skeleton');
+  return frame as unknown as FrameRecord;
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const IMAGE_PATH = /\.(png|jpe?g)$/i;
+
+function checkImagePath(path: string, value: unknown): string {
+  const expected = 'a relative path inside the report folder (forward slashes, no "..") to a .png, .jpg or .jpeg image';
+  const p = string(path, value);
+  const segments = p.split('/');
+  if (p.startsWith('/') || p.includes('\\') || p.includes(':') || segments.some((s) => s === '..' || s === '' || s === '.') || !IMAGE_PATH.test(p)) {
+    fail(path, expected, value);
+  }
+  return p;
+}
+
+/**
+ * Checks that `value` is a schema-v1 report and returns it typed. Throws a {@link ReportSchemaError} naming the first
+ * path that breaks the schema: a missing or unknown key, a wrong type, a value out of range, a summary row whose
+ * gain disagrees with its values or direction, a sharp value where none may be, per-frame indices out of order,
+ * a panel naming an unknown sequence or frame, an image path that leaves the report folder.
+ */
+export function validateReport(value: unknown): EvalReport {
+  const root = object('', value);
+  if (root.schemaVersion !== REPORT_SCHEMA_VERSION) {
+    const version = root.schemaVersion;
+    if (typeof version === 'number' && Number.isInteger(version) && version > REPORT_SCHEMA_VERSION) {
+      fail('schemaVersion', `${REPORT_SCHEMA_VERSION} (this version of promotion-handpose reads schema ${REPORT_SCHEMA_VERSION} only; upgrade it to read newer reports)`, version);
+    }
+    fail('schemaVersion', String(REPORT_SCHEMA_VERSION), version);
+  }
+  object('', value, ['schemaVersion', 'createdAt', 'tool', 'versions', 'config', 'summary', 'sequences', 'panels', 'timing']);
+
+  const createdAt = string('createdAt', root.createdAt);
+  if (!ISO_DATE.test(createdAt) || Number.isNaN(Date.parse(createdAt))) fail('createdAt', 'an ISO 8601 date-time with a time zone (2025-11-25T10:31:00.000Z)', createdAt);
+
+  const tool = object('tool', root.tool, ['name', 'version']);
+  string('tool.name', tool.name);
+  string('tool.version', tool.version);
+
+  const versions = object('versions', root.versions);
+  for (const key of ['node', 'onnxruntime', 'mediapipeTasksVision']) if (!(key in versions)) fail(child('versions', key), `a version string (${key} is required)`, undefined);
+  for (const [key, v] of Object.entries(versions)) string(child('versions', key), v);
+
+  const config = object('config', root.config, ['inputs', 'groundTruth', 'groundTruthNote', 'model', 'synthesis', 'handpose', 'metrics']);
+  array('config.inputs', config.inputs, 1).forEach((input, i) => string(`config.inputs[${i}]`, input));
+  if (!(GROUND_TRUTH_KINDS as readonly unknown[]).includes(config.groundTruth)) fail('config.groundTruth', `one of ${GROUND_TRUTH_KINDS.map((k) => `'${k}'`).join(', ')}`, config.groundTruth);
+  const groundTruth = config.groundTruth as GroundTruthKind;
+  string('config.groundTruthNote', config.groundTruthNote, false);
+  const model = object('config.model', config.model, ['name', 'preset', 'sha256', 'device']);
+  string('config.model.name', model.name);
+  string('config.model.preset', model.preset);
+  if (typeof model.sha256 !== 'string' || !SHA256.test(model.sha256)) fail('config.model.sha256', '64 lowercase hex digits', model.sha256);
+  string('config.model.device', model.device);
+  object('config.synthesis', config.synthesis);
+  object('config.handpose', config.handpose);
+  const metrics = object('config.metrics', config.metrics, ['channel', 'cropBorder', 'pckThresholds', 'pckNormalization']);
+  if (metrics.channel !== 'rgb' && metrics.channel !== 'y') fail('config.metrics.channel', "one of 'rgb', 'y'", metrics.channel);
+  integer('config.metrics.cropBorder', metrics.cropBorder, 0);
+  const thresholds = array('config.metrics.pckThresholds', metrics.pckThresholds).map((t, i) => finite(`config.metrics.pckThresholds[${i}]`, t, Number.MIN_VALUE));
+  thresholds.forEach((t, i) => {
+    if (thresholds.indexOf(t) !== i) fail(`config.metrics.pckThresholds[${i}]`, 'a threshold not listed before', t);
+  });
+  string('config.metrics.pckNormalization', metrics.pckNormalization);
+  const names = metricNames(thresholds);
+
+  checkSummary('summary', root.summary, names, groundTruth);
+
+  const sequences = array('sequences', root.sequences, 1);
+  const frameIndices = new Map<string, Set<number>>();
+  sequences.forEach((s, i) => {
+    const path = `sequences[${i}]`;
+    const sequence = object(path, s, ['id', 'frames', 'summary', 'perFrame']);
+    const id = string(child(path, 'id'), sequence.id);
+    if (frameIndices.has(id)) fail(child(path, 'id'), 'an id no earlier sequence has', id);
+    const frames = integer(child(path, 'frames'), sequence.frames, 1);
+    checkSummary(child(path, 'summary'), sequence.summary, names, groundTruth);
+    const perFrame = array(child(path, 'perFrame'), sequence.perFrame);
+    if (perFrame.length !== frames) fail(child(path, 'perFrame'), `an array of ${frames} (the sequence's frames)`, perFrame);
+    const indices = new Set<number>();
+    let last = -1;
+    perFrame.forEach((f, j) => {
+      const frame = checkFrame(`${path}.perFrame[${j}]`, f, groundTruth);
+      if (frame.index <= last) fail(`${path}.perFrame[${j}].index`, `an index greater than the previous frame's ${last}`, frame.index);
+      last = frame.index;
+      indices.add(frame.index);
+    });
+    frameIndices.set(id, indices);
+  });
+
+  array('panels', root.panels).forEach((p, i) => {
+    const path = `panels[${i}]`;
+    const panel = object(path, p, ['sequence', 'index', 'blurred', 'deblurred', 'sharp']);
+    const sequence = string(child(path, 'sequence'), panel.sequence);
+    const indices = frameIndices.get(sequence);
+    if (!indices) fail(child(path, 'sequence'), 'the id of a sequence in sequences', sequence);
+    const index = integer(child(path, 'index'), panel.index, 0);
+    if (!indices.has(index)) fail(child(path, 'index'), `a frame index of sequence ${sequence}`, index);
+    for (const key of ['blurred', 'deblurred', 'sharp']) checkImagePath(child(path, key), panel[key]);
+  });
+
+  const timing = object('timing', root.timing, ['totalMs', 'stages']);
+  finite('timing.totalMs', timing.totalMs, 0);
+  const stages = object('timing.stages', timing.stages);
+  for (const [key, ms] of Object.entries(stages)) finite(child('timing.stages', key), ms, 0);
+
+  return value as EvalReport;
+}

@@ -1,0 +1,172 @@
+/** report.json schema v1: the validator accepts generated reports and names the first bad path of broken ones. */
+import { describe, expect, it } from 'vitest';
+import { InvalidOptionError } from '../../src/errors.js';
+import {
+  PSNR_CAP_DB,
+  REPORT_SCHEMA_VERSION,
+  ReportSchemaError,
+  capPsnr,
+  metricGain,
+  metricNames,
+  metricRow,
+  pckMetricName,
+  validateReport,
+} from '../../src/eval/report-schema.js';
+import { expectedMetricNames, makeReport } from './make-report.js';
+
+/** Broken reports are made by editing the JSON of a generated one. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+/** A deep copy of a generated report, changed by `edit`. */
+function broken(edit: (r: Json) => void, options: Parameters<typeof makeReport>[0] = {}): unknown {
+  const copy = structuredClone(makeReport(options)) as Json;
+  edit(copy);
+  return copy;
+}
+
+function schemaError(value: unknown): ReportSchemaError {
+  try {
+    validateReport(value);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ReportSchemaError);
+    return error as ReportSchemaError;
+  }
+  throw new Error('validateReport accepted a broken report');
+}
+
+describe('validateReport', () => {
+  it('accepts generated reports under both kinds of ground truth, also after a JSON round trip', () => {
+    for (const groundTruth of ['fpha-skeleton', 'pseudo'] as const) {
+      const report = makeReport({ groundTruth, sequences: 3, frames: 40, panelFrames: [3] });
+      expect(validateReport(report)).toBe(report);
+      expect(validateReport(JSON.parse(JSON.stringify(report)))).toEqual(report);
+      expect(Object.keys(report.summary)).toEqual(expectedMetricNames(report));
+    }
+    expect(REPORT_SCHEMA_VERSION).toBe(1);
+  });
+
+  it('accepts a report without panels or PCK thresholds, with a PSNR at the cap and empty open maps', () => {
+    const report = makeReport({ pckThresholds: [], panelFrames: [] });
+    report.sequences[0]!.perFrame[0]!.psnr.blurred = PSNR_CAP_DB;
+    report.config.synthesis = {};
+    report.timing.stages = {};
+    expect(() => validateReport(report)).not.toThrow();
+    expect(Object.keys(report.summary)).toEqual(['psnr', 'ssim', 'rmse', 'abse', 'epe', 'detectionRate']);
+  });
+
+  it('says what was expected, where, and what came', () => {
+    const error = schemaError(broken((r) => (r.sequences[1].perFrame[3].psnr.blurred = Infinity)));
+    expect(error.message).toBe(
+      'Report does not follow report.json schema v1: expected a number between 0 and 100 at sequences[1].perFrame[3].psnr.blurred but received Infinity of type number',
+    );
+    expect(error.jsonPath).toBe('sequences[1].perFrame[3].psnr.blurred');
+    expect(error.code).toBe('CORRUPT_INPUT');
+  });
+
+  it('names the path of a gain whose sign disagrees with the metric direction', () => {
+    const error = schemaError(
+      broken((r) => {
+        r.summary.rmse.gain = -r.summary.rmse.gain;
+      }),
+    );
+    expect(error.jsonPath).toBe('summary.rmse.gain');
+    expect(error.message).toContain('(blurred - deblurred)');
+    const psnr = schemaError(broken((r) => (r.sequences[0].summary.psnr.gain = r.sequences[0].summary.psnr.blurred - r.sequences[0].summary.psnr.deblurred)));
+    expect(psnr.jsonPath).toBe('sequences[0].summary.psnr.gain');
+    expect(psnr.message).toContain('(deblurred - blurred)');
+  });
+
+  const cases: [string, (r: Json) => void, string, RegExp?][] = [
+    ['a newer schema', (r) => (r.schemaVersion = 2), 'schemaVersion', /upgrade/],
+    ['a missing schema version', (r) => delete r.schemaVersion, 'schemaVersion'],
+    ['a missing summary row', (r) => delete r.summary.psnr, 'summary.psnr', /psnr is required/],
+    ['an unknown key', (r) => (r.config.model.path = 'models/x.onnx'), 'config.model.path', /no such key/],
+    ['a PSNR stored as null', (r) => (r.sequences[0].perFrame[5].psnr.deblurred = null), 'sequences[0].perFrame[5].psnr.deblurred'],
+    ['an SSIM above 1', (r) => (r.sequences[0].perFrame[2].ssim.blurred = 1.2), 'sequences[0].perFrame[2].ssim.blurred'],
+    ['a wrong direction', (r) => (r.summary.psnr.better = 'lower'), 'summary.psnr.better', /'higher'/],
+    ['a wrong unit', (r) => (r.summary.detectionRate.unit = '%'), 'summary.detectionRate.unit', /'fraction'/],
+    ['a detection rate in percent', (r) => (r.summary.detectionRate.sharp = 98.5), 'summary.detectionRate.sharp', /between 0 and 1/],
+    ['a sharp PSNR', (r) => (r.summary.psnr.sharp = 41.2), 'summary.psnr.sharp', /reference/],
+    ['a gain where a side is null', (r) => Object.assign(r.summary.epe, { blurred: null }), 'summary.epe.gain', /null/],
+    ['a missing PCK row', (r) => delete r.summary['pck@0.2'], 'summary["pck@0.2"]'],
+    ['a PCK row for no threshold', (r) => (r.summary['pck@0.3'] = r.summary['pck@0.2']), 'summary["pck@0.3"]', /no such key/],
+    ['errors for a hand not found', (r) => Object.assign(r.sequences[0].perFrame[0].joints.blurred, { found: false }), 'sequences[0].perFrame[0].joints.blurred.rmse', /no hand was found/],
+    ['a negative error', (r) => (r.sequences[0].perFrame[1].joints.deblurred.epe = -1), 'sequences[0].perFrame[1].joints.deblurred.epe'],
+    ['frame indices out of order', (r) => (r.sequences[1].perFrame[4].index = 2), 'sequences[1].perFrame[4].index', /greater than the previous/],
+    ['a frame count that disagrees', (r) => (r.sequences[0].frames = 89), 'sequences[0].perFrame', /an array of 89/],
+    ['a repeated sequence id', (r) => (r.sequences[1].id = r.sequences[0].id), 'sequences[1].id'],
+    ['no sequences', (r) => (r.sequences = []), 'sequences', /at least 1/],
+    ['a panel of an unknown sequence', (r) => (r.panels[0].sequence = 'Subject_9/x/1'), 'panels[0].sequence'],
+    ['a panel of a frame not evaluated', (r) => (r.panels[1].index = 900), 'panels[1].index'],
+    ['a panel outside the folder', (r) => (r.panels[0].blurred = '../elsewhere/a.png'), 'panels[0].blurred', /relative path/],
+    ['an absolute panel path', (r) => (r.panels[0].sharp = '/tmp/a.png'), 'panels[0].sharp'],
+    ['a panel URL', (r) => (r.panels[1].deblurred = 'https://example.com/a.png'), 'panels[1].deblurred'],
+    ['a panel that is not PNG or JPEG', (r) => (r.panels[0].blurred = 'panels/a.gif'), 'panels[0].blurred'],
+    ['a date without a time zone', (r) => (r.createdAt = '2025-11-25 10:31'), 'createdAt', /ISO 8601/],
+    ['a short checksum', (r) => (r.config.model.sha256 = 'abc'), 'config.model.sha256', /64 lowercase hex/],
+    ['a missing runtime version', (r) => delete r.versions.onnxruntime, 'versions.onnxruntime'],
+    ['a version that is not a string', (r) => (r.versions.vega = 6), 'versions.vega'],
+    ['an unknown ground truth', (r) => (r.config.groundTruth = 'manual'), 'config.groundTruth', /'fpha-skeleton', 'pseudo'/],
+    ['an unknown channel', (r) => (r.config.metrics.channel = 'luma'), 'config.metrics.channel'],
+    ['a repeated PCK threshold', (r) => (r.config.metrics.pckThresholds = [10, 10]), 'config.metrics.pckThresholds[1]'],
+    ['a negative stage time', (r) => (r.timing.stages.deblur = -1), 'timing.stages.deblur'],
+    ['no inputs', (r) => (r.config.inputs = []), 'config.inputs'],
+  ];
+  for (const [what, edit, path, message] of cases) {
+    it(`rejects ${what} at ${path}`, () => {
+      const error = schemaError(broken(edit));
+      expect(error.jsonPath).toBe(path);
+      if (message) expect(error.message).toMatch(message);
+    });
+  }
+
+  it('under pseudo ground truth, rejects sharp pose errors (zero by construction) in summaries and frames', () => {
+    const summary = schemaError(broken((r) => (r.summary.rmse.sharp = 0), { groundTruth: 'pseudo' }));
+    expect(summary.jsonPath).toBe('summary.rmse.sharp');
+    expect(summary.message).toMatch(/pseudo ground truth/);
+    const pck = schemaError(broken((r) => (r.sequences[0].summary['pck@0.1'].sharp = 1), { groundTruth: 'pseudo' }));
+    expect(pck.jsonPath).toBe('sequences[0].summary["pck@0.1"].sharp');
+    const detection = schemaError(broken((r) => (r.summary.detectionRate.sharp = 1), { groundTruth: 'pseudo' }));
+    expect(detection.jsonPath).toBe('summary.detectionRate.sharp');
+    const frame = schemaError(broken((r) => (r.sequences[0].perFrame[0].joints.sharp = { found: true, rmse: 0, abse: 0, epe: 0 }), { groundTruth: 'pseudo' }));
+    expect(frame.jsonPath).toBe('sequences[0].perFrame[0].joints.sharp.rmse');
+    expect(() => validateReport(makeReport({ groundTruth: 'pseudo' }))).not.toThrow();
+  });
+
+  it('rejects what is not an object at the root', () => {
+    expect(schemaError(null).message).toBe('Report does not follow report.json schema v1: expected an object at (root) but received null of type null');
+    expect(schemaError([]).jsonPath).toBe('');
+  });
+});
+
+describe('metric rows', () => {
+  it('sign gains so that positive means deblurring helped', () => {
+    expect(metricRow('psnr', { blurred: 28.5, deblurred: 34.5, sharp: null, frames: 10 })).toEqual({
+      blurred: 28.5,
+      deblurred: 34.5,
+      sharp: null,
+      gain: 6,
+      better: 'higher',
+      unit: 'dB',
+      frames: 10,
+    });
+    expect(metricRow('rmse', { blurred: 10, deblurred: 7.5, sharp: 6, frames: 3 }).gain).toBe(2.5);
+    expect(metricRow('abse', { blurred: 5, deblurred: 6, sharp: 4, frames: 3 }).gain).toBe(-1);
+    expect(metricRow('detectionRate', { blurred: 0.875, deblurred: 0.75, sharp: 1, frames: 8 })).toMatchObject({ gain: -0.125, unit: 'fraction', better: 'higher' });
+    expect(metricRow(pckMetricName(0.2), { blurred: 0.5, deblurred: 0.75, sharp: null, frames: 3 }, 'bbox')).toMatchObject({ gain: 0.25, unit: 'fraction' });
+    expect(metricGain('lower', null, 3)).toBeNull();
+  });
+
+  it('name PCK rows by their threshold and list rows in display order', () => {
+    expect(pckMetricName(0.2)).toBe('pck@0.2');
+    expect(metricNames([20, 5])).toEqual(['psnr', 'ssim', 'rmse', 'abse', 'epe', 'pck@5', 'pck@20', 'detectionRate']);
+  });
+
+  it('store PSNR capped: identical frames (Infinity) as 100 dB', () => {
+    expect(capPsnr(Number.POSITIVE_INFINITY)).toBe(PSNR_CAP_DB);
+    expect(capPsnr(107.8)).toBe(100);
+    expect(capPsnr(31.25)).toBe(31.25);
+    expect(() => capPsnr(Number.NaN)).toThrow(InvalidOptionError);
+  });
+});

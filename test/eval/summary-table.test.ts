@@ -1,0 +1,69 @@
+/** The terminal summary: Table 5 as aligned plain text with units, signs and the pseudo-ground-truth note. */
+import { describe, expect, it } from 'vitest';
+import { InvalidOptionError } from '../../src/errors.js';
+import { type EvalReport, type MetricSummary, metricRow, validateReport } from '../../src/eval/report-schema.js';
+import { formatSummaryTable } from '../../src/eval/summary-table.js';
+import { makeReport } from './make-report.js';
+
+/** A generated report whose summary holds round, known numbers. */
+function knownReport(groundTruth: 'fpha-skeleton' | 'pseudo' = 'fpha-skeleton'): EvalReport {
+  const report = makeReport({ sequences: 1, frames: 30, panelFrames: [], groundTruth, pckThresholds: [0.1, 0.2] });
+  const pseudo = groundTruth === 'pseudo';
+  const summary: MetricSummary = {
+    psnr: metricRow('psnr', { blurred: 28.4123, deblurred: 34.4294, sharp: null, frames: 30 }),
+    ssim: metricRow('ssim', { blurred: 0.8712, deblurred: 0.8999, sharp: null, frames: 30 }),
+    rmse: metricRow('rmse', { blurred: 14.2, deblurred: 11.3, sharp: pseudo ? null : 8.1, frames: 27 }),
+    abse: metricRow('abse', { blurred: 10.1, deblurred: 10.6, sharp: pseudo ? null : 6, frames: 27 }),
+    epe: metricRow('epe', { blurred: 18, deblurred: 15.25, sharp: pseudo ? null : 10, frames: 27 }),
+    'pck@0.1': metricRow('pck@0.1', { blurred: 0.612, deblurred: 0.703, sharp: pseudo ? null : 0.82, frames: 30 }),
+    'pck@0.2': metricRow('pck@0.2', { blurred: 0.9, deblurred: 0.955, sharp: pseudo ? null : 0.99, frames: 30 }),
+    detectionRate: metricRow('detectionRate', { blurred: 0.9, deblurred: 0.9, sharp: pseudo ? null : 1, frames: 30 }),
+  };
+  report.summary = summary;
+  return validateReport(report);
+}
+
+describe('formatSummaryTable', () => {
+  it('prints rows of metrics and columns blurred / deblurred / sharp / gain, aligned, with units and signed gains', () => {
+    expect(formatSummaryTable(knownReport())).toBe(
+      [
+        'Hand pose after deblurring: 1 sequence, 30 frames; ground truth: FPHA skeleton annotations',
+        'metric                 blurred  deblurred      sharp     gain  frames',
+        'PSNR (dB)           \u2191    28.41      34.43  reference    +6.02      30',
+        'SSIM                \u2191   0.8712     0.8999  reference  +0.0287      30',
+        'RMSE (px)           \u2193    14.20      11.30       8.10    +2.90      27',
+        'ABSE (px)           \u2193    10.10      10.60       6.00    -0.50      27',
+        'EPE (px)            \u2193    18.00      15.25      10.00    +2.75      27',
+        'PCK@0.1 (%)         \u2191     61.2       70.3       82.0     +9.1      30',
+        'PCK@0.2 (%)         \u2191     90.0       95.5       99.0     +5.5      30',
+        'Detection rate (%)  \u2191     90.0       90.0      100.0      0.0      30',
+        'gain: positive means deblurring helped (deblurred - blurred where higher is better, blurred - deblurred where lower is better); gains of % rows are percentage points.',
+      ].join('\n'),
+    );
+  });
+
+  it('marks the sharp pose column n/a under pseudo ground truth and says why', () => {
+    const text = formatSummaryTable(knownReport('pseudo'));
+    expect(text.split('\n')[0]).toBe('Hand pose after deblurring: 1 sequence, 30 frames; ground truth: pseudo (MediaPipe on the sharp frames)');
+    expect(text).toContain('RMSE (px)           \u2193    14.20      11.30        n/a    +2.90      27');
+    expect(text).toContain('Detection rate (%)  \u2191     90.0       90.0        n/a      0.0      30');
+    expect(text.split('\n').at(-1)).toMatch(/^n\/a: Pseudo ground truth: .* by construction\.$/);
+  });
+
+  it('colours gains green when deblurring helped and red when it hurt, keeping the alignment', () => {
+    const plain = formatSummaryTable(knownReport()).split('\n');
+    const colored = formatSummaryTable(knownReport(), { color: true }).split('\n');
+    // The escape wraps the padded cell, so the columns stay where they are.
+    expect(colored[2]).toBe(plain[2]!.replace('  +6.02', '\u001b[32m  +6.02\u001b[0m'));
+    expect(colored[5]).toBe(plain[5]!.replace('  -0.50', '\u001b[31m  -0.50\u001b[0m'));
+    expect(colored[9]).toBe(plain[9]); // no change: no colour
+    const rows = plain.slice(1, 10);
+    expect(new Set(rows.map((r) => r.length)).size).toBe(1);
+    expect(plain.join('')).not.toContain('\u001b');
+  });
+
+  it('validates its options', () => {
+    expect(() => formatSummaryTable(knownReport(), { colour: true } as never)).toThrow(InvalidOptionError);
+    expect(() => formatSummaryTable(knownReport(), { color: 'yes' } as never)).toThrow('Expected boolean for color but received "yes" of type string');
+  });
+});
