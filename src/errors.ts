@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'PIPELINE_STALL'
   | 'INPUT_TIMEOUT'
   | 'EMPTY_INPUT'
-  | 'MODEL_ASSET';
+  | 'MODEL_ASSET'
+  | 'MODEL_CONTRACT';
 
 /** Base class of every error the toolkit raises on purpose. */
 export class PromotionError extends Error {
@@ -129,6 +130,20 @@ export class ModelAssetError extends PromotionError {
   readonly path: string | undefined;
   constructor(message: string, path?: string, options?: { cause?: unknown }) {
     super('MODEL_ASSET', message, options);
+    this.path = path;
+  }
+}
+
+/**
+ * A deblurring model (an ONNX file and its model card, models/README.md) does not follow the runtime contract: a
+ * missing, unreadable or unknown-version card, a file whose SHA-256 differs from its card, a truncated or non-ONNX
+ * file, or inputs and outputs that differ from what the card and the contract say. The message names the file and
+ * the fix.
+ */
+export class ModelContractError extends PromotionError {
+  readonly path: string;
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super('MODEL_CONTRACT', message, options);
     this.path = path;
   }
 }

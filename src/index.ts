@@ -76,3 +76,44 @@ export {
   type UnitGreyImage,
   type WindowStatistics,
 } from './deblur/statistics.js';
+export { deblur, DEFAULT_TILE_SIZE, DEFAULT_TILE_OVERLAP, MIN_DEBLUR_FRAME_SIZE, type DeblurOptions, type DeblurFrameInfo } from './deblur/deblur.js';
+export type { DeblurModel, DeblurModelContract, DeblurFeeds, DeblurDevice } from './deblur/model.js';
+export {
+  loadDeblurModel,
+  defaultDeblurThreads,
+  DEFAULT_DEBLUR_DEVICE,
+  type LoadDeblurModelOptions,
+  type LoadedDeblurModel,
+} from './deblur/onnx-session.js';
+export {
+  readModelCard,
+  parseModelCard,
+  resolveModelFiles,
+  modelsDir,
+  DEFAULT_DEBLUR_MODEL,
+  SUPPORTED_CONTRACT_VERSIONS,
+  CONTRACT_INPUT_NAMES,
+  CONTRACT_OUTPUT_NAME,
+  type ModelCard,
+  type ModelCardTensor,
+  type ModelFiles,
+} from './deblur/model-card.js';
+export {
+  DEFAULT_ROI_FEATHER,
+  DEFAULT_MOTION_THRESHOLD,
+  DEFAULT_MOTION_CELL,
+  DEFAULT_MOTION_MARGIN,
+  DEFAULT_HAND_MARGIN,
+  DEFAULT_HAND_HOLD_FRAMES,
+  DEFAULT_ROI_HAND_MODEL,
+  DEFAULT_ROI_NUM_HANDS,
+  HandBoxTracker,
+  handBox,
+  motionBoxes,
+  type DeblurRoi,
+  type BoxesRoi,
+  type MotionRoi,
+  type HandsRoi,
+} from './deblur/roi.js';
+export { paddedLength, runSpan, tileSpans, featherWeights, mergeBoxes, clipBox, type Box, type Span, type TileSpan } from './deblur/tiles.js';
+export { toNtchwFloat32, toNchwFloat32 } from './deblur/tensor.js';

@@ -6,7 +6,7 @@
  * | 0 | success |
  * | 1 | unexpected internal error (a bug: please report it) |
  * | 2 | invalid usage or option |
- * | 3 | bad input: missing, corrupt, mismatched or malformed |
+ * | 3 | bad input: missing, corrupt, mismatched or malformed (a deblurring model that breaks its contract included) |
  * | 4 | a native dependency (ffmpeg, sharp) is missing, or a model asset is damaged |
  * | 5 | the output exists (pass --overwrite) |
  * | 6 | ffmpeg failed |
@@ -38,6 +38,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   INPUT_TIMEOUT: EXIT_INPUT,
   EMPTY_INPUT: EXIT_INPUT,
   MODEL_ASSET: EXIT_DEPENDENCY,
+  MODEL_CONTRACT: EXIT_INPUT,
 };
 
 /** Exit code for an error. */

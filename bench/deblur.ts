@@ -1,0 +1,274 @@
+/**
+ * Deblurring speed and memory on the CPU: milliseconds per frame and peak RSS of `deblur()` at 640x480, 1280x720 and
+ * 1920x1080, full frame and hand ROI, 1 and 2 ONNX Runtime threads, for the PROMOTION model and the same-size EDVR
+ * baseline in the same run.
+ *
+ * Input: a seeded textured background panning 4 px per frame with a real hand photo (test/fixtures/hands/nocurl.jpg,
+ * 200 px tall, about 256x256 once the ROI margin is added) moving 6 px per frame across it; `unique` distinct
+ * frames replayed with increasing indices. Each configuration runs in its own process (peak RSS is per process),
+ * one after the other. ms/frame is the median time between consecutive outputs after the warm-up outputs: for
+ * full frames it includes the whole-frame motion map (two DIS flows per frame), the statistics and the network;
+ * `restore ms` is the part `deblur()` reports as restoration (tensors, network calls, blending), and `motion map ms`
+ * the two flows of a whole-frame motion map timed apart: ONNX Runtime runs on its own threads, so the next frame's
+ * motion map is computed while the network runs, and ms/frame is less than their sum. Hand ROI is
+ * `roi: { kind: 'hands' }` (MediaPipe lite, VIDEO mode, tracked) with `motionScope: 'regions'`, hand detection
+ * included in the time.
+ *
+ *   npm run build && npm run bench:deblur -- [--model models/promotion-s.onnx] [--baseline models/edvr-s.onnx]
+ *     [--sizes 640x480,1280x720,1920x1080] [--threads 1,2] [--modes full,roi] [--frames 6] [--warmup 2] [--tile 512]
+ *     [--out bench/results/deblur.json]
+ *
+ * A model given as '' is left out (e.g. --baseline '' when no baseline is at hand).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { lastValueFrom, tap } from 'rxjs';
+import { deblur, type DeblurFrameInfo } from '../src/deblur/deblur.js';
+import { readModelCard, resolveModelFiles } from '../src/deblur/model-card.js';
+import { disFlow } from '../src/flow/dis.js';
+import { toGrey } from '../src/flow/field.js';
+import { MOTION_MAP_FLOW } from '../src/flow/motion-map.js';
+import { createRgb8Frame, type Frame, type Rgb8Frame } from '../src/stream/frame.js';
+import { pipeSource } from '../src/stream/pipe-source.js';
+import { decodeImageFit } from '../src/stream/image-codec.js';
+import { createRng } from '../src/util/rng.js';
+import { packageRoot } from '../src/util/package-root.js';
+
+interface Config {
+  readonly model: string;
+  readonly role: 'promotion' | 'baseline';
+  readonly width: number;
+  readonly height: number;
+  readonly mode: 'full' | 'roi';
+  readonly threads: number;
+  readonly frames: number;
+  readonly warmup: number;
+  readonly tileSize: number;
+}
+
+interface Result {
+  readonly config: Config;
+  readonly modelName: string;
+  readonly executionProvider: string;
+  readonly msPerFrame: number;
+  readonly p90MsPerFrame: number;
+  /** Time `deblur()` reports per frame as restoration (tensors, network calls, blending; ROI: regions' motion maps). */
+  readonly restoreMsPerFrame: number;
+  /** Full frame: the whole-frame motion map alone (two DIS flows), measured apart; it overlaps the network's run. */
+  readonly motionMapMs: number | undefined;
+  readonly networkCallsPerFrame: number;
+  readonly restoredAreaPerFrame: number;
+  readonly peakRssMiB: number;
+  readonly rssBeforeMiB: number;
+  readonly framesTimed: number;
+}
+
+const HAND_HEIGHT = 200;
+const UNIQUE_FRAMES = 8;
+
+function arg(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+
+/** A seeded multi-scale value-noise background, RGB 8-bit, `width` x `height`. */
+function background(width: number, height: number, seed: number): Uint8Array {
+  const rng = createRng(seed);
+  const grey = new Float32Array(width * height);
+  for (const cell of [64, 16, 4]) {
+    const gw = Math.ceil(width / cell) + 2;
+    const gh = Math.ceil(height / cell) + 2;
+    const g = Float32Array.from({ length: gw * gh }, () => rng());
+    for (let y = 0; y < height; y++) {
+      const fy = y / cell;
+      const y0 = Math.floor(fy);
+      const ty = fy - y0;
+      for (let x = 0; x < width; x++) {
+        const fx = x / cell;
+        const x0 = Math.floor(fx);
+        const tx = fx - x0;
+        const v = (1 - ty) * ((1 - tx) * g[y0 * gw + x0]! + tx * g[y0 * gw + x0 + 1]!) + ty * ((1 - tx) * g[(y0 + 1) * gw + x0]! + tx * g[(y0 + 1) * gw + x0 + 1]!);
+        grey[y * width + x] = grey[y * width + x]! + v / 3;
+      }
+    }
+  }
+  const out = new Uint8Array(width * height * 3);
+  for (let i = 0; i < grey.length; i++) {
+    const v = grey[i]!;
+    out[3 * i] = Math.round(255 * (0.2 + 0.6 * v));
+    out[3 * i + 1] = Math.round(255 * (0.25 + 0.5 * v));
+    out[3 * i + 2] = Math.round(255 * (0.7 - 0.5 * v));
+  }
+  return out;
+}
+
+/** `count` frames: the background panning 4 px/frame, the hand photo moving 6 px/frame over it. */
+async function makeFrames(width: number, height: number, count: number): Promise<Rgb8Frame[]> {
+  const pan = 4;
+  const wide = width + pan * count;
+  const bg = background(wide, height, 11);
+  const hand = (await decodeImageFit(join(packageRoot(), 'test', 'fixtures', 'hands', 'nocurl.jpg'), 'uint8', 4 * HAND_HEIGHT, HAND_HEIGHT)) as Rgb8Frame;
+  const frames: Rgb8Frame[] = [];
+  for (let k = 0; k < count; k++) {
+    const data = new Uint8Array(width * height * 3);
+    for (let y = 0; y < height; y++) data.set(bg.subarray((y * wide + pan * k) * 3, (y * wide + pan * k + width) * 3), y * width * 3);
+    const hx = Math.round(width * 0.3) + 6 * k;
+    const hy = Math.round((height - hand.height) / 2);
+    for (let y = 0; y < hand.height && hy + y < height; y++) {
+      const w = Math.min(hand.width, width - hx);
+      if (w > 0) data.set(hand.data.subarray(y * hand.width * 3, (y * hand.width + w) * 3), ((hy + y) * width + hx) * 3);
+    }
+    frames.push(createRgb8Frame(data, { width, height, index: k, timestampMs: (k * 1000) / 30 }));
+  }
+  return frames;
+}
+
+/** Median time of the two full-resolution DIS flows one frame's motion map needs (F(t->t+1) and F(t+1->t)). */
+function motionMapMs(a: Frame, b: Frame): number {
+  const ga = toGrey(a);
+  const gb = toGrey(b);
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    disFlow(ga, gb, MOTION_MAP_FLOW);
+    disFlow(gb, ga, MOTION_MAP_FLOW);
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** Runs one configuration in this process and prints its result as JSON. */
+async function child(config: Config): Promise<void> {
+  const total = config.warmup + config.frames;
+  const unique = await makeFrames(config.width, config.height, Math.min(total, UNIQUE_FRAMES));
+  // Replay the distinct frames back and forth with increasing indices, so motion stays continuous.
+  const period = Math.max(1, 2 * (unique.length - 1));
+  const frames: Frame[] = Array.from({ length: total }, (_, k) => {
+    const i = k % period;
+    const f = unique[i < unique.length ? i : period - i]!;
+    return { ...f, index: k, timestampMs: (k * 1000) / 30 };
+  });
+  const card = readModelCard(resolveModelFiles(config.model).cardPath);
+  const rssBefore = process.memoryUsage().rss;
+  const infos: DeblurFrameInfo[] = [];
+  const outputTimes: number[] = [];
+  async function* source() {
+    yield* frames;
+  }
+  // Pulled as a decoder would be, with the least high-water mark deblur needs (look-ahead 3): in the steady state one
+  // frame enters per output, so the time between outputs holds one frame's motion map, statistics and network.
+  await lastValueFrom(
+    pipeSource(
+      source(),
+      deblur({
+        model: config.model,
+        threads: config.threads,
+        tileSize: config.tileSize,
+        onFrameInfo: (info) => infos.push(info),
+        ...(config.mode === 'roi' ? { roi: { kind: 'hands' as const, numHands: 1 }, motionScope: 'regions' as const } : {}),
+      }),
+      { highWaterMark: 4, stallTimeoutMs: Number.POSITIVE_INFINITY },
+    ).pipe(tap(() => outputTimes.push(performance.now()))),
+  );
+  const intervals = outputTimes.slice(config.warmup).map((t, i) => t - outputTimes[config.warmup + i - 1]!).filter((x) => Number.isFinite(x));
+  const timed = infos.slice(config.warmup);
+  const result: Result = {
+    config,
+    modelName: card.name,
+    executionProvider: 'cpu',
+    msPerFrame: median(intervals),
+    p90MsPerFrame: quantile(intervals, 0.9),
+    restoreMsPerFrame: median(timed.map((i) => i.restoreMs)),
+    motionMapMs: config.mode === 'full' ? motionMapMs(unique[0]!, unique[1] ?? unique[0]!) : undefined,
+    networkCallsPerFrame: timed.reduce((a, i) => a + i.networkCalls, 0) / timed.length,
+    restoredAreaPerFrame: timed.reduce((a, i) => a + i.regions.reduce((s, r) => s + r.width * r.height, 0), 0) / timed.length,
+    peakRssMiB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
+    rssBeforeMiB: rssBefore / 2 ** 20,
+    framesTimed: intervals.length,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+async function main(): Promise<void> {
+  const root = packageRoot();
+  const model = arg('model', join(root, 'models', 'promotion-s.onnx'));
+  const baseline = arg('baseline', join(root, 'models', 'edvr-s.onnx'));
+  const sizes = arg('sizes', '640x480,1280x720,1920x1080').split(',').map((s) => s.split('x').map(Number) as [number, number]);
+  const threads = arg('threads', '1,2').split(',').map(Number);
+  const modes = arg('modes', 'full,roi').split(',') as ('full' | 'roi')[];
+  const frames = Number(arg('frames', '6'));
+  const warmup = Number(arg('warmup', '2'));
+  const tileSize = Number(arg('tile', '512'));
+  const out = arg('out', join('bench', 'results', 'deblur.json'));
+  const models = [
+    { path: model, role: 'promotion' as const },
+    { path: baseline, role: 'baseline' as const },
+  ].filter((m) => m.path !== '');
+  for (const m of models) if (!existsSync(m.path)) throw new Error(`${m.path} does not exist: pass --${m.role === 'promotion' ? 'model' : 'baseline'} <path to .onnx> (or '' to leave it out).`);
+  if (warmup < 1 || frames < 2) throw new Error('Expected --warmup >= 1 and --frames >= 2 (ms/frame is measured between outputs).');
+
+  const load = loadavg();
+  console.log(`CPU: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}; load average ${load.map((l) => l.toFixed(2)).join(' ')}; ${frames} timed frames after ${warmup} warm-up`);
+  const self = fileURLToPath(import.meta.url);
+  const results: Result[] = [];
+  for (const [width, height] of sizes) {
+    for (const mode of modes) {
+      for (const t of threads) {
+        for (const m of models) {
+          const config: Config = { model: m.path, role: m.role, width, height, mode, threads: t, frames, warmup, tileSize };
+          const stdout = execFileSync(process.execPath, [self, '--child', JSON.stringify(config)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+          const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as Result;
+          results.push(result);
+          console.log(`${result.modelName} ${width}x${height} ${mode} ${t} thread(s): ${result.msPerFrame.toFixed(0)} ms/frame, peak RSS ${result.peakRssMiB.toFixed(0)} MiB`);
+        }
+      }
+    }
+  }
+
+  const f0 = (x: number) => x.toFixed(0);
+  const table = [
+    '| model | size | mode | threads | ms/frame (median) | frames/s | restore ms | motion map ms | network calls/frame | restored px/frame | peak RSS (MiB) |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...results.map((r) => {
+      const c = r.config;
+      return `| ${r.modelName} | ${c.width}x${c.height} | ${c.mode === 'full' ? 'full frame' : 'hand ROI'} | ${c.threads} | ${f0(r.msPerFrame)} | ${(1000 / r.msPerFrame).toFixed(2)} | ${f0(r.restoreMsPerFrame)} | ${r.motionMapMs === undefined ? 'in restore' : f0(r.motionMapMs)} | ${r.networkCallsPerFrame.toFixed(1)} | ${f0(r.restoredAreaPerFrame)} | ${f0(r.peakRssMiB)} |`;
+    }),
+  ].join('\n');
+  console.log(`\n${table}\n`);
+  mkdirSync(dirname(out), { recursive: true });
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout
+  }
+  writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        benchmark: 'deblur',
+        date: new Date().toISOString(),
+        commit,
+        machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverageAtStart: load, loadAverageAtEnd: loadavg() },
+        parameters: { frames, warmup, tileSize, uniqueFrames: UNIQUE_FRAMES, handHeightPx: HAND_HEIGHT, roi: "{ kind: 'hands', numHands: 1 }, motionScope 'regions'" },
+        results,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`Wrote ${out}`);
+}
+
+const childAt = process.argv.indexOf('--child');
+if (childAt >= 0) await child(JSON.parse(process.argv[childAt + 1]!) as Config);
+else await main();

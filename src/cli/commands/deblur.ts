@@ -1,0 +1,168 @@
+/** `promotion deblur <input> -o <output>`: restore any source with a deblurring model into a video or image folder. */
+import { count, lastValueFrom, type MonoTypeOperatorFunction, pipe, take } from 'rxjs';
+import { deblur, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
+import { DEFAULT_DEBLUR_MODEL } from '../../deblur/model-card.js';
+import { loadDeblurModel } from '../../deblur/onnx-session.js';
+import type { DeblurRoi } from '../../deblur/roi.js';
+import { FrameMismatchError, InvalidOptionError } from '../../errors.js';
+import { expectInteger, expectNumber, expectOneOf } from '../../options.js';
+import { untilAborted } from '../../stream/abort.js';
+import { checkOutputPath } from '../../stream/atomic.js';
+import type { Frame } from '../../stream/frame.js';
+import { writeImageSequence } from '../../stream/image-sequence-sink.js';
+import { openSource, type OpenSourceOptions } from '../../stream/open-source.js';
+import { pipeSource } from '../../stream/pipe-source.js';
+import { progress } from '../../stream/progress.js';
+import { writeVideo } from '../../stream/video-sink.js';
+import type { CliIo } from '../io.js';
+import { progressBar } from '../progress-bar.js';
+import { outputKind } from './convert.js';
+
+/** Options the deblur command accepts (CLI strings as commander passes them). */
+export interface DeblurCommandOptions {
+  output: string;
+  model?: string;
+  device?: string;
+  threads?: string;
+  tile?: string;
+  overlap?: string;
+  roi?: string;
+  motionScope?: string;
+  bitDepth?: string;
+  kind?: OpenSourceOptions['kind'];
+  format?: string;
+  fps?: string;
+  maxFrames?: string;
+  imageFormat?: string;
+  quality?: string;
+  codec?: string;
+  crf?: string;
+  overwrite?: boolean;
+  progress?: boolean;
+  json?: boolean;
+}
+
+const num = (v: string | undefined) => (v === undefined ? undefined : Number.isNaN(Number(v)) ? v : Number(v));
+
+export async function deblurCommand(input: string, options: DeblurCommandOptions, io: CliIo): Promise<void> {
+  const kind = outputKind(options.output);
+  if (kind === 'jsonl') throw new InvalidOptionError(`deblur writes frames: name a video file (.mp4 .mkv ...) or an image folder for --output, not ${options.output}.`);
+  const device = expectOneOf('--device', options.device ?? 'cpu', ['cpu', 'cuda', 'auto'] as const);
+  const threads = options.threads === undefined ? undefined : expectInteger('--threads', num(options.threads), 1, 256);
+  const tileSize = expectInteger('--tile', num(options.tile ?? String(DEFAULT_TILE_SIZE)), 64, 16384);
+  const overlap = expectInteger('--overlap', num(options.overlap ?? String(DEFAULT_TILE_OVERLAP)), 0, Math.floor(tileSize / 4));
+  const roiMode = expectOneOf('--roi', options.roi ?? 'off', ['off', 'motion', 'hands'] as const);
+  const motionScope = expectOneOf('--motion-scope', options.motionScope ?? 'frame', ['frame', 'regions'] as const);
+  if (motionScope === 'regions' && roiMode !== 'hands') throw new InvalidOptionError(`--motion-scope regions needs --roi hands (the whole frame's motion map is needed with --roi ${roiMode}).`);
+  const bitDepth = options.bitDepth === undefined ? undefined : expectOneOf('--bit-depth', num(options.bitDepth), [8, 16] as const);
+  const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('--max-frames', num(options.maxFrames), 1);
+  const fpsOverride = options.fps === undefined ? undefined : expectNumber('--fps', num(options.fps), 0, 10_000, true);
+  if (kind !== 'images' && (options.imageFormat !== undefined || options.quality !== undefined)) {
+    throw new InvalidOptionError(`--image-format and --quality apply to image-folder outputs, but ${options.output} is a video.`);
+  }
+  const overwrite = options.overwrite ?? false;
+  // A taken output fails now, before the model is loaded or the input decoded.
+  checkOutputPath(options.output, overwrite, kind === 'images' ? 'folder' : 'file');
+
+  const warnings: string[] = [];
+  const model = await loadDeblurModel({
+    model: options.model ?? DEFAULT_DEBLUR_MODEL,
+    device,
+    ...(threads !== undefined ? { threads } : {}),
+    onWarning: (message) => {
+      warnings.push(message);
+      io.stderr.write(`promotion: warning: ${message}\n`);
+    },
+  });
+  try {
+    const source = await openSource(input, {
+      kind: options.kind ?? 'auto',
+      sampleType: bitDepth === undefined ? 'auto' : bitDepth === 16 ? 'uint16' : 'uint8',
+      ...(maxFrames !== undefined ? { maxFrames } : {}),
+      ...(fpsOverride !== undefined ? { fps: fpsOverride } : {}),
+      ...(options.format ? { live: { format: options.format } } : {}),
+    });
+    const info = source.info;
+    if (info.width < MIN_DEBLUR_FRAME_SIZE || info.height < MIN_DEBLUR_FRAME_SIZE) {
+      throw new FrameMismatchError(`${input} holds ${info.width}x${info.height} frames, smaller than the ${MIN_DEBLUR_FRAME_SIZE}x${MIN_DEBLUR_FRAME_SIZE} deblurring needs; scale it up first (e.g. ffmpeg -vf scale).`);
+    }
+    const live = info.kind === 'live';
+    const roi: DeblurRoi | undefined = roiMode === 'off' ? undefined : roiMode === 'motion' ? { kind: 'motion' } : { kind: 'hands' };
+    let sink: MonoTypeOperatorFunction<Frame>;
+    if (kind === 'video') {
+      sink = writeVideo(options.output, {
+        fps: fpsOverride ?? info.fps,
+        overwrite,
+        ...(options.codec !== undefined ? { codec: options.codec } : {}),
+        ...(options.crf !== undefined ? { crf: num(options.crf) as number } : {}),
+      });
+    } else {
+      const format = expectOneOf('--image-format', options.imageFormat ?? 'png', ['png', 'jpeg'] as const);
+      sink = writeImageSequence(options.output, {
+        format,
+        overwrite,
+        ...(bitDepth !== undefined ? { bitDepth } : {}),
+        ...(options.quality !== undefined ? { quality: num(options.quality) as number } : {}),
+      });
+    }
+
+    let restoreMs = 0;
+    let regions = 0;
+    const started = performance.now();
+    const written = await lastValueFrom(
+      pipeSource(
+        source,
+        pipe(
+          // Ctrl-C: a file run is abandoned (partial output removed); a live run is finished and kept.
+          untilAborted<Frame>(io.signal, live ? 'complete' : 'error'),
+          live && maxFrames !== undefined ? take(maxFrames) : (s) => s,
+          deblur<Frame>({
+            model,
+            tileSize,
+            overlap,
+            ...(roi ? { roi, motionScope } : {}),
+            // Live sources drop frames: a window does not reach across a gap (the model assumes adjacent frames).
+            gapPolicy: live ? 'split' : 'bridge',
+            onFrameInfo: (frameInfo: DeblurFrameInfo) => {
+              restoreMs += frameInfo.restoreMs;
+              regions += frameInfo.regions.length;
+            },
+          }),
+          progress<Frame>({ ...(info.frameCount !== undefined ? { total: info.frameCount } : {}), onProgress: progressBar('deblur', io.stderr as NodeJS.WriteStream, options.progress !== false && !options.json) }),
+          sink,
+        ),
+      ).pipe(count()),
+    );
+    const elapsedMs = performance.now() - started;
+    const summary = {
+      input,
+      output: options.output,
+      outputKind: kind,
+      model: model.name,
+      modelFile: model.files.onnxPath,
+      device,
+      executionProvider: model.executionProvider,
+      threads: model.threads,
+      frames: written,
+      width: info.width,
+      height: info.height,
+      sampleType: info.sampleType,
+      roi: roiMode,
+      ...(roiMode !== 'off' ? { motionScope, regionsRestored: regions } : {}),
+      tileSize,
+      overlap,
+      restoreMsPerFrame: written > 0 ? Number((restoreMs / written).toFixed(1)) : 0,
+      elapsedMs: Math.round(elapsedMs),
+      framesPerSecond: Number(((written * 1000) / elapsedMs).toFixed(3)),
+      warnings,
+    };
+    io.stdout.write(
+      options.json
+        ? `${JSON.stringify(summary, null, 2)}\n`
+        : `Restored ${written} frames (${info.width}x${info.height}, ${info.sampleType}) with ${model.name} on ${model.executionProvider} (${model.threads} thread${model.threads === 1 ? '' : 's'}` +
+            `${roiMode !== 'off' ? `, ROI ${roiMode}: ${regions} regions` : ''}) to ${options.output} in ${(elapsedMs / 1000).toFixed(2)} s (${summary.framesPerSecond} fps).\n`,
+    );
+  } finally {
+    await model.close();
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * `deblur()`: video deblurring as an RxJS operator. Frames in, one restored frame per input out, in order, with
+ * the same sample type (8-bit stays 8-bit, 16-bit stays 16-bit), index, timestamp and any other field.
+ *
+ * Per frame, following the runtime contract (models/README.md): the per-frame statistics (`blurWeights`,
+ * `contrastScale`) over the whole frame, computed once per frame and reused by the windows that share it; a window
+ * of `windowSize` (5) frames, edges replicated (`slidingWindow`); the centre frame's motion map, computed on the
+ * input frames exactly as `promotion synth` computes it on blurred frames (`motionMaps`, full-resolution DIS,
+ * whole frames); then the network, one call at a time, over tiles of at most `tileSize` pixels with overlap and
+ * feathered blending, each padded to the model's multiple and cropped back (restore.ts). Look-ahead is
+ * (windowSize - 1) / 2 + 1 frames, so `pipeSource`'s default high-water mark (8) keeps memory bounded.
+ *
+ * With `roi`, only regions of interest are restored (roi.ts) and blended back; the rest of the frame passes
+ * through. With `motionScope: 'regions'` (ROI modes `boxes` and `hands` only) the motion map is computed over each
+ * region instead of the whole frame: much cheaper on large frames, an approximation of the contract (the map is
+ * normalized by the region's largest motion instead of the frame's).
+ *
+ * The model is loaded when the stream is subscribed (a missing or broken model throws when `deblur()` is called
+ * where that can be known without loading it) and closed when the stream ends, fails or is unsubscribed, after
+ * any network call still running. Unsubscribing stops a frame between tiles.
+ */
+import { concatMap, defer, finalize, from, map, type OperatorFunction, switchMap } from 'rxjs';
+import { FrameMismatchError, InvalidOptionError } from '../errors.js';
+import type { GreyImage } from '../flow/field.js';
+import { motionMaps } from '../flow/motion-map.js';
+import type { HandPoseEstimator } from '../handpose/estimator.js';
+import { createHandLandmarker } from '../handpose/mediapipe-hand-landmarker.js';
+import { expectFunction, expectInteger, expectKnownKeys, expectOneOf, invalidOption } from '../options.js';
+import type { Frame } from '../stream/frame.js';
+import { type FrameWindow, slidingWindow } from '../stream/window.js';
+import type { DeblurDevice, DeblurModel } from './model.js';
+import { openDeblurModel, resolveLoadOptions, type ResolvedLoadOptions } from './onnx-session.js';
+import { blendRowWriter, frameMotion, frameRowWriter, regionMotion, restoreRegion, type WindowInputs } from './restore.js';
+import { type DeblurRoi, HandBoxTracker, motionBoxes, resolveRoi, type ResolvedRoi } from './roi.js';
+import { blurWeightsFromVariances, contrastScale, deblurGrey, laplacianVariance } from './statistics.js';
+import { type Box, clipBox, mergeBoxes } from './tiles.js';
+
+/** Default largest tile side in pixels: a 512x512 tile keeps promotion-s under about 1 GB at any frame size. */
+export const DEFAULT_TILE_SIZE = 512;
+/** Default least overlap in pixels between neighbouring tiles (see the README for the measurement). */
+export const DEFAULT_TILE_OVERLAP = 32;
+/** Smallest frame side deblur accepts: below it, padding to the model's minimum would be most of the input. */
+export const MIN_DEBLUR_FRAME_SIZE = 16;
+
+/** Options of {@link deblur}. */
+export interface DeblurOptions {
+  /**
+   * The model: a name in the toolkit's `models/` folder, a path to an `.onnx` file or its `.json` card (default
+   * `'promotion-s'`, the shipped CPU model); a {@link DeblurModel} (the caller closes it); or a function making one
+   * when the stream is subscribed (the operator closes it).
+   */
+  model?: string | DeblurModel | (() => Promise<DeblurModel>);
+  /** 'cpu' (default), 'cuda' or 'auto'; CUDA falls back to the CPU with one warning. Not with a model object. */
+  device?: DeblurDevice;
+  /** ONNX Runtime intra-op threads (default: the cores, at most 2). Not with a model object. */
+  threads?: number;
+  /** Receives the CUDA fallback message (default: a Node process warning). Not with a model object. */
+  onWarning?: (message: string) => void;
+  /** Largest tile side in pixels (default {@link DEFAULT_TILE_SIZE}; rounded down to the model's multiple). */
+  tileSize?: number;
+  /** Least overlap between tiles in pixels, at most a quarter of the tile (default {@link DEFAULT_TILE_OVERLAP}). */
+  overlap?: number;
+  /** Restore only regions of interest (default: the whole frame). */
+  roi?: DeblurRoi;
+  /** 'frame' (default, the contract's motion map) or 'regions' (ROI modes boxes and hands; see the module comment). */
+  motionScope?: 'frame' | 'regions';
+  /** How windows treat gaps in `index` (live sources drop frames): see `slidingWindow`. Default 'bridge'. */
+  gapPolicy?: 'bridge' | 'split';
+  /** With gapPolicy 'split': the largest index step still contiguous (default 1). */
+  maxGap?: number;
+  /** Called after each frame is restored, with what was done. */
+  onFrameInfo?: (info: DeblurFrameInfo) => void;
+}
+
+/** What {@link deblur} did for one frame. */
+export interface DeblurFrameInfo {
+  readonly index: number;
+  readonly timestampMs: number;
+  /** The regions restored (the whole frame without ROI; none when a ROI mode found nothing). */
+  readonly regions: readonly Box[];
+  /** Network calls (tiles) run for this frame. */
+  readonly networkCalls: number;
+  /** Time spent on this frame's restoration (network, tensors, blending; ROI regions' motion maps), in ms. */
+  readonly restoreMs: number;
+}
+
+const KEYS = ['model', 'device', 'threads', 'onWarning', 'tileSize', 'overlap', 'roi', 'motionScope', 'gapPolicy', 'maxGap', 'onFrameInfo'] as const;
+
+/** A frame with its whole-frame statistics (and, in hands ROI mode, its hand boxes). */
+interface Prepared<F extends Frame> {
+  readonly frame: F;
+  /** The frame's index (windows use it for gaps). */
+  readonly index: number;
+  readonly laplacianVariance: number;
+  readonly contrastScale: number;
+  readonly hands: readonly Box[] | undefined;
+}
+
+function checkModelObject(model: object): DeblurModel {
+  const m = model as DeblurModel;
+  expectFunction('model.run', m.run);
+  expectFunction('model.close', m.close);
+  const c = m.contract as unknown as Record<string, unknown> | undefined;
+  if (typeof c !== 'object' || c === null) invalidOption('model.contract', 'object { windowSize, centreIndex, paddingMultiple, minSize, motionMapKind }', c);
+  const windowSize = expectInteger('model.contract.windowSize', c.windowSize, 1, 255);
+  if (windowSize % 2 === 0 || c.centreIndex !== (windowSize - 1) / 2) invalidOption('model.contract.centreIndex', `${(windowSize - 1) / 2} with an odd windowSize`, c.centreIndex);
+  expectInteger('model.contract.paddingMultiple', c.paddingMultiple, 1, 1024);
+  expectInteger('model.contract.minSize', c.minSize, 1, 4096);
+  expectOneOf('model.contract.motionMapKind', c.motionMapKind, ['magnitude', 'colour'] as const);
+  return m;
+}
+
+/**
+ * Restores every frame with a deblurring model (see the module comment). Options are validated, and the model's
+ * files found, when this is called.
+ */
+export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFunction<F, F> {
+  expectKnownKeys('deblur options', options, KEYS);
+  let given: DeblurModel | undefined;
+  let factory: (() => Promise<DeblurModel>) | undefined;
+  let load: ResolvedLoadOptions | undefined;
+  if ((typeof options.model === 'object' && options.model !== null) || typeof options.model === 'function') {
+    if (typeof options.model === 'function') factory = options.model;
+    else given = checkModelObject(options.model);
+    const extra = (['device', 'threads', 'onWarning'] as const).filter((k) => options[k] !== undefined);
+    if (extra.length > 0) throw new InvalidOptionError(`deblur: ${extra.join(', ')} cannot be combined with a model object or function (they configure the model deblur loads itself); set them where the model is made`);
+  } else {
+    load = resolveLoadOptions(
+      {
+        ...(options.model !== undefined ? { model: options.model } : {}),
+        ...(options.device !== undefined ? { device: options.device } : {}),
+        ...(options.threads !== undefined ? { threads: options.threads } : {}),
+        ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
+      },
+      'deblur options',
+    );
+  }
+  const tileSize = expectInteger('tileSize', options.tileSize ?? DEFAULT_TILE_SIZE, 64, 16384);
+  const overlap = expectInteger('overlap', options.overlap ?? DEFAULT_TILE_OVERLAP, 0, Math.floor(tileSize / 4));
+  const roi: ResolvedRoi | undefined = options.roi === undefined ? undefined : resolveRoi(options.roi);
+  const motionScope = expectOneOf('motionScope', options.motionScope ?? 'frame', ['frame', 'regions'] as const);
+  if (motionScope === 'regions' && (roi === undefined || roi.kind === 'motion')) {
+    throw new InvalidOptionError(
+      `motionScope 'regions' needs roi kind 'boxes' or 'hands' (roi is ${roi === undefined ? 'not set: the whole frame is restored' : "'motion', which finds its regions in the whole-frame motion map"}); use motionScope 'frame'`,
+    );
+  }
+  const gapPolicy = expectOneOf('gapPolicy', options.gapPolicy ?? 'bridge', ['bridge', 'split'] as const);
+  const maxGap = expectInteger('maxGap', options.maxGap ?? 1, 1);
+  const onFrameInfo = options.onFrameInfo === undefined ? undefined : expectFunction<(info: DeblurFrameInfo) => void>('onFrameInfo', options.onFrameInfo);
+
+  return (source) =>
+    defer(() => {
+      let stopped = false;
+      let running: Promise<unknown> = Promise.resolve();
+      const modelReady = given !== undefined ? Promise.resolve(given) : factory !== undefined ? factory().then(checkModelObject) : openDeblurModel(load!);
+      let estimator: Promise<HandPoseEstimator> | undefined;
+      const getEstimator = (r: Extract<ResolvedRoi, { kind: 'hands' }>) =>
+        (estimator ??= r.estimator !== undefined ? Promise.resolve(r.estimator) : createHandLandmarker({ mode: 'video', model: r.model, numHands: r.numHands }));
+
+      const pipeline = (model: DeblurModel): OperatorFunction<F, F> => {
+        const c = model.contract;
+        const tile = Math.max(c.minSize, Math.floor(tileSize / c.paddingMultiple) * c.paddingMultiple);
+        const effectiveOverlap = Math.min(overlap, Math.floor(tile / 4));
+        let first: F | undefined;
+        const check = map((frame: F) => {
+          if (frame.sampleType === 'float32' && frame.light !== 'encoded') {
+            throw new FrameMismatchError(`deblur: frame ${frame.index} holds linear light; the model takes gamma-encoded frames (convert with toFloatFrame(frame, { light: 'encoded' }) or toIntegerFrame)`);
+          }
+          if (!first) {
+            if (frame.width < MIN_DEBLUR_FRAME_SIZE || frame.height < MIN_DEBLUR_FRAME_SIZE) {
+              throw new FrameMismatchError(`deblur: frames are ${frame.width}x${frame.height}, smaller than the ${MIN_DEBLUR_FRAME_SIZE}x${MIN_DEBLUR_FRAME_SIZE} deblurring needs; scale the input up first`);
+            }
+            first = frame;
+          } else if (frame.width !== first.width || frame.height !== first.height) {
+            throw new FrameMismatchError(`deblur: frame ${frame.index} is ${frame.width}x${frame.height} but the stream started at ${first.width}x${first.height}; a window needs frames of one size (split the input where the size changes)`);
+          }
+          return frame;
+        });
+        const prepare = (frame: F, hands: readonly Box[] | undefined): Prepared<F> => {
+          const grey = deblurGrey(frame);
+          return { frame, index: frame.index, laplacianVariance: laplacianVariance(grey), contrastScale: contrastScale(grey), hands };
+        };
+        const tracker = roi?.kind === 'hands' ? new HandBoxTracker(roi.margin, roi.holdFrames) : undefined;
+        const prepared: OperatorFunction<F, Prepared<F>> =
+          roi?.kind === 'hands'
+            ? concatMap(async (frame: F) => prepare(frame, tracker!.update(await (await getEstimator(roi)).estimate(frame))))
+            : map((frame: F) => prepare(frame, undefined));
+        type Window = FrameWindow<Prepared<F>>;
+        const withMotion: OperatorFunction<Window, { item: Window; motion: GreyImage | undefined }> =
+          motionScope === 'frame' ? motionMaps<Window>({ kind: c.motionMapKind, select: (w) => w.center.frame }) : map((item: Window) => ({ item, motion: undefined }));
+
+        const restore = async (window: Window, motion: GreyImage | undefined): Promise<F> => {
+          const started = performance.now();
+          const centre = window.center.frame;
+          const frames = window.frames.map((p) => p.frame);
+          const inputs: WindowInputs = {
+            frames,
+            blurWeights: Float32Array.from(blurWeightsFromVariances(window.frames.map((p) => p.laplacianVariance))),
+            contrastScale: Float32Array.from(window.frames, (p) => p.contrastScale),
+            motionFor: motion ? frameMotion(motion) : regionMotion(frames, c.centreIndex, c.motionMapKind),
+          };
+          const settings = { model, tileSize: tile, overlap: effectiveOverlap, cancelled: () => stopped };
+          const whole: Box = { x: 0, y: 0, width: centre.width, height: centre.height };
+          let regions: Box[];
+          let out: F['data'];
+          let calls = 0;
+          if (roi === undefined) {
+            regions = [whole];
+            out = new (centre.data.constructor as new (n: number) => F['data'])(centre.data.length);
+            calls = await restoreRegion(settings, inputs, whole, frameRowWriter(centre, out, whole));
+          } else {
+            const found = roi.kind === 'boxes' ? roi.boxes(centre) : roi.kind === 'motion' ? motionBoxes(motion!, roi.threshold, roi.cell, roi.margin) : window.center.hands!;
+            regions = mergeBoxes(found.map((b) => clipBox(b, centre.width, centre.height)));
+            out = centre.data.slice() as F['data'];
+            for (const region of regions) {
+              const n = await restoreRegion(settings, inputs, region, blendRowWriter(centre, out, region, roi.feather));
+              if (n < 0) break;
+              calls += n;
+            }
+          }
+          onFrameInfo?.({ index: centre.index, timestampMs: centre.timestampMs, regions, networkCalls: calls, restoreMs: performance.now() - started });
+          return { ...centre, data: out };
+        };
+
+        return (frames) =>
+          frames.pipe(
+            check,
+            prepared,
+            slidingWindow<Prepared<F>>(c.windowSize, { gapPolicy, maxGap }),
+            withMotion,
+            concatMap(({ item, motion }) => (running = restore(item, motion))),
+          );
+      };
+
+      return from(modelReady).pipe(
+        switchMap((model) => source.pipe(pipeline(model))),
+        finalize(() => {
+          stopped = true;
+          // Frees the session and the estimator once a call still running has returned.
+          const idle = running.catch(() => undefined);
+          if (given === undefined) void modelReady.then((m) => idle.then(() => m.close())).catch(() => undefined);
+          if (estimator !== undefined && roi?.kind === 'hands' && roi.estimator === undefined) void estimator.then((e) => idle.then(() => e.close())).catch(() => undefined);
+        }),
+      );
+    });
+}

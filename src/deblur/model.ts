@@ -1,0 +1,52 @@
+/**
+ * What the deblurring operator needs from a model: the small {@link DeblurModel} interface. `loadDeblurModel()`
+ * (onnx-session.ts, the one file that loads ONNX Runtime) makes one from an exported model; tests and other
+ * backends implement it themselves.
+ */
+import type { MotionMapKind } from '../flow/motion-map.js';
+import type { ModelCard } from './model-card.js';
+
+/** The parts of the runtime contract (models/README.md) the operator works with. */
+export interface DeblurModelContract {
+  /** Frames per window (5). */
+  readonly windowSize: number;
+  /** Position of the restored frame in the window ((windowSize - 1) / 2). */
+  readonly centreIndex: number;
+  /** Network height and width are multiples of this (16). */
+  readonly paddingMultiple: number;
+  /** Smallest network height and width (32). */
+  readonly minSize: number;
+  /** Which motion map the `motion` input holds. */
+  readonly motionMapKind: MotionMapKind;
+}
+
+/**
+ * One network call's inputs, batch 1, all float32 (models/README.md): `frames` NTCHW [1, T, 3, H, W] gamma-encoded
+ * RGB in [0, 1]; `motion` NCHW [1, 1, H, W] in [0, 1]; `blurWeights` and `contrastScale` [1, T].
+ */
+export interface DeblurFeeds {
+  readonly width: number;
+  readonly height: number;
+  readonly frames: Float32Array;
+  readonly motion: Float32Array;
+  readonly blurWeights: Float32Array;
+  readonly contrastScale: Float32Array;
+}
+
+/** Where a model runs. `'auto'` takes CUDA when it can be used and the CPU otherwise. */
+export type DeblurDevice = 'cpu' | 'cuda' | 'auto';
+
+/** A loaded deblurring network. Run one call at a time (ONNX Runtime's run blocks its threads). */
+export interface DeblurModel {
+  /** The model's name (from its card). */
+  readonly name: string;
+  readonly contract: DeblurModelContract;
+  /** The execution provider actually in use (after any fallback): 'cpu' or 'cuda'; other backends name theirs. */
+  readonly executionProvider: string;
+  /** The model card, when the model came from files. */
+  readonly card?: ModelCard;
+  /** Restores the centre frame: [1, 3, H, W] float32, gamma-encoded RGB (clamp to [0, 1]). */
+  run(feeds: DeblurFeeds): Promise<Float32Array>;
+  /** Frees the session. Later `run` calls fail; calling it again does nothing. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,222 @@
+/**
+ * Restoring one frame from its window: a region of the centre frame is cut into tiles (tiles.ts), each tile runs
+ * through the network with its padding, the outputs are blended with feathered weights in a band of rows as tall as
+ * one tile row, and finished rows go to a row writer, so memory is bounded by the tile size whatever the frame size.
+ * Writers: the whole frame in the input's sample type, or a region blended into a copy of the input with a
+ * feathered mask (ROI mode).
+ */
+import { disFlow } from '../flow/dis.js';
+import { type GreyImage, toGrey } from '../flow/field.js';
+import { MOTION_MAP_FLOW, motionMap } from '../flow/motion-map.js';
+import { type Frame, SAMPLE_MAX } from '../stream/frame.js';
+import type { DeblurModel } from './model.js';
+import { boxFeather } from './roi.js';
+import { toNchwFloat32, toNtchwFloat32 } from './tensor.js';
+import { type Box, clipBox, featherWeights, type TileSpan, tileSpans } from './tiles.js';
+
+/** A window's inputs other than the pixels: the per-frame statistics and a way to get the motion input. */
+export interface WindowInputs {
+  /** The window's frames, centre at the model's centre index. */
+  readonly frames: readonly Frame[];
+  /** Eq. 4 over whole frames, one per window frame. */
+  readonly blurWeights: Float32Array;
+  /** Max of Eq. 1 over each whole frame. */
+  readonly contrastScale: Float32Array;
+  /**
+   * The motion input for run rectangles inside `bounds` (the union of the region's run rectangles, clipped to the
+   * frame): called once per region, before its tiles run.
+   */
+  readonly motionFor: (bounds: Box) => (rect: Box) => Float32Array;
+}
+
+/** How a region is cut and run. */
+export interface RestoreSettings {
+  readonly model: DeblurModel;
+  /** Largest tile side (already a multiple of the model's padding multiple). */
+  readonly tileSize: number;
+  /** Least overlap between neighbouring tiles. */
+  readonly overlap: number;
+  /** Checked before every tile: true stops the region early (the stream was unsubscribed). */
+  readonly cancelled: () => boolean;
+}
+
+/** Receives the restored rows of a region in order: RGB interleaved, gamma-encoded, not clamped. Consume at once. */
+export type RowWriter = (y: number, values: Float32Array) => void;
+
+/** A tile of a region and the network input that restores it. */
+export interface TilePlan {
+  readonly tile: Box;
+  readonly run: Box;
+}
+
+/** The tiles of `region` (frame coordinates) and their run rectangles, row by row. */
+export function planRegion(region: Box, frameWidth: number, frameHeight: number, model: DeblurModel, tileSize: number, overlap: number): { rows: TilePlan[][]; xs: TileSpan[]; ys: TileSpan[] } {
+  const { paddingMultiple: m, minSize } = model.contract;
+  const xs = tileSpans(region.x, region.x + region.width, frameWidth, tileSize, overlap, m, minSize);
+  const ys = tileSpans(region.y, region.y + region.height, frameHeight, tileSize, overlap, m, minSize);
+  const rows = ys.map((ty) =>
+    xs.map((tx) => ({
+      tile: { x: tx.span.start, y: ty.span.start, width: tx.span.end - tx.span.start, height: ty.span.end - ty.span.start },
+      run: { x: tx.run.start, y: ty.run.start, width: tx.run.end - tx.run.start, height: ty.run.end - ty.run.start },
+    })),
+  );
+  return { rows, xs, ys };
+}
+
+/**
+ * Restores `region` of the window's centre frame and writes its rows, in order, to `write`. Resolves to the
+ * number of network calls, or to -1 when cancelled.
+ */
+export async function restoreRegion(settings: RestoreSettings, inputs: WindowInputs, region: Box, write: RowWriter): Promise<number> {
+  const { model, tileSize, overlap } = settings;
+  const centre = inputs.frames[model.contract.centreIndex]!;
+  const { rows, xs, ys } = planRegion(region, centre.width, centre.height, model, tileSize, overlap);
+  const wx = featherWeights(xs.map((t) => t.span));
+  const wy = featherWeights(ys.map((t) => t.span));
+  let bx0 = Infinity;
+  let by0 = Infinity;
+  let bx1 = -Infinity;
+  let by1 = -Infinity;
+  for (const { run } of rows.flat()) {
+    bx0 = Math.min(bx0, run.x);
+    by0 = Math.min(by0, run.y);
+    bx1 = Math.max(bx1, run.x + run.width);
+    by1 = Math.max(by1, run.y + run.height);
+  }
+  const motion = inputs.motionFor(clipBox({ x: bx0, y: by0, width: bx1 - bx0, height: by1 - by0 }, centre.width, centre.height));
+
+  const rowLength = region.width * 3;
+  const bandHeight = Math.max(...ys.map((t) => t.span.end - t.span.start));
+  const band = new Float32Array(bandHeight * rowLength);
+  let bandStart = 0; // region row held in the band's first row
+  let calls = 0;
+  for (let j = 0; j < rows.length; j++) {
+    const sy = ys[j]!.span;
+    for (let i = 0; i < xs.length; i++) {
+      if (settings.cancelled()) return -1;
+      const { tile, run } = rows[j]![i]!;
+      const out = await model.run({
+        width: run.width,
+        height: run.height,
+        frames: toNtchwFloat32(inputs.frames, run),
+        motion: motion(run),
+        blurWeights: inputs.blurWeights,
+        contrastScale: inputs.contrastScale,
+      });
+      calls++;
+      const plane = run.width * run.height;
+      const weightX = wx[i]!;
+      const weightY = wy[j]!;
+      const column0 = (tile.x - region.x) * 3;
+      for (let r = 0; r < tile.height; r++) {
+        const wyr = weightY[r]!;
+        const source = (tile.y + r - run.y) * run.width + (tile.x - run.x);
+        const target = (tile.y - region.y + r - bandStart) * rowLength + column0;
+        for (let c = 0; c < tile.width; c++) {
+          const w = wyr * weightX[c]!;
+          const s = source + c;
+          const t = target + 3 * c;
+          band[t] = band[t]! + w * out[s]!;
+          band[t + 1] = band[t + 1]! + w * out[plane + s]!;
+          band[t + 2] = band[t + 2]! + w * out[2 * plane + s]!;
+        }
+      }
+    }
+    // Rows above the next tile row's start are final.
+    const done = (ys[j + 1]?.span.start ?? sy.end) - region.y - bandStart;
+    for (let r = 0; r < done; r++) write(region.y + bandStart + r, band.subarray(r * rowLength, (r + 1) * rowLength));
+    band.copyWithin(0, done * rowLength);
+    band.fill(0, band.length - done * rowLength);
+    bandStart += done;
+  }
+  return calls;
+}
+
+/** A row writer that puts a full-width region's rows into `out` (the input's sample type), clamped to [0, 1]. */
+export function frameRowWriter(frame: Frame, out: Frame['data'], region: Box): RowWriter {
+  const max = SAMPLE_MAX[frame.sampleType];
+  const round = frame.sampleType !== 'float32';
+  return (y, values) => {
+    const base = (y * frame.width + region.x) * 3;
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k]!;
+      const c = v > 0 ? (v < 1 ? v : 1) : 0;
+      out[base + k] = round ? Math.round(c * max) : c;
+    }
+  };
+}
+
+/**
+ * A row writer that blends a region into `out` (a copy of the input frame) with a feathered mask: out = in + m
+ * (restored - in), m ramping over `feather` pixels at the region's edges inside the frame.
+ */
+export function blendRowWriter(frame: Frame, out: Frame['data'], region: Box, feather: number): RowWriter {
+  const max = SAMPLE_MAX[frame.sampleType];
+  const round = frame.sampleType !== 'float32';
+  const mx = boxFeather(region.x, region.width, frame.width, feather);
+  const my = boxFeather(region.y, region.height, frame.height, feather);
+  const input = frame.data;
+  return (y, values) => {
+    const wy = my[y - region.y]!;
+    const base = (y * frame.width + region.x) * 3;
+    for (let c = 0; c < region.width; c++) {
+      const m = wy * mx[c]!;
+      for (let ch = 0; ch < 3; ch++) {
+        const k = 3 * c + ch;
+        const v = values[k]!;
+        const restored = (v > 0 ? (v < 1 ? v : 1) : 0) * max;
+        const original = input[base + k]!;
+        const blended = original + m * (restored - original);
+        out[base + k] = round ? Math.round(blended) : blended;
+      }
+    }
+  };
+}
+
+/** A frame's part `rect` (inside it) as a grey image on the 0..255 scale of `toGrey`. */
+function greyCrop(frame: Frame, rect: Box): GreyImage {
+  const data = new (frame.data.constructor as new (n: number) => Frame['data'])(rect.width * rect.height * 3);
+  for (let r = 0; r < rect.height; r++) {
+    const s = ((rect.y + r) * frame.width + rect.x) * 3;
+    data.set(frame.data.subarray(s, s + rect.width * 3), r * rect.width * 3);
+  }
+  return toGrey({ ...frame, width: rect.width, height: rect.height, data } as Frame);
+}
+
+/**
+ * The motion map of the window's centre frame over `rect` only (the flows of that part of the frame to the same
+ * part of its neighbours, normalized over it): ROI mode's cheaper stand-in for the whole-frame map. A neighbour
+ * the window repeats (at the ends of a sequence) counts as absent, as in `motionMaps`.
+ */
+export function regionMotionMap(frames: readonly Frame[], centreIndex: number, rect: Box, kind: 'magnitude' | 'colour'): GreyImage {
+  const centre = frames[centreIndex]!;
+  const previous = frames[centreIndex - 1];
+  const next = frames[centreIndex + 1];
+  const g = greyCrop(centre, rect);
+  const forward = next && next.index !== centre.index ? disFlow(g, greyCrop(next, rect), MOTION_MAP_FLOW) : undefined;
+  const backward = previous && previous.index !== centre.index ? disFlow(g, greyCrop(previous, rect), MOTION_MAP_FLOW) : undefined;
+  if (!forward && !backward) return { width: rect.width, height: rect.height, data: new Float32Array(rect.width * rect.height) };
+  return motionMap(forward, backward, kind);
+}
+
+/** Motion input from a whole-frame motion map. */
+export function frameMotion(map: GreyImage): WindowInputs['motionFor'] {
+  return () => (rect) => toNchwFloat32(map, rect);
+}
+
+/** Margin in pixels around a region's run rectangles over which ROI-mode motion maps are computed. */
+export const REGION_MOTION_MARGIN = 16;
+
+/** Motion input computed per region (see {@link regionMotionMap}). */
+export function regionMotion(frames: readonly Frame[], centreIndex: number, kind: 'magnitude' | 'colour'): WindowInputs['motionFor'] {
+  return (bounds) => {
+    const centre = frames[centreIndex]!;
+    const area = clipBox(
+      { x: bounds.x - REGION_MOTION_MARGIN, y: bounds.y - REGION_MOTION_MARGIN, width: bounds.width + 2 * REGION_MOTION_MARGIN, height: bounds.height + 2 * REGION_MOTION_MARGIN },
+      centre.width,
+      centre.height,
+    );
+    const map = regionMotionMap(frames, centreIndex, area, kind);
+    return (rect) => toNchwFloat32(map, rect, area);
+  };
+}

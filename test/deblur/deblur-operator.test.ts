@@ -1,0 +1,277 @@
+/**
+ * The deblur() operator with a fake network (fake-model.ts): what it feeds the model (the contract's inputs,
+ * padding, tiles), how it puts the outputs back (cropping, feathered tiles, ROI blending), sample types, errors,
+ * backpressure and cancellation. The real network is in deblur-onnx.test.ts.
+ */
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { from, lastValueFrom, type Observable, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { deblur, type DeblurFrameInfo, type DeblurOptions } from '../../src/deblur/deblur.js';
+import { windowStatistics } from '../../src/deblur/statistics.js';
+import { FrameMismatchError, InputNotFoundError, InvalidOptionError } from '../../src/errors.js';
+import { motionMaps, motionMapToUint16 } from '../../src/flow/motion-map.js';
+import type { HandPoseEstimator, HandsResult } from '../../src/handpose/estimator.js';
+import { createRgb8Frame, type Frame, toFloatFrame } from '../../src/stream/frame.js';
+import { decodeGrey16, decodeImage, encodeImage } from '../../src/stream/image-codec.js';
+import { PipelineStallError, pipeSource } from '../../src/stream/pipe-source.js';
+import { cli, tempDir } from '../helpers.js';
+import { constant, FakeDeblurModel, movingSquare } from './fake-model.js';
+
+const run = <F extends Frame>(frames: readonly F[], options: DeblurOptions): Promise<F[]> => lastValueFrom(from(frames).pipe(deblur<F>(options), toArray()));
+const clip = (n: number, width: number, height: number, options?: Parameters<typeof movingSquare>[3]) => Array.from({ length: n }, (_, k) => movingSquare(width, height, k, options));
+const plane = (feeds: { width: number; height: number }) => feeds.width * feeds.height;
+const dir = tempDir('promotion-deblur-operator-');
+
+describe('deblur(): what goes in and what comes out', () => {
+  it('an identity network gives back every frame exactly (8-bit, 16-bit, float), with its index, timestamp and other fields', async () => {
+    for (const frames of [clip(4, 50, 37), clip(4, 50, 37, { sixteen: true }), clip(3, 40, 33).map((f) => toFloatFrame(f))]) {
+      const withExtra = frames.map((f) => ({ ...f, annotation: { note: f.index } }));
+      const model = new FakeDeblurModel();
+      const out = await run(withExtra, { model });
+      expect(out).toHaveLength(frames.length);
+      out.forEach((o, k) => {
+        expect(o.sampleType).toBe(frames[k]!.sampleType);
+        expect(o.data.constructor).toBe(frames[k]!.data.constructor);
+        expect([o.index, o.timestampMs, o.width, o.height]).toEqual([k, frames[k]!.timestampMs, frames[k]!.width, frames[k]!.height]);
+        expect(o.annotation).toEqual({ note: k });
+        expect(o.data).toEqual(frames[k]!.data);
+        expect(o.data).not.toBe(frames[k]!.data); // a new frame, not the input
+      });
+    }
+  });
+
+  it('pads each frame and its motion map to the model multiple (at least minSize) with edge replication, and crops back', async () => {
+    const frames = clip(3, 50, 37);
+    const model = new FakeDeblurModel();
+    await run(frames, { model });
+    for (const feeds of model.calls) {
+      expect([feeds.width, feeds.height]).toEqual([64, 48]);
+      const p = plane(feeds);
+      for (let t = 0; t < 5; t++) {
+        for (let c = 0; c < 3; c++) {
+          const base = (t * 3 + c) * p;
+          for (let y = 0; y < 48; y++) {
+            for (let x = 0; x < 64; x++) {
+              const src = Math.min(y, 36) * 64 + Math.min(x, 49);
+              if (x >= 50 || y >= 37) expect(feeds.frames[base + y * 64 + x]).toBe(feeds.frames[base + src]);
+            }
+          }
+        }
+      }
+      for (let y = 0; y < 48; y++) for (let x = 50; x < 64; x++) expect(feeds.motion[y * 64 + x]).toBe(feeds.motion[Math.min(y, 36) * 64 + 49]);
+    }
+  });
+
+  it("feeds the contract's inputs: NTCHW frames of the replicated window, whole-frame statistics, the motion map of the input frames", async () => {
+    const frames = clip(5, 64, 48);
+    const model = new FakeDeblurModel();
+    await run(frames, { model });
+    expect(model.calls).toHaveLength(5);
+    const maps = await lastValueFrom(from(frames).pipe(motionMaps(), toArray()));
+    for (let k = 0; k < 5; k++) {
+      const feeds = model.calls[k]!;
+      const windowIndices = [k - 2, k - 1, k, k + 1, k + 2].map((i) => Math.min(Math.max(i, 0), 4));
+      const window = windowIndices.map((i) => frames[i]!);
+      // frames: [1, 5, 3, H, W], values / 255
+      const p = plane(feeds);
+      windowIndices.forEach((i, t) => {
+        for (const pixel of [0, 777, p - 1]) {
+          for (let c = 0; c < 3; c++) expect(feeds.frames[(t * 3 + c) * p + pixel]).toBeCloseTo(frames[i]!.data[pixel * 3 + c]! / 255, 7);
+        }
+      });
+      const stats = windowStatistics(window);
+      expect(Array.from(feeds.blurWeights)).toEqual(Array.from(Float32Array.from(stats.blurWeights)));
+      expect(Array.from(feeds.contrastScale)).toEqual(Array.from(Float32Array.from(stats.contrastScale)));
+      expect(feeds.motion).toEqual(maps[k]!.motion.data);
+      expect(Math.max(...feeds.motion)).toBeGreaterThan(0.5); // the square moves
+    }
+  });
+
+  it('the motion input is, to the 16-bit code, the motion map `promotion synth` stores for the same blurred frames', async () => {
+    const input = join(dir, 'clip');
+    mkdirSync(input);
+    for (let k = 0; k < 5; k++) writeFileSync(join(input, `f${k}.png`), await encodeImage(movingSquare(64, 48, k), 'png'));
+    const r = await cli(['synth', input, '-o', join(dir, 'synth'), '--json']);
+    expect(r.code).toBe(0);
+    const seq = join(dir, 'synth', 'clip');
+    const files = readdirSync(join(seq, 'blur')).sort();
+    const blurred = await Promise.all(files.map((f, k) => decodeImage(join(seq, 'blur', f), 'uint8', k, k * 33)));
+    const model = new FakeDeblurModel();
+    await run(blurred, { model });
+    for (const [k, f] of files.entries()) {
+      const stored = await decodeGrey16(join(seq, 'motion', f));
+      const ours = motionMapToUint16({ width: 64, height: 48, data: model.calls[k]!.motion });
+      expect(ours).toEqual(stored.data);
+    }
+  });
+
+  it('cuts frames larger than the tile into overlapping tiles on the 16-px grid and blends them back seamlessly', async () => {
+    const frames = clip(2, 200, 150);
+    const model = new FakeDeblurModel();
+    const infos: DeblurFrameInfo[] = [];
+    const out = await run(frames, { model, tileSize: 64, overlap: 16, onFrameInfo: (i) => infos.push(i) });
+    expect(infos.map((i) => i.networkCalls)).toEqual([12, 12]); // 4 x 3 tiles
+    for (const feeds of model.calls) {
+      expect(feeds.width).toBe(64);
+      expect(feeds.height).toBe(64);
+    }
+    out.forEach((o, k) => expect(o.data).toEqual(frames[k]!.data));
+  });
+
+  it('keeps working through pipeSource with bounded memory: a high-water mark of 4 is enough (look-ahead 3)', async () => {
+    const frames = clip(12, 48, 32);
+    async function* source() {
+      yield* frames;
+    }
+    const model = new FakeDeblurModel();
+    const out = await lastValueFrom(pipeSource(source(), deblur({ model }), { highWaterMark: 4 }).pipe(toArray()));
+    expect(out.map((f) => f.index)).toEqual(frames.map((f) => f.index));
+    // With fewer credits than the look-ahead, the pipeline can never emit: the watchdog says so instead of hanging.
+    const stalled = lastValueFrom(pipeSource(source(), deblur({ model }), { highWaterMark: 3, stallTimeoutMs: 300 }));
+    await expect(stalled).rejects.toBeInstanceOf(PipelineStallError);
+  });
+});
+
+describe('deblur(): regions of interest', () => {
+  const grey = (width: number, height: number, v: number, index: number) => createRgb8Frame(new Uint8Array(width * height * 3).fill(v), { width, height, index, timestampMs: index * 33 });
+
+  it('restores only the boxes and blends them back with a feathered edge; the rest passes through unchanged', async () => {
+    const frames = [0, 1, 2].map((k) => grey(96, 64, 100, k));
+    const model = new FakeDeblurModel(constant(1));
+    const box = { x: 30, y: 20, width: 40, height: 24 };
+    const out = await run(frames, { model, roi: { kind: 'boxes', boxes: [box, { x: 0, y: 0, width: 12, height: 12 }], feather: 4 } });
+    // Only the boxes' neighbourhoods went through the network, not the whole frame.
+    expect(model.calls.map((c) => `${c.width}x${c.height}`)).toEqual(['32x32', '64x32', '32x32', '64x32', '32x32', '64x32']);
+    const at = (f: Frame, x: number, y: number) => f.data[(y * 96 + x) * 3]!;
+    for (const f of out) {
+      for (let y = 0; y < 64; y++) {
+        for (let x = 0; x < 96; x++) {
+          const inBox = x >= 30 && x < 70 && y >= 20 && y < 44;
+          const inCorner = x < 12 && y < 12;
+          if (!inBox && !inCorner) expect(at(f, x, y), `${x},${y}`).toBe(100);
+        }
+      }
+      // Inside the feathered edge: fully restored; across it: a ramp from the input to the restored value.
+      for (let y = 24; y < 40; y++) for (let x = 34; x < 66; x++) expect(at(f, x, y)).toBe(255);
+      const ramp = [30, 31, 32, 33, 34].map((x) => at(f, x, 32));
+      expect(ramp).toEqual([Math.round(100 + 155 * 0.125), Math.round(100 + 155 * 0.375), Math.round(100 + 155 * 0.625), Math.round(100 + 155 * 0.875), 255]);
+      // A box at the frame's border has no seam there, so no feather there.
+      expect(at(f, 0, 0)).toBe(255);
+      expect(at(f, 11, 0)).toBeLessThan(255);
+    }
+  });
+
+  it('motion ROI restores where things move and nothing where they do not', async () => {
+    const frames = clip(5, 160, 96);
+    const model = new FakeDeblurModel(constant(1));
+    const infos: DeblurFrameInfo[] = [];
+    const out = await run(frames, { model, roi: { kind: 'motion', margin: 8 }, onFrameInfo: (i) => infos.push(i) });
+    for (const [k, info] of infos.entries()) {
+      expect(info.regions.length).toBeGreaterThan(0);
+      const area = info.regions.reduce((a, r) => a + r.width * r.height, 0);
+      expect(area).toBeLessThan(0.5 * 160 * 96);
+      // The square (8 + 4k .. 20 + 4k, 42 .. 54) is inside a region.
+      const square = { x: 8 + 4 * k, y: 42, width: 12, height: 12 };
+      expect(info.regions.some((r) => r.x <= square.x && r.y <= square.y && r.x + r.width >= square.x + square.width && r.y + r.height >= square.y + square.height)).toBe(true);
+      // The far corner did not move: it passes through.
+      expect(out[k]!.data.slice(-300)).toEqual(frames[k]!.data.slice(-300));
+    }
+    // A still sequence restores nothing at all.
+    const still = [0, 1, 2].map(() => movingSquare(160, 96, 0)).map((f, k) => ({ ...f, index: k }));
+    const stillModel = new FakeDeblurModel(constant(1));
+    const stillOut = await run(still, { model: stillModel, roi: { kind: 'motion' } });
+    expect(stillModel.calls).toHaveLength(0);
+    stillOut.forEach((f, k) => expect(f.data).toEqual(still[k]!.data));
+  });
+
+  it('hands ROI: boxes from the estimator on the input frames, in order, held for holdFrames frames when the hand is lost', async () => {
+    const frames = [0, 1, 2, 3, 4].map((k) => grey(160, 120, 90, k));
+    const seen: number[] = [];
+    const estimator: HandPoseEstimator = {
+      name: 'fake hands',
+      mode: 'video',
+      async estimate(frame: Frame): Promise<HandsResult> {
+        seen.push(frame.index);
+        const landmarksPx = Array.from({ length: 21 }, (_, i) => [60 + 2 * frame.index + (i % 5) * 5, 40 + Math.floor(i / 5) * 5, 0] as [number, number, number]);
+        const hands = frame.index < 2 ? [{ handedness: 'left' as const, handednessScore: 1, landmarksPx, landmarksNormalized: [], worldLandmarksM: [] }] : [];
+        return { index: frame.index, timestampMs: frame.timestampMs, width: frame.width, height: frame.height, hands };
+      },
+      close: async () => undefined,
+    };
+    const model = new FakeDeblurModel(constant(0));
+    const infos: DeblurFrameInfo[] = [];
+    const out = await run(frames, { model, roi: { kind: 'hands', estimator, margin: 0, holdFrames: 1, feather: 0 }, onFrameInfo: (i) => infos.push(i) });
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    expect(infos.map((i) => i.regions)).toEqual([
+      [{ x: 60, y: 40, width: 20, height: 20 }],
+      [{ x: 62, y: 40, width: 20, height: 20 }],
+      [{ x: 62, y: 38, width: 24, height: 24 }], // held: moved 2 px right, grown 2 px per side
+      [],
+      [],
+    ]);
+    expect(out[0]!.data[(50 * 160 + 70) * 3]).toBe(0); // inside the hand box: restored (to 0 by this network)
+    expect(out[0]!.data[(10 * 160 + 10) * 3]).toBe(90);
+    expect(out[3]!.data).toEqual(frames[3]!.data);
+  });
+
+  it("motionScope 'regions' computes the motion map over the region; over the whole frame it equals the contract's map", async () => {
+    const frames = clip(4, 96, 64);
+    const model = new FakeDeblurModel();
+    await run(frames, { model, roi: { kind: 'boxes', boxes: [{ x: 0, y: 0, width: 96, height: 64 }] }, motionScope: 'regions' });
+    const maps = await lastValueFrom(from(frames).pipe(motionMaps(), toArray()));
+    model.calls.forEach((feeds, k) => expect(feeds.motion).toEqual(maps[k]!.motion.data));
+  });
+});
+
+describe('deblur(): model lifetime and cancellation', () => {
+  it('stops between tiles when unsubscribed, and closes a model it made only after the call in flight returned', async () => {
+    const frames = clip(3, 200, 150);
+    const model = new FakeDeblurModel(undefined, 40);
+    const outputs: Frame[] = [];
+    const subscription = (from(frames).pipe(deblur({ model: async () => model, tileSize: 64, overlap: 16 })) as Observable<Frame>).subscribe((f) => outputs.push(f));
+    while (model.calls.length < 3) await new Promise((r) => setTimeout(r, 5));
+    subscription.unsubscribe();
+    const callsAtStop = model.calls.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(model.calls.length).toBe(callsAtStop); // no tile started after the stop (12 per frame would follow)
+    expect(outputs).toHaveLength(0);
+    expect(model.closeCount).toBe(1);
+    expect(model.closedAt!).toBeGreaterThanOrEqual(model.returnedAt.at(-1)!);
+    expect(model.returnedAt).toHaveLength(callsAtStop);
+  });
+
+  it('does not close a model object the caller passed', async () => {
+    const model = new FakeDeblurModel();
+    await run(clip(2, 32, 32), { model });
+    expect(model.closeCount).toBe(0);
+  });
+});
+
+describe('deblur(): errors name the option or the frame and the fix', () => {
+  const model = new FakeDeblurModel();
+  it('validates options when called', () => {
+    expect(() => deblur({ model, tileSize: 50 })).toThrow(new InvalidOptionError('Expected integer between 64 and 16384 for tileSize but received 50 of type number'));
+    expect(() => deblur({ model, overlap: 200 })).toThrow(new InvalidOptionError('Expected integer between 0 and 128 for overlap but received 200 of type number'));
+    expect(() => deblur({ model, roi: { kind: 'face' } as never })).toThrow(new InvalidOptionError(`Expected one of 'boxes', 'motion', 'hands' for roi.kind but received "face" of type string`));
+    expect(() => deblur({ model, roi: { kind: 'motion', threshold: 0 } })).toThrow(new InvalidOptionError('Expected number greater than 0 and at most 1 for roi.threshold but received 0 of type number'));
+    expect(() => deblur({ model, motionScope: 'regions' })).toThrow(
+      new InvalidOptionError("motionScope 'regions' needs roi kind 'boxes' or 'hands' (roi is not set: the whole frame is restored); use motionScope 'frame'"),
+    );
+    expect(() => deblur({ model, device: 'cuda' })).toThrow(/device cannot be combined with a model object/);
+    expect(() => deblur({ model, tilesize: 64 } as never)).toThrow(/^Unknown option tilesize in deblur options; known options: model, device, threads/);
+    expect(() => deblur({ device: 'gpu' as never })).toThrow(new InvalidOptionError(`Expected one of 'cpu', 'cuda', 'auto' for device but received "gpu" of type string`));
+    expect(() => deblur({ model: 'no-such-model' })).toThrow(InputNotFoundError);
+    expect(() => deblur({ model: 'no-such-model' })).toThrow(/^Model no-such-model not found: .*models\/no-such-model\.onnx does not exist\. Models in .*models: /);
+  });
+
+  it('refuses frames that are too small, change size, or hold linear light', async () => {
+    await expect(run([0, 1].map((k) => createRgb8Frame(new Uint8Array(8 * 8 * 3), { width: 8, height: 8, index: k })), { model })).rejects.toThrow(
+      new FrameMismatchError('deblur: frames are 8x8, smaller than the 16x16 deblurring needs; scale the input up first'),
+    );
+    await expect(run([movingSquare(48, 32, 0), movingSquare(64, 32, 1)], { model })).rejects.toThrow(
+      new FrameMismatchError('deblur: frame 1 is 64x32 but the stream started at 48x32; a window needs frames of one size (split the input where the size changes)'),
+    );
+    await expect(run([toFloatFrame(movingSquare(48, 32, 0), { light: 'linear' })], { model })).rejects.toThrow(/holds linear light; the model takes gamma-encoded frames/);
+  });
+});
