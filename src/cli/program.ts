@@ -5,7 +5,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { PromotionError } from '../errors.js';
 import { convertCommand, type ConvertCommandOptions } from './commands/convert.js';
-import { demoCommand } from './commands/demo.js';
+import { deblurCommand, type DeblurCommandOptions } from './commands/deblur.js';
+import { demoCommand, type DemoCommandOptions } from './commands/demo.js';
+import { evalCommand, type EvalCommandOptions } from './commands/eval.js';
 import { poseCommand, type PoseCommandOptions } from './commands/pose.js';
 import { scenesCommand, type ScenesCommandOptions } from './commands/scenes.js';
 import { synthCommand, type SynthCommandOptions } from './commands/synth.js';
@@ -95,6 +97,32 @@ function buildProgram(io: CliIo, run: (task: () => Promise<void>) => void): Comm
     .action((input: string, options: PoseCommandOptions) => run(() => poseCommand(input, options, io)));
 
   program
+    .command('deblur')
+    .description('Restore blurry video with a PROMOTION model (ONNX Runtime, CPU by default): any input convert reads, to a video file or an image folder; 16-bit stays 16-bit.')
+    .argument('<input>', 'video file, image folder, FPHA sequence folder, camera device or stream URL')
+    .requiredOption('-o, --output <path>', 'output: a video file (.mp4 .mov .mkv .avi .webm) or a folder of images')
+    .option('--model <name|path>', 'a model in models/ by name, or a path to an .onnx file with its .json card beside it (default promotion-s)')
+    .option('--device <cpu|cuda|auto>', 'where the network runs (default cpu); cuda falls back to the CPU with a warning when it cannot be used')
+    .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2)')
+    .option('--tile <px>', 'largest tile side; larger frames are restored in overlapping tiles (default 512)')
+    .option('--overlap <px>', 'least overlap between tiles (default 32)')
+    .option('--roi <off|motion|hands>', 'restore only regions of interest: where the motion map is high, or around tracked hands (default off: whole frames)')
+    .option('--motion-scope <frame|regions>', 'with --roi hands: compute the motion map over the regions only (faster, approximate; default frame)')
+    .option('--bit-depth <8|16>', 'read and write with this many bits per sample (default: as stored)')
+    .addOption(new Option('--kind <kind>', 'read the input as this kind instead of detecting it').choices(KINDS).default('auto'))
+    .option('--format <format>', 'ffmpeg input format for live input (e.g. v4l2)')
+    .option('--fps <n>', 'frame rate of image-sequence/FPHA input and of the output video')
+    .option('--max-frames <n>', 'stop after this many frames')
+    .option('--image-format <png|jpeg>', 'image folder output format (default png)')
+    .option('--quality <1-100>', 'JPEG quality (default 95)')
+    .option('--codec <name>', 'ffmpeg video encoder (default by extension: libx264, ffv1, libvpx-vp9)')
+    .option('--crf <n>', 'constant rate factor of lossy video (default 18)')
+    .option('--overwrite', 'replace an existing output (it is replaced only once the new one is complete)')
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print a JSON summary')
+    .action((input: string, options: DeblurCommandOptions) => run(() => deblurCommand(input, options, io)));
+
+  program
     .command('scenes')
     .description('Render training sequences with exact blur from still photos: seeded random camera paths (pan, rotation, zoom, shake) and foreground discs for local blur. Same layout as synth.')
     .argument('<photos...>', 'photos or folders of photos')
@@ -108,17 +136,49 @@ function buildProgram(io: CliIo, run: (task: () => Promise<void>) => void): Comm
     .option('--exposure-frames <n>', 'virtual frames averaged per frame (default one interval)')
     .option('--gamma <g>', 'gamma (default 2.2)')
     .option('--foreground <p>', 'probability of a moving foreground disc (default 0.5)')
-    .option('--max-speed <px>', 'fastest camera speed in px per frame (default 40)')
+    .option('--max-speed <px>', 'fastest camera speed in px per frame (default 40; capped by the room the photo leaves)')
+    .option('--min-speed <px>', 'slowest camera speed in px per frame (default 2)')
+    .option('--photo-scale <n>', 'the photo is fitted inside n x the frame size; larger leaves room for faster camera paths (default 5)')
     .option('--motion-kind <magnitude|colour>', 'motion map definition (default magnitude)')
     .option('--json', 'print a JSON summary')
     .action((photos: string[], options: ScenesCommandOptions) => run(() => scenesCommand(photos, options, io)));
 
   program
+    .command('eval')
+    .description("The paper's Table-5 experiment: synthesize blur, deblur, estimate hand pose on the sharp, blurred and deblurred frames, and report PSNR/SSIM and the hand-pose gains (report.json + index.html). Resumes from its work folder.")
+    .argument('<inputs...>', 'FPHA roots or sequence folders (skeleton ground truth), or image folders / videos (pseudo ground truth)')
+    .requiredOption('--report <dir>', 'report folder (report.json, index.html, panels/)')
+    .option('--work <dir>', 'work folder for the stages (default <report>.work); keep it to resume')
+    .option('--model <name|path>', 'deblurring model (default promotion-s, the shipped CPU model)')
+    .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda', 'auto']))
+    .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2)')
+    .option('--tile <px>', 'largest tile side for deblurring (default 512)')
+    .addOption(new Option('--roi <mode>', 'restore only regions of interest').choices(['off', 'motion', 'hands']).default('off'))
+    .option('--subjects <list>', 'FPHA roots: comma-separated subjects')
+    .option('--actions <list>', 'FPHA roots: comma-separated actions')
+    .option('--sequences <list>', 'FPHA roots: comma-separated sequence numbers')
+    .option('--max-frames <n>', 'frames per sequence at most')
+    .option('--exposure-frames <n>', 'virtual frames averaged per blurred frame (default one interval)')
+    .addOption(new Option('--pose-mode <mode>', 'hand pose on each frame alone (image) or tracked (video)').choices(['image', 'video']).default('image'))
+    .addOption(new Option('--hand-model <model>', 'MediaPipe hand model').choices(['full', 'lite']).default('full'))
+    .addOption(new Option('--channel <channel>', 'PSNR/SSIM on RGB or on luma Y (BT.601)').choices(['rgb', 'y']).default('rgb'))
+    .option('--crop-border <px>', 'pixels ignored at each border by PSNR/SSIM (default 0)')
+    .option('--pck <list>', 'PCK thresholds as fractions of the hand box (default 0.05,0.1,0.2)')
+    .option('--panels <n>', 'image panels per sequence in the HTML report (default 2)')
+    .option('--overwrite', 'replace an existing report (once the new one is complete)')
+    .option('--no-progress', 'no progress line')
+    .option('--json', 'print the summary as JSON')
+    .action((inputs: string[], options: EvalCommandOptions) => run(async () => void (await evalCommand(inputs, options, io))));
+
+  program
     .command('demo')
-    .description("Run the toolkit's main job on the embedded sample (datasets/sample) and print a summary.")
-    .option('-o, --output <dir>', 'where to write the demo outputs', 'runs/demo')
-    .option('--json', 'print a JSON summary')
-    .action((options: { output: string; json?: boolean }) => run(() => demoCommand(options, io)));
+    .description("The main job on the embedded sample: the Table-5 evaluation of the shipped model on datasets/fpha-sample (real hands, skeleton ground truth); prints the summary and writes the HTML report.")
+    .option('-o, --output <dir>', 'where to write the report and the work folder', 'runs/demo')
+    .option('--model <name|path>', 'deblurring model (default promotion-s)')
+    .option('--threads <n>', 'ONNX Runtime threads')
+    .option('--no-progress', 'no progress line')
+    .option('--json', 'print the summary as JSON')
+    .action((options: DemoCommandOptions) => run(() => demoCommand(options, io)));
 
   return program;
 }

@@ -1,0 +1,463 @@
+/**
+ * The paper's local-blur experiment (Table 5) end to end: for every sequence of the inputs, synthesize blur from
+ * its sharp frames, deblur the blurred frames, estimate hand pose on the sharp, blurred and deblurred frames, and
+ * score restoration (PSNR, SSIM against the sharp frame) and hand pose (joint errors, PCK, detection rate against
+ * the ground truth). The result is an {@link EvalReport} (report-schema.ts), written as report.json + index.html.
+ *
+ * Ground truth: FPHA skeletons projected into the colour frames (with the dataset's camera.json when it has one)
+ * for FPHA inputs; for other inputs the estimator's joints on the sharp frames (pseudo ground truth, labelled so).
+ * A run mixing both kinds is refused: their pose rows would not mean the same thing.
+ *
+ * Every stage keeps its output in a work folder (default `<report>.work`, beside the report) and skips what is
+ * already complete, so an interrupted run resumes:
+ *
+ *   <work>/synth/...                     `promotion synth` output (FPHA layout kept), one folder per sequence
+ *   <work>/deblurred/<sequence>/         the deblurred frames (PNG, the blurred frames' bit depth), done.json last
+ *   <work>/pose/<sequence>/<version>.json the hands found per frame (MediaPipe order, pixels)
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { concatMap, lastValueFrom } from 'rxjs';
+import { runSynthJob, type SynthJob } from '../blur-synthesis/dataset.js';
+import { planSynthJobs } from '../blur-synthesis/plan.js';
+import type { SynthesisOptions } from '../blur-synthesis/synthesize.js';
+import { deblur, type DeblurOptions } from '../deblur/deblur.js';
+import { readModelCard, resolveModelFiles } from '../deblur/model-card.js';
+import { InvalidOptionError } from '../errors.js';
+import type { HandPose, HandPoseEstimator } from '../handpose/estimator.js';
+import type { HandModelVariant } from '../handpose/model-asset.js';
+import { createHandLandmarker, TASKS_VISION_VERSION } from '../handpose/mediapipe-hand-landmarker.js';
+import { drawHands } from '../handpose/overlay.js';
+import { fphaJoints, type GroundTruthKind, type JointFrameInput, scoreJointSequence, type SequenceJointMetrics, aggregateJointMetrics, DEFAULT_PCK_THRESHOLDS, type JointMetricsSummary } from '../metrics/joints.js';
+import { psnr } from '../metrics/psnr.js';
+import { ssim } from '../metrics/ssim.js';
+import { expectInteger, expectKnownKeys, expectOneOf, expectString } from '../options.js';
+import { AbortedError } from '../stream/abort.js';
+import { pendingFile, pendingFolder, removeStaleStaging } from '../stream/atomic.js';
+import { FPHA_COLOR_CAMERA, type CameraModel, type FphaSelection, type Joints2D, frameNumberOf, parseSkeleton, projectJoints, readCameraFile } from '../stream/fpha-source.js';
+import type { Frame } from '../stream/frame.js';
+import { decodeImage, encodeImage } from '../stream/image-codec.js';
+import { listImageFiles, openImageSequence } from '../stream/image-sequence-source.js';
+import { pipeSource } from '../stream/pipe-source.js';
+import { VERSION } from '../version.js';
+import { openReportFolder } from './report-files.js';
+import { capPsnr, type EvalReport, type FrameRecord, type JointRecord, type MetricRow, type MetricSummary, metricNames, metricRow, type PanelRecord, type SequenceReport, pckMetricName } from './report-schema.js';
+
+/** Default panels per sequence in the HTML report (the frame where deblurring helped pose most, and the middle one). */
+export const DEFAULT_PANELS_PER_SEQUENCE = 2;
+
+/** Default hand-pose mode of the evaluation: each frame on its own, so blur cannot hide behind the tracker. */
+export const DEFAULT_EVAL_POSE_MODE = 'image';
+
+/** The three versions of each frame. */
+export type FrameVersionName = 'sharp' | 'blurred' | 'deblurred';
+const VERSIONS: readonly FrameVersionName[] = ['sharp', 'blurred', 'deblurred'];
+
+/** Options of {@link evaluate}. */
+export interface EvaluateOptions {
+  /** FPHA roots, FPHA sequence folders, image folders or videos (as `promotion synth` takes them). */
+  readonly inputs: readonly string[];
+  /** The report folder (written atomically: report.json, index.html, panels/). */
+  readonly report: string;
+  /** Work folder for the stages' outputs (default `<report>.work`); keep it to resume. */
+  readonly work?: string;
+  /** Replace an existing report folder (once the new one is complete). Default false. */
+  readonly overwrite?: boolean;
+  /** FPHA roots: which subjects, actions and sequences. */
+  readonly selection?: FphaSelection;
+  /** Frames per sequence at most (default: all). */
+  readonly maxFrames?: number;
+  /** Blur-synthesis options (exposure, virtual rate, gamma...). */
+  readonly synthesis?: Omit<SynthesisOptions, 'inputFps'>;
+  /** Deblurring options (model, device, threads, tiles, ROI). */
+  readonly deblur?: Pick<DeblurOptions, 'model' | 'device' | 'threads' | 'tileSize' | 'overlap' | 'roi' | 'onWarning'> & { model?: string };
+  /** Hand pose: 'image' (default, every frame alone) or 'video' (tracking); MediaPipe's 'full' (default) or 'lite' model. */
+  readonly handpose?: { readonly mode?: 'image' | 'video'; readonly model?: HandModelVariant };
+  /** Metric conventions: channel (default 'rgb'), crop border (default 0), PCK thresholds (default 0.05, 0.1, 0.2 of the box). */
+  readonly metrics?: { readonly channel?: 'rgb' | 'y'; readonly cropBorder?: number; readonly pckThresholds?: readonly number[] };
+  /** Image panels per sequence in the HTML report (default {@link DEFAULT_PANELS_PER_SEQUENCE}). */
+  readonly panelsPerSequence?: number;
+  /** Progress of each stage: frames done of a sequence. */
+  readonly onProgress?: (event: EvaluateProgress) => void;
+  /** Notices (skipped broken FPHA sequences, resumed stages). */
+  readonly onNotice?: (message: string) => void;
+  /** Stops the run between frames; what is complete stays in the work folder. */
+  readonly signal?: AbortSignal;
+}
+
+/** A progress event. */
+export interface EvaluateProgress {
+  readonly stage: 'synthesis' | 'deblur' | 'handpose' | 'metrics';
+  readonly sequence: string;
+  readonly done: number;
+  readonly total: number | undefined;
+}
+
+const KEYS = ['inputs', 'report', 'work', 'overwrite', 'selection', 'maxFrames', 'synthesis', 'deblur', 'handpose', 'metrics', 'panelsPerSequence', 'onProgress', 'onNotice', 'signal'] as const;
+
+/** The hands found in one frame, as the pose stage stores them. */
+interface StoredFrame {
+  readonly file: string;
+  readonly hands: readonly HandPose[];
+}
+
+interface SequencePlan {
+  readonly job: SynthJob;
+  readonly groundTruth: GroundTruthKind;
+  /** FPHA: the camera projecting the skeleton. */
+  readonly camera: CameraModel | undefined;
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortedError();
+}
+
+async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const out = await pendingFile(path, true);
+  try {
+    await writeFile(out.tempPath, `${JSON.stringify(value)}\n`);
+    await out.commit();
+  } catch (error) {
+    await out.abort();
+    throw error;
+  }
+}
+
+async function readFrames(dir: string, files: readonly string[]): Promise<Frame[]> {
+  return Promise.all(files.map((f, i) => decodeImage(join(dir, f), 'uint16', i, (i * 1000) / 30)));
+}
+
+/** Deblurs `<seq>/blur/` into `<work>/deblurred/<id>/` unless already complete. */
+async function deblurSequence(plan: SequencePlan, outDir: string, options: EvaluateOptions, notice: (m: string) => void): Promise<void> {
+  if (existsSync(join(outDir, 'done.json'))) {
+    notice(`deblur ${plan.job.id}: already complete, reusing ${outDir}`);
+    return;
+  }
+  const blurDir = join(plan.job.outDir, 'blur');
+  const files = (await listImageFiles(blurDir)).map((f) => basename(f));
+  const source = await openImageSequence(blurDir);
+  await mkdir(dirname(outDir), { recursive: true });
+  await removeStaleStaging(outDir);
+  const pending = await pendingFolder(outDir, true);
+  try {
+    let done = 0;
+    await lastValueFrom(
+      pipeSource(
+        source,
+        (frames$) =>
+          frames$.pipe(
+            deblur({ ...(options.deblur ?? {}) }),
+            concatMap(async (frame) => {
+              checkAborted(options.signal);
+              const name = files[frame.index]!.replace(/\.[^.]+$/, '.png');
+              await writeFile(join(pending.tempPath, name), await encodeImage(frame, 'png'));
+              options.onProgress?.({ stage: 'deblur', sequence: plan.job.id, done: ++done, total: files.length });
+              return frame.index;
+            }),
+          ),
+        { highWaterMark: 8 },
+      ),
+      { defaultValue: -1 },
+    );
+    await writeFile(join(pending.tempPath, 'done.json'), `${JSON.stringify({ frames: done })}\n`);
+    await pending.commit();
+  } catch (error) {
+    await pending.abort();
+    throw error;
+  }
+}
+
+/** Estimates hands on one version's frames unless stored already. */
+async function poseSequence(
+  plan: SequencePlan,
+  version: FrameVersionName,
+  dir: string,
+  outFile: string,
+  estimator: () => Promise<HandPoseEstimator>,
+  options: EvaluateOptions,
+): Promise<StoredFrame[]> {
+  if (existsSync(outFile)) return (JSON.parse(await readFile(outFile, 'utf8')) as { frames: StoredFrame[] }).frames;
+  const files = (await listImageFiles(dir)).map((f) => basename(f));
+  const est = await estimator();
+  const frames: StoredFrame[] = [];
+  for (const [i, file] of files.entries()) {
+    checkAborted(options.signal);
+    const frame = await decodeImage(join(dir, file), 'uint8', i, (i * 1000) / 30);
+    const result = await est.estimate(frame);
+    frames.push({ file, hands: result.hands });
+    options.onProgress?.({ stage: 'handpose', sequence: `${plan.job.id} (${version})`, done: i + 1, total: files.length });
+  }
+  await writeJsonAtomically(outFile, { version, estimator: est.name, frames });
+  return frames;
+}
+
+/** Ground-truth joints per frame file (FPHA order, pixels), from the sequence's skeleton. */
+async function skeletonJoints(plan: SequencePlan, files: readonly string[]): Promise<(Joints2D | null)[]> {
+  const skeleton = parseSkeleton(await readFile(plan.job.skeleton!.to, 'utf8'), plan.job.skeleton!.to);
+  return files.map((f) => {
+    const n = frameNumberOf(f);
+    const row = n === undefined ? undefined : skeleton.rows.get(n);
+    return row ? projectJoints(row, plan.camera ?? FPHA_COLOR_CAMERA) : null;
+  });
+}
+
+function jointRecord(score: { found: boolean; errors: { rmsePx: number; absePx: number; epePx: number } | null } | null, hasGroundTruth: boolean): JointRecord {
+  const found = score?.found ?? false;
+  const e = hasGroundTruth ? (score?.errors ?? null) : null;
+  return { found, rmse: e?.rmsePx ?? null, abse: e?.absePx ?? null, epe: e?.epePx ?? null };
+}
+
+function mean(values: readonly number[]): number | null {
+  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Summary rows of a set of frames: PSNR/SSIM means and the joint metrics' comparisons. */
+function summarize(frames: readonly FrameRecord[], joints: JointMetricsSummary, thresholds: readonly number[]): MetricSummary {
+  const rows: Partial<Record<string, MetricRow>> = {};
+  for (const name of ['psnr', 'ssim'] as const) {
+    rows[name] = metricRow(name, { blurred: mean(frames.map((f) => f[name].blurred)), deblurred: mean(frames.map((f) => f[name].deblurred)), sharp: null, frames: frames.length });
+  }
+  const pose = [
+    ['rmse', joints.rmsePx],
+    ['abse', joints.absePx],
+    ['epe', joints.epePx],
+  ] as const;
+  for (const [name, c] of pose) rows[name] = metricRow(name, { blurred: c.blurred, deblurred: c.deblurred, sharp: c.sharp, frames: joints.framesCompared });
+  rows.detectionRate = metricRow('detectionRate', { blurred: joints.detectionRate.blurred, deblurred: joints.detectionRate.deblurred, sharp: joints.detectionRate.sharp, frames: joints.framesWithGroundTruth });
+  for (const t of thresholds) {
+    const c = joints.pck.find((p) => p.threshold === t)!;
+    rows[pckMetricName(t)] = metricRow(pckMetricName(t), { blurred: c.blurred, deblurred: c.deblurred, sharp: c.sharp, frames: joints.framesWithGroundTruth }, 'bbox');
+  }
+  const out = {} as MetricSummary;
+  for (const name of metricNames(thresholds)) out[name] = rows[name]!;
+  return out;
+}
+
+/** Runs the evaluation and writes the report; returns it. */
+export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
+  expectKnownKeys('evaluate options', options, KEYS);
+  if (!Array.isArray(options.inputs) || options.inputs.length === 0) throw new InvalidOptionError('Expected at least one input (an FPHA root or sequence, an image folder or a video) for inputs but received none');
+  const report = expectString('report', options.report);
+  const work = options.work === undefined ? `${report.replace(/[/\\]+$/, '')}.work` : expectString('work', options.work);
+  const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('maxFrames', options.maxFrames, 2);
+  const panelsPerSequence = expectInteger('panelsPerSequence', options.panelsPerSequence ?? DEFAULT_PANELS_PER_SEQUENCE, 0, 100);
+  const poseMode = expectOneOf('handpose.mode', options.handpose?.mode ?? DEFAULT_EVAL_POSE_MODE, ['image', 'video'] as const);
+  const handModel = expectOneOf('handpose.model', options.handpose?.model ?? 'full', ['full', 'lite'] as const);
+  const channel = expectOneOf('metrics.channel', options.metrics?.channel ?? 'rgb', ['rgb', 'y'] as const);
+  const cropBorder = expectInteger('metrics.cropBorder', options.metrics?.cropBorder ?? 0, 0, 1000);
+  const thresholds = [...(options.metrics?.pckThresholds ?? DEFAULT_PCK_THRESHOLDS)];
+  const notice = options.onNotice ?? (() => undefined);
+  // The model is resolved now, so a missing or wrong model fails before hours of synthesis.
+  const modelFiles = resolveModelFiles(options.deblur?.model);
+  const card = readModelCard(modelFiles.cardPath);
+  const started = performance.now();
+  const stages: Record<string, number> = { synthesis: 0, deblur: 0, handpose: 0, metrics: 0 };
+  const timed = async <T>(stage: string, task: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await task();
+    } finally {
+      stages[stage]! += performance.now() - t0;
+    }
+  };
+
+  // Plan: one synthesis job per sequence.
+  const synthRoot = join(work, 'synth');
+  const jobs = await planSynthJobs(options.inputs, { synthesis: options.synthesis ?? {}, motionKind: 'magnitude', overwrite: false, ...(maxFrames !== undefined ? { maxFrames } : {}) }, synthRoot, options.selection ?? {}, notice);
+  if (jobs.length === 0) throw new InvalidOptionError(`No sequences to evaluate in ${options.inputs.join(', ')} (with the given selection)`);
+  const kinds = new Set(jobs.map((j) => (j.skeleton ? 'fpha-skeleton' : 'pseudo')));
+  if (kinds.size > 1) throw new InvalidOptionError('The inputs mix FPHA sequences (skeleton ground truth) and plain sequences (pseudo ground truth); evaluate them in separate runs so each report measures one thing.');
+  const groundTruth = [...kinds][0] as GroundTruthKind;
+  const camera = existsSync(join(synthRoot, 'camera.json')) ? await readCameraFile(join(synthRoot, 'camera.json')) : undefined;
+  const plans: SequencePlan[] = jobs.map((job) => ({ job, groundTruth, camera }));
+
+  // Refuse a taken report folder before any work (checked again when it is written).
+  const folder = await openReportFolder(report, { overwrite: options.overwrite ?? false });
+  try {
+    let landmarker: Promise<HandPoseEstimator & AsyncDisposable> | undefined;
+    const estimator = () => (landmarker ??= createHandLandmarker({ mode: poseMode, model: handModel, numHands: 2 }));
+    const sequences: SequenceReport[] = [];
+    const jointSequences: SequenceJointMetrics[] = [];
+    const panels: PanelRecord[] = [];
+    let synthesisRecord: Record<string, unknown> = {};
+    try {
+      for (const plan of plans) {
+        checkAborted(options.signal);
+        const id = plan.job.id;
+        const result = await timed('synthesis', () => runSynthJob(plan.job, () => options.onProgress?.({ stage: 'synthesis', sequence: id, done: 0, total: undefined }), options.signal));
+        if (result.status === 'skipped') notice(`synthesis ${id}: already complete, reusing ${plan.job.outDir}`);
+        const info = JSON.parse(await readFile(join(plan.job.outDir, 'synthesis.json'), 'utf8')) as { parameters?: Record<string, unknown> };
+        synthesisRecord = info.parameters ?? synthesisRecord;
+        const deblurredDir = join(work, 'deblurred', ...id.split('/'));
+        await timed('deblur', () => deblurSequence(plan, deblurredDir, options, notice));
+
+        // A plain (non-FPHA) job may estimate with video mode: one estimator per version keeps the tracker's state apart.
+        const dirs: Record<FrameVersionName, string> = { sharp: join(plan.job.outDir, 'sharp'), blurred: join(plan.job.outDir, 'blur'), deblurred: deblurredDir };
+        const poses = {} as Record<FrameVersionName, StoredFrame[]>;
+        for (const version of VERSIONS) {
+          const file = join(work, 'pose', ...id.split('/'), `${version}.json`);
+          poses[version] = await timed('handpose', async () => {
+            if (poseMode === 'video') {
+              // Video mode tracks across frames: a fresh estimator per version and sequence.
+              const own = createHandLandmarker({ mode: 'video', model: handModel, numHands: 2 });
+              try {
+                return await poseSequence(plan, version, dirs[version], file, () => own, options);
+              } finally {
+                await (await own).close();
+              }
+            }
+            return poseSequence(plan, version, dirs[version], file, estimator, options);
+          });
+        }
+
+        const record = await timed('metrics', async () => {
+          const files = poses.sharp.map((f) => f.file);
+          const n = files.length;
+          if (poses.blurred.length !== n || poses.deblurred.length !== n) {
+            throw new InvalidOptionError(`Sequence ${id}: the sharp, blurred and deblurred versions have ${n}, ${poses.blurred.length} and ${poses.deblurred.length} frames; delete ${work} and run again.`);
+          }
+          const gt = plan.groundTruth === 'fpha-skeleton' ? await skeletonJoints(plan, files) : poses.sharp.map((f) => fphaJoints(f.hands)[0] ?? null);
+          const jointInputs: JointFrameInput[] = files.map((_, i) => ({
+            index: i,
+            groundTruth: gt[i] ?? null,
+            blurred: fphaJoints(poses.blurred[i]!.hands),
+            deblurred: fphaJoints(poses.deblurred[i]!.hands),
+            ...(plan.groundTruth === 'fpha-skeleton' ? { sharp: fphaJoints(poses.sharp[i]!.hands) } : {}),
+          }));
+          const joints = scoreJointSequence(id, jointInputs, { groundTruth: plan.groundTruth, pckThresholds: thresholds });
+          const perFrame: FrameRecord[] = [];
+          for (let i = 0; i < n; i++) {
+            checkAborted(options.signal);
+            const sharpName = files[i]!;
+            const png = sharpName.replace(/\.[^.]+$/, '.png');
+            const [sharp, blurred, deblurred] = await readFrames('', [join(dirs.sharp, sharpName), join(dirs.blurred, png), join(dirs.deblurred, png)]);
+            const conv = { channel, cropBorder, bitDepth: 8 as const };
+            const s = joints.frames[i]!;
+            perFrame.push({
+              index: i,
+              psnr: { blurred: capPsnr(psnr(blurred!, sharp!, conv)), deblurred: capPsnr(psnr(deblurred!, sharp!, conv)) },
+              ssim: { blurred: ssim(blurred!, sharp!, conv), deblurred: ssim(deblurred!, sharp!, conv) },
+              joints: {
+                blurred: jointRecord(s.blurred, s.hasGroundTruth),
+                deblurred: jointRecord(s.deblurred, s.hasGroundTruth),
+                sharp: plan.groundTruth === 'pseudo' ? { found: s.hasGroundTruth, rmse: null, abse: null, epe: null } : jointRecord(s.sharp, s.hasGroundTruth),
+              },
+            });
+            options.onProgress?.({ stage: 'metrics', sequence: id, done: i + 1, total: n });
+          }
+          jointSequences.push(joints);
+          return { id, frames: n, summary: summarize(perFrame, joints.summary, thresholds), perFrame } satisfies SequenceReport;
+        });
+        sequences.push(record);
+
+        // Panels: the frame where deblurring lowered the pose error most, and the middle frame.
+        const picks = pickPanels(record.perFrame, panelsPerSequence);
+        for (const index of picks) {
+          const files = poses.sharp.map((f) => f.file);
+          const sharpName = files[index]!;
+          const png = sharpName.replace(/\.[^.]+$/, '.png');
+          const paths = {} as Record<FrameVersionName, string>;
+          for (const version of VERSIONS) {
+            const src = version === 'sharp' ? join(dirs.sharp, sharpName) : join(dirs[version], png);
+            const frame = await decodeImage(src, 'uint8');
+            const rel = `panels/${id.replace(/[^A-Za-z0-9_-]+/g, '_')}_${String(index).padStart(4, '0')}_${version}.jpg`;
+            await mkdir(join(folder.stagingPath, 'panels'), { recursive: true });
+            await writeFile(join(folder.stagingPath, ...rel.split('/')), await encodeImage(drawHands(frame, poses[version][index]!.hands), 'jpeg', { quality: 90 }));
+            paths[version] = rel;
+          }
+          panels.push({ sequence: id, index, ...paths });
+        }
+      }
+    } finally {
+      if (landmarker) await (await landmarker).close();
+    }
+
+    const aggregate = aggregateJointMetrics(jointSequences);
+    const allFrames = sequences.flatMap((s) => s.perFrame);
+    const onnxruntime = await packageVersion('onnxruntime-node');
+    const result: EvalReport = {
+      schemaVersion: 1,
+      createdAt: new Date().toISOString(),
+      tool: { name: 'promotion-handpose', version: VERSION },
+      versions: { node: process.versions.node, onnxruntime, mediapipeTasksVision: TASKS_VISION_VERSION },
+      config: {
+        inputs: [...options.inputs],
+        groundTruth,
+        groundTruthNote:
+          groundTruth === 'fpha-skeleton'
+            ? `FPHA skeletons projected into the colour frames (${camera ? 'the dataset\u2019s camera.json' : 'FPHA\u2019s colour camera'}); MediaPipe's 21 landmarks compared in FPHA joint order.`
+            : 'Pseudo ground truth: MediaPipe on the sharp frames. The sharp row measures nothing; only blurred vs deblurred means something.',
+        model: { name: card.name, preset: card.preset ?? card.name, sha256: card.sha256, device: options.deblur?.device ?? 'cpu' },
+        synthesis: synthesisRecord,
+        handpose: { estimator: `mediapipe-tasks-vision@${TASKS_VISION_VERSION}`, mode: poseMode, model: handModel, numHands: 2 },
+        metrics: { channel, cropBorder, pckThresholds: thresholds, pckNormalization: 'bbox' },
+      },
+      summary: summarize(allFrames, aggregate, thresholds),
+      sequences,
+      panels,
+      timing: { totalMs: Math.round(performance.now() - started), stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Math.round(v)])) },
+    };
+    await folder.commit(result);
+    return result;
+  } catch (error) {
+    await folder.abort();
+    throw error;
+  }
+}
+
+/** The installed version of a dependency (from its package.json), or 'unknown'. */
+async function packageVersion(name: string): Promise<string> {
+  try {
+    let dir = dirname(createRequire(import.meta.url).resolve(name));
+    for (let i = 0; i < 6; i++, dir = dirname(dir)) {
+      const file = join(dir, 'package.json');
+      if (existsSync(file)) {
+        const pkg = JSON.parse(await readFile(file, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === name && pkg.version) return pkg.version;
+      }
+    }
+  } catch {
+    // fall through
+  }
+  return 'unknown';
+}
+
+/** Frames for the image panels: the largest RMSE gain first, then the middle frame, then evenly spread. */
+export function pickPanels(frames: readonly FrameRecord[], count: number): number[] {
+  if (count === 0 || frames.length === 0) return [];
+  const picks: number[] = [];
+  let best = -1;
+  let bestGain = Number.NEGATIVE_INFINITY;
+  for (const f of frames) {
+    const b = f.joints.blurred.rmse;
+    const d = f.joints.deblurred.rmse;
+    if (b !== null && d !== null && b - d > bestGain) {
+      bestGain = b - d;
+      best = f.index;
+    }
+  }
+  if (best >= 0) picks.push(best);
+  const want = Math.min(count, frames.length);
+  // Then frames spread evenly over the sequence (the middle one first when one more is wanted), then any left.
+  const spread = Array.from({ length: want }, (_, k) => frames[Math.floor(((k + 0.5) * frames.length) / want)]!.index);
+  for (const index of [...spread, ...frames.map((f) => f.index)]) {
+    if (picks.length >= want) break;
+    if (!picks.includes(index)) picks.push(index);
+  }
+  return picks.slice(0, count).sort((a, b) => a - b);
+}
+
+/** The folder names under a work folder that hold finished deblurred sequences (for tests and tooling). */
+export async function finishedDeblurred(work: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    if (entries.some((e) => e.name === 'done.json')) out.push(dir);
+    for (const e of entries) if (e.isDirectory()) await walk(join(dir, e.name));
+  };
+  await walk(join(work, 'deblurred'));
+  return out.map((d) => basename(d));
+}
