@@ -117,3 +117,26 @@ export {
 } from './deblur/roi.js';
 export { paddedLength, runSpan, tileSpans, featherWeights, mergeBoxes, clipBox, type Box, type Span, type TileSpan } from './deblur/tiles.js';
 export { toNtchwFloat32, toNchwFloat32 } from './deblur/tensor.js';
+export { ssim, SSIM_WINDOW_SIZE, SSIM_SIGMA, SSIM_K1, SSIM_K2, SSIM_GAUSSIAN } from './metrics/ssim.js';
+export { bt601Luma, BT601_STUDIO_Y, DEFAULT_PIXEL_CHANNEL, type PixelChannel } from './metrics/pixel-conventions.js';
+export * from './metrics/comparison.js';
+export * from './metrics/joints.js';
+export { evaluate, pickPanels, DEFAULT_PANELS_PER_SEQUENCE, DEFAULT_EVAL_POSE_MODE, type EvaluateOptions, type EvaluateProgress } from './eval/evaluate.js';
+export {
+  REPORT_SCHEMA_VERSION,
+  PSNR_CAP_DB,
+  validateReport,
+  ReportSchemaError,
+  metricNames,
+  metricInfo,
+  type EvalReport,
+  type MetricRow,
+  type MetricSummary,
+  type FrameRecord,
+  type JointRecord,
+  type PanelRecord,
+  type SequenceReport,
+} from './eval/report-schema.js';
+export { writeReport, readReport, openReportFolder, REPORT_JSON, REPORT_HTML } from './eval/report-files.js';
+export { renderReportHtml } from './eval/report-html.js';
+export { formatSummaryTable } from './eval/summary-table.js';
