@@ -124,6 +124,25 @@ def model_card(name: str, preset: str, model: torch.nn.Module, onnx_path: str,
     return card
 
 
+def test_record(path: str) -> Dict[str, Any]:
+    """The card's `test` entry from promotion.evaluate's JSON: per set and overall, the mean PSNR/SSIM of the
+    blurred input and of each model evaluated (with its gain), the frames, and the metric conventions."""
+    if not os.path.isfile(path):
+        raise ValueError(f'--evaluation {path!r} does not exist (write it with python3 -m promotion.evaluate --out)')
+    with open(path) as f:
+        result = json.load(f)
+    if 'overall' not in result or 'sets' not in result:
+        raise ValueError(f'--evaluation {path!r} is not the output of python3 -m promotion.evaluate')
+    return {
+        'metrics': result.get('metrics'),
+        'frames': result.get('frames'),
+        'models': result.get('models'),
+        'sets': {name: {'root': os.path.relpath(s['root']), 'frames': s['frames'], 'mean': s['mean']}
+                 for name, s in result['sets'].items()},
+        'overall': result['overall'],
+    }
+
+
 def write_parity(model: torch.nn.Module, folder: str, sizes: List[str], seed: int) -> None:
     os.makedirs(folder, exist_ok=True)
     cases = []
@@ -159,6 +178,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--parity-dir', help='also write seeded inputs and PyTorch outputs here')
     parser.add_argument('--parity-sizes', default='32x32,48x64')
     parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--evaluation', help='results of python3 -m promotion.evaluate (JSON) to record in the card as '
+                        '`test`: the held-out test sets, blurred input vs every model evaluated')
     args = parser.parse_args(argv)
     try:
         torch.set_num_threads(args.threads)
@@ -193,6 +214,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         onnx_path = os.path.join(args.out_dir, f'{args.name}.onnx')
         export_onnx(model, onnx_path)
         card = model_card(args.name, spec['type'], model, onnx_path, checkpoint)
+        if args.evaluation:
+            card['test'] = test_record(args.evaluation)
         with open(os.path.join(args.out_dir, f'{args.name}.json'), 'w') as f:
             json.dump(card, f, indent=2)
             f.write('\n')

@@ -71,6 +71,23 @@ class TrainingTest(unittest.TestCase):
             self.assertEqual(card['training']['iterations'], 20)
             self.assertAlmostEqual(card['validation']['psnr'], float(val[-1]['psnr']), places=6)
             self.assertEqual(card['architecture']['num_feat'], TINY['num_feat'])
+            # Held-out evaluation of the checkpoint against the blurred input, recorded in the card as `test`.
+            from promotion.evaluate import main as evaluate_main
+            results = os.path.join(d, 'eval.json')
+            self.assertEqual(evaluate_main(['--model', f'tiny={ckpt}', '--set', f'a={os.path.join(d, "data")}',
+                                            '--out', results, '--threads', '1']), 0)
+            with open(results) as f:
+                ev = json.load(f)
+            self.assertEqual(ev['frames'], 12)  # make_dataset: 2 sequences x 6 frames
+            mean = ev['sets']['a']['mean']
+            self.assertAlmostEqual(mean['tiny']['psnrGain'], mean['tiny']['psnr'] - mean['blurred']['psnr'], places=9)
+            self.assertEqual(ev['overall'], mean)
+            self.assertEqual(export_main(['--checkpoint', ckpt, '--name', 'm2', '--out-dir', os.path.join(d, 'm'),
+                                          '--evaluation', results]), 0)
+            with open(os.path.join(d, 'm', 'm2.json')) as f:
+                self.assertEqual(json.load(f)['test']['overall'], mean)
+            self.assertEqual(export_main(['--checkpoint', ckpt, '--name', 'm3', '--out-dir', os.path.join(d, 'm'),
+                                          '--evaluation', os.path.join(d, 'missing.json')]), 2)
             # Resume: drop the last checkpoint, rerun; iterations 11..20 are redone from iteration 10's state and
             # give the same losses (batches are a function of seed and iteration).
             os.remove(os.path.join(d, 'out', 'checkpoints', 'iter_00000020.pt'))
