@@ -14,7 +14,7 @@
  */
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { concatMap, count, lastValueFrom, type Observable, type OperatorFunction, pipe } from 'rxjs';
 import { MOTION_MAP_FLOW, motionMapToUint16, motionMaps, type MotionMapKind } from '../flow/motion-map.js';
 import { untilAborted } from '../stream/abort.js';
@@ -134,22 +134,19 @@ export async function writeSequence(
 export async function runSynthJob(job: SynthJob, onFrame: () => void = () => undefined, signal?: AbortSignal): Promise<SynthJobResult> {
   const started = performance.now();
   if (!job.overwrite && isSynthesized(job.outDir)) {
+    // A skeleton kept inside the sequence folder (a sequence outside the FPHA layout) is copied after the folder
+    // is committed; a run killed in between left the sequence without it.
+    if (job.skeleton && !existsSync(job.skeleton.to)) await copySkeleton(job.skeleton);
     return { id: job.id, outDir: job.outDir, status: 'skipped', frames: 0, elapsedMs: 0 };
   }
   const source = await openSource(job.input, { kind: job.kind, ...(job.maxFrames !== undefined ? { maxFrames: job.maxFrames } : {}) });
   const options: SynthesisOptions = { ...job.synthesis, inputFps: source.info.fps };
   const params = synthesisParameters(options);
   // The skeleton goes first: a sequence folder with synthesis.json counts as finished, so nothing may follow it.
-  if (job.skeleton) {
-    const skeleton = await pendingFile(job.skeleton.to, true);
-    try {
-      await copyFile(job.skeleton.from, skeleton.tempPath);
-      await skeleton.commit();
-    } catch (error) {
-      await skeleton.abort();
-      throw error;
-    }
-  }
+  // Except when it lives inside the sequence folder (outside the FPHA layout), which the commit replaces whole:
+  // then it follows the commit, and a resumed run restores it if a crash came in between.
+  const inside = job.skeleton !== undefined && !relative(job.outDir, job.skeleton.to).startsWith('..');
+  if (job.skeleton && !inside) await copySkeleton(job.skeleton);
   const frames = await writeSequence(
     job.outDir,
     job.naming,
@@ -167,7 +164,19 @@ export async function runSynthJob(job: SynthJob, onFrame: () => void = () => und
     }),
     onFrame,
   );
+  if (job.skeleton && inside) await copySkeleton(job.skeleton);
   return { id: job.id, outDir: job.outDir, status: 'done', frames, elapsedMs: performance.now() - started };
+}
+
+async function copySkeleton(skeleton: { readonly from: string; readonly to: string }): Promise<void> {
+  const out = await pendingFile(skeleton.to, true);
+  try {
+    await copyFile(skeleton.from, out.tempPath);
+    await out.commit();
+  } catch (error) {
+    await out.abort();
+    throw error;
+  }
 }
 
 /** Copies a dataset root's camera.json next to the output's Video_files (once, atomically). */
@@ -175,6 +184,11 @@ export async function copyCameraFile(fromRoot: string, toRoot: string): Promise<
   const from = join(fromRoot, 'camera.json');
   if (!existsSync(from)) return;
   const out = await pendingFile(join(toRoot, 'camera.json'), true);
-  await copyFile(from, out.tempPath);
-  await out.commit();
+  try {
+    await copyFile(from, out.tempPath);
+    await out.commit();
+  } catch (error) {
+    await out.abort();
+    throw error;
+  }
 }

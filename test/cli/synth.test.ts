@@ -80,6 +80,20 @@ describe('promotion synth', () => {
     expect(existsSync(join(out, 'Video_files', 'Subject_2'))).toBe(false);
   });
 
+  it('keeps the skeleton of a single FPHA sequence outside the layout (inside its own output folder)', async () => {
+    const seq = join(dir, 'loose-seq');
+    await panFolder(join(seq, 'color'), 3, (k) => `color_${String(k).padStart(4, '0')}.jpeg`);
+    writeFileSync(join(seq, 'skeleton.txt'), [0, 1, 2].map((t) => `${t} ${Array(63).fill(7).join(' ')}`).join('\n'));
+    const out = join(dir, 'loose-out');
+    const r = await cli(['synth', seq, '-o', out, '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(join(out, 'loose-seq', 'skeleton.txt'), 'utf8')).toContain('0 7 7');
+    // A resumed run restores a skeleton lost after the sequence was committed.
+    rmSync(join(out, 'loose-seq', 'skeleton.txt'));
+    expect((await cli(['synth', seq, '-o', out, '--json'])).code).toBe(0);
+    expect(existsSync(join(out, 'loose-seq', 'skeleton.txt'))).toBe(true);
+  });
+
   it('bad options exit 2 before anything is read; a one-frame sequence exits 3 and leaves nothing', async () => {
     const input = join(dir, 'pan');
     const fps = await cli(['synth', input, '-o', join(dir, 'x'), '--virtual-fps', '1000']);
