@@ -18,13 +18,14 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { concatMap, lastValueFrom } from 'rxjs';
-import { runSynthJob, type SynthJob } from '../blur-synthesis/dataset.js';
+import { isSynthesized, runSynthJob, type SynthJob } from '../blur-synthesis/dataset.js';
 import { planSynthJobs } from '../blur-synthesis/plan.js';
 import type { SynthesisOptions } from '../blur-synthesis/synthesize.js';
-import { deblur, type DeblurOptions } from '../deblur/deblur.js';
-import { readModelCard, resolveModelFiles } from '../deblur/model-card.js';
+import { DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, deblur, type DeblurOptions } from '../deblur/deblur.js';
+import type { DeblurModel } from '../deblur/model.js';
+import { loadDeblurModel, type LoadedDeblurModel } from '../deblur/onnx-session.js';
 import { InvalidOptionError } from '../errors.js';
 import type { HandPose, HandPoseEstimator } from '../handpose/estimator.js';
 import type { HandModelVariant } from '../handpose/model-asset.js';
@@ -33,7 +34,7 @@ import { drawHands } from '../handpose/overlay.js';
 import { fphaJoints, type GroundTruthKind, type JointFrameInput, scoreJointSequence, type SequenceJointMetrics, aggregateJointMetrics, DEFAULT_PCK_THRESHOLDS, type JointMetricsSummary } from '../metrics/joints.js';
 import { psnr } from '../metrics/psnr.js';
 import { ssim } from '../metrics/ssim.js';
-import { expectInteger, expectKnownKeys, expectOneOf, expectString } from '../options.js';
+import { expectInteger, expectKnownKeys, expectOneOf, expectString, invalidOption } from '../options.js';
 import { AbortedError } from '../stream/abort.js';
 import { pendingFile, pendingFolder, removeStaleStaging } from '../stream/atomic.js';
 import { FPHA_COLOR_CAMERA, type CameraModel, type FphaSelection, type Joints2D, frameNumberOf, parseSkeleton, projectJoints, readCameraFile } from '../stream/fpha-source.js';
@@ -106,8 +107,9 @@ interface StoredFrame {
 interface SequencePlan {
   readonly job: SynthJob;
   readonly groundTruth: GroundTruthKind;
-  /** FPHA: the camera projecting the skeleton. */
+  /** FPHA: the camera projecting the skeleton, and where it came from. */
   readonly camera: CameraModel | undefined;
+  readonly cameraSource: string | undefined;
 }
 
 function checkAborted(signal: AbortSignal | undefined): void {
@@ -130,12 +132,27 @@ async function readFrames(dir: string, files: readonly string[]): Promise<Frame[
   return Promise.all(files.map((f, i) => decodeImage(join(dir, f), 'uint16', i, (i * 1000) / 30)));
 }
 
-/** Deblurs `<seq>/blur/` into `<work>/deblurred/<id>/` unless already complete. */
-async function deblurSequence(plan: SequencePlan, outDir: string, options: EvaluateOptions, notice: (m: string) => void): Promise<void> {
-  if (existsSync(join(outDir, 'done.json'))) {
+/** What a finished stage was made from: a stage is reused only when its key is the same as the run's. */
+type StageKey = Record<string, unknown>;
+
+const sameKey = (a: unknown, b: StageKey): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+async function readJsonOrUndefined(path: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Deblurs `<seq>/blur/` into `<work>/deblurred/<id>/` unless already done with the same key. */
+async function deblurSequence(plan: SequencePlan, outDir: string, model: DeblurModel, settings: Pick<DeblurOptions, 'tileSize' | 'overlap' | 'roi'>, key: StageKey, options: EvaluateOptions, notice: (m: string) => void): Promise<void> {
+  const done = await readJsonOrUndefined(join(outDir, 'done.json'));
+  if (done && sameKey(done.key, key)) {
     notice(`deblur ${plan.job.id}: already complete, reusing ${outDir}`);
     return;
   }
+  if (done) notice(`deblur ${plan.job.id}: the stored frames were made with other settings or inputs; deblurring again`);
   const blurDir = join(plan.job.outDir, 'blur');
   const files = (await listImageFiles(blurDir)).map((f) => basename(f));
   const source = await openImageSequence(blurDir);
@@ -143,26 +160,27 @@ async function deblurSequence(plan: SequencePlan, outDir: string, options: Evalu
   await removeStaleStaging(outDir);
   const pending = await pendingFolder(outDir, true);
   try {
-    let done = 0;
+    let count = 0;
     await lastValueFrom(
       pipeSource(
         source,
         (frames$) =>
           frames$.pipe(
-            deblur({ ...(options.deblur ?? {}) }),
+            deblur({ model, ...settings }),
             concatMap(async (frame) => {
               checkAborted(options.signal);
               const name = files[frame.index]!.replace(/\.[^.]+$/, '.png');
               await writeFile(join(pending.tempPath, name), await encodeImage(frame, 'png'));
-              options.onProgress?.({ stage: 'deblur', sequence: plan.job.id, done: ++done, total: files.length });
+              options.onProgress?.({ stage: 'deblur', sequence: plan.job.id, done: ++count, total: files.length });
               return frame.index;
             }),
           ),
-        { highWaterMark: 8 },
+        // A large frame on a small machine may take minutes: no stall watchdog here.
+        { highWaterMark: 8, stallTimeoutMs: Number.POSITIVE_INFINITY },
       ),
       { defaultValue: -1 },
     );
-    await writeFile(join(pending.tempPath, 'done.json'), `${JSON.stringify({ frames: done })}\n`);
+    await writeFile(join(pending.tempPath, 'done.json'), `${JSON.stringify({ frames: count, key })}\n`);
     await pending.commit();
   } catch (error) {
     await pending.abort();
@@ -170,17 +188,19 @@ async function deblurSequence(plan: SequencePlan, outDir: string, options: Evalu
   }
 }
 
-/** Estimates hands on one version's frames unless stored already. */
+/** Estimates hands on one version's frames unless stored already with the same key (and the same files). */
 async function poseSequence(
   plan: SequencePlan,
   version: FrameVersionName,
   dir: string,
   outFile: string,
   estimator: () => Promise<HandPoseEstimator>,
+  key: StageKey,
   options: EvaluateOptions,
 ): Promise<StoredFrame[]> {
-  if (existsSync(outFile)) return (JSON.parse(await readFile(outFile, 'utf8')) as { frames: StoredFrame[] }).frames;
   const files = (await listImageFiles(dir)).map((f) => basename(f));
+  const stored = (await readJsonOrUndefined(outFile)) as { key?: unknown; frames?: StoredFrame[] } | undefined;
+  if (stored?.frames && sameKey(stored.key, key) && stored.frames.map((f) => f.file).join('/') === files.join('/')) return stored.frames;
   const est = await estimator();
   const frames: StoredFrame[] = [];
   for (const [i, file] of files.entries()) {
@@ -190,8 +210,19 @@ async function poseSequence(
     frames.push({ file, hands: result.hands });
     options.onProgress?.({ stage: 'handpose', sequence: `${plan.job.id} (${version})`, done: i + 1, total: files.length });
   }
-  await writeJsonAtomically(outFile, { version, estimator: est.name, frames });
+  await writeJsonAtomically(outFile, { version, estimator: est.name, key, frames });
   return frames;
+}
+
+/** The camera of an FPHA sequence: the dataset's camera.json (root of the layout, or beside a loose sequence), else FPHA's. */
+async function cameraFor(job: SynthJob): Promise<{ camera: CameraModel; source: string }> {
+  const candidates: string[] = [];
+  const marker = `${sep}Hand_pose_annotation_v1${sep}`;
+  const at = job.skeleton?.from.lastIndexOf(marker) ?? -1;
+  if (job.skeleton && at >= 0) candidates.push(join(job.skeleton.from.slice(0, at), 'camera.json'));
+  candidates.push(join(dirname(job.input), 'camera.json'));
+  for (const path of candidates) if (existsSync(path)) return { camera: await readCameraFile(path), source: path };
+  return { camera: FPHA_COLOR_CAMERA, source: 'FPHA colour camera' };
 }
 
 /** Ground-truth joints per frame file (FPHA order, pixels), from the sequence's skeleton. */
@@ -249,10 +280,14 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const channel = expectOneOf('metrics.channel', options.metrics?.channel ?? 'rgb', ['rgb', 'y'] as const);
   const cropBorder = expectInteger('metrics.cropBorder', options.metrics?.cropBorder ?? 0, 0, 1000);
   const thresholds = [...(options.metrics?.pckThresholds ?? DEFAULT_PCK_THRESHOLDS)];
+  thresholds.forEach((t, i) => {
+    if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0) invalidOption(`metrics.pckThresholds[${i}]`, 'number greater than 0', t);
+    if (thresholds.indexOf(t) !== i) invalidOption(`metrics.pckThresholds[${i}]`, 'a threshold not listed before', t);
+  });
   const notice = options.onNotice ?? (() => undefined);
-  // The model is resolved now, so a missing or wrong model fails before hours of synthesis.
-  const modelFiles = resolveModelFiles(options.deblur?.model);
-  const card = readModelCard(modelFiles.cardPath);
+  const { model: modelRef, device, threads, onWarning, ...settings } = options.deblur ?? {};
+  // Checks tileSize, overlap and roi now (deblur validates when called), before hours of synthesis.
+  deblur({ ...settings, ...(modelRef !== undefined ? { model: modelRef } : {}) });
   const started = performance.now();
   const stages: Record<string, number> = { synthesis: 0, deblur: 0, handpose: 0, metrics: 0 };
   const timed = async <T>(stage: string, task: () => Promise<T>): Promise<T> => {
@@ -271,12 +306,21 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const kinds = new Set(jobs.map((j) => (j.skeleton ? 'fpha-skeleton' : 'pseudo')));
   if (kinds.size > 1) throw new InvalidOptionError('The inputs mix FPHA sequences (skeleton ground truth) and plain sequences (pseudo ground truth); evaluate them in separate runs so each report measures one thing.');
   const groundTruth = [...kinds][0] as GroundTruthKind;
-  const camera = existsSync(join(synthRoot, 'camera.json')) ? await readCameraFile(join(synthRoot, 'camera.json')) : undefined;
-  const plans: SequencePlan[] = jobs.map((job) => ({ job, groundTruth, camera }));
+  const plans: SequencePlan[] = [];
+  for (const job of jobs) {
+    const cam = groundTruth === 'fpha-skeleton' ? await cameraFor(job) : undefined;
+    plans.push({ job, groundTruth, camera: cam?.camera, cameraSource: cam?.source });
+  }
+  const cameraSources = [...new Set(plans.map((p) => p.cameraSource).filter((c): c is string => c !== undefined))];
 
   // Refuse a taken report folder before any work (checked again when it is written).
   const folder = await openReportFolder(report, { overwrite: options.overwrite ?? false });
+  let model: LoadedDeblurModel | undefined;
   try {
+    // One session for the whole run; a missing or wrong model fails here, before any synthesis.
+    model = await loadDeblurModel({ ...(modelRef !== undefined ? { model: modelRef } : {}), ...(device !== undefined ? { device } : {}), ...(threads !== undefined ? { threads } : {}), ...(onWarning !== undefined ? { onWarning } : {}) });
+    const deblurSettings = { tileSize: settings.tileSize, overlap: settings.overlap, roi: settings.roi?.kind ?? 'off' };
+    const synthKey: StageKey = { synthesis: options.synthesis ?? {}, maxFrames: maxFrames ?? null };
     let landmarker: Promise<HandPoseEstimator & AsyncDisposable> | undefined;
     const estimator = () => (landmarker ??= createHandLandmarker({ mode: poseMode, model: handModel, numHands: 2 }));
     const sequences: SequenceReport[] = [];
@@ -287,36 +331,45 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       for (const plan of plans) {
         checkAborted(options.signal);
         const id = plan.job.id;
-        const result = await timed('synthesis', () => runSynthJob(plan.job, () => options.onProgress?.({ stage: 'synthesis', sequence: id, done: 0, total: undefined }), options.signal));
+        // A finished synthesis is reused only when it was made with the same options (recorded beside it).
+        const keyFile = join(work, 'synth-keys', `${id.replace(/[^A-Za-z0-9_-]+/g, '_')}.json`);
+        const redo = isSynthesized(plan.job.outDir) && !sameKey((await readJsonOrUndefined(keyFile))?.key, synthKey);
+        if (redo) notice(`synthesis ${id}: the stored sequence was made with other options; synthesizing again`);
+        let frames = 0;
+        const result = await timed('synthesis', () => runSynthJob({ ...plan.job, overwrite: redo }, () => options.onProgress?.({ stage: 'synthesis', sequence: id, done: ++frames, total: undefined }), options.signal));
         if (result.status === 'skipped') notice(`synthesis ${id}: already complete, reusing ${plan.job.outDir}`);
-        const info = JSON.parse(await readFile(join(plan.job.outDir, 'synthesis.json'), 'utf8')) as { parameters?: Record<string, unknown> };
+        else await writeJsonAtomically(keyFile, { key: synthKey });
+        const info = JSON.parse(await readFile(join(plan.job.outDir, 'synthesis.json'), 'utf8')) as { parameters?: Record<string, unknown>; createdAt?: string };
         synthesisRecord = info.parameters ?? synthesisRecord;
+        const synthesisMade = info.createdAt ?? '';
         const deblurredDir = join(work, 'deblurred', ...id.split('/'));
-        await timed('deblur', () => deblurSequence(plan, deblurredDir, options, notice));
+        const deblurKey: StageKey = { model: model.card.sha256, settings: deblurSettings, synthesis: synthesisMade };
+        await timed('deblur', () => deblurSequence(plan, deblurredDir, model!, { ...settings }, deblurKey, options, notice));
 
         // A plain (non-FPHA) job may estimate with video mode: one estimator per version keeps the tracker's state apart.
         const dirs: Record<FrameVersionName, string> = { sharp: join(plan.job.outDir, 'sharp'), blurred: join(plan.job.outDir, 'blur'), deblurred: deblurredDir };
         const poses = {} as Record<FrameVersionName, StoredFrame[]>;
         for (const version of VERSIONS) {
           const file = join(work, 'pose', ...id.split('/'), `${version}.json`);
+          const poseKey: StageKey = { mode: poseMode, model: handModel, numHands: 2, source: version === 'deblurred' ? deblurKey : synthesisMade };
           poses[version] = await timed('handpose', async () => {
             if (poseMode === 'video') {
-              // Video mode tracks across frames: a fresh estimator per version and sequence.
-              const own = createHandLandmarker({ mode: 'video', model: handModel, numHands: 2 });
+              // Video mode tracks across frames: a fresh estimator per version and sequence, made only if needed.
+              let own: Promise<HandPoseEstimator & AsyncDisposable> | undefined;
               try {
-                return await poseSequence(plan, version, dirs[version], file, () => own, options);
+                return await poseSequence(plan, version, dirs[version], file, () => (own ??= createHandLandmarker({ mode: 'video', model: handModel, numHands: 2 })), poseKey, options);
               } finally {
-                await (await own).close();
+                if (own) await (await own).close().catch(() => undefined);
               }
             }
-            return poseSequence(plan, version, dirs[version], file, estimator, options);
+            return poseSequence(plan, version, dirs[version], file, estimator, poseKey, options);
           });
         }
 
         const record = await timed('metrics', async () => {
           const files = poses.sharp.map((f) => f.file);
           const n = files.length;
-          if (poses.blurred.length !== n || poses.deblurred.length !== n) {
+          if (poses.blurred.length !== n || poses.deblurred.length !== n || poses.blurred.some((f, i) => f.file !== files[i]) || poses.deblurred.some((f, i) => f.file !== files[i]?.replace(/\.[^.]+$/, '.png'))) {
             throw new InvalidOptionError(`Sequence ${id}: the sharp, blurred and deblurred versions have ${n}, ${poses.blurred.length} and ${poses.deblurred.length} frames; delete ${work} and run again.`);
           }
           const gt = plan.groundTruth === 'fpha-skeleton' ? await skeletonJoints(plan, files) : poses.sharp.map((f) => fphaJoints(f.hands)[0] ?? null);
@@ -372,7 +425,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         }
       }
     } finally {
-      if (landmarker) await (await landmarker).close();
+      if (landmarker) await (await landmarker).close().catch(() => undefined);
     }
 
     const aggregate = aggregateJointMetrics(jointSequences);
@@ -388,11 +441,12 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         groundTruth,
         groundTruthNote:
           groundTruth === 'fpha-skeleton'
-            ? `FPHA skeletons projected into the colour frames (${camera ? 'the dataset\u2019s camera.json' : 'FPHA\u2019s colour camera'}); MediaPipe's 21 landmarks compared in FPHA joint order.`
+            ? `FPHA skeletons projected into the colour frames (camera: ${cameraSources.join(', ')}); MediaPipe's 21 landmarks compared in FPHA joint order.`
             : 'Pseudo ground truth: MediaPipe on the sharp frames. The sharp row measures nothing; only blurred vs deblurred means something.',
-        model: { name: card.name, preset: card.preset ?? card.name, sha256: card.sha256, device: options.deblur?.device ?? 'cpu' },
+        model: { name: model.card.name, preset: model.card.preset ?? model.card.name, sha256: model.card.sha256, device: model.executionProvider },
         synthesis: synthesisRecord,
         handpose: { estimator: `mediapipe-tasks-vision@${TASKS_VISION_VERSION}`, mode: poseMode, model: handModel, numHands: 2 },
+        deblur: { tileSize: settings.tileSize ?? DEFAULT_TILE_SIZE, overlap: settings.overlap ?? DEFAULT_TILE_OVERLAP, roi: settings.roi?.kind ?? 'off', threads: model.threads, executionProvider: model.executionProvider },
         metrics: { channel, cropBorder, pckThresholds: thresholds, pckNormalization: 'bbox' },
       },
       summary: summarize(allFrames, aggregate, thresholds),
@@ -405,6 +459,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   } catch (error) {
     await folder.abort();
     throw error;
+  } finally {
+    await model?.close();
   }
 }
 

@@ -445,6 +445,7 @@ ${kvTable(
   'Metrics',
 )}
 ${kvTable(Object.entries(config.synthesis), 'Blur synthesis')}
+${kvTable(Object.entries(config.deblur), 'Deblurring')}
 ${kvTable(Object.entries(config.handpose), 'Hand pose')}
 ${kvTable(Object.entries(report.versions), 'Versions')}
 ${kvTable([['total', formatMs(timing.totalMs)], ...stages], 'Time')}

@@ -4,7 +4,7 @@
  * which checks a value against the schema and names the first path that breaks it.
  *
  * Schema v1 is closed: a key it does not name is an error (except inside the open maps `versions`,
- * `config.synthesis`, `config.handpose` and `timing.stages`). Adding or changing a field bumps
+ * `config.synthesis`, `config.handpose`, `config.deblur` and `timing.stages`). Adding or changing a field bumps
  * {@link REPORT_SCHEMA_VERSION}.
  */
 import { PromotionError } from '../errors.js';
@@ -173,6 +173,8 @@ export interface ReportConfig {
   synthesis: Record<string, unknown>;
   /** Hand-pose estimator options (model variant, mode, thresholds). */
   handpose: Record<string, unknown>;
+  /** Deblurring settings: tile size, overlap, region-of-interest mode, threads, the execution provider that ran. */
+  deblur: Record<string, unknown>;
   /** Metric conventions. */
   metrics: MetricsConfig;
 }
@@ -568,7 +570,7 @@ export function validateReport(value: unknown): EvalReport {
   for (const key of ['node', 'onnxruntime', 'mediapipeTasksVision']) if (!(key in versions)) fail(child('versions', key), `a version string (${key} is required)`, undefined);
   for (const [key, v] of Object.entries(versions)) string(child('versions', key), v);
 
-  const config = object('config', root.config, ['inputs', 'groundTruth', 'groundTruthNote', 'model', 'synthesis', 'handpose', 'metrics']);
+  const config = object('config', root.config, ['inputs', 'groundTruth', 'groundTruthNote', 'model', 'synthesis', 'handpose', 'deblur', 'metrics']);
   array('config.inputs', config.inputs, 1).forEach((input, i) => string(`config.inputs[${i}]`, input));
   if (!(GROUND_TRUTH_KINDS as readonly unknown[]).includes(config.groundTruth)) fail('config.groundTruth', `one of ${GROUND_TRUTH_KINDS.map((k) => `'${k}'`).join(', ')}`, config.groundTruth);
   const groundTruth = config.groundTruth as GroundTruthKind;
@@ -580,6 +582,7 @@ export function validateReport(value: unknown): EvalReport {
   string('config.model.device', model.device);
   object('config.synthesis', config.synthesis);
   object('config.handpose', config.handpose);
+  object('config.deblur', config.deblur);
   const metrics = object('config.metrics', config.metrics, ['channel', 'cropBorder', 'pckThresholds', 'pckNormalization']);
   if (metrics.channel !== 'rgb' && metrics.channel !== 'y') fail('config.metrics.channel', "one of 'rgb', 'y'", metrics.channel);
   integer('config.metrics.cropBorder', metrics.cropBorder, 0);

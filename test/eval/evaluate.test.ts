@@ -54,6 +54,16 @@ describe('promotion eval', () => {
     expect(notices.some((n) => n.startsWith('synthesis Subject_1/hand_wave/2: already complete'))).toBe(true);
     expect(notices.some((n) => n.startsWith('deblur Subject_1/hand_wave/2: already complete'))).toBe(true);
     expect(again.summary).toEqual(result.summary);
+    // Other deblurring settings: the stored deblurred frames (and their poses) are not reused.
+    notices.length = 0;
+    const retiled = await evaluate({ inputs: [sample], report, overwrite: true, selection: { actions: ['hand_wave'], sequences: ['2'] }, maxFrames: 5, deblur: { model: model.onnx, threads: 1, tileSize: 128 }, onNotice: (m) => notices.push(m) });
+    expect(notices).toContain('deblur Subject_1/hand_wave/2: the stored frames were made with other settings or inputs; deblurring again');
+    expect(retiled.config.deblur).toMatchObject({ tileSize: 128, roi: 'off', executionProvider: 'cpu' });
+    // Another frame count: synthesis is redone, not reused.
+    notices.length = 0;
+    const longer = await evaluate({ inputs: [sample], report, overwrite: true, selection: { actions: ['hand_wave'], sequences: ['2'] }, maxFrames: 6, deblur: { model: model.onnx, threads: 1 }, onNotice: (m) => notices.push(m) });
+    expect(notices).toContain('synthesis Subject_1/hand_wave/2: the stored sequence was made with other options; synthesizing again');
+    expect(longer.sequences[0]!.frames).toBe(6);
   }, 300_000);
 
   it('labels plain image folders as pseudo ground truth (the sharp row measures nothing)', async () => {

@@ -146,6 +146,7 @@ export function makeReport(options: MakeReportOptions = {}): EvalReport {
       model: { name: 'promotion-s', preset: 'promotion-s', sha256: 'a3f1c2'.padEnd(64, '0'), device: 'cpu' },
       synthesis: { virtualFps: 1920, exposureFrames: 64, gamma: 2.2, method: 'path', flowScale: 0.5 },
       handpose: { model: 'full', mode: 'video', numHands: 1, minHandDetectionConfidence: 0.5 },
+      deblur: { tileSize: 512, overlap: 32, roi: 'off', threads: 2, executionProvider: 'cpu' },
       metrics: { channel: 'y', cropBorder: 4, pckThresholds, pckNormalization: 'bbox' },
     },
     summary: summarize(allFrames, allPck, pckThresholds, groundTruth),

@@ -61,7 +61,7 @@ export function evaluateOptionsFrom(inputs: readonly string[], options: EvalComm
       ...(options.model !== undefined ? { model: options.model } : {}),
       ...(options.device !== undefined ? { device: expectOneOf('--device', options.device, ['cpu', 'cuda', 'auto'] as const) } : {}),
       ...(options.threads !== undefined ? { threads: expectInteger('--threads', num(options.threads), 1, 256) } : {}),
-      ...(options.tile !== undefined ? { tileSize: expectInteger('--tile', num(options.tile), 32, 16384) } : {}),
+      ...(options.tile !== undefined ? { tileSize: expectInteger('--tile', num(options.tile), 64, 16384) } : {}),
       ...(roi ? { roi } : {}),
       onWarning: (message: string) => io.stderr.write(`promotion: ${message}\n`),
     },
