@@ -19,6 +19,8 @@
 #                  default photo scale (the photo fitted inside 5x the frame) a 16:10 photo leaves room for at most
 #                  ~18 px per frame over 9 frames, so the first two sets lack long camera blur; --photo-scale 8 gives
 #                  the room for 40
+#   OUT/train-still 48 scenes x 9 frames, exposure 1 of 64 virtual frames (sharp frames under a moving camera:
+#                  a high motion map without blur), seed 11 (for the fine-tuning configs *-ft.yml)
 #   OUT/val          8 scenes x 9 frames, full exposure, seed 2
 #   OUT/test/camera  6 scenes x 9 frames from the held-out photos, camera motion only (2-40 px per frame),
 #                    256x256, photo scale 8, seed 5
@@ -75,6 +77,7 @@ cd "$ROOT"
 $CLI scenes "$OUT/photos" -o "$OUT/train" --count 160 --frames 9 --size 160x160 --seed 1
 $CLI scenes "$OUT/photos" -o "$OUT/train-e32" --count 80 --frames 9 --size 160x160 --seed 3 --exposure-frames 32
 $CLI scenes "$OUT/photos" -o "$OUT/train-fast" --count 100 --frames 9 --size 160x160 --seed 7 --photo-scale 8 --min-speed 16
+$CLI scenes "$OUT/photos" -o "$OUT/train-still" --count 48 --frames 9 --size 160x160 --seed 11 --exposure-frames 1
 $CLI scenes "$OUT/photos" -o "$OUT/val" --count 8 --frames 9 --size 160x160 --seed 2
 $CLI scenes "$OUT/holdout" -o "$OUT/test/camera" --count 6 --frames 9 --size 256x256 --seed 5 --foreground 0 --photo-scale 8
 $CLI scenes "$OUT/holdout" -o "$OUT/test/local" --count 6 --frames 9 --size 256x256 --seed 6 --foreground 1 --max-speed 1 --photo-scale 8

@@ -44,6 +44,10 @@ def load_config(path: str) -> Dict[str, Any]:
         if key not in cfg:
             raise ValueError(f'{path}: missing required key {key!r}')
     cfg['output'] = os.path.normpath(os.path.join(base, cfg['output']))
+    if cfg.get('init') is not None:
+        cfg['init'] = os.path.normpath(os.path.join(base, cfg['init']))
+        if not os.path.isfile(cfg['init']):
+            raise ValueError(f'{path}: init checkpoint {cfg["init"]!r} does not exist')
     datasets = cfg['datasets']
     if not isinstance(datasets, dict) or 'train' not in datasets:
         raise ValueError(f'{path}: datasets needs a "train" entry')

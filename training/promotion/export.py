@@ -117,6 +117,8 @@ def model_card(name: str, preset: str, model: torch.nn.Module, onnx_path: str,
                      for k, v in cfg.get('datasets', {}).items()},
             'loss': cfg.get('loss', {}), 'torch': checkpoint.get('torch'),
         }
+        if checkpoint.get('init'):
+            card['training']['init'] = os.path.relpath(checkpoint['init'])
         card['validation'] = checkpoint.get('validation') or {}
     else:
         card['training'] = {'iterations': 0, 'note': 'randomly initialized (tests only)'}

@@ -180,6 +180,12 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
         start = state['iteration']
         _truncate_log(os.path.join(cfg['output'], 'train.csv'), TRAIN_FIELDS, start)
         _truncate_log(os.path.join(cfg['output'], 'val.csv'), VAL_FIELDS, start)
+    elif cfg.get('init'):
+        # Fine-tuning: start from another run's weights (not its optimizer or iteration count).
+        init = load_checkpoint(cfg['init'])
+        if dict(init['network']) != dict(cfg['network']):
+            raise ValueError(f'init checkpoint {cfg["init"]} holds network {init["network"]}, not {cfg["network"]}')
+        model.load_state_dict(init['model'])
     ds_cfg = dict(cfg['datasets']['train'])
     schedule = ds_cfg.pop('crop_schedule', None)
     if schedule:
@@ -235,7 +241,7 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
             pending = []
             _save_checkpoint(cfg['output'], {
                 'iteration': iteration, 'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
-                'config': cfg, 'network': cfg['network'], 'validation': last_val,
+                'config': cfg, 'network': cfg['network'], 'validation': last_val, 'init': cfg.get('init'),
                 'torch': torch.__version__}, t['keep_checkpoints'])
     return {'iteration': iteration, 'output': cfg['output'], 'validation': last_val}
 

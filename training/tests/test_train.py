@@ -112,6 +112,37 @@ class TrainingTest(unittest.TestCase):
             build_network(cfg['network'])
             self.assertTrue(os.path.isabs(cfg['output']))
 
+    def test_init_fine_tunes_from_another_runs_weights(self):
+        import torch
+        with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory() as d2:
+            make_dataset(os.path.join(d, 'data'))
+            make_dataset(os.path.join(d2, 'data'))
+            train(_config(d, iterations=3), quiet=True)
+            ckpt = os.path.join(d, 'out', 'checkpoints', 'iter_00000003.pt')
+            path = _config(d2, iterations=2, lr=0.0, eta_min=0.0)
+            with open(path) as f:
+                cfg = yaml.safe_load(f)
+            cfg['init'] = ckpt
+            with open(path, 'w') as f:
+                yaml.safe_dump(cfg, f)
+            train(path, quiet=True)
+            start = torch.load(ckpt, map_location='cpu')['model']
+            tuned = torch.load(os.path.join(d2, 'out', 'checkpoints', 'iter_00000002.pt'), map_location='cpu')
+            self.assertEqual(tuned['init'], ckpt)
+            for name, value in start.items():  # learning rate 0: the weights are exactly the init's
+                self.assertTrue(torch.equal(value, tuned['model'][name]), name)
+            cfg['network'] = {**cfg['network'], 'use_priors': False}
+            cfg['output'] = 'out2'
+            with open(path, 'w') as f:
+                yaml.safe_dump(cfg, f)
+            with self.assertRaisesRegex(ValueError, 'init checkpoint'):
+                train(path, quiet=True)
+            cfg['init'] = os.path.join(d, 'missing.pt')
+            with open(path, 'w') as f:
+                yaml.safe_dump(cfg, f)
+            with self.assertRaisesRegex(ValueError, 'does not exist'):
+                load_config(path)
+
     def test_crop_curriculum(self):
         schedule = [[0, 32], [3, 48]]
         self.assertEqual([crop_at(schedule, i) for i in range(5)], [32, 32, 32, 48, 48])
