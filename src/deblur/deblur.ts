@@ -110,6 +110,16 @@ function checkModelObject(model: object): DeblurModel {
   return m;
 }
 
+/** Checks a model a factory made; one that fails the check is closed before the error goes on. */
+async function ownModel(model: DeblurModel): Promise<DeblurModel> {
+  try {
+    return checkModelObject(model);
+  } catch (error) {
+    if (typeof (model as Partial<DeblurModel> | undefined)?.close === 'function') await Promise.resolve(model.close()).catch(() => undefined);
+    throw error;
+  }
+}
+
 /**
  * Restores every frame with a deblurring model (see the module comment). Options are validated, and the model's
  * files found, when this is called.
@@ -152,7 +162,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
     defer(() => {
       let stopped = false;
       let running: Promise<unknown> = Promise.resolve();
-      const modelReady = given !== undefined ? Promise.resolve(given) : factory !== undefined ? factory().then(checkModelObject) : openDeblurModel(load!);
+      const modelReady = given !== undefined ? Promise.resolve(given) : factory !== undefined ? factory().then(ownModel) : openDeblurModel(load!);
       let estimator: Promise<HandPoseEstimator> | undefined;
       const getEstimator = (r: Extract<ResolvedRoi, { kind: 'hands' }>) =>
         (estimator ??= r.estimator !== undefined ? Promise.resolve(r.estimator) : createHandLandmarker({ mode: 'video', model: r.model, numHands: r.numHands }));

@@ -246,6 +246,13 @@ describe('deblur(): model lifetime and cancellation', () => {
     await run(clip(2, 32, 32), { model });
     expect(model.closeCount).toBe(0);
   });
+
+  it('closes a model its factory made when the model fails the contract check', async () => {
+    const model = new FakeDeblurModel();
+    Object.defineProperty(model, 'contract', { value: { ...model.contract, centreIndex: 1 } });
+    await expect(run(clip(2, 32, 32), { model: () => Promise.resolve(model) })).rejects.toThrow('model.contract.centreIndex');
+    expect(model.closeCount).toBe(1);
+  });
 });
 
 describe('deblur(): errors name the option or the frame and the fix', () => {
