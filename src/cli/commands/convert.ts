@@ -14,6 +14,7 @@ import { progress } from '../../stream/progress.js';
 import { VIDEO_EXTENSIONS, writeVideo } from '../../stream/video-sink.js';
 import type { CliIo } from '../io.js';
 import { progressBar } from '../progress-bar.js';
+import { num } from '../args.js';
 
 /** Options the convert command accepts (CLI strings already split by commander). */
 export interface ConvertCommandOptions {
@@ -34,7 +35,6 @@ export interface ConvertCommandOptions {
   progress?: boolean;
 }
 
-const num = (name: string, v: string | undefined) => (v === undefined ? undefined : Number.isNaN(Number(v)) ? v : Number(v));
 
 /** What kind of output a path names: a video container, JSON Lines, or (anything else) a folder of images. */
 export function outputKind(path: string): 'video' | 'images' | 'jsonl' {
@@ -53,9 +53,9 @@ export function frameRecord(frame: Frame): Record<string, unknown> {
 export async function convertCommand(input: string, options: ConvertCommandOptions, io: CliIo): Promise<void> {
   const to = expectOneOf('--to', options.to ?? 'auto', ['auto', 'video', 'images', 'jsonl'] as const);
   const kind = to === 'auto' ? outputKind(options.output) : to;
-  const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('--max-frames', num('--max-frames', options.maxFrames), 1);
-  const fpsOverride = options.fps === undefined ? undefined : expectNumber('--fps', num('--fps', options.fps), 0, 10_000, true);
-  const bitDepth = options.bitDepth === undefined ? undefined : expectOneOf('--bit-depth', num('--bit-depth', options.bitDepth), [8, 16] as const);
+  const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('--max-frames', num(options.maxFrames), 1);
+  const fpsOverride = options.fps === undefined ? undefined : expectNumber('--fps', num(options.fps), 0, 10_000, true);
+  const bitDepth = options.bitDepth === undefined ? undefined : expectOneOf('--bit-depth', num(options.bitDepth), [8, 16] as const);
   const overwrite = options.overwrite ?? false;
   if (kind !== 'images' && (options.imageFormat !== undefined || options.quality !== undefined)) {
     throw new InvalidOptionError(`--image-format and --quality apply to image-folder outputs, but ${options.output} is a ${kind} output.`);
@@ -78,7 +78,7 @@ export async function convertCommand(input: string, options: ConvertCommandOptio
       fps: fpsOverride ?? info.fps,
       overwrite,
       ...(options.codec !== undefined ? { codec: options.codec } : {}),
-      ...(options.crf !== undefined ? { crf: num('--crf', options.crf) as number } : {}),
+      ...(options.crf !== undefined ? { crf: num(options.crf) as number } : {}),
     });
   } else if (kind === 'jsonl') {
     sink = writeJsonLines<Frame>(options.output, { overwrite, toJson: frameRecord });
@@ -88,7 +88,7 @@ export async function convertCommand(input: string, options: ConvertCommandOptio
       format,
       overwrite,
       ...(bitDepth !== undefined ? { bitDepth } : {}),
-      ...(options.quality !== undefined ? { quality: num('--quality', options.quality) as number } : {}),
+      ...(options.quality !== undefined ? { quality: num(options.quality) as number } : {}),
     });
   }
 

@@ -17,6 +17,7 @@ import { writeVideo } from '../../stream/video-sink.js';
 import type { CliIo } from '../io.js';
 import { progressBar } from '../progress-bar.js';
 import { outputKind } from './convert.js';
+import { num } from '../args.js';
 
 /** Options the deblur command accepts (CLI strings as commander passes them). */
 export interface DeblurCommandOptions {
@@ -42,7 +43,6 @@ export interface DeblurCommandOptions {
   json?: boolean;
 }
 
-const num = (v: string | undefined) => (v === undefined ? undefined : Number.isNaN(Number(v)) ? v : Number(v));
 
 export async function deblurCommand(input: string, options: DeblurCommandOptions, io: CliIo): Promise<void> {
   const kind = outputKind(options.output);

@@ -9,6 +9,7 @@ import type { EvalReport } from '../../eval/report-schema.js';
 import { formatSummaryTable } from '../../eval/summary-table.js';
 import { expectInteger, expectNumber, expectOneOf, invalidOption } from '../../options.js';
 import type { CliIo } from '../io.js';
+import { num, list } from '../args.js';
 
 /** Options of the eval command (strings from commander). */
 export interface EvalCommandOptions {
@@ -35,8 +36,6 @@ export interface EvalCommandOptions {
   json?: boolean;
 }
 
-const num = (v: string | undefined) => (v === undefined ? undefined : Number.isNaN(Number(v)) ? v : Number(v));
-const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
 
 /** Turns the command's options into {@link EvaluateOptions} (validating each, naming the flag). */
 export function evaluateOptionsFrom(inputs: readonly string[], options: EvalCommandOptions, io: CliIo): EvaluateOptions {

@@ -16,6 +16,7 @@ import { progress } from '../../stream/progress.js';
 import { writeVideo } from '../../stream/video-sink.js';
 import type { CliIo } from '../io.js';
 import { progressBar } from '../progress-bar.js';
+import { num } from '../args.js';
 
 /** Options the pose command accepts (CLI strings as commander passes them). */
 export interface PoseCommandOptions {
@@ -33,7 +34,6 @@ export interface PoseCommandOptions {
   json?: boolean;
 }
 
-const num = (v: string | undefined) => (v === undefined ? undefined : Number.isNaN(Number(v)) ? v : Number(v));
 
 interface Tally {
   frames: number;

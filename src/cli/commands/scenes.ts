@@ -14,6 +14,7 @@ import { readImageMeta } from '../../stream/image-codec.js';
 import { createRng } from '../../util/rng.js';
 import { AbortedError, untilAborted } from '../../stream/abort.js';
 import type { CliIo } from '../io.js';
+import { num } from '../args.js';
 
 export interface ScenesCommandOptions {
   output: string;
@@ -33,7 +34,6 @@ export interface ScenesCommandOptions {
   json?: boolean;
 }
 
-const num = (v: string | undefined) => (v === undefined ? undefined : Number.isNaN(Number(v)) ? v : Number(v));
 
 function collectPhotos(inputs: readonly string[]): string[] {
   const out: string[] = [];

@@ -14,6 +14,7 @@ import { DEFAULT_SEQUENCE_FPS } from '../../stream/image-sequence-source.js';
 import { openVideo } from '../../stream/video-source.js';
 import type { CliIo } from '../io.js';
 import { renderProgress } from '../progress-bar.js';
+import { num, list } from '../args.js';
 
 /** Options of the synth command (strings from commander). */
 export interface SynthCommandOptions {
@@ -35,8 +36,6 @@ export interface SynthCommandOptions {
   progress?: boolean;
 }
 
-const num = (v: string | undefined) => (v === undefined ? undefined : Number.isNaN(Number(v)) ? v : Number(v));
-const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
 
 export async function synthCommand(inputs: string[], options: SynthCommandOptions, io: CliIo): Promise<void> {
   const synthesis = {
