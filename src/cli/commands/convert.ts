@@ -44,6 +44,37 @@ export function outputKind(path: string): 'video' | 'images' | 'jsonl' {
   return 'images';
 }
 
+/** Options of {@link frameSink}: the command-line strings, and what the caller resolved. */
+export interface FrameSinkOptions {
+  readonly output: string;
+  readonly overwrite: boolean;
+  readonly fps: number;
+  readonly bitDepth: 8 | 16 | undefined;
+  readonly codec?: string;
+  readonly crf?: string;
+  readonly imageFormat?: string;
+  readonly quality?: string;
+}
+
+/** The sink of a frame output (a video file or an image folder), as `convert` and `deblur` write them. */
+export function frameSink(kind: 'video' | 'images', o: FrameSinkOptions): MonoTypeOperatorFunction<Frame> {
+  if (kind === 'video') {
+    return writeVideo(o.output, {
+      fps: o.fps,
+      overwrite: o.overwrite,
+      ...(o.codec !== undefined ? { codec: o.codec } : {}),
+      ...(o.crf !== undefined ? { crf: num(o.crf) as number } : {}),
+    });
+  }
+  const format = expectOneOf('--image-format', o.imageFormat ?? 'png', ['png', 'jpeg'] as const);
+  return writeImageSequence(o.output, {
+    format,
+    overwrite: o.overwrite,
+    ...(o.bitDepth !== undefined ? { bitDepth: o.bitDepth } : {}),
+    ...(o.quality !== undefined ? { quality: num(o.quality) as number } : {}),
+  });
+}
+
 /** The per-frame record `convert` writes to JSON Lines (pixels omitted). */
 export function frameRecord(frame: Frame): Record<string, unknown> {
   const { data: _data, ...rest } = frame as Frame & { annotation?: unknown };
@@ -72,25 +103,8 @@ export async function convertCommand(input: string, options: ConvertCommandOptio
     ...(options.format ? { live: { format: options.format } } : {}),
   });
   const info = source.info;
-  let sink: MonoTypeOperatorFunction<Frame>;
-  if (kind === 'video') {
-    sink = writeVideo(options.output, {
-      fps: fpsOverride ?? info.fps,
-      overwrite,
-      ...(options.codec !== undefined ? { codec: options.codec } : {}),
-      ...(options.crf !== undefined ? { crf: num(options.crf) as number } : {}),
-    });
-  } else if (kind === 'jsonl') {
-    sink = writeJsonLines<Frame>(options.output, { overwrite, toJson: frameRecord });
-  } else {
-    const format = expectOneOf('--image-format', options.imageFormat ?? 'png', ['png', 'jpeg'] as const);
-    sink = writeImageSequence(options.output, {
-      format,
-      overwrite,
-      ...(bitDepth !== undefined ? { bitDepth } : {}),
-      ...(options.quality !== undefined ? { quality: num(options.quality) as number } : {}),
-    });
-  }
+  const sink: MonoTypeOperatorFunction<Frame> =
+    kind === 'jsonl' ? writeJsonLines<Frame>(options.output, { overwrite, toJson: frameRecord }) : frameSink(kind, { ...options, overwrite, fps: fpsOverride ?? info.fps, bitDepth });
 
   const total = info.frameCount;
   const started = performance.now();

@@ -1,5 +1,5 @@
 /** `promotion deblur <input> -o <output>`: restore any source with a deblurring model into a video or image folder. */
-import { count, lastValueFrom, type MonoTypeOperatorFunction, pipe, take } from 'rxjs';
+import { count, lastValueFrom, pipe, take } from 'rxjs';
 import { deblur, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
 import { DEFAULT_DEBLUR_MODEL } from '../../deblur/model-card.js';
 import { loadDeblurModel } from '../../deblur/onnx-session.js';
@@ -9,14 +9,12 @@ import { expectInteger, expectNumber, expectOneOf } from '../../options.js';
 import { untilAborted } from '../../stream/abort.js';
 import { checkOutputPath } from '../../stream/atomic.js';
 import type { Frame } from '../../stream/frame.js';
-import { writeImageSequence } from '../../stream/image-sequence-sink.js';
 import { openSource, type OpenSourceOptions } from '../../stream/open-source.js';
 import { pipeSource } from '../../stream/pipe-source.js';
 import { progress } from '../../stream/progress.js';
-import { writeVideo } from '../../stream/video-sink.js';
 import type { CliIo } from '../io.js';
 import { progressBar } from '../progress-bar.js';
-import { outputKind } from './convert.js';
+import { frameSink, outputKind } from './convert.js';
 import { num } from '../args.js';
 
 /** Options the deblur command accepts (CLI strings as commander passes them). */
@@ -88,23 +86,7 @@ export async function deblurCommand(input: string, options: DeblurCommandOptions
     }
     const live = info.kind === 'live';
     const roi: DeblurRoi | undefined = roiMode === 'off' ? undefined : roiMode === 'motion' ? { kind: 'motion' } : { kind: 'hands' };
-    let sink: MonoTypeOperatorFunction<Frame>;
-    if (kind === 'video') {
-      sink = writeVideo(options.output, {
-        fps: fpsOverride ?? info.fps,
-        overwrite,
-        ...(options.codec !== undefined ? { codec: options.codec } : {}),
-        ...(options.crf !== undefined ? { crf: num(options.crf) as number } : {}),
-      });
-    } else {
-      const format = expectOneOf('--image-format', options.imageFormat ?? 'png', ['png', 'jpeg'] as const);
-      sink = writeImageSequence(options.output, {
-        format,
-        overwrite,
-        ...(bitDepth !== undefined ? { bitDepth } : {}),
-        ...(options.quality !== undefined ? { quality: num(options.quality) as number } : {}),
-      });
-    }
+    const sink = frameSink(kind, { ...options, overwrite, fps: fpsOverride ?? info.fps, bitDepth });
 
     let restoreMs = 0;
     let regions = 0;
