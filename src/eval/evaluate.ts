@@ -17,7 +17,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { concatMap, lastValueFrom } from 'rxjs';
 import { isSynthesized, runSynthJob, type SynthJob } from '../blur-synthesis/dataset.js';
@@ -38,7 +38,6 @@ import { expectInteger, expectKnownKeys, expectOneOf, expectString, invalidOptio
 import { AbortedError } from '../stream/abort.js';
 import { pendingFile, pendingFolder, removeStaleStaging } from '../stream/atomic.js';
 import { FPHA_COLOR_CAMERA, type CameraModel, type FphaSelection, type Joints2D, frameNumberOf, parseSkeleton, projectJoints, readCameraFile } from '../stream/fpha-source.js';
-import type { Frame } from '../stream/frame.js';
 import { decodeImage, encodeImage } from '../stream/image-codec.js';
 import { listImageFiles, openImageSequence } from '../stream/image-sequence-source.js';
 import { pipeSource } from '../stream/pipe-source.js';
@@ -126,10 +125,6 @@ async function writeJsonAtomically(path: string, value: unknown): Promise<void> 
     await out.abort();
     throw error;
   }
-}
-
-async function readFrames(dir: string, files: readonly string[]): Promise<Frame[]> {
-  return Promise.all(files.map((f, i) => decodeImage(join(dir, f), 'uint16', i, (i * 1000) / 30)));
 }
 
 /** What a finished stage was made from: a stage is reused only when its key is the same as the run's. */
@@ -386,7 +381,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
             checkAborted(options.signal);
             const sharpName = files[i]!;
             const png = sharpName.replace(/\.[^.]+$/, '.png');
-            const [sharp, blurred, deblurred] = await readFrames('', [join(dirs.sharp, sharpName), join(dirs.blurred, png), join(dirs.deblurred, png)]);
+            const [sharp, blurred, deblurred] = await Promise.all([join(dirs.sharp, sharpName), join(dirs.blurred, png), join(dirs.deblurred, png)].map((path) => decodeImage(path, 'uint16')));
             const conv = { channel, cropBorder, bitDepth: 8 as const };
             const s = joints.frames[i]!;
             perFrame.push({
@@ -409,15 +404,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         // Panels: the frame where deblurring lowered the pose error most, and the middle frame.
         const picks = pickPanels(record.perFrame, panelsPerSequence);
         for (const index of picks) {
-          const files = poses.sharp.map((f) => f.file);
-          const sharpName = files[index]!;
-          const png = sharpName.replace(/\.[^.]+$/, '.png');
           const paths = {} as Record<FrameVersionName, string>;
+          await mkdir(join(folder.stagingPath, 'panels'), { recursive: true });
           for (const version of VERSIONS) {
-            const src = version === 'sharp' ? join(dirs.sharp, sharpName) : join(dirs[version], png);
-            const frame = await decodeImage(src, 'uint8');
+            const frame = await decodeImage(join(dirs[version], poses[version][index]!.file), 'uint8');
             const rel = `panels/${id.replace(/[^A-Za-z0-9_-]+/g, '_')}_${String(index).padStart(4, '0')}_${version}.jpg`;
-            await mkdir(join(folder.stagingPath, 'panels'), { recursive: true });
             await writeFile(join(folder.stagingPath, ...rel.split('/')), await encodeImage(drawHands(frame, poses[version][index]!.hands), 'jpeg', { quality: 90 }));
             paths[version] = rel;
           }
@@ -504,16 +495,4 @@ export function pickPanels(frames: readonly FrameRecord[], count: number): numbe
     if (!picks.includes(index)) picks.push(index);
   }
   return picks.slice(0, count).sort((a, b) => a - b);
-}
-
-/** The folder names under a work folder that hold finished deblurred sequences (for tests and tooling). */
-export async function finishedDeblurred(work: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    if (entries.some((e) => e.name === 'done.json')) out.push(dir);
-    for (const e of entries) if (e.isDirectory()) await walk(join(dir, e.name));
-  };
-  await walk(join(work, 'deblurred'));
-  return out.map((d) => basename(d));
 }
