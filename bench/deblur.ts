@@ -14,8 +14,15 @@
  * `roi: { kind: 'hands' }` (MediaPipe lite, VIDEO mode, tracked) with `motionScope: 'regions'`, hand detection
  * included in the time.
  *
+ * Single graph against two parts: `--model-two-part` and `--baseline-two-part` name the same weights exported in two
+ * parts (contract version 2: `python3 -m promotion.export --contract 2`, per-frame features computed once and
+ * reused by the 5 windows that hold the frame); each runs right after its single-graph twin, in the same
+ * configurations, and the table labels every row `single` or `two-part` and prints the speed-up. Defaults:
+ * `models/promotion-s-v2.onnx` and `models/edvr-s-v2.onnx`, used when they exist.
+ *
  *   npm run build && npm run bench:deblur -- [--model models/promotion-s.onnx] [--baseline models/edvr-s.onnx]
- *     [--sizes 640x480,1280x720,1920x1080] [--threads 1,2] [--modes full,roi] [--frames 6] [--warmup 2] [--tile 512]
+ *     [--model-two-part models/promotion-s-v2.onnx] [--baseline-two-part models/edvr-s-v2.onnx]
+ *     [--sizes 640x480,1280x720,1920x1080] [--threads 1,2] [--modes full,roi] [--frames 6] [--warmup 2] [--tile 768]
  *     [--out bench/results/deblur.json]
  *
  * A model given as '' is left out (e.g. --baseline '' when no baseline is at hand).
@@ -26,7 +33,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, tap } from 'rxjs';
-import { deblur, type DeblurFrameInfo } from '../src/deblur/deblur.js';
+import { deblur, type DeblurFrameInfo, DEFAULT_TILE_SIZE } from '../src/deblur/deblur.js';
 import { readModelCard, resolveModelFiles } from '../src/deblur/model-card.js';
 import { disFlow } from '../src/flow/dis.js';
 import { toGrey } from '../src/flow/field.js';
@@ -40,6 +47,8 @@ import { packageRoot } from '../src/util/package-root.js';
 interface Config {
   readonly model: string;
   readonly role: 'promotion' | 'baseline';
+  /** 'single': one graph (contract version 1); 'two-part': features per frame, reused (contract version 2). */
+  readonly graph: 'single' | 'two-part';
   readonly width: number;
   readonly height: number;
   readonly mode: 'full' | 'roi';
@@ -60,6 +69,8 @@ interface Result {
   /** Full frame: the whole-frame motion map alone (two DIS flows), measured apart; it overlaps the network's run. */
   readonly motionMapMs: number | undefined;
   readonly networkCallsPerFrame: number;
+  /** Feature-graph runs per frame (two-part models; 0 for single graphs). */
+  readonly featureCallsPerFrame: number;
   readonly restoredAreaPerFrame: number;
   readonly peakRssMiB: number;
   readonly rssBeforeMiB: number;
@@ -190,6 +201,7 @@ async function child(config: Config): Promise<void> {
     restoreMsPerFrame: median(timed.map((i) => i.restoreMs)),
     motionMapMs: config.mode === 'full' ? motionMapMs(unique[0]!, unique[1] ?? unique[0]!) : undefined,
     networkCallsPerFrame: timed.reduce((a, i) => a + i.networkCalls, 0) / timed.length,
+    featureCallsPerFrame: timed.reduce((a, i) => a + i.featureCalls, 0) / timed.length,
     restoredAreaPerFrame: timed.reduce((a, i) => a + i.regions.reduce((s, r) => s + r.width * r.height, 0), 0) / timed.length,
     peakRssMiB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
     rssBeforeMiB: rssBefore / 2 ** 20,
@@ -202,18 +214,36 @@ async function main(): Promise<void> {
   const root = packageRoot();
   const model = arg('model', join(root, 'models', 'promotion-s.onnx'));
   const baseline = arg('baseline', join(root, 'models', 'edvr-s.onnx'));
+  // Two-part twins: given, or the conventional names when those files exist.
+  const twin = (name: string, file: string) => {
+    const fallback = join(root, 'models', file);
+    return arg(name, existsSync(fallback) ? fallback : '');
+  };
+  const modelTwoPart = twin('model-two-part', 'promotion-s-v2.onnx');
+  const baselineTwoPart = twin('baseline-two-part', 'edvr-s-v2.onnx');
   const sizes = arg('sizes', '640x480,1280x720,1920x1080').split(',').map((s) => s.split('x').map(Number) as [number, number]);
   const threads = arg('threads', '1,2').split(',').map(Number);
   const modes = arg('modes', 'full,roi').split(',') as ('full' | 'roi')[];
   const frames = Number(arg('frames', '6'));
   const warmup = Number(arg('warmup', '2'));
-  const tileSize = Number(arg('tile', '512'));
+  const tileSize = Number(arg('tile', String(DEFAULT_TILE_SIZE)));
   const out = arg('out', join('bench', 'results', 'deblur.json'));
   const models = [
-    { path: model, role: 'promotion' as const },
-    { path: baseline, role: 'baseline' as const },
-  ].filter((m) => m.path !== '');
-  for (const m of models) if (!existsSync(m.path)) throw new Error(`${m.path} does not exist: pass --${m.role === 'promotion' ? 'model' : 'baseline'} <path to .onnx> (or '' to leave it out).`);
+    { path: model, role: 'promotion' as const, option: 'model' },
+    { path: modelTwoPart, role: 'promotion' as const, option: 'model-two-part' },
+    { path: baseline, role: 'baseline' as const, option: 'baseline' },
+    { path: baselineTwoPart, role: 'baseline' as const, option: 'baseline-two-part' },
+  ]
+    .filter((m) => m.path !== '')
+    .map((m) => {
+      if (!existsSync(m.path)) throw new Error(`${m.path} does not exist: pass --${m.option} <path to .onnx> (or '' to leave it out).`);
+      const card = readModelCard(resolveModelFiles(m.path).cardPath);
+      const graph = card.features === undefined ? ('single' as const) : ('two-part' as const);
+      if (m.option.endsWith('two-part') !== (graph === 'two-part')) {
+        throw new Error(`--${m.option} ${m.path} is a ${graph === 'two-part' ? 'two-part (contract version 2)' : 'single-graph (contract version 1)'} model; pass it with --${graph === 'two-part' ? `${m.option}-two-part` : m.option.replace('-two-part', '')}.`);
+      }
+      return { ...m, graph };
+    });
   if (warmup < 1 || frames < 2) throw new Error('Expected --warmup >= 1 and --frames >= 2 (ms/frame is measured between outputs).');
 
   const load = loadavg();
@@ -224,23 +254,29 @@ async function main(): Promise<void> {
     for (const mode of modes) {
       for (const t of threads) {
         for (const m of models) {
-          const config: Config = { model: m.path, role: m.role, width, height, mode, threads: t, frames, warmup, tileSize };
+          const config: Config = { model: m.path, role: m.role, graph: m.graph, width, height, mode, threads: t, frames, warmup, tileSize };
           const stdout = execFileSync(process.execPath, [self, '--child', JSON.stringify(config)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
           const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as Result;
           results.push(result);
-          console.log(`${result.modelName} ${width}x${height} ${mode} ${t} thread(s): ${result.msPerFrame.toFixed(0)} ms/frame, peak RSS ${result.peakRssMiB.toFixed(0)} MiB`);
+          console.log(`${result.modelName} (${m.graph}) ${width}x${height} ${mode} ${t} thread(s): ${result.msPerFrame.toFixed(0)} ms/frame, peak RSS ${result.peakRssMiB.toFixed(0)} MiB`);
         }
       }
     }
   }
 
   const f0 = (x: number) => x.toFixed(0);
+  // A two-part row's speed-up: its single-graph twin's time (same role and configuration) over its own.
+  const speedUp = (r: Result) => {
+    const c = r.config;
+    const twinResult = results.find((o) => o.config.graph === 'single' && o.config.role === c.role && o.config.width === c.width && o.config.height === c.height && o.config.mode === c.mode && o.config.threads === c.threads);
+    return c.graph === 'two-part' && twinResult ? `${(twinResult.msPerFrame / r.msPerFrame).toFixed(2)}x` : '';
+  };
   const table = [
-    '| model | size | mode | threads | ms/frame (median) | frames/s | restore ms | motion map ms | network calls/frame | restored px/frame | peak RSS (MiB) |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| model | graph | size | mode | threads | ms/frame (median) | frames/s | speed-up | restore ms | motion map ms | network calls/frame | feature runs/frame | restored px/frame | peak RSS (MiB) |',
+    '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r) => {
       const c = r.config;
-      return `| ${r.modelName} | ${c.width}x${c.height} | ${c.mode === 'full' ? 'full frame' : 'hand ROI'} | ${c.threads} | ${f0(r.msPerFrame)} | ${(1000 / r.msPerFrame).toFixed(2)} | ${f0(r.restoreMsPerFrame)} | ${r.motionMapMs === undefined ? 'in restore' : f0(r.motionMapMs)} | ${r.networkCallsPerFrame.toFixed(1)} | ${f0(r.restoredAreaPerFrame)} | ${f0(r.peakRssMiB)} |`;
+      return `| ${r.modelName} | ${c.graph} | ${c.width}x${c.height} | ${c.mode === 'full' ? 'full frame' : 'hand ROI'} | ${c.threads} | ${f0(r.msPerFrame)} | ${(1000 / r.msPerFrame).toFixed(2)} | ${speedUp(r)} | ${f0(r.restoreMsPerFrame)} | ${r.motionMapMs === undefined ? 'in restore' : f0(r.motionMapMs)} | ${r.networkCallsPerFrame.toFixed(1)} | ${r.featureCallsPerFrame.toFixed(1)} | ${f0(r.restoredAreaPerFrame)} | ${f0(r.peakRssMiB)} |`;
     }),
   ].join('\n');
   console.log(`\n${table}\n`);

@@ -77,7 +77,7 @@ export {
   type WindowStatistics,
 } from './deblur/statistics.js';
 export { deblur, DEFAULT_TILE_SIZE, DEFAULT_TILE_OVERLAP, MIN_DEBLUR_FRAME_SIZE, type DeblurOptions, type DeblurFrameInfo } from './deblur/deblur.js';
-export type { DeblurModel, DeblurModelContract, DeblurFeeds, DeblurDevice } from './deblur/model.js';
+export type { DeblurModel, DeblurModelContract, DeblurFeeds, DeblurDevice, DeblurModelParts, FrameFeeds, FrameFeatures, FeatureLevel } from './deblur/model.js';
 export {
   loadDeblurModel,
   defaultDeblurThreads,
@@ -94,7 +94,11 @@ export {
   SUPPORTED_CONTRACT_VERSIONS,
   CONTRACT_INPUT_NAMES,
   CONTRACT_OUTPUT_NAME,
+  FEATURE_INPUT_NAME,
+  FEATURE_NAMES,
+  contractInputNames,
   type ModelCard,
+  type ModelCardFeatures,
   type ModelCardTensor,
   type ModelFiles,
 } from './deblur/model-card.js';

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { PromotionError } from '../errors.js';
 import { convertCommand, type ConvertCommandOptions } from './commands/convert.js';
 import { deblurCommand, type DeblurCommandOptions } from './commands/deblur.js';
+import { DEFAULT_TILE_SIZE } from '../deblur/deblur.js';
 import { demoCommand, type DemoCommandOptions } from './commands/demo.js';
 import { evalCommand, type EvalCommandOptions } from './commands/eval.js';
 import { poseCommand, type PoseCommandOptions } from './commands/pose.js';
@@ -104,7 +105,7 @@ function buildProgram(io: CliIo, run: (task: () => Promise<void>) => void): Comm
     .option('--model <name|path>', 'a model in models/ by name, or a path to an .onnx file with its .json card beside it (default promotion-s)')
     .option('--device <cpu|cuda|auto>', 'where the network runs (default cpu); cuda falls back to the CPU with a warning when it cannot be used')
     .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2)')
-    .option('--tile <px>', 'largest tile side; larger frames are restored in overlapping tiles (default 512)')
+    .option('--tile <px>', `largest tile side; larger frames are restored in overlapping tiles (default ${DEFAULT_TILE_SIZE})`)
     .option('--overlap <px>', 'least overlap between tiles (default 32)')
     .option('--roi <off|motion|hands>', 'restore only regions of interest: where the motion map is high, or around tracked hands (default off: whole frames)')
     .option('--motion-scope <frame|regions>', 'with --roi hands: compute the motion map over the regions only (faster, approximate; default frame)')
@@ -152,7 +153,7 @@ function buildProgram(io: CliIo, run: (task: () => Promise<void>) => void): Comm
     .option('--model <name|path>', 'deblurring model (default promotion-s, the shipped CPU model)')
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda', 'auto']))
     .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2)')
-    .option('--tile <px>', 'largest tile side for deblurring (default 512)')
+    .option('--tile <px>', `largest tile side for deblurring (default ${DEFAULT_TILE_SIZE})`)
     .addOption(new Option('--roi <mode>', 'restore only regions of interest').choices(['off', 'motion', 'hands']).default('off'))
     .option('--subjects <list>', 'FPHA roots: comma-separated subjects')
     .option('--actions <list>', 'FPHA roots: comma-separated actions')

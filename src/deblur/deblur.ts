@@ -15,9 +15,12 @@
  * region instead of the whole frame: much cheaper on large frames, an approximation of the contract (the map is
  * normalized by the region's largest motion instead of the frame's).
  *
+ * A model in two parts (contract version 2) has each frame's features computed once per run rectangle and reused by
+ * the windows that hold the frame (feature-cache.ts): N frames cost N feature-graph runs per rectangle, not 5N.
+ *
  * The model is loaded when the stream is subscribed (a missing or broken model throws when `deblur()` is called
  * where that can be known without loading it) and closed when the stream ends, fails or is unsubscribed, after
- * any network call still running. Unsubscribing stops a frame between tiles.
+ * any network call still running; the feature cache is dropped then too. Unsubscribing stops a frame between tiles.
  */
 import { concatMap, defer, finalize, from, map, type OperatorFunction, switchMap } from 'rxjs';
 import { FrameMismatchError, InvalidOptionError } from '../errors.js';
@@ -28,6 +31,7 @@ import { createHandLandmarker } from '../handpose/mediapipe-hand-landmarker.js';
 import { expectFunction, expectInteger, expectKnownKeys, expectOneOf, invalidOption } from '../options.js';
 import type { Frame } from '../stream/frame.js';
 import { type FrameWindow, slidingWindow } from '../stream/window.js';
+import { FeatureCache } from './feature-cache.js';
 import type { DeblurDevice, DeblurModel } from './model.js';
 import { openDeblurModel, resolveLoadOptions, type ResolvedLoadOptions } from './onnx-session.js';
 import { blendRowWriter, frameMotion, frameRowWriter, regionMotion, restoreRegion, type WindowInputs } from './restore.js';
@@ -35,8 +39,12 @@ import { type DeblurRoi, HandBoxTracker, motionBoxes, resolveRoi, type ResolvedR
 import { blurWeightsFromVariances, contrastScale, deblurGrey, laplacianVariance } from './statistics.js';
 import { type Box, clipBox, mergeBoxes } from './tiles.js';
 
-/** Default largest tile side in pixels: a 512x512 tile keeps promotion-s under about 1 GB at any frame size. */
-export const DEFAULT_TILE_SIZE = 512;
+/**
+ * Default largest tile side in pixels. 768 restores 640x480 in one network call (512 took two overlapping tiles,
+ * ~1.7x the pixels) and 1080p in 6 instead of 12; one 768x768 window of promotion-s peaks at 486 MiB of RSS in
+ * ONNX Runtime (512: 240 MiB, 1024: 659 MiB; measured with the native-DeformConv export, 1 thread).
+ */
+export const DEFAULT_TILE_SIZE = 768;
 /** Default least overlap in pixels between neighbouring tiles (see the README for the measurement). */
 export const DEFAULT_TILE_OVERLAP = 32;
 /** Smallest frame side deblur accepts: below it, padding to the model's minimum would be most of the input. */
@@ -78,8 +86,14 @@ export interface DeblurFrameInfo {
   readonly timestampMs: number;
   /** The regions restored (the whole frame without ROI; none when a ROI mode found nothing). */
   readonly regions: readonly Box[];
-  /** Network calls (tiles) run for this frame. */
+  /** Network calls (tiles) run for this frame (with a two-part model: runs of the restore graph). */
   readonly networkCalls: number;
+  /**
+   * Feature-graph runs for this frame: with a two-part model (contract version 2), the features of window frames
+   * not computed before over the same run rectangle (the frame entering the window, in the steady state); 0 with
+   * a one-graph model.
+   */
+  readonly featureCalls: number;
   /** Time spent on this frame's restoration (network, tensors, blending; ROI regions' motion maps), in ms. */
   readonly restoreMs: number;
 }
@@ -107,6 +121,11 @@ function checkModelObject(model: object): DeblurModel {
   expectInteger('model.contract.paddingMultiple', c.paddingMultiple, 1, 1024);
   expectInteger('model.contract.minSize', c.minSize, 1, 4096);
   expectOneOf('model.contract.motionMapKind', c.motionMapKind, ['magnitude', 'colour'] as const);
+  if (m.parts !== undefined) {
+    if (typeof m.parts !== 'object' || m.parts === null) invalidOption('model.parts', 'object { extractFeatures, restore }', m.parts);
+    expectFunction('model.parts.extractFeatures', m.parts.extractFeatures);
+    expectFunction('model.parts.restore', m.parts.restore);
+  }
   return m;
 }
 
@@ -162,6 +181,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
     defer(() => {
       let stopped = false;
       let running: Promise<unknown> = Promise.resolve();
+      let cache: FeatureCache | undefined;
       const modelReady = given !== undefined ? Promise.resolve(given) : factory !== undefined ? factory().then(ownModel) : openDeblurModel(load!);
       let estimator: Promise<HandPoseEstimator> | undefined;
       const getEstimator = (r: Extract<ResolvedRoi, { kind: 'hands' }>) =>
@@ -171,6 +191,8 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
         const c = model.contract;
         const tile = Math.max(c.minSize, Math.floor(tileSize / c.paddingMultiple) * c.paddingMultiple);
         const effectiveOverlap = Math.min(overlap, Math.floor(tile / 4));
+        cache = model.parts ? new FeatureCache(model.parts) : undefined;
+        const features = cache;
         let first: F | undefined;
         const check = map((frame: F) => {
           if (frame.sampleType === 'float32' && frame.light !== 'encoded') {
@@ -209,7 +231,8 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             contrastScale: Float32Array.from(window.frames, (p) => p.contrastScale),
             motionFor: motion ? frameMotion(motion) : regionMotion(frames, c.centreIndex, c.motionMapKind),
           };
-          const settings = { model, tileSize: tile, overlap: effectiveOverlap, cancelled: () => stopped };
+          const settings = { model, tileSize: tile, overlap: effectiveOverlap, cancelled: () => stopped, ...(features ? { features } : {}) };
+          const featureRunsBefore = features?.runs ?? 0;
           const whole: Box = { x: 0, y: 0, width: centre.width, height: centre.height };
           let regions: Box[];
           let out: F['data'];
@@ -228,7 +251,15 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
               calls += n;
             }
           }
-          onFrameInfo?.({ index: centre.index, timestampMs: centre.timestampMs, regions, networkCalls: calls, restoreMs: performance.now() - started });
+          features?.endWindow(frames);
+          onFrameInfo?.({
+            index: centre.index,
+            timestampMs: centre.timestampMs,
+            regions,
+            networkCalls: calls,
+            featureCalls: (features?.runs ?? 0) - featureRunsBefore,
+            restoreMs: performance.now() - started,
+          });
           return { ...centre, data: out };
         };
 
@@ -246,6 +277,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
         switchMap((model) => source.pipe(pipeline(model))),
         finalize(() => {
           stopped = true;
+          cache?.clear();
           // Frees the session and the estimator once a call still running has returned.
           const idle = running.catch(() => undefined);
           if (given === undefined) void modelReady.then((m) => idle.then(() => m.close())).catch(() => undefined);

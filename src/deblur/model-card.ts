@@ -1,8 +1,9 @@
 /**
  * Deblurring models on disk: an ONNX file `<name>.onnx` and its model card `<name>.json` (models/README.md, the
- * runtime contract). This file finds them (by name in the toolkit's `models/` folder, or by path), reads the card
- * and checks it against the contract. It never loads ONNX Runtime: `onnx-session.ts` does, and checks the session
- * against the card.
+ * runtime contract), plus, for a model in two parts (contract version 2), the feature graph the card names
+ * (`<name>.features.onnx`). This file finds them (by name in the toolkit's `models/` folder, or by path), reads the
+ * card and checks it against the contract. It never loads ONNX Runtime: `onnx-session.ts` does, and checks the
+ * sessions against the card.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
@@ -10,17 +11,28 @@ import { InputNotFoundError, ModelContractError } from '../errors.js';
 import type { MotionMapKind } from '../flow/motion-map.js';
 import { packageRoot } from '../util/package-root.js';
 
-/** Contract versions this runtime implements (models/README.md). */
-export const SUPPORTED_CONTRACT_VERSIONS: readonly number[] = [1];
+/** Contract versions this runtime implements (models/README.md): 1, one graph; 2, two (features per frame, then the window). */
+export const SUPPORTED_CONTRACT_VERSIONS: readonly number[] = [1, 2];
 
 /** The model `deblur()` and `promotion deblur` use when none is named: the shipped CPU model. */
 export const DEFAULT_DEBLUR_MODEL = 'promotion-s';
 
-/** Input tensor names of contract version 1, in the card's order. */
+/** Input tensor names of contract version 1, in the card's order (contract version 2's restore graph takes them after the features). */
 export const CONTRACT_INPUT_NAMES = ['frames', 'motion', 'blurWeights', 'contrastScale'] as const;
 
-/** Output tensor name of contract version 1. */
+/** Output tensor name of contract versions 1 and 2. */
 export const CONTRACT_OUTPUT_NAME = 'restored';
+
+/** Contract version 2: the feature graph's input, one frame [B, 3, H, W]. */
+export const FEATURE_INPUT_NAME = 'frame';
+
+/** Contract version 2: the feature graph's outputs (pyramid levels at 1/4, 1/8, 1/16), and the restore graph's first inputs. */
+export const FEATURE_NAMES = ['featL1', 'featL2', 'featL3'] as const;
+
+/** The input names a card of `version` lists for its (restore) graph, in order. */
+export function contractInputNames(version: number): readonly string[] {
+  return version === 2 ? [...FEATURE_NAMES, ...CONTRACT_INPUT_NAMES] : CONTRACT_INPUT_NAMES;
+}
 
 /** One tensor as the card describes it. `shape` lists dimensions: numbers, or names of dynamic ones (B, H, W). */
 export interface ModelCardTensor {
@@ -30,14 +42,26 @@ export interface ModelCardTensor {
   readonly layout?: string;
 }
 
+/** Contract version 2: the feature graph as the card's `features` entry describes it. */
+export interface ModelCardFeatures {
+  /** File name of the feature graph, beside the card (`<name>.features.onnx`). */
+  readonly file: string;
+  /** SHA-256 of that file, lower-case hex. */
+  readonly sha256: string;
+  readonly inputs: readonly ModelCardTensor[];
+  readonly outputs: readonly ModelCardTensor[];
+}
+
 /** What the runtime reads from a model card (the card holds more: training, validation; kept in `raw`). */
 export interface ModelCard {
   readonly contractVersion: number;
   readonly name: string;
-  /** File name of the ONNX model, beside the card. */
+  /** File name of the ONNX model (with contract version 2, the restore graph), beside the card. */
   readonly file: string;
   /** SHA-256 of the ONNX file, lower-case hex. */
   readonly sha256: string;
+  /** Contract version 2: the feature graph; undefined for version 1. */
+  readonly features: ModelCardFeatures | undefined;
   /** Frames per window (5) and the restored frame's position in it (2). */
   readonly windowSize: number;
   readonly centreIndex: number;
@@ -45,6 +69,7 @@ export interface ModelCard {
   /** Height and width given to the network are multiples of this (16) and at least `minSize` (32). */
   readonly paddingMultiple: number;
   readonly minSize: number;
+  /** The (restore) graph's inputs and outputs. */
   readonly inputs: readonly ModelCardTensor[];
   readonly outputs: readonly ModelCardTensor[];
   /** `architecture.preset`, when the card names one (e.g. 'promotion-s', 'edvr-s'). */
@@ -53,12 +78,15 @@ export interface ModelCard {
   readonly raw: Readonly<Record<string, unknown>>;
 }
 
-/** Where a model's two files are. */
+/** Where a model's files are. */
 export interface ModelFiles {
   /** The model as the caller named it. */
   readonly reference: string;
+  /** The ONNX model (with contract version 2, the restore graph). */
   readonly onnxPath: string;
   readonly cardPath: string;
+  /** Contract version 2: the feature graph, beside the card; absent for version 1. */
+  readonly featuresPath?: string;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -84,7 +112,9 @@ function listModels(dir: string): string[] {
 /**
  * Finds a model's files. `reference` is a name in the toolkit's `models/` folder (`promotion-s`), a path to an
  * `.onnx` file (its card is the `.json` beside it with the same stem), or a path to a card (`.json`; its `file`
- * field names the ONNX file beside it). Throws {@link InputNotFoundError} when a file does not exist.
+ * field names the ONNX file beside it). Throws {@link InputNotFoundError} when a file does not exist. Reads and
+ * checks the card ({@link readModelCard}): a broken card, or the feature graph of a two-part model missing, is a
+ * {@link ModelContractError}.
  */
 export function resolveModelFiles(reference: string = DEFAULT_DEBLUR_MODEL): ModelFiles {
   const isPath = reference.includes('/') || reference.includes('\\') || isAbsolute(reference) || ['.onnx', '.json'].includes(extname(reference));
@@ -111,8 +141,7 @@ export function resolveModelFiles(reference: string = DEFAULT_DEBLUR_MODEL): Mod
     cardPath = resolve(reference);
     if (!existsSync(cardPath)) throw new InputNotFoundError(cardPath, `Model card ${cardPath} does not exist. Check the path, or name the .onnx file instead.`);
     // The ONNX file's name comes from the card; a broken card is reported by readModelCard.
-    const card = readModelCard(cardPath);
-    onnxPath = join(dirname(cardPath), card.file);
+    onnxPath = join(dirname(cardPath), readModelCard(cardPath).file);
   } else {
     onnxPath = resolve(extname(reference) === '.onnx' ? reference : `${reference}.onnx`);
     cardPath = join(dirname(onnxPath), `${basename(onnxPath, '.onnx')}.json`);
@@ -123,7 +152,17 @@ export function resolveModelFiles(reference: string = DEFAULT_DEBLUR_MODEL): Mod
   if (!existsSync(cardPath)) {
     throw new ModelContractError(cardPath, `Model ${onnxPath} has no model card: ${cardPath} does not exist. The runtime needs the card beside the model; ${EXPORT_HINT}.`);
   }
-  return { reference, onnxPath, cardPath };
+  const { features } = readModelCard(cardPath);
+  if (features === undefined) return { reference, onnxPath, cardPath };
+  const featuresPath = join(dirname(cardPath), features.file);
+  if (!existsSync(featuresPath) || !statSync(featuresPath).isFile()) {
+    throw new ModelContractError(
+      featuresPath,
+      `Model ${onnxPath} is in two parts (contract version 2), but its feature graph ${featuresPath}, named by its card ${cardPath}, does not exist. ` +
+        'Copy it beside the model with the other two files (`python3 -m promotion.export --contract 2` writes all three together), or export the model again.',
+    );
+  }
+  return { reference, onnxPath, cardPath, featuresPath };
 }
 
 function fail(path: string, what: string): never {
@@ -140,6 +179,15 @@ export function parseCardShape(shape: unknown): (number | string)[] | undefined 
   const dims = parts.map((d) => (typeof d === 'number' ? d : typeof d === 'string' && /^\d+$/.test(d) ? Number(d) : d));
   return dims.every((d) => (typeof d === 'number' && Number.isInteger(d) && d > 0) || (typeof d === 'string' && d.length > 0)) ? (dims as (number | string)[]) : undefined;
 }
+
+const checkFileName = (path: string, value: unknown, field: string): string => {
+  if (typeof value !== 'string' || value.length === 0 || basename(value) !== value) fail(path, `has no plain file name in field ${field} (${JSON.stringify(value)})`);
+  return value;
+};
+const checkSha256 = (path: string, value: unknown, field: string): string => {
+  if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value)) fail(path, `has no SHA-256 (64 lower-case hex digits) in field ${field} (${JSON.stringify(value)})`);
+  return value;
+};
 
 function parseTensors(path: string, value: unknown, field: string): ModelCardTensor[] {
   if (!Array.isArray(value)) fail(path, `has no ${field} list`);
@@ -158,13 +206,13 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
   if (!SUPPORTED_CONTRACT_VERSIONS.includes(version as number)) {
     throw new ModelContractError(
       path,
-      `Model card ${path} has contractVersion ${JSON.stringify(version)}, but this runtime implements contract version ${SUPPORTED_CONTRACT_VERSIONS.join(', ')} ` +
+      `Model card ${path} has contractVersion ${JSON.stringify(version)}, but this runtime implements contract version${SUPPORTED_CONTRACT_VERSIONS.length > 1 ? 's' : ''} ${SUPPORTED_CONTRACT_VERSIONS.join(', ')} ` +
         '(models/README.md). Use a model exported for that version, or a version of promotion-handpose that knows this one.',
     );
   }
   if (typeof json.name !== 'string' || json.name.length === 0) fail(path, 'has no name');
-  if (typeof json.file !== 'string' || json.file.length === 0 || basename(json.file) !== json.file) fail(path, `has no plain file name in field file (${JSON.stringify(json.file)})`);
-  if (typeof json.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(json.sha256)) fail(path, `has no SHA-256 (64 lower-case hex digits) in field sha256 (${JSON.stringify(json.sha256)})`);
+  const file = checkFileName(path, json.file, 'file');
+  const sha256 = checkSha256(path, json.sha256, 'sha256');
   const { windowSize, centreIndex, paddingMultiple, minSize } = json;
   if (!isPositiveInteger(windowSize) || windowSize % 2 === 0) fail(path, `has windowSize ${JSON.stringify(windowSize)}; expected an odd positive integer`);
   if (centreIndex !== (windowSize - 1) / 2) fail(path, `has centreIndex ${JSON.stringify(centreIndex)}; with windowSize ${windowSize} the centre is ${(windowSize - 1) / 2}`);
@@ -176,21 +224,25 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
   const inputs = parseTensors(path, json.inputs, 'inputs');
   const outputs = parseTensors(path, json.outputs, 'outputs');
   const inputNames = inputs.map((t) => t.name);
-  if (inputNames.length !== CONTRACT_INPUT_NAMES.length || CONTRACT_INPUT_NAMES.some((n) => !inputNames.includes(n))) {
-    fail(path, `lists inputs [${inputNames.join(', ')}], but contract version ${version as number} has [${CONTRACT_INPUT_NAMES.join(', ')}]`);
+  const expected = contractInputNames(version as number);
+  if (inputNames.length !== expected.length || expected.some((n) => !inputNames.includes(n))) {
+    fail(path, `lists inputs [${inputNames.join(', ')}], but contract version ${version as number} has [${expected.join(', ')}]`);
   }
   if (!outputs.some((t) => t.name === CONTRACT_OUTPUT_NAME)) fail(path, `lists outputs [${outputs.map((t) => t.name).join(', ')}] without ${CONTRACT_OUTPUT_NAME}`);
   const frames = inputs.find((t) => t.name === 'frames')!;
   if (frames.shape.length !== 5 || frames.shape[1] !== windowSize || frames.shape[2] !== 3) {
     fail(path, `gives input frames the shape [${frames.shape.join(', ')}], but a window of ${windowSize} RGB frames is [B, ${windowSize}, 3, H, W]`);
   }
+  const features = version === 2 ? parseFeatures(path, json.features, file, windowSize, inputs) : undefined;
+  if (version !== 2 && json.features !== undefined) fail(path, `has a features entry, which only contract version 2 (a model in two parts) has`);
   const architecture = json.architecture;
   const preset = isRecord(architecture) && typeof architecture.preset === 'string' ? architecture.preset : undefined;
   return {
     contractVersion: version as number,
     name: json.name,
-    file: json.file,
-    sha256: json.sha256,
+    file,
+    sha256,
+    features,
     windowSize,
     centreIndex: centreIndex as number,
     motionMapKind: kind,
@@ -201,6 +253,36 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
     preset,
     raw: json,
   };
+}
+
+/**
+ * The `features` entry of a contract version 2 card: the feature graph's file (not the restore graph's), its
+ * SHA-256, input `frame` [B, 3, H, W] and outputs featL1..3 [B, C, h, w], whose C the restore graph's featL1..3
+ * [B, windowSize, C, h, w] share.
+ */
+function parseFeatures(path: string, value: unknown, restoreFile: string, windowSize: number, restoreInputs: readonly ModelCardTensor[]): ModelCardFeatures {
+  if (!isRecord(value)) fail(path, 'has contractVersion 2 but no features entry (the feature graph: file, sha256, inputs, outputs)');
+  const file = checkFileName(path, value.file, 'features.file');
+  if (file === restoreFile) fail(path, `names one file, ${file}, for both parts (file and features.file)`);
+  const sha256 = checkSha256(path, value.sha256, 'features.sha256');
+  const inputs = parseTensors(path, value.inputs, 'features.inputs');
+  const outputs = parseTensors(path, value.outputs, 'features.outputs');
+  const frame = inputs[0];
+  if (inputs.length !== 1 || frame?.name !== FEATURE_INPUT_NAME) {
+    fail(path, `lists features.inputs [${inputs.map((t) => t.name).join(', ')}], but contract version 2's feature graph has [${FEATURE_INPUT_NAME}]`);
+  }
+  if (frame.shape.length !== 4 || frame.shape[1] !== 3) fail(path, `gives features input ${FEATURE_INPUT_NAME} the shape [${frame.shape.join(', ')}], but one RGB frame is [B, 3, H, W]`);
+  for (const name of FEATURE_NAMES) {
+    const out = outputs.find((t) => t.name === name);
+    if (!out) fail(path, `lists features.outputs [${outputs.map((t) => t.name).join(', ')}] without ${name}`);
+    const input = restoreInputs.find((t) => t.name === name)!;
+    if (out.shape.length !== 4) fail(path, `gives features output ${name} the shape [${out.shape.join(', ')}]; expected [B, C, h, w]`);
+    if (input.shape.length !== 5 || input.shape[1] !== windowSize) fail(path, `gives input ${name} the shape [${input.shape.join(', ')}], but a window's ${name} is [B, ${windowSize}, C, h, w]`);
+    if (typeof out.shape[1] === 'number' && typeof input.shape[2] === 'number' && out.shape[1] !== input.shape[2]) {
+      fail(path, `gives features output ${name} ${out.shape[1]} channels but input ${name} ${input.shape[2]}`);
+    }
+  }
+  return { file, sha256, inputs, outputs };
 }
 
 /** Reads and checks a model card file (see {@link parseModelCard}). */

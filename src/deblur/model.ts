@@ -1,7 +1,9 @@
 /**
  * What the deblurring operator needs from a model: the small {@link DeblurModel} interface. `loadDeblurModel()`
  * (onnx-session.ts, the one file that loads ONNX Runtime) makes one from an exported model; tests and other
- * backends implement it themselves.
+ * backends implement it themselves. A model in two parts (contract version 2, models/README.md) also exposes
+ * {@link DeblurModelParts}, so that the operator computes each frame's features once and reuses them in every
+ * window that holds the frame (feature-cache.ts).
  */
 import type { MotionMapKind } from '../flow/motion-map.js';
 import type { ModelCard } from './model-card.js';
@@ -33,6 +35,38 @@ export interface DeblurFeeds {
   readonly contrastScale: Float32Array;
 }
 
+/** One frame over a run rectangle, the input of a two-part model's feature graph: NCHW [1, 3, H, W], as in `frames`. */
+export interface FrameFeeds {
+  readonly width: number;
+  readonly height: number;
+  /** Gamma-encoded RGB in [0, 1], padded by edge replication exactly as the frame is in {@link DeblurFeeds.frames}. */
+  readonly frame: Float32Array;
+}
+
+/** One pyramid level of a frame's features: [channels, height, width] float32. */
+export interface FeatureLevel {
+  readonly data: Float32Array;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+}
+
+/** A frame's features (contract version 2): the levels featL1, featL2, featL3 at 1/4, 1/8 and 1/16 of the run size. */
+export interface FrameFeatures {
+  readonly levels: readonly FeatureLevel[];
+}
+
+/**
+ * The two parts of a contract version 2 model. `extractFeatures` depends on one frame (over one run rectangle)
+ * alone, so its result can be reused by every window that holds that frame over the same rectangle; `restore`
+ * takes the window's features in window order (edge frames repeated as in `frames`) with the other inputs of
+ * {@link DeblurFeeds}. `restore(features of the window's frames, feeds)` equals `run(feeds)`.
+ */
+export interface DeblurModelParts {
+  extractFeatures(feeds: FrameFeeds): Promise<FrameFeatures>;
+  restore(features: readonly FrameFeatures[], feeds: DeblurFeeds): Promise<Float32Array>;
+}
+
 /** Where a model runs. `'auto'` takes CUDA when it can be used and the CPU otherwise. */
 export type DeblurDevice = 'cpu' | 'cuda' | 'auto';
 
@@ -47,6 +81,8 @@ export interface DeblurModel {
   readonly card?: ModelCard;
   /** Restores the centre frame: [1, 3, H, W] float32, gamma-encoded RGB (clamp to [0, 1]). */
   run(feeds: DeblurFeeds): Promise<Float32Array>;
-  /** Frees the session. Later `run` calls fail; calling it again does nothing. */
+  /** A model in two parts (contract version 2): `deblur()` then caches per-frame features instead of calling `run`. */
+  readonly parts?: DeblurModelParts;
+  /** Frees the session (both, for a two-part model). Later calls fail; calling it again does nothing. */
   close(): Promise<void>;
 }

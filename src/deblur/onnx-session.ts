@@ -2,7 +2,9 @@
  * The ONNX Runtime adapter: the only file that loads `onnxruntime-node`, inside {@link loadDeblurModel}, so
  * importing the SDK loads no native code. It finds a model and its card (model-card.ts), checks the file's SHA-256
  * against the card, creates a session on the requested device and checks the session's inputs and outputs against
- * the card, then hands out the small {@link DeblurModel} interface.
+ * the card, then hands out the small {@link DeblurModel} interface. A model in two parts (contract version 2) gets
+ * the same for both of its files (the feature graph and the restore graph), two sessions, and
+ * {@link DeblurModel.parts}.
  *
  * Devices: `'cpu'` (default); `'cuda'` asks for the CUDA execution provider (CUDA 12 and cuDNN 9 libraries, and
  * onnxruntime-node's CUDA provider, which its install step downloads unless skipped as this project's .npmrc does);
@@ -24,8 +26,18 @@ import { dirname, join } from 'node:path';
 import type * as OrtModule from 'onnxruntime-node';
 import { ModelContractError, NativeDependencyError } from '../errors.js';
 import { expectFunction, expectInteger, expectKnownKeys, expectOneOf, expectString } from '../options.js';
-import { CONTRACT_OUTPUT_NAME, DEFAULT_DEBLUR_MODEL, type ModelCard, type ModelFiles, readModelCard, resolveModelFiles } from './model-card.js';
-import type { DeblurDevice, DeblurFeeds, DeblurModel } from './model.js';
+import {
+  CONTRACT_OUTPUT_NAME,
+  DEFAULT_DEBLUR_MODEL,
+  FEATURE_INPUT_NAME,
+  FEATURE_NAMES,
+  type ModelCard,
+  type ModelCardTensor,
+  type ModelFiles,
+  readModelCard,
+  resolveModelFiles,
+} from './model-card.js';
+import type { DeblurDevice, DeblurFeeds, DeblurModel, DeblurModelParts, FeatureLevel, FrameFeatures, FrameFeeds } from './model.js';
 
 type Ort = typeof OrtModule;
 
@@ -146,34 +158,43 @@ export function unusedInputs(card: ModelCard): string[] {
   return out;
 }
 
+type SessionInfo = { inputNames: readonly string[]; outputNames: readonly string[]; inputMetadata?: readonly TensorMeta[]; outputMetadata?: readonly TensorMeta[] };
+
 /**
- * Checks a session's inputs and outputs against the card: every model input is one the card lists, `frames` is
- * there, and a card input the model lacks is one its architecture does not use ({@link unusedInputs}); `restored`
- * is an output; types, ranks and fixed dimensions agree. Throws {@link ModelContractError}.
+ * Checks a session's inputs and outputs against the card. `part` 'model' (default) is the model's graph (with
+ * contract version 2, the restore graph): every model input is one the card lists, `frames` (and for version 2
+ * featL1..3) is there, and a card input the model lacks is one its architecture does not use
+ * ({@link unusedInputs}); `restored` is an output. `part` 'features' is a version 2 model's feature graph: input
+ * `frame`, outputs featL1..3. Types, ranks and fixed dimensions agree with the card; heights and widths (H, W,
+ * H/4...) are dynamic. Throws {@link ModelContractError} naming the file.
  */
-export function checkSessionAgainstCard(
-  session: { inputNames: readonly string[]; outputNames: readonly string[]; inputMetadata?: readonly TensorMeta[]; outputMetadata?: readonly TensorMeta[] },
-  card: ModelCard,
-  files: ModelFiles,
-): void {
+export function checkSessionAgainstCard(session: SessionInfo, card: ModelCard, files: ModelFiles, part: 'model' | 'features' = 'model'): void {
+  const features = part === 'features' ? card.features : undefined;
+  if (part === 'features' && features === undefined) throw new Error(`checkSessionAgainstCard: card ${files.cardPath} describes no feature graph (contract version ${card.contractVersion})`);
+  const path = features ? (files.featuresPath ?? join(dirname(files.cardPath), features.file)) : files.onnxPath;
   const mismatch = (what: string) =>
-    new ModelContractError(files.onnxPath, `Model ${files.onnxPath} does not match its card ${files.cardPath}: ${what}. The two files do not belong together; export them again with \`python3 -m promotion.export\`.`);
-  const cardInputs = card.inputs.map((t) => t.name);
-  if (session.inputNames.some((n) => !cardInputs.includes(n)) || !session.inputNames.includes('frames')) {
+    new ModelContractError(
+      path,
+      `${features ? 'Feature graph' : 'Model'} ${path} does not match its card ${files.cardPath}: ${what}. The ${card.contractVersion === 2 ? 'three' : 'two'} files do not belong together; export them again with \`python3 -m promotion.export\`.`,
+    );
+  const tensors = features ?? card;
+  const cardInputs = tensors.inputs.map((t) => t.name);
+  const required = features ? [FEATURE_INPUT_NAME] : card.contractVersion === 2 ? [...FEATURE_NAMES, 'frames'] : ['frames'];
+  if (session.inputNames.some((n) => !cardInputs.includes(n)) || required.some((n) => !session.inputNames.includes(n))) {
     throw mismatch(`the model's inputs are [${session.inputNames.join(', ')}] but the card lists [${cardInputs.join(', ')}]`);
   }
-  const unused = unusedInputs(card);
+  const unused = features ? [] : unusedInputs(card);
   for (const name of cardInputs) {
     if (!session.inputNames.includes(name) && !unused.includes(name)) {
       throw mismatch(`the model has no input ${name}, which its card lists and its architecture uses (the model's inputs are [${session.inputNames.join(', ')}])`);
     }
   }
-  if (!session.outputNames.includes(CONTRACT_OUTPUT_NAME)) {
-    throw mismatch(`the model's outputs are [${session.outputNames.join(', ')}], without ${CONTRACT_OUTPUT_NAME}`);
+  for (const name of features ? FEATURE_NAMES : [CONTRACT_OUTPUT_NAME]) {
+    if (!session.outputNames.includes(name)) throw mismatch(`the model's outputs are [${session.outputNames.join(', ')}], without ${name}`);
   }
-  const check = (meta: readonly TensorMeta[] | undefined, tensors: ModelCard['inputs'], kind: string) => {
+  const check = (meta: readonly TensorMeta[] | undefined, cardTensors: readonly ModelCardTensor[], kind: string) => {
     for (const m of meta ?? []) {
-      const t = tensors.find((c) => c.name === m.name);
+      const t = cardTensors.find((c) => c.name === m.name);
       if (!t) continue;
       if (!m.isTensor || (m.type !== undefined && m.type !== 'float32')) throw mismatch(`${kind} ${m.name} is ${m.isTensor ? m.type : 'not a tensor'}, not float32`);
       if (m.shape === undefined) continue;
@@ -182,33 +203,39 @@ export function checkSessionAgainstCard(
         const want = t.shape[i]!;
         const fixedHere = typeof dim === 'number' && dim > 0;
         if (typeof want === 'number' && fixedHere && dim !== want) throw mismatch(`${kind} ${m.name} has dimension ${i} = ${dim} but the card says ${want} ([${t.shape.join(', ')}])`);
-        if (typeof want === 'string' && /^[HW]$/.test(want) && fixedHere) {
-          throw mismatch(`${kind} ${m.name} has a fixed ${want === 'H' ? 'height' : 'width'} of ${dim}, but the runtime needs dynamic height and width (export with dynamic axes)`);
+        // H and W, or a level's H/4, W/8...: the runtime feeds every size, so these must be dynamic.
+        if (typeof want === 'string' && /^[HW](\/\d+)?$/.test(want) && fixedHere) {
+          throw mismatch(`${kind} ${m.name} has a fixed ${want.startsWith('H') ? 'height' : 'width'} of ${dim}, but the runtime needs dynamic height and width (export with dynamic axes)`);
         }
       });
     }
   };
-  check(session.inputMetadata, card.inputs, 'input');
-  check(session.outputMetadata, card.outputs, 'output');
+  check(session.inputMetadata, tensors.inputs, 'input');
+  check(session.outputMetadata, tensors.outputs, 'output');
 }
 
 /** A model loaded from files by {@link loadDeblurModel}. */
 export interface LoadedDeblurModel extends DeblurModel {
   readonly card: ModelCard;
   readonly files: ModelFiles;
-  /** Intra-op threads of the session. */
+  /** Intra-op threads of the session (of each session, for a two-part model). */
   readonly threads: number;
 }
+
+/** Where each feature level's height and width are, as fractions of the frame's (featL1..3). */
+const FEATURE_SCALES = [4, 8, 16] as const;
 
 class OnnxDeblurModel implements LoadedDeblurModel {
   readonly name: string;
   readonly contract: DeblurModel['contract'];
+  readonly parts: DeblurModelParts | undefined;
   private closed = false;
   private released: Promise<void> | undefined;
 
   constructor(
     private readonly ort: Ort,
     private readonly session: Session,
+    private readonly featureSession: Session | undefined,
     readonly card: ModelCard,
     readonly executionProvider: string,
     readonly files: ModelFiles,
@@ -222,21 +249,82 @@ class OnnxDeblurModel implements LoadedDeblurModel {
       minSize: card.minSize,
       motionMapKind: card.motionMapKind,
     };
+    this.parts = featureSession === undefined ? undefined : { extractFeatures: (feeds) => this.extractFeatures(feeds), restore: (features, feeds) => this.restoreFrom(features, feeds) };
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error(`Model ${this.name} is closed; load it again to run it.`);
   }
 
   async run(feeds: DeblurFeeds): Promise<Float32Array> {
-    if (this.closed) throw new Error(`Model ${this.name} is closed; load it again to run it.`);
+    this.checkOpen();
+    if (this.featureSession === undefined) return this.restoreWith({}, feeds);
+    // Two parts, nothing to reuse: the window's frames as one batch through the feature graph; its [T, C, h, w]
+    // outputs are the restore graph's [1, T, C, h, w].
+    const t = this.card.windowSize;
+    const levels = await this.runFeatures(feeds.frames, t, feeds.width, feeds.height);
+    return this.restoreWith(Object.fromEntries(FEATURE_NAMES.map((n, k) => [n, this.levelTensor(levels[k]!.data, t, levels[k]!)])), feeds);
+  }
+
+  private async extractFeatures(feeds: FrameFeeds): Promise<FrameFeatures> {
+    this.checkOpen();
+    return { levels: await this.runFeatures(feeds.frame, 1, feeds.width, feeds.height) };
+  }
+
+  private async restoreFrom(features: readonly FrameFeatures[], feeds: DeblurFeeds): Promise<Float32Array> {
+    this.checkOpen();
+    const t = this.card.windowSize;
+    if (features.length !== t) throw new Error(`Model ${this.name} restores from the features of ${t} frames but was given ${features.length}`);
+    const stacked = FEATURE_NAMES.map((n, k) => {
+      const first = features[0]!.levels[k]!;
+      const size = first.channels * first.height * first.width;
+      const data = new Float32Array(t * size);
+      features.forEach((f, i) => {
+        const level = f.levels[k];
+        if (!level || level.channels !== first.channels || level.height !== first.height || level.width !== first.width || level.data.length !== size) {
+          throw new Error(`Model ${this.name}: the window's ${n} features differ in size between frames (each frame's features must come from the same run rectangle)`);
+        }
+        data.set(level.data, i * size);
+      });
+      return [n, this.levelTensor(data, t, first)] as const;
+    });
+    return this.restoreWith(Object.fromEntries(stacked), feeds);
+  }
+
+  /** One level of `frames` frames' features as a [1, frames, C, h, w] tensor. */
+  private levelTensor(data: Float32Array, frames: number, level: FeatureLevel): OrtModule.Tensor {
+    return new this.ort.Tensor('float32', data, [1, frames, level.channels, level.height, level.width]);
+  }
+
+  /** Runs the feature graph on `count` frames [count, 3, h, w]; returns each level over all of them [count, C, h/s, w/s]. */
+  private async runFeatures(frames: Float32Array, count: number, w: number, h: number): Promise<FeatureLevel[]> {
+    const session = this.featureSession!;
+    const out = await session.run({ [FEATURE_INPUT_NAME]: new this.ort.Tensor('float32', frames, [count, 3, h, w]) });
+    return FEATURE_NAMES.map((n, k) => {
+      const tensor = out[n];
+      const scale = FEATURE_SCALES[k]!;
+      const [b, c, lh, lw] = tensor?.dims ?? [];
+      if (!tensor || !(tensor.data instanceof Float32Array) || b !== count || c === undefined || lh !== h / scale || lw !== w / scale || tensor.data.length !== count * c * lh * lw) {
+        const path = this.files.featuresPath ?? this.card.features!.file;
+        throw new ModelContractError(path, `Feature graph ${path} returned ${tensor ? `[${tensor.dims.join(', ')}]` : `no ${n} output`} for ${count} frame(s) of ${w}x${h} instead of [${count}, C, ${h / scale}, ${w / scale}].`);
+      }
+      return { data: tensor.data, channels: c, height: lh, width: lw };
+    });
+  }
+
+  /** Runs the (restore) graph with `extra` inputs (the features, contract version 2) and the window's inputs. */
+  private async restoreWith(extra: Record<string, OrtModule.Tensor>, feeds: DeblurFeeds): Promise<Float32Array> {
     const { width: w, height: h } = feeds;
     const t = this.card.windowSize;
     const { Tensor } = this.ort;
-    const all = {
+    const all: Record<string, () => OrtModule.Tensor> = {
       frames: () => new Tensor('float32', feeds.frames, [1, t, 3, h, w]),
       motion: () => new Tensor('float32', feeds.motion, [1, 1, h, w]),
       blurWeights: () => new Tensor('float32', feeds.blurWeights, [1, t]),
       contrastScale: () => new Tensor('float32', feeds.contrastScale, [1, t]),
     };
     // Only the inputs the graph has (an EDVR baseline may take frames alone; see unusedInputs).
-    const out = await this.session.run(Object.fromEntries(this.session.inputNames.map((n) => [n, all[n as keyof typeof all]()])));
+    const out = await this.session.run(Object.fromEntries(this.session.inputNames.map((n) => [n, extra[n] ?? all[n]!()])));
     const restored = out[CONTRACT_OUTPUT_NAME];
     if (!restored || !(restored.data instanceof Float32Array) || restored.data.length !== 3 * w * h) {
       throw new ModelContractError(this.files.onnxPath, `Model ${this.files.onnxPath} returned ${restored ? `[${restored.dims.join(', ')}]` : 'no restored output'} for a ${w}x${h} input instead of [1, 3, ${h}, ${w}].`);
@@ -246,18 +334,38 @@ class OnnxDeblurModel implements LoadedDeblurModel {
 
   close(): Promise<void> {
     this.closed = true;
-    this.released ??= this.session.release();
+    this.released ??= Promise.all([this.session.release(), this.featureSession?.release()]).then(() => undefined);
     return this.released;
   }
 }
 
 /**
- * Loads a deblurring model: finds its files, checks the card and the file's SHA-256, creates an ONNX Runtime
- * session on the device (falling back to the CPU, see the module comment) and checks the session against the card.
- * Contract problems are {@link ModelContractError}s naming the file and the fix. Call `close()` when done.
+ * Loads a deblurring model: finds its files, checks the card and the files' SHA-256, creates an ONNX Runtime
+ * session on the device (falling back to the CPU, see the module comment), two for a model in two parts (contract
+ * version 2), and checks each session against the card. Contract problems are {@link ModelContractError}s naming
+ * the file and the fix. Call `close()` when done.
  */
 export async function loadDeblurModel(options: LoadDeblurModelOptions = {}): Promise<LoadedDeblurModel> {
   return openDeblurModel(resolveLoadOptions(options));
+}
+
+/** Reads a model file and checks it against the card's SHA-256. `label` names the file in messages. */
+async function readChecked(path: string, sha256: string, cardPath: string, label: string): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (cause) {
+    throw new ModelContractError(path, `${label} ${path}, named by the card ${cardPath}, cannot be read (${(cause as Error).message}); copy the model's files together as they were written, or export it again.`, { cause });
+  }
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  if (digest !== sha256) {
+    throw new ModelContractError(
+      path,
+      `${label} ${path} has SHA-256 ${digest} but its card ${cardPath} says ${sha256}: the file was changed, truncated or replaced after export. ` +
+        'Export the model and its card together again (`python3 -m promotion.export`), or copy both files as they were written.',
+    );
+  }
+  return bytes;
 }
 
 /**
@@ -265,25 +373,31 @@ export async function loadDeblurModel(options: LoadDeblurModelOptions = {}): Pro
  * CUDA provider library, so that ONNX Runtime itself is asked (tests use it to exercise that failure).
  */
 export async function openDeblurModel(resolved: ResolvedLoadOptions, checks: { cudaProviderCheck?: boolean } = {}): Promise<LoadedDeblurModel> {
-  const { files, device, threads, onWarning } = resolved;
-  const card = readModelCard(files.cardPath);
-  const bytes = await readFile(files.onnxPath);
-  const digest = createHash('sha256').update(bytes).digest('hex');
-  if (digest !== card.sha256) {
-    throw new ModelContractError(
-      files.onnxPath,
-      `Model ${files.onnxPath} has SHA-256 ${digest} but its card ${files.cardPath} says ${card.sha256}: the file was changed, truncated or replaced after export. ` +
-        'Export the model and its card together again (`python3 -m promotion.export`), or copy both files as they were written.',
-    );
-  }
+  const { device, threads, onWarning } = resolved;
+  const card = readModelCard(resolved.files.cardPath);
+  const files: ModelFiles =
+    card.features && resolved.files.featuresPath === undefined ? { ...resolved.files, featuresPath: join(dirname(resolved.files.cardPath), card.features.file) } : resolved.files;
+  const bytes = await readChecked(files.onnxPath, card.sha256, files.cardPath, 'Model');
+  const featureBytes = card.features ? await readChecked(files.featuresPath!, card.features.sha256, files.cardPath, 'Feature graph') : undefined;
   const ort = await loadOrt();
-  let session: Session | undefined;
+  // Both sessions on one device: the restore graph's inputs are the feature graph's outputs.
+  const createAll = async (providers: readonly string[]): Promise<[Session, Session | undefined]> => {
+    const session = await createSession(ort, bytes, providers, threads);
+    if (featureBytes === undefined) return [session, undefined];
+    try {
+      return [session, await createSession(ort, featureBytes, providers, threads)];
+    } catch (cause) {
+      await session.release();
+      throw cause;
+    }
+  };
+  let sessions: [Session, Session | undefined] | undefined;
   let provider = 'cpu';
   if (device !== 'cpu') {
     const missing = checks.cudaProviderCheck === false ? undefined : missingCudaProvider();
     try {
       if (missing !== undefined) throw new Error(`onnxruntime-node's CUDA provider is not installed: ${missing} is missing`);
-      session = await createSession(ort, bytes, ['cuda', 'cpu'], threads);
+      sessions = await createAll(['cuda', 'cpu']);
       provider = 'cuda';
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
@@ -294,23 +408,38 @@ export async function openDeblurModel(resolved: ResolvedLoadOptions, checks: { c
       );
     }
   }
-  if (!session) {
-    try {
-      session = await createSession(ort, bytes, ['cpu'], threads);
-    } catch (cause) {
-      throw new ModelContractError(
-        files.onnxPath,
-        `Model ${files.onnxPath} cannot be loaded by ONNX Runtime (${cause instanceof Error ? cause.message : String(cause)}): it is damaged or not an ONNX model. ` +
+  if (!sessions) {
+    const damaged = (path: string, label: string, cause: unknown) =>
+      new ModelContractError(
+        path,
+        `${label} ${path} cannot be loaded by ONNX Runtime (${cause instanceof Error ? cause.message : String(cause)}): it is damaged or not an ONNX model. ` +
           'Export it again with `python3 -m promotion.export`.',
         { cause },
       );
+    let session: Session;
+    try {
+      session = await createSession(ort, bytes, ['cpu'], threads);
+    } catch (cause) {
+      throw damaged(files.onnxPath, 'Model', cause);
     }
+    let featureSession: Session | undefined;
+    if (featureBytes !== undefined) {
+      try {
+        featureSession = await createSession(ort, featureBytes, ['cpu'], threads);
+      } catch (cause) {
+        await session.release();
+        throw damaged(files.featuresPath!, 'Feature graph', cause);
+      }
+    }
+    sessions = [session, featureSession];
   }
+  const [session, featureSession] = sessions;
   try {
     checkSessionAgainstCard(session, card, files);
+    if (featureSession) checkSessionAgainstCard(featureSession, card, files, 'features');
   } catch (error) {
-    await session.release();
+    await Promise.all([session.release(), featureSession?.release()]);
     throw error;
   }
-  return new OnnxDeblurModel(ort, session, card, provider, files, threads);
+  return new OnnxDeblurModel(ort, session, featureSession, card, provider, files, threads);
 }

@@ -3,13 +3,15 @@
  * through the network with its padding, the outputs are blended with feathered weights in a band of rows as tall as
  * one tile row, and finished rows go to a row writer, so memory is bounded by the tile size whatever the frame size.
  * Writers: the whole frame in the input's sample type, or a region blended into a copy of the input with a
- * feathered mask (ROI mode).
+ * feathered mask (ROI mode). A model in two parts (contract version 2) gets each window frame's features over the
+ * tile's run rectangle from a {@link FeatureCache}, so a frame's features are computed once, not once per window.
  */
 import { disFlow } from '../flow/dis.js';
 import { type GreyImage, toGrey } from '../flow/field.js';
 import { MOTION_MAP_FLOW, motionMap } from '../flow/motion-map.js';
 import { type Frame, SAMPLE_MAX } from '../stream/frame.js';
-import type { DeblurModel } from './model.js';
+import type { FeatureCache } from './feature-cache.js';
+import type { DeblurFeeds, DeblurModel, FrameFeatures } from './model.js';
 import { boxFeather } from './roi.js';
 import { toNchwFloat32, toNtchwFloat32 } from './tensor.js';
 import { type Box, clipBox, featherWeights, type TileSpan, tileSpans } from './tiles.js';
@@ -36,8 +38,10 @@ export interface RestoreSettings {
   readonly tileSize: number;
   /** Least overlap between neighbouring tiles. */
   readonly overlap: number;
-  /** Checked before every tile: true stops the region early (the stream was unsubscribed). */
+  /** Checked before every tile (and every feature-graph run): true stops the region early (the stream was unsubscribed). */
   readonly cancelled: () => boolean;
+  /** With a two-part model (`model.parts`): where the window frames' features come from. Without it, `model.run`. */
+  readonly features?: FeatureCache;
 }
 
 /** Receives the restored rows of a region in order: RGB interleaved, gamma-encoded, not clamped. Consume at once. */
@@ -95,14 +99,25 @@ export async function restoreRegion(settings: RestoreSettings, inputs: WindowInp
     for (let i = 0; i < xs.length; i++) {
       if (settings.cancelled()) return -1;
       const { tile, run } = rows[j]![i]!;
-      const out = await model.run({
+      const feeds: DeblurFeeds = {
         width: run.width,
         height: run.height,
         frames: toNtchwFloat32(inputs.frames, run),
         motion: motion(run),
         blurWeights: inputs.blurWeights,
         contrastScale: inputs.contrastScale,
-      });
+      };
+      let out: Float32Array;
+      if (settings.features && model.parts) {
+        const features: FrameFeatures[] = [];
+        for (const frame of inputs.frames) {
+          if (settings.cancelled()) return -1;
+          features.push(await settings.features.features(frame, run));
+        }
+        out = await model.parts.restore(features, feeds);
+      } else {
+        out = await model.run(feeds);
+      }
       calls++;
       const plane = run.width * run.height;
       const weightX = wx[i]!;

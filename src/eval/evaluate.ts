@@ -338,7 +338,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         synthesisRecord = info.parameters ?? synthesisRecord;
         const synthesisMade = info.createdAt ?? '';
         const deblurredDir = join(work, 'deblurred', ...id.split('/'));
-        const deblurKey: StageKey = { model: model.card.sha256, settings: deblurSettings, synthesis: synthesisMade };
+        // A two-part model (contract version 2) is both files: its feature graph can change while the other does not.
+        const deblurKey: StageKey = { model: model.card.sha256, ...(model.card.features ? { features: model.card.features.sha256 } : {}), settings: deblurSettings, synthesis: synthesisMade };
         await timed('deblur', () => deblurSequence(plan, deblurredDir, model!, { ...settings }, deblurKey, options, notice));
 
         // A plain (non-FPHA) job may estimate with video mode: one estimator per version keeps the tracker's state apart.

@@ -65,11 +65,16 @@ describe('loading a model', () => {
   });
 
   it('refuses a card of a contract version it does not know', async () => {
-    const v = writeVariant(tiny, dir, 'version2', { card: (c) => (c.contractVersion = 2) });
+    const v = writeVariant(tiny, dir, 'version3', { card: (c) => (c.contractVersion = 3) });
     const error = await contractError(v.onnx);
     expect(error.path).toBe(v.card);
     expect(error.message).toBe(
-      `Model card ${v.card} has contractVersion 2, but this runtime implements contract version 1 (models/README.md). Use a model exported for that version, or a version of promotion-handpose that knows this one.`,
+      `Model card ${v.card} has contractVersion 3, but this runtime implements contract versions 1, 2 (models/README.md). Use a model exported for that version, or a version of promotion-handpose that knows this one.`,
+    );
+    // A one-graph model's card that claims version 2 lacks what version 2 has (the features and their inputs).
+    const claims2 = writeVariant(tiny, dir, 'claims-version2', { card: (c) => (c.contractVersion = 2) });
+    expect((await contractError(claims2.onnx)).message).toBe(
+      `Model card ${claims2.card} lists inputs [frames, motion, blurWeights, contrastScale], but contract version 2 has [featL1, featL2, featL3, frames, motion, blurWeights, contrastScale]; ${FIX}`,
     );
   });
 

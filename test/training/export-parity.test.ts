@@ -1,7 +1,10 @@
 /**
  * Export parity: a tiny randomly initialised PROMOTION network exported by `python3 -m promotion.export` runs in
  * onnxruntime-node and matches PyTorch (max abs difference <= 1e-4) at two frame sizes, and its model card follows
- * the contract (models/README.md).
+ * the contract (models/README.md). The same weights exported in two parts (`--contract 2`): each part matches
+ * PyTorch's, and the two ONNX graphs composed match PyTorch's full model and the one-graph export. The deformable
+ * convolutions are exported as native ONNX DeformConv nodes (opset 19) by default and as grid_sample arithmetic
+ * (opset 16) with `--deform-conv grid`; both forms match PyTorch.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,14 +19,17 @@ interface TensorFile {
 }
 interface ParityCase {
   readonly size: string;
-  readonly tensors: Record<'frames' | 'motion' | 'blurWeights' | 'contrastScale' | 'restored', TensorFile>;
+  readonly tensors: Record<'frames' | 'motion' | 'blurWeights' | 'contrastScale' | 'restored', TensorFile> & Partial<Record<'featL1' | 'featL2' | 'featL3', TensorFile>>;
 }
 
 const dir = tempDir('promotion-export-');
 const parityDir = join(dir, 'parity');
+const parity2Dir = join(dir, 'parity2');
+const parityGridDir = join(dir, 'parity-grid');
+const FEATURES = ['featL1', 'featL2', 'featL3'] as const;
 
-function readTensor(t: TensorFile): ort.Tensor {
-  const bytes = readFileSync(join(parityDir, t.file));
+function readTensor(t: TensorFile, folder = parityDir): ort.Tensor {
+  const bytes = readFileSync(join(folder, t.file));
   const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   expect(data.length).toBe(t.shape.reduce((a, b) => a * b, 1));
   return new ort.Tensor('float32', data, t.shape);
@@ -34,10 +40,14 @@ describe('ONNX export (python3 -m promotion.export)', () => {
     requireTorch();
     const args = ['-m', 'promotion.export', '--preset', 'promotion-s', '--random-init', '--seed', '3'];
     args.push('--set', 'num_feat=16', '--set', 'num_extract_block=1', '--set', 'num_reconstruct_block=2');
-    args.push('--name', 'tiny', '--out-dir', dir, '--parity-dir', parityDir, '--parity-sizes', '32x32,48x64');
-    const result = runPython(args);
+    const result = runPython([...args, '--name', 'tiny', '--out-dir', dir, '--parity-dir', parityDir, '--parity-sizes', '32x32,48x64']);
     if (result.status !== 0) throw new Error(`export failed (exit ${result.status}):\n${result.output}`);
-  }, 180_000);
+    const two = runPython([...args, '--contract', '2', '--name', 'tiny2', '--out-dir', dir, '--parity-dir', parity2Dir, '--parity-sizes', '32x32,48x64']);
+    if (two.status !== 0) throw new Error(`two-part export failed (exit ${two.status}):\n${two.output}`);
+    expect(two.output).toMatch(/two parts composed \(.+\) vs the full model: max abs difference /);
+    const grid = runPython([...args, '--deform-conv', 'grid', '--name', 'tiny-grid', '--out-dir', dir, '--parity-dir', parityGridDir, '--parity-sizes', '32x32,48x64']);
+    if (grid.status !== 0) throw new Error(`grid export failed (exit ${grid.status}):\n${grid.output}`);
+  }, 300_000);
 
   it('writes a model card that follows the contract', () => {
     const card = JSON.parse(readFileSync(join(dir, 'tiny.json'), 'utf8')) as Record<string, unknown>;
@@ -52,22 +62,29 @@ describe('ONNX export (python3 -m promotion.export)', () => {
     expect(card.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('matches PyTorch in onnxruntime-node at two frame sizes (max abs diff <= 1e-4)', async () => {
-    const session = await ort.InferenceSession.create(join(dir, 'tiny.onnx'), { intraOpNumThreads: 1 });
+  it.each([
+    ['native DeformConv, opset 19', 'tiny', parityDir, 19],
+    ['--deform-conv grid, opset 16', 'tiny-grid', parityGridDir, 16],
+  ] as const)('matches PyTorch in onnxruntime-node at two frame sizes (max abs diff <= 1e-4): %s', async (_label, name, folder, opset) => {
+    const card = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as { format: { onnx: { opset: number } } };
+    expect(card.format.onnx.opset).toBe(opset);
+    const graph = readFileSync(join(dir, `${name}.onnx`));
+    expect(graph.includes('DeformConv'), 'a DeformConv node in the graph').toBe(opset === 19);
+    const session = await ort.InferenceSession.create(join(dir, `${name}.onnx`), { intraOpNumThreads: 1 });
     try {
       expect(session.inputNames).toEqual(['frames', 'motion', 'blurWeights', 'contrastScale']);
       expect(session.outputNames).toEqual(['restored']);
-      const { cases } = JSON.parse(readFileSync(join(parityDir, 'parity.json'), 'utf8')) as { cases: ParityCase[] };
+      const { cases } = JSON.parse(readFileSync(join(folder, 'parity.json'), 'utf8')) as { cases: ParityCase[] };
       expect(cases.map((c) => c.size)).toEqual(['32x32', '48x64']);
       for (const c of cases) {
         const feeds = {
-          frames: readTensor(c.tensors.frames),
-          motion: readTensor(c.tensors.motion),
-          blurWeights: readTensor(c.tensors.blurWeights),
-          contrastScale: readTensor(c.tensors.contrastScale),
+          frames: readTensor(c.tensors.frames, folder),
+          motion: readTensor(c.tensors.motion, folder),
+          blurWeights: readTensor(c.tensors.blurWeights, folder),
+          contrastScale: readTensor(c.tensors.contrastScale, folder),
         };
         const out = (await session.run(feeds)).restored!;
-        const expected = readTensor(c.tensors.restored);
+        const expected = readTensor(c.tensors.restored, folder);
         expect(out.dims).toEqual(expected.dims);
         const a = out.data as Float32Array;
         const b = expected.data as Float32Array;
@@ -83,6 +100,52 @@ describe('ONNX export (python3 -m promotion.export)', () => {
       }
     } finally {
       await session.release();
+    }
+  });
+
+  it('in two parts (--contract 2): each part matches PyTorch, and the two graphs composed match PyTorch and the one-graph export (<= 1e-4)', async () => {
+    const card = JSON.parse(readFileSync(join(dir, 'tiny2.json'), 'utf8')) as Record<string, unknown>;
+    expect(card.contractVersion).toBe(2);
+    expect(card.features).toMatchObject({ file: 'tiny2.features.onnx' });
+    const [features, restore, single] = await Promise.all(
+      ['tiny2.features.onnx', 'tiny2.onnx', 'tiny.onnx'].map((f) => ort.InferenceSession.create(join(dir, f), { intraOpNumThreads: 1 })),
+    );
+    try {
+      expect(features!.inputNames).toEqual(['frame']);
+      expect(features!.outputNames).toEqual([...FEATURES]);
+      expect(restore!.inputNames).toEqual([...FEATURES, 'frames', 'motion', 'blurWeights', 'contrastScale']);
+      const parity = JSON.parse(readFileSync(join(parity2Dir, 'parity.json'), 'utf8')) as { contractVersion: number; cases: ParityCase[] };
+      expect(parity.contractVersion).toBe(2);
+      const diff = (a: ort.Tensor, b: ort.Tensor) => {
+        expect(a.data.length).toBe(b.data.length);
+        let d = 0;
+        for (let i = 0; i < a.data.length; i++) d = Math.max(d, Math.abs((a.data as Float32Array)[i]! - (b.data as Float32Array)[i]!));
+        return d;
+      };
+      for (const c of parity.cases) {
+        const t = (n: keyof ParityCase['tensors']) => readTensor(c.tensors[n]!, parity2Dir);
+        const frames = t('frames');
+        const [, win, ch, h, w] = frames.dims as number[];
+        // The feature graph on the window's frames as a batch of single frames.
+        const levels = await features!.run({ frame: new ort.Tensor('float32', frames.data as Float32Array, [win!, ch!, h!, w!]) });
+        const stacked: Record<string, ort.Tensor> = {};
+        for (const n of FEATURES) {
+          const expected = t(n);
+          const level = levels[n]!;
+          expect([1, ...level.dims]).toEqual(expected.dims);
+          stacked[n] = new ort.Tensor('float32', level.data as Float32Array, expected.dims);
+          expect(diff(stacked[n], expected), `${c.size} ${n}`).toBeLessThanOrEqual(1e-4);
+        }
+        const window = { frames, motion: t('motion'), blurWeights: t('blurWeights'), contrastScale: t('contrastScale') };
+        const fromParity = (await restore!.run({ ...window, featL1: t('featL1'), featL2: t('featL2'), featL3: t('featL3') })).restored!;
+        const composed = (await restore!.run({ ...window, ...stacked })).restored!;
+        const oneGraph = (await single!.run(window)).restored!;
+        expect(diff(fromParity, t('restored')), `${c.size} restore part`).toBeLessThanOrEqual(1e-4);
+        expect(diff(composed, t('restored')), `${c.size} composed vs PyTorch`).toBeLessThanOrEqual(1e-4);
+        expect(diff(composed, oneGraph), `${c.size} composed vs one graph`).toBeLessThanOrEqual(1e-4);
+      }
+    } finally {
+      await Promise.all([features!.release(), restore!.release(), single!.release()]);
     }
   });
 });

@@ -2,8 +2,12 @@
 training and ONNX export for the TypeScript runtime. Layout follows BasicSR: archs/, data/, losses/, metrics/,
 YAML configs and a registry keyed by the names configs use."""
 
-#: Version of the runtime contract (models/README.md). The runtime refuses a model card with another version.
-CONTRACT_VERSION = 1
+#: Versions of the runtime contract (models/README.md) the exporter writes: 1, the network as one graph; 2, in two
+#: parts (per-frame features, then the window), so the runtime computes each frame's features once. The runtime
+#: refuses a model card with a version it does not know.
+CONTRACT_VERSIONS = (1, 2)
+#: What `python3 -m promotion.export` writes unless given --contract.
+DEFAULT_CONTRACT_VERSION = 1
 
 #: Frames per window; the restored frame is the centre one.
 WINDOW_SIZE = 5

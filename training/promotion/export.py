@@ -1,12 +1,25 @@
-"""ONNX export: `python3 -m promotion.export` writes <out-dir>/<name>.onnx (opset 16, dynamic batch, height and
-width) and the model card <out-dir>/<name>.json (models/README.md describes both).
+"""ONNX export: `python3 -m promotion.export` writes <out-dir>/<name>.onnx (dynamic batch, height and width; opset
+19, or 16 with --deform-conv grid) and the model card <out-dir>/<name>.json (models/README.md describes both).
 
     python3 -m promotion.export --checkpoint runs/x/checkpoints/iter_00010000.pt --name promotion-s
     python3 -m promotion.export --preset promotion-s --random-init --seed 0 --name tiny --out-dir /tmp/m \
         --set num_feat=16 --parity-dir /tmp/m/parity --parity-sizes 32x32,48x64
 
+--contract 2 exports the network in two parts (contract version 2): <name>.features.onnx, the per-frame feature
+extraction (`frame` -> `featL1`, `featL2`, `featL3`), and <name>.onnx, the rest of the network from a window's
+stacked features (`featL1..3`, `frames`, `motion`, `blurWeights`, `contrastScale` -> `restored`), so the runtime
+computes each frame's features once and reuses them in the 5 windows that hold the frame. Before writing the card
+it checks that the two parts composed give the full model's output (see check_two_parts). Version 1 (one graph)
+is the default.
+
+--deform-conv native (the default) exports each deformable convolution as one ONNX `DeformConv` node, which moves
+the graph to opset 19 (promotion/onnx_opset.py) and needs an ONNX Runtime with that kernel (1.30, which this
+project pins, has it on the CPU and CUDA); `grid`
+keeps the opset-16 grid_sample decomposition that any ONNX Runtime since 1.13 runs, about 1.7x slower on the CPU.
+
 --parity-dir also writes, per size, seeded inputs and PyTorch's output as raw little-endian float32 files and a
-parity.json listing them, for the TypeScript parity test (test/training/export-parity.test.ts).
+parity.json listing them, for the TypeScript parity test (test/training/export-parity.test.ts); with --contract 2
+also the window's features (`featL1..3`, [1, 5, C, h, w], PyTorch's) for testing each part.
 """
 import argparse
 import hashlib
@@ -15,16 +28,55 @@ import json
 import os
 import sys
 import warnings
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
+from torch import nn
 
-from . import CENTRE_INDEX, CONTRACT_VERSION, MIN_SIZE, PADDING_MULTIPLE, WINDOW_SIZE
+from . import CENTRE_INDEX, CONTRACT_VERSIONS, DEFAULT_CONTRACT_VERSION, MIN_SIZE, PADDING_MULTIPLE, WINDOW_SIZE
 from .archs import PRESETS, build_network, count_parameters
+from .archs.dcn import DEFORM_CONV_DOMAIN, DCNv2Pack
+from .onnx_opset import TARGET_OPSET, to_opset19
 
 OPSET = 16
+#: How a deformable convolution is written: one DeformConv node (opset 19) or grid_sample and arithmetic (opset 16).
+DEFORM_CONV_MODES = ('native', 'grid')
 INPUT_NAMES = ['frames', 'motion', 'blurWeights', 'contrastScale']
 OUTPUT_NAMES = ['restored']
+#: Contract version 2: the feature graph's input and outputs (the restore graph takes the outputs, stacked per
+#: window, before INPUT_NAMES), and each level's size as a fraction of the frame's.
+FEATURE_INPUT = 'frame'
+FEATURE_NAMES = ['featL1', 'featL2', 'featL3']
+FEATURE_SCALES = [4, 8, 16]
+#: The largest difference check_two_parts accepts between the composed parts and the full model.
+TWO_PART_TOLERANCE = 1e-5
+
+
+class ExportCheckError(Exception):
+    """An exported graph does not compute what the PyTorch model does (a bug, not a usage error: exit 1)."""
+
+
+class FeatureExtractor(nn.Module):
+    """Contract version 2's first part: Promotion.extract_features as a module (what torch.onnx.export traces)."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, frame: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return self.model.extract_features(frame)
+
+
+class WindowRestorer(nn.Module):
+    """Contract version 2's second part: Promotion.restore as a module."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, feat_l1: torch.Tensor, feat_l2: torch.Tensor, feat_l3: torch.Tensor, frames: torch.Tensor,
+                motion: torch.Tensor, blur_weights: torch.Tensor, contrast_scale: torch.Tensor) -> torch.Tensor:
+        return self.model.restore(feat_l1, feat_l2, feat_l3, frames, motion, blur_weights, contrast_scale)
 
 
 def _parse_value(text: str) -> Any:
@@ -49,25 +101,119 @@ def example_inputs(b: int, h: int, w: int, seed: int) -> Dict[str, torch.Tensor]
     }
 
 
-def export_onnx(model: torch.nn.Module, path: str) -> None:
-    model.eval()
-    x = example_inputs(1, 64, 64, 0)
-    axes = {'frames': {0: 'batch', 3: 'height', 4: 'width'}, 'motion': {0: 'batch', 2: 'height', 3: 'width'},
-            'blurWeights': {0: 'batch'}, 'contrastScale': {0: 'batch'},
-            'restored': {0: 'batch', 2: 'height', 3: 'width'}}
+WINDOW_AXES = {'frames': {0: 'batch', 3: 'height', 4: 'width'}, 'motion': {0: 'batch', 2: 'height', 3: 'width'},
+               'blurWeights': {0: 'batch'}, 'contrastScale': {0: 'batch'},
+               'restored': {0: 'batch', 2: 'height', 3: 'width'}}
+
+
+def window_features(model: nn.Module, frames: torch.Tensor) -> List[torch.Tensor]:
+    """The features of a batch of windows [B, T, 3, H, W], frame by frame, stacked per window: [B, T, C, h, w]
+    per level (what the runtime feeds the restore graph)."""
+    b, t, c, h, w = frames.shape
+    levels = model.extract_features(frames.reshape(b * t, c, h, w))
+    return [f.reshape(b, t, *f.shape[1:]) for f in levels]
+
+
+def _export(module: nn.Module, args: Tuple[torch.Tensor, ...], path: str, input_names: List[str],
+            output_names: List[str], axes: Dict[str, Dict[int, str]], deform_conv: str = 'native') -> int:
+    """Exports `module` to `path`; returns the file's opset (19 when it holds a native DeformConv node)."""
+    if deform_conv not in DEFORM_CONV_MODES:
+        raise ValueError(f'Expected --deform-conv {" or ".join(DEFORM_CONV_MODES)} but received {deform_conv!r}')
+    packs = [m for m in module.modules() if isinstance(m, DCNv2Pack)]
     # PyTorch >= 2.9 defaults to the dynamo exporter; the TorchScript one is what this export is verified with.
     extra = {'dynamo': False} if 'dynamo' in inspect.signature(torch.onnx.export).parameters else {}
     # The tracer warns about the input checks in dcn.py and priors.py: they compare channel counts, which are
     # constants of the graph; height and width stay dynamic (the parity test runs two sizes). The exporter's
     # constant-folding notes are about strided slices it leaves unfolded. Both are silenced as noise.
+    native = deform_conv == 'native' and bool(packs)
+    try:
+        for pack in packs:
+            pack.onnx_deform_conv = native
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.filterwarnings('ignore', category=torch.jit.TracerWarning)
+            warnings.filterwarnings('ignore', message='(Constant folding|The shape inference of prim::Constant)')
+            warnings.filterwarnings('ignore', message='The shape inference of promotion::DeformConv')
+            torch.onnx.export(module, args, path, opset_version=OPSET, input_names=input_names,
+                              output_names=output_names, dynamic_axes=axes, do_constant_folding=True,
+                              **({'custom_opsets': {DEFORM_CONV_DOMAIN: 1}} if native else {}), **extra)
+    finally:
+        for pack in packs:
+            pack.onnx_deform_conv = False
+    import onnx  # imported here so that training never needs it
+    onnx.checker.check_model(onnx.load(path))  # before the move: onnx 1.12's checker stops at opset 17
+    if native:
+        to_opset19(path)
+        return TARGET_OPSET
+    return OPSET
+
+
+def export_onnx(model: torch.nn.Module, path: str, deform_conv: str = 'native') -> int:
+    """Contract version 1: the whole network as one graph. Returns its opset."""
+    model.eval()
+    x = example_inputs(1, 64, 64, 0)
+    return _export(model, tuple(x[n] for n in INPUT_NAMES), path, INPUT_NAMES, OUTPUT_NAMES, WINDOW_AXES,
+                   deform_conv)
+
+
+def export_two_parts(model: torch.nn.Module, features_path: str, path: str, deform_conv: str = 'native') -> int:
+    """Contract version 2: the per-frame feature extraction as `features_path` and the rest as `path`. Returns
+    the opset of `path` (the feature graph has no deformable convolution and stays at opset 16)."""
+    model.eval()
+    x = example_inputs(1, 64, 64, 0)
+    frame = x['frames'][:, CENTRE_INDEX]
+    _export(FeatureExtractor(model), (frame,), features_path, [FEATURE_INPUT], FEATURE_NAMES,
+            {FEATURE_INPUT: {0: 'batch', 2: 'height', 3: 'width'}, **_level_axes(2)})
+    with torch.no_grad():
+        feats = window_features(model, x['frames'])
+    return _export(WindowRestorer(model), (*feats, *(x[n] for n in INPUT_NAMES)), path,
+                   FEATURE_NAMES + INPUT_NAMES, OUTPUT_NAMES, {**WINDOW_AXES, **_level_axes(3)}, deform_conv)
+
+
+def _level_axes(first: int) -> Dict[str, Dict[int, str]]:
+    """Dynamic axes of the feature levels, whose height and width are at dimensions `first` and `first + 1`."""
+    return {n: {0: 'batch', first: f'height/{s}', first + 1: f'width/{s}'}
+            for n, s in zip(FEATURE_NAMES, FEATURE_SCALES)}
+
+
+def check_two_parts(model: nn.Module, features_path: str, path: str,
+                    sizes: Tuple[Tuple[int, int], ...] = ((32, 32), (48, 64)), seed: int = 1) -> Tuple[float, str]:
+    """The largest difference between the full model (PyTorch) and its two exported parts composed: the feature
+    graph run on the 5 frames of a window, its outputs stacked per window and fed to the restore graph, at sizes
+    other than the one traced. The parts are run with onnxruntime when Python has it; otherwise (Debian's python3
+    does not) with TorchScript traces of the same modules torch.onnx.export traced, which catches sizes frozen
+    into the trace but not exporter bugs (the TypeScript parity test, test/training/export-parity.test.ts, runs the
+    ONNX files themselves in onnxruntime-node). Returns (difference, what ran the parts)."""
+    try:
+        import onnxruntime  # type: ignore[import-not-found]
+    except ImportError:
+        onnxruntime = None
+    worst = 0.0
+    runner = 'onnxruntime' if onnxruntime is not None else 'torch.jit.trace'
     with torch.no_grad(), warnings.catch_warnings():
         warnings.filterwarnings('ignore', category=torch.jit.TracerWarning)
-        warnings.filterwarnings('ignore', message='(Constant folding|The shape inference of prim::Constant)')
-        torch.onnx.export(model, tuple(x[n] for n in INPUT_NAMES), path, opset_version=OPSET,
-                          input_names=INPUT_NAMES, output_names=OUTPUT_NAMES, dynamic_axes=axes,
-                          do_constant_folding=True, **extra)
-    import onnx  # imported here so that training never needs it
-    onnx.checker.check_model(onnx.load(path))
+        if onnxruntime is not None:
+            features = onnxruntime.InferenceSession(features_path, providers=['CPUExecutionProvider'])
+            restore = onnxruntime.InferenceSession(path, providers=['CPUExecutionProvider'])
+            wanted = {i.name for i in restore.get_inputs()}
+        else:
+            x0 = example_inputs(1, 64, 64, 0)
+            features = torch.jit.trace(FeatureExtractor(model), (x0['frames'][:, CENTRE_INDEX],), check_trace=False)
+            restore = torch.jit.trace(WindowRestorer(model), (*window_features(model, x0['frames']),
+                                                              *(x0[n] for n in INPUT_NAMES)), check_trace=False)
+        for k, (h, w) in enumerate(sizes):
+            x = example_inputs(1, h, w, seed + k)
+            full = model(*(x[n] for n in INPUT_NAMES))
+            frames = x['frames'].reshape(WINDOW_SIZE, 3, h, w)
+            if onnxruntime is not None:
+                levels = features.run(FEATURE_NAMES, {FEATURE_INPUT: frames.numpy()})
+                feeds = {n: level.reshape(1, WINDOW_SIZE, *level.shape[1:]) for n, level in zip(FEATURE_NAMES, levels)}
+                feeds.update({n: x[n].numpy() for n in INPUT_NAMES})
+                out = torch.from_numpy(restore.run(OUTPUT_NAMES, {n: v for n, v in feeds.items() if n in wanted})[0])
+            else:
+                levels = features(frames)
+                out = restore(*(f.reshape(1, WINDOW_SIZE, *f.shape[1:]) for f in levels), *(x[n] for n in INPUT_NAMES))
+            worst = max(worst, (out - full).abs().max().item())
+    return worst, runner
 
 
 def sha256(path: str) -> str:
@@ -78,15 +224,37 @@ def sha256(path: str) -> str:
     return h.hexdigest()
 
 
+def features_record(features_path: str, num_feat: int) -> Dict[str, Any]:
+    """The card's `features` entry (contract version 2): the feature graph's file, checksum and tensors."""
+    c = num_feat
+    return {
+        'file': os.path.basename(features_path),
+        'sha256': sha256(features_path),
+        'reuse': 'a frame\'s features depend on that frame and the rectangle it was cut to only: compute them once per '
+                 'frame and rectangle and reuse them in every window that holds the frame (edge replication included)',
+        'inputs': [{'name': FEATURE_INPUT, 'dtype': 'float32', 'shape': ['B, 3, H, W'], 'layout': 'NCHW',
+                    'range': [0, 1], 'description': 'single frames (B of them, any B), RGB as stored (gamma-encoded), '
+                    'cut and padded exactly as in `frames`'}],
+        'outputs': [{'name': n, 'dtype': 'float32', 'shape': [f'B, {c}, H/{s}, W/{s}'], 'layout': 'NCHW',
+                     'description': f'pyramid level {k + 1} of each frame\'s features (H/{s} x W/{s})'}
+                    for k, (n, s) in enumerate(zip(FEATURE_NAMES, FEATURE_SCALES))],
+    }
+
+
 def model_card(name: str, preset: str, model: torch.nn.Module, onnx_path: str,
-               checkpoint: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+               checkpoint: Optional[Dict[str, Any]], features_path: Optional[str] = None,
+               opset: int = OPSET) -> Dict[str, Any]:
+    """The model card; with `features_path`, of a two-part export (contract version 2). `opset`: the main
+    graph's (19 with native DeformConv nodes)."""
     dims = 'B, 5, 3, H, W'
+    c = model.config['num_feat']
     card: Dict[str, Any] = {
-        'contractVersion': CONTRACT_VERSION,
+        'contractVersion': 2 if features_path else 1,
         'name': name,
         'file': os.path.basename(onnx_path),
         'sha256': sha256(onnx_path),
-        'format': {'onnx': {'opset': OPSET}},
+        **({'features': features_record(features_path, c)} if features_path else {}),
+        'format': {'onnx': {'opset': opset}},
         'architecture': {'preset': preset, **model.config},
         'parameters': count_parameters(model),
         'windowSize': WINDOW_SIZE,
@@ -95,7 +263,10 @@ def model_card(name: str, preset: str, model: torch.nn.Module, onnx_path: str,
         'paddingMultiple': PADDING_MULTIPLE,
         'minSize': MIN_SIZE,
         'padding': 'edge replication to a multiple of paddingMultiple, output cropped back',
-        'inputs': [
+        'inputs': ([
+            {'name': n, 'dtype': 'float32', 'shape': [f'B, 5, {c}, H/{s}, W/{s}'], 'layout': 'NTCHW',
+             'description': f'{n} of the window\'s 5 frames (the feature graph\'s output per frame), in window order'}
+            for n, s in zip(FEATURE_NAMES, FEATURE_SCALES)] if features_path else []) + [
             {'name': 'frames', 'dtype': 'float32', 'shape': [dims], 'layout': 'NTCHW', 'range': [0, 1],
              'description': 'RGB as stored (gamma-encoded), centre frame at index 2'},
             {'name': 'motion', 'dtype': 'float32', 'shape': ['B, 1, H, W'], 'layout': 'NCHW', 'range': [0, 1],
@@ -145,7 +316,9 @@ def test_record(path: str) -> Dict[str, Any]:
     }
 
 
-def write_parity(model: torch.nn.Module, folder: str, sizes: List[str], seed: int) -> None:
+def write_parity(model: torch.nn.Module, folder: str, sizes: List[str], seed: int, contract: int = 1) -> None:
+    """Per size: seeded inputs and PyTorch's output (and, for contract 2, the window's features [1, 5, C, h, w])
+    as raw little-endian float32 files, listed in parity.json."""
     os.makedirs(folder, exist_ok=True)
     cases = []
     for k, size in enumerate(sizes):
@@ -156,14 +329,15 @@ def write_parity(model: torch.nn.Module, folder: str, sizes: List[str], seed: in
         x = example_inputs(1, h, w, seed + k)
         with torch.no_grad():
             y = model(*(x[n] for n in INPUT_NAMES))
+            feats = list(zip(FEATURE_NAMES, window_features(model, x['frames']))) if contract == 2 else []
         files = {}
-        for n, tensor in list(x.items()) + [('restored', y)]:
+        for n, tensor in list(x.items()) + feats + [('restored', y)]:
             fname = f'{size}-{n}.f32'
             tensor.detach().to(torch.float32).contiguous().numpy().astype('<f4').tofile(os.path.join(folder, fname))
             files[n] = {'file': fname, 'shape': list(tensor.shape)}
         cases.append({'size': size, 'height': h, 'width': w, 'tensors': files})
     with open(os.path.join(folder, 'parity.json'), 'w') as f:
-        json.dump({'cases': cases}, f, indent=2)
+        json.dump({'contractVersion': contract, 'cases': cases}, f, indent=2)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -177,6 +351,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--name', required=True, help='file name stem of the .onnx and .json')
     parser.add_argument('--out-dir', default=os.path.join(os.path.dirname(__file__), '..', '..', 'models'))
+    parser.add_argument('--contract', type=int, choices=CONTRACT_VERSIONS, default=DEFAULT_CONTRACT_VERSION,
+                        help='runtime contract version (models/README.md): 1 writes one graph <name>.onnx; 2 writes '
+                        'two, <name>.features.onnx (per frame) and <name>.onnx (per window), so the runtime reuses '
+                        'each frame\'s features (default %(default)s)')
+    parser.add_argument('--deform-conv', choices=DEFORM_CONV_MODES, default='native',
+                        help='native: one ONNX DeformConv node per deformable conv (opset 19, ONNX Runtime 1.30 runs it); '
+                        'grid: the grid_sample form (opset 16)')
     parser.add_argument('--parity-dir', help='also write seeded inputs and PyTorch outputs here')
     parser.add_argument('--parity-sizes', default='32x32,48x64')
     parser.add_argument('--threads', type=int, default=2)
@@ -214,18 +395,33 @@ def main(argv: Optional[List[str]] = None) -> int:
         model.eval()
         os.makedirs(args.out_dir, exist_ok=True)
         onnx_path = os.path.join(args.out_dir, f'{args.name}.onnx')
-        export_onnx(model, onnx_path)
-        card = model_card(args.name, spec['type'], model, onnx_path, checkpoint)
+        features_path = None
+        if args.contract == 2:
+            features_path = os.path.join(args.out_dir, f'{args.name}.features.onnx')
+            opset = export_two_parts(model, features_path, onnx_path, args.deform_conv)
+            difference, runner = check_two_parts(model, features_path, onnx_path)
+            if not difference <= TWO_PART_TOLERANCE:
+                raise ExportCheckError(f'the two exported parts composed ({runner}) differ from the full model by '
+                                   f'{difference:.3g} (more than {TWO_PART_TOLERANCE}); the export is wrong')
+            print(f'two parts composed ({runner}) vs the full model: max abs difference {difference:.3g}')
+        else:
+            opset = export_onnx(model, onnx_path, args.deform_conv)
+        card = model_card(args.name, spec['type'], model, onnx_path, checkpoint, features_path, opset)
         if args.evaluation:
             card['test'] = test_record(args.evaluation)
         with open(os.path.join(args.out_dir, f'{args.name}.json'), 'w') as f:
             json.dump(card, f, indent=2)
             f.write('\n')
         if args.parity_dir:
-            write_parity(model, args.parity_dir, args.parity_sizes.split(','), args.seed)
+            write_parity(model, args.parity_dir, args.parity_sizes.split(','), args.seed, args.contract)
     except ValueError as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
+    except ExportCheckError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
+    if features_path:
+        print(f'wrote {features_path} (sha256 {card["features"]["sha256"][:12]}...)')
     print(f'wrote {onnx_path} ({card["parameters"]} parameters, sha256 {card["sha256"][:12]}...)')
     return 0
 

@@ -60,6 +60,29 @@ class ArchitectureTest(unittest.TestCase):
                 else:
                     self.assertEqual(m, n)  # shapes stay; a group is fed zeros or the vector is not applied
 
+    def test_two_parts_compose_to_forward(self):
+        """extract_features per frame, stacked per window, then restore, is forward exactly; a frame's features do
+        not depend on the other frames of its window (what contract version 2's reuse rests on)."""
+        for kw in (dict(TINY), dict(TINY, lean_io=True, use_priors=False, use_blur_vector=False)):
+            with self.subTest(**kw):
+                torch.manual_seed(0)
+                net = Promotion(**kw).eval()
+                frames, motion, bw, cs = inputs(2, 48, 64)
+                with torch.no_grad():
+                    full = net(frames, motion, bw, cs)
+                    per_frame = [net.extract_features(frames[:, t]) for t in range(5)]
+                    stacked = [torch.stack([levels[k] for levels in per_frame], dim=1) for k in range(3)]
+                    self.assertEqual([list(f.shape) for f in stacked],
+                                     [[2, 5, 16, 12, 16], [2, 5, 16, 6, 8], [2, 5, 16, 3, 4]])
+                    composed = net.restore(*stacked, frames, motion, bw, cs)
+                    # The same frame 0 in another window (other neighbours) has the same features.
+                    other = torch.cat((frames[:, :1], torch.rand_like(frames[:, 1:])), dim=1)
+                    alone = net.extract_features(other.reshape(10, 3, 48, 64))[0].view(2, 5, 16, 12, 16)[:, 0]
+                self.assertEqual((composed - full).abs().max().item(), 0.0)
+                self.assertTrue(torch.equal(alone, per_frame[0][0]))
+        with self.assertRaisesRegex(ValueError, r'Expected featL2 \[B, 5, C, H/8, W/8\]'):
+            net.restore(stacked[0], stacked[1][..., :4], stacked[2], frames, motion, bw, cs)
+
     def test_invalid_options_and_inputs_raise_value_error(self):
         with self.assertRaisesRegex(ValueError, 'deformable_groups'):
             Promotion(num_feat=20, deformable_groups=8)

@@ -14,7 +14,7 @@ PROMOTION additions (paper Sec. 3):
   extraction and reconstruction (Ab3). With it in all of them the additions cost 0.122M parameters over EDVR-L,
   Table 6's 0.12M; in the reconstruction blocks alone they would cost 0.094M.
 """
-from typing import List
+from typing import List, Tuple
 
 import torch
 from torch import nn
@@ -200,7 +200,9 @@ class TSAFusion(nn.Module):
 class Promotion(nn.Module):
     """EDVR with PROMOTION's additions. forward(frames, motion, blur_weights, contrast_scale) -> restored centre
     frame; the tensors are those of the runtime contract (models/README.md). Every input is taken whatever the
-    switches, so the ONNX signature is the same for EDVR and PROMOTION models."""
+    switches, so the ONNX signature is the same for EDVR and PROMOTION models. forward is the composition of its
+    two parts, `extract_features` (per frame) and `restore` (per window), which contract version 2 exports as two
+    graphs so that each frame's features are computed once and reused by the windows that share it."""
 
     def __init__(self, num_feat: int = 128, num_extract_block: int = 5, num_reconstruct_block: int = 40,
                  deformable_groups: int = 8, use_priors: bool = True, use_contrast: bool = True,
@@ -246,20 +248,31 @@ class Promotion(nn.Module):
             self.conv_hr = nn.Conv2d(64, 64, 3, 1, 1)
             self.conv_last = nn.Conv2d(64, 3, 3, 1, 1)
 
-    def forward(self, frames: torch.Tensor, motion: torch.Tensor, blur_weights: torch.Tensor,
-                contrast_scale: torch.Tensor) -> torch.Tensor:
-        b, t, c, h, w = frames.shape
-        if not torch.jit.is_tracing() and not torch.onnx.is_in_onnx_export():
-            check_inputs(frames, motion, blur_weights, contrast_scale)
-        x_center = frames[:, CENTRE_INDEX]
-        feat_l1 = self.conv_1x1(self.predeblur(frames.reshape(b * t, c, h, w)))
+    def extract_features(self, frames: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Per-frame features of single frames [N, 3, H, W] (any N): the three pyramid levels [N, C, H/4, W/4],
+        [N, C, H/8, W/8] and [N, C, H/16, W/16]. A frame's features depend on that frame alone (and on the
+        rectangle it was cut to, which is the same for every frame of a window), so a frame shared by consecutive
+        windows needs them once: contract version 2 (models/README.md) exports this as its own graph."""
+        feat_l1 = self.conv_1x1(self.predeblur(frames))
         feat_l1 = self.feature_extraction(feat_l1)
         feat_l2 = _lrelu(self.conv_l2_2(_lrelu(self.conv_l2_1(feat_l1))))
         feat_l3 = _lrelu(self.conv_l3_2(_lrelu(self.conv_l3_1(feat_l2))))
-        hq, wq = feat_l1.shape[-2], feat_l1.shape[-1]
-        feat_l1 = feat_l1.view(b, t, -1, hq, wq)
-        feat_l2 = feat_l2.view(b, t, -1, feat_l2.shape[-2], feat_l2.shape[-1])
-        feat_l3 = feat_l3.view(b, t, -1, feat_l3.shape[-2], feat_l3.shape[-1])
+        return feat_l1, feat_l2, feat_l3
+
+    def restore(self, feat_l1: torch.Tensor, feat_l2: torch.Tensor, feat_l3: torch.Tensor, frames: torch.Tensor,
+                motion: torch.Tensor, blur_weights: torch.Tensor, contrast_scale: torch.Tensor) -> torch.Tensor:
+        """The rest of the network from a window's features, stacked per window ([B, T, C, H/4, W/4], [B, T, C,
+        H/8, W/8], [B, T, C, H/16, W/16], as `extract_features` gives them frame by frame): PCD alignment, blur
+        vector, TSA fusion, priors, reconstruction. The other inputs are those of `forward`."""
+        if not torch.jit.is_tracing() and not torch.onnx.is_in_onnx_export():
+            check_inputs(frames, motion, blur_weights, contrast_scale)
+            check_features(feat_l1, feat_l2, feat_l3, frames, self.config['num_feat'])
+        return self._restore(feat_l1, feat_l2, feat_l3, frames, motion, blur_weights, contrast_scale)
+
+    def _restore(self, feat_l1: torch.Tensor, feat_l2: torch.Tensor, feat_l3: torch.Tensor, frames: torch.Tensor,
+                 motion: torch.Tensor, blur_weights: torch.Tensor, contrast_scale: torch.Tensor) -> torch.Tensor:
+        b, t = frames.shape[0], frames.shape[1]
+        x_center = frames[:, CENTRE_INDEX]
         ref = [feat_l1[:, CENTRE_INDEX], feat_l2[:, CENTRE_INDEX], feat_l3[:, CENTRE_INDEX]]
         aligned = torch.stack([self.pcd_align([feat_l1[:, i], feat_l2[:, i], feat_l3[:, i]], ref)
                                for i in range(t)], dim=1)  # [B, T, C, H/4, W/4]
@@ -278,6 +291,15 @@ class Promotion(nn.Module):
         out = _lrelu(self.conv_hr(out))
         return self.conv_last(out) + x_center
 
+    def forward(self, frames: torch.Tensor, motion: torch.Tensor, blur_weights: torch.Tensor,
+                contrast_scale: torch.Tensor) -> torch.Tensor:
+        b, t, c, h, w = frames.shape
+        if not torch.jit.is_tracing() and not torch.onnx.is_in_onnx_export():
+            check_inputs(frames, motion, blur_weights, contrast_scale)
+        levels = self.extract_features(frames.reshape(b * t, c, h, w))
+        feat_l1, feat_l2, feat_l3 = (f.view(b, t, -1, f.shape[-2], f.shape[-1]) for f in levels)
+        return self._restore(feat_l1, feat_l2, feat_l3, frames, motion, blur_weights, contrast_scale)
+
 
 def check_inputs(frames: torch.Tensor, motion: torch.Tensor, blur_weights: torch.Tensor,
                  contrast_scale: torch.Tensor) -> None:
@@ -293,3 +315,16 @@ def check_inputs(frames: torch.Tensor, motion: torch.Tensor, blur_weights: torch
     for name, tensor in (('blurWeights', blur_weights), ('contrastScale', contrast_scale)):
         if list(tensor.shape) != [b, WINDOW_SIZE]:
             raise ValueError(f'Expected {name} [{b}, {WINDOW_SIZE}] but received {list(tensor.shape)}')
+
+
+def check_features(feat_l1: torch.Tensor, feat_l2: torch.Tensor, feat_l3: torch.Tensor, frames: torch.Tensor,
+                   num_feat: int) -> None:
+    """Raises ValueError unless a window's features are [B, T, C, H/4, W/4], [B, T, C, H/8, W/8] and
+    [B, T, C, H/16, W/16] (C = num_feat) for frames [B, T, 3, H, W]."""
+    b, t, _, h, w = frames.shape
+    c = num_feat
+    for name, tensor, scale in (('featL1', feat_l1, 4), ('featL2', feat_l2, 8), ('featL3', feat_l3, 16)):
+        want = [b, t, c, h // scale, w // scale]
+        if list(tensor.shape) != want:
+            raise ValueError(f'Expected {name} [B, {t}, C, H/{scale}, W/{scale}] = {want} for frames '
+                             f'{list(frames.shape)} but received {list(tensor.shape)}')
