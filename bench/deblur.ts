@@ -14,15 +14,15 @@
  * `roi: { kind: 'hands' }` (MediaPipe lite, VIDEO mode, tracked) with `motionScope: 'regions'`, hand detection
  * included in the time.
  *
- * Single graph against two parts: `--model-two-part` and `--baseline-two-part` name the same weights exported in two
- * parts (contract version 2: `python3 -m promotion.export --contract 2`, per-frame features computed once and
- * reused by the 5 windows that hold the frame); each runs right after its single-graph twin, in the same
- * configurations, and the table labels every row `single` or `two-part` and prints the speed-up. Defaults:
- * `models/promotion-s-v2.onnx` and `models/edvr-s-v2.onnx`, used when they exist.
+ * Export forms of the same weights: `--variants a.onnx,b.onnx` adds exports of the PROMOTION model in other forms
+ * (one graph or two parts, contract versions 1 and 2; native DeformConv or grid_sample deformable convolutions), each
+ * timed right after `--model` in the same configurations; the `graph` column says which form a row is (from its
+ * card). With `--reference path` (one of them) the `speed-up` column gives the reference's ms/frame over each row's,
+ * in the same configuration.
  *
  *   npm run build && npm run bench:deblur -- [--model models/promotion-s.onnx] [--baseline models/edvr-s.onnx]
- *     [--model-two-part models/promotion-s-v2.onnx] [--baseline-two-part models/edvr-s-v2.onnx]
- *     [--sizes 640x480,1280x720,1920x1080] [--threads 1,2] [--modes full,roi] [--frames 6] [--warmup 2] [--tile 768]
+ *     [--variants a.onnx,b.onnx] [--reference a.onnx]
+ *     [--sizes 640x480,1280x720,1920x1080] [--threads 1,2] [--modes full,roi] [--frames 6] [--warmup 2] [--tile 512]
  *     [--out bench/results/deblur.json]
  *
  * A model given as '' is left out (e.g. --baseline '' when no baseline is at hand).
@@ -47,8 +47,11 @@ import { packageRoot } from '../src/util/package-root.js';
 interface Config {
   readonly model: string;
   readonly role: 'promotion' | 'baseline';
-  /** 'single': one graph (contract version 1); 'two-part': features per frame, reused (contract version 2). */
-  readonly graph: 'single' | 'two-part';
+  /**
+   * The export's form, from its card: 'single' (one graph, contract version 1) or 'two-part' (features per frame,
+   * reused: version 2), and 'native DCN' (DeformConv nodes, opset 19) or 'grid DCN' (grid_sample, opset 16).
+   */
+  readonly graph: string;
   readonly width: number;
   readonly height: number;
   readonly mode: 'full' | 'roi';
@@ -214,13 +217,8 @@ async function main(): Promise<void> {
   const root = packageRoot();
   const model = arg('model', join(root, 'models', 'promotion-s.onnx'));
   const baseline = arg('baseline', join(root, 'models', 'edvr-s.onnx'));
-  // Two-part twins: given, or the conventional names when those files exist.
-  const twin = (name: string, file: string) => {
-    const fallback = join(root, 'models', file);
-    return arg(name, existsSync(fallback) ? fallback : '');
-  };
-  const modelTwoPart = twin('model-two-part', 'promotion-s-v2.onnx');
-  const baselineTwoPart = twin('baseline-two-part', 'edvr-s-v2.onnx');
+  const variants = arg('variants', '').split(',').filter((v) => v !== '');
+  const reference = arg('reference', '');
   const sizes = arg('sizes', '640x480,1280x720,1920x1080').split(',').map((s) => s.split('x').map(Number) as [number, number]);
   const threads = arg('threads', '1,2').split(',').map(Number);
   const modes = arg('modes', 'full,roi').split(',') as ('full' | 'roi')[];
@@ -230,20 +228,18 @@ async function main(): Promise<void> {
   const out = arg('out', join('bench', 'results', 'deblur.json'));
   const models = [
     { path: model, role: 'promotion' as const, option: 'model' },
-    { path: modelTwoPart, role: 'promotion' as const, option: 'model-two-part' },
+    ...variants.map((path) => ({ path, role: 'promotion' as const, option: 'variants' })),
     { path: baseline, role: 'baseline' as const, option: 'baseline' },
-    { path: baselineTwoPart, role: 'baseline' as const, option: 'baseline-two-part' },
   ]
     .filter((m) => m.path !== '')
     .map((m) => {
       if (!existsSync(m.path)) throw new Error(`${m.path} does not exist: pass --${m.option} <path to .onnx> (or '' to leave it out).`);
       const card = readModelCard(resolveModelFiles(m.path).cardPath);
-      const graph = card.features === undefined ? ('single' as const) : ('two-part' as const);
-      if (m.option.endsWith('two-part') !== (graph === 'two-part')) {
-        throw new Error(`--${m.option} ${m.path} is a ${graph === 'two-part' ? 'two-part (contract version 2)' : 'single-graph (contract version 1)'} model; pass it with --${graph === 'two-part' ? `${m.option}-two-part` : m.option.replace('-two-part', '')}.`);
-      }
+      const opset = Number((card.raw.format as { onnx?: { opset?: unknown } } | undefined)?.onnx?.opset ?? 0);
+      const graph = `${card.features === undefined ? 'single' : 'two-part'}, ${opset >= 19 ? 'native' : 'grid'} DCN`;
       return { ...m, graph };
     });
+  if (reference !== '' && !models.some((m) => m.path === reference)) throw new Error(`--reference ${reference} is not one of --model, --variants, --baseline.`);
   if (warmup < 1 || frames < 2) throw new Error('Expected --warmup >= 1 and --frames >= 2 (ms/frame is measured between outputs).');
 
   const load = loadavg();
@@ -265,11 +261,11 @@ async function main(): Promise<void> {
   }
 
   const f0 = (x: number) => x.toFixed(0);
-  // A two-part row's speed-up: its single-graph twin's time (same role and configuration) over its own.
+  // The reference export's time in the same configuration over this row's.
   const speedUp = (r: Result) => {
     const c = r.config;
-    const twinResult = results.find((o) => o.config.graph === 'single' && o.config.role === c.role && o.config.width === c.width && o.config.height === c.height && o.config.mode === c.mode && o.config.threads === c.threads);
-    return c.graph === 'two-part' && twinResult ? `${(twinResult.msPerFrame / r.msPerFrame).toFixed(2)}x` : '';
+    const ref = results.find((o) => o.config.model === reference && o.config.width === c.width && o.config.height === c.height && o.config.mode === c.mode && o.config.threads === c.threads);
+    return reference !== '' && ref ? `${(ref.msPerFrame / r.msPerFrame).toFixed(2)}x` : '';
   };
   const table = [
     '| model | graph | size | mode | threads | ms/frame (median) | frames/s | speed-up | restore ms | motion map ms | network calls/frame | feature runs/frame | restored px/frame | peak RSS (MiB) |',
@@ -295,7 +291,7 @@ async function main(): Promise<void> {
         date: new Date().toISOString(),
         commit,
         machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverageAtStart: load, loadAverageAtEnd: loadavg() },
-        parameters: { frames, warmup, tileSize, uniqueFrames: UNIQUE_FRAMES, handHeightPx: HAND_HEIGHT, roi: "{ kind: 'hands', numHands: 1 }, motionScope 'regions'" },
+        parameters: { frames, warmup, tileSize, reference, uniqueFrames: UNIQUE_FRAMES, handHeightPx: HAND_HEIGHT, roi: "{ kind: 'hands', numHands: 1 }, motionScope 'regions'" },
         results,
       },
       null,

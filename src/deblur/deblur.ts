@@ -40,11 +40,12 @@ import { blurWeightsFromVariances, contrastScale, deblurGrey, laplacianVariance 
 import { type Box, clipBox, mergeBoxes } from './tiles.js';
 
 /**
- * Default largest tile side in pixels. 768 restores 640x480 in one network call (512 took two overlapping tiles,
- * ~1.7x the pixels) and 1080p in 6 instead of 12; one 768x768 window of promotion-s peaks at 486 MiB of RSS in
- * ONNX Runtime (512: 240 MiB, 1024: 659 MiB; measured with the native-DeformConv export, 1 thread).
+ * Default largest tile side in pixels. 512 keeps promotion-s's network under about 250 MiB per call (one 512x512
+ * window peaks at 240 MiB of RSS in ONNX Runtime, 768: 486 MiB, 1024: 659 MiB). Larger tiles were not faster:
+ * with 768 (one call at 640x480, 6 instead of 12 at 1080p) ms per frame was the same within the noise and peak
+ * RSS 130-150 MiB higher (bench/results/deblur-tile512.json against deblur.json).
  */
-export const DEFAULT_TILE_SIZE = 768;
+export const DEFAULT_TILE_SIZE = 512;
 /** Default least overlap in pixels between neighbouring tiles (see the README for the measurement). */
 export const DEFAULT_TILE_OVERLAP = 32;
 /** Smallest frame side deblur accepts: below it, padding to the model's minimum would be most of the input. */
