@@ -253,6 +253,8 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             }
           }
           features?.endWindow(frames);
+          // Unsubscribed mid-frame: the frame is half restored and goes nowhere; do not report it.
+          if (stopped) return { ...centre, data: out };
           onFrameInfo?.({
             index: centre.index,
             timestampMs: centre.timestampMs,

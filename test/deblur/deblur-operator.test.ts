@@ -229,13 +229,15 @@ describe('deblur(): model lifetime and cancellation', () => {
     const frames = clip(3, 200, 150);
     const model = new FakeDeblurModel(undefined, 40);
     const outputs: Frame[] = [];
-    const subscription = (from(frames).pipe(deblur({ model: async () => model, tileSize: 64, overlap: 16 })) as Observable<Frame>).subscribe((f) => outputs.push(f));
+    const infos: DeblurFrameInfo[] = [];
+    const subscription = (from(frames).pipe(deblur({ model: async () => model, tileSize: 64, overlap: 16, onFrameInfo: (i) => infos.push(i) })) as Observable<Frame>).subscribe((f) => outputs.push(f));
     while (model.calls.length < 3) await new Promise((r) => setTimeout(r, 5));
     subscription.unsubscribe();
     const callsAtStop = model.calls.length;
     await new Promise((r) => setTimeout(r, 300));
     expect(model.calls.length).toBe(callsAtStop); // no tile started after the stop (12 per frame would follow)
     expect(outputs).toHaveLength(0);
+    expect(infos).toEqual([]); // a frame cut short is not reported as restored
     expect(model.closeCount).toBe(1);
     expect(model.closedAt!).toBeGreaterThanOrEqual(model.returnedAt.at(-1)!);
     expect(model.returnedAt).toHaveLength(callsAtStop);
