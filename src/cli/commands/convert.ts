@@ -1,7 +1,6 @@
 /** `promotion convert <input> -o <output>`: any source to any sink. */
 import { extname } from 'node:path';
-import { count, lastValueFrom, pipe, take, type MonoTypeOperatorFunction } from 'rxjs';
-import { untilAborted } from '../../stream/abort.js';
+import { count, lastValueFrom, pipe, type MonoTypeOperatorFunction } from 'rxjs';
 import { checkOutputPath } from '../../stream/atomic.js';
 import { InvalidOptionError } from '../../errors.js';
 import { expectInteger, expectNumber, expectOneOf } from '../../options.js';
@@ -12,7 +11,7 @@ import { openSource, type OpenSourceOptions } from '../../stream/open-source.js'
 import { pipeSource } from '../../stream/pipe-source.js';
 import { progress } from '../../stream/progress.js';
 import { VIDEO_EXTENSIONS, writeVideo } from '../../stream/video-sink.js';
-import type { CliIo } from '../io.js';
+import { commandInput, type CliIo } from '../io.js';
 import { progressBar } from '../progress-bar.js';
 import { num } from '../args.js';
 
@@ -114,8 +113,7 @@ export async function convertCommand(input: string, options: ConvertCommandOptio
     pipeSource(
       source,
       pipe(
-        untilAborted<Frame>(io.signal, live ? 'complete' : 'error'),
-        live && maxFrames !== undefined ? take(maxFrames) : (s) => s,
+        commandInput<Frame>(io, live, maxFrames),
         progress<Frame>({ ...(total !== undefined ? { total } : {}), onProgress: progressBar('convert', io.stderr as NodeJS.WriteStream, options.progress !== false && !options.json) }),
         sink,
       ),

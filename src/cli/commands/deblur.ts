@@ -1,18 +1,17 @@
 /** `promotion deblur <input> -o <output>`: restore any source with a deblurring model into a video or image folder. */
-import { count, lastValueFrom, pipe, take } from 'rxjs';
+import { count, lastValueFrom, pipe } from 'rxjs';
 import { deblur, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
 import { DEFAULT_DEBLUR_MODEL } from '../../deblur/model-card.js';
 import { loadDeblurModel } from '../../deblur/onnx-session.js';
 import type { DeblurRoi } from '../../deblur/roi.js';
 import { FrameMismatchError, InvalidOptionError } from '../../errors.js';
 import { expectInteger, expectNumber, expectOneOf } from '../../options.js';
-import { untilAborted } from '../../stream/abort.js';
 import { checkOutputPath } from '../../stream/atomic.js';
 import type { Frame } from '../../stream/frame.js';
 import { openSource, type OpenSourceOptions } from '../../stream/open-source.js';
 import { pipeSource } from '../../stream/pipe-source.js';
 import { progress } from '../../stream/progress.js';
-import type { CliIo } from '../io.js';
+import { commandInput, type CliIo } from '../io.js';
 import { progressBar } from '../progress-bar.js';
 import { frameSink, outputKind } from './convert.js';
 import { num } from '../args.js';
@@ -95,9 +94,7 @@ export async function deblurCommand(input: string, options: DeblurCommandOptions
       pipeSource(
         source,
         pipe(
-          // Ctrl-C: a file run is abandoned (partial output removed); a live run is finished and kept.
-          untilAborted<Frame>(io.signal, live ? 'complete' : 'error'),
-          live && maxFrames !== undefined ? take(maxFrames) : (s) => s,
+          commandInput<Frame>(io, live, maxFrames),
           deblur<Frame>({
             model,
             tileSize,

@@ -1,12 +1,11 @@
 /** `promotion pose <input> -o <out.jsonl>`: hand landmarks for every frame, optionally drawn into a video. */
-import { concatMap, count, lastValueFrom, map, pipe, take, type OperatorFunction } from 'rxjs';
+import { concatMap, count, lastValueFrom, map, pipe, type OperatorFunction } from 'rxjs';
 import { expectInteger, expectNumber, expectOneOf } from '../../options.js';
 import type { HandsResult } from '../../handpose/estimator.js';
 import { HAND_MODEL_VARIANTS } from '../../handpose/model-asset.js';
 import { MAX_NUM_HANDS } from '../../handpose/landmarker-options.js';
 import { createHandLandmarker } from '../../handpose/mediapipe-hand-landmarker.js';
 import { drawHands } from '../../handpose/overlay.js';
-import { untilAborted } from '../../stream/abort.js';
 import { checkOutputPath } from '../../stream/atomic.js';
 import type { Frame } from '../../stream/frame.js';
 import { writeJsonLines } from '../../stream/jsonl-sink.js';
@@ -14,7 +13,7 @@ import { openSource, type OpenSourceOptions } from '../../stream/open-source.js'
 import { pipeSource } from '../../stream/pipe-source.js';
 import { progress } from '../../stream/progress.js';
 import { writeVideo } from '../../stream/video-sink.js';
-import type { CliIo } from '../io.js';
+import { commandInput, type CliIo } from '../io.js';
 import { progressBar } from '../progress-bar.js';
 import { num } from '../args.js';
 
@@ -87,8 +86,7 @@ export async function poseCommand(input: string, options: PoseCommandOptions, io
         source,
         pipe(
           // Ctrl-C: a file run is abandoned (partial outputs removed); a live run is finished and kept.
-          untilAborted<Frame>(io.signal, live ? 'complete' : 'error'),
-          live && maxFrames !== undefined ? take(maxFrames) : (s) => s,
+          commandInput<Frame>(io, live, maxFrames),
           progress<Frame>({
             ...(info.frameCount !== undefined ? { total: info.frameCount } : {}),
             onProgress: progressBar('pose', io.stderr as NodeJS.WriteStream, options.progress !== false && !options.json),
