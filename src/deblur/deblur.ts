@@ -43,7 +43,7 @@ import { type Box, clipBox, mergeBoxes } from './tiles.js';
  * Default largest tile side in pixels. 512 keeps promotion-s's network under about 250 MiB per call (one 512x512
  * window peaks at 240 MiB of RSS in ONNX Runtime, 768: 486 MiB, 1024: 659 MiB). Larger tiles were not faster:
  * with 768 (one call at 640x480, 6 instead of 12 at 1080p) ms per frame was the same within the noise and peak
- * RSS 130-150 MiB higher (bench/results/deblur-tile512.json against deblur.json).
+ * RSS 128-146 MiB higher (bench/results/deblur-tile512.json against deblur.json).
  */
 export const DEFAULT_TILE_SIZE = 512;
 /** Default least overlap in pixels between neighbouring tiles (see the README for the measurement). */
