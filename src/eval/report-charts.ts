@@ -100,17 +100,32 @@ export function isCompared(frame: FrameRecord, groundTruth: GroundTruthKind): bo
   return blurred.rmse !== null && deblurred.rmse !== null && (groundTruth === 'pseudo' || sharp.rmse !== null);
 }
 
+/** Metrics with a value per frame and version (the rest, PCK and detection rate, are pooled counts). */
+export type PerFrameMetric = 'psnr' | 'ssim' | 'rmse' | 'abse' | 'epe';
+
 /**
- * Per-frame gains of a metric, better positive: every frame for PSNR and SSIM; for joint errors the frames that
- * enter the averages ({@link isCompared}), the same frames the summary's RMSE, ABSE and EPE use.
+ * Per-frame values of a metric on the blurred and deblurred versions, paired: every frame for PSNR and SSIM; for joint
+ * errors the frames that enter the averages ({@link isCompared}), the same frames the summary's RMSE, ABSE and EPE use.
  */
-export function frameGains(frames: readonly FrameRecord[], metric: 'psnr' | 'ssim' | 'rmse' | 'abse' | 'epe', groundTruth: GroundTruthKind): number[] {
-  const gains: number[] = [];
+export function framePairs(frames: readonly FrameRecord[], metric: PerFrameMetric, groundTruth: GroundTruthKind): { blurred: number[]; deblurred: number[] } {
+  const blurred: number[] = [];
+  const deblurred: number[] = [];
   for (const f of frames) {
-    if (metric === 'psnr' || metric === 'ssim') gains.push(f[metric].deblurred - f[metric].blurred);
-    else if (isCompared(f, groundTruth)) gains.push(f.joints.blurred[metric]! - f.joints.deblurred[metric]!);
+    if (metric === 'psnr' || metric === 'ssim') {
+      blurred.push(f[metric].blurred);
+      deblurred.push(f[metric].deblurred);
+    } else if (isCompared(f, groundTruth)) {
+      blurred.push(f.joints.blurred[metric]!);
+      deblurred.push(f.joints.deblurred[metric]!);
+    }
   }
-  return gains;
+  return { blurred, deblurred };
+}
+
+/** Per-frame gains of a metric, better positive, over the frames of {@link framePairs}. */
+export function frameGains(frames: readonly FrameRecord[], metric: PerFrameMetric, groundTruth: GroundTruthKind): number[] {
+  const { blurred, deblurred } = framePairs(frames, metric, groundTruth);
+  return blurred.map((b, i) => (metric === 'psnr' || metric === 'ssim' ? deblurred[i]! - b : b - deblurred[i]!));
 }
 
 /** A run of consecutive frames with the same detection outcome: frames `start` to `end - 1`. */

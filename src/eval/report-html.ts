@@ -7,7 +7,9 @@
  */
 import { expectFunction, expectInteger, expectKnownKeys, expectString } from '../options.js';
 import { renderChartSvg } from './charts.js';
-import { EFFECT_COLORS, MAX_SEQUENCE_BARS, VERSION_COLORS, frameGains, gainDistributionSpec, sequenceCurvesSpec, sequenceGainsSpec } from './report-charts.js';
+import { DEFAULT_GAIN_BLOCK, type GainSpread } from '../metrics/gain-spread.js';
+import { hasSpread, reportGainSpread } from './gain-spreads.js';
+import { EFFECT_COLORS, MAX_SEQUENCE_BARS, VERSION_COLORS, gainDistributionSpec, sequenceCurvesSpec, sequenceGainsSpec } from './report-charts.js';
 import {
   GAIN_NOTE,
   PSEUDO_GROUND_TRUTH_NOTE,
@@ -199,10 +201,15 @@ function header(report: EvalReport, title: string, pseudo: boolean): string {
 </header>`;
 }
 
-/** Frames on which deblurring made the metric better, of the frames compared (as the summary counts them). */
-function frameWins(report: EvalReport, name: 'psnr' | 'ssim' | 'rmse' | 'abse'): { better: number; compared: number } {
-  const gains = report.sequences.flatMap((s) => frameGains(s.perFrame, name, report.config.groundTruth));
-  return { better: gains.filter((g) => g > 0).length, compared: gains.length };
+/** A gain's 95% interval as shown: `[-0.38, +1.08]`. */
+function intervalText(info: MetricInfo, spread: GainSpread, decimals = info.decimals): string {
+  const end = (v: number) => formatNumber(displayed(info, v)!, decimals, { signed: true });
+  return `[${end(spread.interval95[0])}, ${end(spread.interval95[1])}]`;
+}
+
+/** Whether a gain's 95% interval holds 0 (the data cannot tell a gain from a loss). */
+function undecided(spread: GainSpread): boolean {
+  return spread.interval95[0] <= 0 && spread.interval95[1] >= 0;
 }
 
 function card(report: EvalReport, name: 'psnr' | 'ssim' | 'rmse' | 'abse' | 'detectionRate'): string {
@@ -221,8 +228,11 @@ function card(report: EvalReport, name: 'psnr' | 'ssim' | 'rmse' | 'abse' | 'det
     const found = (v: number | null) => (v === null ? '\u2014' : String(Math.round(v * row.frames)));
     detail += `<br>hand found in ${found(row.blurred)} \u2192 ${found(row.deblurred)} of ${row.frames} frames with ground truth`;
   } else {
-    const wins = frameWins(report, name);
-    detail += `<br>better on ${wins.better} of ${wins.compared} frames`;
+    const spread = reportGainSpread(report, name);
+    if (spread) {
+      detail += `<br>better on ${spread.better}, worse on ${spread.worse} of ${spread.frames} frames; median per frame ${formatNumber(displayed(info, spread.medianGain)!, info.decimals, { signed: true })}`;
+      detail += `<br>95% interval ${intervalText(info, spread)}${undecided(spread) ? ': <strong>holds 0</strong>, the data cannot tell a gain from a loss' : ''}`;
+    }
   }
   const direction = info.better === 'higher' ? 'higher is better' : 'lower is better';
   const pseudo = report.config.groundTruth === 'pseudo' && info.kind !== 'image' ? ' <span class="none">vs pseudo GT</span>' : '';
@@ -238,7 +248,7 @@ function headline(report: EvalReport): string {
   const cards = (['psnr', 'ssim', 'rmse', 'abse', 'detectionRate'] as const).map((name) => card(report, name)).join('\n');
   return `<section id="headline">
 <h2>Headline gains</h2>
-<p class="intro">How much deblurring changed each measure over all frames: positive means it helped (green), negative that it hurt (red). Below each gain, the blurred \u2192 deblurred value and on how many frames deblurring helped.</p>
+<p class="intro">How much deblurring changed each measure over all frames: positive means it helped (green), negative that it hurt (red). Below each gain, the blurred \u2192 deblurred value, on how many frames deblurring helped and hurt, and the gain\u2019s 95% interval (a bootstrap over blocks of ${DEFAULT_GAIN_BLOCK} consecutive frames, never across sequences): a few frames on which the estimator jumps to another hand pose can swing a mean, and an interval that holds 0 says so.</p>
 <div class="cards">
 ${cards}
 </div>
@@ -285,14 +295,16 @@ function metricsTable(report: EvalReport): string {
   const rows = names.map((name) => {
     const row = summaryRow(report.summary, name);
     const info = metricInfo(name, norm);
-    return `<tr><td>${escapeHtml(labelWithUnit(name, norm))} <span class="dir" title="${info.better} is better">${info.better === 'higher' ? '\u2191' : '\u2193'}</span></td>${valueCell(info, row.blurred)}${valueCell(info, row.deblurred)}${sharpCell(report, info, row)}${gainCell(name, info, row)}<td>${row.frames}</td></tr>`;
+    const spread = hasSpread(name) ? reportGainSpread(report, name) : null;
+    const interval = spread ? `<td${undecided(spread) ? ' class="none" title="holds 0"' : ''}>${intervalText(info, spread)}</td><td>${spread.better}/${spread.worse}</td>` : '<td class="none">\u2014</td><td class="none">\u2014</td>';
+    return `<tr><td>${escapeHtml(labelWithUnit(name, norm))} <span class="dir" title="${info.better} is better">${info.better === 'higher' ? '\u2191' : '\u2193'}</span></td>${valueCell(info, row.blurred)}${valueCell(info, row.deblurred)}${sharpCell(report, info, row)}${gainCell(name, info, row)}${interval}<td>${row.frames}</td></tr>`;
   });
   const pseudo = report.config.groundTruth === 'pseudo' ? `<p class="note">* ${escapeHtml(PSEUDO_GROUND_TRUTH_NOTE)}</p>` : '';
   return `<section id="metrics">
 <h2>All metrics</h2>
 <p class="intro">Every measure on the three versions of each frame. \u2191 higher is better, \u2193 lower is better. RMSE, ABSE and EPE average over the frames where every version compared found a hand (the frames column), so a missed hand cannot lower an error; PCK and the detection rate count every frame with ground truth, a missed hand as a miss.</p>
 <div class="scroll"><table class="metrics">
-<thead><tr><th>Metric</th><th>Blurred</th><th>Deblurred</th><th>Sharp</th><th>Gain</th><th>Frames</th></tr></thead>
+<thead><tr><th>Metric</th><th>Blurred</th><th>Deblurred</th><th>Sharp</th><th>Gain</th><th>95% interval</th><th>Better/worse</th><th>Frames</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>

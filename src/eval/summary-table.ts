@@ -1,8 +1,12 @@
 /**
  * The terminal summary: the paper's Table 5 as plain text, one row per metric, columns blurred / deblurred / sharp /
- * gain, aligned, with units. `promotion demo` and `promotion eval` print it.
+ * gain, aligned, with units, and for the metrics with a value per frame how sure the gain is (gain-spreads.ts: its
+ * 95% block-bootstrap interval, and the frames deblurring made better and worse). `promotion demo` and
+ * `promotion eval` print it.
  */
+import { DEFAULT_GAIN_BLOCK } from '../metrics/gain-spread.js';
 import { expectBoolean, expectKnownKeys } from '../options.js';
+import { reportGainSpread, hasSpread } from './gain-spreads.js';
 import { PSEUDO_GROUND_TRUTH_NOTE, displayed, formatNumber, gainEffect, groundTruthLabel, labelWithUnit, totalFrames } from './report-format.js';
 import { type EvalReport, type MetricName, metricInfo, metricNames, summaryRow } from './report-schema.js';
 
@@ -19,9 +23,9 @@ const ANSI = { better: '\u001b[32m', worse: '\u001b[31m', reset: '\u001b[0m' } a
  *
  * ```
  * Hand pose after deblurring: 2 sequences, 240 frames; ground truth: FPHA skeleton annotations
- * metric                   blurred  deblurred      sharp     gain  frames
- * PSNR (dB)           ↑      28.41      34.43  reference    +6.02     240
- * RMSE (px)           ↓      14.20      11.30       8.10    +2.90     231
+ * metric                   blurred  deblurred      sharp     gain    95% interval  better/worse  frames
+ * PSNR (dB)           ↑      28.41      34.43  reference    +6.02  [+5.80, +6.21]       240/0       240
+ * RMSE (px)           ↓      14.20      11.30       8.10    +2.90  [+1.95, +3.70]      170/52       231
  * ```
  *
  * Missing values show as `-`; under pseudo ground truth the sharp pose errors show as `n/a` with a footnote. Signs
@@ -34,7 +38,7 @@ export function formatSummaryTable(report: EvalReport, options: SummaryTableOpti
   const pseudo = report.config.groundTruth === 'pseudo';
   const names: MetricName[] = metricNames(report.config.metrics.pckThresholds);
 
-  const header = ['metric', '', 'blurred', 'deblurred', 'sharp', 'gain', 'frames'];
+  const header = ['metric', '', 'blurred', 'deblurred', 'sharp', 'gain', '95% interval', 'better/worse', 'frames'];
   const rows = names.map((name) => {
     const row = summaryRow(report.summary, name);
     const info = metricInfo(name, norm);
@@ -43,6 +47,9 @@ export function formatSummaryTable(report: EvalReport, options: SummaryTableOpti
     if (info.kind === 'image') sharp = 'reference';
     else if (pseudo && row.sharp === null) sharp = 'n/a';
     const gain = displayed(info, row.gain);
+    const spread = hasSpread(name) ? reportGainSpread(report, name) : null;
+    const signed = (v: number | null) => (v === null ? '-' : formatNumber(v, info.decimals, { signed: true, minus: '-' }));
+    const interval = spread ? `[${signed(displayed(info, spread.interval95[0]))}, ${signed(displayed(info, spread.interval95[1]))}]` : '';
     return {
       cells: [
         labelWithUnit(name, norm),
@@ -50,7 +57,9 @@ export function formatSummaryTable(report: EvalReport, options: SummaryTableOpti
         value(row.blurred),
         value(row.deblurred),
         sharp,
-        gain === null ? '-' : formatNumber(gain, info.decimals, { signed: true, minus: '-' }),
+        signed(gain),
+        interval,
+        spread ? `${spread.better}/${spread.worse}` : '',
         String(row.frames),
       ],
       effect: gainEffect(gain, info.decimals),
@@ -74,6 +83,7 @@ export function formatSummaryTable(report: EvalReport, options: SummaryTableOpti
     line(header),
     ...rows.map((r) => line(r.cells, r.effect)),
     'gain: positive means deblurring helped (deblurred - blurred where higher is better, blurred - deblurred where lower is better); gains of % rows are percentage points.',
+    `95% interval: of the gain, from a bootstrap over blocks of ${DEFAULT_GAIN_BLOCK} consecutive frames (an interval holding 0 means the data cannot tell a gain from a loss); better/worse: frames on which deblurring helped / hurt.`,
   ];
   if (pseudo) out.push(`n/a: ${PSEUDO_GROUND_TRUTH_NOTE}`);
   return out.join('\n');

@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors.js';
+import { reportGainSpread } from '../../src/eval/gain-spreads.js';
 import { renderReportHtml } from '../../src/eval/report-html.js';
 import { type EvalReport, ReportSchemaError } from '../../src/eval/report-schema.js';
 import { makeReport } from './make-report.js';
@@ -63,7 +64,9 @@ describe('renderReportHtml', () => {
     expect(start).toBeGreaterThan(0);
     const card = html.slice(start, html.indexOf('</p>', start));
     expect(card).toContain(`${shown(report.summary.rmse.gain!, 2)}<small>px</small>`);
-    expect(card).toMatch(/better on \d+ of \d+ frames/);
+    const spread = reportGainSpread(report, 'rmse')!;
+    expect(card).toContain(`better on ${spread.better}, worse on ${spread.worse} of ${spread.frames} frames`);
+    expect(card).toMatch(/95% interval \[[+-]\d+\.\d\d, [+-]\d+\.\d\d\]/);
   });
 
   it('lists every metric with its unit, direction, sharp column and frame count', () => {

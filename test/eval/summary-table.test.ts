@@ -2,10 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors.js';
 import { type EvalReport, type MetricSummary, metricRow, validateReport } from '../../src/eval/report-schema.js';
+import { reportGainSpread } from '../../src/eval/gain-spreads.js';
 import { formatSummaryTable } from '../../src/eval/summary-table.js';
 import { makeReport } from './make-report.js';
 
-/** A generated report whose summary holds round, known numbers. */
+/**
+ * A generated report whose summary holds round, known numbers (its per-frame records, which the intervals come from,
+ * are the generator's and do not add up to them).
+ */
 function knownReport(groundTruth: 'fpha-skeleton' | 'pseudo' = 'fpha-skeleton'): EvalReport {
   const report = makeReport({ sequences: 1, frames: 30, panelFrames: [], groundTruth, pckThresholds: [0.1, 0.2] });
   const pseudo = groundTruth === 'pseudo';
@@ -25,28 +29,41 @@ function knownReport(groundTruth: 'fpha-skeleton' | 'pseudo' = 'fpha-skeleton'):
 
 describe('formatSummaryTable', () => {
   it('prints rows of metrics and columns blurred / deblurred / sharp / gain, aligned, with units and signed gains', () => {
-    expect(formatSummaryTable(knownReport())).toBe(
-      [
-        'Hand pose after deblurring: 1 sequence, 30 frames; ground truth: FPHA skeleton annotations',
-        'metric                 blurred  deblurred      sharp     gain  frames',
-        'PSNR (dB)           \u2191    28.41      34.43  reference    +6.02      30',
-        'SSIM                \u2191   0.8712     0.8999  reference  +0.0287      30',
-        'RMSE (px)           \u2193    14.20      11.30       8.10    +2.90      27',
-        'ABSE (px)           \u2193    10.10      10.60       6.00    -0.50      27',
-        'EPE (px)            \u2193    18.00      15.25      10.00    +2.75      27',
-        'PCK@0.1 (%)         \u2191     61.2       70.3       82.0     +9.1      30',
-        'PCK@0.2 (%)         \u2191     90.0       95.5       99.0     +5.5      30',
-        'Detection rate (%)  \u2191     90.0       90.0      100.0      0.0      30',
-        'gain: positive means deblurring helped (deblurred - blurred where higher is better, blurred - deblurred where lower is better); gains of % rows are percentage points.',
-      ].join('\n'),
-    );
+    const report = knownReport();
+    // The interval and better/worse columns of the metrics with per-frame values, from the report's frames.
+    const spread = (name: 'psnr' | 'ssim' | 'rmse' | 'abse' | 'epe', decimals: number) => {
+      const s = reportGainSpread(report, name)!;
+      const signed = (v: number) => `${v >= 0 ? '+' : '-'}${Math.abs(v).toFixed(decimals)}`;
+      return [`[${signed(s.interval95[0])}, ${signed(s.interval95[1])}]`, `${s.better}/${s.worse}`];
+    };
+    const rows = [
+      ['metric', '', 'blurred', 'deblurred', 'sharp', 'gain', '95% interval', 'better/worse', 'frames'],
+      ['PSNR (dB)', '\u2191', '28.41', '34.43', 'reference', '+6.02', ...spread('psnr', 2), '30'],
+      ['SSIM', '\u2191', '0.8712', '0.8999', 'reference', '+0.0287', ...spread('ssim', 4), '30'],
+      ['RMSE (px)', '\u2193', '14.20', '11.30', '8.10', '+2.90', ...spread('rmse', 2), '27'],
+      ['ABSE (px)', '\u2193', '10.10', '10.60', '6.00', '-0.50', ...spread('abse', 2), '27'],
+      ['EPE (px)', '\u2193', '18.00', '15.25', '10.00', '+2.75', ...spread('epe', 2), '27'],
+      ['PCK@0.1 (%)', '\u2191', '61.2', '70.3', '82.0', '+9.1', '', '', '30'],
+      ['PCK@0.2 (%)', '\u2191', '90.0', '95.5', '99.0', '+5.5', '', '', '30'],
+      ['Detection rate (%)', '\u2191', '90.0', '90.0', '100.0', '0.0', '', '', '30'],
+    ];
+    const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+    const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+    const text = formatSummaryTable(report).split('\n');
+    expect(text[0]).toBe('Hand pose after deblurring: 1 sequence, 30 frames; ground truth: FPHA skeleton annotations');
+    expect(text.slice(1, 10)).toEqual(rows.map(line));
+    expect(text.slice(10)).toEqual([
+      'gain: positive means deblurring helped (deblurred - blurred where higher is better, blurred - deblurred where lower is better); gains of % rows are percentage points.',
+      '95% interval: of the gain, from a bootstrap over blocks of 5 consecutive frames (an interval holding 0 means the data cannot tell a gain from a loss); better/worse: frames on which deblurring helped / hurt.',
+    ]);
+    expect(text[2]).toMatch(/^PSNR \(dB\) +\u2191 +28\.41 +34\.43 +reference +\+6\.02 +\[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] +\d+\/\d+ +30$/);
   });
 
   it('marks the sharp pose column n/a under pseudo ground truth and says why', () => {
     const text = formatSummaryTable(knownReport('pseudo'));
     expect(text.split('\n')[0]).toBe('Hand pose after deblurring: 1 sequence, 30 frames; ground truth: pseudo (MediaPipe on the sharp frames)');
-    expect(text).toContain('RMSE (px)           \u2193    14.20      11.30        n/a    +2.90      27');
-    expect(text).toContain('Detection rate (%)  \u2191     90.0       90.0        n/a      0.0      30');
+    expect(text).toContain('RMSE (px)           \u2193    14.20      11.30        n/a    +2.90  ');
+    expect(text).toMatch(/Detection rate \(%\) {2}\u2191 {5}90\.0 {7}90\.0 {8}n\/a {6}0\.0 +30\n/);
     expect(text.split('\n').at(-1)).toMatch(/^n\/a: Pseudo ground truth: .* by construction\.$/);
   });
 
