@@ -125,6 +125,7 @@ export { ssim, SSIM_WINDOW_SIZE, SSIM_SIGMA, SSIM_K1, SSIM_K2, SSIM_GAUSSIAN } f
 export { bt601Luma, BT601_STUDIO_Y, DEFAULT_PIXEL_CHANNEL, type PixelChannel } from './metrics/pixel-conventions.js';
 export * from './metrics/comparison.js';
 export * from './metrics/joints.js';
+export * from './metrics/gain-spread.js';
 export { evaluate, pickPanels, DEFAULT_PANELS_PER_SEQUENCE, DEFAULT_EVAL_POSE_MODE, type EvaluateOptions, type EvaluateProgress } from './eval/evaluate.js';
 export {
   REPORT_SCHEMA_VERSION,
@@ -144,3 +145,4 @@ export {
 export { writeReport, readReport, openReportFolder, REPORT_JSON, REPORT_HTML } from './eval/report-files.js';
 export { renderReportHtml } from './eval/report-html.js';
 export { formatSummaryTable } from './eval/summary-table.js';
+export { reportGainSpread, hasSpread, SPREAD_METRICS } from './eval/gain-spreads.js';
