@@ -220,7 +220,14 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             : map((frame: F) => prepare(frame, undefined));
         type Window = FrameWindow<Prepared<F>>;
         const withMotion: OperatorFunction<Window, { item: Window; motion: GreyImage | undefined }> =
-          motionScope === 'frame' ? motionMaps<Window>({ kind: c.motionMapKind, select: (w) => w.center.frame }) : map((item: Window) => ({ item, motion: undefined }));
+          motionScope === 'frame'
+            ? motionMaps<Window>({
+                kind: c.motionMapKind,
+                select: (w) => w.center.frame,
+                // Where the windows split at a gap, so does the motion: no flow across frames the source dropped.
+                ...(gapPolicy === 'split' ? { continues: (a: Window, b: Window) => b.center.index - a.center.index <= maxGap } : {}),
+              })
+            : map((item: Window) => ({ item, motion: undefined }));
 
         const restore = async (window: Window, motion: GreyImage | undefined): Promise<F> => {
           const started = performance.now();

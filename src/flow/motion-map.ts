@@ -12,7 +12,7 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import { InvalidOptionError } from '../errors.js';
-import { expectKnownKeys, expectOneOf } from '../options.js';
+import { expectFunction, expectKnownKeys, expectOneOf } from '../options.js';
 import type { Frame } from '../stream/frame.js';
 import { checkDisOptions, type DisOptions, disFlow } from './dis.js';
 import { BT601, type FlowField, type GreyImage, toGrey } from './field.js';
@@ -108,6 +108,13 @@ export interface MotionMapsOptions<T> {
   flow?: DisOptions;
   /** Which frame of each item to use (default: the item itself is the frame). */
   select?: (item: T) => Frame;
+  /**
+   * Whether `next` continues the sequence `previous` belongs to (default: always). Where it does not (a live source
+   * dropped frames and the windows split there), the sequence ends between them: `previous` gets the map of a last
+   * frame (its backward flow only) and `next` that of a first frame (its forward flow only), as at the ends of a
+   * stream, and no flow is computed across the gap.
+   */
+  continues?: (previous: T, next: T) => boolean;
 }
 
 /** An item with the motion map of its frame. */
@@ -119,23 +126,32 @@ export interface WithMotion<T> {
 /**
  * Computes the motion map of every frame of a sequence (one output per input, in order, one frame of look-ahead).
  * Flows between each pair of neighbours are computed once, in both directions. A one-frame sequence has no motion:
- * its map is all zeros.
+ * its map is all zeros. `continues` splits the stream into sequences.
  */
 export function motionMaps<T>(options: MotionMapsOptions<T> = {}): OperatorFunction<T, WithMotion<T>> {
-  expectKnownKeys('motionMaps options', options, ['kind', 'flow', 'select']);
+  expectKnownKeys('motionMaps options', options, ['kind', 'flow', 'select', 'continues']);
   const kind = expectOneOf('kind', options.kind ?? DEFAULT_MOTION_MAP_KIND, ['magnitude', 'colour'] as const);
   const flowOptions = options.flow ?? MOTION_MAP_FLOW;
   checkDisOptions(flowOptions);
   const select = options.select ?? ((item: T) => item as unknown as Frame);
+  const continues = options.continues === undefined ? undefined : expectFunction<(previous: T, next: T) => boolean>('continues', options.continues);
   return (source) =>
     new Observable<WithMotion<T>>((subscriber) => {
       let current: { item: T; frame: Frame; grey: GreyImage } | undefined;
       let backward: FlowField | undefined; // F(current -> previous)
+      // The map of the last frame of a sequence: its backward flow alone, or none in a one-frame sequence.
+      const last = (c: { frame: Frame }): GreyImage =>
+        backward ? motionMap(undefined, backward, kind) : { width: c.frame.width, height: c.frame.height, data: new Float32Array(c.frame.width * c.frame.height) };
       return source.subscribe({
         next(item) {
           try {
             const frame = select(item);
             const grey = toGrey(frame);
+            if (current && continues && !continues(current.item, item)) {
+              subscriber.next({ item: current.item, motion: last(current) });
+              current = undefined;
+              backward = undefined;
+            }
             if (current) {
               const forward = disFlow(current.grey, grey, flowOptions);
               const nextBackward = disFlow(grey, current.grey, flowOptions);
@@ -149,12 +165,7 @@ export function motionMaps<T>(options: MotionMapsOptions<T> = {}): OperatorFunct
         },
         error: (error: unknown) => subscriber.error(error),
         complete() {
-          if (current) {
-            const motion = backward
-              ? motionMap(undefined, backward, kind)
-              : { width: current.frame.width, height: current.frame.height, data: new Float32Array(current.frame.width * current.frame.height) };
-            subscriber.next({ item: current.item, motion });
-          }
+          if (current) subscriber.next({ item: current.item, motion: last(current) });
           subscriber.complete();
         },
       });

@@ -88,6 +88,20 @@ describe('deblur(): what goes in and what comes out', () => {
     }
   });
 
+  it("with gapPolicy 'split', the motion map splits where the windows do: no flow across dropped frames", async () => {
+    // Frames 0, 1, 2, then the source dropped 3 and 4: 5, 6, 7.
+    const frames = clip(6, 64, 48).map((f, k) => ({ ...f, index: k < 3 ? k : k + 2 }));
+    const segment = (part: typeof frames) => lastValueFrom(from(part).pipe(motionMaps(), toArray()));
+    const expected = [...(await segment(frames.slice(0, 3))), ...(await segment(frames.slice(3)))];
+    const split = new FakeDeblurModel();
+    await run(frames, { model: split, gapPolicy: 'split' });
+    split.calls.forEach((feeds, k) => expect(feeds.motion).toEqual(expected[k]!.motion.data));
+    // Bridged, frame 2's map takes the flow to frame 5 and differs.
+    const bridged = new FakeDeblurModel();
+    await run(frames, { model: bridged });
+    expect(bridged.calls[2]!.motion).not.toEqual(expected[2]!.motion.data);
+  });
+
   it('the motion input is, to the 16-bit code, the motion map `promotion synth` stores for the same blurred frames', async () => {
     const input = join(dir, 'clip');
     mkdirSync(input);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { disFlow, downsample } from '../../src/flow/dis.js';
 import { constantFlow, type FlowField, type GreyImage, meanEndPointError, sampleBilinear } from '../../src/flow/field.js';
-import { motionMap, motionMapToUint16 } from '../../src/flow/motion-map.js';
+import { motionMap, motionMaps, motionMapToUint16 } from '../../src/flow/motion-map.js';
+import { lastValueFrom, from, toArray } from 'rxjs';
+import { createRgb8Frame } from '../../src/stream/frame.js';
 import { noiseTexture } from '../helpers.js';
 
 const texture = noiseTexture(520, 420);
@@ -98,5 +100,30 @@ describe('motion map', () => {
 
   it('needs at least one flow', () => {
     expect(() => motionMap(undefined, undefined)).toThrow('motionMap needs at least one of forward and backward flow');
+  });
+});
+
+describe('motionMaps', () => {
+  /** Frames of the texture panning 3 px per frame, as RGB. */
+  const frames = Array.from({ length: 5 }, (_, k) => {
+    const g = view(96, 64, 3 * k, 0);
+    const data = new Uint8Array(96 * 64 * 3);
+    for (let i = 0; i < g.data.length; i++) data[3 * i] = data[3 * i + 1] = data[3 * i + 2] = Math.round(g.data[i]!);
+    return createRgb8Frame(data, { width: 96, height: 64, index: k });
+  });
+  const maps = (input: typeof frames, options: Parameters<typeof motionMaps<(typeof frames)[number]>>[0] = {}) =>
+    lastValueFrom(from(input).pipe(motionMaps(options), toArray()));
+
+  it('`continues` ends a sequence between two frames: each side gets the maps it would get alone', async () => {
+    const split = await maps(frames, { continues: (a, b) => b.index !== 2 });
+    const alone = [...(await maps(frames.slice(0, 2))), ...(await maps(frames.slice(2)))];
+    expect(split.map((m) => m.item.index)).toEqual([0, 1, 2, 3, 4]);
+    split.forEach((m, k) => expect(m.motion.data).toEqual(alone[k]!.motion.data));
+    const joined = await maps(frames);
+    expect(joined[1]!.motion.data).not.toEqual(split[1]!.motion.data);
+    // A one-frame sequence has no motion.
+    const single = await maps(frames, { continues: (a, b) => b.index !== 4 && b.index !== 3 });
+    expect(Math.max(...single[3]!.motion.data)).toBe(0);
+    expect(() => motionMaps({ continues: 'no' as never })).toThrow('Expected function for continues but received "no" of type string');
   });
 });
