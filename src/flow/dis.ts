@@ -171,18 +171,21 @@ export function disLevel(i0: GreyImage, i1: GreyImage, initial: FlowField, param
   const half = (P - 1) / 2;
 
   const warped = new Float32Array(n);
-  // Mean-normalized sum of squared differences of the patch at (ox, oy) displaced by (u, v).
-  const patchError = (ox: number, oy: number, u: number, v: number, tmean: number): number => {
+  // Mean-normalized sum of squared differences of the patch at (ox, oy) displaced by (u, v), in one pass:
+  // sum (w' - t')^2 with w' = w - mean(w), t' = t - mean(t) is sum w^2 - n mean(w)^2 - 2 (sum w t - n mean(w) mean(t)) + sum t'^2.
+  const patchError = (ox: number, oy: number, u: number, v: number, tmean: number, tss: number): number => {
     warpPatch(b, width, height, ox + u, oy + v, P, warped);
-    let mean = 0;
-    for (let k = 0; k < n; k++) mean += warped[k]!;
-    mean /= n;
-    let sse = 0;
+    let sw = 0;
+    let sww = 0;
+    let swt = 0;
     for (let k = 0; k < n; k++) {
-      const d = warped[k]! - mean - (tmpl[k]! - tmean);
-      sse += d * d;
+      const w = warped[k]!;
+      sw += w;
+      sww += w * w;
+      swt += w * tmpl[k]!;
     }
-    return sse;
+    const wmean = sw / n;
+    return sww - n * wmean * wmean - 2 * (swt - n * wmean * tmean) + tss;
   };
 
   for (let j = 0; j < ys.length; j++) {
@@ -210,13 +213,20 @@ export function disLevel(i0: GreyImage, i1: GreyImage, initial: FlowField, param
       tmean /= n;
       gxm /= n;
       gym /= n;
-      // Mean-normalized residuals are orthogonal to constants, so the gradients are centred too.
+      // Mean-normalized residuals are orthogonal to constants, so the gradients are centred too; and since they
+      // sum to 0, the steepest-descent sums need no means: sum tx (w - mean(w) - t + mean(t)) = sum tx w - sum tx t.
+      let ctx = 0;
+      let cty = 0;
+      let tss = 0;
       for (let k = 0; k < n; k++) {
         tx[k] = tx[k]! - gxm;
         ty[k] = ty[k]! - gym;
         hxx += tx[k]! * tx[k]!;
         hxy += tx[k]! * ty[k]!;
         hyy += ty[k]! * ty[k]!;
+        ctx += tx[k]! * tmpl[k]!;
+        cty += ty[k]! * tmpl[k]!;
+        tss += (tmpl[k]! - tmean) * (tmpl[k]! - tmean);
       }
       const det = hxx * hyy - hxy * hxy;
       const ci = 2 * ((oy + Math.round(half)) * width + ox + Math.round(half));
@@ -229,18 +239,37 @@ export function disLevel(i0: GreyImage, i1: GreyImage, initial: FlowField, param
       if (lambdaMin > MIN_TEXTURE && det > 0) {
         const u0 = u;
         const v0 = v;
-        const startError = patchError(ox, oy, u, v, tmean);
+        const startError = patchError(ox, oy, u, v, tmean, tss);
         for (let it = 0; it < params.iterations; it++) {
-          warpPatch(b, width, height, ox + u, oy + v, P, warped);
-          let wmean = 0;
-          for (let k = 0; k < n; k++) wmean += warped[k]!;
-          wmean /= n;
-          let bx = 0;
-          let by = 0;
-          for (let k = 0; k < n; k++) {
-            const e = warped[k]! - wmean - (tmpl[k]! - tmean);
-            bx += tx[k]! * e;
-            by += ty[k]! * e;
+          let bx = -ctx;
+          let by = -cty;
+          const x = ox + u;
+          const y = oy + v;
+          const x0 = Math.floor(x);
+          const y0 = Math.floor(y);
+          if (x0 >= 0 && y0 >= 0 && x0 + P < width && y0 + P < height) {
+            // Inside the image: the bilinear weights are the same for the whole patch; sample and accumulate at once.
+            const fx = x - x0;
+            const fy = y - y0;
+            const w00 = (1 - fx) * (1 - fy);
+            const w01 = fx * (1 - fy);
+            const w10 = (1 - fx) * fy;
+            const w11 = fx * fy;
+            for (let py = 0, k = 0; py < P; py++) {
+              let r0 = (y0 + py) * width + x0;
+              let r1 = r0 + width;
+              for (let px = 0; px < P; px++, k++, r0++, r1++) {
+                const w = w00 * b[r0]! + w01 * b[r0 + 1]! + w10 * b[r1]! + w11 * b[r1 + 1]!;
+                bx += tx[k]! * w;
+                by += ty[k]! * w;
+              }
+            }
+          } else {
+            warpPatch(b, width, height, x, y, P, warped);
+            for (let k = 0; k < n; k++) {
+              bx += tx[k]! * warped[k]!;
+              by += ty[k]! * warped[k]!;
+            }
           }
           const du = (hyy * bx - hxy * by) / det;
           const dv = (hxx * by - hxy * bx) / det;
@@ -249,7 +278,7 @@ export function disLevel(i0: GreyImage, i1: GreyImage, initial: FlowField, param
           if (du * du + dv * dv < 1e-4) break;
         }
         // A patch that ended worse than it started (or ran off) keeps its initial displacement.
-        if (!Number.isFinite(u) || !Number.isFinite(v) || patchError(ox, oy, u, v, tmean) > startError) {
+        if (!Number.isFinite(u) || !Number.isFinite(v) || patchError(ox, oy, u, v, tmean, tss) > startError) {
           u = u0;
           v = v0;
         }
@@ -271,12 +300,9 @@ export function disLevel(i0: GreyImage, i1: GreyImage, initial: FlowField, param
       const v = patchV[j * xs.length + i]!;
       warpPatch(b, width, height, ox + u, oy + v, P, warped);
       for (let py = 0, k = 0; py < P; py++) {
-        const y = oy + py;
-        for (let px = 0; px < P; px++, k++) {
-          const x = ox + px;
-          const p = y * width + x;
+        for (let px = 0, p = (oy + py) * width + ox; px < P; px++, k++, p++) {
           const err = Math.abs(warped[k]! - a[p]!);
-          const w = 1 / (err > 1 ? err : 1);
+          const w = err > 1 ? 1 / err : 1;
           sumU[p] = sumU[p]! + w * u;
           sumV[p] = sumV[p]! + w * v;
           sumW[p] = sumW[p]! + w;
@@ -319,18 +345,40 @@ export function disFlow(i0: GreyImage, i1: GreyImage, options: DisOptions = {}):
  * coarse x / factor exactly, and displacements scale by exactly `factor`.
  */
 export function upsampleFlow(flow: FlowField, width: number, height: number, factor: number): FlowField {
-  const u = new Float32Array(flow.width * flow.height);
-  const v = new Float32Array(flow.width * flow.height);
-  for (let i = 0; i < u.length; i++) {
-    u[i] = flow.data[2 * i]!;
-    v[i] = flow.data[2 * i + 1]!;
-  }
+  // The same clamped bilinear sampling as `sampleBilinear`, with each column's and row's taps computed once and
+  // both components read from the interleaved field directly.
+  const taps = (size: number, source: number) => {
+    const i0 = new Int32Array(size);
+    const i1 = new Int32Array(size);
+    const f = new Float32Array(size);
+    for (let o = 0; o < size; o++) {
+      const c = Math.min(Math.max(o / factor, 0), source - 1);
+      const lo = Math.floor(c);
+      i0[o] = lo;
+      i1[o] = lo + 1 < source ? lo + 1 : lo;
+      f[o] = c - lo;
+    }
+    return { i0, i1, f };
+  };
+  const cols = taps(width, flow.width);
+  const rows = taps(height, flow.height);
+  const src = flow.data;
   const out = new Float32Array(2 * width * height);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const o = 2 * (y * width + x);
-      out[o] = factor * sampleBilinear(u, flow.width, flow.height, x / factor, y / factor);
-      out[o + 1] = factor * sampleBilinear(v, flow.width, flow.height, x / factor, y / factor);
+    const r0 = rows.i0[y]! * flow.width;
+    const r1 = rows.i1[y]! * flow.width;
+    const fy = rows.f[y]!;
+    for (let x = 0, o = 2 * y * width; x < width; x++, o += 2) {
+      const a = 2 * (r0 + cols.i0[x]!);
+      const b = 2 * (r0 + cols.i1[x]!);
+      const c = 2 * (r1 + cols.i0[x]!);
+      const d = 2 * (r1 + cols.i1[x]!);
+      const fx = cols.f[x]!;
+      for (let k = 0; k < 2; k++) {
+        const top = src[a + k]! + (src[b + k]! - src[a + k]!) * fx;
+        const bottom = src[c + k]! + (src[d + k]! - src[c + k]!) * fx;
+        out[o + k] = factor * (top + (bottom - top) * fy);
+      }
     }
   }
   return { width, height, data: out };
