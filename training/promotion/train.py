@@ -23,6 +23,7 @@ from .config import load_config
 from .data import SequenceDataset, crop_at
 from .losses import build_loss
 from .metrics import psnr, ssim
+from .onnx_weights import load_export_weights
 
 TRAIN_FIELDS = ['iteration', 'lr', 'loss', 'pixel', 'perceptual', 'psnr', 'seconds']
 VAL_FIELDS = ['iteration', 'psnr', 'ssim', 'blurred_psnr', 'windows']
@@ -181,11 +182,15 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
         _truncate_log(os.path.join(cfg['output'], 'train.csv'), TRAIN_FIELDS, start)
         _truncate_log(os.path.join(cfg['output'], 'val.csv'), VAL_FIELDS, start)
     elif cfg.get('init'):
-        # Fine-tuning: start from another run's weights (not its optimizer or iteration count).
-        init = load_checkpoint(cfg['init'])
-        if dict(init['network']) != dict(cfg['network']):
-            raise ValueError(f'init checkpoint {cfg["init"]} holds network {init["network"]}, not {cfg["network"]}')
-        model.load_state_dict(init['model'])
+        # Fine-tuning: start from another run's weights (not its optimizer or iteration count), or from an exported
+        # model's (its card or .onnx file: onnx_weights.py).
+        if cfg['init'].endswith(('.json', '.onnx')):
+            load_export_weights(model, cfg['init'])
+        else:
+            init = load_checkpoint(cfg['init'])
+            if dict(init['network']) != dict(cfg['network']):
+                raise ValueError(f'init checkpoint {cfg["init"]} holds network {init["network"]}, not {cfg["network"]}')
+            model.load_state_dict(init['model'])
     ds_cfg = dict(cfg['datasets']['train'])
     schedule = ds_cfg.pop('crop_schedule', None)
     if schedule:

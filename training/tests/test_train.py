@@ -143,6 +143,44 @@ class TrainingTest(unittest.TestCase):
             with self.assertRaisesRegex(ValueError, 'does not exist'):
                 load_config(path)
 
+    def test_init_from_an_exported_model(self):
+        """A shipped model is a checkpoint of its weights: init from its card (two parts) or one-graph .onnx."""
+        import torch
+        with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory() as d2:
+            make_dataset(os.path.join(d, 'data'))
+            make_dataset(os.path.join(d2, 'data'))
+            train(_config(d, iterations=3), quiet=True)
+            ckpt = os.path.join(d, 'out', 'checkpoints', 'iter_00000003.pt')
+            models = os.path.join(d, 'models')
+            self.assertEqual(export_main(['--checkpoint', ckpt, '--name', 'two', '--out-dir', models, '--contract', '2']), 0)
+            self.assertEqual(export_main(['--checkpoint', ckpt, '--name', 'one', '--out-dir', models, '--contract', '1']), 0)
+            start = torch.load(ckpt, map_location='cpu')['model']
+            path = _config(d2, iterations=2, lr=0.0, eta_min=0.0)
+            with open(path) as f:
+                cfg = yaml.safe_load(f)
+            for k, init in enumerate([os.path.join(models, 'two.json'), os.path.join(models, 'one.onnx')]):
+                cfg['init'] = init
+                cfg['output'] = f'out{k}'
+                with open(path, 'w') as f:
+                    yaml.safe_dump(cfg, f)
+                train(path, quiet=True)
+                tuned = torch.load(os.path.join(d2, f'out{k}', 'checkpoints', 'iter_00000002.pt'), map_location='cpu')
+                for name, value in start.items():  # learning rate 0: exactly the exported weights
+                    self.assertTrue(torch.equal(value, tuned['model'][name]), f'{init}: {name}')
+            # Another network, and a changed file, are refused.
+            cfg['network'] = {**cfg['network'], 'use_priors': False}
+            cfg['output'] = 'out-other'
+            with open(path, 'w') as f:
+                yaml.safe_dump(cfg, f)
+            with self.assertRaisesRegex(ValueError, 'holds another network: use_priors True'):
+                train(path, quiet=True)
+            with open(os.path.join(models, 'two.features.onnx'), 'ab') as f:
+                f.write(b'\0')
+            from promotion.archs import build_network
+            from promotion.onnx_weights import load_export_weights
+            with self.assertRaisesRegex(ValueError, 'does not match the SHA-256'):
+                load_export_weights(build_network({'type': 'promotion-s', **TINY}), os.path.join(models, 'two.json'))
+
     def test_crop_curriculum(self):
         schedule = [[0, 32], [3, 48]]
         self.assertEqual([crop_at(schedule, i) for i in range(5)], [32, 32, 32, 48, 48])

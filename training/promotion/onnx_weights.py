@@ -1,0 +1,85 @@
+"""Weights back from an exported model. torch.onnx keeps every parameter as an initializer named by its state-dict
+key (behind a `model.` prefix in the two-part export's wrappers), so a shipped model (`models/<name>.json` and its ONNX file(s)) is also
+a checkpoint of its weights: training can start from it (`init: ../../models/promotion-s.json`) on a machine that
+has none of the runs' checkpoints, as every new machine here has.
+
+The card's SHA-256 of each file is checked, every parameter of the network must be found with its shape, and the
+card's architecture must be the network's."""
+import hashlib
+import json
+import os
+from typing import Any, Dict, List
+
+import torch
+from torch import nn
+
+EXPORT_PREFIX = 'model.'
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def export_files(card_path: str) -> List[str]:
+    """The ONNX files of an exported model, given its card (`.json`) or its main `.onnx` file (card beside it);
+    checked against the card's SHA-256. Raises ValueError naming the file and the fix."""
+    if card_path.endswith('.onnx'):
+        card_path = card_path[:-len('.onnx')] + '.json'
+    if not os.path.isfile(card_path):
+        raise ValueError(f'Model card {card_path!r} does not exist (an exported model is a .json card beside its .onnx file)')
+    with open(card_path) as f:
+        card = json.load(f)
+    folder = os.path.dirname(card_path)
+    files = [(card.get('file'), card.get('sha256'))]
+    if isinstance(card.get('features'), dict):
+        files.append((card['features'].get('file'), card['features'].get('sha256')))
+    out = []
+    for name, digest in files:
+        if not isinstance(name, str) or not isinstance(digest, str):
+            raise ValueError(f'Model card {card_path} lacks a file name or sha256; export the model again')
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path):
+            raise ValueError(f'{path}, named by the card {card_path}, does not exist')
+        if _sha256(path) != digest:
+            raise ValueError(f'{path} does not match the SHA-256 in its card {card_path}: the file was changed or truncated')
+        out.append(path)
+    return out
+
+
+def card_architecture(card_path: str) -> Dict[str, Any]:
+    if card_path.endswith('.onnx'):
+        card_path = card_path[:-len('.onnx')] + '.json'
+    with open(card_path) as f:
+        return dict(json.load(f).get('architecture') or {})
+
+
+def load_export_weights(model: nn.Module, card_path: str) -> None:
+    """Loads the weights of the exported model `card_path` into `model` (which must be the same network)."""
+    import onnx  # only needed here; the exporter's dependency too
+    from onnx import numpy_helper
+
+    architecture = card_architecture(card_path)
+    ours = dict(getattr(model, 'config', {}))
+    theirs = {k: v for k, v in architecture.items() if k != 'preset'}
+    if theirs != ours:
+        differ = sorted(k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k))
+        raise ValueError(f'{card_path} holds another network: {", ".join(f"{k} {theirs.get(k)!r} (network: {ours.get(k)!r})" for k in differ)}')
+    found: Dict[str, torch.Tensor] = {}
+    for path in export_files(card_path):
+        for tensor in onnx.load(path).graph.initializer:
+            name = tensor.name[len(EXPORT_PREFIX):] if tensor.name.startswith(EXPORT_PREFIX) else tensor.name
+            found[name] = torch.from_numpy(numpy_helper.to_array(tensor).copy())
+    state = model.state_dict()
+    missing = [k for k in state if k not in found]
+    if missing:
+        raise ValueError(f'{card_path}: {len(missing)} parameters are not in its ONNX file(s) (first: {missing[0]}); '
+                         'it was exported with constant folding that renamed them, or is another network')
+    wrong = [k for k in state if tuple(found[k].shape) != tuple(state[k].shape)]
+    if wrong:
+        k = wrong[0]
+        raise ValueError(f'{card_path}: {k} has shape {tuple(found[k].shape)}, the network {tuple(state[k].shape)}')
+    model.load_state_dict({k: found[k].to(state[k].dtype) for k in state})
