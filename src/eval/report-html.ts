@@ -8,7 +8,7 @@
 import { expectFunction, expectInteger, expectKnownKeys, expectString } from '../options.js';
 import { renderChartSvg } from './charts.js';
 import { DEFAULT_GAIN_BLOCK, type GainSpread } from '../metrics/gain-spread.js';
-import { hasSpread, reportGainSpread } from './gain-spreads.js';
+import { hasSpread, reportGainSpread, SPREAD_METRICS } from './gain-spreads.js';
 import { EFFECT_COLORS, MAX_SEQUENCE_BARS, VERSION_COLORS, gainDistributionSpec, sequenceCurvesSpec, sequenceGainsSpec } from './report-charts.js';
 import {
   GAIN_NOTE,
@@ -201,6 +201,9 @@ function header(report: EvalReport, title: string, pseudo: boolean): string {
 </header>`;
 }
 
+/** The spread of each summary gain that has one (gain-spreads.ts), computed once per page. */
+type Spreads = ReadonlyMap<string, GainSpread | null>;
+
 /** A gain's 95% interval as shown: `[-0.38, +1.08]`. */
 function intervalText(info: MetricInfo, spread: GainSpread, decimals = info.decimals): string {
   const end = (v: number) => formatNumber(displayed(info, v)!, decimals, { signed: true });
@@ -212,7 +215,7 @@ function undecided(spread: GainSpread): boolean {
   return spread.interval95[0] <= 0 && spread.interval95[1] >= 0;
 }
 
-function card(report: EvalReport, name: 'psnr' | 'ssim' | 'rmse' | 'abse' | 'detectionRate'): string {
+function card(report: EvalReport, spreads: Spreads, name: 'psnr' | 'ssim' | 'rmse' | 'abse' | 'detectionRate'): string {
   const row = summaryRow(report.summary, name);
   const info = metricInfo(name);
   const gain = displayed(info, row.gain);
@@ -228,7 +231,7 @@ function card(report: EvalReport, name: 'psnr' | 'ssim' | 'rmse' | 'abse' | 'det
     const found = (v: number | null) => (v === null ? '\u2014' : String(Math.round(v * row.frames)));
     detail += `<br>hand found in ${found(row.blurred)} \u2192 ${found(row.deblurred)} of ${row.frames} frames with ground truth`;
   } else {
-    const spread = reportGainSpread(report, name);
+    const spread = spreads.get(name);
     if (spread) {
       detail += `<br>better on ${spread.better}, worse on ${spread.worse} of ${spread.frames} frames; median per frame ${formatNumber(displayed(info, spread.medianGain)!, info.decimals, { signed: true })}`;
       detail += `<br>95% interval ${intervalText(info, spread)}${undecided(spread) ? ': <strong>holds 0</strong>, the data cannot tell a gain from a loss' : ''}`;
@@ -244,8 +247,8 @@ function card(report: EvalReport, name: 'psnr' | 'ssim' | 'rmse' | 'abse' | 'det
 </div>`;
 }
 
-function headline(report: EvalReport): string {
-  const cards = (['psnr', 'ssim', 'rmse', 'abse', 'detectionRate'] as const).map((name) => card(report, name)).join('\n');
+function headline(report: EvalReport, spreads: Spreads): string {
+  const cards = (['psnr', 'ssim', 'rmse', 'abse', 'detectionRate'] as const).map((name) => card(report, spreads, name)).join('\n');
   return `<section id="headline">
 <h2>Headline gains</h2>
 <p class="intro">How much deblurring changed each measure over all frames: positive means it helped (green), negative that it hurt (red). Below each gain, the blurred \u2192 deblurred value, on how many frames deblurring helped and hurt, and the gain\u2019s 95% interval (a bootstrap over blocks of ${DEFAULT_GAIN_BLOCK} consecutive frames, never across sequences): a few frames on which the estimator jumps to another hand pose can swing a mean, and an interval that holds 0 says so.</p>
@@ -289,13 +292,13 @@ function sharpCell(report: EvalReport, info: MetricInfo, row: MetricRow): string
   return valueCell(info, row.sharp);
 }
 
-function metricsTable(report: EvalReport): string {
+function metricsTable(report: EvalReport, spreads: Spreads): string {
   const names = metricNames(report.config.metrics.pckThresholds);
   const norm = report.config.metrics.pckNormalization;
   const rows = names.map((name) => {
     const row = summaryRow(report.summary, name);
     const info = metricInfo(name, norm);
-    const spread = hasSpread(name) ? reportGainSpread(report, name) : null;
+    const spread = hasSpread(name) ? spreads.get(name) : undefined;
     const interval = spread ? `<td${undecided(spread) ? ' class="none" title="holds 0"' : ''}>${intervalText(info, spread)}</td><td>${spread.better}/${spread.worse}</td>` : '<td class="none">\u2014</td><td class="none">\u2014</td>';
     return `<tr><td>${escapeHtml(labelWithUnit(name, norm))} <span class="dir" title="${info.better} is better">${info.better === 'higher' ? '\u2191' : '\u2193'}</span></td>${valueCell(info, row.blurred)}${valueCell(info, row.deblurred)}${sharpCell(report, info, row)}${gainCell(name, info, row)}${interval}<td>${row.frames}</td></tr>`;
   });
@@ -494,6 +497,7 @@ export async function renderReportHtml(report: EvalReport, options: RenderReport
       ? `<p class="note">Curves for the first ${maxSequenceCharts} of ${n} sequences, in report order; the table above lists all of them.</p>`
       : '';
 
+  const spreads: Spreads = new Map(SPREAD_METRICS.map((name) => [name, reportGainSpread(report, name)]));
   const callout = pseudo ? `<p class="callout" id="pseudo-ground-truth"><strong>Pseudo ground truth.</strong> ${escapeHtml(PSEUDO_GROUND_TRUTH_NOTE.replace(/^Pseudo ground truth: t/, 'T'))}</p>` : '';
 
   return `<!doctype html>
@@ -509,9 +513,9 @@ export async function renderReportHtml(report: EvalReport, options: RenderReport
 <main>
 ${header(report, title, pseudo)}
 ${callout}
-${headline(report)}
+${headline(report, spreads)}
 ${table5(report)}
-${metricsTable(report)}
+${metricsTable(report, spreads)}
 <section id="distributions">
 <h2>Per-frame gains</h2>
 <p class="intro">Each frame\u2019s gain from deblurring, over all sequences. The dashed line is no change; bars right of it are frames deblurring helped.</p>
