@@ -9,8 +9,8 @@
  * one after the other. ms/frame is the median time between consecutive outputs after the warm-up outputs: for
  * full frames it includes the whole-frame motion map (two DIS flows per frame), the statistics and the network;
  * `restore ms` is the part `deblur()` reports as restoration (tensors, network calls, blending), and `motion map ms`
- * the two flows of a whole-frame motion map timed apart: ONNX Runtime runs on its own threads, so the next frame's
- * motion map is computed while the network runs, and ms/frame is less than their sum. Hand ROI is
+ * the two flows of a whole-frame motion map timed apart (onnxruntime-node's run blocks the JavaScript thread, so the
+ * motion map does not overlap the network and ms/frame is about their sum plus the rest). Hand ROI is
  * `roi: { kind: 'hands' }` (MediaPipe lite, VIDEO mode, tracked) with `motionScope: 'regions'`, hand detection
  * included in the time.
  *
@@ -69,7 +69,7 @@ interface Result {
   readonly p90MsPerFrame: number;
   /** Time `deblur()` reports per frame as restoration (tensors, network calls, blending; ROI: regions' motion maps). */
   readonly restoreMsPerFrame: number;
-  /** Full frame: the whole-frame motion map alone (two DIS flows), measured apart; it overlaps the network's run. */
+  /** Full frame: the whole-frame motion map alone (two DIS flows), measured apart. */
   readonly motionMapMs: number | undefined;
   readonly networkCallsPerFrame: number;
   /** Feature-graph runs per frame (two-part models; 0 for single graphs). */
