@@ -25,9 +25,17 @@ from .metrics import psnr, ssim
 
 
 def _load(path: str) -> Tuple[torch.nn.Module, Dict[str, Any]]:
+    """A training checkpoint, or an exported model by its card or .onnx file (onnx_weights.py)."""
     from .train import load_checkpoint
     if not os.path.isfile(path):
         raise ValueError(f'Checkpoint {path!r} does not exist')
+    if path.endswith(('.json', '.onnx')):
+        from .onnx_weights import card_architecture, load_export_weights
+        architecture = card_architecture(path)
+        network = {'type': architecture.pop('preset', None), **architecture}
+        model = build_network(network)
+        load_export_weights(model, path)
+        return model.eval(), {'network': network, 'export': path}
     state = load_checkpoint(path)
     model = build_network(dict(state['network']))
     model.load_state_dict(state['model'])

@@ -167,6 +167,11 @@ class TrainingTest(unittest.TestCase):
                 tuned = torch.load(os.path.join(d2, f'out{k}', 'checkpoints', 'iter_00000002.pt'), map_location='cpu')
                 for name, value in start.items():  # learning rate 0: exactly the exported weights
                     self.assertTrue(torch.equal(value, tuned['model'][name]), f'{init}: {name}')
+            # promotion.evaluate takes an exported model too.
+            from promotion.evaluate import _load
+            loaded, _ = _load(os.path.join(models, 'two.json'))
+            for name, value in start.items():
+                self.assertTrue(torch.equal(value, loaded.state_dict()[name]), f'evaluate: {name}')
             # Another network, and a changed file, are refused.
             cfg['network'] = {**cfg['network'], 'use_priors': False}
             cfg['output'] = 'out-other'
