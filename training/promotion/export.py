@@ -22,7 +22,6 @@ parity.json listing them, for the TypeScript parity test (test/training/export-p
 also the window's features (`featL1..3`, [1, 5, C, h, w], PyTorch's) for testing each part.
 """
 import argparse
-import hashlib
 import inspect
 import json
 import os
@@ -37,6 +36,7 @@ from . import CENTRE_INDEX, CONTRACT_VERSIONS, DEFAULT_CONTRACT_VERSION, MIN_SIZ
 from .archs import PRESETS, build_network, count_parameters
 from .archs.dcn import DEFORM_CONV_DOMAIN, DCNv2Pack
 from .onnx_opset import TARGET_OPSET, to_opset19
+from .onnx_weights import sha256
 
 OPSET = 16
 #: How a deformable convolution is written: one DeformConv node (opset 19) or grid_sample and arithmetic (opset 16).
@@ -214,14 +214,6 @@ def check_two_parts(model: nn.Module, features_path: str, path: str,
                 out = restore(*(f.reshape(1, WINDOW_SIZE, *f.shape[1:]) for f in levels), *(x[n] for n in INPUT_NAMES))
             worst = max(worst, (out - full).abs().max().item())
     return worst, runner
-
-
-def sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def features_record(features_path: str, num_feat: int) -> Dict[str, Any]:

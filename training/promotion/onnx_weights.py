@@ -16,7 +16,8 @@ from torch import nn
 EXPORT_PREFIX = 'model.'
 
 
-def _sha256(path: str) -> str:
+def sha256(path: str) -> str:
+    """Hex SHA-256 of a file (what model cards record)."""
     digest = hashlib.sha256()
     with open(path, 'rb') as f:
         for block in iter(lambda: f.read(1 << 20), b''):
@@ -44,7 +45,7 @@ def export_files(card_path: str) -> List[str]:
         path = os.path.join(folder, name)
         if not os.path.isfile(path):
             raise ValueError(f'{path}, named by the card {card_path}, does not exist')
-        if _sha256(path) != digest:
+        if sha256(path) != digest:
             raise ValueError(f'{path} does not match the SHA-256 in its card {card_path}: the file was changed or truncated')
         out.append(path)
     return out
