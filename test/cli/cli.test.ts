@@ -145,6 +145,13 @@ describe('promotion CLI', () => {
     for (const v of [s.rmse!.blurred, s.rmse!.deblurred, s.rmse!.sharp]) expect(Number.isFinite(v)).toBe(true);
     // The shipped model restores: the deblurred frames are closer to the sharp ones than the blurred input.
     expect(s.psnr!.gain).toBeGreaterThan(0);
+    // How sure each gain is, beside the summary: the same gain, an interval around it, frames better and worse.
+    const spreads = (JSON.parse(r.out) as { gainSpreads: Record<string, { gain: number; interval95: [number, number]; better: number; worse: number; frames: number }> }).gainSpreads;
+    expect(Object.keys(spreads)).toEqual(['psnr', 'ssim', 'rmse', 'abse', 'epe']);
+    expect(spreads.psnr!.gain).toBeCloseTo(s.psnr!.gain!, 10);
+    expect(spreads.rmse!.frames).toBe(s.rmse!.frames);
+    expect(spreads.rmse!.interval95[0]).toBeLessThanOrEqual(spreads.rmse!.gain);
+    expect(spreads.rmse!.interval95[1]).toBeGreaterThanOrEqual(spreads.rmse!.gain);
     expect(readFileSync(join(out, 'report', 'index.html'), 'utf8')).toContain('Table 5');
   }, 600_000);
 

@@ -5,6 +5,7 @@
  */
 import type { DeblurRoi } from '../../deblur/roi.js';
 import { evaluate, type EvaluateOptions, type EvaluateProgress } from '../../eval/evaluate.js';
+import { reportGainSpread, SPREAD_METRICS } from '../../eval/gain-spreads.js';
 import type { EvalReport } from '../../eval/report-schema.js';
 import { formatSummaryTable } from '../../eval/summary-table.js';
 import { expectInteger, expectNumber, expectOneOf, invalidOption } from '../../options.js';
@@ -105,7 +106,8 @@ export async function evalCommand(inputs: string[], options: EvalCommandOptions,
     progress.end();
   }
   if (options.json) {
-    io.stdout.write(`${JSON.stringify({ report: options.report, summary: report.summary, groundTruth: report.config.groundTruth, timing: report.timing }, null, 2)}\n`);
+    const gainSpreads = Object.fromEntries(SPREAD_METRICS.map((name) => [name, reportGainSpread(report, name)]));
+    io.stdout.write(`${JSON.stringify({ report: options.report, summary: report.summary, gainSpreads, groundTruth: report.config.groundTruth, timing: report.timing }, null, 2)}\n`);
   } else {
     io.stdout.write(`${formatSummaryTable(report, { color: io.stdout.isTTY === true })}\n`);
     io.stdout.write(`Report: ${options.report}/index.html (data: report.json); ${report.sequences.length} sequences, ${report.sequences.reduce((a, s) => a + s.frames, 0)} frames in ${(report.timing.totalMs / 1000).toFixed(1)} s.\n`);
