@@ -248,7 +248,8 @@ export function disLevel(i0: GreyImage, i1: GreyImage, initial: FlowField, param
           const x0 = Math.floor(x);
           const y0 = Math.floor(y);
           if (x0 >= 0 && y0 >= 0 && x0 + P < width && y0 + P < height) {
-            // Inside the image: the bilinear weights are the same for the whole patch; sample and accumulate at once.
+            // Inside the image: warpPatch's fast path fused with the sums (sample and accumulate at once); warping into
+            // `warped` first and summing after measured 3-13% slower per flow.
             const fx = x - x0;
             const fy = y - y0;
             const w00 = (1 - fx) * (1 - fy);
