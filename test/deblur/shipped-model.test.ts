@@ -3,13 +3,15 @@
  * exact-blur render of a held-out photo, with its sharp frames):
  * - each restores the blurred clip against the sharp frames by at least its bound in dB of PSNR, so a
  *   near-identity model (0 dB) or an untrained one (-1.3 dB) fails;
- * - sharp input stays sharp (the paper's observation 5): on the sharp frames, PSNR(output, input) is at least its
- *   bound on average.
+ * - sharp input stays sharp (the paper's observation 5): on the clip's sharp frames, PSNR(output, input) is at least
+ *   its bound on average; on the committed unblurred sequences (datasets/sharp-sequences.ts: the clip's sharp frames,
+ *   the hand pan and the FPHA sample's four sequences of real hand photos; the first 12 frames of each here, all of
+ *   them in bench/fixture.ts), at least the issue's 40 dB on average.
  * The issue's targets are 1 dB and 40 dB. Reached on 2 CPU cores (README, "Training"): the default `promotion-s`
- * 0.28 dB and 38.05 dB; `promotion-s-long` (3.6x the training; more restoration, but worse hand pose on the demo
- * sample) 0.52 dB and 38.74 dB. The bounds guard what was reached (with a margin for the runtime's float
- * differences), not the targets, which stay open. Each test fails, naming the missing file, while its model is not
- * in models/.
+ * 0.28 dB, 38.05 dB on the clip's sharp frames and 45.9 dB over the unblurred sequences; `promotion-s-long` (3.6x the
+ * training; more restoration, but worse hand pose on the demo sample) 0.52 dB, 38.74 dB and 49.1 dB. The clip's
+ * bounds guard what was reached (with a margin for the runtime's float differences), not the targets; the gain
+ * target stays open. Each test fails, naming the missing file, while its model is not in models/.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +22,9 @@ import { DEFAULT_DEBLUR_MODEL, modelsDir } from '../../src/deblur/model-card.js'
 import { psnr } from '../../src/metrics/psnr.js';
 import { decodeImage } from '../../src/stream/image-codec.js';
 import type { Frame } from '../../src/stream/frame.js';
+import { listImageFiles } from '../../src/stream/image-sequence-source.js';
+import { packageRoot } from '../../src/util/package-root.js';
+import { poolSequencePsnrs, SHARP_SEQUENCES } from '../../datasets/sharp-sequences.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'deblur-clip');
 
@@ -43,6 +48,15 @@ async function readClip(sub: 'blur' | 'sharp'): Promise<Frame[]> {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** Frames per unblurred sequence the test restores (bench/fixture.ts restores them all). */
+const SHARP_FRAMES = 12;
+
+async function readSharpSequence(dir: string): Promise<Frame[]> {
+  const files = (await listImageFiles(join(packageRoot(), dir))).slice(0, SHARP_FRAMES);
+  expect(files).not.toHaveLength(0);
+  return Promise.all(files.map((f, k) => decodeImage(f, 'uint8', k, (k * 1000) / 30)));
+}
+
 describe.each([
   { name: DEFAULT_DEBLUR_MODEL, minGain: 0.2, minSharp: 37 },
   { name: 'promotion-s-long', minGain: 0.45, minSharp: 38 },
@@ -57,7 +71,7 @@ describe.each([
     expect(after - before).toBeGreaterThanOrEqual(minGain);
   }, 120_000);
 
-  it(`leaves sharp frames nearly sharp: PSNR(output, input) >= ${minSharp} dB on average (the 40 dB target is not reached)`, async () => {
+  it(`leaves the clip's sharp frames nearly sharp: PSNR(output, input) >= ${minSharp} dB on average (below 40 dB on this clip)`, async () => {
     requireShippedModel(name);
     const sharp = await readClip('sharp');
     const restored = await lastValueFrom(from(sharp).pipe(deblur({ model: name }), toArray()));
@@ -65,4 +79,17 @@ describe.each([
     console.log(`${name} on the sharp frames of test/fixtures/deblur-clip: PSNR(output, input) ${fidelity.toFixed(2)} dB`);
     expect(fidelity).toBeGreaterThanOrEqual(minSharp);
   }, 120_000);
+
+  it('leaves the committed unblurred sequences sharp: PSNR(output, input) >= 40 dB on average (the target)', async () => {
+    requireShippedModel(name);
+    const kept: number[] = [];
+    for (const dir of SHARP_SEQUENCES) {
+      const frames = await readSharpSequence(dir);
+      const restored = await lastValueFrom(from(frames).pipe(deblur({ model: name }), toArray()));
+      kept.push(mean(restored.map((r, k) => psnr(r, frames[k]!))));
+    }
+    const { meanDb, pooledMseDb } = poolSequencePsnrs(kept);
+    console.log(`${name} on ${SHARP_SEQUENCES.length} unblurred sequences: PSNR(output, input) ${kept.map((p) => p.toFixed(2)).join(' / ')} dB, mean ${meanDb.toFixed(2)} dB, pooled MSE ${pooledMseDb.toFixed(2)} dB`);
+    expect(meanDb).toBeGreaterThanOrEqual(40);
+  }, 180_000);
 });
