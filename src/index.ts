@@ -76,7 +76,8 @@ export {
   type UnitGreyImage,
   type WindowStatistics,
 } from './deblur/statistics.js';
-export { deblur, DEFAULT_TILE_SIZE, DEFAULT_TILE_OVERLAP, MIN_DEBLUR_FRAME_SIZE, type DeblurOptions, type DeblurFrameInfo } from './deblur/deblur.js';
+export { deblur, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE, DEFAULT_TILE_OVERLAP, MIN_DEBLUR_FRAME_SIZE, type DeblurOptions, type DeblurFrameInfo } from './deblur/deblur.js';
+export { clampToLocalRange, localExtreme } from './deblur/local-range.js';
 export type { DeblurModel, DeblurModelContract, DeblurFeeds, DeblurDevice, DeblurModelParts, FrameFeeds, FrameFeatures, FeatureLevel } from './deblur/model.js';
 export {
   loadDeblurModel,

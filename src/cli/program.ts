@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { PromotionError } from '../errors.js';
 import { convertCommand, type ConvertCommandOptions } from './commands/convert.js';
 import { deblurCommand, type DeblurCommandOptions } from './commands/deblur.js';
-import { DEFAULT_TILE_SIZE } from '../deblur/deblur.js';
+import { DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE } from '../deblur/deblur.js';
 import { demoCommand, type DemoCommandOptions } from './commands/demo.js';
 import { evalCommand, type EvalCommandOptions } from './commands/eval.js';
 import { poseCommand, type PoseCommandOptions } from './commands/pose.js';
@@ -107,6 +107,7 @@ function buildProgram(io: CliIo, run: (task: () => Promise<void>) => void): Comm
     .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2)')
     .option('--tile <px>', `largest tile side; larger frames are restored in overlapping tiles (default ${DEFAULT_TILE_SIZE})`)
     .option('--overlap <px>', 'least overlap between tiles (default 32)')
+    .option('--clamp-radius <px>', `clamp the output to the input's local range over this radius, against overshoot at edges; 0: off (default ${DEFAULT_CLAMP_RADIUS})`)
     .option('--roi <off|motion|hands>', 'restore only regions of interest: where the motion map is high, or around tracked hands (default off: whole frames)')
     .option('--motion-scope <frame|regions>', 'with --roi hands: compute the motion map over the regions only (faster, approximate; default frame)')
     .option('--bit-depth <8|16>', 'read and write with this many bits per sample (default: as stored)')
@@ -154,6 +155,7 @@ function buildProgram(io: CliIo, run: (task: () => Promise<void>) => void): Comm
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda', 'auto']))
     .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2)')
     .option('--tile <px>', `largest tile side for deblurring (default ${DEFAULT_TILE_SIZE})`)
+    .option('--clamp-radius <px>', `deblurring: clamp the output to the input's local range over this radius; 0: off (default ${DEFAULT_CLAMP_RADIUS})`)
     .addOption(new Option('--roi <mode>', 'restore only regions of interest').choices(['off', 'motion', 'hands']).default('off'))
     .option('--subjects <list>', 'FPHA roots: comma-separated subjects')
     .option('--actions <list>', 'FPHA roots: comma-separated actions')

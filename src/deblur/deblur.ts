@@ -32,6 +32,7 @@ import { expectFunction, expectInteger, expectKnownKeys, expectOneOf, invalidOpt
 import type { Frame } from '../stream/frame.js';
 import { type FrameWindow, slidingWindow } from '../stream/window.js';
 import { FeatureCache } from './feature-cache.js';
+import { clampToLocalRange } from './local-range.js';
 import type { DeblurDevice, DeblurModel } from './model.js';
 import { openDeblurModel, resolveLoadOptions, type ResolvedLoadOptions } from './onnx-session.js';
 import { blendRowWriter, frameMotion, frameRowWriter, regionMotion, restoreRegion, type WindowInputs } from './restore.js';
@@ -50,6 +51,8 @@ export const DEFAULT_TILE_SIZE = 512;
 export const DEFAULT_TILE_OVERLAP = 32;
 /** Smallest frame side deblur accepts: below it, padding to the model's minimum would be most of the input. */
 export const MIN_DEBLUR_FRAME_SIZE = 16;
+/** Default radius of the clamp to the input's local range (see the README for the measurement). */
+export const DEFAULT_CLAMP_RADIUS = 3;
 
 /** Options of {@link deblur}. */
 export interface DeblurOptions {
@@ -77,6 +80,11 @@ export interface DeblurOptions {
   gapPolicy?: 'bridge' | 'split';
   /** With gapPolicy 'split': the largest index step still contiguous (default 1). */
   maxGap?: number;
+  /**
+   * Radius in pixels of the input's local range the output is clamped to (local-range.ts), against the networks'
+   * overshoot at strong edges; 0 turns it off. Default {@link DEFAULT_CLAMP_RADIUS}.
+   */
+  clampRadius?: number;
   /** Called after each frame is restored, with what was done. */
   onFrameInfo?: (info: DeblurFrameInfo) => void;
 }
@@ -99,7 +107,7 @@ export interface DeblurFrameInfo {
   readonly restoreMs: number;
 }
 
-const KEYS = ['model', 'device', 'threads', 'onWarning', 'tileSize', 'overlap', 'roi', 'motionScope', 'gapPolicy', 'maxGap', 'onFrameInfo'] as const;
+const KEYS = ['model', 'device', 'threads', 'onWarning', 'tileSize', 'overlap', 'roi', 'motionScope', 'gapPolicy', 'maxGap', 'clampRadius', 'onFrameInfo'] as const;
 
 /** A frame with its whole-frame statistics (and, in hands ROI mode, its hand boxes). */
 interface Prepared<F extends Frame> {
@@ -176,6 +184,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
   }
   const gapPolicy = expectOneOf('gapPolicy', options.gapPolicy ?? 'bridge', ['bridge', 'split'] as const);
   const maxGap = expectInteger('maxGap', options.maxGap ?? 1, 1);
+  const clampRadius = expectInteger('clampRadius', options.clampRadius ?? DEFAULT_CLAMP_RADIUS, 0, 64);
   const onFrameInfo = options.onFrameInfo === undefined ? undefined : expectFunction<(info: DeblurFrameInfo) => void>('onFrameInfo', options.onFrameInfo);
 
   return (source) =>
@@ -249,6 +258,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             regions = [whole];
             out = new (centre.data.constructor as new (n: number) => F['data'])(centre.data.length);
             calls = await restoreRegion(settings, inputs, whole, frameRowWriter(centre, out, whole));
+            if (calls >= 0) clampToLocalRange(centre, out, whole, clampRadius);
           } else {
             const found = roi.kind === 'boxes' ? roi.boxes(centre) : roi.kind === 'motion' ? motionBoxes(motion!, roi.threshold, roi.cell, roi.margin) : window.center.hands!;
             regions = mergeBoxes(found.map((b) => clipBox(b, centre.width, centre.height)));
@@ -256,6 +266,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             for (const region of regions) {
               const n = await restoreRegion(settings, inputs, region, blendRowWriter(centre, out, region, roi.feather));
               if (n < 0) break;
+              clampToLocalRange(centre, out, region, clampRadius);
               calls += n;
             }
           }

@@ -23,7 +23,7 @@ import { concatMap, lastValueFrom } from 'rxjs';
 import { isSynthesized, runSynthJob, type SynthJob } from '../blur-synthesis/dataset.js';
 import { planSynthJobs } from '../blur-synthesis/plan.js';
 import type { SynthesisOptions } from '../blur-synthesis/synthesize.js';
-import { DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, deblur, type DeblurOptions } from '../deblur/deblur.js';
+import { DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, deblur, type DeblurOptions } from '../deblur/deblur.js';
 import type { DeblurModel } from '../deblur/model.js';
 import { loadDeblurModel, type LoadedDeblurModel } from '../deblur/onnx-session.js';
 import { InvalidOptionError } from '../errors.js';
@@ -71,8 +71,8 @@ export interface EvaluateOptions {
   readonly maxFrames?: number;
   /** Blur-synthesis options (exposure, virtual rate, gamma...). */
   readonly synthesis?: Omit<SynthesisOptions, 'inputFps'>;
-  /** Deblurring options (model, device, threads, tiles, ROI). */
-  readonly deblur?: Pick<DeblurOptions, 'model' | 'device' | 'threads' | 'tileSize' | 'overlap' | 'roi' | 'onWarning'> & { model?: string };
+  /** Deblurring options (model, device, threads, tiles, ROI, the clamp to the input's local range). */
+  readonly deblur?: Pick<DeblurOptions, 'model' | 'device' | 'threads' | 'tileSize' | 'overlap' | 'roi' | 'clampRadius' | 'onWarning'> & { model?: string };
   /** Hand pose: 'image' (default, every frame alone) or 'video' (tracking); MediaPipe's 'full' (default) or 'lite' model. */
   readonly handpose?: { readonly mode?: 'image' | 'video'; readonly model?: HandModelVariant };
   /** Metric conventions: channel (default 'rgb'), crop border (default 0), PCK thresholds (default 0.05, 0.1, 0.2 of the box). */
@@ -141,7 +141,7 @@ async function readJsonOrUndefined(path: string): Promise<Record<string, unknown
 }
 
 /** Deblurs `<seq>/blur/` into `<work>/deblurred/<id>/` unless already done with the same key. */
-async function deblurSequence(plan: SequencePlan, outDir: string, model: DeblurModel, settings: Pick<DeblurOptions, 'tileSize' | 'overlap' | 'roi'>, key: StageKey, options: EvaluateOptions, notice: (m: string) => void): Promise<void> {
+async function deblurSequence(plan: SequencePlan, outDir: string, model: DeblurModel, settings: Pick<DeblurOptions, 'tileSize' | 'overlap' | 'roi' | 'clampRadius'>, key: StageKey, options: EvaluateOptions, notice: (m: string) => void): Promise<void> {
   const done = await readJsonOrUndefined(join(outDir, 'done.json'));
   if (done && sameKey(done.key, key)) {
     notice(`deblur ${plan.job.id}: already complete, reusing ${outDir}`);
@@ -314,7 +314,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   try {
     // One session for the whole run; a missing or wrong model fails here, before any synthesis.
     model = await loadDeblurModel({ ...(modelRef !== undefined ? { model: modelRef } : {}), ...(device !== undefined ? { device } : {}), ...(threads !== undefined ? { threads } : {}), ...(onWarning !== undefined ? { onWarning } : {}) });
-    const deblurSettings = { tileSize: settings.tileSize, overlap: settings.overlap, roi: settings.roi?.kind ?? 'off' };
+    // The clamp radius as resolved, so that a change of its default redoes the deblurred frames.
+    const deblurSettings = { tileSize: settings.tileSize, overlap: settings.overlap, roi: settings.roi?.kind ?? 'off', clampRadius: settings.clampRadius ?? DEFAULT_CLAMP_RADIUS };
     const synthKey: StageKey = { synthesis: options.synthesis ?? {}, maxFrames: maxFrames ?? null };
     let landmarker: Promise<HandPoseEstimator & AsyncDisposable> | undefined;
     const estimator = () => (landmarker ??= createHandLandmarker({ mode: poseMode, model: handModel, numHands: 2 }));
@@ -438,7 +439,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         model: { name: model.card.name, preset: model.card.preset ?? model.card.name, sha256: model.card.sha256, device: model.executionProvider },
         synthesis: synthesisRecord,
         handpose: { estimator: `mediapipe-tasks-vision@${TASKS_VISION_VERSION}`, mode: poseMode, model: handModel, numHands: 2 },
-        deblur: { tileSize: settings.tileSize ?? DEFAULT_TILE_SIZE, overlap: settings.overlap ?? DEFAULT_TILE_OVERLAP, roi: settings.roi?.kind ?? 'off', threads: model.threads, executionProvider: model.executionProvider },
+        deblur: { tileSize: settings.tileSize ?? DEFAULT_TILE_SIZE, overlap: settings.overlap ?? DEFAULT_TILE_OVERLAP, roi: settings.roi?.kind ?? 'off', clampRadius: settings.clampRadius ?? DEFAULT_CLAMP_RADIUS, threads: model.threads, executionProvider: model.executionProvider },
         metrics: { channel, cropBorder, pckThresholds: thresholds, pckNormalization: 'bbox' },
       },
       summary: summarize(allFrames, aggregate, thresholds),

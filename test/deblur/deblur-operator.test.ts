@@ -7,7 +7,8 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { from, lastValueFrom, type Observable, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { deblur, type DeblurFrameInfo, type DeblurOptions } from '../../src/deblur/deblur.js';
+import { deblur, DEFAULT_CLAMP_RADIUS, type DeblurFrameInfo, type DeblurOptions } from '../../src/deblur/deblur.js';
+import { localExtreme } from '../../src/deblur/local-range.js';
 import { windowStatistics } from '../../src/deblur/statistics.js';
 import { FrameMismatchError, InputNotFoundError, InvalidOptionError } from '../../src/errors.js';
 import { motionMaps, motionMapToUint16 } from '../../src/flow/motion-map.js';
@@ -133,6 +134,22 @@ describe('deblur(): what goes in and what comes out', () => {
     out.forEach((o, k) => expect(o.data).toEqual(frames[k]!.data));
   });
 
+  it('clamps the output to the input frame\'s local range (default radius 3; 0 turns it off), whole frames and tiles alike', async () => {
+    const frames = clip(3, 100, 70, { sixteen: true });
+    // A network that overshoots everywhere: every sample at full scale.
+    const clamped = await run(frames, { model: new FakeDeblurModel(constant(1)), tileSize: 64, overlap: 16 });
+    const raw = await run(frames, { model: new FakeDeblurModel(constant(1)), tileSize: 64, overlap: 16, clampRadius: 0 });
+    expect(DEFAULT_CLAMP_RADIUS).toBe(3);
+    for (const [k, f] of frames.entries()) {
+      expect(raw[k]!.data.every((v) => v === 65535)).toBe(true);
+      const out = clamped[k]!.data;
+      // Full scale is above every local range: each output sample is its window's maximum (radius 3).
+      const box = { x: 0, y: 0, width: 100, height: 70 };
+      expect(Array.from(out)).toEqual(Array.from(localExtreme(f, box, 3, true)));
+      expect(Array.from(out)).not.toEqual(Array.from(f.data));
+    }
+  });
+
   it('keeps working through pipeSource with bounded memory: a high-water mark of 4 is enough (look-ahead 3)', async () => {
     const frames = clip(12, 48, 32);
     async function* source() {
@@ -154,7 +171,8 @@ describe('deblur(): regions of interest', () => {
     const frames = [0, 1, 2].map((k) => grey(96, 64, 100, k));
     const model = new FakeDeblurModel(constant(1));
     const box = { x: 30, y: 20, width: 40, height: 24 };
-    const out = await run(frames, { model, roi: { kind: 'boxes', boxes: [box, { x: 0, y: 0, width: 12, height: 12 }], feather: 4 } });
+    // clampRadius 0: the constant network's output as it is (the clamp would hold it to the flat input's 100).
+    const out = await run(frames, { model, roi: { kind: 'boxes', boxes: [box, { x: 0, y: 0, width: 12, height: 12 }], feather: 4 }, clampRadius: 0 });
     // Only the boxes' neighbourhoods went through the network, not the whole frame.
     expect(model.calls.map((c) => `${c.width}x${c.height}`)).toEqual(['32x32', '64x32', '32x32', '64x32', '32x32', '64x32']);
     const at = (f: Frame, x: number, y: number) => f.data[(y * 96 + x) * 3]!;
@@ -215,7 +233,7 @@ describe('deblur(): regions of interest', () => {
     };
     const model = new FakeDeblurModel(constant(0));
     const infos: DeblurFrameInfo[] = [];
-    const out = await run(frames, { model, roi: { kind: 'hands', estimator, margin: 0, holdFrames: 1, feather: 0 }, onFrameInfo: (i) => infos.push(i) });
+    const out = await run(frames, { model, roi: { kind: 'hands', estimator, margin: 0, holdFrames: 1, feather: 0 }, clampRadius: 0, onFrameInfo: (i) => infos.push(i) });
     expect(seen).toEqual([0, 1, 2, 3, 4]);
     expect(infos.map((i) => i.regions)).toEqual([
       [{ x: 60, y: 40, width: 20, height: 20 }],
@@ -274,6 +292,8 @@ describe('deblur(): model lifetime and cancellation', () => {
 describe('deblur(): errors name the option or the frame and the fix', () => {
   const model = new FakeDeblurModel();
   it('validates options when called', () => {
+    expect(() => deblur({ model, clampRadius: -1 })).toThrow(new InvalidOptionError('Expected integer between 0 and 64 for clampRadius but received -1 of type number'));
+    expect(() => deblur({ model, clampRadius: 1.5 })).toThrow(InvalidOptionError);
     expect(() => deblur({ model, tileSize: 50 })).toThrow(new InvalidOptionError('Expected integer between 64 and 16384 for tileSize but received 50 of type number'));
     expect(() => deblur({ model, overlap: 200 })).toThrow(new InvalidOptionError('Expected integer between 0 and 128 for overlap but received 200 of type number'));
     expect(() => deblur({ model, roi: { kind: 'face' } as never })).toThrow(new InvalidOptionError(`Expected one of 'boxes', 'motion', 'hands' for roi.kind but received "face" of type string`));

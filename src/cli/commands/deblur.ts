@@ -1,6 +1,6 @@
 /** `promotion deblur <input> -o <output>`: restore any source with a deblurring model into a video or image folder. */
 import { count, lastValueFrom, pipe } from 'rxjs';
-import { deblur, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
+import { deblur, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
 import { DEFAULT_DEBLUR_MODEL } from '../../deblur/model-card.js';
 import { loadDeblurModel } from '../../deblur/onnx-session.js';
 import type { DeblurRoi } from '../../deblur/roi.js';
@@ -24,6 +24,7 @@ export interface DeblurCommandOptions {
   threads?: string;
   tile?: string;
   overlap?: string;
+  clampRadius?: string;
   roi?: string;
   motionScope?: string;
   bitDepth?: string;
@@ -48,6 +49,7 @@ export async function deblurCommand(input: string, options: DeblurCommandOptions
   const threads = options.threads === undefined ? undefined : expectInteger('--threads', num(options.threads), 1, 256);
   const tileSize = expectInteger('--tile', num(options.tile ?? String(DEFAULT_TILE_SIZE)), 64, 16384);
   const overlap = expectInteger('--overlap', num(options.overlap ?? String(DEFAULT_TILE_OVERLAP)), 0, Math.floor(tileSize / 4));
+  const clampRadius = expectInteger('--clamp-radius', num(options.clampRadius ?? String(DEFAULT_CLAMP_RADIUS)), 0, 64);
   const roiMode = expectOneOf('--roi', options.roi ?? 'off', ['off', 'motion', 'hands'] as const);
   const motionScope = expectOneOf('--motion-scope', options.motionScope ?? 'frame', ['frame', 'regions'] as const);
   if (motionScope === 'regions' && roiMode !== 'hands') throw new InvalidOptionError(`--motion-scope regions needs --roi hands (the whole frame's motion map is needed with --roi ${roiMode}).`);
@@ -99,6 +101,7 @@ export async function deblurCommand(input: string, options: DeblurCommandOptions
             model,
             tileSize,
             overlap,
+            clampRadius,
             ...(roi ? { roi, motionScope } : {}),
             // Live sources drop frames: a window does not reach across a gap (the model assumes adjacent frames).
             gapPolicy: live ? 'split' : 'bridge',
@@ -130,6 +133,7 @@ export async function deblurCommand(input: string, options: DeblurCommandOptions
       ...(roiMode !== 'off' ? { motionScope, regionsRestored: regions } : {}),
       tileSize,
       overlap,
+      clampRadius,
       restoreMsPerFrame: written > 0 ? Number((restoreMs / written).toFixed(1)) : 0,
       elapsedMs: Math.round(elapsedMs),
       framesPerSecond: Number(((written * 1000) / elapsedMs).toFixed(3)),

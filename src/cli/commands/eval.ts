@@ -20,6 +20,7 @@ export interface EvalCommandOptions {
   device?: string;
   threads?: string;
   tile?: string;
+  clampRadius?: string;
   roi?: string;
   subjects?: string;
   actions?: string;
@@ -62,6 +63,7 @@ export function evaluateOptionsFrom(inputs: readonly string[], options: EvalComm
       ...(options.device !== undefined ? { device: expectOneOf('--device', options.device, ['cpu', 'cuda', 'auto'] as const) } : {}),
       ...(options.threads !== undefined ? { threads: expectInteger('--threads', num(options.threads), 1, 256) } : {}),
       ...(options.tile !== undefined ? { tileSize: expectInteger('--tile', num(options.tile), 64, 16384) } : {}),
+      ...(options.clampRadius !== undefined ? { clampRadius: expectInteger('--clamp-radius', num(options.clampRadius), 0, 64) } : {}),
       ...(roi ? { roi } : {}),
       onWarning: (message: string) => io.stderr.write(`promotion: ${message}\n`),
     },

@@ -1,0 +1,115 @@
+/** The clamp to the input's local range (local-range.ts): the running extremes against brute force, and the clamp. */
+import { describe, expect, it } from 'vitest';
+import { clampToLocalRange, localExtreme } from '../../src/deblur/local-range.js';
+import type { Box } from '../../src/deblur/tiles.js';
+import { createRgb16Frame, createRgb8Frame, createRgbFloatFrame, type Frame } from '../../src/stream/frame.js';
+import { createRng } from '../../src/util/rng.js';
+
+function randomFrame(kind: 'uint8' | 'uint16' | 'float32', width: number, height: number, seed: number): Frame {
+  const rng = createRng(seed);
+  const n = width * height * 3;
+  if (kind === 'uint8') return createRgb8Frame(Uint8Array.from({ length: n }, () => Math.floor(rng() * 256)), { width, height });
+  if (kind === 'uint16') return createRgb16Frame(Uint16Array.from({ length: n }, () => Math.floor(rng() * 65536)), { width, height });
+  return createRgbFloatFrame(Float32Array.from({ length: n }, () => rng()), { width, height });
+}
+
+/** The extreme over the square window, cut off at the frame's edges, one sample at a time. */
+function bruteExtreme(frame: Frame, box: Box, radius: number, max: boolean): Float32Array {
+  const out = new Float32Array(box.width * box.height * 3);
+  for (let i = 0; i < box.height; i++) {
+    for (let j = 0; j < box.width; j++) {
+      for (let c = 0; c < 3; c++) {
+        let best = max ? -Infinity : Infinity;
+        const y = box.y + i;
+        const x = box.x + j;
+        for (let v = Math.max(0, y - radius); v <= Math.min(frame.height - 1, y + radius); v++) {
+          for (let u = Math.max(0, x - radius); u <= Math.min(frame.width - 1, x + radius); u++) {
+            const s = frame.data[(v * frame.width + u) * 3 + c]!;
+            best = max ? Math.max(best, s) : Math.min(best, s);
+          }
+        }
+        out[(i * box.width + j) * 3 + c] = best;
+      }
+    }
+  }
+  return out;
+}
+
+describe('localExtreme', () => {
+  it('equals the brute-force minimum and maximum for every sample type, radius (0 to wider than the frame) and box', () => {
+    const boxes: Box[] = [
+      { x: 0, y: 0, width: 23, height: 17 },
+      { x: 5, y: 4, width: 9, height: 7 },
+      { x: 0, y: 10, width: 6, height: 7 },
+      { x: 20, y: 0, width: 3, height: 1 },
+    ];
+    let seed = 1;
+    for (const kind of ['uint8', 'uint16', 'float32'] as const) {
+      const frame = randomFrame(kind, 23, 17, seed++);
+      for (const radius of [0, 1, 2, 3, 5, 8, 30]) {
+        for (const box of boxes) {
+          for (const max of [false, true]) expect(localExtreme(frame, box, radius, max)).toEqual(bruteExtreme(frame, box, radius, max));
+        }
+      }
+    }
+  });
+});
+
+describe('clampToLocalRange', () => {
+  it('clamps every sample of the box to the local range and leaves the rest of the frame alone', () => {
+    const input = randomFrame('uint8', 31, 19, 7);
+    const out = randomFrame('uint8', 31, 19, 8).data;
+    const before = out.slice();
+    const box: Box = { x: 4, y: 3, width: 20, height: 12 };
+    clampToLocalRange(input, out, box, 1);
+    const lo = bruteExtreme(input, box, 1, false);
+    const hi = bruteExtreme(input, box, 1, true);
+    let changed = 0;
+    for (let y = 0; y < 19; y++) {
+      for (let x = 0; x < 31; x++) {
+        for (let c = 0; c < 3; c++) {
+          const k = (y * 31 + x) * 3 + c;
+          const inside = x >= box.x && x < box.x + box.width && y >= box.y && y < box.y + box.height;
+          if (!inside) {
+            expect(out[k]).toBe(before[k]);
+            continue;
+          }
+          const b = ((y - box.y) * box.width + (x - box.x)) * 3 + c;
+          expect(out[k]).toBe(Math.min(Math.max(before[k]!, lo[b]!), hi[b]!));
+          if (out[k] !== before[k]) changed++;
+        }
+      }
+    }
+    expect(changed).toBeGreaterThan(50);
+  });
+
+  it('never moves an output further from the input (sharp input can only be kept better)', () => {
+    const input = randomFrame('float32', 40, 30, 3);
+    const rng = createRng(4);
+    const out = Float32Array.from(input.data, (v) => v + (rng() - 0.5) * 0.4);
+    const before = out.slice();
+    clampToLocalRange(input, out, { x: 0, y: 0, width: 40, height: 30 }, 3);
+    for (let k = 0; k < out.length; k++) expect(Math.abs(out[k]! - input.data[k]!)).toBeLessThanOrEqual(Math.abs(before[k]! - input.data[k]!));
+    expect(out).not.toEqual(before);
+  });
+
+  it('removes an overshoot beside an edge and keeps a restored edge', () => {
+    // A step from 50 to 200 blurred over 4 pixels; the "network" makes it a sharp step with fringes of 20 and 235.
+    const width = 16;
+    const row = [50, 50, 50, 50, 50, 50, 80, 110, 140, 170, 200, 200, 200, 200, 200, 200];
+    const restored = [50, 50, 50, 50, 50, 20, 50, 50, 200, 200, 235, 200, 200, 200, 200, 200];
+    const input = createRgb8Frame(Uint8Array.from(row.flatMap((v) => [v, v, v])), { width, height: 1 });
+    const out = Uint8Array.from(restored.flatMap((v) => [v, v, v]));
+    clampToLocalRange(input, out, { x: 0, y: 0, width, height: 1 }, 3);
+    expect(Array.from(out.filter((_, k) => k % 3 === 0))).toEqual([50, 50, 50, 50, 50, 50, 50, 50, 200, 200, 200, 200, 200, 200, 200, 200]);
+  });
+
+  it('does nothing at radius 0 or on an empty box', () => {
+    const input = randomFrame('uint16', 8, 8, 5);
+    const out = randomFrame('uint16', 8, 8, 6).data;
+    const before = out.slice();
+    clampToLocalRange(input, out, { x: 0, y: 0, width: 8, height: 8 }, 0);
+    clampToLocalRange(input, out, { x: 2, y: 2, width: 0, height: 3 }, 3);
+    expect(out).toEqual(before);
+  });
+});
