@@ -59,7 +59,7 @@ describe('promotion deblur', () => {
     const r = await cli(['deblur', clip, '-o', out, '--model', tiny.onnx, '--threads', '1', '--json']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ frames: 6, width: 64, height: 48, sampleType: 'uint8', model: 'tiny', executionProvider: 'cpu', threads: 1, roi: 'off', warnings: [] });
+    expect(JSON.parse(r.out)).toMatchObject({ frames: 6, width: 64, height: 48, sampleType: 'uint8', model: 'tiny', executionProvider: 'cpu', threads: 1, roi: 'off', clampRadius: 3, warnings: [] });
     expect(JSON.parse((await cli(['probe', out, '--json'])).out)).toMatchObject({ frameCount: 6, width: 64, height: 48 });
   });
 
@@ -102,6 +102,9 @@ describe('promotion deblur', () => {
     const badTile = await cli(['deblur', clip, '-o', out, '--model', tiny.onnx, '--tile', '10']);
     expect(badTile.code).toBe(2);
     expect(badTile.err).toBe('promotion: Expected integer between 64 and 16384 for --tile but received 10 of type number\n');
+    const badClamp = await cli(['deblur', clip, '-o', out, '--model', tiny.onnx, '--clamp-radius', '-2']);
+    expect(badClamp.code).toBe(2);
+    expect(badClamp.err).toBe('promotion: Expected integer between 0 and 64 for --clamp-radius but received -2 of type number\n');
     const badRoi = await cli(['deblur', clip, '-o', out, '--model', tiny.onnx, '--roi', 'face']);
     expect(badRoi.code).toBe(2);
     expect(badRoi.err).toBe(`promotion: Expected one of 'off', 'motion', 'hands' for --roi but received "face" of type string\n`);
