@@ -23,6 +23,7 @@
  *   npm run build && npm run bench:deblur -- [--model models/promotion-s.onnx] [--baseline models/edvr-s.onnx]
  *     [--variants a.onnx,b.onnx] [--reference a.onnx]
  *     [--sizes 640x480,1280x720,1920x1080] [--threads 1,2] [--modes full,roi] [--frames 6] [--warmup 2] [--tile 512]
+ *     [--clamp-radius 3 (a list, e.g. 0,3: each radius timed right after the other)]
  *     [--out bench/results/deblur.json]
  *
  * A model given as '' is left out (e.g. --baseline '' when no baseline is at hand).
@@ -33,7 +34,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, tap } from 'rxjs';
-import { deblur, type DeblurFrameInfo, DEFAULT_TILE_SIZE } from '../src/deblur/deblur.js';
+import { deblur, type DeblurFrameInfo, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE } from '../src/deblur/deblur.js';
 import { readModelCard, resolveModelFiles } from '../src/deblur/model-card.js';
 import { disFlow } from '../src/flow/dis.js';
 import { toGrey } from '../src/flow/field.js';
@@ -59,6 +60,8 @@ interface Config {
   readonly frames: number;
   readonly warmup: number;
   readonly tileSize: number;
+  /** deblur()'s clampRadius (the clamp to the input's local range; 0: off). */
+  readonly clampRadius: number;
 }
 
 interface Result {
@@ -187,6 +190,7 @@ async function child(config: Config): Promise<void> {
         model: config.model,
         threads: config.threads,
         tileSize: config.tileSize,
+        clampRadius: config.clampRadius,
         onFrameInfo: (info) => infos.push(info),
         ...(config.mode === 'roi' ? { roi: { kind: 'hands' as const, numHands: 1 }, motionScope: 'regions' as const } : {}),
       }),
@@ -225,6 +229,7 @@ async function main(): Promise<void> {
   const frames = Number(arg('frames', '6'));
   const warmup = Number(arg('warmup', '2'));
   const tileSize = Number(arg('tile', String(DEFAULT_TILE_SIZE)));
+  const clampRadii = arg('clamp-radius', String(DEFAULT_CLAMP_RADIUS)).split(',').map(Number);
   const out = arg('out', join('bench', 'results', 'deblur.json'));
   const models = [
     { path: model, role: 'promotion' as const, option: 'model' },
@@ -250,11 +255,13 @@ async function main(): Promise<void> {
     for (const mode of modes) {
       for (const t of threads) {
         for (const m of models) {
-          const config: Config = { model: m.path, role: m.role, graph: m.graph, width, height, mode, threads: t, frames, warmup, tileSize };
-          const stdout = execFileSync(process.execPath, [self, '--child', JSON.stringify(config)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
-          const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as Result;
-          results.push(result);
-          console.log(`${result.modelName} (${m.graph}) ${width}x${height} ${mode} ${t} thread(s): ${result.msPerFrame.toFixed(0)} ms/frame, peak RSS ${result.peakRssMiB.toFixed(0)} MiB`);
+          for (const clampRadius of clampRadii) {
+            const config: Config = { model: m.path, role: m.role, graph: m.graph, width, height, mode, threads: t, frames, warmup, tileSize, clampRadius };
+            const stdout = execFileSync(process.execPath, [self, '--child', JSON.stringify(config)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+            const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as Result;
+            results.push(result);
+            console.log(`${result.modelName} (${m.graph}) ${width}x${height} ${mode} ${t} thread(s), clamp ${clampRadius}: ${result.msPerFrame.toFixed(0)} ms/frame, peak RSS ${result.peakRssMiB.toFixed(0)} MiB`);
+          }
         }
       }
     }
@@ -264,15 +271,15 @@ async function main(): Promise<void> {
   // The reference export's time in the same configuration over this row's.
   const speedUp = (r: Result) => {
     const c = r.config;
-    const ref = results.find((o) => o.config.model === reference && o.config.width === c.width && o.config.height === c.height && o.config.mode === c.mode && o.config.threads === c.threads);
+    const ref = results.find((o) => o.config.model === reference && o.config.width === c.width && o.config.height === c.height && o.config.mode === c.mode && o.config.threads === c.threads && o.config.clampRadius === c.clampRadius);
     return reference !== '' && ref ? `${(ref.msPerFrame / r.msPerFrame).toFixed(2)}x` : '';
   };
   const table = [
-    '| model | graph | size | mode | threads | ms/frame (median) | frames/s | speed-up | restore ms | motion map ms | network calls/frame | feature runs/frame | restored px/frame | peak RSS (MiB) |',
-    '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| model | graph | size | mode | threads | clamp | ms/frame (median) | frames/s | speed-up | restore ms | motion map ms | network calls/frame | feature runs/frame | restored px/frame | peak RSS (MiB) |',
+    '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r) => {
       const c = r.config;
-      return `| ${r.modelName} | ${c.graph} | ${c.width}x${c.height} | ${c.mode === 'full' ? 'full frame' : 'hand ROI'} | ${c.threads} | ${f0(r.msPerFrame)} | ${(1000 / r.msPerFrame).toFixed(2)} | ${speedUp(r)} | ${f0(r.restoreMsPerFrame)} | ${r.motionMapMs === undefined ? 'in restore' : f0(r.motionMapMs)} | ${r.networkCallsPerFrame.toFixed(1)} | ${r.featureCallsPerFrame.toFixed(1)} | ${f0(r.restoredAreaPerFrame)} | ${f0(r.peakRssMiB)} |`;
+      return `| ${r.modelName} | ${c.graph} | ${c.width}x${c.height} | ${c.mode === 'full' ? 'full frame' : 'hand ROI'} | ${c.threads} | ${c.clampRadius} | ${f0(r.msPerFrame)} | ${(1000 / r.msPerFrame).toFixed(2)} | ${speedUp(r)} | ${f0(r.restoreMsPerFrame)} | ${r.motionMapMs === undefined ? 'in restore' : f0(r.motionMapMs)} | ${r.networkCallsPerFrame.toFixed(1)} | ${r.featureCallsPerFrame.toFixed(1)} | ${f0(r.restoredAreaPerFrame)} | ${f0(r.peakRssMiB)} |`;
     }),
   ].join('\n');
   console.log(`\n${table}\n`);
@@ -291,7 +298,7 @@ async function main(): Promise<void> {
         date: new Date().toISOString(),
         commit,
         machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverageAtStart: load, loadAverageAtEnd: loadavg() },
-        parameters: { frames, warmup, tileSize, reference, uniqueFrames: UNIQUE_FRAMES, handHeightPx: HAND_HEIGHT, roi: "{ kind: 'hands', numHands: 1 }, motionScope 'regions'" },
+        parameters: { frames, warmup, tileSize, clampRadii, reference, uniqueFrames: UNIQUE_FRAMES, handHeightPx: HAND_HEIGHT, roi: "{ kind: 'hands', numHands: 1 }, motionScope 'regions'" },
         results,
       },
       null,
