@@ -6,6 +6,12 @@
  * folders of images relative to the package root. `bench/fixture.ts` measures them all; the shipped-model test
  * measures the first frames of each.
  */
+import { join } from 'node:path';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { deblur } from '../src/deblur/deblur.js';
+import { psnr } from '../src/metrics/psnr.js';
+import { openImageSequence } from '../src/stream/image-sequence-source.js';
+import { packageRoot } from '../src/util/package-root.js';
 export const SHARP_SEQUENCES: readonly string[] = [
   'test/fixtures/deblur-clip/sharp',
   'datasets/sample/hand-pan',
@@ -22,4 +28,19 @@ export function poolSequencePsnrs(psnrs: readonly number[]): { meanDb: number; p
   const meanDb = psnrs.reduce((a, b) => a + b, 0) / psnrs.length;
   const mse = psnrs.reduce((a, p) => a + 10 ** (-p / 10), 0) / psnrs.length;
   return { meanDb, pooledMseDb: -10 * Math.log10(mse) };
+}
+
+/**
+ * What `deblur()` with `model` (a name in models/ or a path) does to each unblurred sequence: the mean over its frames
+ * of PSNR(output, input), by sequence, in {@link SHARP_SEQUENCES}' order. `maxFrames`: only the first frames of each.
+ */
+export async function sharpInputKept(model: string, options: { maxFrames?: number } = {}): Promise<Record<string, number>> {
+  const kept: Record<string, number> = {};
+  for (const dir of SHARP_SEQUENCES) {
+    const source = await openImageSequence(join(packageRoot(), dir), { sampleType: 'uint8', ...(options.maxFrames !== undefined ? { maxFrames: options.maxFrames } : {}) });
+    const frames = await lastValueFrom(from(source.frames()).pipe(toArray()));
+    const restored = await lastValueFrom(from(frames).pipe(deblur({ model }), toArray()));
+    kept[dir] = restored.reduce((sum, r, k) => sum + psnr(r, frames[k]!), 0) / frames.length;
+  }
+  return kept;
 }

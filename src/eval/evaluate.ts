@@ -439,7 +439,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         model: { name: model.card.name, preset: model.card.preset ?? model.card.name, sha256: model.card.sha256, device: model.executionProvider },
         synthesis: synthesisRecord,
         handpose: { estimator: `mediapipe-tasks-vision@${TASKS_VISION_VERSION}`, mode: poseMode, model: handModel, numHands: 2 },
-        deblur: { tileSize: settings.tileSize ?? DEFAULT_TILE_SIZE, overlap: settings.overlap ?? DEFAULT_TILE_OVERLAP, roi: settings.roi?.kind ?? 'off', clampRadius: settings.clampRadius ?? DEFAULT_CLAMP_RADIUS, threads: model.threads, executionProvider: model.executionProvider },
+        deblur: { tileSize: settings.tileSize ?? DEFAULT_TILE_SIZE, overlap: settings.overlap ?? DEFAULT_TILE_OVERLAP, roi: settings.roi?.kind ?? 'off', clampRadius: deblurSettings.clampRadius, threads: model.threads, executionProvider: model.executionProvider },
         metrics: { channel, cropBorder, pckThresholds: thresholds, pckNormalization: 'bbox' },
       },
       summary: summarize(allFrames, aggregate, thresholds),

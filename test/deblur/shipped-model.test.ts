@@ -24,9 +24,7 @@ import { DEFAULT_DEBLUR_MODEL, modelsDir } from '../../src/deblur/model-card.js'
 import { psnr } from '../../src/metrics/psnr.js';
 import { decodeImage } from '../../src/stream/image-codec.js';
 import type { Frame } from '../../src/stream/frame.js';
-import { listImageFiles } from '../../src/stream/image-sequence-source.js';
-import { packageRoot } from '../../src/util/package-root.js';
-import { poolSequencePsnrs, SHARP_SEQUENCES } from '../../datasets/sharp-sequences.js';
+import { poolSequencePsnrs, SHARP_SEQUENCES, sharpInputKept } from '../../datasets/sharp-sequences.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'deblur-clip');
 
@@ -52,12 +50,6 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Frames per unblurred sequence the test restores (bench/fixture.ts restores them all). */
 const SHARP_FRAMES = 12;
-
-async function readSharpSequence(dir: string): Promise<Frame[]> {
-  const files = (await listImageFiles(join(packageRoot(), dir))).slice(0, SHARP_FRAMES);
-  expect(files).not.toHaveLength(0);
-  return Promise.all(files.map((f, k) => decodeImage(f, 'uint8', k, (k * 1000) / 30)));
-}
 
 describe.each([
   { name: DEFAULT_DEBLUR_MODEL, minGain: 0.2, minSharp: 37 },
@@ -85,12 +77,8 @@ describe.each([
 
   it('leaves the committed unblurred sequences sharp: PSNR(output, input) >= 40 dB on average (the target)', async () => {
     requireShippedModel(name);
-    const kept: number[] = [];
-    for (const dir of SHARP_SEQUENCES) {
-      const frames = await readSharpSequence(dir);
-      const restored = await lastValueFrom(from(frames).pipe(deblur({ model: name }), toArray()));
-      kept.push(mean(restored.map((r, k) => psnr(r, frames[k]!))));
-    }
+    const kept = Object.values(await sharpInputKept(name, { maxFrames: SHARP_FRAMES }));
+    expect(kept).toHaveLength(SHARP_SEQUENCES.length);
     const { meanDb, pooledMseDb } = poolSequencePsnrs(kept);
     console.log(`${name} on ${SHARP_SEQUENCES.length} unblurred sequences: PSNR(output, input) ${kept.map((p) => p.toFixed(2)).join(' / ')} dB, mean ${meanDb.toFixed(2)} dB, pooled MSE ${pooledMseDb.toFixed(2)} dB`);
     expect(meanDb).toBeGreaterThanOrEqual(40);
