@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'FFMPEG_EXIT'
   | 'NATIVE_DEPENDENCY'
   | 'OUTPUT_EXISTS'
+  | 'OUTPUT_NOT_WRITABLE'
   | 'WORKER_FAILED'
   | 'ABORTED'
   | 'PIPELINE_STALL'
@@ -119,6 +120,24 @@ export class OutputExistsError extends PromotionError {
   constructor(path: string, message?: string) {
     super('OUTPUT_EXISTS', message ?? `Output ${path} already exists; pass overwrite: true (CLI: --overwrite) to replace it, or choose another path.`);
     this.path = path;
+  }
+}
+
+/** Why an output cannot be written, as the file system said it. */
+export type OutputFault = 'not-a-folder' | 'read-only' | 'permission-denied' | 'disk-full';
+
+/**
+ * The output cannot be written: a folder on its path is a file, the file system is read-only, access is denied, or
+ * the disk is full. Raised before any work where it can be told then, else when a write fails; either way nothing
+ * half-written is left. `fault` says which, the native error is the `cause`.
+ */
+export class OutputNotWritableError extends PromotionError {
+  readonly path: string;
+  readonly fault: OutputFault;
+  constructor(path: string, fault: OutputFault, message: string, options?: { cause?: unknown }) {
+    super('OUTPUT_NOT_WRITABLE', message, options);
+    this.path = path;
+    this.fault = fault;
   }
 }
 

@@ -69,7 +69,7 @@ export interface FrameNaming {
  * Writes a stream of blurred/sharp pairs as one sequence folder (sharp/, blur/, motion/ of the blurred frames,
  * then synthesis.json from `record(frames)`), staged and moved into place when complete. Resolves to the number of
  * frames written. The pairs are pulled through `pairs` (a function of the pipeline stages to append), so the caller
- * keeps backpressure.
+ * keeps backpressure. `beforeCommit` may add files to the staging folder (they become part of the sequence).
  */
 export async function writeSequence(
   outDir: string,
@@ -78,6 +78,7 @@ export async function writeSequence(
   pairs: (stages: OperatorFunction<BlurPair, string>) => Observable<string>,
   record: (frames: number) => Record<string, unknown>,
   onFrame: () => void,
+  beforeCommit?: (stagingPath: string) => Promise<void>,
 ): Promise<number> {
   // A half-written folder from an interrupted run is replaced (it has no synthesis.json, so it is not finished), and
   // staging folders a killed run left behind are removed.
@@ -118,6 +119,7 @@ export async function writeSequence(
       motionMaps: { kind: motionKind, flow: MOTION_MAP_FLOW, computedOn: 'blurred frames' },
       layout: { sharp: 'sharp/', blurred: 'blur/', motion: 'motion/ (16-bit grey PNG of the blurred frames, 0 = no motion, see src/flow/motion-map.ts)' },
     };
+    await beforeCommit?.(output.tempPath);
     await writeFile(join(output.tempPath, 'synthesis.json'), `${JSON.stringify(body, null, 2)}\n`);
     await output.commit();
     return frames;
@@ -134,8 +136,7 @@ export async function writeSequence(
 export async function runSynthJob(job: SynthJob, onFrame: () => void = () => undefined, signal?: AbortSignal): Promise<SynthJobResult> {
   const started = performance.now();
   if (!job.overwrite && isSynthesized(job.outDir)) {
-    // A skeleton kept inside the sequence folder (a sequence outside the FPHA layout) is copied after the folder
-    // is committed; a run killed in between left the sequence without it.
+    // A skeleton the user removed from a finished sequence is copied again.
     if (job.skeleton && !existsSync(job.skeleton.to)) await copySkeleton(job.skeleton);
     return { id: job.id, outDir: job.outDir, status: 'skipped', frames: 0, elapsedMs: 0 };
   }
@@ -143,10 +144,10 @@ export async function runSynthJob(job: SynthJob, onFrame: () => void = () => und
   const options: SynthesisOptions = { ...job.synthesis, inputFps: source.info.fps };
   const params = synthesisParameters(options);
   // The skeleton goes first: a sequence folder with synthesis.json counts as finished, so nothing may follow it.
-  // Except when it lives inside the sequence folder (outside the FPHA layout), which the commit replaces whole:
-  // then it follows the commit, and a resumed run restores it if a crash came in between.
-  const inside = job.skeleton !== undefined && !relative(job.outDir, job.skeleton.to).startsWith('..');
-  if (job.skeleton && !inside) await copySkeleton(job.skeleton);
+  // When it lives inside the sequence folder (outside the FPHA layout), it is staged with the sequence instead.
+  const skeleton = job.skeleton;
+  const inside = skeleton !== undefined && !relative(job.outDir, skeleton.to).startsWith('..');
+  if (skeleton && !inside) await copySkeleton(skeleton);
   const frames = await writeSequence(
     job.outDir,
     job.naming,
@@ -163,8 +164,8 @@ export async function runSynthJob(job: SynthJob, onFrame: () => void = () => und
       parameters: params,
     }),
     onFrame,
+    skeleton && inside ? (staging) => copyFile(skeleton.from, join(staging, relative(job.outDir, skeleton.to))) : undefined,
   );
-  if (job.skeleton && inside) await copySkeleton(job.skeleton);
   return { id: job.id, outDir: job.outDir, status: 'done', frames, elapsedMs: performance.now() - started };
 }
 

@@ -8,7 +8,8 @@
  * | 2 | invalid usage or option |
  * | 3 | bad input: missing, corrupt, mismatched or malformed (a deblurring model that breaks its contract included) |
  * | 4 | a native dependency (ffmpeg, sharp) is missing, or a model asset is damaged |
- * | 5 | the output exists (pass --overwrite) |
+ * | 5 | the output exists (pass --overwrite), holds the input, or is a folder promotion did not write |
+ * | 7 | the output cannot be written: a folder on its path is a file, the disk is read-only or full, access denied |
  * | 6 | ffmpeg failed |
  * | 130 | interrupted (Ctrl-C); partial outputs were removed |
  */
@@ -21,6 +22,7 @@ export const EXIT_INPUT = 3;
 export const EXIT_DEPENDENCY = 4;
 export const EXIT_OUTPUT_EXISTS = 5;
 export const EXIT_FFMPEG = 6;
+export const EXIT_OUTPUT_NOT_WRITABLE = 7;
 export const EXIT_INTERRUPTED = 130;
 
 const BY_CODE: Record<ErrorCode, number> = {
@@ -31,6 +33,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   DATASET_FORMAT: EXIT_INPUT,
   NATIVE_DEPENDENCY: EXIT_DEPENDENCY,
   OUTPUT_EXISTS: EXIT_OUTPUT_EXISTS,
+  OUTPUT_NOT_WRITABLE: EXIT_OUTPUT_NOT_WRITABLE,
   FFMPEG_EXIT: EXIT_FFMPEG,
   WORKER_FAILED: EXIT_INTERNAL,
   ABORTED: EXIT_INTERRUPTED,

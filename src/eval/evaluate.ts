@@ -34,9 +34,9 @@ import { drawHands } from '../handpose/overlay.js';
 import { fphaJoints, type GroundTruthKind, type JointFrameInput, scoreJointSequence, type SequenceJointMetrics, aggregateJointMetrics, DEFAULT_PCK_THRESHOLDS, type JointMetricsSummary } from '../metrics/joints.js';
 import { psnr } from '../metrics/psnr.js';
 import { ssim } from '../metrics/ssim.js';
-import { expectInteger, expectKnownKeys, expectOneOf, expectString, invalidOption } from '../options.js';
+import { expectBoolean, expectInteger, expectKnownKeys, expectOneOf, expectString, invalidOption } from '../options.js';
 import { AbortedError } from '../stream/abort.js';
-import { pendingFile, pendingFolder, removeStaleStaging } from '../stream/atomic.js';
+import { checkOutputLocation, checkOutputNotInput, checkOutputPath, pendingFile, pendingFolder, removeStaleStaging } from '../stream/atomic.js';
 import { FPHA_COLOR_CAMERA, type CameraModel, type FphaSelection, type Joints2D, frameNumberOf, parseSkeleton, projectJoints, readCameraFile } from '../stream/fpha-source.js';
 import { decodeImage, encodeImage } from '../stream/image-codec.js';
 import { listImageFiles, openImageSequence } from '../stream/image-sequence-source.js';
@@ -280,6 +280,12 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     if (thresholds.indexOf(t) !== i) invalidOption(`metrics.pckThresholds[${i}]`, 'a threshold not listed before', t);
   });
   const notice = options.onNotice ?? (() => undefined);
+  // The outputs first: neither the report nor the work folder may be (or hold) an input, a taken or unwritable
+  // report fails now, and the work folder must be writable (each is checked again when written).
+  const overwrite = expectBoolean('overwrite', options.overwrite ?? false);
+  for (const output of [report, work]) checkOutputNotInput(output, options.inputs);
+  checkOutputPath(report, overwrite, 'folder');
+  checkOutputLocation(work, 'folder');
   const { model: modelRef, device, threads, onWarning, ...settings } = options.deblur ?? {};
   // Checks tileSize, overlap and roi now (deblur validates when called), before hours of synthesis.
   deblur({ ...settings, ...(modelRef !== undefined ? { model: modelRef } : {}) });
@@ -309,7 +315,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const cameraSources = [...new Set(plans.map((p) => p.cameraSource).filter((c): c is string => c !== undefined))];
 
   // Refuse a taken report folder before any work (checked again when it is written).
-  const folder = await openReportFolder(report, { overwrite: options.overwrite ?? false });
+  const folder = await openReportFolder(report, { overwrite });
   let model: LoadedDeblurModel | undefined;
   try {
     // One session for the whole run; a missing or wrong model fails here, before any synthesis.

@@ -69,13 +69,14 @@ describe('promotion CLI', () => {
     const r = await cli(['convert', clip, '-o', frames, '--max-frames', '5', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ frames: 5, outputKind: 'images', width: 64, height: 48 });
-    expect(readdirSync(frames)).toHaveLength(5);
+    const images = () => readdirSync(frames).filter((f) => !f.startsWith('.'));
+    expect(images()).toHaveLength(5);
     const again = await cli(['convert', clip, '-o', frames]);
     expect(again.code).toBe(5);
     expect(again.err).toBe(`promotion: Output ${frames} already exists; pass overwrite: true (CLI: --overwrite) to replace it, or choose another path.\n`);
-    expect(readdirSync(frames)).toHaveLength(5);
+    expect(images()).toHaveLength(5);
     expect((await cli(['convert', clip, '-o', frames, '--overwrite', '--image-format', 'jpeg'])).code).toBe(0);
-    expect(readdirSync(frames)).toHaveLength(20);
+    expect(images()).toHaveLength(20);
     const video = join(dir, 'back.mkv');
     expect((await cli(['convert', frames, '-o', video, '--fps', '25'])).code).toBe(0);
     const probe = JSON.parse((await cli(['probe', video, '--json'])).out) as Record<string, unknown>;

@@ -2,13 +2,14 @@
  * Writing the report folder: report.json + index.html + panel images, atomically. An existing report is replaced
  * only by a complete one and is left as it was when anything fails; nothing is left beside it.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CorruptInputError, InputNotFoundError, OutputExistsError } from '../../src/errors.js';
 import { REPORT_HTML, REPORT_JSON, openReportFolder, readReport, serializeReport, writeReport } from '../../src/eval/report-files.js';
 import { ReportSchemaError } from '../../src/eval/report-schema.js';
+import { OUTPUT_MARKER } from '../../src/stream/atomic.js';
 import { tempDir } from '../helpers.js';
 import { makeReport, writePanelImages } from './make-report.js';
 
@@ -41,7 +42,7 @@ describe('writeReport', () => {
     const dir = fresh();
     const report = small();
     await writeReport(dir, report, { writeAssets: (staging) => writePanelImages(staging, report), html: { maxSequenceCharts: 1 } });
-    expect(readdirSync(dir).sort()).toEqual([REPORT_HTML, 'panels', REPORT_JSON].sort());
+    expect(readdirSync(dir).sort()).toEqual([OUTPUT_MARKER, REPORT_HTML, 'panels', REPORT_JSON].sort());
     expect(readdirSync(join(dir, 'panels')).sort()).toEqual(['0012-blurred.png', '0012-deblurred.png', '0012-sharp.png', '0030-blurred.png', '0030-deblurred.png', '0030-sharp.png'].sort());
     expect(await readReport(dir)).toEqual(report);
     expect(await readReport(join(dir, REPORT_JSON))).toEqual(report);
@@ -120,10 +121,14 @@ describe('writeReport', () => {
   it('replaces an existing report with overwrite once the new one is complete', async () => {
     const dir = fresh();
     await writeReport(dir, small({ seed: 6 }), { writeAssets: (staging) => writePanelImages(staging, small({ seed: 6 })) });
-    writeFileSync(join(dir, 'stale.txt'), 'from an old run');
     const report = small({ seed: 7, panelFrames: [] });
+    // A file the tool did not write there is never deleted: the report is not replaced while it is there.
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    await expect(writeReport(dir, report, { overwrite: true })).rejects.toThrow(`Output ${dir} holds notes.txt, which promotion did not write there; it is left as it is. Move it out, or choose another path.`);
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+    rmSync(join(dir, 'notes.txt'));
     await writeReport(dir, report, { overwrite: true });
-    expect(readdirSync(dir).sort()).toEqual([REPORT_HTML, REPORT_JSON]);
+    expect(readdirSync(dir).sort()).toEqual([OUTPUT_MARKER, REPORT_HTML, REPORT_JSON].sort());
     expect(await readReport(dir)).toEqual(report);
     expect(leftovers(dir)).toEqual([]);
   });

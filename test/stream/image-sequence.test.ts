@@ -6,6 +6,7 @@ import { CorruptInputError, FrameMismatchError, InputNotFoundError, OutputExists
 import { psnr } from '../../src/metrics/psnr.js';
 import type { Frame } from '../../src/stream/frame.js';
 import { encodeImage } from '../../src/stream/image-codec.js';
+import { OUTPUT_MARKER } from '../../src/stream/atomic.js';
 import { writeImageSequence } from '../../src/stream/image-sequence-sink.js';
 import { openImageSequence } from '../../src/stream/image-sequence-source.js';
 import { sourceFrames$ } from '../../src/stream/pipe-source.js';
@@ -98,7 +99,7 @@ describe('image-sequence sink', () => {
     const out = join(dir, 'out16');
     const frames = [pattern16Frame(5, 4, 0), pattern16Frame(5, 4, 1)];
     await lastValueFrom(from(frames).pipe(writeImageSequence(out, { prefix: 'img_', digits: 3 }), toArray()));
-    expect(readdirSync(out)).toEqual(['img_000.png', 'img_001.png']);
+    expect(readdirSync(out).sort()).toEqual([OUTPUT_MARKER, 'img_000.png', 'img_001.png']);
     const back = await readAll(out);
     expect(back.map((f, i) => psnr(frames[i]!, f))).toEqual([Infinity, Infinity]);
   });
@@ -124,7 +125,7 @@ describe('image-sequence sink', () => {
     await lastValueFrom(from([patternFrame(4, 4, 0)]).pipe(writeImageSequence(out)));
     expect(() => writeImageSequence(out)).toThrow(new OutputExistsError(out));
     await lastValueFrom(from([patternFrame(4, 4, 1), patternFrame(4, 4, 2)]).pipe(writeImageSequence(out, { overwrite: true, format: 'jpeg' })));
-    expect(readdirSync(out)).toEqual(['frame_000000.jpg', 'frame_000001.jpg']);
+    expect(readdirSync(out).sort()).toEqual([OUTPUT_MARKER, 'frame_000000.jpg', 'frame_000001.jpg']);
   });
 
   it('rejects a 16-bit JPEG', () => {

@@ -1,7 +1,7 @@
 /** `promotion convert <input> -o <output>`: any source to any sink. */
 import { extname } from 'node:path';
 import { count, lastValueFrom, pipe, type MonoTypeOperatorFunction } from 'rxjs';
-import { checkOutputPath } from '../../stream/atomic.js';
+import { checkOutputNotInput, checkOutputPath } from '../../stream/atomic.js';
 import { InvalidOptionError } from '../../errors.js';
 import { expectInteger, expectNumber, expectOneOf } from '../../options.js';
 import type { Frame } from '../../stream/frame.js';
@@ -91,7 +91,8 @@ export async function convertCommand(input: string, options: ConvertCommandOptio
     throw new InvalidOptionError(`--image-format and --quality apply to image-folder outputs, but ${options.output} is a ${kind} output.`);
   }
 
-  // A taken output fails now, before the input is probed or decoded.
+  // A taken output, or one that is or holds the input, fails now, before the input is probed or decoded.
+  checkOutputNotInput(options.output, [input]);
   checkOutputPath(options.output, overwrite, kind === 'images' ? 'folder' : 'file');
   const source = await openSource(input, {
     kind: options.kind ?? 'auto',

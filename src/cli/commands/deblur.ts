@@ -6,7 +6,7 @@ import { loadDeblurModel } from '../../deblur/onnx-session.js';
 import type { DeblurRoi } from '../../deblur/roi.js';
 import { FrameMismatchError, InvalidOptionError } from '../../errors.js';
 import { expectInteger, expectNumber, expectOneOf } from '../../options.js';
-import { checkOutputPath } from '../../stream/atomic.js';
+import { checkOutputNotInput, checkOutputPath } from '../../stream/atomic.js';
 import type { Frame } from '../../stream/frame.js';
 import { openSource, type OpenSourceOptions } from '../../stream/open-source.js';
 import { pipeSource } from '../../stream/pipe-source.js';
@@ -60,7 +60,8 @@ export async function deblurCommand(input: string, options: DeblurCommandOptions
     throw new InvalidOptionError(`--image-format and --quality apply to image-folder outputs, but ${options.output} is a video.`);
   }
   const overwrite = options.overwrite ?? false;
-  // A taken output fails now, before the model is loaded or the input decoded.
+  // A taken output, or one that is or holds the input, fails now, before the model is loaded or the input decoded.
+  checkOutputNotInput(options.output, [input]);
   checkOutputPath(options.output, overwrite, kind === 'images' ? 'folder' : 'file');
 
   const warnings: string[] = [];

@@ -6,7 +6,7 @@ import { HAND_MODEL_VARIANTS } from '../../handpose/model-asset.js';
 import { MAX_NUM_HANDS } from '../../handpose/landmarker-options.js';
 import { createHandLandmarker } from '../../handpose/mediapipe-hand-landmarker.js';
 import { drawHands } from '../../handpose/overlay.js';
-import { checkOutputPath } from '../../stream/atomic.js';
+import { checkOutputNotInput, checkOutputPath } from '../../stream/atomic.js';
 import type { Frame } from '../../stream/frame.js';
 import { writeJsonLines } from '../../stream/jsonl-sink.js';
 import { openSource, type OpenSourceOptions } from '../../stream/open-source.js';
@@ -48,9 +48,11 @@ export async function poseCommand(input: string, options: PoseCommandOptions, io
   const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('--max-frames', num(options.maxFrames), 1);
   const fpsOverride = options.fps === undefined ? undefined : expectNumber('--fps', num(options.fps), 0, 10_000, true);
   const overwrite = options.overwrite ?? false;
-  // Taken outputs fail now, before the input is probed or the model loaded.
-  checkOutputPath(options.output, overwrite, 'file');
-  if (options.overlay !== undefined) checkOutputPath(options.overlay, overwrite, 'file');
+  // Taken outputs, or ones that are or hold the input, fail now, before the input is probed or the model loaded.
+  for (const output of [options.output, ...(options.overlay !== undefined ? [options.overlay] : [])]) {
+    checkOutputNotInput(output, [input]);
+    checkOutputPath(output, overwrite, 'file');
+  }
 
   const source = await openSource(input, {
     kind: options.kind ?? 'auto',
