@@ -141,6 +141,8 @@ function buildProgram(io: CliIo, run: (task: () => Promise<void>) => void): Comm
     .option('--max-speed <px>', 'fastest camera speed in px per frame (default 40; capped by the room the photo leaves)')
     .option('--min-speed <px>', 'slowest camera speed in px per frame (default 2)')
     .option('--photo-scale <n>', 'the photo is fitted inside n x the frame size; larger leaves room for faster camera paths (default 5)')
+    .option('--detail <min[,max]>', "instead of --photo-scale: the photo's detail per frame pixel as a share of its native resolution, drawn per scene (1 = native)")
+    .option('--foreground-speed <min[,max]>', 'speed of the foreground disc in px per frame (default 4,30)')
     .option('--motion-kind <magnitude|colour>', 'motion map definition (default magnitude)')
     .option('--json', 'print a JSON summary')
     .action((photos: string[], options: ScenesCommandOptions) => run(() => scenesCommand(photos, options, io)));

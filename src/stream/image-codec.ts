@@ -70,8 +70,16 @@ export async function decodeImage(path: string, sampleType: 'uint8' | 'uint16', 
  * Decodes an image scaled down (Lanczos, area-correct) to fit inside width x height, keeping its aspect ratio;
  * images already small enough are not enlarged. For rendering training scenes from large photos without aliasing.
  */
-export async function decodeImageFit(path: string, sampleType: 'uint8' | 'uint16', width: number, height: number): Promise<Rgb8Frame | Rgb16Frame> {
-  return decodeWith(path, sampleType, 0, 0, { width, height });
+export async function decodeImageFit(path: string, sampleType: 'uint8' | 'uint16', width: number, height: number, region?: ImageRegion): Promise<Rgb8Frame | Rgb16Frame> {
+  return decodeWith(path, sampleType, 0, 0, { width, height, ...(region ? { region } : {}) });
+}
+
+/** A rectangle of an image in pixels (integers). */
+export interface ImageRegion {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
 }
 
 async function decodeWith(
@@ -79,13 +87,15 @@ async function decodeWith(
   sampleType: 'uint8' | 'uint16',
   index: number,
   timestampMs: number,
-  fit: { width: number; height: number } | undefined,
+  fit: { width: number; height: number; region?: ImageRegion } | undefined,
 ): Promise<Rgb8Frame | Rgb16Frame> {
   const sharp = await loadSharp();
   let result: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
     let image = sharp(path, { autoOrient: true, failOn: 'error' }).removeAlpha();
     if (fit) image = image.resize({ width: fit.width, height: fit.height, fit: 'inside', withoutEnlargement: true, kernel: 'lanczos3' });
+    // After the resize, so the pixels are those of the whole resized image (libvips computes only the region).
+    if (fit?.region) image = image.extract(fit.region);
     result =
       sampleType === 'uint16'
         ? await image.toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true })

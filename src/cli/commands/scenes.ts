@@ -14,7 +14,16 @@ import { readImageMeta } from '../../stream/image-codec.js';
 import { createRng } from '../../util/rng.js';
 import { AbortedError, untilAborted } from '../../stream/abort.js';
 import type { CliIo } from '../io.js';
-import { num } from '../args.js';
+import { list, num } from '../args.js';
+
+/** A `min[,max]` range option: one number gives a range of one value. */
+function range(flag: string, value: string, min: number, max: number): [number, number] {
+  const parts = list(value) ?? [];
+  if (parts.length < 1 || parts.length > 2) invalidOption(flag, 'min[,max]', value);
+  const lo = expectNumber(flag, num(parts[0]), min, max);
+  const hi = expectNumber(flag, num(parts[1] ?? parts[0]), lo, max);
+  return [lo, hi];
+}
 
 export interface ScenesCommandOptions {
   output: string;
@@ -30,6 +39,8 @@ export interface ScenesCommandOptions {
   maxSpeed?: string;
   minSpeed?: string;
   photoScale?: string;
+  detail?: string;
+  foregroundSpeed?: string;
   motionKind?: string;
   json?: boolean;
 }
@@ -69,6 +80,9 @@ export async function scenesCommand(inputs: string[], options: ScenesCommandOpti
   const maxSpeedPx = expectNumber('--max-speed', num(options.maxSpeed ?? '40'), 0, 1000, true);
   const minSpeedPx = expectNumber('--min-speed', num(options.minSpeed ?? String(Math.min(2, maxSpeedPx))), 0, maxSpeedPx);
   const photoScale = options.photoScale === undefined ? undefined : expectNumber('--photo-scale', num(options.photoScale), 1, 20);
+  if (photoScale !== undefined && options.detail !== undefined) invalidOption('--detail', 'no --photo-scale beside it (both set the photo scale)', options.detail);
+  const detail = options.detail === undefined ? undefined : range('--detail', options.detail, 0.05, 1);
+  const foregroundSpeedPx = options.foregroundSpeed === undefined ? undefined : range('--foreground-speed', options.foregroundSpeed, 0, 1000);
   const motionKind = expectOneOf('--motion-kind', options.motionKind ?? 'magnitude', ['magnitude', 'colour'] as const);
   const photoPaths = collectPhotos(inputs);
   const photos = await Promise.all(photoPaths.map(async (path) => ({ path, ...(await readImageMeta(path)) })));
@@ -85,7 +99,7 @@ export async function scenesCommand(inputs: string[], options: ScenesCommandOpti
     }
     // Each scene has its own generator, so scene i is the same whether or not the others are rendered.
     const sceneSeed = (Math.imul(seed, 1000003) + i) >>> 0;
-    const spec = sampleSceneSpec(createRng(sceneSeed), photos, { width: w!, height: h!, frames, foregroundChance, maxSpeedPx, minSpeedPx, ...(photoScale !== undefined ? { photoScale } : {}) });
+    const spec = sampleSceneSpec(createRng(sceneSeed), photos, { width: w!, height: h!, frames, foregroundChance, maxSpeedPx, minSpeedPx, ...(photoScale !== undefined ? { photoScale } : {}), ...(detail ? { detail } : {}), ...(foregroundSpeedPx ? { foregroundSpeedPx } : {}) });
     const scene = await loadScene(spec, params.gamma);
     const written = await writeSequence(
       outDir,
