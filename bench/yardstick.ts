@@ -1,0 +1,212 @@
+/**
+ * The frozen yardstick of the deblurring model (datasets/build-yardstick.sh renders it; datasets/yardstick/
+ * manifest.json freezes it): what each model gains over the blurred input on 640x480 full frames of photos no
+ * training set uses, camera blur and local blur of 5-40 px, through `deblur()` with its defaults (what `promotion
+ * deblur` runs: whole frames, the default clamp and tiles). Frames are read as 8-bit, as users' PNG and JPEG
+ * frames are; PSNR is over RGB with a peak of 255, averaged over each sequence's frames, and each sequence counts
+ * once in the means.
+ *
+ *   npm run build && datasets/build-yardstick.sh
+ *   node dist/bench/yardstick.js [models...] [--set test|val] [--root .yardstick] [--out FILE]
+ *   node dist/bench/yardstick.js --write-manifest      (once, when the yardstick is made: freezes it)
+ *
+ * Models are names in models/ or paths to cards or .onnx files (default: the default model and edvr-s). Before
+ * measuring, every sequence's blurred input is checked against the manifest (its PSNR to 0.005 dB), so a rendering
+ * that drifted from the frozen one is refused rather than measured. The test set never picks a model: the
+ * validation set (`--set val`) does.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { from, lastValueFrom, tap, toArray } from 'rxjs';
+import { deblur } from '../src/deblur/deblur.js';
+import { DEFAULT_DEBLUR_MODEL } from '../src/deblur/model-card.js';
+import { psnr } from '../src/metrics/psnr.js';
+import type { Frame } from '../src/stream/frame.js';
+import { openImageSequence } from '../src/stream/image-sequence-source.js';
+import { packageRoot } from '../src/util/package-root.js';
+
+const ROOT = packageRoot();
+const MANIFEST = join(ROOT, 'datasets', 'yardstick', 'manifest.json');
+const SETS = ['test', 'val'] as const;
+const KINDS = ['camera', 'local'] as const;
+/** How far a rendering's blurred-input PSNR may be from the manifest's before it is refused. */
+const TOLERANCE_DB = 0.005;
+
+interface SequenceRecord {
+  set: (typeof SETS)[number];
+  kind: (typeof KINDS)[number];
+  id: string;
+  frames: number;
+  width: number;
+  height: number;
+  /** The scene's spec as synthesis.json records it, photos by file name. */
+  scene: Record<string, unknown>;
+  seed: number;
+  /** Mean over the frames of PSNR(blurred, sharp), 8-bit RGB. */
+  blurredDb: number;
+  /** SHA-256 of the blurred frames' 8-bit samples, in frame order (the same renderer and libvips give the same). */
+  blurredSha256: string;
+}
+
+interface Manifest {
+  note: string;
+  command: string;
+  sequences: SequenceRecord[];
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function readFrames(dir: string): Promise<Frame[]> {
+  const source = await openImageSequence(dir, { sampleType: 'uint8' });
+  return lastValueFrom(from(source.frames()).pipe(toArray()));
+}
+
+function folderOf(root: string, r: { set: string; kind: string; id: string }): string {
+  return join(root, r.set, r.kind, r.id);
+}
+
+/** The rendered sequences under root (set/kind/scene_*), as manifest records measured from the files. */
+async function measureRendering(root: string): Promise<SequenceRecord[]> {
+  const out: SequenceRecord[] = [];
+  for (const set of SETS) {
+    for (const kind of KINDS) {
+      const dir = join(root, set, kind);
+      if (!existsSync(dir)) throw new Error(`${dir} is missing: run datasets/build-yardstick.sh`);
+      for (const id of readdirSync(dir).filter((n) => n.startsWith('scene_')).sort()) {
+        const info = JSON.parse(readFileSync(join(dir, id, 'synthesis.json'), 'utf8')) as Record<string, unknown>;
+        const scene = info.scene as Record<string, unknown>;
+        const named = { ...scene, photo: basename(String(scene.photo)) } as Record<string, unknown>;
+        if (scene.foreground) named.foreground = { ...(scene.foreground as object), photo: basename(String((scene.foreground as { photo: string }).photo)) };
+        const [blurred, sharp] = await Promise.all([readFrames(join(dir, id, 'blur')), readFrames(join(dir, id, 'sharp'))]);
+        const hash = createHash('sha256');
+        for (const f of blurred) hash.update(f.data as Uint8Array);
+        out.push({
+          set, kind, id, frames: blurred.length, width: blurred[0]!.width, height: blurred[0]!.height, scene: named,
+          seed: Number(info.seed), blurredDb: mean(blurred.map((b, k) => psnr(b, sharp[k]!))), blurredSha256: hash.digest('hex'),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+interface SequenceResult {
+  set: string;
+  kind: string;
+  id: string;
+  blurredDb: number;
+  restoredDb: number;
+  gainDb: number;
+  /** Median ms per frame through deblur() after the first frame (steady state, motion map included). */
+  msPerFrame: number;
+}
+
+interface ModelResult {
+  model: string;
+  sequences: SequenceResult[];
+  /** Mean gain per kind and over all sequences. */
+  meanGainDb: Record<string, number>;
+  minGainDb: number;
+  msPerFrameMedian: number;
+}
+
+async function measureModel(model: string, root: string, records: SequenceRecord[]): Promise<ModelResult> {
+  const sequences: SequenceResult[] = [];
+  const times: number[] = [];
+  for (const r of records) {
+    const dir = folderOf(root, r);
+    const [blurred, sharp] = await Promise.all([readFrames(join(dir, 'blur')), readFrames(join(dir, 'sharp'))]);
+    const stamps: number[] = [];
+    let last = performance.now();
+    const restored = await lastValueFrom(
+      from(blurred).pipe(
+        deblur({ model }),
+        tap(() => {
+          const now = performance.now();
+          stamps.push(now - last);
+          last = now;
+        }),
+        toArray(),
+      ),
+    );
+    const steady = stamps.slice(1);
+    times.push(...steady);
+    const restoredDb = mean(restored.map((o, k) => psnr(o, sharp[k]!)));
+    const blurredDb = mean(blurred.map((b, k) => psnr(b, sharp[k]!)));
+    sequences.push({ set: r.set, kind: r.kind, id: r.id, blurredDb, restoredDb, gainDb: restoredDb - blurredDb, msPerFrame: median(steady) });
+    process.stderr.write(`  ${model} ${r.set}/${r.kind}/${r.id}: ${blurredDb.toFixed(2)} -> ${restoredDb.toFixed(2)} dB (${(restoredDb - blurredDb >= 0 ? '+' : '') + (restoredDb - blurredDb).toFixed(3)})\n`);
+  }
+  const meanGainDb: Record<string, number> = {};
+  for (const kind of KINDS) {
+    const of = sequences.filter((s) => s.kind === kind);
+    if (of.length > 0) meanGainDb[kind] = mean(of.map((s) => s.gainDb));
+  }
+  meanGainDb.all = mean(sequences.map((s) => s.gainDb));
+  return { model, sequences, meanGainDb, minGainDb: Math.min(...sequences.map((s) => s.gainDb)), msPerFrameMedian: median(times) };
+}
+
+function argValue(args: string[], flag: string): string | undefined {
+  const at = args.indexOf(flag);
+  if (at < 0) return undefined;
+  const v = args[at + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`Expected a value after ${flag}`);
+  args.splice(at, 2);
+  return v;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const root = argValue(args, '--root') ?? join(ROOT, '.yardstick');
+  const set = argValue(args, '--set') ?? 'test';
+  if (!(SETS as readonly string[]).includes(set)) throw new Error(`Expected --set test or val but received ${set}`);
+  const outArg = argValue(args, '--out');
+  const writeManifest = args.includes('--write-manifest');
+  const models = args.filter((a) => !a.startsWith('--'));
+
+  const rendered = await measureRendering(root);
+  if (writeManifest) {
+    if (existsSync(MANIFEST)) throw new Error(`${MANIFEST} exists: the yardstick is frozen (remove it by hand only to make a new one, and say so)`);
+    const manifest: Manifest = {
+      note: 'The frozen yardstick of the deblurring model: 640x480 exact-blur sequences of photos no training set uses. Test set: measure, never choose. Validation set: choose.',
+      command: 'npm run build && datasets/build-yardstick.sh && node dist/bench/yardstick.js --write-manifest',
+      sequences: rendered,
+    };
+    mkdirSync(dirname(MANIFEST), { recursive: true });
+    writeFileSync(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
+    console.log(`wrote ${MANIFEST}: ${rendered.length} sequences`);
+    return;
+  }
+  const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Manifest;
+  for (const want of manifest.sequences) {
+    const got = rendered.find((r) => r.set === want.set && r.kind === want.kind && r.id === want.id);
+    if (!got) throw new Error(`${folderOf(root, want)} is missing: run datasets/build-yardstick.sh`);
+    if (Math.abs(got.blurredDb - want.blurredDb) > TOLERANCE_DB || got.frames !== want.frames) {
+      throw new Error(`${folderOf(root, want)} differs from the frozen yardstick (blurred ${got.blurredDb.toFixed(4)} dB, ${got.frames} frames; manifest ${want.blurredDb.toFixed(4)} dB, ${want.frames} frames): rebuild it with datasets/build-yardstick.sh from a clean folder`);
+    }
+    if (got.blurredSha256 !== want.blurredSha256) console.warn(`note: ${want.set}/${want.kind}/${want.id}: same PSNR, different samples (another libvips or Node?)`);
+  }
+  const records = manifest.sequences.filter((r) => r.set === set);
+  const chosen = models.length > 0 ? models : [DEFAULT_DEBLUR_MODEL, 'edvr-s'];
+  const results: ModelResult[] = [];
+  for (const model of chosen) results.push(await measureModel(model, root, records));
+
+  const f = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
+  console.log(`yardstick ${set}: ${records.length} sequences of ${records[0]!.frames} frames at ${records[0]!.width}x${records[0]!.height}; blurred input ${mean(records.map((r) => r.blurredDb)).toFixed(2)} dB on average`);
+  console.log('| model | camera gain (dB) | local gain (dB) | mean gain (dB) | worst sequence (dB) | ms per frame (median) |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    console.log(`| ${r.model} | ${f(r.meanGainDb.camera ?? NaN)} | ${f(r.meanGainDb.local ?? NaN)} | ${f(r.meanGainDb.all!)} | ${f(r.minGainDb)} | ${r.msPerFrameMedian.toFixed(0)} |`);
+  }
+  const out = outArg ?? join('bench', 'results', `yardstick-${set}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ benchmark: 'yardstick', set, date: new Date().toISOString(), command: `node dist/bench/yardstick.js ${process.argv.slice(2).join(' ')}`.trim(), results }, null, 2)}\n`);
+  console.log(`wrote ${out}`);
+}
+
+await main();
