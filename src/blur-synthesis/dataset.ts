@@ -10,16 +10,19 @@
  * FPHA sequences keep their layout: <out>/Video_files/Subject_N/<action>/<seq>/... with the skeleton copied to
  * <out>/Hand_pose_annotation_v1/Subject_N/<action>/<seq>/skeleton.txt (and camera.json to <out>). A sequence is
  * written into a staging folder and moved into place when complete, so a sequence folder with synthesis.json is
- * finished; resuming skips those.
+ * finished; resuming skips those made from the same options and input files (synthesis.json's `resume.key`, see
+ * {@link SynthKey}) that lack none of their files, and makes the others again.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
 import { concatMap, count, lastValueFrom, type Observable, type OperatorFunction, pipe } from 'rxjs';
 import { MOTION_MAP_FLOW, motionMapToUint16, motionMaps, type MotionMapKind } from '../flow/motion-map.js';
 import { untilAborted } from '../stream/abort.js';
-import { pendingFile, pendingFolder, removeStaleStaging } from '../stream/atomic.js';
+import { OUTPUT_MARKER, missingOutputEntries, pendingFile, pendingFolder, removeStaleStaging } from '../stream/atomic.js';
+import { type FingerprintFile, fingerprintFiles, fingerprintKey } from '../stream/fingerprint.js';
 import { encodeGrey16Png, encodeImage } from '../stream/image-codec.js';
+import { listImageFiles } from '../stream/image-sequence-source.js';
 import { openSource } from '../stream/open-source.js';
 import { pipeSource } from '../stream/pipe-source.js';
 import type { SourceKind } from '../stream/source.js';
@@ -52,6 +55,8 @@ export interface SynthJobResult {
   readonly status: 'done' | 'skipped';
   readonly frames: number;
   readonly elapsedMs: number;
+  /** Why a sequence found in the output was made again (other options, a changed input, a lost frame). */
+  readonly note?: string;
 }
 
 /** Whether a sequence folder is complete (has its synthesis.json). */
@@ -130,19 +135,71 @@ export async function writeSequence(
 }
 
 /**
- * Synthesizes one sequence into `job.outDir`. Skips a finished sequence unless `overwrite`. `onFrame` is called
- * after each frame is written (for progress).
+ * What a finished sequence was made from: the resolved parameters (threads aside: they do not change the bytes),
+ * the motion maps, the frame limit and naming, and the fingerprint of the input files. Stored in synthesis.json as
+ * `resume.key`; a sequence is reused only when the key is the same and every file its folder lists is there.
+ */
+export type SynthKey = Record<string, unknown>;
+
+/** The files a job reads: the video, or the images (the first `maxFrames`) and, for FPHA, the skeleton. */
+async function inputFiles(job: SynthJob): Promise<FingerprintFile[]> {
+  if (job.kind === 'video') return [{ name: basename(job.input), path: job.input }];
+  const dir = job.kind === 'fpha' ? join(job.input, 'color') : job.input;
+  const images = (await listImageFiles(dir)).slice(0, job.maxFrames).map((path) => ({ name: relative(job.input, path).split(sep).join('/'), path }));
+  return job.skeleton ? [...images, { name: 'skeleton.txt', path: job.skeleton.from }] : images;
+}
+
+async function readRecord(outDir: string): Promise<{ resume?: { key?: unknown; inputStatSha256?: unknown } } | undefined> {
+  try {
+    return JSON.parse(await readFile(join(outDir, 'synthesis.json'), 'utf8')) as { resume?: { key?: unknown; inputStatSha256?: unknown } };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why a stored sequence cannot be reused with `key` (undefined: it can). */
+function staleReason(outDir: string, stored: unknown, key: SynthKey): string | undefined {
+  const old = stored as SynthKey | undefined;
+  if (old === undefined || typeof old !== 'object' || old === null) return 'synthesis.json holds no resume key (an earlier version made it)';
+  const changed: string[] = [];
+  const flat = (k: SynthKey, prefix = ''): Record<string, string> =>
+    Object.fromEntries(Object.entries(k).flatMap(([name, v]) => (name === 'input' ? [] : v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.entries(flat(v as SynthKey, `${prefix}${name}.`)) : [[`${prefix}${name}`, JSON.stringify(v)]])));
+  const [a, b] = [flat(old), flat(key)];
+  for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) if (a[name] !== b[name]) changed.push(`${name.replace(/^parameters\./, '')} ${a[name] ?? 'unset'} then, ${b[name] ?? 'unset'} now`);
+  if (changed.length > 0) return `it was made with other options (${changed.join('; ')})`;
+  if (JSON.stringify(old.input) !== JSON.stringify(key.input)) {
+    const was = old.input as { files?: number; bytes?: number } | undefined;
+    const now = key.input as { files: number; bytes: number };
+    return `its input changed (${was?.files ?? '?'} files, ${was?.bytes ?? '?'} bytes then; ${now.files} files, ${now.bytes} bytes now${was?.files === now.files && was?.bytes === now.bytes ? ', other contents' : ''})`;
+  }
+  const missing = missingOutputEntries(outDir);
+  if (missing === undefined) return `it has no ${OUTPUT_MARKER} listing its files (an earlier version made it)`;
+  if (missing.length > 0) return `${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''} ${missing.length === 1 ? 'is' : 'are'} missing from it`;
+  return undefined;
+}
+
+/**
+ * Synthesizes one sequence into `job.outDir`. A sequence already there is skipped when it was made from the same
+ * options and input files and none of its files is missing (see {@link SynthKey}); otherwise it is made again and
+ * the result's `note` says why. `overwrite` redoes it regardless. `onFrame` is called after each frame is written.
  */
 export async function runSynthJob(job: SynthJob, onFrame: () => void = () => undefined, signal?: AbortSignal): Promise<SynthJobResult> {
   const started = performance.now();
-  if (!job.overwrite && isSynthesized(job.outDir)) {
-    // A skeleton the user removed from a finished sequence is copied again.
-    if (job.skeleton && !existsSync(job.skeleton.to)) await copySkeleton(job.skeleton);
-    return { id: job.id, outDir: job.outDir, status: 'skipped', frames: 0, elapsedMs: 0 };
-  }
   const source = await openSource(job.input, { kind: job.kind, ...(job.maxFrames !== undefined ? { maxFrames: job.maxFrames } : {}) });
   const options: SynthesisOptions = { ...job.synthesis, inputFps: source.info.fps };
   const params = synthesisParameters(options);
+  const record = isSynthesized(job.outDir) ? await readRecord(job.outDir) : undefined;
+  // Live input has no files to fingerprint: it is never reused.
+  const fingerprint = job.kind === 'live' ? undefined : await fingerprintFiles(await inputFiles(job), { ...(record?.resume?.key as { input?: object } | undefined)?.input, statSha256: record?.resume?.inputStatSha256 });
+  const { threads: _threads, ...resolved } = params;
+  const key: SynthKey = { parameters: resolved, motionKind: job.motionKind, maxFrames: job.maxFrames ?? null, naming: job.naming, input: fingerprint ? fingerprintKey(fingerprint) : 'live' };
+  let note: string | undefined;
+  if (record && !job.overwrite) {
+    // A skeleton the user removed from a finished sequence is copied again.
+    if (job.skeleton && !existsSync(job.skeleton.to)) await copySkeleton(job.skeleton);
+    note = job.kind === 'live' ? 'live input is never reused' : staleReason(job.outDir, record.resume?.key, key);
+    if (note === undefined) return { id: job.id, outDir: job.outDir, status: 'skipped', frames: 0, elapsedMs: 0 };
+  }
   // The skeleton goes first: a sequence folder with synthesis.json counts as finished, so nothing may follow it.
   // When it lives inside the sequence folder (outside the FPHA layout), it is staged with the sequence instead.
   const skeleton = job.skeleton;
@@ -162,11 +219,12 @@ export async function runSynthJob(job: SynthJob, onFrame: () => void = () => und
       height: source.info.height,
       sampleType: source.info.sampleType,
       parameters: params,
+      resume: { key, ...(fingerprint ? { inputStatSha256: fingerprint.statSha256 } : {}) },
     }),
     onFrame,
     skeleton && inside ? (staging) => copyFile(skeleton.from, join(staging, relative(job.outDir, skeleton.to))) : undefined,
   );
-  return { id: job.id, outDir: job.outDir, status: 'done', frames, elapsedMs: performance.now() - started };
+  return { id: job.id, outDir: job.outDir, status: 'done', frames, elapsedMs: performance.now() - started, ...(note !== undefined ? { note } : {}) };
 }
 
 async function copySkeleton(skeleton: { readonly from: string; readonly to: string }): Promise<void> {

@@ -9,7 +9,8 @@
  * A run mixing both kinds is refused: their pose rows would not mean the same thing.
  *
  * Every stage keeps its output in a work folder (default `<report>.work`, beside the report) and skips what is
- * already complete, so an interrupted run resumes:
+ * already complete, so an interrupted run resumes. A stage is reused only when its key (options, and the
+ * fingerprint of the input files or the stage it was made from) is the same and none of its files is missing:
  *
  *   <work>/synth/...                     `promotion synth` output (FPHA layout kept), one folder per sequence
  *   <work>/deblurred/<sequence>/         the deblurred frames (PNG, the blurred frames' bit depth), done.json last
@@ -20,7 +21,7 @@ import { createRequire } from 'node:module';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { concatMap, lastValueFrom } from 'rxjs';
-import { isSynthesized, runSynthJob, type SynthJob } from '../blur-synthesis/dataset.js';
+import { runSynthJob, type SynthJob } from '../blur-synthesis/dataset.js';
 import { planSynthJobs } from '../blur-synthesis/plan.js';
 import type { SynthesisOptions } from '../blur-synthesis/synthesize.js';
 import { DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, deblur, type DeblurOptions } from '../deblur/deblur.js';
@@ -36,7 +37,7 @@ import { psnr } from '../metrics/psnr.js';
 import { ssim } from '../metrics/ssim.js';
 import { expectBoolean, expectInteger, expectKnownKeys, expectOneOf, expectString, invalidOption } from '../options.js';
 import { AbortedError } from '../stream/abort.js';
-import { checkOutputLocation, checkOutputNotInput, checkOutputPath, pendingFile, pendingFolder, removeStaleStaging } from '../stream/atomic.js';
+import { checkOutputLocation, checkOutputNotInput, checkOutputPath, missingOutputEntries, pendingFile, pendingFolder, removeStaleStaging } from '../stream/atomic.js';
 import { FPHA_COLOR_CAMERA, type CameraModel, type FphaSelection, type Joints2D, frameNumberOf, parseSkeleton, projectJoints, readCameraFile } from '../stream/fpha-source.js';
 import { decodeImage, encodeImage } from '../stream/image-codec.js';
 import { listImageFiles, openImageSequence } from '../stream/image-sequence-source.js';
@@ -143,7 +144,8 @@ async function readJsonOrUndefined(path: string): Promise<Record<string, unknown
 /** Deblurs `<seq>/blur/` into `<work>/deblurred/<id>/` unless already done with the same key. */
 async function deblurSequence(plan: SequencePlan, outDir: string, model: DeblurModel, settings: Pick<DeblurOptions, 'tileSize' | 'overlap' | 'roi' | 'clampRadius'>, key: StageKey, options: EvaluateOptions, notice: (m: string) => void): Promise<void> {
   const done = await readJsonOrUndefined(join(outDir, 'done.json'));
-  if (done && sameKey(done.key, key)) {
+  // Reused only with the same key and none of its frames missing.
+  if (done && sameKey(done.key, key) && missingOutputEntries(outDir)?.length === 0) {
     notice(`deblur ${plan.job.id}: already complete, reusing ${outDir}`);
     return;
   }
@@ -322,7 +324,6 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     model = await loadDeblurModel({ ...(modelRef !== undefined ? { model: modelRef } : {}), ...(device !== undefined ? { device } : {}), ...(threads !== undefined ? { threads } : {}), ...(onWarning !== undefined ? { onWarning } : {}) });
     // The clamp radius as resolved, so that a change of its default redoes the deblurred frames.
     const deblurSettings = { tileSize: settings.tileSize, overlap: settings.overlap, roi: settings.roi?.kind ?? 'off', clampRadius: settings.clampRadius ?? DEFAULT_CLAMP_RADIUS };
-    const synthKey: StageKey = { synthesis: options.synthesis ?? {}, maxFrames: maxFrames ?? null };
     let landmarker: Promise<HandPoseEstimator & AsyncDisposable> | undefined;
     const estimator = () => (landmarker ??= createHandLandmarker({ mode: poseMode, model: handModel, numHands: 2 }));
     const sequences: SequenceReport[] = [];
@@ -333,14 +334,12 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       for (const plan of plans) {
         checkAborted(options.signal);
         const id = plan.job.id;
-        // A finished synthesis is reused only when it was made with the same options (recorded beside it).
-        const keyFile = join(work, 'synth-keys', `${id.replace(/[^A-Za-z0-9_-]+/g, '_')}.json`);
-        const redo = isSynthesized(plan.job.outDir) && !sameKey((await readJsonOrUndefined(keyFile))?.key, synthKey);
-        if (redo) notice(`synthesis ${id}: the stored sequence was made with other options; synthesizing again`);
+        // A finished synthesis is reused only when it was made from the same options and input files, and lacks none
+        // of its files (synthesis.json's resume key, see runSynthJob); the later stages' keys hold its createdAt.
         let frames = 0;
-        const result = await timed('synthesis', () => runSynthJob({ ...plan.job, overwrite: redo }, () => options.onProgress?.({ stage: 'synthesis', sequence: id, done: ++frames, total: undefined }), options.signal));
+        const result = await timed('synthesis', () => runSynthJob(plan.job, () => options.onProgress?.({ stage: 'synthesis', sequence: id, done: ++frames, total: undefined }), options.signal));
         if (result.status === 'skipped') notice(`synthesis ${id}: already complete, reusing ${plan.job.outDir}`);
-        else await writeJsonAtomically(keyFile, { key: synthKey });
+        else if (result.note !== undefined) notice(`synthesis ${id}: synthesized again: ${result.note}`);
         const info = JSON.parse(await readFile(join(plan.job.outDir, 'synthesis.json'), 'utf8')) as { parameters?: Record<string, unknown>; createdAt?: string };
         synthesisRecord = info.parameters ?? synthesisRecord;
         const synthesisMade = info.createdAt ?? '';

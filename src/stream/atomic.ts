@@ -147,6 +147,21 @@ function foreignEntries(path: string): { marked: boolean; foreign: string[] } {
   return { marked: true, foreign: entries.filter((e) => !known.has(e)) };
 }
 
+/**
+ * What the marker of the folder output `dir` lists that is no longer there (a frame deleted by hand), or undefined
+ * when `dir` has no marker. A resumed stage counts as finished only when nothing is missing.
+ */
+export function missingOutputEntries(dir: string): string[] | undefined {
+  let entries: unknown;
+  try {
+    entries = (JSON.parse(readFileSync(join(dir, OUTPUT_MARKER), 'utf8')) as { entries?: unknown }).entries;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(entries)) return undefined;
+  return entries.filter((e): e is string => typeof e === 'string' && !existsSync(join(dir, ...e.split('/'))));
+}
+
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function namesOf(entries: readonly string[]): string {

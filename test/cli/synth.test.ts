@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -48,6 +48,45 @@ describe('promotion synth', () => {
     const redo = await cli(['synth', input, '-o', out, '--json', '--overwrite', '--exposure-frames', '128']);
     expect(JSON.parse(redo.out)).toMatchObject({ framesWritten: 5 });
     expect(JSON.parse(readFileSync(join(out, 'pan', 'synthesis.json'), 'utf8'))).toMatchObject({ parameters: { exposureFrames: 128, exposureIntervals: 2 } });
+  });
+
+  it('resumes only what was made from the same options and input files, and lacks no file (issue 16, item 2)', async () => {
+    const input = join(dir, 's2');
+    await panFolder(input, 5, (k) => `f${k}.png`);
+    const out = join(dir, 'resume-out');
+    const run = async (...args: string[]) => {
+      const r = await cli(['synth', input, '-o', out, ...args]);
+      expect(r.code, r.err).toBe(0);
+      return r.out;
+    };
+    const record = () => JSON.parse(readFileSync(join(out, 's2', 'synthesis.json'), 'utf8')) as { frames: number; parameters: { gamma: number; exposureFrames: number }; resume: { key: { input: { files: number; sha256: string } } } };
+    await run();
+    expect(record().resume.key.input.files).toBe(5);
+    expect(await run()).toMatch(/^skipped s2: already complete -> /m);
+    // Other options: made again, and synthesis.json says the new ones.
+    expect(await run('--gamma', '1.5', '--exposure-frames', '8')).toMatch(/^wrote {3}s2: 5 frames, .* \(made again: it was made with other options \(exposureFrames 64 then, 8 now; exposureIntervals 1 then, 0.125 now; gamma 2.2 then, 1.5 now\)\)$/m);
+    expect(record().parameters).toMatchObject({ gamma: 1.5, exposureFrames: 8 });
+    expect(await run('--gamma', '1.5', '--exposure-frames', '8')).toMatch(/^skipped s2: already complete/m);
+    // Another frame limit.
+    expect(await run('--gamma', '1.5', '--exposure-frames', '8', '--max-frames', '3')).toContain('(made again: it was made with other options (maxFrames null then, 3 now))');
+    expect(record().frames).toBe(3);
+    // A frame of the output deleted: the sequence is not complete.
+    await run();
+    rmSync(join(out, 's2', 'blur', 'frame_000003.png'));
+    expect(await run()).toContain('(made again: blur/frame_000003.png is missing from it)');
+    expect(existsSync(join(out, 's2', 'blur', 'frame_000003.png'))).toBe(true);
+    // An input frame deleted, then one changed in place (same name and size: only its contents differ).
+    rmSync(join(input, 'f4.png'));
+    expect(await run()).toMatch(/\(made again: its input changed \(5 files, \d+ bytes then; 4 files, \d+ bytes now\)\)/);
+    expect(record().frames).toBe(4);
+    writeFileSync(join(input, 'f2.png'), readFileSync(join(input, 'f1.png')));
+    expect(await run()).toMatch(/\(made again: its input changed \(4 files, \d+ bytes then; 4 files, \d+ bytes now(, other contents)?\)\)/);
+    // Touched but the same bytes (a copy to another machine): reused, by contents.
+    const sha = record().resume.key.input.sha256;
+    const later = new Date(Date.now() + 60_000);
+    for (const f of ['f0.png', 'f1.png', 'f2.png', 'f3.png']) utimesSync(join(input, f), later, later);
+    expect(await run()).toMatch(/^skipped s2: already complete/m);
+    expect(record().resume.key.input.sha256).toBe(sha);
   });
 
   it('reads video input (and checks options against its own frame rate first)', async () => {

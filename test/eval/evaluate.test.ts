@@ -62,7 +62,7 @@ describe('promotion eval', () => {
     // Another frame count: synthesis is redone, not reused.
     notices.length = 0;
     const longer = await evaluate({ inputs: [sample], report, overwrite: true, selection: { actions: ['hand_wave'], sequences: ['2'] }, maxFrames: 6, deblur: { model: model.onnx, threads: 1 }, onNotice: (m) => notices.push(m) });
-    expect(notices).toContain('synthesis Subject_1/hand_wave/2: the stored sequence was made with other options; synthesizing again');
+    expect(notices).toContain('synthesis Subject_1/hand_wave/2: synthesized again: it was made with other options (maxFrames 5 then, 6 now)');
     expect(longer.sequences[0]!.frames).toBe(6);
   }, 300_000);
 
@@ -80,6 +80,13 @@ describe('promotion eval', () => {
     expect(out.summary.detectionRate!.blurred).toBeGreaterThan(0);
     const html = readFileSync(join(dir, 'plain-report', 'index.html'), 'utf8');
     expect(html.toLowerCase()).toContain('pseudo');
+    // An input frame changed: every stage is made again, none reused (issue 16, item 2).
+    const frames = readdirSync(folder).sort();
+    copyFileSync(join(folder, frames[0]!), join(folder, frames[1]!));
+    const again = await cli(['eval', folder, '--report', join(dir, 'plain-report'), '--overwrite', '--model', model.onnx, '--threads', '1', '--json', '--no-progress']);
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).toMatch(/^synthesis plain-hand: synthesized again: its input changed \(4 files, \d+ bytes then; 4 files, \d+ bytes now\)$/m);
+    expect(again.err).not.toContain('already complete');
   }, 300_000);
 
   it('fails before any work on a missing model, a taken report folder or mixed ground truths', async () => {

@@ -117,7 +117,7 @@ export async function synthCommand(inputs: string[], options: SynthCommandOption
   const done = results.filter((r) => r.status === 'done');
   const summary = {
     output: options.output,
-    sequences: results.map((r) => ({ id: r.id, status: r.status, frames: r.frames, outDir: r.outDir, msPerFrame: r.frames > 0 ? Math.round(r.elapsedMs / r.frames) : null })),
+    sequences: results.map((r) => ({ id: r.id, status: r.status, frames: r.frames, outDir: r.outDir, msPerFrame: r.frames > 0 ? Math.round(r.elapsedMs / r.frames) : null, ...(r.note !== undefined ? { note: r.note } : {}) })),
     framesWritten: done.reduce((a, r) => a + r.frames, 0),
     skipped: results.length - done.length,
     elapsedMs: Math.round(elapsedMs),
@@ -126,6 +126,8 @@ export async function synthCommand(inputs: string[], options: SynthCommandOption
     io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     return;
   }
-  for (const s of summary.sequences) io.stdout.write(`${s.status === 'done' ? 'wrote  ' : 'skipped'} ${s.id}: ${s.status === 'done' ? `${s.frames} frames, ${s.msPerFrame} ms/frame` : 'already complete'} -> ${s.outDir}\n`);
+  for (const s of summary.sequences) {
+    io.stdout.write(`${s.status === 'done' ? 'wrote  ' : 'skipped'} ${s.id}: ${s.status === 'done' ? `${s.frames} frames, ${s.msPerFrame} ms/frame` : 'already complete'} -> ${s.outDir}${s.note !== undefined ? ` (made again: ${s.note})` : ''}\n`);
+  }
   io.stdout.write(`${summary.framesWritten} frames in ${done.length} sequences (${summary.skipped} skipped) in ${(elapsedMs / 1000).toFixed(1)} s.\n`);
 }
