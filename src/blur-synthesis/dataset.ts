@@ -19,7 +19,7 @@ import { basename, join, relative, sep } from 'node:path';
 import { concatMap, count, lastValueFrom, type Observable, type OperatorFunction, pipe } from 'rxjs';
 import { MOTION_MAP_FLOW, motionMapToUint16, motionMaps, type MotionMapKind } from '../flow/motion-map.js';
 import { untilAborted } from '../stream/abort.js';
-import { OUTPUT_MARKER, missingOutputEntries, pendingFile, pendingFolder, removeStaleStaging } from '../stream/atomic.js';
+import { OUTPUT_MARKER, missingOutputEntries, pendingFile, pendingFolder, removeStaleStaging, writingOutput } from '../stream/atomic.js';
 import { type FingerprintFile, fingerprintFiles, fingerprintKey } from '../stream/fingerprint.js';
 import { encodeGrey16Png, encodeImage } from '../stream/image-codec.js';
 import { listImageFiles } from '../stream/image-sequence-source.js';
@@ -91,7 +91,8 @@ export async function writeSequence(
   const output = await pendingFolder(outDir, true);
   try {
     const name = (index: number) => `${naming.prefix}${String(index).padStart(naming.digits, '0')}.png`;
-    for (const sub of ['sharp', 'blur', 'motion']) await mkdir(join(output.tempPath, sub));
+    const write = (file: string, bytes: Uint8Array | string) => writingOutput(outDir, () => writeFile(file, bytes));
+    for (const sub of ['sharp', 'blur', 'motion']) await writingOutput(outDir, () => mkdir(join(output.tempPath, sub)));
     const frames = await lastValueFrom(
       pairs(
         pipe(
@@ -104,9 +105,9 @@ export async function writeSequence(
               encodeGrey16Png(motion.width, motion.height, motionMapToUint16(motion)),
             ]);
             await Promise.all([
-              writeFile(join(output.tempPath, 'sharp', file), sharpPng),
-              writeFile(join(output.tempPath, 'blur', file), blurPng),
-              writeFile(join(output.tempPath, 'motion', file), motionPng),
+              write(join(output.tempPath, 'sharp', file), sharpPng),
+              write(join(output.tempPath, 'blur', file), blurPng),
+              write(join(output.tempPath, 'motion', file), motionPng),
             ]);
             onFrame();
             return file;
@@ -124,8 +125,8 @@ export async function writeSequence(
       motionMaps: { kind: motionKind, flow: MOTION_MAP_FLOW, computedOn: 'blurred frames' },
       layout: { sharp: 'sharp/', blurred: 'blur/', motion: 'motion/ (16-bit grey PNG of the blurred frames, 0 = no motion, see src/flow/motion-map.ts)' },
     };
-    await beforeCommit?.(output.tempPath);
-    await writeFile(join(output.tempPath, 'synthesis.json'), `${JSON.stringify(body, null, 2)}\n`);
+    if (beforeCommit) await writingOutput(outDir, () => beforeCommit(output.tempPath));
+    await write(join(output.tempPath, 'synthesis.json'), `${JSON.stringify(body, null, 2)}\n`);
     await output.commit();
     return frames;
   } catch (error) {
@@ -230,7 +231,7 @@ export async function runSynthJob(job: SynthJob, onFrame: () => void = () => und
 async function copySkeleton(skeleton: { readonly from: string; readonly to: string }): Promise<void> {
   const out = await pendingFile(skeleton.to, true);
   try {
-    await copyFile(skeleton.from, out.tempPath);
+    await writingOutput(skeleton.to, () => copyFile(skeleton.from, out.tempPath));
     await out.commit();
   } catch (error) {
     await out.abort();
@@ -244,7 +245,7 @@ export async function copyCameraFile(fromRoot: string, toRoot: string): Promise<
   if (!existsSync(from)) return;
   const out = await pendingFile(join(toRoot, 'camera.json'), true);
   try {
-    await copyFile(from, out.tempPath);
+    await writingOutput(out.path, () => copyFile(from, out.tempPath));
     await out.commit();
   } catch (error) {
     await out.abort();

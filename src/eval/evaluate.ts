@@ -37,7 +37,7 @@ import { psnr } from '../metrics/psnr.js';
 import { ssim } from '../metrics/ssim.js';
 import { expectBoolean, expectInteger, expectKnownKeys, expectOneOf, expectString, invalidOption } from '../options.js';
 import { AbortedError } from '../stream/abort.js';
-import { checkOutputLocation, checkOutputNotInput, checkOutputPath, missingOutputEntries, pendingFile, pendingFolder, removeStaleStaging } from '../stream/atomic.js';
+import { checkOutputLocation, checkOutputNotInput, checkOutputPath, missingOutputEntries, pendingFile, pendingFolder, removeStaleStaging, writingOutput } from '../stream/atomic.js';
 import { FPHA_COLOR_CAMERA, type CameraModel, type FphaSelection, type Joints2D, frameNumberOf, parseSkeleton, projectJoints, readCameraFile } from '../stream/fpha-source.js';
 import { decodeImage, encodeImage } from '../stream/image-codec.js';
 import { listImageFiles, openImageSequence } from '../stream/image-sequence-source.js';
@@ -117,10 +117,10 @@ function checkAborted(signal: AbortSignal | undefined): void {
 }
 
 async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await writingOutput(path, () => mkdir(dirname(path), { recursive: true }));
   const out = await pendingFile(path, true);
   try {
-    await writeFile(out.tempPath, `${JSON.stringify(value)}\n`);
+    await writingOutput(path, () => writeFile(out.tempPath, `${JSON.stringify(value)}\n`));
     await out.commit();
   } catch (error) {
     await out.abort();
@@ -153,7 +153,7 @@ async function deblurSequence(plan: SequencePlan, outDir: string, model: DeblurM
   const blurDir = join(plan.job.outDir, 'blur');
   const files = (await listImageFiles(blurDir)).map((f) => basename(f));
   const source = await openImageSequence(blurDir);
-  await mkdir(dirname(outDir), { recursive: true });
+  await writingOutput(outDir, () => mkdir(dirname(outDir), { recursive: true }));
   await removeStaleStaging(outDir);
   const pending = await pendingFolder(outDir, true);
   try {
@@ -167,7 +167,8 @@ async function deblurSequence(plan: SequencePlan, outDir: string, model: DeblurM
             concatMap(async (frame) => {
               checkAborted(options.signal);
               const name = files[frame.index]!.replace(/\.[^.]+$/, '.png');
-              await writeFile(join(pending.tempPath, name), await encodeImage(frame, 'png'));
+              const png = await encodeImage(frame, 'png');
+              await writingOutput(outDir, () => writeFile(join(pending.tempPath, name), png));
               options.onProgress?.({ stage: 'deblur', sequence: plan.job.id, done: ++count, total: files.length });
               return frame.index;
             }),
@@ -177,7 +178,7 @@ async function deblurSequence(plan: SequencePlan, outDir: string, model: DeblurM
       ),
       { defaultValue: -1 },
     );
-    await writeFile(join(pending.tempPath, 'done.json'), `${JSON.stringify({ frames: count, key })}\n`);
+    await writingOutput(outDir, () => writeFile(join(pending.tempPath, 'done.json'), `${JSON.stringify({ frames: count, key })}\n`));
     await pending.commit();
   } catch (error) {
     await pending.abort();
@@ -412,11 +413,12 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         const picks = pickPanels(record.perFrame, panelsPerSequence);
         for (const index of picks) {
           const paths = {} as Record<FrameVersionName, string>;
-          await mkdir(join(folder.stagingPath, 'panels'), { recursive: true });
+          await writingOutput(report, () => mkdir(join(folder.stagingPath, 'panels'), { recursive: true }));
           for (const version of VERSIONS) {
             const frame = await decodeImage(join(dirs[version], poses[version][index]!.file), 'uint8');
             const rel = `panels/${id.replace(/[^A-Za-z0-9_-]+/g, '_')}_${String(index).padStart(4, '0')}_${version}.jpg`;
-            await writeFile(join(folder.stagingPath, ...rel.split('/')), await encodeImage(drawHands(frame, poses[version][index]!.hands), 'jpeg', { quality: 90 }));
+            const jpeg = await encodeImage(drawHands(frame, poses[version][index]!.hands), 'jpeg', { quality: 90 });
+            await writingOutput(report, () => writeFile(join(folder.stagingPath, ...rel.split('/')), jpeg));
             paths[version] = rel;
           }
           panels.push({ sequence: id, index, ...paths });

@@ -7,7 +7,7 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptInputError, InputNotFoundError } from '../errors.js';
 import { expectBoolean, expectFunction, expectKnownKeys } from '../options.js';
-import { type PendingOutput, checkOutputPath, pendingFolder, removeStaleStaging } from '../stream/atomic.js';
+import { type PendingOutput, checkOutputPath, pendingFolder, removeStaleStaging, writingOutput } from '../stream/atomic.js';
 import { type RenderReportOptions, checkRenderOptions, renderReportHtml } from './report-html.js';
 import { type EvalReport, validateReport } from './report-schema.js';
 
@@ -104,8 +104,8 @@ export async function openReportFolder(dir: string, options: ReportFolderOptions
           }
         }
         const html = await renderReportHtml(report, renderOptions);
-        await writeFile(join(pending.tempPath, REPORT_JSON), serializeReport(report));
-        await writeFile(join(pending.tempPath, REPORT_HTML), html);
+        await writingOutput(dir, () => writeFile(join(pending.tempPath, REPORT_JSON), serializeReport(report)));
+        await writingOutput(dir, () => writeFile(join(pending.tempPath, REPORT_HTML), html));
         await pending.commit();
       } catch (error) {
         await pending.abort();
@@ -137,7 +137,7 @@ export async function writeReport(dir: string, report: EvalReport, options: Writ
   validateReport(report);
   const folder = await openReportFolder(dir, options.overwrite === undefined ? {} : { overwrite: options.overwrite });
   try {
-    await writeAssets?.(folder.stagingPath);
+    if (writeAssets) await writingOutput(dir, () => writeAssets(folder.stagingPath));
   } catch (error) {
     await folder.abort();
     throw error;

@@ -48,14 +48,16 @@ async function existing(path: string): Promise<Existing> {
 function taken(path: string, found: Existing, want: 'file' | 'folder'): OutputExistsError {
   const isDir = found === 'dir' || found === 'empty-dir';
   if (want === 'file' && isDir) return new OutputExistsError(path, `Output ${path} is a folder, but a file is to be written there; choose another path.`);
-  if (want === 'folder' && found === 'file') return new OutputExistsError(path, `Output ${path} is a file, but a folder of images is to be written there; choose another path.`);
+  if (want === 'folder' && found === 'file') return new OutputExistsError(path, `Output ${path} is a file, but a folder is to be written there; choose another path.`);
   return new OutputExistsError(path);
 }
 
-/** The error for a write that failed: file-system faults become an {@link OutputNotWritableError}, others pass. */
-export function outputWriteError(path: string, cause: unknown): unknown {
-  if (cause instanceof PromotionError) return cause;
-  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+/**
+ * The error for a write that failed: file-system faults (the `code` of a Node error, or `code` given for an error
+ * that only names one, as ffmpeg's do) become an {@link OutputNotWritableError} with `cause`; other errors pass.
+ */
+export function outputWriteError(path: string, cause: unknown, code = (cause as NodeJS.ErrnoException | undefined)?.code): unknown {
+  if (cause instanceof OutputNotWritableError) return cause;
   switch (code) {
     case 'ENOTDIR':
       return new OutputNotWritableError(path, 'not-a-folder', `Cannot write ${path}: a folder on its path is a file (ENOTDIR). Choose another path.`, { cause });
@@ -72,6 +74,20 @@ export function outputWriteError(path: string, cause: unknown): unknown {
   }
 }
 
+const FFMPEG_FAULTS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/No space left on device/i, 'ENOSPC'],
+  [/Disk quota exceeded/i, 'EDQUOT'],
+  [/Read-only file system/i, 'EROFS'],
+  [/Permission denied/i, 'EACCES'],
+  [/Not a directory/i, 'ENOTDIR'],
+];
+
+/** An ffmpeg failure whose last words name a file-system fault, as an {@link OutputNotWritableError} of `path`. */
+export function ffmpegOutputError(path: string, error: PromotionError & { readonly stderrTail: readonly string[] }): unknown {
+  const hit = FFMPEG_FAULTS.find(([pattern]) => error.stderrTail.some((line) => pattern.test(line)));
+  return hit ? outputWriteError(path, error, hit[1]) : error;
+}
+
 /** Runs a write step of the output `path`, mapping file-system faults with {@link outputWriteError}. */
 export async function writingOutput<T>(path: string, step: () => Promise<T>): Promise<T> {
   try {
@@ -84,8 +100,9 @@ export async function writingOutput<T>(path: string, step: () => Promise<T>): Pr
 /**
  * Checks, synchronously and before any work, that the output `path` can be written: a file path does not end in a
  * slash, no folder on the way is a file, and the nearest existing folder is writable and its disk not full. Throws
- * {@link OutputNotWritableError} (or {@link InvalidOptionError} for the slash). It does not look at `path` itself
- * (see {@link checkOutputPath}); outputs written into an existing folder (a dataset, a work folder) call this alone.
+ * {@link OutputNotWritableError} (or {@link InvalidOptionError} for the slash, {@link OutputExistsError} for a file
+ * where a folder goes). Whether `path` is taken is {@link checkOutputPath}'s part; outputs written into an existing
+ * folder (a dataset, a work folder) call this alone.
  */
 export function checkOutputLocation(path: string, want: 'file' | 'folder'): void {
   if (want === 'file' && /[/\\]$/.test(path)) throw new InvalidOptionError(`Output ${path} ends with a slash, which names a folder, but a file is to be written there; drop the trailing slash.`);
@@ -100,6 +117,7 @@ export function checkOutputLocation(path: string, want: 'file' | 'folder'): void
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw outputWriteError(path, cause);
     }
     if (s?.isDirectory()) break;
+    if (s && p === target && want === 'folder') throw taken(path, 'file', want);
     if (s && p !== target) throw new OutputNotWritableError(path, 'not-a-folder', `Cannot write ${path}: ${p} is a file, not a folder. Choose another path.`);
     const up = dirname(p);
     if (up === p) return;

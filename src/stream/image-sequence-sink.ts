@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import { EmptyInputError, FrameMismatchError, InvalidOptionError } from '../errors.js';
 import { expectBoolean, expectInteger, expectKnownKeys, expectOneOf, expectString } from '../options.js';
-import { checkOutputPath, pendingFolder } from './atomic.js';
+import { checkOutputPath, pendingFolder, writingOutput } from './atomic.js';
 import type { Frame } from './frame.js';
 import { encodeImage, type ImageFormat } from './image-codec.js';
 import { sinkOperator } from './sink.js';
@@ -58,7 +58,8 @@ export function writeImageSequence<F extends Frame>(dir: string, options: ImageS
           throw new FrameMismatchError(`Frame ${frame.index} is ${frame.width}x${frame.height} but ${dir} is being written at ${first.width}x${first.height} (from the first frame).`);
         }
         const bytes = await encodeImage(frame, format, { ...(bitDepth ? { bitDepth } : {}), quality });
-        await writeFile(join(output.tempPath, `${prefix}${String(n++).padStart(digits, '0')}.${ext}`), bytes);
+        const file = join(output.tempPath, `${prefix}${String(n++).padStart(digits, '0')}.${ext}`);
+        await writingOutput(dir, () => writeFile(file, bytes));
       },
       finish: () => output.commit(),
       abort: () => output.abort(),

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import { expectBoolean, expectFunction, expectKnownKeys, expectString } from '../options.js';
-import { checkOutputPath, pendingFile } from './atomic.js';
+import { checkOutputPath, outputWriteError, pendingFile, writingOutput } from './atomic.js';
 import { sinkOperator } from './sink.js';
 
 /** Options of {@link writeJsonLines}. */
@@ -33,20 +33,26 @@ export function writeJsonLines<T>(path: string, options: JsonLinesSinkOptions<T>
     // Kept for the whole life of the stream: a write error (disk full) surfaces at the next write or at finish.
     let failure: Error | undefined;
     stream.on('error', (error) => (failure ??= error));
-    await once(stream, 'open');
+    try {
+      await once(stream, 'open');
+    } catch (cause) {
+      await output.abort();
+      throw outputWriteError(path, cause);
+    }
     const check = () => {
-      if (failure) throw failure;
+      if (failure) throw outputWriteError(path, failure);
     };
     return {
       async write(item) {
         check();
-        if (!stream.write(`${JSON.stringify(toJson(item), replacer)}\n`)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+        const line = `${JSON.stringify(toJson(item), replacer)}\n`;
+        if (!stream.write(line)) await writingOutput(path, () => Promise.race([once(stream, 'drain'), once(stream, 'close')]));
         check();
       },
       async finish() {
         check();
         stream.end();
-        await once(stream, 'close');
+        await writingOutput(path, () => once(stream, 'close'));
         check();
         await output.commit();
       },

@@ -7,7 +7,7 @@ import { extname } from 'node:path';
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import { EmptyInputError, FfmpegExitError, FrameMismatchError, InvalidOptionError } from '../errors.js';
 import { expectBoolean, expectInteger, expectKnownKeys, expectNumber, expectString } from '../options.js';
-import { checkOutputPath, pendingFile } from './atomic.js';
+import { checkOutputPath, ffmpegOutputError, pendingFile } from './atomic.js';
 import { ensureFfmpeg, spawnFfmpeg } from './ffmpeg.js';
 import { type Frame, toIntegerFrame } from './frame.js';
 import { type SinkWriter, sinkOperator } from './sink.js';
@@ -92,7 +92,7 @@ export function writeVideo<F extends Frame>(path: string, options: VideoSinkOpti
     // Built once ffmpeg has exited, so the exit code and its last words (e.g. "Unknown encoder") are known.
     const failure = async () => {
       const { code, signal } = await proc.exited;
-      return new FfmpegExitError(`ffmpeg stopped while writing ${path} after ${written} frames (exit code ${code ?? signal})`, code, signal, proc.stderrTail());
+      return ffmpegOutputError(path, new FfmpegExitError(`ffmpeg stopped while writing ${path} after ${written} frames (exit code ${code ?? signal})`, code, signal, proc.stderrTail()));
     };
     let written = 0;
     return {
@@ -116,7 +116,7 @@ export function writeVideo<F extends Frame>(path: string, options: VideoSinkOpti
         const { code, signal } = await proc.exited;
         if (code !== 0) {
           await output.abort();
-          throw new FfmpegExitError(`ffmpeg failed writing ${path} after ${written} frames (exit code ${code ?? signal})`, code, signal, proc.stderrTail());
+          throw ffmpegOutputError(path, new FfmpegExitError(`ffmpeg failed writing ${path} after ${written} frames (exit code ${code ?? signal})`, code, signal, proc.stderrTail()));
         }
         await output.commit();
       },

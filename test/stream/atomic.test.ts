@@ -53,7 +53,7 @@ describe('folder outputs are replaced only when they are the tool’s own', () =
     expect(() => writeJsonLines(folder, { overwrite: true })).toThrow(`Output ${folder} is a folder, but a file is to be written there; choose another path.`);
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
-    expect(() => writeImageSequence(file, { overwrite: true })).toThrow(`Output ${file} is a file, but a folder of images is to be written there; choose another path.`);
+    expect(() => writeImageSequence(file, { overwrite: true })).toThrow(`Output ${file} is a file, but a folder is to be written there; choose another path.`);
     expect(readFileSync(file, 'utf8')).toBe('x');
   });
 

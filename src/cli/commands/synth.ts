@@ -8,7 +8,7 @@ import { synthesisParameters, synthesisWorkerPath } from '../../blur-synthesis/s
 import { availableParallelism } from 'node:os';
 import { InvalidOptionError } from '../../errors.js';
 import { expectInteger, expectOneOf } from '../../options.js';
-import { checkOutputNotInput } from '../../stream/atomic.js';
+import { checkOutputLocation, checkOutputNotInput } from '../../stream/atomic.js';
 import { mapInWorkers } from '../../stream/worker-map.js';
 import { AbortedError, untilAborted } from '../../stream/abort.js';
 import { DEFAULT_SEQUENCE_FPS } from '../../stream/image-sequence-source.js';
@@ -58,8 +58,10 @@ export async function synthCommand(inputs: string[], options: SynthCommandOption
     ...(options.actions ? { actions: list(options.actions)! } : {}),
     ...(options.sequences ? { sequences: list(options.sequences)! } : {}),
   };
-  // An output that is or holds an input is refused before anything is planned (planning copies camera files).
+  // An output that is or holds an input, or that cannot be written, is refused before anything is planned
+  // (planning copies camera files).
   checkOutputNotInput(options.output, inputs);
+  checkOutputLocation(options.output, 'folder');
   const jobs = await planSynthJobs(inputs, base, options.output, selection, (notice) => io.stderr.write(`${notice}\n`));
   // Check every job's options against its own frame rate before any sequence starts, so a bad combination fails
   // now rather than hours into a long run.
