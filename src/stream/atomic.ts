@@ -14,7 +14,7 @@
 import { accessSync, constants, existsSync, readFileSync, readdirSync, realpathSync, statSync, statfsSync, type Stats } from 'node:fs';
 import { link, mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { InvalidOptionError, OutputExistsError, OutputNotWritableError, PromotionError } from '../errors.js';
+import { InvalidOptionError, OutputExistsError, OutputNotWritableError, type PromotionError } from '../errors.js';
 import { VERSION } from '../version.js';
 
 /**

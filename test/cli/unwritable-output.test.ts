@@ -6,6 +6,8 @@
  * machine lets root mount a tmpfs, a real read-only and a real full file system are used as well.
  */
 import { execFileSync } from 'node:child_process';
+import type * as Fs from 'node:fs';
+import type * as FsPromises from 'node:fs/promises';
 import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -24,7 +26,7 @@ const faults = vi.hoisted(() => ({
 const injected = (code: string, op: string, path: unknown) => Object.assign(new Error(`${code}: injected fault, ${op} '${String(path)}'`), { code, syscall: op, path: String(path) });
 
 vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const real = await importOriginal<typeof FsPromises>();
   const writeFile = (async (path: unknown, ...rest: unknown[]) => {
     if (faults.write && String(path).includes(faults.write.match)) throw injected(faults.write.code, 'write', path);
     return (real.writeFile as (...a: unknown[]) => Promise<void>)(path, ...rest);
@@ -33,7 +35,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 });
 
 vi.mock('node:fs', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs')>();
+  const real = await importOriginal<typeof Fs>();
   const { Writable } = await import('node:stream');
   const accessSync = ((path: unknown, mode?: number) => {
     if (faults.access && String(path).includes(faults.access.match)) throw injected(faults.access.code, 'access', path);
