@@ -9,7 +9,10 @@
 # they are downloaded with `apt-get download` and extracted with `dpkg-deb -x` into OUT/packages.
 # Held out of training and validation (the test photos): life_by_Aitzol_Berasategi.jpg and
 # Bridge_by_Sander_Klootwijk.jpg (lomiri). Every other lomiri photo and the largest image of each plasma wallpaper
-# is a training photo.
+# is a training photo. Since the frozen yardstick (datasets/build-yardstick.sh), its validation photos
+# picosdeeuropa_by_Aitzol_Berasategi.jpg and Dragonfly_by_Bolly.jpg are held out too (OUT/yardstick-val), and only
+# lomiri-wallpapers-16.04's own files count (lomiri-wallpapers-20.04 installs into the same folder; the yardstick's
+# test set uses one of its photos).
 #
 # Sets (all exact blur from `promotion scenes`: smooth camera paths, half the scenes with a foreground disc crossing
 # them for local blur; camera speeds 2-40 px per frame at 30 fps, 160x160 frames):
@@ -32,6 +35,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${1:-$ROOT/.train-data}
 CLI="node $ROOT/dist/src/cli/main.js"
 HOLDOUT=(life_by_Aitzol_Berasategi.jpg Bridge_by_Sander_Klootwijk.jpg)
+YARDSTICK_VAL=(picosdeeuropa_by_Aitzol_Berasategi.jpg Dragonfly_by_Bolly.jpg)
 PACKAGES=(lomiri-wallpapers-16.04 plasma-workspace-wallpapers)
 
 [ -f "$ROOT/dist/src/cli/main.js" ] || { echo "error: $ROOT/dist is missing: run npm run build first" >&2; exit 3; }
@@ -56,12 +60,22 @@ link() { # link <target> <name> <folder>
   mkdir -p "$3"
   ln -sfn "$1" "$3/$2"
 }
-rm -rf "$OUT/photos" "$OUT/holdout"
-for f in "$SHARE"/backgrounds/*_by_*.jpg; do
+rm -rf "$OUT/photos" "$OUT/holdout" "$OUT/yardstick-val"
+if [ "$SHARE" = /usr/share ]; then
+  lomiri=$(dpkg -L lomiri-wallpapers-16.04 | grep '/backgrounds/.*_by_.*\.jpg$')
+else
+  lomiri=$(ls "$SHARE"/backgrounds/*_by_*.jpg)
+fi
+for f in $lomiri; do
   name=$(basename "$f")
   held=0
   for h in "${HOLDOUT[@]}"; do [ "$name" = "$h" ] && held=1; done
-  if [ "$held" = 1 ]; then link "$f" "$name" "$OUT/holdout"; else link "$f" "$name" "$OUT/photos"; fi
+  for h in "${YARDSTICK_VAL[@]}"; do [ "$name" = "$h" ] && held=2; done
+  case $held in
+    1) link "$f" "$name" "$OUT/holdout" ;;
+    2) link "$f" "$name" "$OUT/yardstick-val" ;;
+    *) link "$f" "$name" "$OUT/photos" ;;
+  esac
 done
 for dir in "$SHARE"/wallpapers/*/contents/images; do
   # The largest image of each wallpaper (file names are WIDTHxHEIGHT.ext).
@@ -74,6 +88,18 @@ echo "photos: $(ls "$OUT/photos" | wc -l) for training, $(ls "$OUT/holdout" | wc
 [ "$(ls "$OUT/holdout" | wc -l)" = 2 ] || { echo "error: the held-out photos ${HOLDOUT[*]} are missing from $SHARE/backgrounds" >&2; exit 3; }
 
 cd "$ROOT"
+if [ "${SETS:-}" = v2 ]; then
+  # Data that looks like video (configs/promotion-c.yml): photos at 0.35-1x of their native detail (not shrunk
+  # to fit 5x the frame), 192x192 frames, blur from ~1 to 40 px, exposures from one virtual frame (sharp frames
+  # under motion) to full, moving foregrounds for local blur. Validation: the yardstick's (datasets/build-yardstick.sh).
+  v2=(--frames 9 --size 192x192 --detail 0.35,1)
+  $CLI scenes "$OUT/photos" -o "$OUT/v2/mixed" --count 240 --seed 21 "${v2[@]}" &
+  $CLI scenes "$OUT/photos" -o "$OUT/v2/short" --count 160 --seed 23 --exposure-frames 16 "${v2[@]}"
+  $CLI scenes "$OUT/photos" -o "$OUT/v2/local" --count 160 --seed 27 --foreground 1 --max-speed 1 --min-speed 0 --foreground-speed 5,40 "${v2[@]}"
+  $CLI scenes "$OUT/photos" -o "$OUT/v2/still" --count 160 --seed 25 --exposure-frames 1 "${v2[@]}"
+  wait
+  exit 0
+fi
 $CLI scenes "$OUT/photos" -o "$OUT/train" --count 160 --frames 9 --size 160x160 --seed 1
 $CLI scenes "$OUT/photos" -o "$OUT/train-e32" --count 80 --frames 9 --size 160x160 --seed 3 --exposure-frames 32
 $CLI scenes "$OUT/photos" -o "$OUT/train-fast" --count 100 --frames 9 --size 160x160 --seed 7 --photo-scale 8 --min-speed 16

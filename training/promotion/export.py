@@ -377,10 +377,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             spec = {'type': args.preset, **overrides}
             torch.manual_seed(args.seed)
             model = build_network(spec)
-            # Perturb the zero-initialized offset convs so the deformable sampling is exercised off the grid.
+            # Perturb the zero-initialized parameters (the offset convs, so the deformable sampling is exercised off
+            # the grid; promotion-c's exit conv and block scales, so its output is not its input).
             with torch.no_grad():
                 for name, p in model.named_parameters():
-                    if 'conv_offset' in name:
+                    if 'conv_offset' in name or name.startswith('exit.') or name.endswith(('.beta', '.gamma')):
                         p.normal_(0, 0.05)
         else:
             raise ValueError('Give --checkpoint, or --random-init with --preset')

@@ -6,6 +6,7 @@ from torch import nn
 from ..registry import Registry
 from .dcn import DCNv2Pack, modulated_deform_conv2d
 from .promotion_arch import Promotion
+from .unet_arch import PromotionUNet
 
 ARCH_REGISTRY: Registry[nn.Module] = Registry('architecture')
 
@@ -26,20 +27,30 @@ SIZES: Dict[str, Dict[str, Any]] = {
 }
 
 PRESETS: Dict[str, Dict[str, Any]] = {}
+#: The class behind each preset.
+PRESET_CLASSES: Dict[str, type] = {}
 for _size, _dims in SIZES.items():
     PRESETS[f'promotion-{_size}'] = dict(_dims)
     PRESETS[f'edvr-{_size}'] = dict(_dims, **{name: False for name in ADDITIONS})
+    PRESET_CLASSES[f'promotion-{_size}'] = PRESET_CLASSES[f'edvr-{_size}'] = Promotion
+
+#: `promotion-c`: the CPU-shaped encoder-decoder (unet_arch.py), 32 features at H/2 (widths 32/64/128/192 down to
+#: H/16), 1-1-2 encoder blocks, 4 middle blocks, 1-1-1 decoder blocks.
+PRESETS['promotion-c'] = dict(num_feat=32, enc_blocks=[1, 1, 2], middle_blocks=4, dec_blocks=[1, 1, 1])
+PRESET_CLASSES['promotion-c'] = PromotionUNet
 
 
-def _preset_factory(preset: Dict[str, Any]):
+def _preset_factory(cls: type, preset: Dict[str, Any]):
     def factory(**overrides: Any) -> nn.Module:
-        return Promotion(**{**preset, **overrides})
+        return cls(**{**preset, **overrides})
     return factory
 
 
 for _name, _preset in PRESETS.items():
-    ARCH_REGISTRY.register(_name)(_preset_factory(_preset))
+    ARCH_REGISTRY.register(_name)(_preset_factory(PRESET_CLASSES[_name], _preset))
 ARCH_REGISTRY.register('Promotion')(Promotion)
+ARCH_REGISTRY.register('PromotionUNet')(PromotionUNet)
+PRESET_CLASSES['Promotion'], PRESET_CLASSES['PromotionUNet'] = Promotion, PromotionUNet
 
 
 def build_network(spec: Dict[str, Any]) -> nn.Module:
@@ -48,16 +59,18 @@ def build_network(spec: Dict[str, Any]) -> nn.Module:
     if not isinstance(spec, dict) or 'type' not in spec:
         raise ValueError(f'Expected a mapping with a "type" key for network but received {spec!r}')
     options = {k: v for k, v in spec.items() if k != 'type'}
-    known = set(Promotion.__init__.__code__.co_varnames[1:Promotion.__init__.__code__.co_argcount])
+    factory = ARCH_REGISTRY.get(spec['type'])  # raises for an unknown name
+    cls = PRESET_CLASSES[spec['type']]
+    known = set(cls.__init__.__code__.co_varnames[1:cls.__init__.__code__.co_argcount])
     unknown = sorted(set(options) - known)
     if unknown:
         raise ValueError(f'Unknown network option(s) {unknown}; expected some of {sorted(known)}')
-    return ARCH_REGISTRY.get(spec['type'])(**options)
+    return factory(**options)
 
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-__all__ = ['ARCH_REGISTRY', 'PRESETS', 'SIZES', 'ADDITIONS', 'Promotion', 'DCNv2Pack', 'modulated_deform_conv2d',
+__all__ = ['ARCH_REGISTRY', 'PRESETS', 'PRESET_CLASSES', 'SIZES', 'ADDITIONS', 'Promotion', 'PromotionUNet', 'DCNv2Pack', 'modulated_deform_conv2d',
            'build_network', 'count_parameters']

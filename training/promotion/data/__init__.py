@@ -37,6 +37,13 @@ def crop_at(schedule: List[List[int]], iteration: int) -> int:
     return crop
 
 
+def texture_score(rgb: np.ndarray) -> float:
+    """Mean absolute gradient (horizontal and vertical, per pixel step) of an [H, W, 3] image in [0, 1], over its
+    grey (BT.601 weights)."""
+    g = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+    return float((np.abs(np.diff(g, axis=0)).mean() + np.abs(np.diff(g, axis=1)).mean()) / 2)
+
+
 def find_sequences(root: str) -> List[str]:
     """Sequence folders under root (those holding synthesis.json), sorted."""
     if not os.path.isdir(root):
@@ -57,12 +64,27 @@ class SequenceDataset(Dataset):
     choice. sequences: optional list of sequence folder names (basename) to keep, or to drop with `exclude`.
     cache: keep decoded PNGs in memory (160x160 16-bit frames: about 0.36 MB per window; use with num_workers 0,
     since each loader worker would hold its own copy).
+    texture: [tries, threshold]: draw up to `tries` crops and keep the first whose sharp crop has a mean absolute
+    gradient (grey, [0, 1] per pixel step) of at least `threshold`, else the most textured one drawn; photos hold
+    flat sky and vector-art wallpapers whose crops teach a deblurrer nothing. Default: one crop, as drawn.
+    noise: [min_sigma, max_sigma]: Gaussian sensor noise added to the input frames (not the target), a sigma drawn
+    per window, so that real footage is not a surprise; statistics and motion maps stay those of the clean frames.
+    frame_step: keep every frame_step-th window of each sequence, centres frame_step // 2, ... (validation on whole
+    frames: fewer windows).
     """
 
     def __init__(self, roots: List[str], crop: Optional[int] = 64, augment: bool = True, seed: int = 0,
                  sequences: Optional[List[str]] = None, exclude: Optional[List[str]] = None,
-                 cache: bool = False) -> None:
+                 cache: bool = False, texture: Optional[List[float]] = None,
+                 noise: Optional[List[float]] = None, frame_step: int = 1) -> None:
         check_crop(crop)
+        if texture is not None and (len(texture) != 2 or int(texture[0]) < 1 or texture[1] < 0):
+            raise ValueError(f'Expected texture [tries >= 1, threshold >= 0] but received {texture!r}')
+        if noise is not None and (len(noise) != 2 or not 0 <= noise[0] <= noise[1]):
+            raise ValueError(f'Expected noise [min_sigma, max_sigma] with 0 <= min <= max but received {noise!r}')
+        if not isinstance(frame_step, int) or frame_step < 1:
+            raise ValueError(f'Expected an integer >= 1 for frame_step but received {frame_step!r}')
+        self.texture, self.noise, self.frame_step = texture, noise, frame_step
         self.crop, self.augment, self.seed, self.epoch = crop, augment, seed, 0
         self.cache: Optional[Dict[str, Tuple[np.ndarray, int]]] = {} if cache else None
         self.samples: List[Tuple[int, int]] = []
@@ -95,7 +117,7 @@ class SequenceDataset(Dataset):
             raise ValueError(f'{folder}: blur/ holds no PNG frames')
         index = len(self.sequences)
         self.sequences.append({'folder': folder, 'names': names, 'stats': {}, 'info': info})
-        self.samples.extend((index, i) for i in range(len(names)))
+        self.samples.extend((index, i) for i in range(self.frame_step // 2, len(names), self.frame_step))
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -145,8 +167,16 @@ class SequenceDataset(Dataset):
         if self.crop is not None:
             if h < self.crop or w < self.crop:
                 raise ValueError(f'{seq["folder"]}: frames are {w}x{h}, smaller than the crop {self.crop}')
-            y0 = int(rng.integers(0, h - self.crop + 1))
-            x0 = int(rng.integers(0, w - self.crop + 1))
+            tries, threshold = (int(self.texture[0]), self.texture[1]) if self.texture else (1, 0.0)
+            best = -1.0
+            for _ in range(tries):
+                ty = int(rng.integers(0, h - self.crop + 1))
+                tx = int(rng.integers(0, w - self.crop + 1))
+                score = texture_score(gt[ty:ty + self.crop, tx:tx + self.crop]) if tries > 1 else 0.0
+                if score > best:
+                    best, y0, x0 = score, ty, tx
+                if score >= threshold:
+                    break
             ch = cw = self.crop
         else:
             y0 = x0 = 0
@@ -163,6 +193,9 @@ class SequenceDataset(Dataset):
                 stack, gt, mot = stack[:, ::-1], gt[::-1], mot[::-1]
             if rng.random() < 0.5:
                 stack, bw, cs = stack[::-1], bw[::-1], cs[::-1]
+        if self.noise is not None:
+            sigma = float(rng.uniform(self.noise[0], self.noise[1]))
+            stack = np.clip(stack + rng.normal(0.0, sigma, stack.shape).astype(np.float32), 0.0, 1.0)
         return {
             'frames': torch.from_numpy(np.ascontiguousarray(stack.transpose(0, 3, 1, 2))),
             'motion': torch.from_numpy(np.ascontiguousarray(mot))[None],

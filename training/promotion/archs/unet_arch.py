@@ -1,0 +1,162 @@
+"""PROMOTION shaped for two CPU cores: a multi-scale encoder-decoder over the 5-frame window with NAFNet-style blocks,
+keeping the paper's additions, each behind a switch.
+
+Why this shape (the EDVR-based `promotion-s` spends 61% of its 640x480 time in PCD alignment and its deformable
+convolutions, at H/4, and restores little): NAFNet, MIMO-UNet and the real-time video deblurring networks spend most
+of their work at low resolution in cheap blocks (1x1 convolutions, a depthwise 3x3, a gate); a block costs about
+7c^2 multiply-adds per pixel of its level, so doubling the width at each halving of the resolution keeps every
+level's block at the same cost per frame pixel while the receptive field grows to cover 40 px of blur.
+
+Layout (c = num_feat, widths c, 2c, 4c, 6c at H/2, H/4, H/8, H/16):
+- entry: 2x2 space-to-depth of each frame (lossless, 12 channels at H/2), multiplied by the frame's entry of the
+  blur reasoning vector (Eq. 4, `use_blur_vector`: the paper multiplies it onto each aligned frame's features before
+  fusion; here the frames are fused at the entry, so it weights the frames themselves), and fused with the motion
+  map (space-to-depth, 4 channels) by one 1x1 conv to c. (A per-frame 3x3 conv before fusion cost 1.3 of 9 GMAC
+  per 640x480 frame, computed anew for each window.)
+- encoder: NAFBlocks and a stride-2 2x2 conv per level; at H/4 the fused feature is multiplied by the prior branch
+  (Table 1 over contrast, gradient and motion of the 5 frames, priors.py: its output is at H/4, `use_priors` and the
+  group switches as in promotion_arch.py).
+- middle blocks at H/16; decoder: 1x1 conv and 2x depth-to-space, plus the encoder's skip, then NAFBlocks.
+- exit: a 3x3 conv to 12 channels at H/2, 2x depth-to-space, plus the centre frame (the network predicts a
+  residual; its last conv starts at zero, so an untrained network returns its input).
+- `use_channel_attention`: NAFNet's simplified channel attention with local statistics: the mean over a
+  `attention_window` x `attention_window` neighbourhood at the block's level (separable average pools, stride 1,
+  edges averaged over the pixels inside) instead of over the whole crop, so a network trained on crops sees the
+  same statistics on full frames (NAFNet's maintainers measured 0.63 dB lost to global pooling's mismatch).
+
+forward(frames, motion, blur_weights, contrast_scale) follows the runtime contract (models/README.md, version 1).
+"""
+from typing import List
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .. import CENTRE_INDEX, WINDOW_SIZE
+from .priors import PriorEncoder, prior_maps
+
+
+class LayerNorm2d(nn.Module):
+    """Layer normalization over the channels of each pixel ([B, C, H, W]), with per-channel affine parameters."""
+
+    def __init__(self, channels: int, eps: float = 1e-6) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+        self.eps = eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mu = x.mean(1, keepdim=True)
+        var = (x - mu).pow(2).mean(1, keepdim=True)
+        y = (x - mu) / torch.sqrt(var + self.eps)
+        return y * self.weight.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
+
+
+def local_mean(x: torch.Tensor, window: int) -> torch.Tensor:
+    """The mean of each channel over a window x window neighbourhood (odd window; near the edges over the pixels
+    inside the frame): two separable average pools, so the cost does not grow with the window's area."""
+    pad = window // 2
+    x = F.avg_pool2d(x, (window, 1), 1, (pad, 0), count_include_pad=False)
+    return F.avg_pool2d(x, (1, window), 1, (0, pad), count_include_pad=False)
+
+
+class NAFBlock(nn.Module):
+    """NAFNet's block (Chen et al. 2022): LayerNorm, 1x1 to 2c, depthwise 3x3, SimpleGate, channel attention, 1x1,
+    scaled residual; then LayerNorm, 1x1 to 2c, SimpleGate, 1x1, scaled residual. No dropout."""
+
+    def __init__(self, c: int, channel_attention: bool, window: int) -> None:
+        super().__init__()
+        self.norm1 = LayerNorm2d(c)
+        self.conv1 = nn.Conv2d(c, 2 * c, 1)
+        self.conv2 = nn.Conv2d(2 * c, 2 * c, 3, 1, 1, groups=2 * c)
+        self.sca = nn.Conv2d(c, c, 1) if channel_attention else None
+        self.window = window
+        self.conv3 = nn.Conv2d(c, c, 1)
+        self.norm2 = LayerNorm2d(c)
+        self.conv4 = nn.Conv2d(c, 2 * c, 1)
+        self.conv5 = nn.Conv2d(c, c, 1)
+        self.beta = nn.Parameter(torch.zeros(1, c, 1, 1))
+        self.gamma = nn.Parameter(torch.zeros(1, c, 1, 1))
+
+    def forward(self, inp: torch.Tensor) -> torch.Tensor:
+        x = self.conv2(self.conv1(self.norm1(inp)))
+        a, b = x.chunk(2, dim=1)
+        x = a * b
+        if self.sca is not None:
+            x = x * self.sca(local_mean(x, self.window))
+        y = inp + self.conv3(x) * self.beta
+        a, b = self.conv4(self.norm2(y)).chunk(2, dim=1)
+        return y + self.conv5(a * b) * self.gamma
+
+
+class PromotionUNet(nn.Module):
+    """See the module's docstring. `enc_blocks`: NAFBlocks at H/2, H/4, H/8; `middle_blocks` at H/16; `dec_blocks`
+    at H/8, H/4, H/2 (in that order)."""
+
+    WIDTH_FACTORS = (1, 2, 4, 6)
+
+    def __init__(self, num_feat: int = 32, enc_blocks: List[int] = (1, 1, 2), middle_blocks: int = 4,
+                 dec_blocks: List[int] = (1, 1, 1), use_priors: bool = True, use_contrast: bool = True,
+                 use_structure: bool = True, use_motion: bool = True, use_blur_vector: bool = True,
+                 use_channel_attention: bool = True, attention_window: int = 9) -> None:
+        super().__init__()
+        if not isinstance(num_feat, int) or isinstance(num_feat, bool) or num_feat < 4:
+            raise ValueError(f'Expected an integer >= 4 for num_feat but received {num_feat!r}')
+        enc_blocks, dec_blocks = list(enc_blocks), list(dec_blocks)
+        for name, blocks in (('enc_blocks', enc_blocks), ('dec_blocks', dec_blocks)):
+            if len(blocks) != 3 or any(not isinstance(n, int) or n < 0 for n in blocks):
+                raise ValueError(f'Expected three block counts >= 0 for {name} but received {blocks!r}')
+        if not isinstance(middle_blocks, int) or middle_blocks < 0:
+            raise ValueError(f'Expected an integer >= 0 for middle_blocks but received {middle_blocks!r}')
+        if not isinstance(attention_window, int) or attention_window < 1 or attention_window % 2 == 0:
+            raise ValueError(f'Expected an odd integer >= 1 for attention_window but received {attention_window!r}')
+        self.config = dict(num_feat=num_feat, enc_blocks=enc_blocks, middle_blocks=middle_blocks,
+                           dec_blocks=dec_blocks, use_priors=use_priors, use_contrast=use_contrast,
+                           use_structure=use_structure, use_motion=use_motion, use_blur_vector=use_blur_vector,
+                           use_channel_attention=use_channel_attention, attention_window=attention_window)
+        self.use_blur_vector = use_blur_vector
+        self.use_contrast, self.use_structure, self.use_motion = use_contrast, use_structure, use_motion
+        widths = [num_feat * f for f in self.WIDTH_FACTORS]
+        ca, win = use_channel_attention, attention_window
+        self.fuse = nn.Conv2d(WINDOW_SIZE * 3 * 4 + 4, widths[0], 1)
+        self.encoders = nn.ModuleList()
+        self.downs = nn.ModuleList()
+        for level, n in enumerate(enc_blocks):
+            self.encoders.append(nn.Sequential(*[NAFBlock(widths[level], ca, win) for _ in range(n)]))
+            self.downs.append(nn.Conv2d(widths[level], widths[level + 1], 2, 2))
+        self.middle = nn.Sequential(*[NAFBlock(widths[3], ca, win) for _ in range(middle_blocks)])
+        self.ups = nn.ModuleList()
+        self.decoders = nn.ModuleList()
+        for level, n in zip((2, 1, 0), dec_blocks):
+            self.ups.append(nn.Sequential(nn.Conv2d(widths[level + 1], widths[level] * 4, 1, bias=False),
+                                          nn.PixelShuffle(2)))
+            self.decoders.append(nn.Sequential(*[NAFBlock(widths[level], ca, win) for _ in range(n)]))
+        self.prior_encoder = PriorEncoder(widths[1]) if use_priors else None
+        self.exit = nn.Conv2d(widths[0], 3 * 4, 3, 1, 1)
+        with torch.no_grad():
+            self.exit.weight.zero_()
+            self.exit.bias.zero_()
+
+    def forward(self, frames: torch.Tensor, motion: torch.Tensor, blur_weights: torch.Tensor,
+                contrast_scale: torch.Tensor) -> torch.Tensor:
+        if not torch.jit.is_tracing() and not torch.onnx.is_in_onnx_export():
+            from .promotion_arch import check_inputs
+            check_inputs(frames, motion, blur_weights, contrast_scale)
+        b, t, c, h, w = frames.shape
+        feat = F.pixel_unshuffle(frames.reshape(b * t, c, h, w), 2).view(b, t, c * 4, h // 2, w // 2)
+        if self.use_blur_vector:
+            feat = feat * blur_weights.view(b, t, 1, 1, 1)
+        x = self.fuse(torch.cat((feat.reshape(b, -1, h // 2, w // 2), F.pixel_unshuffle(motion, 2)), dim=1))
+        skips = []
+        for level, (encoder, down) in enumerate(zip(self.encoders, self.downs)):
+            x = encoder(x)
+            if level == 1 and self.prior_encoder is not None:
+                priors = prior_maps(frames, motion, contrast_scale, self.use_contrast, self.use_structure,
+                                    self.use_motion)
+                x = x * self.prior_encoder(priors)
+            skips.append(x)
+            x = down(x)
+        x = self.middle(x)
+        for up, decoder, skip in zip(self.ups, self.decoders, reversed(skips)):
+            x = decoder(up(x) + skip)
+        return F.pixel_shuffle(self.exit(x), 2) + frames[:, CENTRE_INDEX]

@@ -1,0 +1,137 @@
+import os
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from promotion.archs import PRESETS, PromotionUNet, build_network, count_parameters
+from promotion.archs.unet_arch import local_mean
+from promotion.data import SequenceDataset, texture_score
+
+from .helpers import inputs, make_dataset
+
+#: promotion-c made small enough for CPU tests.
+TINY_C = dict(num_feat=8, enc_blocks=[1, 1, 1], middle_blocks=1, dec_blocks=[1, 1, 1])
+
+
+def perturbed(net):
+    """The exit conv and the blocks' residual scales start at zero; give them values so every path counts."""
+    g = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for name, p in net.named_parameters():
+            if name.startswith('exit.') or name.endswith(('.beta', '.gamma')):
+                p.copy_(torch.randn(p.shape, generator=g) * 0.05)
+    return net
+
+
+class PromotionUNetTest(unittest.TestCase):
+    def test_output_shape_at_two_sizes_and_identity_at_init(self):
+        torch.manual_seed(0)
+        net = PromotionUNet(**TINY_C).eval()
+        for h, w in ((32, 32), (48, 64)):
+            x = inputs(2, h, w)
+            with torch.no_grad():
+                out = net(*x)
+            self.assertEqual(list(out.shape), [2, 3, h, w])
+            # The last conv starts at zero: an untrained network returns the centre frame.
+            self.assertTrue(torch.equal(out, x[0][:, 2]))
+
+    def test_preset_is_registered_and_checks_its_options(self):
+        net = build_network({'type': 'promotion-c'})
+        self.assertIsInstance(net, PromotionUNet)
+        self.assertEqual(net.config['num_feat'], PRESETS['promotion-c']['num_feat'])
+        self.assertLess(count_parameters(net), 2.5e6)  # a model small enough to commit and run on two cores
+        with self.assertRaisesRegex(ValueError, "Unknown network option\\(s\\) \\['num_extract_block'\\]"):
+            build_network({'type': 'promotion-c', 'num_extract_block': 2})
+        with self.assertRaisesRegex(ValueError, 'three block counts'):
+            PromotionUNet(enc_blocks=[1, 1])
+        with self.assertRaisesRegex(ValueError, 'odd integer'):
+            PromotionUNet(attention_window=8)
+
+    def test_each_switch_changes_the_output(self):
+        x = inputs(1, 32, 32)
+        torch.manual_seed(0)
+        base = perturbed(PromotionUNet(**TINY_C)).eval()
+        with torch.no_grad():
+            ref = base(*x)
+        n = count_parameters(base)
+        for switch in ('use_priors', 'use_contrast', 'use_structure', 'use_motion', 'use_blur_vector',
+                       'use_channel_attention'):
+            with self.subTest(switch=switch):
+                torch.manual_seed(0)
+                net = perturbed(PromotionUNet(**TINY_C, **{switch: False})).eval()
+                self.assertFalse(net.config[switch])
+                if switch in ('use_priors', 'use_channel_attention'):
+                    self.assertLess(count_parameters(net), n)  # a module is removed
+                else:
+                    net.load_state_dict(base.state_dict())  # the same weights, one input path cut
+                with torch.no_grad():
+                    out = net(*x)
+                self.assertTrue(torch.isfinite(out).all())
+                self.assertGreater(float((out - ref).abs().max()), 1e-6)
+
+    def test_blur_vector_weights_the_frames(self):
+        torch.manual_seed(0)
+        net = perturbed(PromotionUNet(**TINY_C)).eval()
+        frames, motion, _bw, cs = inputs(1, 32, 32)
+        with torch.no_grad():
+            a = net(frames, motion, torch.ones(1, 5), cs)
+            b = net(frames, motion, torch.tensor([[2.0, 1.0, 1.0, 1.0, 0.0]]), cs)
+        self.assertGreater(float((a - b).abs().max()), 1e-6)
+
+    def test_local_mean_is_the_windowed_mean(self):
+        g = torch.Generator().manual_seed(0)
+        x = torch.rand(1, 2, 7, 9, generator=g)
+        got = local_mean(x, 5)
+        for y in range(7):
+            for xx in range(9):
+                window = x[:, :, max(0, y - 2):y + 3, max(0, xx - 2):xx + 3]
+                torch.testing.assert_close(got[:, :, y, xx], window.mean(dim=(2, 3)))
+        self.assertTrue(torch.equal(local_mean(x, 1), x))
+
+    def test_channel_attention_is_local(self):
+        # A change far away (beyond the block's windows and convolutions) leaves a pixel of a block's output alone;
+        # global pooling would move every pixel.
+        from promotion.archs.unet_arch import NAFBlock
+        torch.manual_seed(0)
+        block = NAFBlock(4, True, 3).eval()
+        with torch.no_grad():
+            block.beta.fill_(1.0)
+            block.gamma.fill_(1.0)
+            x = torch.rand(1, 4, 16, 32)
+            y = x.clone()
+            y[:, :, :, 24:] += 1.0
+            a, b = block(x), block(y)
+        self.assertTrue(torch.equal(a[:, :, :, :20], b[:, :, :, :20]))
+        self.assertFalse(torch.equal(a[:, :, :, 24:], b[:, :, :, 24:]))
+
+
+class DatasetOptionsTest(unittest.TestCase):
+    def test_texture_frame_step_and_noise(self):
+        with tempfile.TemporaryDirectory() as d:
+            root = make_dataset(os.path.join(d, 'data'), sequences=1, frames=6)
+            flat = np.zeros((8, 8, 3))
+            self.assertEqual(texture_score(flat), 0.0)
+            ramp = np.tile(np.linspace(0, 1, 9)[None, :, None], (9, 1, 3))
+            self.assertAlmostEqual(texture_score(ramp), (1 / 8) / 2, places=6)
+            self.assertEqual([c for _, c in SequenceDataset([root], frame_step=3).samples], [1, 4])
+            clean = SequenceDataset([root], crop=32, seed=3)[0]
+            noisy = SequenceDataset([root], crop=32, seed=3, noise=[0.01, 0.01])[0]
+            for key in ('gt', 'motion', 'blurWeights', 'contrastScale'):
+                self.assertTrue(torch.equal(clean[key], noisy[key]), key)
+            diff = (noisy['frames'] - clean['frames']).std().item()
+            self.assertAlmostEqual(diff, 0.01, delta=0.002)
+            # The make_dataset texture is 4 px blocks everywhere except the still band: any threshold is met at the
+            # first try, so texture=[4, 0] draws the same crop as no texture option.
+            self.assertTrue(torch.equal(SequenceDataset([root], crop=32, seed=3, texture=[4, 0.0])[0]['gt'],
+                                        clean['gt']))
+            for bad, message in (({'texture': [0, 0.1]}, 'texture'), ({'noise': [0.2, 0.1]}, 'noise'),
+                                 ({'frame_step': 0}, 'frame_step')):
+                with self.assertRaisesRegex(ValueError, message):
+                    SequenceDataset([root], **bad)
+
+
+if __name__ == '__main__':
+    unittest.main()
