@@ -19,7 +19,7 @@ import { basename, join, relative, sep } from 'node:path';
 import { concatMap, count, lastValueFrom, type Observable, type OperatorFunction, pipe } from 'rxjs';
 import { MOTION_MAP_FLOW, motionMapToUint16, motionMaps, type MotionMapKind } from '../flow/motion-map.js';
 import { untilAborted } from '../stream/abort.js';
-import { OUTPUT_MARKER, missingOutputEntries, pendingFile, pendingFolder, removeStaleStaging, writingOutput } from '../stream/atomic.js';
+import { OUTPUT_MARKER, missingOutputEntries, pendingFile, pendingFolder, writingOutput } from '../stream/atomic.js';
 import { type FingerprintFile, fingerprintFiles, fingerprintKey } from '../stream/fingerprint.js';
 import { encodeGrey16Png, encodeImage } from '../stream/image-codec.js';
 import { listImageFiles } from '../stream/image-sequence-source.js';
@@ -85,9 +85,7 @@ export async function writeSequence(
   onFrame: () => void,
   beforeCommit?: (stagingPath: string) => Promise<void>,
 ): Promise<number> {
-  // A half-written folder from an interrupted run is replaced (it has no synthesis.json, so it is not finished), and
-  // staging folders a killed run left behind are removed.
-  await removeStaleStaging(outDir);
+  // Staging folders a killed run left behind are removed (pendingFolder does).
   const output = await pendingFolder(outDir, true);
   try {
     const name = (index: number) => `${naming.prefix}${String(index).padStart(naming.digits, '0')}.png`;

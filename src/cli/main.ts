@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 /** The `promotion` executable. */
 import { runCli } from './program.js';
+import { leavingAtOnceMessage } from './io.js';
 
 const controller = new AbortController();
 let interrupts = 0;
 process.on('SIGINT', () => {
-  // First Ctrl-C: stop cleanly (partial outputs removed, live recordings kept). Second: leave now.
-  if (++interrupts > 1) process.exit(130);
+  // First Ctrl-C: stop cleanly (partial outputs removed, live recordings kept). Second: leave now, saying which
+  // partial outputs stay behind.
+  if (++interrupts > 1) {
+    process.stderr.write(leavingAtOnceMessage());
+    process.exit(130);
+  }
   process.stderr.write('\nInterrupted: stopping...\n');
   controller.abort();
 });

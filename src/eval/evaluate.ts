@@ -37,7 +37,7 @@ import { psnr } from '../metrics/psnr.js';
 import { ssim } from '../metrics/ssim.js';
 import { expectBoolean, expectInteger, expectKnownKeys, expectOneOf, expectString, invalidOption } from '../options.js';
 import { AbortedError } from '../stream/abort.js';
-import { checkOutputLocation, checkOutputNotInput, checkOutputPath, missingOutputEntries, pendingFile, pendingFolder, removeStaleStaging, writingOutput } from '../stream/atomic.js';
+import { checkOutputLocation, checkOutputNotInput, checkOutputPath, missingOutputEntries, pendingFile, pendingFolder, writingOutput } from '../stream/atomic.js';
 import { FPHA_COLOR_CAMERA, type CameraModel, type FphaSelection, type Joints2D, frameNumberOf, parseSkeleton, projectJoints, readCameraFile } from '../stream/fpha-source.js';
 import { decodeImage, encodeImage } from '../stream/image-codec.js';
 import { listImageFiles, openImageSequence } from '../stream/image-sequence-source.js';
@@ -154,7 +154,6 @@ async function deblurSequence(plan: SequencePlan, outDir: string, model: DeblurM
   const files = (await listImageFiles(blurDir)).map((f) => basename(f));
   const source = await openImageSequence(blurDir);
   await writingOutput(outDir, () => mkdir(dirname(outDir), { recursive: true }));
-  await removeStaleStaging(outDir);
   const pending = await pendingFolder(outDir, true);
   try {
     let count = 0;

@@ -7,7 +7,7 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptInputError, InputNotFoundError } from '../errors.js';
 import { expectBoolean, expectFunction, expectKnownKeys } from '../options.js';
-import { type PendingOutput, checkOutputPath, pendingFolder, removeStaleStaging, writingOutput } from '../stream/atomic.js';
+import { type PendingOutput, checkOutputPath, pendingFolder, writingOutput } from '../stream/atomic.js';
 import { type RenderReportOptions, checkRenderOptions, renderReportHtml } from './report-html.js';
 import { type EvalReport, validateReport } from './report-schema.js';
 
@@ -76,13 +76,13 @@ export interface ReportFolderOptions {
 
 /**
  * Starts writing a report folder at `dir`. Throws an `OutputExistsError` before anything is written when `dir`
- * is a file, or a non-empty folder and `overwrite` is false. Removes staging folders a killed run left beside it.
+ * is a file, or a non-empty folder and `overwrite` is false. Removes staging folders a killed run left beside it
+ * (see removeStaleStaging).
  */
 export async function openReportFolder(dir: string, options: ReportFolderOptions = {}): Promise<ReportFolder> {
   expectKnownKeys('openReportFolder options', options, ['overwrite']);
   const overwrite = options.overwrite === undefined ? false : expectBoolean('overwrite', options.overwrite);
   checkOutputPath(dir, overwrite, 'folder');
-  await removeStaleStaging(dir);
   const pending: PendingOutput = await pendingFolder(dir, overwrite);
   return {
     path: dir,

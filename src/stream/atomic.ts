@@ -27,6 +27,17 @@ const TOOL = 'promotion-handpose';
 let counter = 0;
 const unique = () => `${process.pid}-${Date.now().toString(36)}-${counter++}`;
 
+/** The staging files and folders of this process not yet committed or removed (see {@link openStaging}). */
+const open = new Map<string, string>();
+
+/**
+ * The staging paths this process has open, each with the output it stands for: what a process that exits at once
+ * (a second Ctrl-C) leaves behind, for the next run writing that output to remove.
+ */
+export function openStaging(): ReadonlyArray<{ readonly tempPath: string; readonly path: string }> {
+  return [...open].map(([tempPath, path]) => ({ tempPath, path }));
+}
+
 /** A pending output: write to `tempPath`, then `commit()` (move into place) or `abort()` (remove). */
 export interface PendingOutput {
   readonly path: string;
@@ -271,8 +282,10 @@ export async function pendingFile(path: string, overwrite: boolean): Promise<Pen
   const found = await existing(path);
   if (found === 'dir' || found === 'empty-dir' || (found === 'file' && !overwrite)) throw taken(path, found, 'file');
   await writingOutput(path, () => mkdir(dirname(path), { recursive: true }));
+  await removeStaleStaging(path);
   const ext = extname(path);
   const tempPath = join(dirname(path), `.${basename(path, ext)}.partial-${unique()}${ext}`);
+  open.set(tempPath, path);
   let settled = false;
   return {
     path,
@@ -291,11 +304,13 @@ export async function pendingFile(path: string, overwrite: boolean): Promise<Pen
         await unlink(tempPath);
       }
       settled = true;
+      open.delete(tempPath);
     },
     async abort() {
       if (settled) return;
       settled = true;
       await rm(tempPath, { force: true });
+      open.delete(tempPath);
     },
   };
 }
@@ -309,8 +324,10 @@ export async function pendingFile(path: string, overwrite: boolean): Promise<Pen
 export async function pendingFolder(path: string, overwrite: boolean): Promise<PendingOutput> {
   checkFolderTarget(path, await existing(path), overwrite);
   await writingOutput(path, () => mkdir(dirname(path), { recursive: true }));
+  await removeStaleStaging(path);
   const tempPath = join(dirname(path), `.${basename(path)}.partial-${unique()}`);
   await writingOutput(path, () => mkdir(tempPath));
+  open.set(tempPath, path);
   let settled = false;
   return {
     path,
@@ -335,30 +352,40 @@ export async function pendingFolder(path: string, overwrite: boolean): Promise<P
         await rm(old, { recursive: true, force: true });
       }
       settled = true;
+      open.delete(tempPath);
     },
     async abort() {
       if (settled) return;
       settled = true;
       await rm(tempPath, { recursive: true, force: true });
+      open.delete(tempPath);
     },
   };
 }
 
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /**
- * Removes staging folders or files that an earlier, killed run left beside `path` (`.<name>.partial-<pid>-...`),
- * except those of processes still running. Called before writing an output anew.
+ * Removes staging files and folders that an earlier run killed on the way (SIGKILL, a second Ctrl-C) left beside
+ * `path`: exactly the names {@link pendingFile} and {@link pendingFolder} make (`.<name>.partial-<pid>-<time>-<n>`,
+ * with the file's extension), of processes no longer running, and the `.<name>.replaced-...` folder of a replacement
+ * cut short once the new output is in place. Anything else is left alone. Every pending output calls it first.
  */
 export async function removeStaleStaging(path: string): Promise<void> {
   const dir = dirname(path);
   const ext = extname(path);
-  const prefixes = [`.${basename(path)}.partial-`, `.${basename(path, ext)}.partial-`];
+  const id = '(\\d+)-[0-9a-z]+-\\d+';
+  const patterns = [
+    new RegExp(`^\\.${escapeRegExp(basename(path))}\\.partial-${id}$`),
+    new RegExp(`^\\.${escapeRegExp(basename(path, ext))}\\.partial-${id}${escapeRegExp(ext)}$`),
+    ...(existsSync(path) ? [new RegExp(`^\\.${escapeRegExp(basename(path))}\\.replaced-${id}$`)] : []),
+  ];
   const entries = await readdir(dir).catch(() => [] as string[]);
   for (const entry of entries) {
-    const prefix = prefixes.find((p) => entry.startsWith(p));
-    if (!prefix) continue;
-    const pid = Number(entry.slice(prefix.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid !== process.pid && isRunning(pid)) continue;
-    if (pid === process.pid) continue;
+    const match = patterns.map((p) => p.exec(entry)).find((m) => m !== null);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || isRunning(pid)) continue;
     await rm(join(dir, entry), { recursive: true, force: true });
   }
 }
@@ -367,7 +394,7 @@ function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // running, as another user
   }
 }
