@@ -26,6 +26,7 @@ const dir = tempDir('promotion-export-');
 const parityDir = join(dir, 'parity');
 const parity2Dir = join(dir, 'parity2');
 const parityGridDir = join(dir, 'parity-grid');
+const parityCDir = join(dir, 'parity-c');
 const FEATURES = ['featL1', 'featL2', 'featL3'] as const;
 
 function readTensor(t: TensorFile, folder = parityDir): ort.Tensor {
@@ -47,6 +48,12 @@ describe('ONNX export (python3 -m promotion.export)', () => {
     expect(two.output).toMatch(/two parts composed \(.+\) vs the full model: max abs difference /);
     const grid = runPython([...args, '--deform-conv', 'grid', '--name', 'tiny-grid', '--out-dir', dir, '--parity-dir', parityGridDir, '--parity-sizes', '32x32,48x64']);
     if (grid.status !== 0) throw new Error(`grid export failed (exit ${grid.status}):\n${grid.output}`);
+    // The CPU-shaped encoder-decoder (promotion-c): one graph, no deformable convolution.
+    const c = runPython(['-m', 'promotion.export', '--preset', 'promotion-c', '--random-init', '--seed', '3', '--set', 'num_feat=8', '--set', 'middle_blocks=1', '--name', 'tiny-c', '--out-dir', dir, '--parity-dir', parityCDir, '--parity-sizes', '32x32,48x64']);
+    if (c.status !== 0) throw new Error(`promotion-c export failed (exit ${c.status}):\n${c.output}`);
+    const c2 = runPython(['-m', 'promotion.export', '--preset', 'promotion-c', '--random-init', '--contract', '2', '--name', 'tiny-c2', '--out-dir', dir]);
+    expect(c2.status).toBe(2);
+    expect(c2.output).toContain('error: promotion-c has no per-frame feature stage to export apart: use --contract 1');
   }, 300_000);
 
   it('writes a model card that follows the contract', () => {
@@ -65,6 +72,7 @@ describe('ONNX export (python3 -m promotion.export)', () => {
   it.each([
     ['native DeformConv, opset 19', 'tiny', parityDir, 19],
     ['--deform-conv grid, opset 16', 'tiny-grid', parityGridDir, 16],
+    ['promotion-c (encoder-decoder), opset 16', 'tiny-c', parityCDir, 16],
   ] as const)('matches PyTorch in onnxruntime-node at two frame sizes (max abs diff <= 1e-4): %s', async (_label, name, folder, opset) => {
     const card = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as { format: { onnx: { opset: number } } };
     expect(card.format.onnx.opset).toBe(opset);

@@ -389,6 +389,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         os.makedirs(args.out_dir, exist_ok=True)
         onnx_path = os.path.join(args.out_dir, f'{args.name}.onnx')
         features_path = None
+        if args.contract == 2 and not hasattr(model, 'extract_features'):
+            raise ValueError(f'{spec["type"]} has no per-frame feature stage to export apart: use --contract 1')
         if args.contract == 2:
             features_path = os.path.join(args.out_dir, f'{args.name}.features.onnx')
             opset = export_two_parts(model, features_path, onnx_path, args.deform_conv)
