@@ -49,6 +49,11 @@ import { type Box, clipBox, mergeBoxes } from './tiles.js';
 export const DEFAULT_TILE_SIZE = 512;
 /** Default least overlap in pixels between neighbouring tiles (see the README for the measurement). */
 export const DEFAULT_TILE_OVERLAP = 32;
+
+/** The overlap used when none is given: {@link DEFAULT_TILE_OVERLAP}, or a quarter of a tile smaller than 128. */
+export function defaultTileOverlap(tileSize: number): number {
+  return Math.min(DEFAULT_TILE_OVERLAP, Math.floor(tileSize / 4));
+}
 /** Smallest frame side deblur accepts: below it, padding to the model's minimum would be most of the input. */
 export const MIN_DEBLUR_FRAME_SIZE = 16;
 /** Default radius of the clamp to the input's local range (see the README for the measurement). */
@@ -70,7 +75,10 @@ export interface DeblurOptions {
   onWarning?: (message: string) => void;
   /** Largest tile side in pixels (default {@link DEFAULT_TILE_SIZE}; rounded down to the model's multiple). */
   tileSize?: number;
-  /** Least overlap between tiles in pixels, at most a quarter of the tile (default {@link DEFAULT_TILE_OVERLAP}). */
+  /**
+   * Least overlap between tiles in pixels, at most a quarter of the tile (default {@link DEFAULT_TILE_OVERLAP}, or a
+   * quarter of `tileSize` when that is less).
+   */
   overlap?: number;
   /** Restore only regions of interest (default: the whole frame). */
   roi?: DeblurRoi;
@@ -174,7 +182,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
     );
   }
   const tileSize = expectInteger('tileSize', options.tileSize ?? DEFAULT_TILE_SIZE, 64, 16384);
-  const overlap = expectInteger('overlap', options.overlap ?? DEFAULT_TILE_OVERLAP, 0, Math.floor(tileSize / 4));
+  const overlap = expectInteger('overlap', options.overlap ?? defaultTileOverlap(tileSize), 0, Math.floor(tileSize / 4));
   const roi: ResolvedRoi | undefined = options.roi === undefined ? undefined : resolveRoi(options.roi);
   const motionScope = expectOneOf('motionScope', options.motionScope ?? 'frame', ['frame', 'regions'] as const);
   if (motionScope === 'regions' && (roi === undefined || roi.kind === 'motion')) {

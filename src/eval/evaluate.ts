@@ -24,7 +24,7 @@ import { concatMap, lastValueFrom } from 'rxjs';
 import { runSynthJob, type SynthJob } from '../blur-synthesis/dataset.js';
 import { planSynthJobs } from '../blur-synthesis/plan.js';
 import type { SynthesisOptions } from '../blur-synthesis/synthesize.js';
-import { DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, deblur, type DeblurOptions } from '../deblur/deblur.js';
+import { DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE, deblur, defaultTileOverlap, type DeblurOptions } from '../deblur/deblur.js';
 import type { DeblurModel } from '../deblur/model.js';
 import { loadDeblurModel, type LoadedDeblurModel } from '../deblur/onnx-session.js';
 import { InvalidOptionError } from '../errors.js';
@@ -445,7 +445,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         model: { name: model.card.name, preset: model.card.preset ?? model.card.name, sha256: model.card.sha256, device: model.executionProvider },
         synthesis: synthesisRecord,
         handpose: { estimator: `mediapipe-tasks-vision@${TASKS_VISION_VERSION}`, mode: poseMode, model: handModel, numHands: 2 },
-        deblur: { tileSize: settings.tileSize ?? DEFAULT_TILE_SIZE, overlap: settings.overlap ?? DEFAULT_TILE_OVERLAP, roi: settings.roi?.kind ?? 'off', clampRadius: deblurSettings.clampRadius, threads: model.threads, executionProvider: model.executionProvider },
+        deblur: { tileSize: settings.tileSize ?? DEFAULT_TILE_SIZE, overlap: settings.overlap ?? defaultTileOverlap(settings.tileSize ?? DEFAULT_TILE_SIZE), roi: settings.roi?.kind ?? 'off', clampRadius: deblurSettings.clampRadius, threads: model.threads, executionProvider: model.executionProvider },
         metrics: { channel, cropBorder, pckThresholds: thresholds, pckNormalization: 'bbox' },
       },
       summary: summarize(allFrames, aggregate, thresholds),

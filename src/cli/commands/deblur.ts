@@ -1,6 +1,6 @@
 /** `promotion deblur <input> -o <output>`: restore any source with a deblurring model into a video or image folder. */
 import { count, lastValueFrom, pipe } from 'rxjs';
-import { deblur, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
+import { deblur, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE, defaultTileOverlap, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
 import { DEFAULT_DEBLUR_MODEL } from '../../deblur/model-card.js';
 import { loadDeblurModel } from '../../deblur/onnx-session.js';
 import type { DeblurRoi } from '../../deblur/roi.js';
@@ -48,7 +48,8 @@ export async function deblurCommand(input: string, options: DeblurCommandOptions
   const device = expectOneOf('--device', options.device ?? 'cpu', ['cpu', 'cuda', 'auto'] as const);
   const threads = options.threads === undefined ? undefined : expectInteger('--threads', num(options.threads), 1, 256);
   const tileSize = expectInteger('--tile', num(options.tile ?? String(DEFAULT_TILE_SIZE)), 64, 16384);
-  const overlap = expectInteger('--overlap', num(options.overlap ?? String(DEFAULT_TILE_OVERLAP)), 0, Math.floor(tileSize / 4));
+  // The default overlap follows the tile (a quarter of a tile smaller than 128); one given must fit it.
+  const overlap = options.overlap === undefined ? defaultTileOverlap(tileSize) : expectInteger('--overlap', num(options.overlap), 0, Math.floor(tileSize / 4));
   const clampRadius = expectInteger('--clamp-radius', num(options.clampRadius ?? String(DEFAULT_CLAMP_RADIUS)), 0, 64);
   const roiMode = expectOneOf('--roi', options.roi ?? 'off', ['off', 'motion', 'hands'] as const);
   const motionScope = expectOneOf('--motion-scope', options.motionScope ?? 'frame', ['frame', 'regions'] as const);
