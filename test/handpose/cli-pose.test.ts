@@ -1,6 +1,6 @@
 /** `promotion pose`: hand landmarks for every frame of any input, JSON Lines out, optional overlay video. */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -81,5 +81,17 @@ describe('promotion pose', () => {
     expect(taken.code).toBe(5);
     const help = await cli(['--help']);
     expect(help.out).toMatch(/^ {2}pose \[options\] <input> +Find hand landmarks/m);
+  });
+
+  it('refuses equal outputs, a -o that is not .jsonl and an --overlay that is not a video, before any work (issue 16, item 6)', async () => {
+    const same = join(dir, 'same.mp4');
+    const both = await cli(['pose', clip, '-o', same, '--overlay', same]);
+    expect(both).toMatchObject({ code: 2, err: `promotion: pose writes its per-frame results as JSON Lines: name a .jsonl file for --output, not ${same}.\n` });
+    const jsonl = join(dir, 'same.jsonl');
+    const equal = await cli(['pose', clip, '-o', jsonl, '--overlay', jsonl]);
+    expect(equal).toMatchObject({ code: 2, err: `promotion: --output and --overlay are both ${jsonl}; give each its own file.\n` });
+    const overlay = await cli(['pose', clip, '-o', jsonl, '--overlay', join(dir, 'overlay.txt')]);
+    expect(overlay).toMatchObject({ code: 2, err: `promotion: --overlay ${join(dir, 'overlay.txt')} is not a video file name; use one of .mp4, .mov, .m4v, .mkv, .avi, .webm.\n` });
+    expect(existsSync(same) || existsSync(jsonl)).toBe(false);
   });
 });

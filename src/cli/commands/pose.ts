@@ -1,5 +1,7 @@
 /** `promotion pose <input> -o <out.jsonl>`: hand landmarks for every frame, optionally drawn into a video. */
+import { extname, resolve } from 'node:path';
 import { concatMap, count, lastValueFrom, map, pipe, type OperatorFunction } from 'rxjs';
+import { InvalidOptionError } from '../../errors.js';
 import { expectInteger, expectNumber, expectOneOf } from '../../options.js';
 import type { HandsResult } from '../../handpose/estimator.js';
 import { HAND_MODEL_VARIANTS } from '../../handpose/model-asset.js';
@@ -12,7 +14,7 @@ import { writeJsonLines } from '../../stream/jsonl-sink.js';
 import { openSource, type OpenSourceOptions } from '../../stream/open-source.js';
 import { pipeSource } from '../../stream/pipe-source.js';
 import { progress } from '../../stream/progress.js';
-import { writeVideo } from '../../stream/video-sink.js';
+import { VIDEO_EXTENSIONS, writeVideo } from '../../stream/video-sink.js';
 import { commandInput, type CliIo } from '../io.js';
 import { progressBar } from '../progress-bar.js';
 import { num } from '../args.js';
@@ -48,6 +50,16 @@ export async function poseCommand(input: string, options: PoseCommandOptions, io
   const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('--max-frames', num(options.maxFrames), 1);
   const fpsOverride = options.fps === undefined ? undefined : expectNumber('--fps', num(options.fps), 0, 10_000, true);
   const overwrite = options.overwrite ?? false;
+  // What the outputs are named, before any work: JSON Lines to -o, a video to --overlay, never the same file.
+  if (extname(options.output).toLowerCase() !== '.jsonl') {
+    throw new InvalidOptionError(`pose writes its per-frame results as JSON Lines: name a .jsonl file for --output, not ${options.output}.`);
+  }
+  if (options.overlay !== undefined) {
+    if (resolve(options.overlay) === resolve(options.output)) throw new InvalidOptionError(`--output and --overlay are both ${options.output}; give each its own file.`);
+    if (!(extname(options.overlay).toLowerCase() in VIDEO_EXTENSIONS)) {
+      throw new InvalidOptionError(`--overlay ${options.overlay} is not a video file name; use one of ${Object.keys(VIDEO_EXTENSIONS).join(', ')}.`);
+    }
+  }
   // Taken outputs, or ones that are or hold the input, fail now, before the input is probed or the model loaded.
   for (const output of [options.output, ...(options.overlay !== undefined ? [options.overlay] : [])]) {
     checkOutputNotInput(output, [input]);
