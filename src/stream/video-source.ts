@@ -44,6 +44,13 @@ export async function openVideo(path: string, options: VideoSourceOptions = {}):
   if (!stream || stream.width === undefined || stream.height === undefined) {
     throw new CorruptInputError(path, `Video ${path} has no video stream (ffprobe found ${probed.streams?.length ?? 0} video streams).`);
   }
+  // A damaged single image (image2 demuxer) probes "fine" with a 0x0 stream: not a picture to read.
+  if (!(stream.width > 0 && stream.height > 0)) {
+    throw new CorruptInputError(
+      path,
+      `Cannot read ${path}: ffprobe found a ${stream.codec_name ?? 'video'} stream without a picture size (${stream.width}x${stream.height}), so the file is damaged or not the image or video its name says. Re-copy or re-encode it.`,
+    );
+  }
   // ffmpeg applies the stream's rotation (phone videos), so frames come out in the displayed orientation.
   const { width, height, rotation } = displayedSize(stream);
   const fps = parseRate(stream.avg_frame_rate) ?? parseRate(stream.r_frame_rate) ?? 30;
