@@ -35,6 +35,7 @@ from torch import nn
 from . import CENTRE_INDEX, CONTRACT_VERSIONS, DEFAULT_CONTRACT_VERSION, MIN_SIZE, PADDING_MULTIPLE, WINDOW_SIZE
 from .archs import PRESETS, build_network, count_parameters
 from .archs.dcn import DEFORM_CONV_DOMAIN, DCNv2Pack
+from .archs.unet_arch import LayerNorm2d
 from .onnx_opset import TARGET_OPSET, to_opset19
 from .onnx_weights import sha256
 
@@ -126,6 +127,10 @@ def _export(module: nn.Module, args: Tuple[torch.Tensor, ...], path: str, input_
     # constants of the graph; height and width stay dynamic (the parity test runs two sizes). The exporter's
     # constant-folding notes are about strided slices it leaves unfolded. Both are silenced as noise.
     native = deform_conv == 'native' and bool(packs)
+    # Constant folding would replace the reshaped LayerNorm2d weights of promotion-c by new, renamed constants, and an
+    # export must keep every parameter under its state-dict name (onnx_weights.py trains from exports). ONNX Runtime
+    # folds constants itself when it loads the graph, so the running cost is the same.
+    fold = not any(isinstance(m, LayerNorm2d) for m in module.modules())
     try:
         for pack in packs:
             pack.onnx_deform_conv = native
@@ -134,7 +139,7 @@ def _export(module: nn.Module, args: Tuple[torch.Tensor, ...], path: str, input_
             warnings.filterwarnings('ignore', message='(Constant folding|The shape inference of prim::Constant)')
             warnings.filterwarnings('ignore', message='The shape inference of promotion::DeformConv')
             torch.onnx.export(module, args, path, opset_version=OPSET, input_names=input_names,
-                              output_names=output_names, dynamic_axes=axes, do_constant_folding=True,
+                              output_names=output_names, dynamic_axes=axes, do_constant_folding=fold,
                               **({'custom_opsets': {DEFORM_CONV_DOMAIN: 1}} if native else {}), **extra)
     finally:
         for pack in packs:

@@ -108,6 +108,29 @@ class PromotionUNetTest(unittest.TestCase):
         self.assertFalse(torch.equal(a[:, :, :, 24:], b[:, :, :, 24:]))
 
 
+class ExportWeightsTest(unittest.TestCase):
+    def test_an_export_gives_every_weight_back(self):
+        # Training resumes from shipped models (onnx_weights.py): every parameter must keep its state-dict name in
+        # the ONNX file, the LayerNorm weights too (constant folding would rename them).
+        import json
+        from promotion.export import export_onnx, model_card
+        from promotion.onnx_weights import load_export_weights
+        torch.manual_seed(0)
+        net = PromotionUNet(**TINY_C).eval()
+        with torch.no_grad():
+            for p in net.parameters():  # distinct values: the exporter merges equal initializers
+                p.add_(torch.randn_like(p) * 0.01)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'c.onnx')
+            export_onnx(net, path)
+            with open(os.path.join(d, 'c.json'), 'w') as f:
+                json.dump(model_card('c', 'promotion-c', net, path, None), f)
+            back = PromotionUNet(**TINY_C)
+            load_export_weights(back, os.path.join(d, 'c.json'))
+        for (name, a), b in zip(net.state_dict().items(), back.state_dict().values()):
+            self.assertTrue(torch.equal(a, b), name)
+
+
 class DatasetOptionsTest(unittest.TestCase):
     def test_texture_frame_step_and_noise(self):
         with tempfile.TemporaryDirectory() as d:
