@@ -88,3 +88,24 @@ export function expectKnownKeys(name: string, options: object | undefined, known
     }
   }
 }
+
+/**
+ * Runs `task`, rewriting the option names in an {@link InvalidOptionError} it throws by `names` (an API option's name
+ * to the command-line flag that sets it), so a command's messages name the flags its user typed, not the API's
+ * options: `Expected ... for --exposure-frames`, not `for exposureFrames`.
+ */
+export async function withFlagNames<T>(names: Readonly<Record<string, string>>, task: () => Promise<T>): Promise<T> {
+  try {
+    return await task();
+  } catch (error) {
+    if (!(error instanceof InvalidOptionError)) throw error;
+    // Longest names first, so `metrics.cropBorder` goes before `cropBorder`.
+    const message = Object.keys(names)
+      .sort((a, b) => b.length - a.length)
+      .reduce((text, name) => text.replace(new RegExp(`(?<![\\w.-])${name.replace(/\./g, '\\.')}(?![\\w-])`, 'g'), names[name]!), error.message);
+    if (message === error.message) throw error;
+    const renamed = new InvalidOptionError(message);
+    renamed.stack = error.stack;
+    throw renamed;
+  }
+}

@@ -23,7 +23,7 @@ import { basename, dirname, join, sep } from 'node:path';
 import { concatMap, lastValueFrom } from 'rxjs';
 import { runSynthJob, type SynthJob } from '../blur-synthesis/dataset.js';
 import { planSynthJobs } from '../blur-synthesis/plan.js';
-import type { SynthesisOptions } from '../blur-synthesis/synthesize.js';
+import { synthesisParameters, type SynthesisOptions } from '../blur-synthesis/synthesize.js';
 import { DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE, deblur, defaultTileOverlap, type DeblurOptions } from '../deblur/deblur.js';
 import type { DeblurModel } from '../deblur/model.js';
 import { loadDeblurModel, type LoadedDeblurModel } from '../deblur/onnx-session.js';
@@ -34,13 +34,14 @@ import { createHandLandmarker, TASKS_VISION_VERSION } from '../handpose/mediapip
 import { drawHands } from '../handpose/overlay.js';
 import { fphaJoints, type GroundTruthKind, type JointFrameInput, scoreJointSequence, type SequenceJointMetrics, aggregateJointMetrics, DEFAULT_PCK_THRESHOLDS, type JointMetricsSummary } from '../metrics/joints.js';
 import { psnr } from '../metrics/psnr.js';
-import { ssim } from '../metrics/ssim.js';
+import { SSIM_WINDOW_SIZE, ssim } from '../metrics/ssim.js';
 import { expectBoolean, expectInteger, expectKnownKeys, expectOneOf, expectString, invalidOption } from '../options.js';
 import { AbortedError } from '../stream/abort.js';
 import { checkOutputLocation, checkOutputNotInput, checkOutputPath, missingOutputEntries, pendingFile, pendingFolder, writingOutput } from '../stream/atomic.js';
 import { FPHA_COLOR_CAMERA, type CameraModel, type FphaSelection, type Joints2D, frameNumberOf, parseSkeleton, projectJoints, readCameraFile } from '../stream/fpha-source.js';
 import { decodeImage, encodeImage } from '../stream/image-codec.js';
 import { listImageFiles, openImageSequence } from '../stream/image-sequence-source.js';
+import { openSource } from '../stream/open-source.js';
 import { pipeSource } from '../stream/pipe-source.js';
 import { VERSION } from '../version.js';
 import { openReportFolder } from './report-files.js';
@@ -314,6 +315,18 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     const cam = groundTruth === 'fpha-skeleton' ? await cameraFor(job) : undefined;
     plans.push({ job, groundTruth, camera: cam?.camera, cameraSource: cam?.source });
   }
+  // Each sequence's synthesis options against its own frame rate, and the crop border against its frame size, now:
+  // either would otherwise fail only when its stage came, after synthesis and deblurring.
+  for (const job of jobs) {
+    const info = (await openSource(job.input, { kind: job.kind })).info;
+    try {
+      synthesisParameters({ ...(options.synthesis ?? {}), inputFps: info.fps });
+      expectInteger('metrics.cropBorder', cropBorder, 0, Math.max(0, Math.floor((Math.min(info.width, info.height) - SSIM_WINDOW_SIZE) / 2)));
+    } catch (error) {
+      if (error instanceof InvalidOptionError && jobs.length > 1) throw new InvalidOptionError(`${job.id} (${info.width}x${info.height}, ${info.fps} fps): ${error.message}`);
+      throw error;
+    }
+  }
   const cameraSources = [...new Set(plans.map((p) => p.cameraSource).filter((c): c is string => c !== undefined))];
 
   // Refuse a taken report folder before any work (checked again when it is written).
@@ -445,7 +458,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         model: { name: model.card.name, preset: model.card.preset ?? model.card.name, sha256: model.card.sha256, device: model.executionProvider },
         synthesis: synthesisRecord,
         handpose: { estimator: `mediapipe-tasks-vision@${TASKS_VISION_VERSION}`, mode: poseMode, model: handModel, numHands: 2 },
-        deblur: { tileSize: settings.tileSize ?? DEFAULT_TILE_SIZE, overlap: settings.overlap ?? defaultTileOverlap(settings.tileSize ?? DEFAULT_TILE_SIZE), roi: settings.roi?.kind ?? 'off', clampRadius: deblurSettings.clampRadius, threads: model.threads, executionProvider: model.executionProvider },
+        deblur: { tileSize: settings.tileSize ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE, overlap: settings.overlap ?? defaultTileOverlap(settings.tileSize ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE), roi: settings.roi?.kind ?? 'off', clampRadius: deblurSettings.clampRadius, threads: model.threads, executionProvider: model.executionProvider },
         metrics: { channel, cropBorder, pckThresholds: thresholds, pckNormalization: 'bbox' },
       },
       summary: summarize(allFrames, aggregate, thresholds),

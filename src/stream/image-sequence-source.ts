@@ -4,7 +4,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { FrameMismatchError, InputNotFoundError } from '../errors.js';
+import { CorruptInputError, FrameMismatchError, InputNotFoundError } from '../errors.js';
 import { expectInteger, expectKnownKeys, expectNumber, expectOneOf } from '../options.js';
 import type { Rgb16Frame, Rgb8Frame } from './frame.js';
 import { decodeImage, readImageMeta } from './image-codec.js';
@@ -81,6 +81,12 @@ export async function imageFilesInfo(
   wanted: 'auto' | 'uint8' | 'uint16',
   details: SourceInfo['details'],
 ): Promise<SourceInfo> {
+  // An empty file is named as such (the decoder would call it an unsupported format).
+  const sizes = await Promise.all(files.map((f) => stat(f).then((s) => s.size)));
+  const empty = files.filter((_, i) => sizes[i] === 0);
+  if (empty.length > 0) {
+    throw new CorruptInputError(empty[0]!, `Image ${empty[0]} is empty (0 bytes)${empty.length > 1 ? `, and ${empty.length - 1} more in ${input}` : ''}; replace or remove ${empty.length > 1 ? 'them' : 'it'}.`);
+  }
   const first = await readImageMeta(files[0]!);
   return {
     kind,

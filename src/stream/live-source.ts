@@ -87,9 +87,19 @@ export async function openLive(input: string, options: LiveSourceOptions = {}): 
   // -re paces a file or lavfi input at its native rate; ffprobe must not be slowed by it.
   const probeOptions = before.filter((o) => o !== '-re');
   const probeTimeoutMs = idleTimeoutMs + LIVE_START_ALLOWANCE_MS;
+  const probeStarted = performance.now();
   const probed = await ffprobe(input, probeOptions, false, probeTimeoutMs).catch((cause: unknown) => {
-    const why = cause instanceof FfmpegExitError ? (cause.stderrTail.at(-1) ?? 'no details') : String(cause);
-    throw new InputNotFoundError(input, `Cannot open live input ${input}: ${why}. Check the URL or device (and format, e.g. format: 'v4l2' for a camera).`, { cause });
+    const last = cause instanceof FfmpegExitError ? cause.stderrTail.at(-1) : String(cause);
+    if (performance.now() - probeStarted >= probeTimeoutMs) {
+      // Nothing came: for UDP nothing ever answers, so a wrong address, a firewall and no sender all look like this.
+      const what = /^(udp|rtp|srt):/i.test(input)
+        ? 'Check that a sender is streaming to this machine at that address and port, that no firewall drops the packets, and the format (e.g. mpegts)'
+        : /^\/dev\//.test(input)
+          ? 'Check that the device is a camera that is free (not open in another program), and its format (e.g. v4l2)'
+          : 'Check the URL, that the server is up and streaming, and that this machine can reach it';
+      throw new InputTimeoutError(input, `Cannot open live input ${input}: ffprobe listened for ${probeTimeoutMs / 1000} s and received no video${last ? ` (${last})` : ''}. ${what}.`);
+    }
+    throw new InputNotFoundError(input, `Cannot open live input ${input}: ${last ?? 'ffprobe failed without a message'}. Check the URL or device (and format, e.g. format: 'v4l2' for a camera).`, { cause });
   });
   const stream = probed.streams?.[0];
   if (!stream?.width || !stream.height) throw new InputNotFoundError(input, `Live input ${input} has no video stream.`);

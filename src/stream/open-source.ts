@@ -30,6 +30,8 @@ export interface OpenSourceOptions {
   live?: Pick<LiveSourceOptions, 'format' | 'inputOptions' | 'maxQueue' | 'lowLatency' | 'idleTimeoutMs'>;
   /** Video only: false keeps the frames that decode from a damaged file (default true). */
   strict?: boolean;
+  /** Video only, with `strict: false`: hears how many frames were kept (default: a Node process warning). */
+  onWarning?: (message: string) => void;
 }
 
 const isDir = (p: string) => access(p).then(() => stat(p).then((s) => s.isDirectory()), () => false);
@@ -53,14 +55,14 @@ export async function detectSourceKind(input: string): Promise<SourceKind> {
 
 /** Opens any input as a frame source (see the module comment for how the kind is chosen). */
 export async function openSource(input: string, options: OpenSourceOptions = {}): Promise<FrameSource<Frame>> {
-  expectKnownKeys('openSource options', options, ['kind', 'sampleType', 'maxFrames', 'fps', 'live', 'strict']);
+  expectKnownKeys('openSource options', options, ['kind', 'sampleType', 'maxFrames', 'fps', 'live', 'strict', 'onWarning']);
   const requested = expectOneOf('kind', options.kind ?? 'auto', ['auto', 'video', 'image-sequence', 'fpha', 'live'] as const);
   const kind = requested === 'auto' ? await detectSourceKind(input) : requested;
   const { sampleType, maxFrames } = options;
   const common = { ...(sampleType !== undefined ? { sampleType } : {}), ...(maxFrames !== undefined ? { maxFrames } : {}) };
   switch (kind) {
     case 'video':
-      return openVideo(input, { ...common, ...(options.strict !== undefined ? { strict: options.strict } : {}) });
+      return openVideo(input, { ...common, ...(options.strict !== undefined ? { strict: options.strict } : {}), ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}) });
     case 'image-sequence':
       return openImageSequence(input, { ...common, ...(options.fps !== undefined ? { fps: options.fps } : {}) });
     case 'fpha':

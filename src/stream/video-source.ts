@@ -3,7 +3,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { CorruptInputError, FfmpegExitError, InputNotFoundError } from '../errors.js';
-import { expectBoolean, expectInteger, expectKnownKeys, expectOneOf } from '../options.js';
+import { expectBoolean, expectFunction, expectInteger, expectKnownKeys, expectOneOf } from '../options.js';
 import { displayedSize, ensureFfmpeg, ffprobe, isHighBitDepthPixFmt, parseRate, readRecords, spawnFfmpeg } from './ffmpeg.js';
 import { BYTES_PER_SAMPLE, sampleCount, type Rgb16Frame, type Rgb8Frame } from './frame.js';
 import type { FrameReadOptions, FrameSource, SourceInfo } from './source.js';
@@ -19,9 +19,14 @@ export interface VideoSourceOptions {
    * false: skip undecodable packets and keep what decodes (ffmpeg's own behaviour).
    */
   strict?: boolean;
+  /**
+   * With `strict: false`: hears, once the video is read, how many frames were kept when some did not decode
+   * (default: a Node process warning).
+   */
+  onWarning?: (message: string) => void;
 }
 
-const KEYS = ['sampleType', 'maxFrames', 'strict'] as const;
+const KEYS = ['sampleType', 'maxFrames', 'strict', 'onWarning'] as const;
 
 /** Probes a video file and returns a source of its frames. Timestamps are `index * 1000 / fps`. */
 export async function openVideo(path: string, options: VideoSourceOptions = {}): Promise<FrameSource<Rgb8Frame | Rgb16Frame>> {
@@ -29,11 +34,13 @@ export async function openVideo(path: string, options: VideoSourceOptions = {}):
   const wanted = expectOneOf('sampleType', options.sampleType ?? 'auto', ['auto', 'uint8', 'uint16'] as const);
   const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('maxFrames', options.maxFrames, 1);
   const strict = expectBoolean('strict', options.strict ?? true);
+  const warn = options.onWarning === undefined ? (message: string) => process.emitWarning(message) : expectFunction<(message: string) => void>('onWarning', options.onWarning);
 
   const stats = await stat(path).catch((cause: unknown) => {
     throw new InputNotFoundError(path, `Video file ${path} does not exist. Check the path (relative paths start at ${process.cwd()}).`, { cause });
   });
   if (!stats.isFile()) throw new InputNotFoundError(path, `${path} is not a file; for a folder of images use an image-sequence source.`);
+  if (stats.size === 0) throw new CorruptInputError(path, `Input ${path} is empty (0 bytes): there is nothing to read. Re-copy it.`);
   const ffmpeg = await ensureFfmpeg();
 
   const probed = await ffprobe(path).catch((cause: unknown) => {
@@ -122,6 +129,11 @@ export async function openVideo(path: string, options: VideoSourceOptions = {}):
             'Re-encode or re-copy the file, or read it with strict: false (CLI: --lenient) to keep the frames that decode.',
           { cause },
         );
+      }
+      // Lenient: say what was skipped, rather than dropping frames without a word.
+      if (!strict && ((frameCount !== undefined && index < frameCount) || stderr.length > 0)) {
+        const kept = frameCount !== undefined ? `kept ${index} of ${frameCount} frames` : `kept ${index} frames`;
+        warn(`Video ${path} is damaged: ${kept}, skipping what did not decode (ffmpeg: ${stderr.at(-1) ?? 'no message'}).`);
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);

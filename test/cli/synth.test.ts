@@ -95,7 +95,7 @@ describe('promotion synth', () => {
     const wrongRate = await cli(['synth', clip, '-o', join(dir, 'video-out')]);
     // 1920 is not a multiple of 25: refused before anything is written, with the rate of this input.
     expect(wrongRate.code).toBe(2);
-    expect(wrongRate.err).toBe('promotion: Expected virtualFps to be a whole multiple of the input rate 25 fps but received 1920 (ratio 76.800); try 1925.\n');
+    expect(wrongRate.err).toBe('promotion: Expected --virtual-fps to be a whole multiple of the input rate 25 fps but received 1920 (ratio 76.800); try 1925.\n');
     expect(existsSync(join(dir, 'video-out'))).toBe(false);
     const r = await cli(['synth', clip, '-o', join(dir, 'video-out'), '--virtual-fps', '2000', '--json']);
     expect(r.code).toBe(0);
@@ -137,9 +137,9 @@ describe('promotion synth', () => {
     const input = join(dir, 'pan');
     const fps = await cli(['synth', input, '-o', join(dir, 'x'), '--virtual-fps', '1000']);
     expect(fps.code).toBe(2);
-    expect(fps.err).toBe('promotion: Expected virtualFps to be a whole multiple of the input rate 30 fps but received 1000 (ratio 33.333); try 990.\n');
-    expect((await cli(['synth', input, '-o', join(dir, 'x'), '--gamma', '0'])).err).toBe('promotion: Expected number greater than 0 and at most 10 for gamma but received 0 of type number\n');
-    expect((await cli(['synth', input, '-o', join(dir, 'x'), '--exposure-frames', '200'])).err).toBe('promotion: Expected integer between 1 and 128 for exposureFrames but received 200 of type number\n');
+    expect(fps.err).toBe('promotion: Expected --virtual-fps to be a whole multiple of the input rate 30 fps but received 1000 (ratio 33.333); try 990.\n');
+    expect((await cli(['synth', input, '-o', join(dir, 'x'), '--gamma', '0'])).err).toBe('promotion: Expected number greater than 0 and at most 10 for --gamma but received 0 of type number\n');
+    expect((await cli(['synth', input, '-o', join(dir, 'x'), '--exposure-frames', '200'])).err).toBe('promotion: Expected integer between 1 and 128 for --exposure-frames but received 200 of type number\n');
     const single = join(dir, 'single');
     await panFolder(single, 1, () => 'only.png');
     const out = join(dir, 'single-out');

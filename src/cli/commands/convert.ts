@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { count, lastValueFrom, pipe, type MonoTypeOperatorFunction } from 'rxjs';
 import { checkOutputNotInput, checkOutputPath } from '../../stream/atomic.js';
 import { InvalidOptionError } from '../../errors.js';
-import { expectInteger, expectNumber, expectOneOf } from '../../options.js';
+import { expectInteger, expectNumber, expectOneOf, withFlagNames } from '../../options.js';
 import type { Frame } from '../../stream/frame.js';
 import { writeImageSequence } from '../../stream/image-sequence-sink.js';
 import { writeJsonLines } from '../../stream/jsonl-sink.js';
@@ -43,6 +43,22 @@ export function outputKind(path: string): 'video' | 'images' | 'jsonl' {
   return 'images';
 }
 
+/** Bits per sample the default video codecs keep: 16-bit frames are written with this many. */
+const CODEC_BITS: Readonly<Record<string, number>> = { libx264: 10, 'libvpx-vp9': 10, ffv1: 16 };
+
+/**
+ * Refuses `--bit-depth 16` to a video whose codec keeps fewer bits (H.264 and VP9 keep 10), before any work: it
+ * would otherwise give 10-bit without a word.
+ */
+export function checkVideoBitDepth(output: string, codec: string | undefined, bitDepth: 8 | 16 | undefined): void {
+  if (bitDepth !== 16) return;
+  const name = codec ?? VIDEO_EXTENSIONS[extname(output).toLowerCase()];
+  const bits = name === undefined ? undefined : CODEC_BITS[name];
+  if (bits !== undefined && bits < 16) {
+    throw new InvalidOptionError(`--bit-depth 16 cannot be kept in ${output}: ${name} stores at most ${bits} bits. Write .mkv or .avi (FFV1, 16-bit) or an image folder, or pass --bit-depth 8.`);
+  }
+}
+
 /** Options of {@link frameSink}: the command-line strings, and what the caller resolved. */
 export interface FrameSinkOptions {
   readonly output: string;
@@ -80,7 +96,14 @@ export function frameRecord(frame: Frame): Record<string, unknown> {
   return rest;
 }
 
+/** The flags that set the sinks' options, for messages (see withFlagNames). */
+export const SINK_FLAGS = { codec: '--codec', crf: '--crf', quality: '--quality', bitDepth: '--bit-depth', fps: '--fps', maxFrames: '--max-frames', strict: '--lenient' };
+
 export async function convertCommand(input: string, options: ConvertCommandOptions, io: CliIo): Promise<void> {
+  return withFlagNames(SINK_FLAGS, () => convert(input, options, io));
+}
+
+async function convert(input: string, options: ConvertCommandOptions, io: CliIo): Promise<void> {
   const to = expectOneOf('--to', options.to ?? 'auto', ['auto', 'video', 'images', 'jsonl'] as const);
   const kind = to === 'auto' ? outputKind(options.output) : to;
   const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('--max-frames', num(options.maxFrames), 1);
@@ -91,6 +114,7 @@ export async function convertCommand(input: string, options: ConvertCommandOptio
     throw new InvalidOptionError(`--image-format and --quality apply to image-folder outputs, but ${options.output} is a ${kind} output.`);
   }
 
+  if (kind === 'video') checkVideoBitDepth(options.output, options.codec, bitDepth);
   // A taken output, or one that is or holds the input, fails now, before the input is probed or decoded.
   checkOutputNotInput(options.output, [input]);
   checkOutputPath(options.output, overwrite, kind === 'images' ? 'folder' : 'file');
@@ -99,7 +123,7 @@ export async function convertCommand(input: string, options: ConvertCommandOptio
     sampleType: bitDepth === undefined ? 'auto' : bitDepth === 16 ? 'uint16' : 'uint8',
     ...(maxFrames !== undefined ? { maxFrames } : {}),
     ...(fpsOverride !== undefined ? { fps: fpsOverride } : {}),
-    ...(options.lenient ? { strict: false } : {}),
+    ...(options.lenient ? { strict: false, onWarning: (message: string) => io.stderr.write(`promotion: warning: ${message}\n`) } : {}),
     ...(options.format ? { live: { format: options.format } } : {}),
   });
   const info = source.info;

@@ -5,7 +5,7 @@ import { DEFAULT_DEBLUR_MODEL } from '../../deblur/model-card.js';
 import { loadDeblurModel } from '../../deblur/onnx-session.js';
 import type { DeblurRoi } from '../../deblur/roi.js';
 import { FrameMismatchError, InvalidOptionError } from '../../errors.js';
-import { expectInteger, expectNumber, expectOneOf } from '../../options.js';
+import { expectInteger, expectNumber, expectOneOf, withFlagNames } from '../../options.js';
 import { checkOutputNotInput, checkOutputPath } from '../../stream/atomic.js';
 import type { Frame } from '../../stream/frame.js';
 import { openSource, type OpenSourceOptions } from '../../stream/open-source.js';
@@ -13,7 +13,7 @@ import { pipeSource } from '../../stream/pipe-source.js';
 import { progress } from '../../stream/progress.js';
 import { commandInput, type CliIo } from '../io.js';
 import { progressBar } from '../progress-bar.js';
-import { frameSink, outputKind } from './convert.js';
+import { checkVideoBitDepth, frameSink, outputKind, SINK_FLAGS } from './convert.js';
 import { num } from '../args.js';
 
 /** Options the deblur command accepts (CLI strings as commander passes them). */
@@ -43,13 +43,18 @@ export interface DeblurCommandOptions {
 
 
 export async function deblurCommand(input: string, options: DeblurCommandOptions, io: CliIo): Promise<void> {
+  return withFlagNames({ ...SINK_FLAGS, tileSize: '--tile', overlap: '--overlap', clampRadius: '--clamp-radius', threads: '--threads', device: '--device' }, () => deblurRun(input, options, io));
+}
+
+async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo): Promise<void> {
   const kind = outputKind(options.output);
   if (kind === 'jsonl') throw new InvalidOptionError(`deblur writes frames: name a video file (.mp4 .mkv ...) or an image folder for --output, not ${options.output}.`);
   const device = expectOneOf('--device', options.device ?? 'cpu', ['cpu', 'cuda', 'auto'] as const);
   const threads = options.threads === undefined ? undefined : expectInteger('--threads', num(options.threads), 1, 256);
-  const tileSize = expectInteger('--tile', num(options.tile ?? String(DEFAULT_TILE_SIZE)), 64, 16384);
+  // The default tile is the model's (its card's tileSize, else DEFAULT_TILE_SIZE): known once the model is loaded.
+  const givenTile = options.tile === undefined ? undefined : expectInteger('--tile', num(options.tile), 64, 16384);
   // The default overlap follows the tile (a quarter of a tile smaller than 128); one given must fit it.
-  const overlap = options.overlap === undefined ? defaultTileOverlap(tileSize) : expectInteger('--overlap', num(options.overlap), 0, Math.floor(tileSize / 4));
+  const givenOverlap = options.overlap === undefined ? undefined : expectInteger('--overlap', num(options.overlap), 0, Math.floor((givenTile ?? DEFAULT_TILE_SIZE) / 4));
   const clampRadius = expectInteger('--clamp-radius', num(options.clampRadius ?? String(DEFAULT_CLAMP_RADIUS)), 0, 64);
   const roiMode = expectOneOf('--roi', options.roi ?? 'off', ['off', 'motion', 'hands'] as const);
   const motionScope = expectOneOf('--motion-scope', options.motionScope ?? 'frame', ['frame', 'regions'] as const);
@@ -61,6 +66,7 @@ export async function deblurCommand(input: string, options: DeblurCommandOptions
     throw new InvalidOptionError(`--image-format and --quality apply to image-folder outputs, but ${options.output} is a video.`);
   }
   const overwrite = options.overwrite ?? false;
+  if (kind === 'video') checkVideoBitDepth(options.output, options.codec, bitDepth);
   // A taken output, or one that is or holds the input, fails now, before the model is loaded or the input decoded.
   checkOutputNotInput(options.output, [input]);
   checkOutputPath(options.output, overwrite, kind === 'images' ? 'folder' : 'file');
@@ -76,6 +82,8 @@ export async function deblurCommand(input: string, options: DeblurCommandOptions
     },
   });
   try {
+    const tileSize = givenTile ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE;
+    const overlap = givenOverlap === undefined ? defaultTileOverlap(tileSize) : Math.min(givenOverlap, Math.floor(tileSize / 4));
     const source = await openSource(input, {
       kind: options.kind ?? 'auto',
       sampleType: bitDepth === undefined ? 'auto' : bitDepth === 16 ? 'uint16' : 'uint8',

@@ -8,7 +8,7 @@ import { evaluate, type EvaluateOptions, type EvaluateProgress } from '../../eva
 import { reportGainSpread, SPREAD_METRICS } from '../../eval/gain-spreads.js';
 import type { EvalReport } from '../../eval/report-schema.js';
 import { formatSummaryTable } from '../../eval/summary-table.js';
-import { expectInteger, expectNumber, expectOneOf, invalidOption } from '../../options.js';
+import { expectInteger, expectNumber, expectOneOf, invalidOption, withFlagNames } from '../../options.js';
 import type { CliIo } from '../io.js';
 import { num, list } from '../args.js';
 
@@ -96,6 +96,24 @@ function progressLine(io: CliIo, enabled: boolean): ((e: EvaluateProgress) => vo
   return f;
 }
 
+/** The flags that set evaluate()'s options, for messages (see withFlagNames). */
+const EVAL_FLAGS = {
+  exposureFrames: '--exposure-frames',
+  maxFrames: '--max-frames',
+  'metrics.cropBorder': '--crop-border',
+  cropBorder: '--crop-border',
+  'metrics.channel': '--channel',
+  'metrics.pckThresholds': '--pck',
+  tileSize: '--tile',
+  clampRadius: '--clamp-radius',
+  threads: '--threads',
+  'handpose.mode': '--pose-mode',
+  'handpose.model': '--hand-model',
+  panelsPerSequence: '--panels',
+  work: '--work',
+  report: '--report',
+};
+
 /** Runs the evaluation and prints the summary. Returns the report. */
 export async function evalCommand(inputs: string[], options: EvalCommandOptions, io: CliIo): Promise<EvalReport> {
   const showProgress = options.progress !== false && !options.json && io.stderr.isTTY === true;
@@ -103,7 +121,7 @@ export async function evalCommand(inputs: string[], options: EvalCommandOptions,
   const evalOptions = evaluateOptionsFrom(inputs, options, io);
   let report: EvalReport;
   try {
-    report = await evaluate({ ...evalOptions, onProgress: progress, onNotice: (m) => io.stderr.write(`${showProgress ? '\r\x1b[2K' : ''}${m}\n`) });
+    report = await withFlagNames(EVAL_FLAGS, () => evaluate({ ...evalOptions, onProgress: progress, onNotice: (m) => io.stderr.write(`${showProgress ? '\r\x1b[2K' : ''}${m}\n`) }));
   } finally {
     progress.end();
   }

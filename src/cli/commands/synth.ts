@@ -7,7 +7,7 @@ import { planSynthJobs } from '../../blur-synthesis/plan.js';
 import { synthesisParameters, synthesisWorkerPath } from '../../blur-synthesis/synthesize.js';
 import { availableParallelism } from 'node:os';
 import { InvalidOptionError } from '../../errors.js';
-import { expectInteger, expectOneOf } from '../../options.js';
+import { expectInteger, expectOneOf, withFlagNames } from '../../options.js';
 import { checkOutputLocation, checkOutputNotInput } from '../../stream/atomic.js';
 import { mapInWorkers } from '../../stream/worker-map.js';
 import { AbortedError, untilAborted } from '../../stream/abort.js';
@@ -38,7 +38,14 @@ export interface SynthCommandOptions {
 }
 
 
+/** The flags that set the synthesis options, for messages (see withFlagNames). */
+const SYNTH_FLAGS = { virtualFps: '--virtual-fps', exposureFrames: '--exposure-frames', gamma: '--gamma', method: '--method', finestLevel: '--flow-finest-level', threads: '--threads', maxFrames: '--max-frames' };
+
 export async function synthCommand(inputs: string[], options: SynthCommandOptions, io: CliIo): Promise<void> {
+  return withFlagNames(SYNTH_FLAGS, () => synth(inputs, options, io));
+}
+
+async function synth(inputs: string[], options: SynthCommandOptions, io: CliIo): Promise<void> {
   const synthesis = {
     ...(options.virtualFps !== undefined ? { virtualFps: num(options.virtualFps) as number } : {}),
     ...(options.exposureFrames !== undefined ? { exposureFrames: num(options.exposureFrames) as number } : {}),
@@ -81,6 +88,13 @@ export async function synthCommand(inputs: string[], options: SynthCommandOption
   const draw = (label: string) => {
     if (showProgress) io.stderr.write(`\r\x1b[2K${renderProgress(label, { done: framesDone, total: undefined, elapsedMs: performance.now() - started, ratePerSecond: (framesDone * 1000) / (performance.now() - started), etaMs: undefined, complete: false })}`);
   };
+  // Each sequence's line as soon as it is finished (not at the end, where a Ctrl-C or a failure would lose them).
+  const report = (r: SynthJobResult) => {
+    if (options.json) return;
+    if (showProgress) io.stderr.write('\r\x1b[2K');
+    const msPerFrame = r.frames > 0 ? Math.round(r.elapsedMs / r.frames) : null;
+    io.stdout.write(`${r.status === 'done' ? 'wrote  ' : 'skipped'} ${r.id}: ${r.status === 'done' ? `${r.frames} frames, ${msPerFrame} ms/frame` : 'already complete'} -> ${r.outDir}${r.note !== undefined ? ` (made again: ${r.note})` : ''}\n`);
+  };
   const workerModule = fileURLToPath(new URL('../../blur-synthesis/synth-worker.js', import.meta.url));
   let results: SynthJobResult[];
   if (workers > 1 && jobs.length > 1 && existsSync(workerModule)) {
@@ -92,6 +106,7 @@ export async function synthCommand(inputs: string[], options: SynthCommandOption
         mapInWorkers<SynthJob, SynthJobResult>(workerModule, { concurrency: Math.min(workers, jobs.length) }),
         concatMap(async (r) => {
           framesDone += r.frames;
+          report(r);
           draw(`synth ${r.id}`);
           return r;
         }),
@@ -102,16 +117,16 @@ export async function synthCommand(inputs: string[], options: SynthCommandOption
     results = [];
     for (const job of jobs) {
       if (io.signal.aborted) throw new AbortedError();
-      results.push(
-        await runSynthJob(
-          job,
-          () => {
-            framesDone++;
-            draw(`synth ${job.id}`);
-          },
-          io.signal,
-        ),
+      const result = await runSynthJob(
+        job,
+        () => {
+          framesDone++;
+          draw(`synth ${job.id}`);
+        },
+        io.signal,
       );
+      report(result);
+      results.push(result);
     }
   }
   if (showProgress) io.stderr.write('\n');
@@ -127,9 +142,6 @@ export async function synthCommand(inputs: string[], options: SynthCommandOption
   if (options.json) {
     io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     return;
-  }
-  for (const s of summary.sequences) {
-    io.stdout.write(`${s.status === 'done' ? 'wrote  ' : 'skipped'} ${s.id}: ${s.status === 'done' ? `${s.frames} frames, ${s.msPerFrame} ms/frame` : 'already complete'} -> ${s.outDir}${s.note !== undefined ? ` (made again: ${s.note})` : ''}\n`);
   }
   io.stdout.write(`${summary.framesWritten} frames in ${done.length} sequences (${summary.skipped} skipped) in ${(elapsedMs / 1000).toFixed(1)} s.\n`);
 }
