@@ -73,7 +73,10 @@ export interface DeblurOptions {
   threads?: number;
   /** Receives the CUDA fallback message (default: a Node process warning). Not with a model object. */
   onWarning?: (message: string) => void;
-  /** Largest tile side in pixels (default {@link DEFAULT_TILE_SIZE}; rounded down to the model's multiple). */
+  /**
+   * Largest tile side in pixels (default: the model card's `tileSize`, else {@link DEFAULT_TILE_SIZE}; rounded down to
+   * the model's multiple).
+   */
   tileSize?: number;
   /**
    * Least overlap between tiles in pixels, at most a quarter of the tile (default {@link DEFAULT_TILE_OVERLAP}, or a
@@ -181,8 +184,8 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
       'deblur options',
     );
   }
-  const tileSize = expectInteger('tileSize', options.tileSize ?? DEFAULT_TILE_SIZE, 64, 16384);
-  const overlap = expectInteger('overlap', options.overlap ?? defaultTileOverlap(tileSize), 0, Math.floor(tileSize / 4));
+  const givenTile = options.tileSize === undefined ? undefined : expectInteger('tileSize', options.tileSize, 64, 16384);
+  const givenOverlap = options.overlap === undefined ? undefined : expectInteger('overlap', options.overlap, 0, Math.floor((givenTile ?? DEFAULT_TILE_SIZE) / 4));
   const roi: ResolvedRoi | undefined = options.roi === undefined ? undefined : resolveRoi(options.roi);
   const motionScope = expectOneOf('motionScope', options.motionScope ?? 'frame', ['frame', 'regions'] as const);
   if (motionScope === 'regions' && (roi === undefined || roi.kind === 'motion')) {
@@ -207,8 +210,9 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
 
       const pipeline = (model: DeblurModel): OperatorFunction<F, F> => {
         const c = model.contract;
+        const tileSize = givenTile ?? c.tileSize ?? DEFAULT_TILE_SIZE;
         const tile = Math.max(c.minSize, Math.floor(tileSize / c.paddingMultiple) * c.paddingMultiple);
-        const effectiveOverlap = Math.min(overlap, Math.floor(tile / 4));
+        const effectiveOverlap = Math.min(givenOverlap ?? defaultTileOverlap(tileSize), Math.floor(tile / 4));
         cache = model.parts ? new FeatureCache(model.parts) : undefined;
         const features = cache;
         let first: F | undefined;

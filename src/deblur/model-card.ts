@@ -69,6 +69,12 @@ export interface ModelCard {
   /** Height and width given to the network are multiples of this (16) and at least `minSize` (32). */
   readonly paddingMultiple: number;
   readonly minSize: number;
+  /**
+   * The largest tile side the model is meant to run at (the card's optional `tileSize`), used by `deblur()` when no
+   * tile size is given: an encoder-decoder restores a 640x480 frame in one call with little memory, where an EDVR
+   * model is kept to 512-pixel tiles. Undefined: the runtime's default.
+   */
+  readonly tileSize: number | undefined;
   /** The (restore) graph's inputs and outputs. */
   readonly inputs: readonly ModelCardTensor[];
   readonly outputs: readonly ModelCardTensor[];
@@ -235,6 +241,8 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
   }
   const features = version === 2 ? parseFeatures(path, json.features, file, windowSize, inputs) : undefined;
   if (version !== 2 && json.features !== undefined) fail(path, `has a features entry, which only contract version 2 (a model in two parts) has`);
+  const tileSize = json.tileSize;
+  if (tileSize !== undefined && (!isPositiveInteger(tileSize) || tileSize < minSize)) fail(path, `has tileSize ${JSON.stringify(tileSize)}; expected an integer of at least minSize (${minSize}), or no tileSize`);
   const architecture = json.architecture;
   const preset = isRecord(architecture) && typeof architecture.preset === 'string' ? architecture.preset : undefined;
   return {
@@ -248,6 +256,7 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
     motionMapKind: kind,
     paddingMultiple,
     minSize,
+    tileSize,
     inputs,
     outputs,
     preset,

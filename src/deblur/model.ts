@@ -20,6 +20,8 @@ export interface DeblurModelContract {
   readonly minSize: number;
   /** Which motion map the `motion` input holds. */
   readonly motionMapKind: MotionMapKind;
+  /** The largest tile side the model is meant to run at, when it says (`deblur()` uses it unless given a tileSize). */
+  readonly tileSize?: number;
 }
 
 /**

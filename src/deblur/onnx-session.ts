@@ -248,6 +248,7 @@ class OnnxDeblurModel implements LoadedDeblurModel {
       paddingMultiple: card.paddingMultiple,
       minSize: card.minSize,
       motionMapKind: card.motionMapKind,
+      ...(card.tileSize !== undefined ? { tileSize: card.tileSize } : {}),
     };
     this.parts = featureSession === undefined ? undefined : { extractFeatures: (feeds) => this.extractFeatures(feeds), restore: (features, feeds) => this.restoreFrom(features, feeds) };
   }

@@ -134,6 +134,20 @@ describe('deblur(): what goes in and what comes out', () => {
     out.forEach((o, k) => expect(o.data).toEqual(frames[k]!.data));
   });
 
+  it("without a tileSize, runs the tile the model's card asks for; a tileSize given wins", async () => {
+    const frames = clip(1, 200, 150);
+    const calls = async (options: { tileSize?: number }, tileSize?: number) => {
+      const model = new FakeDeblurModel();
+      Object.assign(model, { contract: { ...model.contract, ...(tileSize !== undefined ? { tileSize } : {}) } });
+      const infos: DeblurFrameInfo[] = [];
+      await run(frames, { model, ...options, onFrameInfo: (i) => infos.push(i) });
+      return { calls: infos[0]!.networkCalls, width: model.calls[0]!.width };
+    };
+    expect(await calls({})).toEqual({ calls: 1, width: 208 }); // the runtime's default (512): one call
+    expect(await calls({}, 64)).toEqual({ calls: 12, width: 64 }); // the card's 64: 4 x 3 tiles
+    expect(await calls({ tileSize: 128 }, 64)).toEqual({ calls: 4, width: 128 }); // given: 2 x 2
+  });
+
   it('clamps the output to the input frame\'s local range (default radius 3; 0 turns it off), whole frames and tiles alike', async () => {
     const frames = clip(3, 100, 70, { sixteen: true });
     // A network that overshoots everywhere: every sample at full scale.

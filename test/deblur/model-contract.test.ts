@@ -78,6 +78,15 @@ describe('loading a model', () => {
     );
   });
 
+  it("reads the card's tileSize (the tile the model is meant to run at) and refuses one below minSize", async () => {
+    const v = writeVariant(tiny, dir, 'tile-640', { card: (c) => (c.tileSize = 640) });
+    const model = await loadDeblurModel({ model: v.onnx, threads: 1 });
+    expect(model.contract.tileSize).toBe(640);
+    await model.close();
+    const bad = writeVariant(tiny, dir, 'tile-16', { card: (c) => (c.tileSize = 16) });
+    expect((await contractError(bad.onnx)).message).toBe(`Model card ${bad.card} has tileSize 16; expected an integer of at least minSize (32), or no tileSize; ${FIX}`);
+  });
+
   it('refuses a card whose inputs are not the contract names', async () => {
     const v = writeVariant(tiny, dir, 'card-names', {
       card: (c) => ((c.inputs as { name: string }[])[1]!.name = 'flow'),

@@ -259,6 +259,7 @@ def model_card(name: str, preset: str, model: torch.nn.Module, onnx_path: str,
         'motionMap': {'kind': 'magnitude', 'definition': 'src/flow/motion-map.ts', 'of': 'the centre frame'},
         'paddingMultiple': PADDING_MULTIPLE,
         'minSize': MIN_SIZE,
+        **({'tileSize': model.TILE_SIZE} if hasattr(model, 'TILE_SIZE') else {}),
         'padding': 'edge replication to a multiple of paddingMultiple, output cropped back',
         'inputs': ([
             {'name': n, 'dtype': 'float32', 'shape': [f'B, 5, {c}, H/{s}, W/{s}'], 'layout': 'NTCHW',

@@ -94,6 +94,9 @@ class PromotionUNet(nn.Module):
     at H/8, H/4, H/2 (in that order)."""
 
     WIDTH_FACTORS = (1, 2, 4, 6)
+    #: The tile side the model card asks the runtime for (`tileSize`): an encoder-decoder needs little memory per
+    #: pixel, and a 640x480 frame in one call saves the overlap that 512-pixel tiles recompute.
+    TILE_SIZE = 1024
 
     def __init__(self, num_feat: int = 32, enc_blocks: List[int] = (1, 1, 2), middle_blocks: int = 4,
                  dec_blocks: List[int] = (1, 1, 1), use_priors: bool = True, use_contrast: bool = True,
