@@ -244,6 +244,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
           motionScope === 'frame'
             ? motionMaps<Window>({
                 kind: c.motionMapKind,
+                ...(c.motionFlow !== undefined ? { flow: c.motionFlow } : {}),
                 select: (w) => w.center.frame,
                 // Where the windows split at a gap, so does the motion: no flow across frames the source dropped.
                 ...(gapPolicy === 'split' ? { continues: (a: Window, b: Window) => b.center.index - a.center.index <= maxGap } : {}),
@@ -258,7 +259,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             frames,
             blurWeights: Float32Array.from(blurWeightsFromVariances(window.frames.map((p) => p.laplacianVariance))),
             contrastScale: Float32Array.from(window.frames, (p) => p.contrastScale),
-            motionFor: motion ? frameMotion(motion) : regionMotion(frames, c.centreIndex, c.motionMapKind),
+            motionFor: motion ? frameMotion(motion) : regionMotion(frames, c.centreIndex, c.motionMapKind, c.motionFlow),
           };
           const settings = { model, tileSize: tile, overlap: effectiveOverlap, cancelled: () => stopped, ...(features ? { features } : {}) };
           const featureRunsBefore = features?.runs ?? 0;

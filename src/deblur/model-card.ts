@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { InputNotFoundError, ModelContractError } from '../errors.js';
+import { checkDisOptions, type DisOptions } from '../flow/dis.js';
 import type { MotionMapKind } from '../flow/motion-map.js';
 import { packageRoot } from '../util/package-root.js';
 
@@ -66,6 +67,12 @@ export interface ModelCard {
   readonly windowSize: number;
   readonly centreIndex: number;
   readonly motionMapKind: MotionMapKind;
+  /**
+   * The optical flow options the card's `motionMap.flow` gives for the motion input (src/flow/dis.ts; e.g.
+   * `{ finestLevel: 1 }`: the flow at half resolution, upsampled), or undefined for the definition's own
+   * (`MOTION_MAP_FLOW`, full resolution).
+   */
+  readonly motionFlow: DisOptions | undefined;
   /** Height and width given to the network are multiples of this (16) and at least `minSize` (32). */
   readonly paddingMultiple: number;
   readonly minSize: number;
@@ -227,6 +234,15 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
   const motion = json.motionMap;
   const kind = isRecord(motion) ? motion.kind : undefined;
   if (kind !== 'magnitude' && kind !== 'colour') fail(path, `has motionMap.kind ${JSON.stringify(kind)}; expected 'magnitude' or 'colour'`);
+  const flow = isRecord(motion) ? motion.flow : undefined;
+  if (flow !== undefined) {
+    if (!isRecord(flow)) fail(path, `has motionMap.flow ${JSON.stringify(flow)}; expected optical flow options such as { "finestLevel": 1 }`);
+    try {
+      checkDisOptions(flow as DisOptions);
+    } catch (cause) {
+      fail(path, `has motionMap.flow ${JSON.stringify(flow)}, which the optical flow refuses (${(cause as Error).message})`);
+    }
+  }
   const inputs = parseTensors(path, json.inputs, 'inputs');
   const outputs = parseTensors(path, json.outputs, 'outputs');
   const inputNames = inputs.map((t) => t.name);
@@ -254,6 +270,7 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
     windowSize,
     centreIndex: centreIndex as number,
     motionMapKind: kind,
+    motionFlow: flow as DisOptions | undefined,
     paddingMultiple,
     minSize,
     tileSize,

@@ -5,6 +5,7 @@
  * {@link DeblurModelParts}, so that the operator computes each frame's features once and reuses them in every
  * window that holds the frame (feature-cache.ts).
  */
+import type { DisOptions } from '../flow/dis.js';
 import type { MotionMapKind } from '../flow/motion-map.js';
 import type { ModelCard } from './model-card.js';
 
@@ -20,6 +21,8 @@ export interface DeblurModelContract {
   readonly minSize: number;
   /** Which motion map the `motion` input holds. */
   readonly motionMapKind: MotionMapKind;
+  /** Optical flow options of the motion input (default: the motion map's own, full-resolution DIS). */
+  readonly motionFlow?: DisOptions;
   /** The largest tile side the model is meant to run at, when it says (`deblur()` uses it unless given a tileSize). */
   readonly tileSize?: number;
 }

@@ -249,6 +249,7 @@ class OnnxDeblurModel implements LoadedDeblurModel {
       minSize: card.minSize,
       motionMapKind: card.motionMapKind,
       ...(card.tileSize !== undefined ? { tileSize: card.tileSize } : {}),
+      ...(card.motionFlow !== undefined ? { motionFlow: card.motionFlow } : {}),
     };
     this.parts = featureSession === undefined ? undefined : { extractFeatures: (feeds) => this.extractFeatures(feeds), restore: (features, feeds) => this.restoreFrom(features, feeds) };
   }

@@ -6,7 +6,7 @@
  * feathered mask (ROI mode). A model in two parts (contract version 2) gets each window frame's features over the
  * tile's run rectangle from a {@link FeatureCache}, so a frame's features are computed once, not once per window.
  */
-import { disFlow } from '../flow/dis.js';
+import { disFlow, type DisOptions } from '../flow/dis.js';
 import { type GreyImage, toGrey } from '../flow/field.js';
 import { MOTION_MAP_FLOW, motionMap } from '../flow/motion-map.js';
 import { type Frame, SAMPLE_MAX } from '../stream/frame.js';
@@ -203,13 +203,13 @@ function greyCrop(frame: Frame, rect: Box): GreyImage {
  * part of its neighbours, normalized over it): ROI mode's cheaper stand-in for the whole-frame map. A neighbour
  * the window repeats (at the ends of a sequence) counts as absent, as in `motionMaps`.
  */
-export function regionMotionMap(frames: readonly Frame[], centreIndex: number, rect: Box, kind: 'magnitude' | 'colour'): GreyImage {
+export function regionMotionMap(frames: readonly Frame[], centreIndex: number, rect: Box, kind: 'magnitude' | 'colour', flow: DisOptions = MOTION_MAP_FLOW): GreyImage {
   const centre = frames[centreIndex]!;
   const previous = frames[centreIndex - 1];
   const next = frames[centreIndex + 1];
   const g = greyCrop(centre, rect);
-  const forward = next && next.index !== centre.index ? disFlow(g, greyCrop(next, rect), MOTION_MAP_FLOW) : undefined;
-  const backward = previous && previous.index !== centre.index ? disFlow(g, greyCrop(previous, rect), MOTION_MAP_FLOW) : undefined;
+  const forward = next && next.index !== centre.index ? disFlow(g, greyCrop(next, rect), flow) : undefined;
+  const backward = previous && previous.index !== centre.index ? disFlow(g, greyCrop(previous, rect), flow) : undefined;
   if (!forward && !backward) return { width: rect.width, height: rect.height, data: new Float32Array(rect.width * rect.height) };
   return motionMap(forward, backward, kind);
 }
@@ -223,7 +223,7 @@ export function frameMotion(map: GreyImage): WindowInputs['motionFor'] {
 export const REGION_MOTION_MARGIN = 16;
 
 /** Motion input computed per region (see {@link regionMotionMap}). */
-export function regionMotion(frames: readonly Frame[], centreIndex: number, kind: 'magnitude' | 'colour'): WindowInputs['motionFor'] {
+export function regionMotion(frames: readonly Frame[], centreIndex: number, kind: 'magnitude' | 'colour', flow?: DisOptions): WindowInputs['motionFor'] {
   return (bounds) => {
     const centre = frames[centreIndex]!;
     const area = clipBox(
@@ -231,7 +231,7 @@ export function regionMotion(frames: readonly Frame[], centreIndex: number, kind
       centre.width,
       centre.height,
     );
-    const map = regionMotionMap(frames, centreIndex, area, kind);
+    const map = regionMotionMap(frames, centreIndex, area, kind, flow);
     return (rect) => toNchwFloat32(map, rect, area);
   };
 }

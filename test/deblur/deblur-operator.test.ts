@@ -103,6 +103,18 @@ describe('deblur(): what goes in and what comes out', () => {
     expect(bridged.calls[2]!.motion).not.toEqual(expected[2]!.motion.data);
   });
 
+  it("computes the motion input with the flow options the model's card names (motionMap.flow)", async () => {
+    const frames = Array.from({ length: 4 }, (_, k) => movingSquare(96, 64, k, { speed: 6 }));
+    const flow = { finestLevel: 1 };
+    const expected = await lastValueFrom(from(frames).pipe(motionMaps({ flow }), toArray()));
+    const full = await lastValueFrom(from(frames).pipe(motionMaps(), toArray()));
+    const model = new FakeDeblurModel();
+    Object.assign(model, { contract: { ...model.contract, motionFlow: flow } });
+    await run(frames, { model });
+    model.calls.forEach((feeds, k) => expect(feeds.motion).toEqual(expected[k]!.motion.data));
+    expect(full.some((m, k) => m.motion.data.some((v, i) => v !== expected[k]!.motion.data[i]))).toBe(true);
+  });
+
   it('the motion input is, to the 16-bit code, the motion map `promotion synth` stores for the same blurred frames', async () => {
     const input = join(dir, 'clip');
     mkdirSync(input);

@@ -78,11 +78,17 @@ describe('loading a model', () => {
     );
   });
 
-  it("reads the card's tileSize (the tile the model is meant to run at) and refuses one below minSize", async () => {
+  it("reads the card's tileSize and motionMap.flow, and refuses a tileSize below minSize or flow options DIS does not know", async () => {
     const v = writeVariant(tiny, dir, 'tile-640', { card: (c) => (c.tileSize = 640) });
     const model = await loadDeblurModel({ model: v.onnx, threads: 1 });
     expect(model.contract.tileSize).toBe(640);
     await model.close();
+    const half = writeVariant(tiny, dir, 'flow-half', { card: (c) => ((c.motionMap as Record<string, unknown>).flow = { finestLevel: 1 }) });
+    const halfModel = await loadDeblurModel({ model: half.onnx, threads: 1 });
+    expect(halfModel.contract.motionFlow).toEqual({ finestLevel: 1 });
+    await halfModel.close();
+    const badFlow = writeVariant(tiny, dir, 'flow-bad', { card: (c) => ((c.motionMap as Record<string, unknown>).flow = { finest: 1 }) });
+    expect((await contractError(badFlow.onnx)).message).toMatch(new RegExp(`^Model card ${badFlow.card.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has motionMap.flow \\{"finest":1\\}, which the optical flow refuses \\(.*finest.*\\); `));
     const bad = writeVariant(tiny, dir, 'tile-16', { card: (c) => (c.tileSize = 16) });
     expect((await contractError(bad.onnx)).message).toBe(`Model card ${bad.card} has tileSize 16; expected an integer of at least minSize (32), or no tileSize; ${FIX}`);
   });
