@@ -150,7 +150,15 @@ class DatasetOptionsTest(unittest.TestCase):
             # first try, so texture=[4, 0] draws the same crop as no texture option.
             self.assertTrue(torch.equal(SequenceDataset([root], crop=32, seed=3, texture=[4, 0.0])[0]['gt'],
                                         clean['gt']))
+            jpeg = SequenceDataset([root], crop=32, seed=3, jpeg=[1.0, 30, 30])[0]
+            self.assertTrue(torch.equal(clean['gt'], jpeg['gt']))
+            moved = (jpeg['frames'] - clean['frames']).abs()
+            self.assertGreater(moved.mean().item(), 0.003)  # quality 30 changes the frames visibly
+            self.assertLess(moved.mean().item(), 0.1)
+            self.assertTrue(torch.equal(SequenceDataset([root], crop=32, seed=3, jpeg=[0.0, 30, 30])[0]['frames'],
+                                        clean['frames']))
             for bad, message in (({'texture': [0, 0.1]}, 'texture'), ({'noise': [0.2, 0.1]}, 'noise'),
+                                 ({'jpeg': [0.5, 90, 80]}, 'jpeg'),
                                  ({'frame_step': 0}, 'frame_step')):
                 with self.assertRaisesRegex(ValueError, message):
                     SequenceDataset([root], **bad)

@@ -44,6 +44,17 @@ def texture_score(rgb: np.ndarray) -> float:
     return float((np.abs(np.diff(g, axis=0)).mean() + np.abs(np.diff(g, axis=1)).mean()) / 2)
 
 
+def jpeg_round_trip(rgb: np.ndarray, quality: int) -> np.ndarray:
+    """An [H, W, 3] image in [0, 1] encoded as an 8-bit JPEG at `quality` (4:2:0, as cameras write) and decoded."""
+    import io
+
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.fromarray(np.round(np.clip(rgb, 0, 1) * 255).astype(np.uint8)).save(buffer, 'JPEG', quality=quality)
+    buffer.seek(0)
+    return np.asarray(Image.open(buffer).convert('RGB'), dtype=np.float32) / 255
+
+
 def find_sequences(root: str) -> List[str]:
     """Sequence folders under root (those holding synthesis.json), sorted."""
     if not os.path.isdir(root):
@@ -69,6 +80,8 @@ class SequenceDataset(Dataset):
     flat sky and vector-art wallpapers whose crops teach a deblurrer nothing. Default: one crop, as drawn.
     noise: [min_sigma, max_sigma]: Gaussian sensor noise added to the input frames (not the target), a sigma drawn
     per window, so that real footage is not a surprise; statistics and motion maps stay those of the clean frames.
+    jpeg: [chance, min_quality, max_quality]: with this chance per window, the input frames are JPEG-compressed at a
+    quality drawn per window (as 8-bit: camera footage arrives compressed), after the noise.
     frame_step: keep every frame_step-th window of each sequence, centres frame_step // 2, ... (validation on whole
     frames: fewer windows).
     """
@@ -76,15 +89,18 @@ class SequenceDataset(Dataset):
     def __init__(self, roots: List[str], crop: Optional[int] = 64, augment: bool = True, seed: int = 0,
                  sequences: Optional[List[str]] = None, exclude: Optional[List[str]] = None,
                  cache: bool = False, texture: Optional[List[float]] = None,
-                 noise: Optional[List[float]] = None, frame_step: int = 1) -> None:
+                 noise: Optional[List[float]] = None, jpeg: Optional[List[float]] = None,
+                 frame_step: int = 1) -> None:
         check_crop(crop)
         if texture is not None and (len(texture) != 2 or int(texture[0]) < 1 or texture[1] < 0):
             raise ValueError(f'Expected texture [tries >= 1, threshold >= 0] but received {texture!r}')
         if noise is not None and (len(noise) != 2 or not 0 <= noise[0] <= noise[1]):
             raise ValueError(f'Expected noise [min_sigma, max_sigma] with 0 <= min <= max but received {noise!r}')
+        if jpeg is not None and (len(jpeg) != 3 or not 0 <= jpeg[0] <= 1 or not 1 <= jpeg[1] <= jpeg[2] <= 100):
+            raise ValueError(f'Expected jpeg [chance in [0, 1], min_quality, max_quality in 1..100] but received {jpeg!r}')
         if not isinstance(frame_step, int) or frame_step < 1:
             raise ValueError(f'Expected an integer >= 1 for frame_step but received {frame_step!r}')
-        self.texture, self.noise, self.frame_step = texture, noise, frame_step
+        self.texture, self.noise, self.jpeg, self.frame_step = texture, noise, jpeg, frame_step
         self.crop, self.augment, self.seed, self.epoch = crop, augment, seed, 0
         self.cache: Optional[Dict[str, Tuple[np.ndarray, int]]] = {} if cache else None
         self.samples: List[Tuple[int, int]] = []
@@ -196,6 +212,9 @@ class SequenceDataset(Dataset):
         if self.noise is not None:
             sigma = float(rng.uniform(self.noise[0], self.noise[1]))
             stack = np.clip(stack + rng.normal(0.0, sigma, stack.shape).astype(np.float32), 0.0, 1.0)
+        if self.jpeg is not None and rng.random() < self.jpeg[0]:
+            quality = int(rng.integers(int(self.jpeg[1]), int(self.jpeg[2]) + 1))
+            stack = np.stack([jpeg_round_trip(f, quality) for f in stack])
         return {
             'frames': torch.from_numpy(np.ascontiguousarray(stack.transpose(0, 3, 1, 2))),
             'motion': torch.from_numpy(np.ascontiguousarray(mot))[None],
