@@ -106,7 +106,7 @@ function buildProgram(io: CliIo, run: (task: () => Promise<void>) => void): Comm
     .option('--device <cpu|cuda|auto>', 'where the network runs (default cpu); cuda falls back to the CPU with a warning when it cannot be used')
     .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2)')
     .option('--tile <px>', `largest tile side; larger frames are restored in overlapping tiles (default: the model card's tileSize, else ${DEFAULT_TILE_SIZE})`)
-    .option('--overlap <px>', 'least overlap between tiles (default 32)')
+    .option('--overlap <px>', 'least overlap between tiles (default 32, or a quarter of a --tile below 128)')
     .option('--clamp-radius <px>', `clamp the output to the input's local range over this radius, against overshoot at edges; 0: off (default ${DEFAULT_CLAMP_RADIUS})`)
     .option('--roi <off|motion|hands>', 'restore only regions of interest: where the motion map is high, or around tracked hands (default off: whole frames)')
     .option('--motion-scope <frame|regions>', 'with --roi hands: compute the motion map over the regions only (faster, approximate; default frame)')
