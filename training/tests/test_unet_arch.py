@@ -142,10 +142,26 @@ class DatasetOptionsTest(unittest.TestCase):
             self.assertEqual([c for _, c in SequenceDataset([root], frame_step=3).samples], [1, 4])
             clean = SequenceDataset([root], crop=32, seed=3)[0]
             noisy = SequenceDataset([root], crop=32, seed=3, noise=[0.01, 0.01])[0]
-            for key in ('gt', 'motion', 'blurWeights', 'contrastScale'):
+            for key in ('gt', 'motion'):
                 self.assertTrue(torch.equal(clean[key], noisy[key]), key)
             diff = (noisy['frames'] - clean['frames']).std().item()
             self.assertAlmostEqual(diff, 0.01, delta=0.002)
+            # The statistics are those of the degraded frames, as at run time: the contrast maps the network computes
+            # from its frames stay within [0, 1] once divided by contrastScale (with the clean frames' scale, noise
+            # on a flat frame made them huge and blew the prior branch up).
+            from promotion.archs.priors import contrast_map, grey
+            from promotion.statistics import blur_weights, contrast_scale
+            whole = SequenceDataset([root], crop=None, augment=False, seed=3, noise=[0.01, 0.01], jpeg=[1.0, 50, 50])
+            for i in (0, 3):
+                s = whole[i]
+                greys = [f.permute(1, 2, 0).double().numpy() for f in s['frames']]
+                greys = [g[..., 0] * 0.299 + g[..., 1] * 0.587 + g[..., 2] * 0.114 for g in greys]
+                np.testing.assert_allclose(s['contrastScale'].numpy(), [contrast_scale(g) for g in greys], rtol=1e-5)
+                np.testing.assert_allclose(s['blurWeights'].numpy(), blur_weights(greys), rtol=1e-5)
+                if i == 0:  # the window of frame 0 repeats it: [0, 0, 0, 1, 2]
+                    self.assertTrue(torch.equal(s['frames'][0], s['frames'][1]))
+                c = contrast_map(grey(s['frames'])) / s['contrastScale'].view(5, 1, 1)
+                self.assertLessEqual(float(c.max()), 1 + 1e-5)
             # The make_dataset texture is 4 px blocks everywhere except the still band: any threshold is met at the
             # first try, so texture=[4, 0] draws the same crop as no texture option.
             self.assertTrue(torch.equal(SequenceDataset([root], crop=32, seed=3, texture=[4, 0.0])[0]['gt'],

@@ -79,7 +79,8 @@ class SequenceDataset(Dataset):
     gradient (grey, [0, 1] per pixel step) of at least `threshold`, else the most textured one drawn; photos hold
     flat sky and vector-art wallpapers whose crops teach a deblurrer nothing. Default: one crop, as drawn.
     noise: [min_sigma, max_sigma]: Gaussian sensor noise added to the input frames (not the target), a sigma drawn
-    per window, so that real footage is not a surprise; statistics and motion maps stay those of the clean frames.
+    per window, so that real footage is not a surprise. The blur weights and contrast scales are then those of the
+    degraded frames (as at run time); the motion maps stay those of the clean frames.
     jpeg: [chance, min_quality, max_quality]: with this chance per window, the input frames are JPEG-compressed at a
     quality drawn per window (as 8-bit: camera footage arrives compressed), after the noise.
     frame_step: keep every frame_step-th window of each sequence, centres frame_step // 2, ... (validation on whole
@@ -159,6 +160,26 @@ class SequenceDataset(Dataset):
             seq['stats'][i] = (laplacian_variance(g), contrast_scale(g))
         return seq['stats'][i]
 
+    def _degrade(self, stack: np.ndarray, window: List[int], rng: np.random.Generator) -> np.ndarray:
+        """Sensor noise (a sigma per window) and JPEG compression (a quality per window, with the configured chance)
+        of the window's whole frames; a frame the window repeats stays equal to itself."""
+        sigma = float(rng.uniform(self.noise[0], self.noise[1])) if self.noise is not None else 0.0
+        quality = None
+        if self.jpeg is not None and rng.random() < self.jpeg[0]:
+            quality = int(rng.integers(int(self.jpeg[1]), int(self.jpeg[2]) + 1))
+        done: Dict[int, np.ndarray] = {}
+        out = []
+        for frame, i in zip(stack, window):
+            if i not in done:
+                f = frame
+                if sigma > 0:
+                    f = np.clip(f + rng.normal(0.0, sigma, f.shape).astype(np.float32), 0.0, 1.0)
+                if quality is not None:
+                    f = jpeg_round_trip(f, quality)
+                done[i] = f
+            out.append(done[i])
+        return np.stack(out)
+
     def __getitem__(self, idx: int) -> Dict[str, torch.Tensor]:
         s, centre = self.samples[idx]
         seq = self.sequences[s]
@@ -180,6 +201,18 @@ class SequenceDataset(Dataset):
         stack = np.stack(frames)  # [T, H, W, 3]
         h, w = stack.shape[1:3]
         rng = np.random.default_rng([self.seed, self.epoch, idx])
+        if self.noise is not None or self.jpeg is not None:
+            # Degrade the whole frames (a frame the window repeats, alike), then take the statistics of what the
+            # network sees, as the runtime does: the contrast maps inside the network are divided by contrastScale,
+            # and the clean frame's scale under a noisy frame's maps blew the prior branch up (a flat frame's scale
+            # is near 0).
+            # Its own random stream, so that the crop and flips are those of the clean sample.
+            stack = self._degrade(stack, window, np.random.default_rng([self.seed, self.epoch, idx, 1]))
+            variances, scales = [], []
+            for frame in stack:
+                g = grey_unit(frame, 1.0)
+                variances.append(laplacian_variance(g))
+                scales.append(contrast_scale(g))
         if self.crop is not None:
             if h < self.crop or w < self.crop:
                 raise ValueError(f'{seq["folder"]}: frames are {w}x{h}, smaller than the crop {self.crop}')
@@ -209,12 +242,6 @@ class SequenceDataset(Dataset):
                 stack, gt, mot = stack[:, ::-1], gt[::-1], mot[::-1]
             if rng.random() < 0.5:
                 stack, bw, cs = stack[::-1], bw[::-1], cs[::-1]
-        if self.noise is not None:
-            sigma = float(rng.uniform(self.noise[0], self.noise[1]))
-            stack = np.clip(stack + rng.normal(0.0, sigma, stack.shape).astype(np.float32), 0.0, 1.0)
-        if self.jpeg is not None and rng.random() < self.jpeg[0]:
-            quality = int(rng.integers(int(self.jpeg[1]), int(self.jpeg[2]) + 1))
-            stack = np.stack([jpeg_round_trip(f, quality) for f in stack])
         return {
             'frames': torch.from_numpy(np.ascontiguousarray(stack.transpose(0, 3, 1, 2))),
             'motion': torch.from_numpy(np.ascontiguousarray(mot))[None],
