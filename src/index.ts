@@ -1,31 +1,75 @@
 /**
  * promotion-handpose: hand-pose preprocessing of blurry video.
- * The streaming core: frames, sources, sinks and operators; hand-pose estimation.
+ *
+ * The public API is what the README and docs/ use, the options and result types of those, their documented
+ * defaults, and the typed errors. Everything else under src/ is internal and may change without notice.
+ * @packageDocumentation
  */
+
+// Errors: every failure the library reports on purpose is one of these, with a stable `code`.
 export * from './errors.js';
-export * from './stream/frame.js';
-export type { FrameSource, SourceInfo, SourceKind } from './stream/source.js';
+
+// Frames: plain data, units and layouts in the names.
+export {
+  SAMPLE_MAX,
+  DEFAULT_GAMMA,
+  BYTES_PER_SAMPLE,
+  createRgb8Frame,
+  createRgb16Frame,
+  createRgbFloatFrame,
+  frameByteLength,
+  toFloatFrame,
+  toIntegerFrame,
+  type SampleType,
+  type Rgb8Frame,
+  type Rgb16Frame,
+  type RgbFloatFrame,
+  type Frame,
+  type SampleArrays,
+  type FrameInit,
+} from './stream/frame.js';
+
+// Sources, the pipeline, operators and sinks.
+export type { FrameSource, FrameReadOptions, SourceInfo, SourceKind } from './stream/source.js';
 export { openVideo, type VideoSourceOptions } from './stream/video-source.js';
-export { openImageSequence, listImageFiles, IMAGE_EXTENSIONS, DEFAULT_SEQUENCE_FPS, DEFAULT_READ_AHEAD, type ImageSequenceOptions } from './stream/image-sequence-source.js';
-export * from './stream/fpha-source.js';
-export { openLive, isLiveInput, DEFAULT_LIVE_MAX_QUEUE, DEFAULT_LIVE_IDLE_TIMEOUT_MS, type LiveSource, type LiveSourceOptions, type LiveStats } from './stream/live-source.js';
-export { openSource, detectSourceKind, type OpenSourceOptions } from './stream/open-source.js';
+export { openImageSequence, IMAGE_EXTENSIONS, DEFAULT_SEQUENCE_FPS, DEFAULT_READ_AHEAD, type ImageSequenceOptions } from './stream/image-sequence-source.js';
+export {
+  FPHA_JOINT_COUNT,
+  FPHA_JOINT_NAMES,
+  FPHA_FPS,
+  FPHA_COLOR_CAMERA,
+  FPHA_BROKEN_SEQUENCES,
+  projectJoints,
+  listFphaSequences,
+  openFphaSequence,
+  type CameraModel,
+  type Joints2D,
+  type Joints3D,
+  type FphaAnnotation,
+  type FphaFrame,
+  type FphaSequenceRef,
+  type FphaSelection,
+  type FphaSequenceOptions,
+} from './stream/fpha-source.js';
+export { openLive, isLiveInput, DEFAULT_LIVE_MAX_QUEUE, DEFAULT_LIVE_IDLE_TIMEOUT_MS, LIVE_ANALYZE_DURATION_MS, LIVE_START_ALLOWANCE_MS, type LiveSource, type LiveSourceOptions, type LiveStats } from './stream/live-source.js';
+export { openSource, type OpenSourceOptions } from './stream/open-source.js';
 export { pipeSource, sourceFrames$, DEFAULT_HIGH_WATER_MARK, DEFAULT_STALL_TIMEOUT_MS, PipelineStallError, type PipeSourceOptions } from './stream/pipe-source.js';
 export { slidingWindow, DEFAULT_WINDOW_SIZE, type FrameWindow, type SlidingWindowOptions } from './stream/window.js';
 export { mapInWorkers, defaultWorkerConcurrency, WorkerTaskError, type WorkerMapOptions } from './stream/worker-map.js';
 export { progress, type Progress, type ProgressOptions } from './stream/progress.js';
+export { untilAborted, AbortedError } from './stream/abort.js';
 export { writeVideo, VIDEO_EXTENSIONS, DEFAULT_CRF, type VideoSinkOptions } from './stream/video-sink.js';
 export { writeImageSequence, type ImageSequenceSinkOptions } from './stream/image-sequence-sink.js';
 export { writeJsonLines, type JsonLinesSinkOptions } from './stream/jsonl-sink.js';
-export { decodeImage, decodeImageFit, encodeImage, encodeGrey16Png, decodeGrey16, readImageMeta, type ImageFormat, type ImageMeta } from './stream/image-codec.js';
-export { untilAborted, AbortedError } from './stream/abort.js';
-export { psnr, meanSquaredError, type PixelMetricOptions } from './metrics/psnr.js';
-export { type FlowField, type GreyImage, BT601, toGrey, constantFlow, meanEndPointError, sampleBilinear } from './flow/field.js';
-export { disFlow, checkDisOptions, disParameters, type DisOptions, type DisParameters } from './flow/dis.js';
+export { decodeImage, encodeImage, type ImageFormat } from './stream/image-codec.js';
+export { createRng, type Rng } from './util/rng.js';
+
+// Optical flow and the motion map.
+export { type FlowField, type GreyImage, toGrey, meanEndPointError } from './flow/field.js';
+export { disFlow, type DisOptions } from './flow/dis.js';
 export {
   motionMap,
   motionMaps,
-  motionMapToUint16,
   MOTION_MAP_FLOW,
   DEFAULT_MOTION_MAP_KIND,
   MOTION_NORMALIZATION_FLOOR_PX,
@@ -33,71 +77,54 @@ export {
   type MotionMapsOptions,
   type WithMotion,
 } from './flow/motion-map.js';
+
+// Blur synthesis.
+export { synthesizeBlur, DEFAULT_VIRTUAL_FPS, DEFAULT_SYNTHESIS_FLOW, type SynthesisOptions, type BlurPair } from './blur-synthesis/synthesize.js';
 export {
-  synthesizeBlur,
-  synthesisParameters,
-  DEFAULT_VIRTUAL_FPS,
-  DEFAULT_SYNTHESIS_FLOW,
-  type SynthesisOptions,
-  type SynthesisParameters,
-  type BlurPair,
-} from './blur-synthesis/synthesize.js';
-export { blurByPathIntegration, blurExplicit, virtualFrame, virtualTimes, consistencyWeights, type LinearImage, type Interval, type ExposureContext, type ExposureSpec } from './blur-synthesis/integrate.js';
-export * from './blur-synthesis/exact.js';
-export { sampleSceneSpec, loadScene, exactPairs, SCENE_PHOTO_SCALE, type SceneSpec } from './blur-synthesis/scenes.js';
-export { runSynthJob, writeSequence, isSynthesized, type SynthJob, type SynthJobResult, type FrameNaming } from './blur-synthesis/dataset.js';
-export { createRng, uniform, type Rng } from './util/rng.js';
+  renderExact,
+  sampleTrajectory,
+  trajectoryFromParameters,
+  steadyTrajectory,
+  DEFAULT_TRAJECTORY_RANGES,
+  type Pose,
+  type Trajectory,
+  type TrajectoryParameters,
+  type TrajectoryRanges,
+  type ForegroundLayer,
+  type Scene,
+  type ExactRenderOptions,
+} from './blur-synthesis/exact.js';
+export type { LinearImage } from './blur-synthesis/integrate.js';
+export { sampleSceneSpec, loadScene, exactPairs, SCENE_PHOTO_SCALE, DEFAULT_FOREGROUND_SPEED_PX, type SceneSpec, type SceneSampling } from './blur-synthesis/scenes.js';
+
+// Hand pose.
 export * from './handpose/estimator.js';
 export { estimateHands, type EstimateHandsOptions } from './handpose/estimate-hands.js';
-export { createHandLandmarker, convertTasksVisionResult, TASKS_VISION_VERSION, TASKS_VISION_HANDEDNESS } from './handpose/mediapipe-hand-landmarker.js';
-export * from './handpose/landmarker-options.js';
+export { createHandLandmarker, TASKS_VISION_HANDEDNESS, TASKS_VISION_VERSION } from './handpose/mediapipe-hand-landmarker.js';
 export {
-  loadHandLandmarkerModel,
-  assembleHandLandmarkerTask,
-  defaultModelCacheDir,
-  HAND_MODEL_VARIANTS,
-  HAND_LANDMARKER_TASK_SHA256,
-  MEDIAPIPE_HANDS_VERSION,
-  CACHE_DIR_ENV,
-  type HandModelVariant,
-  type HandModelAsset,
-  type HandModelAssetOptions,
-} from './handpose/model-asset.js';
+  DEFAULT_HAND_POSE_MODE,
+  DEFAULT_HAND_MODEL,
+  DEFAULT_NUM_HANDS,
+  DEFAULT_MIN_HAND_DETECTION_CONFIDENCE,
+  DEFAULT_MIN_HAND_PRESENCE_CONFIDENCE,
+  DEFAULT_MIN_TRACKING_CONFIDENCE,
+  MAX_NUM_HANDS,
+  type HandLandmarkerOptions,
+} from './handpose/landmarker-options.js';
+export { type HandModelVariant } from './handpose/model-asset.js';
 export { MEDIAPIPE_TO_FPHA, FPHA_TO_MEDIAPIPE, toFphaOrder, handToFpha, type FphaHandJoints } from './handpose/fpha-order.js';
 export { drawHands, DEFAULT_OVERLAY_COLORS, type DrawHandsOptions, type Rgb } from './handpose/overlay.js';
-export {
-  deblurGrey,
-  contrastScale,
-  laplacianVariance,
-  blurWeights,
-  blurWeightsFromVariances,
-  windowStatistics,
-  VARIANCE_FLOOR,
-  type UnitGreyImage,
-  type WindowStatistics,
-} from './deblur/statistics.js';
+
+// Deblurring.
+export { windowStatistics, type WindowStatistics } from './deblur/statistics.js';
 export { deblur, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE, DEFAULT_TILE_OVERLAP, MIN_DEBLUR_FRAME_SIZE, type DeblurOptions, type DeblurFrameInfo } from './deblur/deblur.js';
-export { clampToLocalRange, localExtreme } from './deblur/local-range.js';
 export type { DeblurModel, DeblurModelContract, DeblurFeeds, DeblurDevice, DeblurModelParts, FrameFeeds, FrameFeatures, FeatureLevel } from './deblur/model.js';
-export {
-  loadDeblurModel,
-  defaultDeblurThreads,
-  DEFAULT_DEBLUR_DEVICE,
-  type LoadDeblurModelOptions,
-  type LoadedDeblurModel,
-} from './deblur/onnx-session.js';
+export { loadDeblurModel, defaultDeblurThreads, DEFAULT_DEBLUR_DEVICE, type LoadDeblurModelOptions, type LoadedDeblurModel } from './deblur/onnx-session.js';
 export {
   readModelCard,
   parseModelCard,
-  resolveModelFiles,
-  modelsDir,
   DEFAULT_DEBLUR_MODEL,
   SUPPORTED_CONTRACT_VERSIONS,
-  CONTRACT_INPUT_NAMES,
-  CONTRACT_OUTPUT_NAME,
-  FEATURE_INPUT_NAME,
-  FEATURE_NAMES,
-  contractInputNames,
   type ModelCard,
   type ModelCardFeatures,
   type ModelCardTensor,
@@ -112,30 +139,58 @@ export {
   DEFAULT_HAND_HOLD_FRAMES,
   DEFAULT_ROI_HAND_MODEL,
   DEFAULT_ROI_NUM_HANDS,
-  HandBoxTracker,
-  handBox,
-  motionBoxes,
   type DeblurRoi,
   type BoxesRoi,
   type MotionRoi,
   type HandsRoi,
 } from './deblur/roi.js';
-export { paddedLength, runSpan, tileSpans, featherWeights, mergeBoxes, clipBox, type Box, type Span, type TileSpan } from './deblur/tiles.js';
-export { toNtchwFloat32, toNchwFloat32 } from './deblur/tensor.js';
-export { ssim, SSIM_WINDOW_SIZE, SSIM_SIGMA, SSIM_K1, SSIM_K2, SSIM_GAUSSIAN } from './metrics/ssim.js';
-export { bt601Luma, BT601_STUDIO_Y, DEFAULT_PIXEL_CHANNEL, type PixelChannel } from './metrics/pixel-conventions.js';
-export * from './metrics/comparison.js';
-export * from './metrics/joints.js';
+export type { Box } from './deblur/tiles.js';
+
+// Metrics.
+export { psnr, type PixelMetricOptions } from './metrics/psnr.js';
+export { ssim } from './metrics/ssim.js';
+export { DEFAULT_PIXEL_CHANNEL, bt601Luma, BT601_STUDIO_Y, type PixelChannel } from './metrics/pixel-conventions.js';
+export { METRIC_BETTER, gain, compareVersions, type Better, type FrameVersion, type VersionComparison } from './metrics/comparison.js';
+export {
+  DEFAULT_PCK_THRESHOLDS,
+  fphaJoints,
+  scoreJointFrame,
+  scoreJointSequence,
+  aggregateJointMetrics,
+  type GroundTruthKind,
+  type JointErrors,
+  type JointFrameInput,
+  type JointMetricOptions,
+  type VersionFrameScore,
+  type FrameJointScores,
+  type PckComparison,
+  type JointMetricsSummary,
+  type SequenceJointMetrics,
+} from './metrics/joints.js';
 export * from './metrics/gain-spread.js';
-export { evaluate, pickPanels, DEFAULT_PANELS_PER_SEQUENCE, DEFAULT_EVAL_POSE_MODE, type EvaluateOptions, type EvaluateProgress } from './eval/evaluate.js';
+
+// Evaluation and its report.
+export { evaluate, DEFAULT_PANELS_PER_SEQUENCE, DEFAULT_EVAL_POSE_MODE, type EvaluateOptions, type EvaluateProgress } from './eval/evaluate.js';
 export {
   REPORT_SCHEMA_VERSION,
   PSNR_CAP_DB,
   validateReport,
-  ReportSchemaError,
-  metricNames,
+  capPsnr,
+  METRICS,
+  FIXED_METRICS,
   metricInfo,
+  type BetterDirection,
+  type GroundTruthKind as ReportGroundTruthKind,
+  type MetricInfo,
+  ReportSchemaError,
   type EvalReport,
+  type ReportConfig,
+  type ModelRecord,
+  type MetricsConfig,
+  type TimingRecord,
+  type MetricName,
+  type PckMetricName,
+  type MetricChannel,
   type MetricRow,
   type MetricSummary,
   type FrameRecord,
@@ -143,7 +198,17 @@ export {
   type PanelRecord,
   type SequenceReport,
 } from './eval/report-schema.js';
-export { writeReport, readReport, openReportFolder, REPORT_JSON, REPORT_HTML } from './eval/report-files.js';
-export { renderReportHtml } from './eval/report-html.js';
-export { formatSummaryTable } from './eval/summary-table.js';
-export { reportGainSpread, hasSpread, SPREAD_METRICS } from './eval/gain-spreads.js';
+export {
+  writeReport,
+  readReport,
+  openReportFolder,
+  REPORT_JSON,
+  REPORT_HTML,
+  type ReportFolder,
+  type ReportFolderOptions,
+  type WriteReportOptions,
+} from './eval/report-files.js';
+export { renderReportHtml, DEFAULT_REPORT_TITLE, DEFAULT_MAX_SEQUENCE_CHARTS, type RenderReportOptions } from './eval/report-html.js';
+export { formatSummaryTable, type SummaryTableOptions } from './eval/summary-table.js';
+export { reportGainSpread } from './eval/gain-spreads.js';
+export type { PerFrameMetric } from './eval/report-charts.js';

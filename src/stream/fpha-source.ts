@@ -59,6 +59,7 @@ export const FPHA_BROKEN_SEQUENCES: readonly string[] = ['Subject_2/close_milk/4
 
 /** One joint set: 21 points. */
 export type Joints2D = ReadonlyArray<readonly [number, number]>;
+/** 21 joints in FPHA order, `[x, y, z]` each: world coordinates in millimetres (the skeleton files' camera frame). */
 export type Joints3D = ReadonlyArray<readonly [number, number, number]>;
 
 /** Ground truth carried by each FPHA frame. */
