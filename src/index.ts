@@ -150,14 +150,29 @@ export type { Box } from './deblur/tiles.js';
 export { psnr, type PixelMetricOptions } from './metrics/psnr.js';
 export { ssim } from './metrics/ssim.js';
 export { DEFAULT_PIXEL_CHANNEL, bt601Luma, BT601_STUDIO_Y, type PixelChannel } from './metrics/pixel-conventions.js';
-export { METRIC_BETTER, gain, compareVersions, type Better, type FrameVersion, type VersionComparison } from './metrics/comparison.js';
+export {
+  METRICS,
+  FIXED_METRICS,
+  PCK_BETTER,
+  PSNR_CAP_DB,
+  GROUND_TRUTH_KINDS,
+  capPsnr,
+  metricInfo,
+  metricNames,
+  pckMetricName,
+  type Better,
+  type GroundTruthKind,
+  type MetricInfo,
+  type MetricName,
+  type PckMetricName,
+} from './metrics/definitions.js';
+export { gain, compareVersions, type FrameVersion, type VersionComparison } from './metrics/comparison.js';
 export {
   DEFAULT_PCK_THRESHOLDS,
   fphaJoints,
   scoreJointFrame,
   scoreJointSequence,
   aggregateJointMetrics,
-  type GroundTruthKind,
   type JointErrors,
   type JointFrameInput,
   type JointMetricOptions,
@@ -173,24 +188,13 @@ export * from './metrics/gain-spread.js';
 export { evaluate, DEFAULT_PANELS_PER_SEQUENCE, DEFAULT_EVAL_POSE_MODE, type EvaluateOptions, type EvaluateProgress } from './eval/evaluate.js';
 export {
   REPORT_SCHEMA_VERSION,
-  PSNR_CAP_DB,
   validateReport,
-  capPsnr,
-  METRICS,
-  FIXED_METRICS,
-  metricInfo,
-  type BetterDirection,
-  type GroundTruthKind as ReportGroundTruthKind,
-  type MetricInfo,
   ReportSchemaError,
   type EvalReport,
   type ReportConfig,
   type ModelRecord,
   type MetricsConfig,
   type TimingRecord,
-  type MetricName,
-  type PckMetricName,
-  type MetricChannel,
   type MetricRow,
   type MetricSummary,
   type FrameRecord,

@@ -32,7 +32,8 @@ import type { HandPose, HandPoseEstimator } from '../handpose/estimator.js';
 import type { HandModelVariant } from '../handpose/model-asset.js';
 import { createHandLandmarker, TASKS_VISION_VERSION } from '../handpose/mediapipe-hand-landmarker.js';
 import { drawHands } from '../handpose/overlay.js';
-import { fphaJoints, type GroundTruthKind, type JointFrameInput, scoreJointSequence, type SequenceJointMetrics, aggregateJointMetrics, DEFAULT_PCK_THRESHOLDS, type JointMetricsSummary } from '../metrics/joints.js';
+import type { GroundTruthKind } from '../metrics/definitions.js';
+import { fphaJoints, type JointFrameInput, scoreJointSequence, type SequenceJointMetrics, aggregateJointMetrics, DEFAULT_PCK_THRESHOLDS, type JointMetricsSummary } from '../metrics/joints.js';
 import { psnr } from '../metrics/psnr.js';
 import { SSIM_WINDOW_SIZE, ssim } from '../metrics/ssim.js';
 import { expectBoolean, expectInteger, expectKnownKeys, expectOneOf, expectString, invalidOption } from '../options.js';
@@ -45,7 +46,8 @@ import { openSource } from '../stream/open-source.js';
 import { pipeSource } from '../stream/pipe-source.js';
 import { VERSION } from '../version.js';
 import { openReportFolder } from './report-files.js';
-import { capPsnr, type EvalReport, type FrameRecord, type JointRecord, type MetricRow, type MetricSummary, metricNames, metricRow, type PanelRecord, type SequenceReport, pckMetricName } from './report-schema.js';
+import { type EvalReport, type FrameRecord, type JointRecord, type MetricRow, type MetricSummary, metricRow, type PanelRecord, type SequenceReport } from './report-schema.js';
+import { capPsnr, metricNames, pckMetricName } from '../metrics/definitions.js';
 
 /** Default panels per sequence in the HTML report (the frame where deblurring helped pose most, and the middle one). */
 export const DEFAULT_PANELS_PER_SEQUENCE = 2;

@@ -4,15 +4,14 @@
  * the report's per-frame records, so any report.json can be read this way. Only metrics with a value per frame
  * have one: PSNR, SSIM, RMSE, ABSE and EPE; the bootstrap blocks never span two sequences.
  */
-import { METRIC_BETTER } from '../metrics/comparison.js';
 import { type GainSpread, type GainSpreadOptions, gainSpread } from '../metrics/gain-spread.js';
 import { framePairs, type PerFrameMetric } from './report-charts.js';
-import type { EvalReport, MetricName } from './report-schema.js';
+import type { EvalReport } from './report-schema.js';
+import { METRICS, type MetricName } from '../metrics/definitions.js';
 
 /** The summary metrics that have a spread, in display order. */
 export const SPREAD_METRICS: readonly PerFrameMetric[] = ['psnr', 'ssim', 'rmse', 'abse', 'epe'];
 
-const BETTER = { psnr: METRIC_BETTER.psnrDb, ssim: METRIC_BETTER.ssim, rmse: METRIC_BETTER.rmsePx, abse: METRIC_BETTER.absePx, epe: METRIC_BETTER.epePx } as const;
 
 /** Whether a summary row has a spread. */
 export function hasSpread(name: MetricName): name is PerFrameMetric {
@@ -25,5 +24,5 @@ export function hasSpread(name: MetricName): name is PerFrameMetric {
  */
 export function reportGainSpread(report: EvalReport, metric: PerFrameMetric, options: Omit<GainSpreadOptions, 'pool'> = {}): GainSpread | null {
   const sequences = report.sequences.map((s) => framePairs(s.perFrame, metric, report.config.groundTruth));
-  return gainSpread(sequences, BETTER[metric], { ...options, pool: metric === 'rmse' ? 'rms' : 'mean' });
+  return gainSpread(sequences, METRICS[metric].better, { ...options, pool: metric === 'rmse' ? 'rms' : 'mean' });
 }

@@ -9,7 +9,8 @@ import type { MarkDef } from 'vega-lite/types_unstable/mark.js';
 import type { FacetedUnitSpec } from 'vega-lite/types_unstable/spec/unit.js';
 import type { LayerSpec } from 'vega-lite/types_unstable/spec/layer.js';
 import type { ChartSpec } from './charts.js';
-import type { EvalReport, FrameRecord, GroundTruthKind, SequenceReport } from './report-schema.js';
+import type { EvalReport, FrameRecord, SequenceReport } from './report-schema.js';
+import type { GroundTruthKind } from '../metrics/definitions.js';
 
 /** Colours of the three versions of a frame, shared by charts and page. */
 export const VERSION_COLORS = { blurred: '#e8710a', deblurred: '#1a73e8', sharp: '#80868b' } as const;

@@ -1,8 +1,8 @@
 /**
  * Number formatting shared by the HTML report and the terminal table, so both show the same digits and signs.
  */
-import type { EvalReport, MetricInfo, MetricName } from './report-schema.js';
-import { metricInfo } from './report-schema.js';
+import type { EvalReport } from './report-schema.js';
+import { type MetricInfo, type MetricName, metricInfo } from '../metrics/definitions.js';
 
 /** How a gain reads: deblurring helped, hurt, made no visible difference, or there is nothing to compare. */
 export type GainEffect = 'better' | 'worse' | 'same' | 'none';

@@ -22,21 +22,8 @@ import {
   labelWithUnit,
   totalFrames,
 } from './report-format.js';
-import {
-  PSNR_CAP_DB,
-  REPORT_SCHEMA_VERSION,
-  type EvalReport,
-  type FrameRecord,
-  type JointRecord,
-  type MetricInfo,
-  type MetricName,
-  type MetricRow,
-  type PanelRecord,
-  metricInfo,
-  metricNames,
-  summaryRow,
-  validateReport,
-} from './report-schema.js';
+import { REPORT_SCHEMA_VERSION, type EvalReport, type FrameRecord, type JointRecord, type MetricRow, type PanelRecord, summaryRow, validateReport } from './report-schema.js';
+import { PSNR_CAP_DB, type MetricInfo, type MetricName, metricInfo, metricNames } from '../metrics/definitions.js';
 
 /** Default of {@link RenderReportOptions.maxSequenceCharts}. */
 export const DEFAULT_MAX_SEQUENCE_CHARTS = 12;

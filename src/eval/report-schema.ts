@@ -1,45 +1,27 @@
 /**
- * The evaluation report's data: `report.json`, schema version 1. Types with the meaning of every field, the metric
- * definitions (direction, unit, how the gain is signed), a builder for summary rows, and {@link validateReport},
- * which checks a value against the schema and names the first path that breaks it.
+ * The evaluation report's data: `report.json`, schema version 1. Types with the meaning of every field, a builder for
+ * summary rows, and {@link validateReport}, which checks a value against the schema and names the first path that
+ * breaks it. The metrics' names, directions and units are defined in src/metrics/definitions.ts.
  *
  * Schema v1 is closed: a key it does not name is an error (except inside the open maps `versions`,
  * `config.synthesis`, `config.handpose`, `config.deblur` and `timing.stages`). Adding or changing a field bumps
  * {@link REPORT_SCHEMA_VERSION}.
  */
 import { PromotionError } from '../errors.js';
-import { invalidOption } from '../options.js';
+import { gain } from '../metrics/comparison.js';
+import {
+  type Better,
+  GROUND_TRUTH_KINDS,
+  PSNR_CAP_DB,
+  type GroundTruthKind,
+  type MetricName,
+  metricInfo,
+  metricNames,
+} from '../metrics/definitions.js';
+import type { PixelChannel } from '../metrics/pixel-conventions.js';
 
 /** The schema version this module writes and reads. */
 export const REPORT_SCHEMA_VERSION = 1;
-
-/**
- * PSNR values are stored capped at this many dB. Identical frames (infinite PSNR, which JSON cannot hold) and any
- * frame above the cap are stored as exactly 100, so every stored PSNR is a finite number in [0, 100] and means stay
- * finite. For scale: 8-bit 640x480 frames that differ by one level in a single sample are 107.8 dB apart.
- */
-export const PSNR_CAP_DB = 100;
-
-/** Where the ground-truth joints come from. */
-export type GroundTruthKind = 'fpha-skeleton' | 'pseudo';
-
-/** Ground-truth kinds, in the order the docs list them. */
-export const GROUND_TRUTH_KINDS: readonly GroundTruthKind[] = ['fpha-skeleton', 'pseudo'];
-
-/** Channels the pixel metrics are computed on: all RGB samples, or luma Y (BT.601, as BasicSR's `test_y_channel`). */
-export type MetricChannel = 'rgb' | 'y';
-
-/** Which direction of a metric is better. */
-export type BetterDirection = 'higher' | 'lower';
-
-/** The summary key of PCK at one threshold: `pck@` followed by the threshold as JavaScript prints it (`pck@0.2`). */
-export type PckMetricName = `pck@${string}`;
-
-/** Names of the summary rows. Every summary holds the six fixed ones plus `pck@<t>` for each configured threshold. */
-export type MetricName = 'psnr' | 'ssim' | 'rmse' | 'abse' | 'epe' | 'detectionRate' | PckMetricName;
-
-/** The fixed metric names, in display order (PCK rows go between `epe` and `detectionRate`). */
-export const FIXED_METRICS = ['psnr', 'ssim', 'rmse', 'abse', 'epe', 'detectionRate'] as const;
 
 /**
  * One metric over a set of frames, for the three versions of each frame.
@@ -61,7 +43,7 @@ export interface MetricRow {
   /** deblurred - blurred (higher is better) or blurred - deblurred (lower is better): positive means deblurring helped. */
   gain: number | null;
   /** Which direction of the metric is better; fixed per metric (see {@link METRICS}). */
-  better: BetterDirection;
+  better: Better;
   /**
    * Unit of `blurred`, `deblurred`, `sharp` and `gain`, fixed per metric: `'dB'` (PSNR), `''` (SSIM), `'px'` (RMSE,
    * ABSE, EPE) or `'fraction'` (PCK and detection rate: values in [0, 1], shown as percentages).
@@ -147,7 +129,7 @@ export interface ModelRecord {
 /** Conventions of the metrics. */
 export interface MetricsConfig {
   /** PSNR and SSIM on all RGB samples or on luma Y. */
-  channel: MetricChannel;
+  channel: PixelChannel;
   /** Pixels ignored at each border by PSNR and SSIM (BasicSR's `crop_border`). */
   cropBorder: number;
   /** PCK thresholds, each positive and distinct; the summary holds `pck@<t>` for each. May be empty. */
@@ -209,134 +191,6 @@ export interface EvalReport {
   timing: TimingRecord;
 }
 
-/** What a metric is and how it is shown. */
-export interface MetricInfo {
-  /** Short label for tables and charts (`PSNR`, `PCK@0.2`). */
-  label: string;
-  /** Which direction is better. */
-  better: BetterDirection;
-  /** The unit stored in {@link MetricRow.unit}. */
-  unit: string;
-  /** Stored values are multiplied by this for display (100 for fractions shown as percentages). */
-  displayFactor: number;
-  /** The unit values are shown in (`%` for fractions; their gains are shown in percentage points, `pp`). */
-  displayUnit: string;
-  /** Decimals shown in tables, of the displayed value. */
-  decimals: number;
-  /** What is measured, one or two sentences. */
-  description: string;
-  /** `image`: restoration fidelity; `pose`: joint error or PCK against the ground truth; `detection`: found or not. */
-  kind: 'image' | 'pose' | 'detection';
-}
-
-/** The fixed metrics' definitions. PCK's come from {@link metricInfo}. */
-export const METRICS: Readonly<Record<(typeof FIXED_METRICS)[number], MetricInfo>> = {
-  psnr: {
-    label: 'PSNR',
-    better: 'higher',
-    unit: 'dB',
-    displayFactor: 1,
-    displayUnit: 'dB',
-    decimals: 2,
-    kind: 'image',
-    description: `Peak signal-to-noise ratio of the frame against the sharp frame, mean over frames (each capped at ${PSNR_CAP_DB} dB).`,
-  },
-  ssim: {
-    label: 'SSIM',
-    better: 'higher',
-    unit: '',
-    displayFactor: 1,
-    displayUnit: '',
-    decimals: 4,
-    kind: 'image',
-    description: 'Structural similarity of the frame to the sharp frame (1 = identical), mean over frames.',
-  },
-  rmse: {
-    label: 'RMSE',
-    better: 'lower',
-    unit: 'px',
-    displayFactor: 1,
-    displayUnit: 'px',
-    decimals: 2,
-    kind: 'pose',
-    description:
-      'Root mean square distance between the 21 estimated and ground-truth joints, in pixels of the frame; pooled over frames (the root of the mean per-frame RMSE\u00b2).',
-  },
-  abse: {
-    label: 'ABSE',
-    better: 'lower',
-    unit: 'px',
-    displayFactor: 1,
-    displayUnit: 'px',
-    decimals: 2,
-    kind: 'pose',
-    description: 'Mean absolute error of the 21 estimated joints\u2019 x and y coordinates (42 numbers per frame), in pixels; mean over frames.',
-  },
-  epe: {
-    label: 'EPE',
-    better: 'lower',
-    unit: 'px',
-    displayFactor: 1,
-    displayUnit: 'px',
-    decimals: 2,
-    kind: 'pose',
-    description: 'End-point error: mean Euclidean distance between estimated and ground-truth joints, in pixels; mean over frames.',
-  },
-  detectionRate: {
-    label: 'Detection rate',
-    better: 'higher',
-    unit: 'fraction',
-    displayFactor: 100,
-    displayUnit: '%',
-    decimals: 1,
-    kind: 'detection',
-    description: 'Share of the frames with ground truth in which the estimator found a hand; its gain is shown in percentage points.',
-  },
-};
-
-/** The summary key of PCK at threshold `t`: `pck@0.2`. */
-export function pckMetricName(threshold: number): PckMetricName {
-  return `pck@${threshold}`;
-}
-
-function isFixedMetric(name: string): name is (typeof FIXED_METRICS)[number] {
-  return (FIXED_METRICS as readonly string[]).includes(name);
-}
-
-/** The definition of any metric name, PCK included (`pck@0.2` with normalization `bbox`). */
-export function metricInfo(name: MetricName, pckNormalization = 'px'): MetricInfo {
-  if (isFixedMetric(name)) return METRICS[name];
-  const threshold = name.slice('pck@'.length);
-  const within =
-    pckNormalization === 'px'
-      ? `${threshold} px`
-      : pckNormalization === 'bbox'
-        ? `${threshold} \u00d7 S (S the longer side of the ground-truth joints\u2019 bounding box)`
-        : `${threshold} (${pckNormalization})`;
-  return {
-    label: `PCK@${threshold}`,
-    better: 'higher',
-    unit: 'fraction',
-    displayFactor: 100,
-    displayUnit: '%',
-    decimals: 1,
-    kind: 'pose',
-    description: `Share of joints within ${within} of the ground truth, over the frames with ground truth (a missed hand counts as 21 misses); its gain is shown in percentage points.`,
-  };
-}
-
-/** Every summary key a report with these PCK thresholds holds, in display order. */
-export function metricNames(pckThresholds: readonly number[]): MetricName[] {
-  const pck = [...pckThresholds].sort((a, b) => a - b).map(pckMetricName);
-  return ['psnr', 'ssim', 'rmse', 'abse', 'epe', ...pck, 'detectionRate'];
-}
-
-/** The gain of a row: positive when the deblurred value is better than the blurred one. */
-export function metricGain(better: BetterDirection, blurred: number | null, deblurred: number | null): number | null {
-  if (blurred === null || deblurred === null) return null;
-  return better === 'higher' ? deblurred - blurred : blurred - deblurred;
-}
-
 /** Builds a summary row with the metric's direction and unit, and its gain computed from the values. */
 export function metricRow(
   name: MetricName,
@@ -348,7 +202,7 @@ export function metricRow(
     blurred: values.blurred,
     deblurred: values.deblurred,
     sharp: values.sharp,
-    gain: metricGain(better, values.blurred, values.deblurred),
+    gain: gain(values.blurred, values.deblurred, better),
     better,
     unit,
     frames: values.frames,
@@ -360,12 +214,6 @@ export function summaryRow(summary: MetricSummary, name: MetricName): MetricRow 
   const row = summary[name];
   if (row === undefined) throw new ReportSchemaError(`summary${IDENTIFIER.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`, 'a metric row', undefined);
   return row;
-}
-
-/** A PSNR in dB as stored: Infinity (identical frames) and anything above {@link PSNR_CAP_DB} become the cap. */
-export function capPsnr(db: number): number {
-  if (Number.isNaN(db)) invalidOption('psnr', 'a number or Infinity', db);
-  return Math.min(db, PSNR_CAP_DB);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -483,7 +331,7 @@ function checkRow(path: string, value: unknown, name: MetricName, groundTruth: G
   if (sharp !== null && info.kind !== 'image' && groundTruth === 'pseudo') {
     fail(child(path, 'sharp'), 'null (under pseudo ground truth the sharp frame\u2019s estimate is the ground truth)', sharp);
   }
-  const expected = metricGain(info.better, blurred, deblurred);
+  const expected = gain(blurred, deblurred, info.better);
   const gainPath = child(path, 'gain');
   if (expected === null) {
     if (row.gain !== null) fail(gainPath, 'null (blurred or deblurred is null)', row.gain);

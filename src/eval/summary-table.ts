@@ -8,7 +8,8 @@ import { DEFAULT_GAIN_BLOCK } from '../metrics/gain-spread.js';
 import { expectBoolean, expectKnownKeys } from '../options.js';
 import { reportGainSpread, hasSpread } from './gain-spreads.js';
 import { PSEUDO_GROUND_TRUTH_NOTE, displayed, formatNumber, gainEffect, groundTruthLabel, labelWithUnit, totalFrames } from './report-format.js';
-import { type EvalReport, type MetricName, metricInfo, metricNames, summaryRow } from './report-schema.js';
+import { type EvalReport, summaryRow } from './report-schema.js';
+import { type MetricName, metricInfo, metricNames } from '../metrics/definitions.js';
 
 /** Options of {@link formatSummaryTable}. */
 export interface SummaryTableOptions {

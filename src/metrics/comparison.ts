@@ -2,23 +2,11 @@
  * How an evaluation reports a metric: its value on each version of the frames (blurred, deblurred, sharp) and the
  * gain of deblurring, signed so that better is always positive.
  */
+import type { Better } from './definitions.js';
 
-/** Which direction of a metric is better. */
-export type Better = 'higher' | 'lower';
 
 /** The versions of a frame an evaluation compares. */
 export type FrameVersion = 'blurred' | 'deblurred' | 'sharp';
-
-/** Direction of every metric the evaluation reports, so gains have one sign convention everywhere. */
-export const METRIC_BETTER = {
-  psnrDb: 'higher',
-  ssim: 'higher',
-  rmsePx: 'lower',
-  absePx: 'lower',
-  epePx: 'lower',
-  pck: 'higher',
-  detectionRate: 'higher',
-} as const satisfies Record<string, Better>;
 
 /** A metric on each version of the frames and the gain of deblurring. Plain data, ready for JSON. */
 export interface VersionComparison {

@@ -18,7 +18,7 @@
  */
 import { expectInteger, expectKnownKeys, expectOneOf, invalidOption } from '../options.js';
 import { createRng } from '../util/rng.js';
-import type { Better } from './comparison.js';
+import type { Better } from './definitions.js';
 
 /** Default bootstrap resamples. */
 export const DEFAULT_GAIN_RESAMPLES = 2000;

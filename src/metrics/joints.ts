@@ -27,10 +27,9 @@ import { HAND_LANDMARK_COUNT, type HandPose } from '../handpose/estimator.js';
 import { handToFpha } from '../handpose/fpha-order.js';
 import { expectKnownKeys, expectNumber, expectOneOf, expectString, invalidOption } from '../options.js';
 import type { Joints2D } from '../stream/fpha-source.js';
-import { compareVersions, type FrameVersion, METRIC_BETTER, type VersionComparison } from './comparison.js';
+import { compareVersions, type FrameVersion, type VersionComparison } from './comparison.js';
+import { type GroundTruthKind, METRICS, PCK_BETTER } from './definitions.js';
 
-/** Where the ground-truth joints come from: FPHA's projected skeleton, or the estimator on the sharp frames. */
-export type GroundTruthKind = 'fpha-skeleton' | 'pseudo';
 
 /** PCK thresholds, as fractions of the ground-truth hand's bounding-box size, used when none are given. */
 export const DEFAULT_PCK_THRESHOLDS: readonly number[] = [0.05, 0.1, 0.2];
@@ -321,21 +320,21 @@ function summarize(frames: readonly FrameJointScores[], options: ResolvedJointOp
     framesWithGroundTruth: withTruth.length,
     framesCompared: compared.length,
     sharpScored,
-    detectionRate: compareVersions(per((v) => ratio(withTruth.filter((f) => scoreOf(f, v).found).length, withTruth.length)), METRIC_BETTER.detectionRate),
+    detectionRate: compareVersions(per((v) => ratio(withTruth.filter((f) => scoreOf(f, v).found).length, withTruth.length)), METRICS.detectionRate.better),
     rmsePx: compareVersions(
       per((v) => {
         const meanSquare = meanError(v, (e) => e.rmsePx * e.rmsePx);
         return meanSquare === null ? null : Math.sqrt(meanSquare);
       }),
-      METRIC_BETTER.rmsePx,
+      METRICS.rmse.better,
     ),
-    absePx: compareVersions(per((v) => meanError(v, (e) => e.absePx)), METRIC_BETTER.absePx),
-    epePx: compareVersions(per((v) => meanError(v, (e) => e.epePx)), METRIC_BETTER.epePx),
+    absePx: compareVersions(per((v) => meanError(v, (e) => e.absePx)), METRICS.abse.better),
+    epePx: compareVersions(per((v) => meanError(v, (e) => e.epePx)), METRICS.epe.better),
     pck: options.pckThresholds.map((threshold, t) => ({
       threshold,
       ...compareVersions(
         per((v) => ratio(withTruth.reduce((s, f) => s + scoreOf(f, v).pckHits[t]!, 0), HAND_LANDMARK_COUNT * withTruth.length)),
-        METRIC_BETTER.pck,
+        PCK_BETTER,
       ),
     })),
   };

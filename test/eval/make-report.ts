@@ -13,17 +13,8 @@ import { drawHands } from '../../src/handpose/overlay.js';
 import { createRgb8Frame, type Rgb8Frame } from '../../src/stream/frame.js';
 import { encodeImage } from '../../src/stream/image-codec.js';
 import { createRng, type Rng } from '../../src/util/rng.js';
-import {
-  type EvalReport,
-  type FrameRecord,
-  type GroundTruthKind,
-  type JointRecord,
-  type MetricSummary,
-  capPsnr,
-  metricNames,
-  metricRow,
-  pckMetricName,
-} from '../../src/eval/report-schema.js';
+import { type EvalReport, type FrameRecord, type JointRecord, type MetricSummary, metricRow } from '../../src/eval/report-schema.js';
+import { type GroundTruthKind, capPsnr, metricNames, pckMetricName } from '../../src/metrics/definitions.js';
 
 export interface MakeReportOptions {
   seed?: number;

@@ -1,17 +1,9 @@
 /** report.json schema v1: the validator accepts generated reports and names the first bad path of broken ones. */
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors.js';
-import {
-  PSNR_CAP_DB,
-  REPORT_SCHEMA_VERSION,
-  ReportSchemaError,
-  capPsnr,
-  metricGain,
-  metricNames,
-  metricRow,
-  pckMetricName,
-  validateReport,
-} from '../../src/eval/report-schema.js';
+import { REPORT_SCHEMA_VERSION, ReportSchemaError, metricRow, validateReport } from '../../src/eval/report-schema.js';
+import { PSNR_CAP_DB, capPsnr, metricNames, pckMetricName } from '../../src/metrics/definitions.js';
+import { gain } from '../../src/metrics/comparison.js';
 import { expectedMetricNames, makeReport } from './make-report.js';
 
 /** Broken reports are made by editing the JSON of a generated one. */
@@ -155,7 +147,7 @@ describe('metric rows', () => {
     expect(metricRow('abse', { blurred: 5, deblurred: 6, sharp: 4, frames: 3 }).gain).toBe(-1);
     expect(metricRow('detectionRate', { blurred: 0.875, deblurred: 0.75, sharp: 1, frames: 8 })).toMatchObject({ gain: -0.125, unit: 'fraction', better: 'higher' });
     expect(metricRow(pckMetricName(0.2), { blurred: 0.5, deblurred: 0.75, sharp: null, frames: 3 }, 'bbox')).toMatchObject({ gain: 0.25, unit: 'fraction' });
-    expect(metricGain('lower', null, 3)).toBeNull();
+    expect(gain(null, 3, 'lower')).toBeNull();
   });
 
   it('name PCK rows by their threshold and list rows in display order', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gain, compareVersions, METRIC_BETTER, meanOrNull } from '../../src/metrics/comparison.js';
+import { gain, compareVersions, meanOrNull } from '../../src/metrics/comparison.js';
+import { METRICS, PCK_BETTER, metricInfo } from '../../src/metrics/definitions.js';
 import {
   aggregateJointMetrics,
   DEFAULT_PCK_THRESHOLDS,
@@ -261,12 +262,15 @@ describe('options', () => {
 
 describe('gains', () => {
   it('are better-is-positive for every metric direction', () => {
-    expect(gain(30, 32.5, METRIC_BETTER.psnrDb)).toBe(2.5);
-    expect(gain(0.8, 0.75, METRIC_BETTER.ssim)).toBeCloseTo(-0.05, 12);
-    expect(gain(10, 7, METRIC_BETTER.rmsePx)).toBe(3);
+    expect(gain(30, 32.5, METRICS.psnr.better)).toBe(2.5);
+    expect(gain(0.8, 0.75, METRICS.ssim.better)).toBeCloseTo(-0.05, 12);
+    expect(gain(10, 7, METRICS.rmse.better)).toBe(3);
     expect(gain(null, 7, 'lower')).toBeNull();
     expect(compareVersions({ blurred: 25, deblurred: 28 }, 'higher')).toEqual({ blurred: 25, deblurred: 28, sharp: null, gain: 3 });
-    expect(METRIC_BETTER).toEqual({ psnrDb: 'higher', ssim: 'higher', rmsePx: 'lower', absePx: 'lower', epePx: 'lower', pck: 'higher', detectionRate: 'higher' });
+    const directions = Object.fromEntries(Object.entries(METRICS).map(([name, info]) => [name, info.better]));
+    expect(directions).toEqual({ psnr: 'higher', ssim: 'higher', rmse: 'lower', abse: 'lower', epe: 'lower', detectionRate: 'higher' });
+    expect(PCK_BETTER).toBe('higher');
+    expect(metricInfo('pck@0.1').better).toBe('higher');
     expect(meanOrNull([])).toBeNull();
     expect(meanOrNull([1, 2, 6])).toBe(3);
   });
