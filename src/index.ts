@@ -185,7 +185,8 @@ export {
 export * from './metrics/gain-spread.js';
 
 // Evaluation and its report.
-export { evaluate, DEFAULT_PANELS_PER_SEQUENCE, DEFAULT_EVAL_POSE_MODE, type EvaluateOptions, type EvaluateProgress } from './eval/evaluate.js';
+export { evaluate, DEFAULT_PANELS_PER_SEQUENCE, DEFAULT_EVAL_POSE_MODE, type EvaluateOptions } from './eval/evaluate.js';
+export type { EvaluateProgress } from './eval/stages.js';
 export {
   REPORT_SCHEMA_VERSION,
   validateReport,

@@ -179,6 +179,35 @@ export async function resolveFphaSequence(videoDir: string): Promise<FphaSequenc
   throw new InputNotFoundError(local, `FPHA sequence ${videoDir} has no skeleton.txt (looked for ${local} and the Hand_pose_annotation_v1 layout).`);
 }
 
+/** Where {@link fphaCameraOf} found a sequence's camera: a camera.json path, or `'FPHA colour camera'`. */
+export interface FphaCamera {
+  readonly camera: CameraModel;
+  readonly source: string;
+}
+
+/**
+ * The camera that projects a sequence's skeleton: `camera.json` at the dataset root (FPHA layout) or beside a loose
+ * sequence folder, else {@link FPHA_COLOR_CAMERA}.
+ */
+export async function fphaCameraOf(ref: Pick<FphaSequenceRef, 'videoDir' | 'root'>): Promise<FphaCamera> {
+  const file = ref.root !== undefined ? join(ref.root, 'camera.json') : join(dirname(ref.videoDir), 'camera.json');
+  if (await exists(file)) return { camera: await readCameraFile(file), source: file };
+  return { camera: FPHA_COLOR_CAMERA, source: 'FPHA colour camera' };
+}
+
+/**
+ * Ground-truth joints for image files of a sequence (FPHA order, pixels of the colour frame): the skeleton row of
+ * each file's frame number ({@link frameNumberOf}), projected with `camera`; null for a file the skeleton has no row for.
+ */
+export async function skeletonJointsPx(skeletonPath: string, files: readonly string[], camera: CameraModel = FPHA_COLOR_CAMERA): Promise<(Joints2D | null)[]> {
+  const skeleton = parseSkeleton(await readFile(skeletonPath, 'utf8'), skeletonPath);
+  return files.map((f) => {
+    const n = frameNumberOf(f);
+    const row = n === undefined ? undefined : skeleton.rows.get(n);
+    return row ? projectJoints(row, camera) : null;
+  });
+}
+
 /** Which sequences of an FPHA root {@link listFphaSequences} returns (all when a field is absent). */
 export interface FphaSelection {
   subjects?: readonly string[];
@@ -253,10 +282,9 @@ export async function openFphaSequence(videoDir: string, options: FphaSequenceOp
   });
   if (!st.isDirectory()) throw new InputNotFoundError(videoDir, `${videoDir} is not a folder.`);
   const ref = await resolveFphaSequence(videoDir);
-  const cameraFile = ref.root !== undefined ? join(ref.root, 'camera.json') : join(dirname(videoDir), 'camera.json');
-  const hasCameraFile = options.camera === undefined && (await exists(cameraFile));
-  const camera = options.camera ?? (hasCameraFile ? await readCameraFile(cameraFile) : FPHA_COLOR_CAMERA);
-  const cameraLabel = options.camera !== undefined ? 'given by the caller' : hasCameraFile ? cameraFile : 'FPHA colour camera';
+  const found = options.camera === undefined ? await fphaCameraOf(ref) : undefined;
+  const camera = options.camera ?? found!.camera;
+  const cameraLabel = found?.source ?? 'given by the caller';
 
   const all = await listImageFiles(join(videoDir, 'color'));
   const files = maxFrames === undefined ? all : all.slice(0, maxFrames);

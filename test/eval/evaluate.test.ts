@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, copyFileSync } from '
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evaluate, pickPanels } from '../../src/eval/evaluate.js';
+import { evaluate } from '../../src/eval/evaluate.js';
+import { pickPanels } from '../../src/eval/panels.js';
 import { validateReport, type FrameRecord } from '../../src/eval/report-schema.js';
 import { cli, tempDir } from '../helpers.js';
 import { exportTinyModel, type TinyModel } from '../deblur/tiny-model.js';

@@ -6,11 +6,14 @@ import { DatasetFormatError, InputNotFoundError } from '../../src/errors.js';
 import {
   type CameraModel,
   FPHA_COLOR_CAMERA,
+  fphaCameraOf,
   frameNumberOf,
   listFphaSequences,
   openFphaSequence,
   parseSkeleton,
   projectJoints,
+  resolveFphaSequence,
+  skeletonJointsPx,
 } from '../../src/stream/fpha-source.js';
 import { encodeImage } from '../../src/stream/image-codec.js';
 import { openSource } from '../../src/stream/open-source.js';
@@ -86,6 +89,17 @@ describe('FPHA source', () => {
     const [frame] = await lastValueFrom(sourceFrames$(source).pipe(toArray()));
     expect(frame!.annotation.jointsPx[0]![0]).toBeCloseTo(100, 6);
     expect(source.info.details.camera).toBe(join(other, 'camera.json'));
+  });
+
+  it('fphaCameraOf and skeletonJointsPx give the evaluation the camera and ground truth the source uses', async () => {
+    const other = join(root, 'with-camera');
+    const ref = await resolveFphaSequence(join(other, 'Video_files', 'Subject_1', 'a', '1'));
+    const found = await fphaCameraOf(ref);
+    expect(found.source).toBe(join(other, 'camera.json'));
+    expect(await fphaCameraOf(await resolveFphaSequence(await makeSequence('Subject_6', 'plain', '1', 2)))).toEqual({ camera: FPHA_COLOR_CAMERA, source: 'FPHA colour camera' });
+    const [joints, missing] = await skeletonJointsPx(ref.skeletonPath, ['color_0000.jpeg', 'color_0007.png'], found.camera);
+    expect(joints![0]![0]).toBeCloseTo(100, 6);
+    expect(missing).toBeNull();
   });
 
   it('takes frame numbers from file names, so a missing image does not shift the joints of later frames', async () => {

@@ -4,7 +4,8 @@
  * folder. Prints the Table-5-style summary.
  */
 import type { DeblurRoi } from '../../deblur/roi.js';
-import { evaluate, type EvaluateOptions, type EvaluateProgress } from '../../eval/evaluate.js';
+import { evaluate, type EvaluateOptions } from '../../eval/evaluate.js';
+import type { EvaluateProgress } from '../../eval/stages.js';
 import { reportGainSpread, SPREAD_METRICS } from '../../eval/gain-spreads.js';
 import type { EvalReport } from '../../eval/report-schema.js';
 import { formatSummaryTable } from '../../eval/summary-table.js';
