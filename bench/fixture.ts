@@ -2,7 +2,7 @@
  * What a model does to the committed held-out clip (test/fixtures/deblur-clip: an exact-blur render of a photo kept
  * out of training, with its sharp frames), in this runtime: the PSNR gain on the blurred frames against the sharp
  * ones, and PSNR(output, input) on the sharp frames (the paper's observation 5: sharp input should stay sharp).
- * These are the two figures issue 5's targets are stated in (1 dB and 40 dB) and the shipped-model test guards.
+ * These are the two figures the deblurring targets are stated in (a 1 dB gain, 40 dB on sharp input) and the shipped-model test guards.
  *
  * The 40 dB target is stated "on unblurred sequences, on average", and one 9-frame clip of one photo is a noisy
  * judge of it, so sharp input is also measured on every other unblurred sequence the repository holds, none of them

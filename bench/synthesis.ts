@@ -157,7 +157,7 @@ for (const [w, h] of sizes) {
     try {
       for (const f of sharpFrames) writeFileSync(join(work, `in_${String(f.index).padStart(4, '0')}.png`), await encodeImage(f, 'png', { bitDepth: 16 }));
       mkdirSync(join(work, 'out'));
-      // REDS-style reference (FACTS): 1920 fps by motion-compensated interpolation, to linear light, average 64
+      // REDS-style reference (REDS made its blur the same way): 1920 fps by motion-compensated interpolation, to linear light, average 64
       // virtual frames centred on each input frame (32 cloned before the first), back to gamma 2.2.
       const average = Array(6).fill('tblend=all_mode=average,framestep=2').join(',');
       // minterpolate works on 8-bit planar RGB here; zscale needs the (RGB) matrix and primaries spelled out.

@@ -1,6 +1,6 @@
 /**
  * The committed unblurred sequences, none of them seen in training or validation, on which the paper's observation 5
- * is measured (sharp input should stay sharp: issue 5 asks for PSNR(output, input) >= 40 dB on average): the sharp
+ * is measured (sharp input should stay sharp; the target is PSNR(output, input) >= 40 dB on average): the sharp
  * frames of the held-out clip (test/fixtures/deblur-clip), the sample's hand pan (datasets/sample/hand-pan) and the
  * FPHA sample's four sequences of real hand photos over held-out backgrounds (datasets/fpha-sample). Paths are
  * folders of images relative to the package root. `bench/fixture.ts` measures them all; the shipped-model test

@@ -1,4 +1,4 @@
-/** Bad input a user may try gets a clear error, not a made-up success (issue 16, items 7 and 8). */
+/** Bad input a user may try gets a clear error, not a made-up success. */
 import { existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -30,7 +30,7 @@ describe('bad single files', () => {
   });
 });
 
-describe('messages and warnings a user can act on (issue 16, item 8)', () => {
+describe('messages and warnings a user can act on', () => {
   const frames = join(dir, 'frames');
   const clip = join(dir, 'clip25.mp4');
   beforeAll(async () => {

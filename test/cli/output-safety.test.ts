@@ -1,5 +1,5 @@
 /**
- * The CLI never deletes what it did not write (issue 16, item 1): `--overwrite` replaces only a folder the tool
+ * The CLI never deletes what it did not write: `--overwrite` replaces only a folder the tool
  * recognises as its own, and an output that is or holds an input is refused, before any work.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

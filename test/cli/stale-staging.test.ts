@@ -1,7 +1,7 @@
 /**
  * Partial outputs a run could not remove (killed with SIGKILL, or stopped at once by a second Ctrl-C) are removed by
  * the next run writing the same output, for convert, deblur and pose as for synth and eval; a second Ctrl-C says
- * what it leaves (issue 16, item 4). Only the tool's own staging names, of processes no longer running, go.
+ * what it leaves. Only the tool's own staging names, of processes no longer running, go.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';

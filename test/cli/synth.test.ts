@@ -50,7 +50,7 @@ describe('promotion synth', () => {
     expect(JSON.parse(readFileSync(join(out, 'pan', 'synthesis.json'), 'utf8'))).toMatchObject({ parameters: { exposureFrames: 128, exposureIntervals: 2 } });
   });
 
-  it('resumes only what was made from the same options and input files, and lacks no file (issue 16, item 2)', async () => {
+  it('resumes only what was made from the same options and input files, and lacks no file', async () => {
     const input = join(dir, 's2');
     await panFolder(input, 5, (k) => `f${k}.png`);
     const out = join(dir, 'resume-out');

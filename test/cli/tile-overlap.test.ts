@@ -1,6 +1,6 @@
 /**
  * `--tile` below 128 works without `--overlap`: the default overlap follows the tile (a quarter of it), in the CLI,
- * in eval and in the API; an overlap the user gives must still fit the tile (issue 16, item 5).
+ * in eval and in the API; an overlap the user gives must still fit the tile.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 /**
  * An output that cannot be written is a typed error with its own exit code (7), found before any work where it can
  * be (a file where a folder must be, a read-only or full disk), and mapped when a write fails later (a disk that
- * fills up), with nothing half-written left (issue 16, item 3). Tests run as root, where permission bits prove
+ * fills up), with nothing half-written left. Tests run as root, where permission bits prove
  * nothing, so the faults are injected: the file system's answers are replaced here (vi.mock), and, where this
  * machine lets root mount a tmpfs, a real read-only and a real full file system are used as well.
  */

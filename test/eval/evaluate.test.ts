@@ -81,7 +81,7 @@ describe('promotion eval', () => {
     expect(out.summary.detectionRate!.blurred).toBeGreaterThan(0);
     const html = readFileSync(join(dir, 'plain-report', 'index.html'), 'utf8');
     expect(html.toLowerCase()).toContain('pseudo');
-    // An input frame changed: every stage is made again, none reused (issue 16, item 2).
+    // An input frame changed: every stage is made again, none reused.
     const frames = readdirSync(folder).sort();
     copyFileSync(join(folder, frames[0]!), join(folder, frames[1]!));
     const again = await cli(['eval', folder, '--report', join(dir, 'plain-report'), '--overwrite', '--model', model.onnx, '--threads', '1', '--json', '--no-progress']);

@@ -83,7 +83,7 @@ describe('promotion pose', () => {
     expect(help.out).toMatch(/^ {2}pose \[options\] <input> +Find hand landmarks/m);
   });
 
-  it('refuses equal outputs, a -o that is not .jsonl and an --overlay that is not a video, before any work (issue 16, item 6)', async () => {
+  it('refuses equal outputs, a -o that is not .jsonl and an --overlay that is not a video, before any work', async () => {
     const same = join(dir, 'same.mp4');
     const both = await cli(['pose', clip, '-o', same, '--overlay', same]);
     expect(both).toMatchObject({ code: 2, err: `promotion: pose writes its per-frame results as JSON Lines: name a .jsonl file for --output, not ${same}.\n` });

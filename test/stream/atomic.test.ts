@@ -1,5 +1,5 @@
 /**
- * Outputs never delete or replace what the tool did not write (issue 16, item 1): a folder is replaced only when it
+ * Outputs never delete or replace what the tool did not write: a folder is replaced only when it
  * holds the tool's marker and nothing else, an output that is or holds an input is refused, and a file never
  * replaces a folder (nor the reverse). The API's `overwrite: true` follows the same rules as the CLI's flag.
  */

@@ -1,4 +1,4 @@
-/** Input fingerprints for resuming (issue 16, item 2): by contents, with the stat digest sparing a second read. */
+/** Input fingerprints for resuming: by contents, with the stat digest sparing a second read. */
 import { writeFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-/** Running the Python training package from tests: Debian's /usr/bin/python3 (FACTS), cwd training/. */
+/** Running the Python training package from tests: Debian's /usr/bin/python3 (torch, torchvision, onnx from apt), cwd training/. */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -14,7 +14,7 @@ ARCH_REGISTRY: Registry[nn.Module] = Registry('architecture')
 ADDITIONS = ('use_priors', 'use_blur_vector', 'use_channel_attention')
 
 #: Sizes. `l`: the paper's (EDVR-L: nf 128, 5 extraction blocks, 40 reconstruction blocks, 8 deformable groups).
-#: `s`: the CPU preset. FACTS measured nf 32 against nf 64 on this CPU: ONNX Runtime 157 vs 399 ms per 256x256
+#: `s`: the CPU preset. Measured, nf 32 against nf 64 on the 2-core CPU: ONNX Runtime 157 vs 399 ms per 256x256
 #: frame and 554 vs 1432 ms at 640x368 (2 threads), training 4.7 vs 1.6 it/s (batch 8, 64 px): nf 32 is the
 #: width that both trains in hours here and runs near interactive rates; 10 reconstruction blocks (EDVR-M's count)
 #: keep the per-frame cost dominated by the shared feature extraction. `lean_io` moves EDVR's full- and

@@ -1,5 +1,5 @@
 """Modulated deformable convolution (DCNv2) written with `grid_sample`, so that it exports to ONNX (opset 16) and
-runs in onnxruntime; `torchvision.ops.deform_conv2d` has no ONNX symbolic (FACTS, "Model export").
+runs in onnxruntime; `torchvision.ops.deform_conv2d` has no ONNX symbolic, so torch.onnx cannot export it.
 
 For every kernel tap k = (ky, kx) and output pixel (y, x) the input of deformable group g is sampled bilinearly
 (zeros outside, align_corners=True, i.e. pixel centres at integer coordinates) at

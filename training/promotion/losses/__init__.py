@@ -7,7 +7,7 @@ pixels weigh 1 and the fastest-moving pixels of the frame weigh 2. `flow_weight:
 
 Perceptual term (Eq. 6), lambda = 0.1 by default (`perceptual_weight: 0`, Table 7 Ab5, drops it):
 - `ms-ssim` (default): 1 - MS-SSIM, weight-free. The paper uses LPIPS, whose AlexNet/VGG weights no registry
-  reachable here ships (FACTS); MS-SSIM is the usual weight-free perceptual-level similarity, also in [0, 1].
+  reachable here (npm, Debian) ships; MS-SSIM is the usual weight-free perceptual-level similarity, also in [0, 1].
 - `lpips`: the LPIPS (AlexNet, v0.1) distance when the user gives the weights: `lpips_weights`, the linear-layer
   file (keys `lin0.model.1.weight` ... `lin4...`, as the lpips package's alex.pth), and `alexnet_weights`, the
   backbone (torchvision alexnet keys `features.0.weight` ...). Nothing is downloaded.
