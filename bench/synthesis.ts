@@ -15,7 +15,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lastValueFrom, from, tap, toArray } from 'rxjs';
-import { buildInterval } from '../src/blur-synthesis/context.js';
+import { buildInterval } from '../src/blur-synthesis/exposure-context.js';
 import { type ForegroundLayer, renderExact, renderScene, type Scene, trajectoryFromParameters, steadyTrajectory } from '../src/blur-synthesis/exact.js';
 import { blurByPathIntegration, blurExplicit, type LinearImage } from '../src/blur-synthesis/integrate.js';
 import { synthesizeBlur } from '../src/blur-synthesis/synthesize.js';

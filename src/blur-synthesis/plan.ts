@@ -4,7 +4,7 @@ import { basename, extname, join } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
 import { type FphaSelection, listFphaSequences, resolveFphaSequence } from '../stream/fpha-source.js';
 import { detectSourceKind } from '../stream/open-source.js';
-import { copyCameraFile, type SynthJob } from './dataset.js';
+import { copyCameraFile, type SynthJob } from './dataset-writer.js';
 
 /**
  * Expands inputs (videos, image folders, FPHA sequence folders, FPHA roots) into one synthesis job per sequence,

@@ -15,9 +15,9 @@ import { type FlowField, toGrey } from '../flow/field.js';
 import { createWorkerPool } from '../stream/worker-pool.js';
 import { expectInteger, expectKnownKeys, expectNumber, expectOneOf, invalidOption } from '../options.js';
 import { type Frame, type RgbFloatFrame, toFloatFrame, toIntegerFrame } from '../stream/frame.js';
-import { buildInterval, DEFAULT_SYNTHESIS_GAMMA, type PreparedFrame } from './context.js';
+import { buildInterval, DEFAULT_SYNTHESIS_GAMMA, type PreparedFrame } from './exposure-context.js';
 import { blurByPathIntegration, blurExplicit, consistencyWeights, type ExposureContext, type ExposureSpec, type Interval } from './integrate.js';
-import type { SynthesisTask } from './synthesis-worker.js';
+import type { SynthesisTask } from './exposure-worker.js';
 
 /**
  * Flow for synthesis: DIS stopped one pyramid level short of full resolution and upsampled. Measured against exact
@@ -146,7 +146,7 @@ function inlineEngine(params: SynthesisParameters): SynthesisEngine {
 
 /** The compiled worker module for {@link SynthesisOptions.threads}. */
 export function synthesisWorkerPath(): string {
-  return fileURLToPath(new URL('./synthesis-worker.js', import.meta.url));
+  return fileURLToPath(new URL('./exposure-worker.js', import.meta.url));
 }
 
 const shared = (data: Float32Array): Float32Array => {

@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { runSynthJob } from '../blur-synthesis/dataset.js';
+import { runSynthJob } from '../blur-synthesis/dataset-writer.js';
 import { planSynthJobs } from '../blur-synthesis/plan.js';
 import { synthesisParameters, type SynthesisOptions } from '../blur-synthesis/synthesize.js';
 import { DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE, deblur, defaultTileOverlap, type DeblurOptions } from '../deblur/deblur.js';

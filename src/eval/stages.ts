@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { concatMap, lastValueFrom } from 'rxjs';
-import type { SynthJob } from '../blur-synthesis/dataset.js';
+import type { SynthJob } from '../blur-synthesis/dataset-writer.js';
 import { deblur, type DeblurOptions } from '../deblur/deblur.js';
 import type { DeblurModel } from '../deblur/model.js';
 import { InvalidOptionError } from '../errors.js';

@@ -199,7 +199,7 @@ describe('promotion synth', () => {
     const out = join(dir, 'aborted');
     const controller = new AbortController();
     controller.abort();
-    const { runSynthJob } = await import('../../src/blur-synthesis/dataset.js');
+    const { runSynthJob } = await import('../../src/blur-synthesis/dataset-writer.js');
     const job = { input, kind: 'image-sequence' as const, id: 'pan', outDir: join(out, 'pan'), naming: { prefix: 'frame_', digits: 6 }, synthesis: {}, motionKind: 'magnitude' as const, overwrite: false };
     await expect(runSynthJob(job, () => undefined, controller.signal)).rejects.toThrow('The run was interrupted; partial outputs were removed.');
     expect(existsSync(join(out, 'pan'))).toBe(false);

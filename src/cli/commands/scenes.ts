@@ -4,7 +4,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { isSynthesized, writeSequence } from '../../blur-synthesis/dataset.js';
+import { isSynthesized, writeSequence } from '../../blur-synthesis/dataset-writer.js';
 import { exactPairs, loadScene, sampleSceneSpec } from '../../blur-synthesis/scenes.js';
 import { synthesisParameters } from '../../blur-synthesis/synthesize.js';
 import { InputNotFoundError } from '../../errors.js';

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { concatMap, from, lastValueFrom, toArray } from 'rxjs';
-import { runSynthJob, type SynthJob, type SynthJobResult } from '../../blur-synthesis/dataset.js';
+import { runSynthJob, type SynthJob, type SynthJobResult } from '../../blur-synthesis/dataset-writer.js';
 import { planSynthJobs } from '../../blur-synthesis/plan.js';
 import { synthesisParameters, synthesisWorkerPath } from '../../blur-synthesis/synthesize.js';
 import { availableParallelism } from 'node:os';
@@ -95,7 +95,7 @@ async function synth(inputs: string[], options: SynthCommandOptions, io: CliIo):
     const msPerFrame = r.frames > 0 ? Math.round(r.elapsedMs / r.frames) : null;
     io.stdout.write(`${r.status === 'done' ? 'wrote  ' : 'skipped'} ${r.id}: ${r.status === 'done' ? `${r.frames} frames, ${msPerFrame} ms/frame` : 'already complete'} -> ${r.outDir}${r.note !== undefined ? ` (made again: ${r.note})` : ''}\n`);
   };
-  const workerModule = fileURLToPath(new URL('../../blur-synthesis/synth-worker.js', import.meta.url));
+  const workerModule = fileURLToPath(new URL('../../blur-synthesis/sequence-worker.js', import.meta.url));
   let results: SynthJobResult[];
   if (workers > 1 && jobs.length > 1 && existsSync(workerModule)) {
     results = await lastValueFrom(

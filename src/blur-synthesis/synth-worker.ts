@@ -1,6 +1,0 @@
-/** Worker-thread entry for `promotion synth --workers N`: runs one sequence job (see dataset.ts). */
-import { runSynthJob, type SynthJob, type SynthJobResult } from './dataset.js';
-
-export default function synthWorker(job: SynthJob): Promise<SynthJobResult> {
-  return runSynthJob(job);
-}
