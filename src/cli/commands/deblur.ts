@@ -5,20 +5,19 @@ import { DEFAULT_DEBLUR_MODEL } from '../../deblur/model-card.js';
 import { loadDeblurModel } from '../../deblur/onnx-session.js';
 import type { DeblurRoi } from '../../deblur/roi.js';
 import { FrameMismatchError, InvalidOptionError } from '../../errors.js';
-import { expectInteger, expectNumber, expectOneOf, withFlagNames } from '../../options.js';
+import { expectInteger, expectOneOf, withFlagNames } from '../../options.js';
 import { checkOutputNotInput, checkOutputPath } from '../../stream/atomic.js';
 import type { Frame } from '../../stream/frame.js';
-import { openSource, type OpenSourceOptions } from '../../stream/open-source.js';
+import { openSink, outputKind } from '../../stream/open-sink.js';
 import { pipeSource } from '../../stream/pipe-source.js';
 import { progress } from '../../stream/progress.js';
 import { commandInput, type CliIo } from '../io.js';
 import { progressBar } from '../progress-bar.js';
-import { checkVideoBitDepth, frameSink, outputKind, SINK_FLAGS } from './convert.js';
+import { checkSinkFlags, type InputFlags, openInput, parseInputFlags, SINK_FLAGS, type SinkFlags, sinkOptions } from '../frame-io.js';
 import { num } from '../args.js';
 
 /** Options the deblur command accepts (CLI strings as commander passes them). */
-export interface DeblurCommandOptions {
-  output: string;
+export interface DeblurCommandOptions extends Omit<InputFlags, 'lenient'>, SinkFlags {
   model?: string;
   device?: string;
   threads?: string;
@@ -27,15 +26,6 @@ export interface DeblurCommandOptions {
   clampRadius?: string;
   roi?: string;
   motionScope?: string;
-  bitDepth?: string;
-  kind?: OpenSourceOptions['kind'];
-  format?: string;
-  fps?: string;
-  maxFrames?: string;
-  imageFormat?: string;
-  quality?: string;
-  codec?: string;
-  crf?: string;
   overwrite?: boolean;
   progress?: boolean;
   json?: boolean;
@@ -59,14 +49,10 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
   const roiMode = expectOneOf('--roi', options.roi ?? 'off', ['off', 'motion', 'hands'] as const);
   const motionScope = expectOneOf('--motion-scope', options.motionScope ?? 'frame', ['frame', 'regions'] as const);
   if (motionScope === 'regions' && roiMode !== 'hands') throw new InvalidOptionError(`--motion-scope regions needs --roi hands (the whole frame's motion map is needed with --roi ${roiMode}).`);
-  const bitDepth = options.bitDepth === undefined ? undefined : expectOneOf('--bit-depth', num(options.bitDepth), [8, 16] as const);
-  const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('--max-frames', num(options.maxFrames), 1);
-  const fpsOverride = options.fps === undefined ? undefined : expectNumber('--fps', num(options.fps), 0, 10_000, true);
-  if (kind !== 'images' && (options.imageFormat !== undefined || options.quality !== undefined)) {
-    throw new InvalidOptionError(`--image-format and --quality apply to image-folder outputs, but ${options.output} is a video.`);
-  }
+  const parsed = parseInputFlags(options);
+  const { maxFrames, fps: fpsOverride, bitDepth } = parsed;
   const overwrite = options.overwrite ?? false;
-  if (kind === 'video') checkVideoBitDepth(options.output, options.codec, bitDepth);
+  checkSinkFlags(kind, options, bitDepth);
   // A taken output, or one that is or holds the input, fails now, before the model is loaded or the input decoded.
   checkOutputNotInput(options.output, [input]);
   checkOutputPath(options.output, overwrite, kind === 'images' ? 'folder' : 'file');
@@ -84,20 +70,14 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
   try {
     const tileSize = givenTile ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE;
     const overlap = givenOverlap === undefined ? defaultTileOverlap(tileSize) : Math.min(givenOverlap, Math.floor(tileSize / 4));
-    const source = await openSource(input, {
-      kind: options.kind ?? 'auto',
-      sampleType: bitDepth === undefined ? 'auto' : bitDepth === 16 ? 'uint16' : 'uint8',
-      ...(maxFrames !== undefined ? { maxFrames } : {}),
-      ...(fpsOverride !== undefined ? { fps: fpsOverride } : {}),
-      ...(options.format ? { live: { format: options.format } } : {}),
-    });
+    const source = await openInput(input, options, parsed, io);
     const info = source.info;
     if (info.width < MIN_DEBLUR_FRAME_SIZE || info.height < MIN_DEBLUR_FRAME_SIZE) {
       throw new FrameMismatchError(`${input} holds ${info.width}x${info.height} frames, smaller than the ${MIN_DEBLUR_FRAME_SIZE}x${MIN_DEBLUR_FRAME_SIZE} deblurring needs; scale it up first (e.g. ffmpeg -vf scale).`);
     }
     const live = info.kind === 'live';
     const roi: DeblurRoi | undefined = roiMode === 'off' ? undefined : roiMode === 'motion' ? { kind: 'motion' } : { kind: 'hands' };
-    const sink = frameSink(kind, { ...options, overwrite, fps: fpsOverride ?? info.fps, bitDepth });
+    const sink = openSink(options.output, sinkOptions(kind, options, overwrite, fpsOverride ?? info.fps, bitDepth));
 
     let restoreMs = 0;
     let regions = 0;

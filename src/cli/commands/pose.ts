@@ -2,7 +2,7 @@
 import { extname, resolve } from 'node:path';
 import { concatMap, count, lastValueFrom, map, pipe, type OperatorFunction } from 'rxjs';
 import { InvalidOptionError } from '../../errors.js';
-import { expectInteger, expectNumber, expectOneOf } from '../../options.js';
+import { expectInteger, expectOneOf } from '../../options.js';
 import type { HandsResult } from '../../handpose/estimator.js';
 import { HAND_MODEL_VARIANTS } from '../../handpose/model-asset.js';
 import { MAX_NUM_HANDS } from '../../handpose/landmarker-options.js';
@@ -11,25 +11,21 @@ import { drawHands } from '../../handpose/overlay.js';
 import { checkOutputNotInput, checkOutputPath } from '../../stream/atomic.js';
 import type { Frame } from '../../stream/frame.js';
 import { writeJsonLines } from '../../stream/jsonl-sink.js';
-import { openSource, type OpenSourceOptions } from '../../stream/open-source.js';
 import { pipeSource } from '../../stream/pipe-source.js';
 import { progress } from '../../stream/progress.js';
 import { VIDEO_EXTENSIONS, writeVideo } from '../../stream/video-sink.js';
 import { commandInput, type CliIo } from '../io.js';
 import { progressBar } from '../progress-bar.js';
 import { num } from '../args.js';
+import { type InputFlags, openInput, parseInputFlags } from '../frame-io.js';
 
 /** Options the pose command accepts (CLI strings as commander passes them). */
-export interface PoseCommandOptions {
+export interface PoseCommandOptions extends Omit<InputFlags, 'bitDepth' | 'lenient'> {
   output: string;
   overlay?: string;
   mode?: string;
   model?: string;
   numHands?: string;
-  kind?: OpenSourceOptions['kind'];
-  format?: string;
-  fps?: string;
-  maxFrames?: string;
   overwrite?: boolean;
   progress?: boolean;
   json?: boolean;
@@ -47,8 +43,8 @@ export async function poseCommand(input: string, options: PoseCommandOptions, io
   const mode = expectOneOf('--mode', options.mode ?? 'video', ['video', 'image'] as const);
   const model = expectOneOf('--model', options.model ?? 'full', HAND_MODEL_VARIANTS);
   const numHands = expectInteger('--num-hands', num(options.numHands ?? '1'), 1, MAX_NUM_HANDS);
-  const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('--max-frames', num(options.maxFrames), 1);
-  const fpsOverride = options.fps === undefined ? undefined : expectNumber('--fps', num(options.fps), 0, 10_000, true);
+  const parsed = parseInputFlags(options);
+  const { maxFrames, fps: fpsOverride } = parsed;
   const overwrite = options.overwrite ?? false;
   // What the outputs are named, before any work: JSON Lines to -o, a video to --overlay, never the same file.
   if (extname(options.output).toLowerCase() !== '.jsonl') {
@@ -66,13 +62,7 @@ export async function poseCommand(input: string, options: PoseCommandOptions, io
     checkOutputPath(output, overwrite, 'file');
   }
 
-  const source = await openSource(input, {
-    kind: options.kind ?? 'auto',
-    sampleType: 'uint8',
-    ...(maxFrames !== undefined ? { maxFrames } : {}),
-    ...(fpsOverride !== undefined ? { fps: fpsOverride } : {}),
-    ...(options.format ? { live: { format: options.format } } : {}),
-  });
+  const source = await openInput(input, options, parsed, io, 'uint8');
   const info = source.info;
   const live = info.kind === 'live';
   const jsonl = writeJsonLines<{ frame: Frame; result: HandsResult }>(options.output, { overwrite, toJson: (p) => p.result });
