@@ -10,9 +10,13 @@ import type { Frame } from '../stream/frame.js';
 import { openSource, type OpenSourceOptions } from '../stream/open-source.js';
 import type { OpenSinkOptions, OutputKind } from '../stream/open-sink.js';
 import type { FrameSource } from '../stream/source.js';
+import { DEFAULT_IMAGE_FORMAT } from '../stream/image-sequence-sink.js';
 import { VIDEO_EXTENSIONS } from '../stream/video-sink.js';
 import { num } from './args.js';
 import type { CliIo } from './io.js';
+
+/** The choices of `--kind`: read the input as this kind instead of detecting it. */
+export const KIND_CHOICES = ['auto', 'video', 'image-sequence', 'fpha', 'live'];
 
 /** The input flags, as commander passes them. */
 export interface InputFlags {
@@ -93,7 +97,7 @@ export function sinkOptions(kind: OutputKind, flags: SinkFlags, overwrite: boole
     bitDepth,
     codec: flags.codec,
     crf: num(flags.crf) as number | undefined,
-    imageFormat: kind === 'images' ? expectOneOf('--image-format', flags.imageFormat ?? 'png', ['png', 'jpeg'] as const) : undefined,
+    imageFormat: kind === 'images' ? expectOneOf('--image-format', flags.imageFormat ?? DEFAULT_IMAGE_FORMAT, ['png', 'jpeg'] as const) : undefined,
     quality: num(flags.quality) as number | undefined,
   };
 }

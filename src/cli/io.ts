@@ -10,6 +10,9 @@ export interface CliIo {
   signal: AbortSignal;
 }
 
+/** How a command's action is run: `runCli` collects the task and awaits it after parsing. */
+export type RunTask = (task: () => Promise<void>) => void;
+
 /**
  * How a command reads its input frames: Ctrl-C abandons a file run (the caller removes the partial output) but
  * finishes a live one (kept), and `--max-frames` ends a live run.

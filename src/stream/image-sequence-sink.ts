@@ -30,16 +30,22 @@ export interface ImageSequenceSinkOptions {
   overwrite?: boolean;
 }
 
+/** Default image format of an image-folder output. */
+export const DEFAULT_IMAGE_FORMAT = 'png';
+
+/** Default JPEG quality (1-100). */
+export const DEFAULT_JPEG_QUALITY = 95;
+
 const KEYS = ['format', 'bitDepth', 'quality', 'prefix', 'digits', 'startNumber', 'overwrite'] as const;
 
 /** A pass-through operator that writes every frame as an image into the folder `dir`. */
 export function writeImageSequence<F extends Frame>(dir: string, options: ImageSequenceSinkOptions = {}): MonoTypeOperatorFunction<F> {
   expectString('dir', dir);
   expectKnownKeys('writeImageSequence options', options, KEYS);
-  const format = expectOneOf('format', options.format ?? 'png', ['png', 'jpeg'] as const);
+  const format = expectOneOf('format', options.format ?? DEFAULT_IMAGE_FORMAT, ['png', 'jpeg'] as const);
   const bitDepth = options.bitDepth === undefined ? undefined : expectOneOf('bitDepth', options.bitDepth, [8, 16] as const);
   if (format === 'jpeg' && bitDepth === 16) throw new InvalidOptionError('Expected bitDepth 8 for format jpeg (JPEG has no 16-bit mode) but received 16 of type number');
-  const quality = expectInteger('quality', options.quality ?? 95, 1, 100);
+  const quality = expectInteger('quality', options.quality ?? DEFAULT_JPEG_QUALITY, 1, 100);
   const prefix = options.prefix === undefined ? 'frame_' : expectString('prefix', options.prefix);
   if (/[/\\]/.test(prefix)) throw new InvalidOptionError(`Expected a file name prefix without slashes for prefix but received ${JSON.stringify(prefix)} of type string`);
   const digits = expectInteger('digits', options.digits ?? 6, 1, 12);

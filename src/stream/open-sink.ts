@@ -6,7 +6,7 @@ import { extname } from 'node:path';
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import { expectOneOf } from '../options.js';
 import type { Frame } from './frame.js';
-import { writeImageSequence } from './image-sequence-sink.js';
+import { DEFAULT_IMAGE_FORMAT, writeImageSequence } from './image-sequence-sink.js';
 import { writeJsonLines } from './jsonl-sink.js';
 import { VIDEO_EXTENSIONS, writeVideo } from './video-sink.js';
 
@@ -61,7 +61,7 @@ export function openSink(output: string, options: OpenSinkOptions): MonoTypeOper
     });
   }
   return writeImageSequence(output, {
-    format: expectOneOf('imageFormat', options.imageFormat ?? 'png', ['png', 'jpeg'] as const),
+    format: expectOneOf('imageFormat', options.imageFormat ?? DEFAULT_IMAGE_FORMAT, ['png', 'jpeg'] as const),
     overwrite,
     ...(options.bitDepth !== undefined ? { bitDepth: options.bitDepth } : {}),
     ...(options.quality !== undefined ? { quality: options.quality } : {}),

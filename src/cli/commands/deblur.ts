@@ -1,8 +1,8 @@
 /** `promotion deblur <input> -o <output>`: restore any source with a deblurring model into a video or image folder. */
 import { count, lastValueFrom, pipe } from 'rxjs';
-import { deblur, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE, defaultTileOverlap, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
+import { deblur, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, defaultTileOverlap, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
 import { DEFAULT_DEBLUR_MODEL } from '../../deblur/model-card.js';
-import { loadDeblurModel } from '../../deblur/onnx-session.js';
+import { DEFAULT_DEBLUR_DEVICE, loadDeblurModel } from '../../deblur/onnx-session.js';
 import type { DeblurRoi } from '../../deblur/roi.js';
 import { FrameMismatchError, InvalidOptionError } from '../../errors.js';
 import { expectInteger, expectOneOf, withFlagNames } from '../../options.js';
@@ -10,11 +10,14 @@ import { checkOutputNotInput, checkOutputPath } from '../../stream/atomic.js';
 import type { Frame } from '../../stream/frame.js';
 import { openSink, outputKind } from '../../stream/open-sink.js';
 import { pipeSource } from '../../stream/pipe-source.js';
+import { DEFAULT_IMAGE_FORMAT, DEFAULT_JPEG_QUALITY } from '../../stream/image-sequence-sink.js';
 import { progress } from '../../stream/progress.js';
-import { commandInput, type CliIo } from '../io.js';
+import { DEFAULT_CRF } from '../../stream/video-sink.js';
+import { checkSinkFlags, type InputFlags, KIND_CHOICES, openInput, parseInputFlags, SINK_FLAGS, type SinkFlags, sinkOptions } from '../frame-io.js';
+import { commandInput, type CliIo, type RunTask } from '../io.js';
 import { progressBar } from '../progress-bar.js';
-import { checkSinkFlags, type InputFlags, openInput, parseInputFlags, SINK_FLAGS, type SinkFlags, sinkOptions } from '../frame-io.js';
 import { num } from '../args.js';
+import { type Command, Option } from 'commander';
 
 /** Options the deblur command accepts (CLI strings as commander passes them). */
 export interface DeblurCommandOptions extends Omit<InputFlags, 'lenient'>, SinkFlags {
@@ -39,7 +42,7 @@ export async function deblurCommand(input: string, options: DeblurCommandOptions
 async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo): Promise<void> {
   const kind = outputKind(options.output);
   if (kind === 'jsonl') throw new InvalidOptionError(`deblur writes frames: name a video file (.mp4 .mkv ...) or an image folder for --output, not ${options.output}.`);
-  const device = expectOneOf('--device', options.device ?? 'cpu', ['cpu', 'cuda', 'auto'] as const);
+  const device = expectOneOf('--device', options.device ?? DEFAULT_DEBLUR_DEVICE, ['cpu', 'cuda', 'auto'] as const);
   const threads = options.threads === undefined ? undefined : expectInteger('--threads', num(options.threads), 1, 256);
   // The default tile is the model's (its card's tileSize, else DEFAULT_TILE_SIZE): known once the model is loaded.
   const givenTile = options.tile === undefined ? undefined : expectInteger('--tile', num(options.tile), 64, 16384);
@@ -138,4 +141,34 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
   } finally {
     await model.close();
   }
+}
+
+/** Adds `promotion deblur` to the program: its flags, their help and defaults, and the action. */
+export function defineDeblurCommand(program: Command, io: CliIo, run: RunTask): void {
+  program
+    .command('deblur')
+    .description('Restore blurry video with a PROMOTION model (ONNX Runtime, CPU by default): any input convert reads, to a video file or an image folder; 16-bit stays 16-bit.')
+    .argument('<input>', 'video file, image folder, FPHA sequence folder, camera device or stream URL')
+    .requiredOption('-o, --output <path>', 'output: a video file (.mp4 .mov .mkv .avi .webm) or a folder of images')
+    .option('--model <name|path>', `a model in models/ by name, or a path to an .onnx file with its .json card beside it (default ${DEFAULT_DEBLUR_MODEL})`)
+    .option('--device <cpu|cuda|auto>', `where the network runs (default ${DEFAULT_DEBLUR_DEVICE}); cuda falls back to the CPU with a warning when it cannot be used`)
+    .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2)')
+    .option('--tile <px>', `largest tile side; larger frames are restored in overlapping tiles (default: the model card's tileSize, else ${DEFAULT_TILE_SIZE})`)
+    .option('--overlap <px>', `least overlap between tiles (default ${DEFAULT_TILE_OVERLAP}, or a quarter of a --tile below ${4 * DEFAULT_TILE_OVERLAP})`)
+    .option('--clamp-radius <px>', `clamp the output to the input's local range over this radius, against overshoot at edges; 0: off (default ${DEFAULT_CLAMP_RADIUS})`)
+    .option('--roi <off|motion|hands>', 'restore only regions of interest: where the motion map is high, or around tracked hands (default off: whole frames)')
+    .option('--motion-scope <frame|regions>', 'with --roi hands: compute the motion map over the regions only (faster, approximate; default frame)')
+    .option('--bit-depth <8|16>', 'read and write with this many bits per sample (default: as stored)')
+    .addOption(new Option('--kind <kind>', 'read the input as this kind instead of detecting it').choices(KIND_CHOICES).default('auto'))
+    .option('--format <format>', 'ffmpeg input format for live input (e.g. v4l2)')
+    .option('--fps <n>', 'frame rate of image-sequence/FPHA input and of the output video')
+    .option('--max-frames <n>', 'stop after this many frames')
+    .option('--image-format <png|jpeg>', `image folder output format (default ${DEFAULT_IMAGE_FORMAT})`)
+    .option('--quality <1-100>', `JPEG quality (default ${DEFAULT_JPEG_QUALITY})`)
+    .option('--codec <name>', 'ffmpeg video encoder (default by extension: libx264, ffv1, libvpx-vp9)')
+    .option('--crf <n>', `constant rate factor of lossy video (default ${DEFAULT_CRF})`)
+    .option('--overwrite', 'replace an existing output (it is replaced only once the new one is complete)')
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print a JSON summary')
+    .action((input: string, options: DeblurCommandOptions) => run(() => deblurCommand(input, options, io)));
 }

@@ -5,9 +5,11 @@
  * metrics; it prints the Table-5-style summary and writes the HTML report. A second run reuses the work folder.
  */
 import { join, resolve } from 'node:path';
+import { DEFAULT_DEBLUR_MODEL } from '../../deblur/model-card.js';
 import { packageRoot } from '../../util/package-root.js';
-import type { CliIo } from '../io.js';
+import type { CliIo, RunTask } from '../io.js';
 import { evalCommand } from './eval.js';
+import type { Command } from 'commander';
 
 /** The sample the demo runs on. */
 export function sampleDatasetPath(): string {
@@ -40,4 +42,17 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIo): Promi
     },
     io,
   );
+}
+
+/** Adds `promotion demo` to the program: its flags, their help and defaults, and the action. */
+export function defineDemoCommand(program: Command, io: CliIo, run: RunTask): void {
+  program
+    .command('demo')
+    .description("The main job on the embedded sample: the Table-5 evaluation of the shipped model on datasets/fpha-sample (real hands, skeleton ground truth); prints the summary and writes the HTML report.")
+    .option('-o, --output <dir>', 'where to write the report and the work folder', 'runs/demo')
+    .option('--model <name|path>', `deblurring model (default ${DEFAULT_DEBLUR_MODEL})`)
+    .option('--threads <n>', 'ONNX Runtime threads')
+    .option('--no-progress', 'no progress line')
+    .option('--json', 'print the summary as JSON')
+    .action((options: DemoCommandOptions) => run(() => demoCommand(options, io)));
 }

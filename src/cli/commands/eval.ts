@@ -3,15 +3,22 @@
  * sharp, blurred and deblurred frames, metrics) and its report (report.json + index.html). Resumes from the work
  * folder. Prints the Table-5-style summary.
  */
+import { DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE } from '../../deblur/deblur.js';
 import type { DeblurRoi } from '../../deblur/roi.js';
-import { evaluate, type EvaluateOptions } from '../../eval/evaluate.js';
+import { DEFAULT_EVAL_POSE_MODE, DEFAULT_PANELS_PER_SEQUENCE, evaluate, type EvaluateOptions } from '../../eval/evaluate.js';
+import { DEFAULT_HAND_MODEL } from '../../handpose/landmarker-options.js';
+import { HAND_MODEL_VARIANTS } from '../../handpose/model-asset.js';
+import { DEFAULT_PCK_THRESHOLDS } from '../../metrics/joints.js';
+import { DEFAULT_PIXEL_CHANNEL } from '../../metrics/pixel-conventions.js';
+import { DEFAULT_DEBLUR_MODEL } from '../../deblur/model-card.js';
 import type { EvaluateProgress } from '../../eval/stages.js';
 import { reportGainSpread, SPREAD_METRICS } from '../../eval/gain-spreads.js';
 import type { EvalReport } from '../../eval/report-schema.js';
 import { formatSummaryTable } from '../../eval/summary-table.js';
 import { expectInteger, expectNumber, expectOneOf, invalidOption, withFlagNames } from '../../options.js';
-import type { CliIo } from '../io.js';
+import type { CliIo, RunTask } from '../io.js';
 import { num, list } from '../args.js';
+import { type Command, Option } from 'commander';
 
 /** Options of the eval command (strings from commander). */
 export interface EvalCommandOptions {
@@ -69,11 +76,11 @@ export function evaluateOptionsFrom(inputs: readonly string[], options: EvalComm
       onWarning: (message: string) => io.stderr.write(`promotion: ${message}\n`),
     },
     handpose: {
-      mode: expectOneOf('--pose-mode', options.poseMode ?? 'image', ['image', 'video'] as const),
-      model: expectOneOf('--hand-model', options.handModel ?? 'full', ['full', 'lite'] as const),
+      mode: expectOneOf('--pose-mode', options.poseMode ?? DEFAULT_EVAL_POSE_MODE, ['image', 'video'] as const),
+      model: expectOneOf('--hand-model', options.handModel ?? DEFAULT_HAND_MODEL, HAND_MODEL_VARIANTS),
     },
     metrics: {
-      channel: expectOneOf('--channel', options.channel ?? 'rgb', ['rgb', 'y'] as const),
+      channel: expectOneOf('--channel', options.channel ?? DEFAULT_PIXEL_CHANNEL, ['rgb', 'y'] as const),
       cropBorder: expectInteger('--crop-border', num(options.cropBorder ?? '0'), 0, 1000),
       ...(pck !== undefined ? { pckThresholds: pck } : {}),
     },
@@ -134,4 +141,35 @@ export async function evalCommand(inputs: string[], options: EvalCommandOptions,
     io.stdout.write(`Report: ${options.report}/index.html (data: report.json); ${report.sequences.length} sequences, ${report.sequences.reduce((a, s) => a + s.frames, 0)} frames in ${(report.timing.totalMs / 1000).toFixed(1)} s.\n`);
   }
   return report;
+}
+
+/** Adds `promotion eval` to the program: its flags, their help and defaults, and the action. */
+export function defineEvalCommand(program: Command, io: CliIo, run: RunTask): void {
+  program
+    .command('eval')
+    .description("The paper's Table-5 experiment: synthesize blur, deblur, estimate hand pose on the sharp, blurred and deblurred frames, and report PSNR/SSIM and the hand-pose gains (report.json + index.html). Resumes from its work folder.")
+    .argument('<inputs...>', 'FPHA roots or sequence folders (skeleton ground truth), or image folders / videos (pseudo ground truth)')
+    .requiredOption('--report <dir>', 'report folder (report.json, index.html, panels/)')
+    .option('--work <dir>', 'work folder for the stages (default <report>.work); keep it to resume')
+    .option('--model <name|path>', `deblurring model (default ${DEFAULT_DEBLUR_MODEL}, the shipped CPU model)`)
+    .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda', 'auto']))
+    .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2)')
+    .option('--tile <px>', `largest tile side for deblurring (default: the model card's tileSize, else ${DEFAULT_TILE_SIZE})`)
+    .option('--clamp-radius <px>', `deblurring: clamp the output to the input's local range over this radius; 0: off (default ${DEFAULT_CLAMP_RADIUS})`)
+    .addOption(new Option('--roi <mode>', 'restore only regions of interest').choices(['off', 'motion', 'hands']).default('off'))
+    .option('--subjects <list>', 'FPHA roots: comma-separated subjects')
+    .option('--actions <list>', 'FPHA roots: comma-separated actions')
+    .option('--sequences <list>', 'FPHA roots: comma-separated sequence numbers')
+    .option('--max-frames <n>', 'frames per sequence at most')
+    .option('--exposure-frames <n>', 'virtual frames averaged per blurred frame (default one interval)')
+    .addOption(new Option('--pose-mode <mode>', 'hand pose on each frame alone (image) or tracked (video)').choices(['image', 'video']).default(DEFAULT_EVAL_POSE_MODE))
+    .addOption(new Option('--hand-model <model>', 'MediaPipe hand model').choices(HAND_MODEL_VARIANTS).default(DEFAULT_HAND_MODEL))
+    .addOption(new Option('--channel <channel>', 'PSNR/SSIM on RGB or on luma Y (BT.601)').choices(['rgb', 'y']).default(DEFAULT_PIXEL_CHANNEL))
+    .option('--crop-border <px>', 'pixels ignored at each border by PSNR/SSIM (default 0)')
+    .option('--pck <list>', `PCK thresholds as fractions of the hand box (default ${DEFAULT_PCK_THRESHOLDS.join(',')})`)
+    .option('--panels <n>', `image panels per sequence in the HTML report (default ${DEFAULT_PANELS_PER_SEQUENCE})`)
+    .option('--overwrite', 'replace an existing report (once the new one is complete)')
+    .option('--no-progress', 'no progress line')
+    .option('--json', 'print the summary as JSON')
+    .action((inputs: string[], options: EvalCommandOptions) => run(async () => void (await evalCommand(inputs, options, io))));
 }

@@ -5,7 +5,7 @@ import { InvalidOptionError } from '../../errors.js';
 import { expectInteger, expectOneOf } from '../../options.js';
 import type { HandsResult } from '../../handpose/estimator.js';
 import { HAND_MODEL_VARIANTS } from '../../handpose/model-asset.js';
-import { MAX_NUM_HANDS } from '../../handpose/landmarker-options.js';
+import { DEFAULT_HAND_MODEL, DEFAULT_HAND_POSE_MODE, DEFAULT_NUM_HANDS, MAX_NUM_HANDS } from '../../handpose/landmarker-options.js';
 import { createHandLandmarker } from '../../handpose/mediapipe-hand-landmarker.js';
 import { drawHands } from '../../handpose/overlay.js';
 import { checkOutputNotInput, checkOutputPath } from '../../stream/atomic.js';
@@ -14,10 +14,11 @@ import { writeJsonLines } from '../../stream/jsonl-sink.js';
 import { pipeSource } from '../../stream/pipe-source.js';
 import { progress } from '../../stream/progress.js';
 import { VIDEO_EXTENSIONS, writeVideo } from '../../stream/video-sink.js';
-import { commandInput, type CliIo } from '../io.js';
+import { type InputFlags, KIND_CHOICES, openInput, parseInputFlags } from '../frame-io.js';
+import { commandInput, type CliIo, type RunTask } from '../io.js';
 import { progressBar } from '../progress-bar.js';
 import { num } from '../args.js';
-import { type InputFlags, openInput, parseInputFlags } from '../frame-io.js';
+import { type Command, Option } from 'commander';
 
 /** Options the pose command accepts (CLI strings as commander passes them). */
 export interface PoseCommandOptions extends Omit<InputFlags, 'bitDepth' | 'lenient'> {
@@ -40,9 +41,9 @@ interface Tally {
 }
 
 export async function poseCommand(input: string, options: PoseCommandOptions, io: CliIo): Promise<void> {
-  const mode = expectOneOf('--mode', options.mode ?? 'video', ['video', 'image'] as const);
-  const model = expectOneOf('--model', options.model ?? 'full', HAND_MODEL_VARIANTS);
-  const numHands = expectInteger('--num-hands', num(options.numHands ?? '1'), 1, MAX_NUM_HANDS);
+  const mode = expectOneOf('--mode', options.mode ?? DEFAULT_HAND_POSE_MODE, ['video', 'image'] as const);
+  const model = expectOneOf('--model', options.model ?? DEFAULT_HAND_MODEL, HAND_MODEL_VARIANTS);
+  const numHands = expectInteger('--num-hands', options.numHands === undefined ? DEFAULT_NUM_HANDS : num(options.numHands), 1, MAX_NUM_HANDS);
   const parsed = parseInputFlags(options);
   const { maxFrames, fps: fpsOverride } = parsed;
   const overwrite = options.overwrite ?? false;
@@ -135,4 +136,25 @@ export async function poseCommand(input: string, options: PoseCommandOptions, io
       : `Found hands in ${tally.framesWithHands} of ${tally.frames} frames (${tally.hands} hands; ${mode} mode, ${model} model, ${msPerFrame.toFixed(1)} ms per frame). ` +
           `Wrote ${options.output}${options.overlay ? ` and ${options.overlay}` : ''} in ${(elapsedMs / 1000).toFixed(2)} s.\n`,
   );
+}
+
+/** Adds `promotion pose` to the program: its flags, their help and defaults, and the action. */
+export function definePoseCommand(program: Command, io: CliIo, run: RunTask): void {
+  program
+    .command('pose')
+    .description('Find hand landmarks (MediaPipe, offline, CPU) in every frame: JSON Lines out, one line per frame, and optionally an overlay video.')
+    .argument('<input>', 'video file, image folder, FPHA sequence folder, camera device or stream URL')
+    .requiredOption('-o, --output <path>', 'per-frame results as JSON Lines (.jsonl)')
+    .option('--overlay <video>', 'also write a video with the landmarks and skeleton drawn (.mp4 .mkv .webm ...)')
+    .option('--mode <video|image>', `video: frames of one stream, tracked; image: every frame on its own (default ${DEFAULT_HAND_POSE_MODE})`)
+    .option('--model <full|lite>', `full (more accurate) or lite (faster) (default ${DEFAULT_HAND_MODEL})`)
+    .option('--num-hands <n>', `most hands per frame (default ${DEFAULT_NUM_HANDS})`)
+    .addOption(new Option('--kind <kind>', 'read the input as this kind instead of detecting it').choices(KIND_CHOICES).default('auto'))
+    .option('--format <format>', 'ffmpeg input format for live input (e.g. v4l2)')
+    .option('--fps <n>', 'frame rate of image-sequence/FPHA input and of the overlay video')
+    .option('--max-frames <n>', 'stop after this many frames')
+    .option('--overwrite', 'replace existing outputs (each is replaced only once the new one is complete)')
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print a JSON summary')
+    .action((input: string, options: PoseCommandOptions) => run(() => poseCommand(input, options, io)));
 }

@@ -4,7 +4,9 @@ import { openSource, type OpenSourceOptions } from '../../stream/open-source.js'
 import type { SourceInfo } from '../../stream/source.js';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CliIo } from '../io.js';
+import type { CliIo, RunTask } from '../io.js';
+import { type Command, Option } from 'commander';
+import { KIND_CHOICES } from '../frame-io.js';
 
 /** Options the probe command accepts. */
 export interface ProbeCommandOptions {
@@ -44,4 +46,16 @@ export async function probeCommand(input: string, options: ProbeCommandOptions, 
   }
   const source = await openSource(input, { kind: options.kind ?? 'auto', ...(options.format ? { live: { format: options.format } } : {}) });
   io.stdout.write(options.json ? `${JSON.stringify(source.info, null, 2)}\n` : `${describeSource(source.info)}\n`);
+}
+
+/** Adds `promotion probe` to the program: its flags, their help and defaults, and the action. */
+export function defineProbeCommand(program: Command, io: CliIo, run: RunTask): void {
+  program
+    .command('probe')
+    .description('Show what an input holds: a video file, an image folder, an FPHA sequence or root, or live input.')
+    .argument('<input>', 'video file, image folder, FPHA sequence folder or root, camera device or stream URL')
+    .addOption(new Option('--kind <kind>', 'read the input as this kind instead of detecting it').choices(KIND_CHOICES).default('auto'))
+    .option('--format <format>', 'ffmpeg input format for live input (e.g. v4l2, lavfi)')
+    .option('--json', 'print JSON instead of a table')
+    .action((input: string, options: ProbeCommandOptions) => run(() => probeCommand(input, options, io)));
 }

@@ -5,16 +5,20 @@
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { isSynthesized, writeSequence } from '../../blur-synthesis/dataset-writer.js';
-import { exactPairs, loadScene, sampleSceneSpec } from '../../blur-synthesis/scenes.js';
-import { synthesisParameters } from '../../blur-synthesis/synthesize.js';
+import { DEFAULT_TRAJECTORY_RANGES } from '../../blur-synthesis/exact.js';
+import { DEFAULT_SYNTHESIS_GAMMA } from '../../blur-synthesis/exposure-context.js';
+import { DEFAULT_FOREGROUND_SPEED_PX, exactPairs, loadScene, SCENE_PHOTO_SCALE, sampleSceneSpec } from '../../blur-synthesis/scenes.js';
+import { DEFAULT_VIRTUAL_FPS, synthesisParameters } from '../../blur-synthesis/synthesize.js';
+import { DEFAULT_MOTION_MAP_KIND } from '../../flow/motion-map.js';
 import { InputNotFoundError } from '../../errors.js';
 import { expectInteger, expectNumber, expectOneOf, invalidOption } from '../../options.js';
 import { IMAGE_EXTENSIONS } from '../../stream/image-sequence-source.js';
 import { readImageMeta } from '../../stream/image-codec.js';
 import { createRng } from '../../util/rng.js';
 import { AbortedError, untilAborted } from '../../stream/abort.js';
-import type { CliIo } from '../io.js';
+import type { CliIo, RunTask } from '../io.js';
 import { list, num } from '../args.js';
+import type { Command } from 'commander';
 
 /** A `min[,max]` range option: one number gives a range of one value. */
 function range(flag: string, value: string, min: number, max: number): [number, number] {
@@ -63,27 +67,31 @@ function collectPhotos(inputs: readonly string[]): string[] {
   return out;
 }
 
+/** `--count`, `--frames`, `--size`, `--seed`, `--fps` and `--foreground` when not given. */
+export const SCENES_DEFAULTS = { count: 8, frames: 12, size: '256x256', seed: 1, fps: 30, foreground: 0.5 } as const;
+const [DEFAULT_MIN_SPEED_PX, DEFAULT_MAX_SPEED_PX] = DEFAULT_TRAJECTORY_RANGES.speedPx;
+
 export async function scenesCommand(inputs: string[], options: ScenesCommandOptions, io: CliIo): Promise<void> {
-  const count = expectInteger('--count', num(options.count ?? '8'), 1, 100_000);
-  const frames = expectInteger('--frames', num(options.frames ?? '12'), 2, 10_000);
-  const [w, h] = (options.size ?? '256x256').split('x').map(Number);
+  const count = expectInteger('--count', num(options.count ?? String(SCENES_DEFAULTS.count)), 1, 100_000);
+  const frames = expectInteger('--frames', num(options.frames ?? String(SCENES_DEFAULTS.frames)), 2, 10_000);
+  const [w, h] = (options.size ?? SCENES_DEFAULTS.size).split('x').map(Number);
   if (!Number.isInteger(w) || !Number.isInteger(h) || w! < 16 || h! < 16) invalidOption('--size', 'WIDTHxHEIGHT, each at least 16', options.size);
-  const seed = expectInteger('--seed', num(options.seed ?? '1'), 0, 2 ** 31 - 1);
-  const fps = expectNumber('--fps', num(options.fps ?? '30'), 0, 1000, true);
+  const seed = expectInteger('--seed', num(options.seed ?? String(SCENES_DEFAULTS.seed)), 0, 2 ** 31 - 1);
+  const fps = expectNumber('--fps', num(options.fps ?? String(SCENES_DEFAULTS.fps)), 0, 1000, true);
   const params = synthesisParameters({
     inputFps: fps,
     ...(options.virtualFps !== undefined ? { virtualFps: num(options.virtualFps) as number } : {}),
     ...(options.exposureFrames !== undefined ? { exposureFrames: num(options.exposureFrames) as number } : {}),
     ...(options.gamma !== undefined ? { gamma: num(options.gamma) as number } : {}),
   });
-  const foregroundChance = expectNumber('--foreground', num(options.foreground ?? '0.5'), 0, 1);
-  const maxSpeedPx = expectNumber('--max-speed', num(options.maxSpeed ?? '40'), 0, 1000, true);
-  const minSpeedPx = expectNumber('--min-speed', num(options.minSpeed ?? String(Math.min(2, maxSpeedPx))), 0, maxSpeedPx);
+  const foregroundChance = expectNumber('--foreground', num(options.foreground ?? String(SCENES_DEFAULTS.foreground)), 0, 1);
+  const maxSpeedPx = expectNumber('--max-speed', num(options.maxSpeed ?? String(DEFAULT_MAX_SPEED_PX)), 0, 1000, true);
+  const minSpeedPx = expectNumber('--min-speed', num(options.minSpeed ?? String(Math.min(DEFAULT_MIN_SPEED_PX, maxSpeedPx))), 0, maxSpeedPx);
   const photoScale = options.photoScale === undefined ? undefined : expectNumber('--photo-scale', num(options.photoScale), 1, 20);
   if (photoScale !== undefined && options.detail !== undefined) invalidOption('--detail', 'no --photo-scale beside it (both set the photo scale)', options.detail);
   const detail = options.detail === undefined ? undefined : range('--detail', options.detail, 0.05, 1);
   const foregroundSpeedPx = options.foregroundSpeed === undefined ? undefined : range('--foreground-speed', options.foregroundSpeed, 0, 1000);
-  const motionKind = expectOneOf('--motion-kind', options.motionKind ?? 'magnitude', ['magnitude', 'colour'] as const);
+  const motionKind = expectOneOf('--motion-kind', options.motionKind ?? DEFAULT_MOTION_MAP_KIND, ['magnitude', 'colour'] as const);
   const photoPaths = collectPhotos(inputs);
   const photos = await Promise.all(photoPaths.map(async (path) => ({ path, ...(await readImageMeta(path)) })));
 
@@ -126,4 +134,30 @@ export async function scenesCommand(inputs: string[], options: ScenesCommandOpti
   if (!options.json) io.stderr.write('\n');
   const summary = { output: options.output, scenes: results, framesWritten: results.reduce((a, r) => a + r.frames, 0), elapsedMs: Math.round(performance.now() - started) };
   io.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${summary.framesWritten} frames in ${results.filter((r) => r.status === 'done').length} scenes (${results.filter((r) => r.status === 'skipped').length} already complete) in ${(summary.elapsedMs / 1000).toFixed(1)} s -> ${options.output}\n`);
+}
+
+/** Adds `promotion scenes` to the program: its flags, their help and defaults, and the action. */
+export function defineScenesCommand(program: Command, io: CliIo, run: RunTask): void {
+  program
+    .command('scenes')
+    .description('Render training sequences with exact blur from still photos: seeded random camera paths (pan, rotation, zoom, shake) and foreground discs for local blur. Same layout as synth.')
+    .argument('<photos...>', 'photos or folders of photos')
+    .requiredOption('-o, --output <dir>', 'output dataset folder')
+    .option('--count <n>', `number of scenes (default ${SCENES_DEFAULTS.count})`)
+    .option('--frames <n>', `frames per scene (default ${SCENES_DEFAULTS.frames})`)
+    .option('--size <WxH>', `frame size (default ${SCENES_DEFAULTS.size})`)
+    .option('--seed <n>', `random seed (default ${SCENES_DEFAULTS.seed}); scene i depends only on the seed and i`)
+    .option('--fps <n>', `frame rate of the scenes (default ${SCENES_DEFAULTS.fps})`)
+    .option('--virtual-fps <n>', `virtual frame rate (default ${DEFAULT_VIRTUAL_FPS})`)
+    .option('--exposure-frames <n>', 'virtual frames averaged per frame (default one interval)')
+    .option('--gamma <g>', `gamma (default ${DEFAULT_SYNTHESIS_GAMMA})`)
+    .option('--foreground <p>', `probability of a moving foreground disc (default ${SCENES_DEFAULTS.foreground})`)
+    .option('--max-speed <px>', `fastest camera speed in px per frame (default ${DEFAULT_MAX_SPEED_PX}; capped by the room the photo leaves)`)
+    .option('--min-speed <px>', `slowest camera speed in px per frame (default ${DEFAULT_MIN_SPEED_PX})`)
+    .option('--photo-scale <n>', `the photo is fitted inside n x the frame size; larger leaves room for faster camera paths (default ${SCENE_PHOTO_SCALE})`)
+    .option('--detail <min[,max]>', "instead of --photo-scale: the photo's detail per frame pixel as a share of its native resolution, drawn per scene (1 = native)")
+    .option('--foreground-speed <min[,max]>', `speed of the foreground disc in px per frame (default ${DEFAULT_FOREGROUND_SPEED_PX.join(',')})`)
+    .option('--motion-kind <magnitude|colour>', `motion map definition (default ${DEFAULT_MOTION_MAP_KIND})`)
+    .option('--json', 'print a JSON summary')
+    .action((photos: string[], options: ScenesCommandOptions) => run(() => scenesCommand(photos, options, io)));
 }

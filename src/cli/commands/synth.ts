@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { concatMap, from, lastValueFrom, toArray } from 'rxjs';
 import { runSynthJob, type SynthJob, type SynthJobResult } from '../../blur-synthesis/dataset-writer.js';
 import { planSynthJobs } from '../../blur-synthesis/plan.js';
-import { synthesisParameters, synthesisWorkerPath } from '../../blur-synthesis/synthesize.js';
+import { DEFAULT_SYNTHESIS_FLOW, DEFAULT_VIRTUAL_FPS, synthesisParameters, synthesisWorkerPath } from '../../blur-synthesis/synthesize.js';
+import { DEFAULT_SYNTHESIS_GAMMA } from '../../blur-synthesis/exposure-context.js';
+import { DEFAULT_MOTION_MAP_KIND } from '../../flow/motion-map.js';
 import { availableParallelism } from 'node:os';
 import { InvalidOptionError } from '../../errors.js';
 import { expectInteger, expectOneOf, withFlagNames } from '../../options.js';
@@ -13,9 +15,10 @@ import { mapInWorkers } from '../../stream/worker-map.js';
 import { AbortedError, untilAborted } from '../../stream/abort.js';
 import { DEFAULT_SEQUENCE_FPS } from '../../stream/image-sequence-source.js';
 import { openVideo } from '../../stream/video-source.js';
-import type { CliIo } from '../io.js';
+import type { CliIo, RunTask } from '../io.js';
 import { renderProgress } from '../progress-bar.js';
 import { num, list } from '../args.js';
+import type { Command } from 'commander';
 
 /** Options of the synth command (strings from commander). */
 export interface SynthCommandOptions {
@@ -53,7 +56,7 @@ async function synth(inputs: string[], options: SynthCommandOptions, io: CliIo):
     ...(options.method !== undefined ? { method: expectOneOf('--method', options.method, ['path', 'explicit'] as const) } : {}),
     ...(options.flowFinestLevel !== undefined ? { flow: { finestLevel: num(options.flowFinestLevel) as number } } : {}),
   };
-  const motionKind = expectOneOf('--motion-kind', options.motionKind ?? 'magnitude', ['magnitude', 'colour'] as const);
+  const motionKind = expectOneOf('--motion-kind', options.motionKind ?? DEFAULT_MOTION_MAP_KIND, ['magnitude', 'colour'] as const);
   const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('--max-frames', num(options.maxFrames), 2);
   const workers = expectInteger('--workers', num(options.workers ?? '1'), 1, 64);
   // Threads per sequence: by default the cores left per worker, when the compiled synthesis worker is available.
@@ -144,4 +147,29 @@ async function synth(inputs: string[], options: SynthCommandOptions, io: CliIo):
     return;
   }
   io.stdout.write(`${summary.framesWritten} frames in ${done.length} sequences (${summary.skipped} skipped) in ${(elapsedMs / 1000).toFixed(1)} s.\n`);
+}
+
+/** Adds `promotion synth` to the program: its flags, their help and defaults, and the action. */
+export function defineSynthCommand(program: Command, io: CliIo, run: RunTask): void {
+  program
+    .command('synth')
+    .description('Synthesize realistic blur (1920 fps interpolation, linear-light averaging) for videos, image folders and FPHA data: writes sharp/, blur/, motion/ and synthesis.json per sequence; resumes.')
+    .argument('<inputs...>', 'videos, image folders, FPHA sequence folders or FPHA roots')
+    .requiredOption('-o, --output <dir>', 'output dataset folder')
+    .option('--virtual-fps <n>', `virtual frame rate, a multiple of the input rate (default ${DEFAULT_VIRTUAL_FPS})`)
+    .option('--exposure-frames <n>', 'virtual frames averaged per output frame (default: one interval, 64 at 30 fps; at most two intervals)')
+    .option('--gamma <g>', `gamma of the signal-space transform (default ${DEFAULT_SYNTHESIS_GAMMA})`)
+    .option('--method <path|explicit>', 'path integration (default) or explicit virtual frames (slow reference)')
+    .option('--motion-kind <magnitude|colour>', `motion map definition (default ${DEFAULT_MOTION_MAP_KIND})`)
+    .option('--subjects <list>', 'FPHA roots: comma-separated subjects (e.g. Subject_1,Subject_2)')
+    .option('--actions <list>', 'FPHA roots: comma-separated actions')
+    .option('--sequences <list>', 'FPHA roots: comma-separated sequence numbers')
+    .option('--max-frames <n>', 'frames per sequence at most')
+    .option('--workers <n>', 'sequences synthesized in parallel worker threads (default 1)')
+    .option('--threads <n>', 'worker threads within each sequence (flows side by side, the integral in bands; default: the cores per worker)')
+    .option('--flow-finest-level <n>', `finest optical-flow pyramid level for the interpolation (default ${DEFAULT_SYNTHESIS_FLOW.finestLevel}; 1: half resolution, 0: full, slower)`)
+    .option('--overwrite', 'redo sequences that are already complete')
+    .option('--no-progress', 'no progress line')
+    .option('--json', 'print a JSON summary')
+    .action((inputs: string[], options: SynthCommandOptions) => run(() => synthCommand(inputs, options, io)));
 }
