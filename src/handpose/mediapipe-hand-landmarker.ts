@@ -7,7 +7,7 @@
  *   - the wasm is `vision_wasm_module_internal.{js,wasm}` from the installed package, read from disk;
  *   - the model is the `.task` bundle assembled offline from `@mediapipe/hands` (model-asset.ts), passed as bytes;
  *   - the CPU delegate is used, with a {@link FakeCanvas} whose WebGL2 context only keeps uploaded pixels for
- *     read-back (fake-webgl2.ts): MediaPipe's graph receives images as textures even on the CPU path;
+ *     read-back (mediapipe/fake-webgl2.ts): MediaPipe's graph receives images as textures even on the CPU path;
  *   - globals, set on first use and left in place because the package reads them on every call: `self`
  *     (= globalThis), `navigator` (only where Node has none, i.e. Node 20), an empty `WebGLRenderingContext` class
  *     (the wasm tells WebGL 1 from 2 with `instanceof`) and `custom_dbg` (the wasm's debug printer, routed to
@@ -38,7 +38,7 @@ import type { HandLandmarker, HandLandmarkerResult } from '@mediapipe/tasks-visi
 import { NativeDependencyError } from '../errors.js';
 import { type Frame, toIntegerFrame } from '../stream/frame.js';
 import type { HandPose, HandPoseEstimator, Handedness, HandsResult, Point3 } from './estimator.js';
-import { FakeCanvas } from './fake-webgl2.js';
+import { FakeCanvas } from './mediapipe/fake-webgl2.js';
 import { resolveHandLandmarkerOptions, type HandLandmarkerOptions, type ResolvedHandLandmarkerOptions } from './landmarker-options.js';
 import { loadHandLandmarkerModel } from './model-asset.js';
 

@@ -4,7 +4,7 @@
  * `palm_detection_{full,lite}.tflite` packed inside `hands_solution_packed_assets.data` (its loader script lists the
  * byte ranges). Those legacy files carry no TFLite metadata, which the Tasks graph needs for a float image input, so
  * each gets a metadata entry (RGB image, normalization mean 0, std 255: pixels to [0, 1], as the legacy solution
- * fed them; see tflite-metadata.ts). The two models are then zipped into a `.task` bundle (task-bundle.ts).
+ * fed them; see mediapipe/tflite-metadata.ts). The two models are then zipped into a `.task` bundle (mediapipe/task-bundle.ts).
  *
  * Assembly is deterministic, so the bundle's SHA-256 is a constant ({@link HAND_LANDMARKER_TASK_SHA256}). The
  * bundle is assembled on first use and cached (written atomically: a temporary file, then a rename); a cached file
@@ -17,8 +17,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ModelAssetError } from '../errors.js';
 import { expectKnownKeys, expectOneOf, expectString } from '../options.js';
-import { writeTaskBundle } from './task-bundle.js';
-import { attachTfliteMetadata, buildImageInputMetadata } from './tflite-metadata.js';
+import { writeTaskBundle } from './mediapipe/task-bundle.js';
+import { attachTfliteMetadata, buildImageInputMetadata } from './mediapipe/tflite-metadata.js';
 
 /** The two model sizes MediaPipe publishes: `full` (more accurate) and `lite` (faster). */
 export type HandModelVariant = 'full' | 'lite';

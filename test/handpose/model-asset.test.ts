@@ -15,8 +15,8 @@ import {
   mediapipeHandsDir,
   sha256Hex,
 } from '../../src/handpose/model-asset.js';
-import { TASK_MEMBER_ALIGNMENT, readTaskBundle, writeTaskBundle } from '../../src/handpose/task-bundle.js';
-import { attachTfliteMetadata, buildImageInputMetadata, hasTfliteMetadata, readTfliteMetadata } from '../../src/handpose/tflite-metadata.js';
+import { TASK_MEMBER_ALIGNMENT, readTaskBundle, writeTaskBundle } from '../../src/handpose/mediapipe/task-bundle.js';
+import { attachTfliteMetadata, buildImageInputMetadata, hasTfliteMetadata, readTfliteMetadata } from '../../src/handpose/mediapipe/tflite-metadata.js';
 import { tempDir } from '../helpers.js';
 
 const handsDir = mediapipeHandsDir();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeCanvas, GL, UNSUPPORTED_WEBGL_CALLS, type FakeWebGl2Context } from '../../src/handpose/fake-webgl2.js';
+import { FakeCanvas, GL, UNSUPPORTED_WEBGL_CALLS, type FakeWebGl2Context } from '../../../src/handpose/mediapipe/fake-webgl2.js';
 
 /** A w x h RGBA image whose pixel (x, y) is (x, y, x + y, 255). */
 function rgba(width: number, height: number): { data: Uint8ClampedArray; width: number; height: number } {
