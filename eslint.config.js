@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'scratch/', 'runs/', '.bench-out/', 'training/', 'datasets/**/*.py'] },
+  { ignores: ['dist/', 'docs/api/', 'node_modules/', 'coverage/', 'scratch/', 'runs/', '.bench-out/', 'training/', 'datasets/**/*.py'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
