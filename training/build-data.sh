@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the training, validation and held-out test sets of issue 4 from the two Debian wallpaper packages FACTS
-# names (lomiri-wallpapers-16.04, plasma-workspace-wallpapers; CC BY-SA / LGPL, see their copyright files), and
+# Builds the training, validation and held-out test sets from the two Debian wallpaper packages whose photos may be
+# trained on (lomiri-wallpapers-16.04, plasma-workspace-wallpapers; CC BY-SA / LGPL, see their copyright files), and
 # only those. Run from anywhere; it needs `npm run build` done (it calls the CLI's `scenes` command).
 #
 #   training/build-data.sh [OUT]        (default OUT: .train-data at the repository root)

@@ -159,11 +159,29 @@ async function ownModel(model: DeblurModel): Promise<DeblurModel> {
   }
 }
 
+/** {@link DeblurOptions} checked and resolved (what {@link resolveDeblurOptions} returns). */
+export interface ResolvedDeblurOptions {
+  /** The model object given, a factory, or what to load. */
+  readonly given: DeblurModel | undefined;
+  readonly factory: (() => Promise<DeblurModel>) | undefined;
+  readonly load: ResolvedLoadOptions | undefined;
+  /** Tile and overlap as given (undefined: the model's tile, and the overlap that follows it). */
+  readonly givenTile: number | undefined;
+  readonly givenOverlap: number | undefined;
+  readonly roi: ResolvedRoi | undefined;
+  readonly motionScope: 'frame' | 'regions';
+  readonly gapPolicy: 'bridge' | 'split';
+  readonly maxGap: number;
+  readonly clampRadius: number;
+  readonly onFrameInfo: ((info: DeblurFrameInfo) => void) | undefined;
+}
+
 /**
- * Restores every frame with a deblurring model (see the module comment). Options are validated, and the model's
- * files found, when this is called.
+ * Checks {@link DeblurOptions} and resolves their defaults without building an operator: what `deblur()` does when
+ * it is called, for callers that must refuse bad options before other work (`evaluate()` before synthesis). Throws
+ * {@link InvalidOptionError} naming the option; a model named by path or name is found (not loaded).
  */
-export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFunction<F, F> {
+export function resolveDeblurOptions(options: DeblurOptions = {}): ResolvedDeblurOptions {
   expectKnownKeys('deblur options', options, KEYS);
   let given: DeblurModel | undefined;
   let factory: (() => Promise<DeblurModel>) | undefined;
@@ -198,6 +216,15 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
   const clampRadius = expectInteger('clampRadius', options.clampRadius ?? DEFAULT_CLAMP_RADIUS, 0, 64);
   const onFrameInfo = options.onFrameInfo === undefined ? undefined : expectFunction<(info: DeblurFrameInfo) => void>('onFrameInfo', options.onFrameInfo);
 
+  return { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, clampRadius, onFrameInfo };
+}
+
+/**
+ * Restores every frame with a deblurring model (see the module comment). Options are validated, and the model's
+ * files found, when this is called.
+ */
+export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFunction<F, F> {
+  const { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, clampRadius, onFrameInfo } = resolveDeblurOptions(options);
   return (source) =>
     defer(() => {
       let stopped = false;

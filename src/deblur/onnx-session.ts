@@ -44,7 +44,7 @@ type Ort = typeof OrtModule;
 /** Default device. */
 export const DEFAULT_DEBLUR_DEVICE: DeblurDevice = 'cpu';
 
-/** Default intra-op threads: the available cores, at most 2 (more rarely pays on small machines; FACTS). */
+/** Default intra-op threads: the available cores, at most 2 (under contention, 2 threads can already be slower than 1 on a small machine). */
 export function defaultDeblurThreads(): number {
   return Math.max(1, Math.min(2, availableParallelism()));
 }

@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { runSynthJob } from '../blur-synthesis/dataset-writer.js';
 import { planSynthJobs } from '../blur-synthesis/plan.js';
 import { synthesisParameters, type SynthesisOptions } from '../blur-synthesis/synthesize.js';
-import { DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE, deblur, defaultTileOverlap, type DeblurOptions } from '../deblur/deblur.js';
+import { DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE, defaultTileOverlap, type DeblurOptions, resolveDeblurOptions } from '../deblur/deblur.js';
 import { loadDeblurModel, type LoadedDeblurModel } from '../deblur/onnx-session.js';
 import { InvalidOptionError } from '../errors.js';
 import type { HandPoseEstimator } from '../handpose/estimator.js';
@@ -105,8 +105,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   checkOutputPath(report, overwrite, 'folder');
   checkOutputLocation(work, 'folder');
   const { model: modelRef, device, threads, onWarning, ...settings } = options.deblur ?? {};
-  // Checks tileSize, overlap and roi now (deblur validates when called), before hours of synthesis.
-  deblur({ ...settings, ...(modelRef !== undefined ? { model: modelRef } : {}) });
+  // Checks tileSize, overlap and roi now, before hours of synthesis.
+  resolveDeblurOptions({ ...settings, ...(modelRef !== undefined ? { model: modelRef } : {}) });
   const started = performance.now();
   const stages: Record<string, number> = { synthesis: 0, deblur: 0, handpose: 0, metrics: 0 };
   const timed = async <T>(stage: string, task: () => Promise<T>): Promise<T> => {

@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { from, lastValueFrom, type Observable, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { deblur, DEFAULT_CLAMP_RADIUS, type DeblurFrameInfo, type DeblurOptions } from '../../src/deblur/deblur.js';
+import { deblur, DEFAULT_CLAMP_RADIUS, type DeblurFrameInfo, type DeblurOptions, resolveDeblurOptions } from '../../src/deblur/deblur.js';
 import { localExtreme } from '../../src/deblur/local-range.js';
 import { windowStatistics } from '../../src/deblur/statistics.js';
 import { FrameMismatchError, InputNotFoundError, InvalidOptionError } from '../../src/errors.js';
@@ -144,6 +144,15 @@ describe('deblur(): what goes in and what comes out', () => {
       expect(feeds.height).toBe(64);
     }
     out.forEach((o, k) => expect(o.data).toEqual(frames[k]!.data));
+  });
+
+  it('resolveDeblurOptions checks the options and resolves their defaults without building an operator', () => {
+    const model = new FakeDeblurModel();
+    const r = resolveDeblurOptions({ model });
+    expect(r).toMatchObject({ given: model, givenTile: undefined, givenOverlap: undefined, roi: undefined, motionScope: 'frame', gapPolicy: 'bridge', maxGap: 1, clampRadius: DEFAULT_CLAMP_RADIUS });
+    expect(() => resolveDeblurOptions({ model, tileSize: 10 })).toThrow('Expected integer between 64 and 16384 for tileSize but received 10 of type number');
+    expect(() => resolveDeblurOptions({ model, roi: { kind: 'motion' }, motionScope: 'regions' })).toThrow(InvalidOptionError);
+    expect(model.calls).toHaveLength(0);
   });
 
   it("without a tileSize, runs the tile the model's card asks for; a tileSize given wins", async () => {
