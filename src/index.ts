@@ -111,7 +111,7 @@ export {
   MAX_NUM_HANDS,
   type HandLandmarkerOptions,
 } from './handpose/landmarker-options.js';
-export { type HandModelVariant } from './handpose/model-asset.js';
+export { type HandModelVariant } from './handpose/mediapipe/model-asset.js';
 export { MEDIAPIPE_TO_FPHA, FPHA_TO_MEDIAPIPE, toFphaOrder, handToFpha, type FphaHandJoints } from './handpose/fpha-order.js';
 export { drawHands, DEFAULT_OVERLAY_COLORS, type DrawHandsOptions, type Rgb } from './handpose/overlay.js';
 

@@ -15,7 +15,7 @@
 import { InvalidOptionError } from '../errors.js';
 import type { GreyImage } from '../flow/field.js';
 import type { HandPoseEstimator, HandsResult } from '../handpose/estimator.js';
-import { HAND_MODEL_VARIANTS, type HandModelVariant } from '../handpose/model-asset.js';
+import { HAND_MODEL_VARIANTS, type HandModelVariant } from '../handpose/mediapipe/model-asset.js';
 import { MAX_NUM_HANDS } from '../handpose/landmarker-options.js';
 import { expectFunction, expectInteger, expectKnownKeys, expectNumber, expectOneOf, invalidOption } from '../options.js';
 import type { Frame } from '../stream/frame.js';

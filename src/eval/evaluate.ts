@@ -23,7 +23,7 @@ import { DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE, defaultTileOverlap, type Deblu
 import { loadDeblurModel, type LoadedDeblurModel } from '../deblur/onnx-session.js';
 import { InvalidOptionError } from '../errors.js';
 import type { HandPoseEstimator } from '../handpose/estimator.js';
-import type { HandModelVariant } from '../handpose/model-asset.js';
+import type { HandModelVariant } from '../handpose/mediapipe/model-asset.js';
 import { createHandLandmarker, TASKS_VISION_VERSION } from '../handpose/mediapipe-hand-landmarker.js';
 import type { FrameVersion } from '../metrics/comparison.js';
 import type { GroundTruthKind } from '../metrics/definitions.js';

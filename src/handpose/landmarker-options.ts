@@ -4,7 +4,7 @@
  */
 import { expectFunction, expectInteger, expectKnownKeys, expectNumber, expectOneOf, expectString } from '../options.js';
 import type { HandPoseMode } from './estimator.js';
-import { HAND_MODEL_VARIANTS, type HandModelVariant } from './model-asset.js';
+import { HAND_MODEL_VARIANTS, type HandModelVariant } from './mediapipe/model-asset.js';
 
 /** Default mode: 'video' (frames of one stream, tracked). */
 export const DEFAULT_HAND_POSE_MODE: HandPoseMode = 'video';

@@ -5,7 +5,7 @@
  *
  * How it runs in plain Node.js (no browser, no GPU, no network):
  *   - the wasm is `vision_wasm_module_internal.{js,wasm}` from the installed package, read from disk;
- *   - the model is the `.task` bundle assembled offline from `@mediapipe/hands` (model-asset.ts), passed as bytes;
+ *   - the model is the `.task` bundle assembled offline from `@mediapipe/hands` (mediapipe/model-asset.ts), passed as bytes;
  *   - the CPU delegate is used, with a {@link FakeCanvas} whose WebGL2 context only keeps uploaded pixels for
  *     read-back (mediapipe/fake-webgl2.ts): MediaPipe's graph receives images as textures even on the CPU path;
  *   - globals, set on first use and left in place because the package reads them on every call: `self`
@@ -40,7 +40,7 @@ import { type Frame, toIntegerFrame } from '../stream/frame.js';
 import type { HandPose, HandPoseEstimator, Handedness, HandsResult, Point3 } from './estimator.js';
 import { FakeCanvas } from './mediapipe/fake-webgl2.js';
 import { resolveHandLandmarkerOptions, type HandLandmarkerOptions, type ResolvedHandLandmarkerOptions } from './landmarker-options.js';
-import { loadHandLandmarkerModel } from './model-asset.js';
+import { loadHandLandmarkerModel } from './mediapipe/model-asset.js';
 
 /** The `@mediapipe/tasks-vision` version this adapter is written and tested against. */
 export const TASKS_VISION_VERSION = '0.10.35';
@@ -225,7 +225,7 @@ class MediaPipeHandLandmarker implements HandPoseEstimator {
 
 /**
  * Creates MediaPipe's HandLandmarker (CPU, offline) as a {@link HandPoseEstimator}. Options are validated before
- * anything loads; the model is assembled and cached on first use (model-asset.ts). Call `close()` when done.
+ * anything loads; the model is assembled and cached on first use (mediapipe/model-asset.ts). Call `close()` when done.
  */
 export async function createHandLandmarker(options: HandLandmarkerOptions = {}): Promise<HandPoseEstimator & AsyncDisposable> {
   const resolved = resolveHandLandmarkerOptions(options);

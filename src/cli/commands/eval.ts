@@ -7,7 +7,7 @@ import { DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE } from '../../deblur/deblur.js'
 import type { DeblurRoi } from '../../deblur/roi.js';
 import { DEFAULT_EVAL_POSE_MODE, DEFAULT_PANELS_PER_SEQUENCE, evaluate, type EvaluateOptions } from '../../eval/evaluate.js';
 import { DEFAULT_HAND_MODEL } from '../../handpose/landmarker-options.js';
-import { HAND_MODEL_VARIANTS } from '../../handpose/model-asset.js';
+import { HAND_MODEL_VARIANTS } from '../../handpose/mediapipe/model-asset.js';
 import { DEFAULT_PCK_THRESHOLDS } from '../../metrics/joints.js';
 import { DEFAULT_PIXEL_CHANNEL } from '../../metrics/pixel-conventions.js';
 import { DEFAULT_DEBLUR_MODEL } from '../../deblur/model-card.js';

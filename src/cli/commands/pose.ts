@@ -4,7 +4,7 @@ import { concatMap, count, lastValueFrom, map, pipe, type OperatorFunction } fro
 import { InvalidOptionError } from '../../errors.js';
 import { expectInteger, expectOneOf } from '../../options.js';
 import type { HandsResult } from '../../handpose/estimator.js';
-import { HAND_MODEL_VARIANTS } from '../../handpose/model-asset.js';
+import { HAND_MODEL_VARIANTS } from '../../handpose/mediapipe/model-asset.js';
 import { DEFAULT_HAND_MODEL, DEFAULT_HAND_POSE_MODE, DEFAULT_NUM_HANDS, MAX_NUM_HANDS } from '../../handpose/landmarker-options.js';
 import { createHandLandmarker } from '../../handpose/mediapipe-hand-landmarker.js';
 import { drawHands } from '../../handpose/overlay.js';

@@ -15,10 +15,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ModelAssetError } from '../errors.js';
-import { expectKnownKeys, expectOneOf, expectString } from '../options.js';
-import { writeTaskBundle } from './mediapipe/task-bundle.js';
-import { attachTfliteMetadata, buildImageInputMetadata } from './mediapipe/tflite-metadata.js';
+import { ModelAssetError } from '../../errors.js';
+import { expectKnownKeys, expectOneOf, expectString } from '../../options.js';
+import { writeTaskBundle } from './task-bundle.js';
+import { attachTfliteMetadata, buildImageInputMetadata } from './tflite-metadata.js';
 
 /** The two model sizes MediaPipe publishes: `full` (more accurate) and `lite` (faster). */
 export type HandModelVariant = 'full' | 'lite';

@@ -2,8 +2,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFi
 import { join } from 'node:path';
 import { ByteBuffer } from 'flatbuffers';
 import { describe, expect, it } from 'vitest';
-import { ModelAssetError } from '../../src/errors.js';
-import { exitCodeFor } from '../../src/cli/exit-codes.js';
+import { ModelAssetError } from '../../../src/errors.js';
+import { exitCodeFor } from '../../../src/cli/exit-codes.js';
 import {
   CACHE_DIR_ENV,
   HAND_LANDMARKER_TASK_SHA256,
@@ -14,10 +14,10 @@ import {
   loadHandLandmarkerModel,
   mediapipeHandsDir,
   sha256Hex,
-} from '../../src/handpose/model-asset.js';
-import { TASK_MEMBER_ALIGNMENT, readTaskBundle, writeTaskBundle } from '../../src/handpose/mediapipe/task-bundle.js';
-import { attachTfliteMetadata, buildImageInputMetadata, hasTfliteMetadata, readTfliteMetadata } from '../../src/handpose/mediapipe/tflite-metadata.js';
-import { tempDir } from '../helpers.js';
+} from '../../../src/handpose/mediapipe/model-asset.js';
+import { TASK_MEMBER_ALIGNMENT, readTaskBundle, writeTaskBundle } from '../../../src/handpose/mediapipe/task-bundle.js';
+import { attachTfliteMetadata, buildImageInputMetadata, hasTfliteMetadata, readTfliteMetadata } from '../../../src/handpose/mediapipe/tflite-metadata.js';
+import { tempDir } from '../../helpers.js';
 
 const handsDir = mediapipeHandsDir();
 const landmarkLite = new Uint8Array(readFileSync(join(handsDir, 'hand_landmark_lite.tflite')));
