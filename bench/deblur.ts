@@ -22,7 +22,8 @@
  *
  *   npm run build && npm run bench:deblur -- [--model models/promotion-s.onnx] [--baseline models/edvr-s.onnx]
  *     [--variants a.onnx,b.onnx] [--reference a.onnx]
- *     [--sizes 640x480,1280x720,1920x1080] [--threads 1,2] [--modes full,roi] [--frames 6] [--warmup 2] [--tile 512]
+ *     [--sizes 640x480,1280x720,1920x1080] [--threads 1,2] [--modes full,roi] [--frames 6] [--warmup 2]
+ *     [--tile px (default: each model's card, else 512)]
  *     [--clamp-radius 3 (a list, e.g. 0,3: each radius timed right after the other)]
  *     [--out bench/results/deblur.json]
  *
@@ -34,7 +35,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, tap } from 'rxjs';
-import { deblur, type DeblurFrameInfo, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE } from '../src/deblur/deblur.js';
+import { deblur, type DeblurFrameInfo, DEFAULT_CLAMP_RADIUS } from '../src/deblur/deblur.js';
 import { readModelCard, resolveModelFiles } from '../src/deblur/model-card.js';
 import { disFlow } from '../src/flow/dis.js';
 import { toGrey } from '../src/flow/field.js';
@@ -59,7 +60,8 @@ interface Config {
   readonly threads: number;
   readonly frames: number;
   readonly warmup: number;
-  readonly tileSize: number;
+  /** deblur()'s tileSize; undefined: the model card's (else the runtime's default). */
+  readonly tileSize: number | undefined;
   /** deblur()'s clampRadius (the clamp to the input's local range; 0: off). */
   readonly clampRadius: number;
 }
@@ -189,7 +191,7 @@ async function child(config: Config): Promise<void> {
       deblur({
         model: config.model,
         threads: config.threads,
-        tileSize: config.tileSize,
+        ...(config.tileSize !== undefined ? { tileSize: config.tileSize } : {}),
         clampRadius: config.clampRadius,
         onFrameInfo: (info) => infos.push(info),
         ...(config.mode === 'roi' ? { roi: { kind: 'hands' as const, numHands: 1 }, motionScope: 'regions' as const } : {}),
@@ -228,7 +230,9 @@ async function main(): Promise<void> {
   const modes = arg('modes', 'full,roi').split(',') as ('full' | 'roi')[];
   const frames = Number(arg('frames', '6'));
   const warmup = Number(arg('warmup', '2'));
-  const tileSize = Number(arg('tile', String(DEFAULT_TILE_SIZE)));
+  // Default: each model's own tile (its card's tileSize, else DEFAULT_TILE_SIZE), as deblur() and the CLI run it.
+  const tileArg = arg('tile', '');
+  const tileSize = tileArg === '' ? undefined : Number(tileArg);
   const clampRadii = arg('clamp-radius', String(DEFAULT_CLAMP_RADIUS)).split(',').map(Number);
   const out = arg('out', join('bench', 'results', 'deblur.json'));
   const models = [

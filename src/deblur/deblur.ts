@@ -63,7 +63,7 @@ export const DEFAULT_CLAMP_RADIUS = 3;
 export interface DeblurOptions {
   /**
    * The model: a name in the toolkit's `models/` folder, a path to an `.onnx` file or its `.json` card (default
-   * `'promotion-s'`, the shipped CPU model); a {@link DeblurModel} (the caller closes it); or a function making one
+   * `'promotion-c'`, the shipped CPU model); a {@link DeblurModel} (the caller closes it); or a function making one
    * when the stream is subscribed (the operator closes it).
    */
   model?: string | DeblurModel | (() => Promise<DeblurModel>);

@@ -15,8 +15,12 @@ import { packageRoot } from '../util/package-root.js';
 /** Contract versions this runtime implements (models/README.md): 1, one graph; 2, two (features per frame, then the window). */
 export const SUPPORTED_CONTRACT_VERSIONS: readonly number[] = [1, 2];
 
-/** The model `deblur()` and `promotion deblur` use when none is named: the shipped CPU model. */
-export const DEFAULT_DEBLUR_MODEL = 'promotion-s';
+/**
+ * The model `deblur()` and `promotion deblur` use when none is named: the shipped CPU model, `promotion-c` (the
+ * encoder-decoder shaped for two cores; docs/deblur-model.md: twice `promotion-s`'s gain on the frozen test set,
+ * 2-3x faster, the first model to improve the demo's hand-pose RMSE beyond its interval).
+ */
+export const DEFAULT_DEBLUR_MODEL = 'promotion-c';
 
 /** Input tensor names of contract version 1, in the card's order (contract version 2's restore graph takes them after the features). */
 export const CONTRACT_INPUT_NAMES = ['frames', 'motion', 'blurWeights', 'contrastScale'] as const;

@@ -7,9 +7,10 @@
  *   its bound on average; on the committed unblurred sequences (datasets/sharp-sequences.ts: the clip's sharp frames,
  *   the hand pan and the FPHA sample's four sequences of real hand photos; the first 12 frames of each here, all of
  *   them in bench/fixture.ts), at least the issue's 40 dB on average.
- * The issue's targets are 1 dB and 40 dB. Reached on 2 CPU cores (README, "Training"; bench/results/fixture.json),
- * with the default clamp to the input's local range (radius 3) like everything deblur() does: the default
- * `promotion-s` 0.28 dB, 38.44 dB on the clip's sharp frames and 46.4 dB over the unblurred sequences;
+ * The targets are 1 dB and 40 dB. Reached on 2 CPU cores (docs/deblur-model.md, docs/training.md;
+ * bench/results/fixture*.json), with the default clamp to the input's local range (radius 3) like everything deblur()
+ * does: the default `promotion-c` (the CPU-shaped encoder-decoder) 0.53 dB, 36.07 dB on the clip's sharp frames and
+ * 43.7 dB over the unblurred sequences; `promotion-s` 0.28 dB, 38.44 dB and 46.4 dB;
  * `promotion-s-long` (3.6x the training; more restoration, but worse hand pose on the demo sample) 0.54 dB, 39.18 dB
  * and 49.5 dB; `promotion-m` (48 features; the most restoration, the worst hand pose) 0.66 dB, 44.66 dB and 55.2 dB.
  * The clip's bounds guard what was reached (with a margin for the runtime's float differences), not the targets; the
@@ -52,7 +53,8 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const SHARP_FRAMES = 12;
 
 describe.each([
-  { name: DEFAULT_DEBLUR_MODEL, minGain: 0.2, minSharp: 37 },
+  { name: DEFAULT_DEBLUR_MODEL, minGain: 0.45, minSharp: 35 },
+  { name: 'promotion-s', minGain: 0.2, minSharp: 37 },
   { name: 'promotion-s-long', minGain: 0.45, minSharp: 38 },
   { name: 'promotion-m', minGain: 0.55, minSharp: 43 },
 ])('the shipped model $name', ({ name, minGain, minSharp }) => {
