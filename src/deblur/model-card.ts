@@ -18,7 +18,7 @@ export const SUPPORTED_CONTRACT_VERSIONS: readonly number[] = [1, 2];
 /**
  * The model `deblur()` and `promotion deblur` use when none is named: the shipped CPU model, `promotion-c` (the
  * encoder-decoder shaped for two cores; docs/deblur-model.md: twice `promotion-s`'s gain on the frozen test set in
- * about 60% of its time per frame, the first model to improve the demo's hand-pose RMSE beyond its interval).
+ * about half its time per frame, the first model to improve the demo's hand-pose RMSE beyond its interval).
  */
 export const DEFAULT_DEBLUR_MODEL = 'promotion-c';
 

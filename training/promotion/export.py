@@ -359,6 +359,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--parity-dir', help='also write seeded inputs and PyTorch outputs here')
     parser.add_argument('--parity-sizes', default='32x32,48x64')
     parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--motion-finest-level', type=int, choices=(1, 2),
+                        help='the card asks the runtime for its motion input from optical flow at this pyramid level '
+                             '(1: half resolution, upsampled; motionMap.flow in models/README.md) instead of full '
+                             'resolution: measure what it costs in dB on the validation set first')
     parser.add_argument('--evaluation', help='results of python3 -m promotion.evaluate (JSON) to record in the card as '
                         '`test`: the held-out test sets, blurred input vs every model evaluated')
     args = parser.parse_args(argv)
@@ -408,6 +412,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         else:
             opset = export_onnx(model, onnx_path, args.deform_conv)
         card = model_card(args.name, spec['type'], model, onnx_path, checkpoint, features_path, opset)
+        if args.motion_finest_level is not None:
+            card['motionMap']['flow'] = {'finestLevel': args.motion_finest_level}
         if args.evaluation:
             card['test'] = test_record(args.evaluation)
         with open(os.path.join(args.out_dir, f'{args.name}.json'), 'w') as f:

@@ -131,6 +131,20 @@ class ExportWeightsTest(unittest.TestCase):
             self.assertTrue(torch.equal(a, b), name)
 
 
+    def test_export_records_the_motion_flow_level_and_the_tile(self):
+        import json
+        from promotion.export import main
+        with tempfile.TemporaryDirectory() as d:
+            code = main(['--preset', 'promotion-c', '--random-init', '--set', 'num_feat=8', '--set', 'middle_blocks=1',
+                         '--name', 'c', '--out-dir', d, '--motion-finest-level', '1', '--threads', '1'])
+            self.assertEqual(code, 0)
+            with open(os.path.join(d, 'c.json')) as f:
+                card = json.load(f)
+        self.assertEqual(card['motionMap']['flow'], {'finestLevel': 1})
+        self.assertEqual(card['tileSize'], PromotionUNet.TILE_SIZE)
+        self.assertEqual(card['contractVersion'], 1)
+
+
 class DatasetOptionsTest(unittest.TestCase):
     def test_texture_frame_step_and_noise(self):
         with tempfile.TemporaryDirectory() as d:
