@@ -10,13 +10,33 @@ import type { Frame } from '../stream/frame.js';
 import { openSource, type OpenSourceOptions } from '../stream/open-source.js';
 import type { OpenSinkOptions, OutputKind } from '../stream/open-sink.js';
 import type { FrameSource } from '../stream/source.js';
-import { DEFAULT_IMAGE_FORMAT } from '../stream/image-sequence-sink.js';
-import { VIDEO_EXTENSIONS } from '../stream/video-sink.js';
+import { DEFAULT_IMAGE_FORMAT, DEFAULT_JPEG_QUALITY } from '../stream/image-sequence-sink.js';
+import { DEFAULT_CRF, VIDEO_EXTENSIONS } from '../stream/video-sink.js';
+import { type Command, Option } from 'commander';
 import { num } from './args.js';
 import type { CliIo } from './io.js';
 
 /** The choices of `--kind`: read the input as this kind instead of detecting it. */
 export const KIND_CHOICES = ['auto', 'video', 'image-sequence', 'fpha', 'live'];
+
+/** Defines the input flags on `command` (their one definition): `--kind`, `--format`, `--fps` (`fpsHelp`: what else the rate sets) and `--max-frames`. */
+export function addInputFlags(command: Command, fpsHelp: string): Command {
+  return command
+    .addOption(new Option('--kind <kind>', 'read the input as this kind instead of detecting it').choices(KIND_CHOICES).default('auto'))
+    .option('--format <format>', 'ffmpeg input format for live input (e.g. v4l2)')
+    .option('--fps <n>', `frame rate of image-sequence/FPHA input and ${fpsHelp}`)
+    .option('--max-frames <n>', 'stop after this many frames');
+}
+
+/** Defines the frame-output flags on `command` (their one definition): `--bit-depth`, `--image-format`, `--quality`, `--codec`, `--crf`. */
+export function addFrameOutputFlags(command: Command): Command {
+  return command
+    .option('--bit-depth <8|16>', 'read and write with this many bits per sample (default: as stored)')
+    .option('--image-format <png|jpeg>', `image folder output format (default ${DEFAULT_IMAGE_FORMAT})`)
+    .option('--quality <1-100>', `JPEG quality (default ${DEFAULT_JPEG_QUALITY})`)
+    .option('--codec <name>', 'ffmpeg video encoder (default by extension: libx264, ffv1, libvpx-vp9)')
+    .option('--crf <n>', `constant rate factor of lossy video (default ${DEFAULT_CRF})`);
+}
 
 /** The input flags, as commander passes them. */
 export interface InputFlags {

@@ -5,10 +5,8 @@ import { checkOutputNotInput, checkOutputPath } from '../../stream/atomic.js';
 import type { Frame } from '../../stream/frame.js';
 import { openSink, outputKind } from '../../stream/open-sink.js';
 import { pipeSource } from '../../stream/pipe-source.js';
-import { DEFAULT_IMAGE_FORMAT, DEFAULT_JPEG_QUALITY } from '../../stream/image-sequence-sink.js';
 import { progress } from '../../stream/progress.js';
-import { DEFAULT_CRF } from '../../stream/video-sink.js';
-import { checkSinkFlags, type InputFlags, KIND_CHOICES, openInput, parseInputFlags, SINK_FLAGS, type SinkFlags, sinkOptions } from '../frame-io.js';
+import { addFrameOutputFlags, addInputFlags, checkSinkFlags, type InputFlags, openInput, parseInputFlags, SINK_FLAGS, type SinkFlags, sinkOptions } from '../frame-io.js';
 import { commandInput, type CliIo, type RunTask } from '../io.js';
 import { progressBar } from '../progress-bar.js';
 import { type Command, Option } from 'commander';
@@ -61,21 +59,14 @@ async function convert(input: string, options: ConvertCommandOptions, io: CliIo)
 
 /** Adds `promotion convert` to the program: its flags, their help and defaults, and the action. */
 export function defineConvertCommand(program: Command, io: CliIo, run: RunTask): void {
-  program
+  const cmd = program
     .command('convert')
     .description('Convert any input to a video file (.mp4 .mov .mkv .avi .webm), an image folder, or per-frame JSON Lines (.jsonl).')
     .argument('<input>', 'video file, image folder, FPHA sequence folder, camera device or stream URL')
     .requiredOption('-o, --output <path>', 'output: a video file, a .jsonl file, or a folder of images')
-    .addOption(new Option('--to <kind>', 'output kind (default: from the extension)').choices(['auto', 'video', 'images', 'jsonl']).default('auto'))
-    .addOption(new Option('--kind <kind>', 'read the input as this kind instead of detecting it').choices(KIND_CHOICES).default('auto'))
-    .option('--format <format>', 'ffmpeg input format for live input (e.g. v4l2)')
-    .option('--fps <n>', 'frame rate of image-sequence/FPHA input and of the output video')
-    .option('--bit-depth <8|16>', 'read and write with this many bits per sample (default: as stored)')
-    .option('--image-format <png|jpeg>', `image folder output format (default ${DEFAULT_IMAGE_FORMAT})`)
-    .option('--quality <1-100>', `JPEG quality (default ${DEFAULT_JPEG_QUALITY})`)
-    .option('--codec <name>', 'ffmpeg video encoder (default by extension: libx264, ffv1, libvpx-vp9)')
-    .option('--crf <n>', `constant rate factor of lossy video (default ${DEFAULT_CRF})`)
-    .option('--max-frames <n>', 'stop after this many frames')
+    .addOption(new Option('--to <kind>', 'output kind (default: from the extension)').choices(['auto', 'video', 'images', 'jsonl']).default('auto'));
+  addInputFlags(cmd, 'of the output video');
+  addFrameOutputFlags(cmd)
     .option('--overwrite', 'replace an existing output (it is replaced only once the new one is complete)')
     .option('--lenient', 'keep the frames that decode from a damaged video instead of failing')
     .option('--no-progress', 'no progress bar')

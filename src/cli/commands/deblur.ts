@@ -10,14 +10,12 @@ import { checkOutputNotInput, checkOutputPath } from '../../stream/atomic.js';
 import type { Frame } from '../../stream/frame.js';
 import { openSink, outputKind } from '../../stream/open-sink.js';
 import { pipeSource } from '../../stream/pipe-source.js';
-import { DEFAULT_IMAGE_FORMAT, DEFAULT_JPEG_QUALITY } from '../../stream/image-sequence-sink.js';
 import { progress } from '../../stream/progress.js';
-import { DEFAULT_CRF } from '../../stream/video-sink.js';
-import { checkSinkFlags, type InputFlags, KIND_CHOICES, openInput, parseInputFlags, SINK_FLAGS, type SinkFlags, sinkOptions } from '../frame-io.js';
+import { addFrameOutputFlags, addInputFlags, checkSinkFlags, type InputFlags, openInput, parseInputFlags, SINK_FLAGS, type SinkFlags, sinkOptions } from '../frame-io.js';
 import { commandInput, type CliIo, type RunTask } from '../io.js';
 import { progressBar } from '../progress-bar.js';
 import { num } from '../args.js';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 
 /** Options the deblur command accepts (CLI strings as commander passes them). */
 export interface DeblurCommandOptions extends Omit<InputFlags, 'lenient'>, SinkFlags {
@@ -145,7 +143,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
 
 /** Adds `promotion deblur` to the program: its flags, their help and defaults, and the action. */
 export function defineDeblurCommand(program: Command, io: CliIo, run: RunTask): void {
-  program
+  const cmd = program
     .command('deblur')
     .description('Restore blurry video with a PROMOTION model (ONNX Runtime, CPU by default): any input convert reads, to a video file or an image folder; 16-bit stays 16-bit.')
     .argument('<input>', 'video file, image folder, FPHA sequence folder, camera device or stream URL')
@@ -157,16 +155,9 @@ export function defineDeblurCommand(program: Command, io: CliIo, run: RunTask): 
     .option('--overlap <px>', `least overlap between tiles (default ${DEFAULT_TILE_OVERLAP}, or a quarter of a --tile below ${4 * DEFAULT_TILE_OVERLAP})`)
     .option('--clamp-radius <px>', `clamp the output to the input's local range over this radius, against overshoot at edges; 0: off (default ${DEFAULT_CLAMP_RADIUS})`)
     .option('--roi <off|motion|hands>', 'restore only regions of interest: where the motion map is high, or around tracked hands (default off: whole frames)')
-    .option('--motion-scope <frame|regions>', 'with --roi hands: compute the motion map over the regions only (faster, approximate; default frame)')
-    .option('--bit-depth <8|16>', 'read and write with this many bits per sample (default: as stored)')
-    .addOption(new Option('--kind <kind>', 'read the input as this kind instead of detecting it').choices(KIND_CHOICES).default('auto'))
-    .option('--format <format>', 'ffmpeg input format for live input (e.g. v4l2)')
-    .option('--fps <n>', 'frame rate of image-sequence/FPHA input and of the output video')
-    .option('--max-frames <n>', 'stop after this many frames')
-    .option('--image-format <png|jpeg>', `image folder output format (default ${DEFAULT_IMAGE_FORMAT})`)
-    .option('--quality <1-100>', `JPEG quality (default ${DEFAULT_JPEG_QUALITY})`)
-    .option('--codec <name>', 'ffmpeg video encoder (default by extension: libx264, ffv1, libvpx-vp9)')
-    .option('--crf <n>', `constant rate factor of lossy video (default ${DEFAULT_CRF})`)
+    .option('--motion-scope <frame|regions>', 'with --roi hands: compute the motion map over the regions only (faster, approximate; default frame)');
+  addInputFlags(cmd, 'of the output video');
+  addFrameOutputFlags(cmd)
     .option('--overwrite', 'replace an existing output (it is replaced only once the new one is complete)')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print a JSON summary')

@@ -14,11 +14,11 @@ import { writeJsonLines } from '../../stream/jsonl-sink.js';
 import { pipeSource } from '../../stream/pipe-source.js';
 import { progress } from '../../stream/progress.js';
 import { VIDEO_EXTENSIONS, writeVideo } from '../../stream/video-sink.js';
-import { type InputFlags, KIND_CHOICES, openInput, parseInputFlags } from '../frame-io.js';
+import { addInputFlags, type InputFlags, openInput, parseInputFlags } from '../frame-io.js';
 import { commandInput, type CliIo, type RunTask } from '../io.js';
 import { progressBar } from '../progress-bar.js';
 import { num } from '../args.js';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 
 /** Options the pose command accepts (CLI strings as commander passes them). */
 export interface PoseCommandOptions extends Omit<InputFlags, 'bitDepth' | 'lenient'> {
@@ -140,7 +140,7 @@ export async function poseCommand(input: string, options: PoseCommandOptions, io
 
 /** Adds `promotion pose` to the program: its flags, their help and defaults, and the action. */
 export function definePoseCommand(program: Command, io: CliIo, run: RunTask): void {
-  program
+  const cmd = program
     .command('pose')
     .description('Find hand landmarks (MediaPipe, offline, CPU) in every frame: JSON Lines out, one line per frame, and optionally an overlay video.')
     .argument('<input>', 'video file, image folder, FPHA sequence folder, camera device or stream URL')
@@ -148,11 +148,8 @@ export function definePoseCommand(program: Command, io: CliIo, run: RunTask): vo
     .option('--overlay <video>', 'also write a video with the landmarks and skeleton drawn (.mp4 .mkv .webm ...)')
     .option('--mode <video|image>', `video: frames of one stream, tracked; image: every frame on its own (default ${DEFAULT_HAND_POSE_MODE})`)
     .option('--model <full|lite>', `full (more accurate) or lite (faster) (default ${DEFAULT_HAND_MODEL})`)
-    .option('--num-hands <n>', `most hands per frame (default ${DEFAULT_NUM_HANDS})`)
-    .addOption(new Option('--kind <kind>', 'read the input as this kind instead of detecting it').choices(KIND_CHOICES).default('auto'))
-    .option('--format <format>', 'ffmpeg input format for live input (e.g. v4l2)')
-    .option('--fps <n>', 'frame rate of image-sequence/FPHA input and of the overlay video')
-    .option('--max-frames <n>', 'stop after this many frames')
+    .option('--num-hands <n>', `most hands per frame (default ${DEFAULT_NUM_HANDS})`);
+  addInputFlags(cmd, 'of the overlay video')
     .option('--overwrite', 'replace existing outputs (each is replaced only once the new one is complete)')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print a JSON summary')
