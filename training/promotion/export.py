@@ -388,11 +388,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             torch.manual_seed(args.seed)
             model = build_network(spec)
             # Perturb the zero-initialized parameters (the offset convs, so the deformable sampling is exercised off
-            # the grid; promotion-c's exit conv and block scales, so its output is not its input).
+            # the grid; promotion-c's exit conv and block scales, so its output is not its input) and promotion-c's
+            # LayerNorm affine parameters (its export graph folds them into the next convolution).
             with torch.no_grad():
                 for name, p in model.named_parameters():
                     if 'conv_offset' in name or name.startswith('exit.') or name.endswith(('.beta', '.gamma')):
                         p.normal_(0, 0.05)
+                    elif '.norm' in name:
+                        p.add_(torch.randn_like(p) * 0.1)
         else:
             raise ValueError('Give --checkpoint, or --random-init with --preset')
         model.eval()

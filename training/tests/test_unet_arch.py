@@ -108,6 +108,29 @@ class PromotionUNetTest(unittest.TestCase):
         self.assertFalse(torch.equal(a[:, :, :, 24:], b[:, :, :, 24:]))
 
 
+class ExportGraphTest(unittest.TestCase):
+    def test_the_export_graph_computes_the_same_function(self):
+        # The exported form (stride-2 entry conv, 2D prior convs, split gates, folded LayerNorm affine, transposed-conv
+        # upsampling) must give what the training form gives, with every parameter away from its initial value (a
+        # LayerNorm weight of 1 and bias of 0 would hide a wrong fold), batch 2 with different blur vectors.
+        torch.manual_seed(0)
+        for switches in ({}, {'use_blur_vector': False, 'use_priors': False, 'use_channel_attention': False}):
+            net = PromotionUNet(**TINY_C, **switches).eval()
+            with torch.no_grad():
+                for p in net.parameters():
+                    p.add_(torch.randn_like(p) * 0.1)
+            x = inputs(2, 48, 64)
+            with torch.no_grad():
+                want = net(*x)
+                net.export_graph = True
+                got = net(*x)
+                net.export_graph = False
+                again = net(*x)
+            self.assertGreater((want - x[0][:, 2]).abs().max().item(), 1e-2)  # the network does something
+            torch.testing.assert_close(got, want, rtol=0, atol=2e-5)
+            self.assertTrue(torch.equal(again, want))
+
+
 class ExportWeightsTest(unittest.TestCase):
     def test_an_export_gives_every_weight_back(self):
         # Training resumes from shipped models (onnx_weights.py): every parameter must keep its state-dict name in

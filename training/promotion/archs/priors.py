@@ -90,3 +90,16 @@ class PriorEncoder(nn.Module):
         x = self.pool(self.conv1(priors))
         x = self.pool(self.conv2(x))  # [B, 27, 1, H/4, W/4]
         return self.conv3(x.squeeze(2))
+
+    def forward_export(self, priors: torch.Tensor) -> torch.Tensor:
+        """forward() with the 3D convolutions as grouped 2D ones, which ONNX Runtime runs several times faster on the
+        CPU (promotion-c's export graph). The 15 maps (group g, frame t at channel g*5 + t) go through conv1 as 3
+        groups of 5 in and 9 out, output channel o*3 + d holding conv1's channel o at depth d: its kernel is conv1's
+        3-frame kernel placed at frames d..d+2 (zeros elsewhere). The spatial-only pools are 2D pools, and conv2
+        (depth 3 -> 1) is a grouped 2D conv over each channel's 3 depths."""
+        w1 = self.conv1.weight  # [9, 1, 3, 5, 5]
+        w1 = torch.stack([F.pad(w1, (0, 0, 0, 0, d, 2 - d)) for d in range(3)], 1).reshape(27, 5, 5, 5)
+        b1 = self.conv1.bias.view(9, 1).expand(9, 3).reshape(27)
+        x = F.max_pool2d(F.conv2d(priors.flatten(1, 2), w1, b1, padding=2, groups=3), 2)
+        x = F.max_pool2d(F.conv2d(x, self.conv2.weight.reshape(27, 3, 5, 5), self.conv2.bias, padding=2, groups=9), 2)
+        return self.conv3(x)

@@ -25,8 +25,16 @@ Layout (c = num_feat, widths c, 2c, 4c, 6c at H/2, H/4, H/8, H/16):
   same statistics on full frames (NAFNet's maintainers measured 0.63 dB lost to global pooling's mismatch).
 
 forward(frames, motion, blur_weights, contrast_scale) follows the runtime contract (models/README.md, version 1).
+
+The exported graph computes the same function in a form ONNX Runtime runs faster on the CPU (`export_graph`; about a
+quarter less CPU time per 640x480 frame, docs/deblur-model.md): the entry's space-to-depth and 1x1 fusion as one
+2x2 stride-2 convolution; the prior branch's 3D convolutions as grouped 2D ones; each SimpleGate's halves as two
+convolutions instead of one and two slices; LayerNorm's channel means as 1x1 convolutions, its affine part folded
+into the next 1x1 convolution; each decoder's 1x1 convolution and depth-to-space as one transposed convolution.
+Every rewritten weight is computed in the graph from the parameters as trained (ONNX Runtime folds those constants
+when it loads the graph), so an export keeps every parameter under its name and training can resume from it.
 """
-from typing import List
+from typing import List, Tuple
 
 import torch
 from torch import nn
@@ -50,6 +58,22 @@ class LayerNorm2d(nn.Module):
         var = (x - mu).pow(2).mean(1, keepdim=True)
         y = (x - mu) / torch.sqrt(var + self.eps)
         return y * self.weight.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
+
+
+def _normalized(norm: LayerNorm2d, x: torch.Tensor) -> torch.Tensor:
+    """LayerNorm2d without its affine part, the channel means as 1x1 convolutions (export graph: ONNX Runtime's
+    ReduceMean over the channel axis costs several times a 1x1 convolution's time)."""
+    c = int(norm.weight.shape[0])
+    mean = torch.full((1, c, 1, 1), 1.0 / c, dtype=x.dtype, device=x.device)
+    d = x - F.conv2d(x, mean)
+    return d * torch.rsqrt(F.conv2d(d * d, mean) + norm.eps)
+
+
+def _folded(norm: LayerNorm2d, conv: nn.Conv2d, lo: int, hi: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The weight and bias of output channels lo:hi of the 1x1 `conv` applied after `norm`, with the norm's affine
+    part folded in: conv(n * w + b) = (W diag(w)) n + (W b + bias)."""
+    weight = conv.weight[lo:hi]
+    return weight * norm.weight.view(1, -1, 1, 1), conv.bias[lo:hi] + weight[:, :, 0, 0] @ norm.bias
 
 
 def local_mean(x: torch.Tensor, window: int) -> torch.Tensor:
@@ -77,8 +101,12 @@ class NAFBlock(nn.Module):
         self.conv5 = nn.Conv2d(c, c, 1)
         self.beta = nn.Parameter(torch.zeros(1, c, 1, 1))
         self.gamma = nn.Parameter(torch.zeros(1, c, 1, 1))
+        #: Compute forward() as the export graph does (PromotionUNet.export_graph sets it).
+        self.export_graph = False
 
     def forward(self, inp: torch.Tensor) -> torch.Tensor:
+        if self.export_graph:
+            return self.forward_export(inp)
         x = self.conv2(self.conv1(self.norm1(inp)))
         a, b = x.chunk(2, dim=1)
         x = a * b
@@ -87,6 +115,23 @@ class NAFBlock(nn.Module):
         y = inp + self.conv3(x) * self.beta
         a, b = self.conv4(self.norm2(y)).chunk(2, dim=1)
         return y + self.conv5(a * b) * self.gamma
+
+    def forward_export(self, inp: torch.Tensor) -> torch.Tensor:
+        """forward() as the export graph computes it (the module's docstring)."""
+        k = int(self.conv2.weight.shape[0]) // 2
+        n = _normalized(self.norm1, inp)
+        w2, b2 = self.conv2.weight, self.conv2.bias
+        halves = []
+        for lo, hi in ((0, k), (k, 2 * k)):
+            weight, bias = _folded(self.norm1, self.conv1, lo, hi)
+            halves.append(F.conv2d(F.conv2d(n, weight, bias), w2[lo:hi], b2[lo:hi], padding=1, groups=k))
+        x = halves[0] * halves[1]
+        if self.sca is not None:
+            x = x * self.sca(local_mean(x, self.window))
+        y = inp + self.conv3(x) * self.beta
+        n = _normalized(self.norm2, y)
+        (wa, ba), (wb, bb) = _folded(self.norm2, self.conv4, 0, k), _folded(self.norm2, self.conv4, k, 2 * k)
+        return y + self.conv5(F.conv2d(n, wa, ba) * F.conv2d(n, wb, bb)) * self.gamma
 
 
 class PromotionUNet(nn.Module):
@@ -136,30 +181,66 @@ class PromotionUNet(nn.Module):
             self.decoders.append(nn.Sequential(*[NAFBlock(widths[level], ca, win) for _ in range(n)]))
         self.prior_encoder = PriorEncoder(widths[1]) if use_priors else None
         self.exit = nn.Conv2d(widths[0], 3 * 4, 3, 1, 1)
+        self._export_graph = False
         with torch.no_grad():
             self.exit.weight.zero_()
             self.exit.bias.zero_()
+
+    @property
+    def export_graph(self) -> bool:
+        """Whether forward() computes the export graph's form of the network (the module's docstring): on while
+        torch.onnx exports it, or when set (tests compare the two forms)."""
+        return self._export_graph or torch.onnx.is_in_onnx_export()
+
+    @export_graph.setter
+    def export_graph(self, value: bool) -> None:
+        self._export_graph = bool(value)
+
+    def _enter(self, frames: torch.Tensor, motion: torch.Tensor, blur_weights: torch.Tensor) -> torch.Tensor:
+        """The entry: frames weighted by the blur vector and the motion map, fused at H/2 (the module's docstring)."""
+        b, t, c, h, w = frames.shape
+        if self.use_blur_vector:
+            frames = frames * blur_weights.view(b, t, 1, 1, 1)
+        if self.export_graph:
+            # 2x2 space-to-depth then a 1x1 conv is a 2x2 stride-2 conv: space-to-depth's channel c*4 + i*2 + j holds
+            # pixel (i, j) of channel c, so fuse's weight reshapes to the 2x2 kernels (frames' channels, then motion).
+            weight = self.fuse.weight
+            out, split = int(weight.shape[0]), WINDOW_SIZE * 3 * 4
+            return (F.conv2d(frames.flatten(1, 2), weight[:, :split].reshape(out, WINDOW_SIZE * 3, 2, 2),
+                             self.fuse.bias, stride=2)
+                    + F.conv2d(motion, weight[:, split:].reshape(out, 1, 2, 2), None, stride=2))
+        feat = F.pixel_unshuffle(frames.reshape(b * t, c, h, w), 2).view(b, t, c * 4, h // 2, w // 2)
+        return self.fuse(torch.cat((feat.reshape(b, -1, h // 2, w // 2), F.pixel_unshuffle(motion, 2)), dim=1))
+
+    def _up(self, up: nn.Sequential, x: torch.Tensor) -> torch.Tensor:
+        """A decoder's upsampling: a 1x1 conv to 4x the channels and 2x depth-to-space, which is one 2x2 stride-2
+        transposed conv (depth-to-space puts channel co*4 + i*2 + j at pixel (i, j) of channel co)."""
+        if not self.export_graph:
+            return up(x)
+        weight = up[0].weight
+        co, ci = int(weight.shape[0]) // 4, int(weight.shape[1])
+        return F.conv_transpose2d(x, weight.reshape(co, 2, 2, ci).permute(3, 0, 1, 2), None, stride=2)
 
     def forward(self, frames: torch.Tensor, motion: torch.Tensor, blur_weights: torch.Tensor,
                 contrast_scale: torch.Tensor) -> torch.Tensor:
         if not torch.jit.is_tracing() and not torch.onnx.is_in_onnx_export():
             from .promotion_arch import check_inputs
             check_inputs(frames, motion, blur_weights, contrast_scale)
-        b, t, c, h, w = frames.shape
-        feat = F.pixel_unshuffle(frames.reshape(b * t, c, h, w), 2).view(b, t, c * 4, h // 2, w // 2)
-        if self.use_blur_vector:
-            feat = feat * blur_weights.view(b, t, 1, 1, 1)
-        x = self.fuse(torch.cat((feat.reshape(b, -1, h // 2, w // 2), F.pixel_unshuffle(motion, 2)), dim=1))
+        exporting = self.export_graph
+        for module in self.modules():
+            if isinstance(module, NAFBlock):
+                module.export_graph = exporting
+        x = self._enter(frames, motion, blur_weights)
         skips = []
         for level, (encoder, down) in enumerate(zip(self.encoders, self.downs)):
             x = encoder(x)
             if level == 1 and self.prior_encoder is not None:
                 priors = prior_maps(frames, motion, contrast_scale, self.use_contrast, self.use_structure,
                                     self.use_motion)
-                x = x * self.prior_encoder(priors)
+                x = x * (self.prior_encoder.forward_export(priors) if exporting else self.prior_encoder(priors))
             skips.append(x)
             x = down(x)
         x = self.middle(x)
         for up, decoder, skip in zip(self.ups, self.decoders, reversed(skips)):
-            x = decoder(up(x) + skip)
+            x = decoder(self._up(up, x) + skip)
         return F.pixel_shuffle(self.exit(x), 2) + frames[:, CENTRE_INDEX]
