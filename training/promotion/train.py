@@ -3,8 +3,9 @@
 Adam, cosine learning rate (with `restarts` equal periods), seeded. Every `checkpoint_every` iterations a
 checkpoint (model, optimizer, iteration, config) is written atomically to <output>/checkpoints/ and a rerun resumes
 from the latest one. Batches are a pure function of (seed, iteration), so a resumed run sees the batches an
-uninterrupted one would. Logs: <output>/train.csv (iteration, lr, loss, pixel, perceptual, psnr, seconds) and
-<output>/val.csv (iteration, psnr, ssim, blurred input psnr, windows) every `val_every` iterations.
+uninterrupted one would. Logs: <output>/train.csv (iteration, lr, loss, pixel, perceptual, psnr, seconds; pose and
+pose_hands when the loss's pose term is on) and <output>/val.csv (iteration, psnr, ssim, blurred input psnr,
+windows) every `val_every` iterations.
 """
 import argparse
 import csv
@@ -26,6 +27,8 @@ from .metrics import psnr, ssim
 from .onnx_weights import load_export_weights
 
 TRAIN_FIELDS = ['iteration', 'lr', 'loss', 'pixel', 'perceptual', 'psnr', 'seconds']
+#: Logged too when the pose term is on: the term, and the share of the batch whose sharp crop holds a hand.
+POSE_FIELDS = ['pose', 'pose_hands']
 VAL_FIELDS = ['iteration', 'psnr', 'ssim', 'blurred_psnr', 'windows']
 
 
@@ -170,6 +173,7 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
     device = _device(cfg)
     model = build_network(cfg['network']).to(device)
     criterion = build_loss(cfg['loss']).to(device)
+    train_fields = TRAIN_FIELDS + (POSE_FIELDS if criterion.pose is not None else [])
     optimizer = torch.optim.Adam(model.parameters(), lr=t['lr'], betas=tuple(t['betas']))
     os.makedirs(cfg['output'], exist_ok=True)
     start = 0
@@ -179,7 +183,7 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
         model.load_state_dict(state['model'])
         optimizer.load_state_dict(state['optimizer'])
         start = state['iteration']
-        _truncate_log(os.path.join(cfg['output'], 'train.csv'), TRAIN_FIELDS, start)
+        _truncate_log(os.path.join(cfg['output'], 'train.csv'), train_fields, start)
         _truncate_log(os.path.join(cfg['output'], 'val.csv'), VAL_FIELDS, start)
     elif cfg.get('init'):
         # Fine-tuning: start from another run's weights (not its optimizer or iteration count), or from an exported
@@ -230,7 +234,8 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
         if iteration % t['log_every'] == 0 or iteration == t['iterations']:
             pending.append({'iteration': iteration, 'lr': lr, 'loss': loss.item(), 'pixel': parts['pixel'],
                             'perceptual': parts['perceptual'], 'psnr': psnr(out.detach(), batch['gt']),
-                            'seconds': round(time.time() - started, 3)})
+                            'seconds': round(time.time() - started, 3),
+                            **{k: parts[k] for k in POSE_FIELDS if k in parts}})
         if val_set is not None and (iteration % t['val_every'] == 0 or iteration == t['iterations']):
             last_val = validate(model, val_set, device)
             _write_rows(os.path.join(cfg['output'], 'val.csv'), VAL_FIELDS, [{'iteration': iteration, **last_val}],
@@ -239,7 +244,7 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
                 print(f'[{iteration}] val psnr {last_val["psnr"]:.3f} dB ssim {last_val["ssim"]:.4f} '
                       f'(blurred {last_val["blurred_psnr"]:.3f} dB)', flush=True)
         if iteration % t['checkpoint_every'] == 0 or iteration == t['iterations']:
-            _write_rows(os.path.join(cfg['output'], 'train.csv'), TRAIN_FIELDS, pending, append=True)
+            _write_rows(os.path.join(cfg['output'], 'train.csv'), train_fields, pending, append=True)
             if pending and not quiet:
                 p = pending[-1]
                 print(f'[{iteration}] loss {p["loss"]:.5f} psnr {p["psnr"]:.3f} lr {lr:.2e}', flush=True)

@@ -11,6 +11,9 @@ Perceptual term (Eq. 6), lambda = 0.1 by default (`perceptual_weight: 0`, Table 
 - `lpips`: the LPIPS (AlexNet, v0.1) distance when the user gives the weights: `lpips_weights`, the linear-layer
   file (keys `lin0.model.1.weight` ... `lin4...`, as the lpips package's alex.pth), and `alexnet_weights`, the
   backbone (torchvision alexnet keys `features.0.weight` ...). Nothing is downloaded.
+
+Pose term (beyond the paper), off by default: `pose: {weight: w, variant: lite, ...}` adds w x the difference of
+MediaPipe's hand landmarks between the restored and the sharp crop (pose.py: HandPoseLoss, its options and why).
 """
 from typing import Any, Dict, Optional
 
@@ -20,6 +23,7 @@ from torch.nn import functional as F
 
 from ..metrics import gaussian_window, ssim_components
 from ..registry import Registry
+from .pose import HandPoseLoss, check_pose_spec
 
 LOSS_REGISTRY: Registry[nn.Module] = Registry('loss')
 
@@ -125,10 +129,13 @@ class LpipsLoss(nn.Module):
 
 
 class PromotionLoss(nn.Module):
-    """Eq. 7: charbonnier(pred, gt, w_att) + perceptual_weight x perceptual(pred, gt). Returns (total, parts)."""
+    """Eq. 7: charbonnier(pred, gt, w_att) + perceptual_weight x perceptual(pred, gt), + pose.weight x
+    HandPoseLoss(pred, gt) when `pose` is given with a weight above 0. Returns (total, parts); parts holds 'pixel'
+    and 'perceptual', and 'pose' (with 'pose_landmarks', 'pose_presence', 'pose_hands') when the pose term is on."""
 
     def __init__(self, flow_weight: bool = True, perceptual: str = 'ms-ssim', perceptual_weight: float = 0.1,
-                 lpips_weights: Optional[str] = None, alexnet_weights: Optional[str] = None) -> None:
+                 lpips_weights: Optional[str] = None, alexnet_weights: Optional[str] = None,
+                 pose: Optional[Dict[str, Any]] = None) -> None:
         super().__init__()
         if not isinstance(perceptual_weight, (int, float)) or perceptual_weight < 0:
             raise ValueError(f'Expected a number >= 0 for perceptual_weight but received {perceptual_weight!r}')
@@ -141,18 +148,27 @@ class PromotionLoss(nn.Module):
             self.perceptual = LpipsLoss(lpips_weights, alexnet_weights)
         else:
             self.perceptual = LOSS_REGISTRY.get(perceptual)()
+        spec = check_pose_spec(pose) if pose is not None else {}
+        self.pose_weight = float(spec.pop('weight', 0.0))
+        self.pose = HandPoseLoss(**spec) if self.pose_weight > 0 else None
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor, motion: torch.Tensor):
         pixel = charbonnier(pred, target, motion if self.flow_weight else None)
-        if self.perceptual_weight == 0:
-            return pixel, {'pixel': pixel.item(), 'perceptual': 0.0}
-        perceptual = self.perceptual(pred, target)
-        return pixel + self.perceptual_weight * perceptual, {'pixel': pixel.item(), 'perceptual': perceptual.item()}
+        total, parts = pixel, {'pixel': pixel.item(), 'perceptual': 0.0}
+        if self.perceptual_weight > 0:
+            perceptual = self.perceptual(pred, target)
+            total = total + self.perceptual_weight * perceptual
+            parts['perceptual'] = perceptual.item()
+        if self.pose is not None:
+            pose, pose_parts = self.pose(pred, target)
+            total = total + self.pose_weight * pose
+            parts.update(pose=pose.item(), **pose_parts)
+        return total, parts
 
 
 def build_loss(spec: Optional[Dict[str, Any]]) -> PromotionLoss:
     spec = dict(spec or {})
-    known = {'flow_weight', 'perceptual', 'perceptual_weight', 'lpips_weights', 'alexnet_weights'}
+    known = {'flow_weight', 'perceptual', 'perceptual_weight', 'lpips_weights', 'alexnet_weights', 'pose'}
     unknown = sorted(set(spec) - known)
     if unknown:
         raise ValueError(f'Unknown loss option(s) {unknown}; expected some of {sorted(known)}')

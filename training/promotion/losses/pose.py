@@ -1,0 +1,132 @@
+"""A pose-aware loss term: MediaPipe's hand landmarks of the restored crop against those of the sharp crop.
+
+The landmark network is MediaPipe's own (promotion/handpose/landmark_net.py, rebuilt from the .tflite file of
+@mediapipe/hands, frozen); gradients flow through it to the restoration, never into it. Per training sample:
+
+1. Find the hand in the sharp crop: the whole crop, squared (zero-padded) and resampled to 224 x 224, through the
+   network (no gradient). Its 21 landmarks give the hand's box.
+2. Cut the same square around the hand from the sharp and the restored crop, as MediaPipe's tracker cuts its
+   region of interest from the previous frame's landmarks: centred on the landmarks' bounding box, side `box_scale`
+   (default 2.0, MediaPipe's) times the box's longer side, and (`rotate`, default on) turned so that the wrist ->
+   middle-finger base points up. Bilinear resampling (grid_sample) to 224 x 224; the box comes from the sharp crop
+   alone, so both crops are cut identically.
+3. Landmarks of both cuts; the term is the mean absolute difference of their x and y, in units of the cut's side
+   (224 px), over the samples whose sharp cut holds a hand (presence >= `min_presence`, default 0.5), plus
+   `presence_weight` (default 0) x the mean absolute difference of the presence scores, the flag by which
+   MediaPipe's tracker decides that it lost the hand. Samples without a hand add nothing; a batch without any
+   gives 0 (still part of the graph).
+
+It is exactly 0 when restored == sharp (same cuts, same network). Train with one variant (`variant`, default
+`lite`) and evaluate with the other (`promotion eval` scores with `full` by default), so that the restoration
+cannot simply learn to please the estimator that scores it.
+"""
+import math
+from typing import Dict, Optional, Tuple
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..handpose.landmark_net import INPUT_SIZE, VARIANTS, HandLandmarkNet
+
+#: MediaPipe's landmark indices: the wrist and the middle finger's base (MCP).
+WRIST, MIDDLE_MCP = 0, 9
+
+DEFAULT_VARIANT = 'lite'
+DEFAULT_BOX_SCALE = 2.0
+DEFAULT_MIN_PRESENCE = 0.5
+
+
+def square_cuts(images: torch.Tensor, centres: torch.Tensor, sides: torch.Tensor,
+                angles: Optional[torch.Tensor] = None, size: int = INPUT_SIZE) -> torch.Tensor:
+    """Cuts a square of side `sides[b]` pixels centred at `centres[b]` (x, y in pixel-edge coordinates: 0 is the
+    left edge of pixel 0), turned by `angles[b]` radians (the cut's up direction is image direction
+    (sin a, -cos a)), from each image [B, C, H, W], resampled bilinearly to [B, C, size, size]; outside the
+    image is 0. Differentiable in `images`."""
+    b, _, h, w = images.shape
+    if angles is None:
+        angles = images.new_zeros(b)
+    cos, sin = torch.cos(angles), torch.sin(angles)
+    half = sides / 2
+    # Pixel position p = c + R(a) (half * o) for output normalized coordinates o in [-1, 1]; input normalized
+    # coordinates (align_corners=False) are 2 p / size - 1.
+    theta = torch.stack([
+        torch.stack([2 * half * cos / w, -2 * half * sin / w, 2 * centres[:, 0] / w - 1], dim=1),
+        torch.stack([2 * half * sin / h, 2 * half * cos / h, 2 * centres[:, 1] / h - 1], dim=1),
+    ], dim=1).to(images.dtype)
+    grid = F.affine_grid(theta, [b, images.shape[1], size, size], align_corners=False)
+    return F.grid_sample(images, grid, mode='bilinear', padding_mode='zeros', align_corners=False)
+
+
+def hand_boxes(landmarks: torch.Tensor, centres: torch.Tensor, sides: torch.Tensor, box_scale: float,
+               rotate: bool) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The square around a hand from its landmarks [B, 21, 3] found in the cut (centres, sides; unrotated, in
+    pixels of the 224 cut): centre (x, y), side and angle in the image's pixels."""
+    xy = centres[:, None, :] + (landmarks[..., :2] / INPUT_SIZE - 0.5) * sides[:, None, None]
+    lo, hi = xy.min(dim=1).values, xy.max(dim=1).values
+    centre = (lo + hi) / 2
+    side = (hi - lo).max(dim=1).values * box_scale
+    if rotate:
+        v = xy[:, MIDDLE_MCP] - xy[:, WRIST]
+        angle = torch.atan2(v[:, 0], -v[:, 1])
+    else:
+        angle = torch.zeros_like(side)
+    return centre, side.clamp_min(1.0), angle
+
+
+class HandPoseLoss(nn.Module):
+    """See the module's comment. forward(restored, sharp): [B, 3, H, W] RGB in [0, 1] -> (loss, parts)."""
+
+    def __init__(self, variant: str = DEFAULT_VARIANT, min_presence: float = DEFAULT_MIN_PRESENCE,
+                 box_scale: float = DEFAULT_BOX_SCALE, rotate: bool = True, presence_weight: float = 0.0,
+                 model: Optional[str] = None) -> None:
+        super().__init__()
+        if variant not in VARIANTS:
+            raise ValueError(f'Expected loss.pose.variant in {list(VARIANTS)} but received {variant!r}')
+        if not isinstance(min_presence, (int, float)) or not 0 <= min_presence < 1:
+            raise ValueError(f'Expected a number in [0, 1) for loss.pose.min_presence but received {min_presence!r}')
+        if not isinstance(box_scale, (int, float)) or not 1 <= box_scale <= 4:
+            raise ValueError(f'Expected a number in [1, 4] for loss.pose.box_scale but received {box_scale!r}')
+        if not isinstance(presence_weight, (int, float)) or presence_weight < 0:
+            raise ValueError(f'Expected a number >= 0 for loss.pose.presence_weight but received {presence_weight!r}')
+        self.variant = variant
+        self.min_presence, self.box_scale = float(min_presence), float(box_scale)
+        self.rotate, self.presence_weight = bool(rotate), float(presence_weight)
+        self.net = HandLandmarkNet.from_file(model) if model else HandLandmarkNet.from_variant(variant)
+
+    def forward(self, restored: torch.Tensor, sharp: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, float]]:
+        if restored.shape != sharp.shape or restored.dim() != 4 or restored.shape[1] != 3:
+            raise ValueError(f'Expected restored and sharp as [B, 3, H, W] of one shape but received '
+                             f'{list(restored.shape)} and {list(sharp.shape)}')
+        b, _, h, w = sharp.shape
+        sharp = sharp.detach().clamp(0, 1)
+        restored = restored.clamp(0, 1)
+        with torch.no_grad():
+            whole_c = sharp.new_tensor([w / 2, h / 2]).expand(b, 2)
+            whole_s = sharp.new_full((b,), float(max(h, w)))
+            found = self.net(square_cuts(sharp, whole_c, whole_s))
+            centre, side, angle = hand_boxes(found.landmarks, whole_c, whole_s, self.box_scale, self.rotate)
+            target = self.net(square_cuts(sharp, centre, side, angle))
+        mine = self.net(square_cuts(restored, centre, side, angle))
+        hands = (target.presence >= self.min_presence).to(restored.dtype)
+        count = hands.sum()
+        per_sample = (mine.landmarks[..., :2] - target.landmarks[..., :2]).abs().mean(dim=(1, 2)) / INPUT_SIZE
+        landmark = (per_sample * hands).sum() / count.clamp_min(1)
+        presence = ((mine.presence - target.presence).abs() * hands).sum() / count.clamp_min(1)
+        total = landmark + self.presence_weight * presence
+        return total, {'pose_landmarks': landmark.item(), 'pose_presence': presence.item(),
+                       'pose_hands': count.item() / b}
+
+
+def check_pose_spec(spec) -> Dict:
+    """Validates a config's `loss.pose` mapping: {weight: > 0 to switch it on, and HandPoseLoss's options}."""
+    if not isinstance(spec, dict):
+        raise ValueError(f'Expected loss.pose as a mapping (weight, variant, ...) but received {spec!r}')
+    known = {'weight', 'variant', 'min_presence', 'box_scale', 'rotate', 'presence_weight', 'model'}
+    unknown = sorted(set(spec) - known)
+    if unknown:
+        raise ValueError(f'Unknown loss.pose option(s) {unknown}; expected some of {sorted(known)}')
+    weight = spec.get('weight', 0.0)
+    if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0 or not math.isfinite(weight):
+        raise ValueError(f'Expected a number >= 0 for loss.pose.weight but received {weight!r}')
+    return dict(spec)
