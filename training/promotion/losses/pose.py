@@ -6,10 +6,10 @@ The landmark network is MediaPipe's own (promotion/handpose/landmark_net.py, reb
 1. Find the hand in the sharp crop: the whole crop, squared (zero-padded) and resampled to 224 x 224, through the
    network (no gradient). Its 21 landmarks give the hand's box.
 2. Cut the same square around the hand from the sharp and the restored crop, as MediaPipe's tracker cuts its
-   region of interest from the previous frame's landmarks: centred on the landmarks' bounding box, side `box_scale`
-   (default 2.0, MediaPipe's) times the box's longer side, and (`rotate`, default on) turned so that the wrist ->
-   middle-finger base points up. Bilinear resampling (grid_sample) to 224 x 224; the box comes from the sharp crop
-   alone, so both crops are cut identically.
+   region of interest from the previous frame's landmarks (hand_boxes): turned (`rotate`, default on) so that the
+   wrist -> finger bases points up, around the palm's box, `box_scale` (default 2.0, MediaPipe's) times its longer
+   side. Bilinear resampling (grid_sample) to 224 x 224; the box comes from the sharp crop alone, so both crops
+   are cut identically.
 3. Landmarks of both cuts; the term is the mean absolute difference of their x and y, in units of the cut's side
    (224 px), over the samples whose sharp cut holds a hand (presence >= `min_presence`, default 0.5), plus
    `presence_weight` (default 0) x the mean absolute difference of the presence scores, the flag by which
@@ -29,8 +29,10 @@ from torch.nn import functional as F
 
 from ..handpose.landmark_net import INPUT_SIZE, VARIANTS, HandLandmarkNet
 
-#: MediaPipe's landmark indices: the wrist and the middle finger's base (MCP).
-WRIST, MIDDLE_MCP = 0, 9
+#: MediaPipe's landmark indices: the wrist and the bases (MCP) of the index, middle and ring fingers.
+WRIST, INDEX_MCP, MIDDLE_MCP, RING_MCP = 0, 5, 9, 13
+#: The landmarks MediaPipe's tracker boxes (hand_landmarks_to_rect_calculator: the palm and the first joints).
+PALM_SUBSET = [0, 1, 2, 3, 5, 6, 9, 10, 13, 14, 17, 18]
 
 DEFAULT_VARIANT = 'lite'
 DEFAULT_BOX_SCALE = 2.0
@@ -60,17 +62,30 @@ def square_cuts(images: torch.Tensor, centres: torch.Tensor, sides: torch.Tensor
 
 def hand_boxes(landmarks: torch.Tensor, centres: torch.Tensor, sides: torch.Tensor, box_scale: float,
                rotate: bool) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The square around a hand from its landmarks [B, 21, 3] found in the cut (centres, sides; unrotated, in
-    pixels of the 224 cut): centre (x, y), side and angle in the image's pixels."""
+    """MediaPipe's tracking region from a hand's landmarks [B, 21, 3] found in an unrotated cut (`centres`,
+    `sides`; landmarks in pixels of the 224 cut), as its HandLandmarksToRectCalculator and RectTransformation do:
+    the angle that turns wrist -> (mean of the index and ring bases, averaged with the middle base) upright; the
+    bounding box of the palm subset (wrist, thumb 1-3, the bases and first joints of the four fingers) in that
+    turned frame; its centre moved by -0.1 of its height towards the fingers; a square of `box_scale` times its
+    longer side. Returns centre (x, y), side and angle in the image's pixels and radians."""
     xy = centres[:, None, :] + (landmarks[..., :2] / INPUT_SIZE - 0.5) * sides[:, None, None]
-    lo, hi = xy.min(dim=1).values, xy.max(dim=1).values
-    centre = (lo + hi) / 2
-    side = (hi - lo).max(dim=1).values * box_scale
+    wrist = xy[:, WRIST]
     if rotate:
-        v = xy[:, MIDDLE_MCP] - xy[:, WRIST]
-        angle = torch.atan2(v[:, 0], -v[:, 1])
+        towards = ((xy[:, INDEX_MCP] + xy[:, RING_MCP]) / 2 + xy[:, MIDDLE_MCP]) / 2 - wrist
+        angle = torch.atan2(towards[:, 0], -towards[:, 1])
     else:
-        angle = torch.zeros_like(side)
+        angle = torch.zeros_like(sides)
+    cos, sin = torch.cos(angle)[:, None], torch.sin(angle)[:, None]
+    rel = xy[:, PALM_SUBSET] - wrist[:, None]
+    # Into the turned frame: q = R(-a) (p - wrist).
+    q = torch.stack([cos * rel[..., 0] + sin * rel[..., 1], -sin * rel[..., 0] + cos * rel[..., 1]], dim=-1)
+    lo, hi = q.min(dim=1).values, q.max(dim=1).values
+    size = hi - lo
+    mid = (lo + hi) / 2
+    mid = torch.stack([mid[:, 0], mid[:, 1] - 0.1 * size[:, 1]], dim=1)
+    cos, sin = cos[:, 0], sin[:, 0]
+    centre = wrist + torch.stack([cos * mid[:, 0] - sin * mid[:, 1], sin * mid[:, 0] + cos * mid[:, 1]], dim=1)
+    side = size.max(dim=1).values * box_scale
     return centre, side.clamp_min(1.0), angle
 
 
