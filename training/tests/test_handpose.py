@@ -190,6 +190,15 @@ class HandPoseLossTest(unittest.TestCase):
         self.assertEqual(value.item(), 0.0)
         value.backward()
 
+    def test_a_sample_without_a_hand_leaves_the_others_term_unchanged(self):
+        loss = HandPoseLoss('lite', min_presence=0.5)
+        sharp = hand_crop('hand_wave/2', side=160)
+        flat = torch.full_like(sharp, 0.5)
+        alone, _ = loss(box_blur(sharp), sharp)
+        mixed, parts = loss(torch.cat([box_blur(sharp), flat.flip(3)]), torch.cat([sharp, flat]))
+        self.assertEqual(parts['pose_hands'], 0.5)
+        self.assertAlmostEqual(mixed.item(), alone.item(), places=6)
+
     def test_options_are_checked(self):
         with self.assertRaisesRegex(ValueError, r"Expected loss.pose.variant in \['lite', 'full'\] but received 'big'"):
             HandPoseLoss('big')

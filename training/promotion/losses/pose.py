@@ -122,15 +122,17 @@ class HandPoseLoss(nn.Module):
             found = self.net(square_cuts(sharp, whole_c, whole_s))
             centre, side, angle = hand_boxes(found.landmarks, whole_c, whole_s, self.box_scale, self.rotate)
             target = self.net(square_cuts(sharp, centre, side, angle))
-        mine = self.net(square_cuts(restored, centre, side, angle))
-        hands = (target.presence >= self.min_presence).to(restored.dtype)
-        count = hands.sum()
-        per_sample = (mine.landmarks[..., :2] - target.landmarks[..., :2]).abs().mean(dim=(1, 2)) / INPUT_SIZE
-        landmark = (per_sample * hands).sum() / count.clamp_min(1)
-        presence = ((mine.presence - target.presence).abs() * hands).sum() / count.clamp_min(1)
+        keep = torch.nonzero(target.presence >= self.min_presence).flatten()
+        if keep.numel() == 0:
+            zero = restored.sum() * 0
+            return zero, {'pose_landmarks': 0.0, 'pose_presence': 0.0, 'pose_hands': 0.0}
+        # Only the samples that hold a hand go through the network with gradients.
+        mine = self.net(square_cuts(restored[keep], centre[keep], side[keep], angle[keep]))
+        landmark = (mine.landmarks[..., :2] - target.landmarks[keep, :, :2]).abs().mean() / INPUT_SIZE
+        presence = (mine.presence - target.presence[keep]).abs().mean()
         total = landmark + self.presence_weight * presence
         return total, {'pose_landmarks': landmark.item(), 'pose_presence': presence.item(),
-                       'pose_hands': count.item() / b}
+                       'pose_hands': keep.numel() / b}
 
 
 def check_pose_spec(spec) -> Dict:
