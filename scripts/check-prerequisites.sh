@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test suite's system prerequisites, checked before `npm test` runs (package.json's "pretest"):
 #   - ffmpeg and ffprobe (or the builds that PROMOTION_FFMPEG / PROMOTION_FFPROBE name);
+#   - Debian's redis-server, which the queued-synthesis tests start on a loopback port (they fail without it);
 #   - Debian's /usr/bin/python3 with the training package's modules (torch, torchvision, onnx, yaml, PIL) and
 #     scikit-image, the reference for the PSNR/SSIM tests.
 # Run as root with apt-get available (a fresh container, CI), it installs what is missing and says so. Otherwise
@@ -17,6 +18,7 @@ missing_packages() {
   if ! command -v "${PROMOTION_FFPROBE:-ffprobe}" >/dev/null 2>&1 && [[ " ${packages[*]-} " != *" ffmpeg "* ]]; then
     packages+=(ffmpeg)
   fi
+  command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
   if [ -x "$python" ]; then
     # Each module that does not import names its Debian package.
     local python_missing
@@ -64,6 +66,6 @@ if [ "$uid" = 0 ]; then install="apt-get install -y $missing"; else install="sud
   echo "  $install"
   echo ""
   [ "$python" = /usr/bin/python3 ] || echo "(The Python modules are checked in $python.)"
-  command -v apt-get >/dev/null 2>&1 || echo "(No apt-get here: install ffmpeg, and Python 3 with PyTorch, torchvision, onnx, PyYAML, Pillow and scikit-image at /usr/bin/python3, by this system's means.)"
+  command -v apt-get >/dev/null 2>&1 || echo "(No apt-get here: install ffmpeg, redis-server, and Python 3 with PyTorch, torchvision, onnx, PyYAML, Pillow and scikit-image at /usr/bin/python3, by this system's means.)"
 } >&2
 exit 1

@@ -20,7 +20,11 @@ export type ErrorCode =
   | 'INPUT_TIMEOUT'
   | 'EMPTY_INPUT'
   | 'MODEL_ASSET'
-  | 'MODEL_CONTRACT';
+  | 'MODEL_CONTRACT'
+  | 'QUEUE_UNREACHABLE'
+  | 'QUEUE_INCOMPATIBLE'
+  | 'PATH_NOT_SHARED'
+  | 'SEQUENCES_FAILED';
 
 /** Base class of every error the toolkit raises on purpose. */
 export class PromotionError extends Error {
@@ -164,5 +168,51 @@ export class ModelContractError extends PromotionError {
   constructor(path: string, message: string, options?: { cause?: unknown }) {
     super('MODEL_CONTRACT', message, options);
     this.path = path;
+  }
+}
+
+/**
+ * The job queue (a Redis server named by a `redis://host:port[/db]` URL) cannot be reached or refused the
+ * connection. Nothing was written. The message names the URL and how to start or reach a Redis server.
+ */
+export class QueueUnreachableError extends PromotionError {
+  readonly url: string;
+  constructor(url: string, message: string, options?: { cause?: unknown }) {
+    super('QUEUE_UNREACHABLE', message, options);
+    this.url = url;
+  }
+}
+
+/**
+ * The queue was made by a version of the toolkit whose job format differs from this one's (or by something other
+ * than the toolkit). Nothing was written or taken. The message names both versions and formats and the fix.
+ */
+export class QueueIncompatibleError extends PromotionError {
+  readonly url: string;
+  constructor(url: string, message: string) {
+    super('QUEUE_INCOMPATIBLE', message);
+    this.url = url;
+  }
+}
+
+/**
+ * A path that a queued job names (an input, or the output folder the planner prepared) is not visible on the
+ * machine running the job: inputs and outputs of a queued run must live on paths every worker sees (a network
+ * mount at the same place). Nothing was written.
+ */
+export class PathNotSharedError extends PromotionError {
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super('PATH_NOT_SHARED', message);
+    this.path = path;
+  }
+}
+
+/** Some sequences of a queued synthesis failed after their retries; `failures` lists each one with its error. */
+export class SequencesFailedError extends PromotionError {
+  readonly failures: ReadonlyArray<{ readonly id: string; readonly reason: string; readonly attempts: number }>;
+  constructor(message: string, failures: ReadonlyArray<{ readonly id: string; readonly reason: string; readonly attempts: number }>) {
+    super('SEQUENCES_FAILED', message);
+    this.failures = failures;
   }
 }

@@ -20,7 +20,7 @@ import { concatMap, count, lastValueFrom, type Observable, type OperatorFunction
 import { MOTION_MAP_FLOW, motionMapToUint16, motionMaps, type MotionMapKind } from '../flow/motion-map.js';
 import { untilAborted } from '../stream/abort.js';
 import { OUTPUT_MARKER, missingOutputEntries, pendingFile, pendingFolder, writingOutput } from '../stream/atomic.js';
-import { type FingerprintFile, fingerprintFiles, fingerprintKey } from '../stream/fingerprint.js';
+import { type FingerprintFile, fingerprintFiles, fingerprintKey, type StoredFingerprint } from '../stream/fingerprint.js';
 import { encodeGrey16Png, encodeImage } from '../stream/image-codec.js';
 import { listImageFiles } from '../stream/image-sequence-source.js';
 import { openSource } from '../stream/open-source.js';
@@ -177,27 +177,57 @@ function staleReason(outDir: string, stored: unknown, key: SynthKey): string | u
   return undefined;
 }
 
+/** Whether a job's sequence is already in its output, made from the same options and input files. */
+export interface SequenceStatus {
+  /** What the sequence is made from (see {@link SynthKey}); synthesis.json records it as `resume.key`. */
+  readonly key: SynthKey;
+  /** The input files' fingerprint (absent for live input, which is never reused). */
+  readonly fingerprint: StoredFingerprint | undefined;
+  /** A finished sequence is in the output folder (it has synthesis.json). */
+  readonly found: boolean;
+  /** It can be reused as it is. */
+  readonly complete: boolean;
+  /** Why a sequence found there cannot be reused. */
+  readonly staleReason?: string;
+}
+
+/**
+ * Where a job stands: the key of what it would make (from the job's options at `inputFps` and the fingerprint of
+ * its input files) and whether the sequence in its output folder was made from the same and lacks no file. The
+ * single-machine resume and the queue's planner (which skips complete sequences before enqueueing) both use it.
+ */
+export async function sequenceStatus(job: SynthJob, inputFps: number): Promise<SequenceStatus> {
+  const params = synthesisParameters({ ...job.synthesis, inputFps });
+  const found = isSynthesized(job.outDir);
+  const record = found ? await readRecord(job.outDir) : undefined;
+  // Live input has no files to fingerprint: it is never reused.
+  const fingerprint = job.kind === 'live' ? undefined : await fingerprintFiles(await inputFiles(job), { ...(record?.resume?.key as { input?: object } | undefined)?.input, statSha256: record?.resume?.inputStatSha256 });
+  const { threads: _threads, ...resolved } = params;
+  const key: SynthKey = { parameters: resolved, motionKind: job.motionKind, maxFrames: job.maxFrames ?? null, naming: job.naming, input: fingerprint ? fingerprintKey(fingerprint) : 'live' };
+  if (!found) return { key, fingerprint, found, complete: false };
+  const staleReasonText = job.kind === 'live' ? 'live input is never reused' : staleReason(job.outDir, record?.resume?.key, key);
+  return { key, fingerprint, found, complete: staleReasonText === undefined, ...(staleReasonText !== undefined ? { staleReason: staleReasonText } : {}) };
+}
+
 /**
  * Synthesizes one sequence into `job.outDir`. A sequence already there is skipped when it was made from the same
- * options and input files and none of its files is missing (see {@link SynthKey}); otherwise it is made again and
- * the result's `note` says why. `overwrite` redoes it regardless. `onFrame` is called after each frame is written.
+ * options and input files and none of its files is missing (see {@link sequenceStatus}); otherwise it is made
+ * again and the result's `note` says why. `overwrite` redoes it regardless. `onFrame` is called after each frame is
+ * written.
  */
 export async function runSynthJob(job: SynthJob, onFrame: () => void = () => undefined, signal?: AbortSignal): Promise<SynthJobResult> {
   const started = performance.now();
   const source = await openSource(job.input, { kind: job.kind, ...(job.maxFrames !== undefined ? { maxFrames: job.maxFrames } : {}) });
   const options: SynthesisOptions = { ...job.synthesis, inputFps: source.info.fps };
   const params = synthesisParameters(options);
-  const record = isSynthesized(job.outDir) ? await readRecord(job.outDir) : undefined;
-  // Live input has no files to fingerprint: it is never reused.
-  const fingerprint = job.kind === 'live' ? undefined : await fingerprintFiles(await inputFiles(job), { ...(record?.resume?.key as { input?: object } | undefined)?.input, statSha256: record?.resume?.inputStatSha256 });
-  const { threads: _threads, ...resolved } = params;
-  const key: SynthKey = { parameters: resolved, motionKind: job.motionKind, maxFrames: job.maxFrames ?? null, naming: job.naming, input: fingerprint ? fingerprintKey(fingerprint) : 'live' };
+  const status = await sequenceStatus(job, source.info.fps);
+  const { key, fingerprint } = status;
   let note: string | undefined;
-  if (record && !job.overwrite) {
+  if (status.found && !job.overwrite) {
     // A skeleton the user removed from a finished sequence is copied again.
     if (job.skeleton && !existsSync(job.skeleton.to)) await copySkeleton(job.skeleton);
-    note = job.kind === 'live' ? 'live input is never reused' : staleReason(job.outDir, record.resume?.key, key);
-    if (note === undefined) return { id: job.id, outDir: job.outDir, status: 'skipped', frames: 0, elapsedMs: 0 };
+    note = status.staleReason;
+    if (status.complete) return { id: job.id, outDir: job.outDir, status: 'skipped', frames: 0, elapsedMs: 0 };
   }
   // The skeleton goes first: a sequence folder with synthesis.json counts as finished, so nothing may follow it.
   // When it lives inside the sequence folder (outside the FPHA layout), it is staged with the sequence instead.

@@ -11,6 +11,8 @@
  * | 5 | the output exists (pass --overwrite), holds the input, or is a folder promotion did not write |
  * | 7 | the output cannot be written: a folder on its path is a file, the disk is read-only or full, access denied |
  * | 6 | ffmpeg failed |
+ * | 8 | the job queue cannot be used: unreachable, or made by a version with another job format |
+ * | 9 | some queued sequences failed after their retries (each is listed with its error) |
  * | 130 | interrupted (Ctrl-C); partial outputs were removed |
  */
 import { PromotionError, type ErrorCode } from '../errors.js';
@@ -23,6 +25,8 @@ export const EXIT_DEPENDENCY = 4;
 export const EXIT_OUTPUT_EXISTS = 5;
 export const EXIT_FFMPEG = 6;
 export const EXIT_OUTPUT_NOT_WRITABLE = 7;
+export const EXIT_QUEUE = 8;
+export const EXIT_SEQUENCES_FAILED = 9;
 export const EXIT_INTERRUPTED = 130;
 
 const BY_CODE: Record<ErrorCode, number> = {
@@ -42,6 +46,10 @@ const BY_CODE: Record<ErrorCode, number> = {
   EMPTY_INPUT: EXIT_INPUT,
   MODEL_ASSET: EXIT_DEPENDENCY,
   MODEL_CONTRACT: EXIT_INPUT,
+  QUEUE_UNREACHABLE: EXIT_QUEUE,
+  QUEUE_INCOMPATIBLE: EXIT_QUEUE,
+  PATH_NOT_SHARED: EXIT_INPUT,
+  SEQUENCES_FAILED: EXIT_SEQUENCES_FAILED,
 };
 
 /** Exit code for an error. */

@@ -13,6 +13,8 @@ import { definePoseCommand } from './commands/pose.js';
 import { defineProbeCommand } from './commands/probe.js';
 import { defineScenesCommand } from './commands/scenes.js';
 import { defineSynthCommand } from './commands/synth.js';
+import { defineProgressCommand } from './commands/progress.js';
+import { defineWorkerCommand } from './commands/worker.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import type { CliIo, RunTask } from './io.js';
 
@@ -25,7 +27,7 @@ function buildProgram(io: CliIo, run: RunTask): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
 
-  for (const define of [defineProbeCommand, defineConvertCommand, defineSynthCommand, definePoseCommand, defineDeblurCommand, defineScenesCommand, defineEvalCommand, defineDemoCommand]) {
+  for (const define of [defineProbeCommand, defineConvertCommand, defineSynthCommand, defineWorkerCommand, defineProgressCommand, definePoseCommand, defineDeblurCommand, defineScenesCommand, defineEvalCommand, defineDemoCommand]) {
     define(program, io, run);
   }
   return program;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const SCRIPT = join(import.meta.dirname, '..', '..', 'scripts', 'check-prerequisites.sh');
-const ALL = 'ffmpeg python3-torch python3-torchvision python3-onnx python3-yaml python3-pil python3-skimage';
+const ALL = 'ffmpeg redis-server python3-torch python3-torchvision python3-onnx python3-yaml python3-pil python3-skimage';
 
 let dir: string | undefined;
 afterEach(() => {
@@ -25,7 +25,7 @@ function executable(path: string, body: string): void {
 }
 
 /** A PATH folder with a fake `id`, optionally a fake apt-get and ffmpeg, and a fake python3 beside it. */
-function machine(options: { uid: number; aptGet: boolean; ffmpeg: boolean; pythonModules: boolean }) {
+function machine(options: { uid: number; aptGet: boolean; ffmpeg: boolean; pythonModules: boolean; redis?: boolean }) {
   dir = mkdtempSync(join(tmpdir(), 'prereq-'));
   const bin = join(dir, 'bin');
   mkdirSync(bin);
@@ -38,11 +38,12 @@ function machine(options: { uid: number; aptGet: boolean; ffmpeg: boolean; pytho
     executable(join(bin, 'ffmpeg'), '');
     executable(join(bin, 'ffprobe'), '');
   }
+  if (options.redis ?? options.ffmpeg) executable(join(bin, 'redis-server'), '');
   if (options.pythonModules) writeFileSync(marker, '');
   // Prints every package as missing until apt-get has "installed" them.
   executable(python, `[ -e ${marker} ] || printf 'python3-torch\\npython3-torchvision\\npython3-onnx\\npython3-yaml\\npython3-pil\\npython3-skimage\\n'`);
   if (options.aptGet) {
-    executable(join(bin, 'apt-get'), `echo "$*" >> ${log}\n[ "$1" != update ] && { ${fakeFfmpeg('ffmpeg')}; ${fakeFfmpeg('ffprobe')}; : > ${marker}; }\nexit 0`);
+    executable(join(bin, 'apt-get'), `echo "$*" >> ${log}\n[ "$1" != update ] && { ${fakeFfmpeg('ffmpeg')}; ${fakeFfmpeg('ffprobe')}; ${fakeFfmpeg('redis-server')}; : > ${marker}; }\nexit 0`);
   }
   const run = () => {
     const started = performance.now();
@@ -78,6 +79,13 @@ describe('check-prerequisites.sh (npm test runs it first)', () => {
     expect(m.run().stderr).toContain('\n  sudo apt-get install -y python3-torch python3-torchvision python3-onnx python3-yaml python3-pil python3-skimage\n');
   });
 
+  it('names redis-server (the queue tests start it) when only it is missing: the tests fail without it, they do not skip', () => {
+    const m = machine({ uid: 1000, aptGet: true, ffmpeg: true, pythonModules: true, redis: false });
+    const result = m.run();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('\n  sudo apt-get install -y redis-server\n');
+  });
+
   it('as root with apt-get, installs what is missing and says so', () => {
     const m = machine({ uid: 0, aptGet: true, ffmpeg: false, pythonModules: false });
     const result = m.run();
@@ -91,7 +99,7 @@ describe('check-prerequisites.sh (npm test runs it first)', () => {
     const m = machine({ uid: 0, aptGet: false, ffmpeg: false, pythonModules: true });
     const result = m.run();
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('\n  apt-get install -y ffmpeg\n');
+    expect(result.stderr).toContain('\n  apt-get install -y ffmpeg redis-server\n');
     expect(result.stderr).toContain('No apt-get here');
   });
 });

@@ -1,5 +1,6 @@
 /** `promotion synth <input...> -o <dir>`: blurred/sharp pairs and motion maps for every sequence of the inputs. */
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { concatMap, from, lastValueFrom, toArray } from 'rxjs';
 import { runSynthJob, type SynthJob, type SynthJobResult } from '../../blur-synthesis/dataset-writer.js';
@@ -19,6 +20,9 @@ import type { CliIo, RunTask } from '../io.js';
 import { renderProgress } from '../progress-bar.js';
 import { num, list } from '../args.js';
 import type { Command } from 'commander';
+import { connectQueue, DEFAULT_QUEUE_NAME, parseQueueUrl } from '../../queue/redis-queue.js';
+import { checkQueueRecord, DEFAULT_ATTEMPTS } from '../../queue/synth-queue.js';
+import { synthQueued } from './synth-queued.js';
 
 /** Options of the synth command (strings from commander). */
 export interface SynthCommandOptions {
@@ -38,6 +42,10 @@ export interface SynthCommandOptions {
   overwrite?: boolean;
   json?: boolean;
   progress?: boolean;
+  queue?: string;
+  queueName?: string;
+  attempts?: string;
+  detach?: boolean;
 }
 
 
@@ -48,7 +56,10 @@ export async function synthCommand(inputs: string[], options: SynthCommandOption
   return withFlagNames(SYNTH_FLAGS, () => synth(inputs, options, io));
 }
 
-async function synth(inputs: string[], options: SynthCommandOptions, io: CliIo): Promise<void> {
+async function synth(given: string[], options: SynthCommandOptions, io: CliIo): Promise<void> {
+  // Queued jobs carry absolute paths: workers run elsewhere, from other folders.
+  const inputs = options.queue === undefined ? given : given.map((p) => resolve(p));
+  if (options.queue !== undefined) options = { ...options, output: resolve(options.output) };
   const synthesis = {
     ...(options.virtualFps !== undefined ? { virtualFps: num(options.virtualFps) as number } : {}),
     ...(options.exposureFrames !== undefined ? { exposureFrames: num(options.exposureFrames) as number } : {}),
@@ -59,6 +70,17 @@ async function synth(inputs: string[], options: SynthCommandOptions, io: CliIo):
   const motionKind = expectOneOf('--motion-kind', options.motionKind ?? DEFAULT_MOTION_MAP_KIND, ['magnitude', 'colour'] as const);
   const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('--max-frames', num(options.maxFrames), 2);
   const workers = expectInteger('--workers', num(options.workers ?? '1'), 1, 64);
+  if (options.queue === undefined) {
+    for (const [flag, given] of [['--queue-name', options.queueName], ['--attempts', options.attempts], ['--detach', options.detach]] as const) {
+      if (given !== undefined) throw new InvalidOptionError(`${flag} goes with --queue redis://host:port[/db]; without --queue, synth runs on this machine.`);
+    }
+  } else {
+    for (const [flag, given] of [['--workers', options.workers], ['--threads', options.threads]] as const) {
+      if (given !== undefined) throw new InvalidOptionError(`${flag} does not go with --queue: queued sequences run in \`promotion worker\` processes, which take --concurrency and --threads.`);
+    }
+  }
+  const attempts = expectInteger('--attempts', num(options.attempts ?? String(DEFAULT_ATTEMPTS)), 1, 100);
+  const queueAddress = options.queue === undefined ? undefined : parseQueueUrl(options.queue, options.queueName ?? DEFAULT_QUEUE_NAME);
   // Threads per sequence: by default the cores left per worker, when the compiled synthesis worker is available.
   const autoThreads = options.method !== 'explicit' && existsSync(synthesisWorkerPath()) ? Math.max(1, Math.floor(availableParallelism() / workers)) : 1;
   const threads = expectInteger('--threads', num(options.threads ?? String(autoThreads)), 1, 64);
@@ -72,18 +94,33 @@ async function synth(inputs: string[], options: SynthCommandOptions, io: CliIo):
   // (planning copies camera files).
   checkOutputNotInput(options.output, inputs);
   checkOutputLocation(options.output, 'folder');
-  const jobs = await planSynthJobs(inputs, base, options.output, selection, (notice) => io.stderr.write(`${notice}\n`));
-  // Check every job's options against its own frame rate before any sequence starts, so a bad combination fails
-  // now rather than hours into a long run.
-  for (const job of jobs) {
-    const inputFps = job.kind === 'video' ? (await openVideo(job.input)).info.fps : DEFAULT_SEQUENCE_FPS;
-    try {
-      synthesisParameters({ ...synthesis, inputFps });
-    } catch (error) {
-      if (error instanceof InvalidOptionError && jobs.length > 1) throw new InvalidOptionError(`${job.input}: ${error.message}`);
-      throw error;
+  // The queue is reached and checked before anything is written (planning copies camera files).
+  const conn = queueAddress ? await connectQueue(queueAddress) : undefined;
+  try {
+    const record = conn ? await checkQueueRecord(conn, true) : undefined;
+    const jobs = await planSynthJobs(inputs, base, options.output, selection, (notice) => io.stderr.write(`${notice}\n`));
+    // Check every job's options against its own frame rate before any sequence starts, so a bad combination fails
+    // now rather than hours into a long run.
+    const rates: number[] = [];
+    for (const job of jobs) {
+      const inputFps = job.kind === 'video' ? (await openVideo(job.input)).info.fps : DEFAULT_SEQUENCE_FPS;
+      rates.push(inputFps);
+      try {
+        synthesisParameters({ ...synthesis, inputFps });
+      } catch (error) {
+        if (error instanceof InvalidOptionError && jobs.length > 1) throw new InvalidOptionError(`${job.input}: ${error.message}`);
+        throw error;
+      }
     }
+    if (conn && record) return await synthQueued(jobs, rates, { output: options.output, attempts, detach: options.detach ?? false, json: options.json ?? false, progress: options.progress !== false }, conn, record, io);
+    await synthHere(jobs, workers, options, io);
+  } finally {
+    await conn?.close();
   }
+}
+
+/** Runs the planned sequences on this machine (in `workers` worker threads when more than one). */
+async function synthHere(jobs: SynthJob[], workers: number, options: SynthCommandOptions, io: CliIo): Promise<void> {
 
   const started = performance.now();
   const showProgress = options.progress !== false && !options.json && (io.stderr as NodeJS.WriteStream).isTTY === true;
@@ -168,6 +205,10 @@ export function defineSynthCommand(program: Command, io: CliIo, run: RunTask): v
     .option('--workers <n>', 'sequences synthesized in parallel worker threads (default 1)')
     .option('--threads <n>', 'worker threads within each sequence (flows side by side, the integral in bands; default: the cores per worker)')
     .option('--flow-finest-level <n>', `finest optical-flow pyramid level for the interpolation (default ${DEFAULT_SYNTHESIS_FLOW.finestLevel}; 1: half resolution, 0: full, slower)`)
+    .option('--queue <url>', 'plan and enqueue one job per sequence on the Redis server at redis://host:port[/db] for `promotion worker` processes, then follow them (inputs and output must be on paths every worker sees)')
+    .option('--queue-name <name>', `with --queue: the queue's name (default ${DEFAULT_QUEUE_NAME})`)
+    .option('--attempts <n>', `with --queue: tries per sequence before it is reported as failed (default ${DEFAULT_ATTEMPTS})`)
+    .option('--detach', 'with --queue: return once enqueued (follow later with promotion progress --queue <url>)')
     .option('--overwrite', 'redo sequences that are already complete')
     .option('--no-progress', 'no progress line')
     .option('--json', 'print a JSON summary')
