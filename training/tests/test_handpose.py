@@ -197,7 +197,7 @@ class HandPoseLossTest(unittest.TestCase):
         alone, _ = loss(box_blur(sharp), sharp)
         mixed, parts = loss(torch.cat([box_blur(sharp), flat.flip(3)]), torch.cat([sharp, flat]))
         self.assertEqual(parts['pose_hands'], 0.5)
-        self.assertAlmostEqual(mixed.item(), alone.item(), places=6)
+        self.assertAlmostEqual(mixed.item(), alone.item(), delta=1e-5)  # batched convolutions round differently
 
     def test_options_are_checked(self):
         with self.assertRaisesRegex(ValueError, r"Expected loss.pose.variant in \['lite', 'full'\] but received 'big'"):
