@@ -7,7 +7,8 @@
  * once in the means.
  *
  *   npm run build && datasets/build-yardstick.sh
- *   node dist/bench/yardstick.js [models...] [--set test|val] [--root .yardstick] [--out FILE]
+ *   node dist/bench/yardstick.js [models...] [--set test|val] [--clamp-radius 3 (a list, e.g. 0,3,6: each model at
+ *     each radius)] [--root .yardstick] [--out FILE]
  *   node dist/bench/yardstick.js --write-manifest      (once, when the yardstick is made: freezes it)
  *
  * Models are names in models/ or paths to cards or .onnx files (default: the default model and edvr-s). Before
@@ -113,6 +114,8 @@ interface SequenceResult {
 
 interface ModelResult {
   model: string;
+  /** deblur()'s clampRadius (undefined: its default). */
+  clampRadius?: number;
   sequences: SequenceResult[];
   /** Mean gain per kind and over all sequences. */
   meanGainDb: Record<string, number>;
@@ -120,7 +123,7 @@ interface ModelResult {
   msPerFrameMedian: number;
 }
 
-async function measureModel(model: string, root: string, records: SequenceRecord[]): Promise<ModelResult> {
+async function measureModel(model: string, root: string, records: SequenceRecord[], clampRadius?: number): Promise<ModelResult> {
   const sequences: SequenceResult[] = [];
   const times: number[] = [];
   for (const r of records) {
@@ -130,7 +133,7 @@ async function measureModel(model: string, root: string, records: SequenceRecord
     let last = performance.now();
     const restored = await lastValueFrom(
       from(blurred).pipe(
-        deblur({ model }),
+        deblur({ model, ...(clampRadius !== undefined ? { clampRadius } : {}) }),
         tap(() => {
           const now = performance.now();
           stamps.push(now - last);
@@ -144,7 +147,7 @@ async function measureModel(model: string, root: string, records: SequenceRecord
     const restoredDb = mean(restored.map((o, k) => psnr(o, sharp[k]!)));
     const blurredDb = mean(blurred.map((b, k) => psnr(b, sharp[k]!)));
     sequences.push({ set: r.set, kind: r.kind, id: r.id, blurredDb, restoredDb, gainDb: restoredDb - blurredDb, msPerFrame: median(steady) });
-    process.stderr.write(`  ${model} ${r.set}/${r.kind}/${r.id}: ${blurredDb.toFixed(2)} -> ${restoredDb.toFixed(2)} dB (${(restoredDb - blurredDb >= 0 ? '+' : '') + (restoredDb - blurredDb).toFixed(3)})\n`);
+    process.stderr.write(`  ${model}${clampRadius !== undefined ? ` (clamp ${clampRadius})` : ''} ${r.set}/${r.kind}/${r.id}: ${blurredDb.toFixed(2)} -> ${restoredDb.toFixed(2)} dB (${(restoredDb - blurredDb >= 0 ? '+' : '') + (restoredDb - blurredDb).toFixed(3)})\n`);
   }
   const meanGainDb: Record<string, number> = {};
   for (const kind of KINDS) {
@@ -152,7 +155,7 @@ async function measureModel(model: string, root: string, records: SequenceRecord
     if (of.length > 0) meanGainDb[kind] = mean(of.map((s) => s.gainDb));
   }
   meanGainDb.all = mean(sequences.map((s) => s.gainDb));
-  return { model, sequences, meanGainDb, minGainDb: Math.min(...sequences.map((s) => s.gainDb)), msPerFrameMedian: median(times) };
+  return { model, ...(clampRadius !== undefined ? { clampRadius } : {}), sequences, meanGainDb, minGainDb: Math.min(...sequences.map((s) => s.gainDb)), msPerFrameMedian: median(times) };
 }
 
 function argValue(args: string[], flag: string): string | undefined {
@@ -170,6 +173,12 @@ async function main(): Promise<void> {
   const set = argValue(args, '--set') ?? 'test';
   if (!(SETS as readonly string[]).includes(set)) throw new Error(`Expected --set test or val but received ${set}`);
   const outArg = argValue(args, '--out');
+  const clampArg = argValue(args, '--clamp-radius');
+  const radii = clampArg === undefined ? [undefined] : clampArg.split(',').map((v) => {
+    const r = Number(v);
+    if (!Number.isInteger(r) || r < 0) throw new Error(`Expected --clamp-radius as whole numbers >= 0 (e.g. 0,3) but received ${clampArg}`);
+    return r;
+  });
   const writeManifest = args.includes('--write-manifest');
   const models = args.filter((a) => !a.startsWith('--'));
 
@@ -198,14 +207,14 @@ async function main(): Promise<void> {
   const records = manifest.sequences.filter((r) => r.set === set);
   const chosen = models.length > 0 ? models : [DEFAULT_DEBLUR_MODEL, 'edvr-s'];
   const results: ModelResult[] = [];
-  for (const model of chosen) results.push(await measureModel(model, root, records));
+  for (const model of chosen) for (const r of radii) results.push(await measureModel(model, root, records, r));
 
   const f = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
   console.log(`yardstick ${set}: ${records.length} sequences of ${records[0]!.frames} frames at ${records[0]!.width}x${records[0]!.height}; blurred input ${mean(records.map((r) => r.blurredDb)).toFixed(2)} dB on average`);
   console.log('| model | camera gain (dB) | local gain (dB) | mean gain (dB) | worst sequence (dB) | ms per frame without the motion map (median) |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const r of results) {
-    console.log(`| ${r.model} | ${f(r.meanGainDb.camera ?? NaN)} | ${f(r.meanGainDb.local ?? NaN)} | ${f(r.meanGainDb.all!)} | ${f(r.minGainDb)} | ${r.msPerFrameMedian.toFixed(0)} |`);
+    console.log(`| ${r.model}${r.clampRadius !== undefined ? ` (clamp ${r.clampRadius})` : ''} | ${f(r.meanGainDb.camera ?? NaN)} | ${f(r.meanGainDb.local ?? NaN)} | ${f(r.meanGainDb.all!)} | ${f(r.minGainDb)} | ${r.msPerFrameMedian.toFixed(0)} |`);
   }
   const out = outArg ?? join('bench', 'results', `yardstick-${set}.json`);
   mkdirSync(dirname(out), { recursive: true });
