@@ -208,12 +208,25 @@ export function virtualTimes(spec: ExposureSpec): number[] {
 export function blurByPathIntegration(ctx: ExposureContext, spec: ExposureSpec, maxStepPx = 1, rows?: { start: number; end: number }): Float32Array {
   const { width, height } = ctx.frame;
   const out = new Float32Array(width * height * 3);
+  const y0 = rows?.start ?? 0;
+  out.set(blurRowsByPathIntegration(ctx, spec, { start: y0, end: rows?.end ?? height }, maxStepPx), 3 * width * y0);
+  return out;
+}
+
+/**
+ * Rows [start, end) of {@link blurByPathIntegration}'s result, and only those: the array holds (end - start) rows
+ * (what a worker thread computes for its band, without allocating the whole frame).
+ */
+export function blurRowsByPathIntegration(ctx: ExposureContext, spec: ExposureSpec, rows: { start: number; end: number }, maxStepPx = 1): Float32Array {
+  const { width, height } = ctx.frame;
+  const out = new Float32Array(width * (rows.end - rows.start) * 3);
+  const base = rows.start * width;
   const n = spec.exposureFrames;
   const halfSpan = n / (2 * spec.ratio);
   const flows = [ctx.before?.forward, ctx.before?.backward, ctx.after?.forward, ctx.after?.backward].filter((f): f is FlowField => f !== undefined).map((f) => f.data);
   const pathScale = (2 * halfSpan) / maxStepPx;
-  const y0 = rows?.start ?? 0;
-  const y1 = rows?.end ?? height;
+  const y0 = rows.start;
+  const y1 = rows.end;
   const W = width;
   const H = height;
   const maxX = W - 1;
@@ -319,9 +332,10 @@ export function blurByPathIntegration(ctx: ExposureContext, spec: ExposureSpec, 
           b += w00 * img[p + 2]! + w01 * img[p + dx + 2]! + w10 * img[p + dy + 2]! + w11 * img[p + dy + dx + 2]!;
         }
       }
-      out[3 * i] = r + acc[0]!;
-      out[3 * i + 1] = g + acc[1]!;
-      out[3 * i + 2] = b + acc[2]!;
+      const o = 3 * (i - base);
+      out[o] = r + acc[0]!;
+      out[o + 1] = g + acc[1]!;
+      out[o + 2] = b + acc[2]!;
     }
   }
   return out;

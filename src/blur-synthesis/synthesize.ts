@@ -16,8 +16,8 @@ import { createWorkerPool } from '../stream/worker-pool.js';
 import { expectInteger, expectKnownKeys, expectNumber, expectOneOf, invalidOption } from '../options.js';
 import { type Frame, type RgbFloatFrame, toFloatFrame, toIntegerFrame } from '../stream/frame.js';
 import { buildInterval, DEFAULT_SYNTHESIS_GAMMA, type PreparedFrame } from './exposure-context.js';
-import { blurByPathIntegration, blurExplicit, consistencyWeights, type ExposureContext, type ExposureSpec, type Interval } from './integrate.js';
-import type { SynthesisTask } from './exposure-worker.js';
+import { blurByPathIntegration, blurExplicit, type ExposureContext, type ExposureSpec, type Interval } from './integrate.js';
+import type { SharedFrame, SynthesisTask } from './exposure-worker.js';
 
 /**
  * Flow for synthesis: DIS stopped one pyramid level short of full resolution and upsampled. Measured against exact
@@ -127,19 +127,23 @@ export function encodeBlurred(linear: Float32Array, like: Frame, params: Synthes
   return target === 'float32' ? toFloatFrame(floatFrame, { light: 'encoded', gamma: params.gamma }) : toIntegerFrame(floatFrame, target, { gamma: params.gamma });
 }
 
-/** Where the heavy work of synthesis runs: on the calling thread, or in a pool of worker threads. */
+/**
+ * Where the heavy work of synthesis runs: on the calling thread, or in a pool of worker threads. Every step returns
+ * a promise, so the operator can start the next frame's preparation and flows while this frame's integral runs.
+ */
 interface SynthesisEngine {
-  prepare(frame: Frame): PreparedFrame;
+  prepare(frame: Frame): Promise<PreparedFrame>;
   interval(a: PreparedFrame, b: PreparedFrame, span: number): Promise<Interval>;
-  integrate(current: PreparedFrame, before: Interval | undefined, after: Interval | undefined): Promise<Float32Array>;
+  /** The blurred frame (encoded as {@link encodeBlurred} does), with `like`'s index and timestamp. */
+  integrate(current: PreparedFrame, before: Interval | undefined, after: Interval | undefined, like: Frame): Promise<Frame>;
   close(): Promise<void>;
 }
 
 function inlineEngine(params: SynthesisParameters): SynthesisEngine {
   return {
-    prepare: (frame) => prepare(frame, params.gamma),
+    prepare: async (frame) => prepare(frame, params.gamma),
     interval: async (a, b, span) => buildInterval(a, b, params.flow, span),
-    integrate: async (current, before, after) => blurFrame(current, before, after, params),
+    integrate: async (current, before, after, like) => encodeBlurred(blurFrame(current, before, after, params), like, params),
     close: async () => undefined,
   };
 }
@@ -149,39 +153,55 @@ export function synthesisWorkerPath(): string {
   return fileURLToPath(new URL('./exposure-worker.js', import.meta.url));
 }
 
-const shared = (data: Float32Array): Float32Array => {
-  const out = new Float32Array(new SharedArrayBuffer(data.byteLength));
-  out.set(data);
-  return out;
-};
+/** A typed array of `type` with `length` samples in a SharedArrayBuffer. */
+function sharedSamples(type: Frame['sampleType'], length: number): Uint8Array | Uint16Array | Float32Array {
+  if (type === 'uint8') return new Uint8Array(new SharedArrayBuffer(length));
+  if (type === 'uint16') return new Uint16Array(new SharedArrayBuffer(2 * length));
+  return new Float32Array(new SharedArrayBuffer(4 * length));
+}
 
+/**
+ * The worker-thread engine: the calling thread only copies each input frame into shared memory and schedules;
+ * preparation, both flows, both consistency weights and the integral (in bands of rows, each gamma-encoded into the
+ * shared output frame by the thread that computed it) run in the pool. Output is byte-identical to the inline
+ * engine's.
+ */
 function threadedEngine(params: SynthesisParameters): SynthesisEngine {
   const pool = createWorkerPool(pathToFileURL(synthesisWorkerPath()).href, params.threads);
   const spec: ExposureSpec = { exposureFrames: params.exposureFrames, ratio: params.ratio };
+  // More bands than threads, so a band of slow (fast-moving) rows does not leave a thread idle.
+  const bandCount = 2 * params.threads;
   return {
     prepare(frame) {
-      const p = prepare(frame, params.gamma);
-      return { linear: { ...p.linear, data: shared(p.linear.data) }, grey: { ...p.grey, data: shared(p.grey.data) } };
+      const data = sharedSamples(frame.sampleType, frame.data.length);
+      data.set(frame.data);
+      const light = frame.sampleType === 'float32' ? { light: (frame as RgbFloatFrame).light } : {};
+      return pool.run<SynthesisTask, PreparedFrame>({ kind: 'prepare', frame: { width: frame.width, height: frame.height, channels: 3, sampleType: frame.sampleType, data, ...light } as SharedFrame, gamma: params.gamma });
     },
     async interval(a, b, span) {
-      const task = (from: PreparedFrame, to: PreparedFrame): SynthesisTask => ({ kind: 'flow', from: from.grey, to: to.grey, options: params.flow });
-      const [forward, backward] = await Promise.all([pool.run<SynthesisTask, FlowField>(task(a, b)), pool.run<SynthesisTask, FlowField>(task(b, a))]);
-      const f = { ...forward, data: shared(forward.data) };
-      const g = { ...backward, data: shared(backward.data) };
-      return { a: a.linear, b: b.linear, forward: f, backward: g, forwardWeight: shared(consistencyWeights(f, g)), backwardWeight: shared(consistencyWeights(g, f)), span };
+      const flow = (from: PreparedFrame, to: PreparedFrame) => pool.run<SynthesisTask, FlowField>({ kind: 'flow', from: from.grey, to: to.grey, options: params.flow });
+      const [forward, backward] = await Promise.all([flow(a, b), flow(b, a)]);
+      const weights = (f: FlowField, g: FlowField) => pool.run<SynthesisTask, Float32Array>({ kind: 'weights', forward: f, backward: g });
+      const [forwardWeight, backwardWeight] = await Promise.all([weights(forward, backward), weights(backward, forward)]);
+      return { a: a.linear, b: b.linear, forward, backward, forwardWeight, backwardWeight, span };
     },
-    async integrate(current, before, after) {
+    async integrate(current, before, after, like) {
       const { width, height } = current.linear;
+      const target = params.outputSampleType === 'same' ? like.sampleType : params.outputSampleType;
+      const out = sharedSamples(target, width * height * 3);
       const ctx: ExposureContext = { frame: current.linear, before, after };
-      const bands = Array.from({ length: params.threads }, (_, k) => ({ start: Math.floor((k * height) / params.threads), end: Math.floor(((k + 1) * height) / params.threads) }));
-      const parts = await Promise.all(bands.map((rows) => pool.run<SynthesisTask, Float32Array>({ kind: 'integrate', ctx, spec, rows })));
-      const out = new Float32Array(width * height * 3);
-      parts.forEach((part, k) => out.set(part, 3 * width * bands[k]!.start));
-      return out;
+      const bands = Array.from({ length: bandCount }, (_, k) => ({ start: Math.floor((k * height) / bandCount), end: Math.floor(((k + 1) * height) / bandCount) })).filter((b) => b.end > b.start);
+      await Promise.all(bands.map((rows) => pool.run<SynthesisTask, null>({ kind: 'integrate', ctx, spec, rows, out, like: { sampleType: like.sampleType }, params })));
+      const timing = { width, height, channels: 3 as const, index: like.index, timestampMs: like.timestampMs };
+      if (target === 'float32') return { ...timing, sampleType: 'float32', light: 'encoded', data: out as Float32Array } as RgbFloatFrame;
+      return (target === 'uint8' ? { ...timing, sampleType: 'uint8', data: out } : { ...timing, sampleType: 'uint16', data: out }) as Frame;
     },
     close: () => pool.close(),
   };
 }
+
+/** Frames whose blurred output may be in progress behind the newest one (how far synthesis looks ahead). */
+const PIPELINE_DEPTH = 1;
 
 /**
  * Turns sharp frames into blurred/sharp pairs. Needs at least two frames (the motion comes from the neighbours);
@@ -195,43 +215,61 @@ export function synthesizeBlur<F extends Frame>(options: SynthesisOptions): Oper
   return (source) =>
     new Observable<BlurPair<F>>((subscriber) => {
       const engine = params.threads > 1 ? threadedEngine(params) : inlineEngine(params);
-      let current: { frame: F; prepared: PreparedFrame } | undefined;
-      let before: Interval | undefined;
+      // Each step is a promise; the chain of emissions keeps the output in order, and `handle` waits for the
+      // emission PIPELINE_DEPTH frames back, so the next frame's preparation and flows overlap this frame's integral
+      // while memory stays bounded.
+      let previous: { frame: F; prepared: Promise<PreparedFrame> } | undefined;
+      let before: Promise<Interval> | undefined;
+      let emitted: Promise<void> = Promise.resolve();
+      const pending: Array<Promise<void>> = [];
       let count = 0;
       let stopped = false;
       let chain: Promise<void> = Promise.resolve();
+      const quiet = <T>(p: Promise<T>): Promise<T> => {
+        p.catch(() => undefined); // awaited later; this keeps an early failure from counting as unhandled
+        return p;
+      };
       const fail = (error: unknown) => {
         if (stopped) return;
         stopped = true;
         subscriber.error(error);
       };
-      const emit = async (after: Interval | undefined) => {
-        const c = current!;
-        const linear = await engine.integrate(c.prepared, before, after);
-        if (!stopped) subscriber.next({ sharp: c.frame, blurred: encodeBlurred(linear, c.frame, params) });
+      const schedule = (c: { frame: F; prepared: Promise<PreparedFrame> }, beforeP: Promise<Interval> | undefined, afterP: Promise<Interval> | undefined) => {
+        const blurred = quiet(Promise.all([c.prepared, beforeP, afterP]).then(([p, b, a]) => engine.integrate(p, b, a, c.frame)));
+        emitted = quiet(
+          emitted
+            .then(() => blurred)
+            .then((frame) => {
+              if (!stopped) subscriber.next({ sharp: c.frame, blurred: frame });
+            }),
+        );
+        pending.push(emitted);
       };
       const handle = async (frame: F) => {
         if (stopped) return;
-        if (current && (frame.width !== current.frame.width || frame.height !== current.frame.height)) {
+        if (previous && (frame.width !== previous.frame.width || frame.height !== previous.frame.height)) {
           throw new FrameMismatchError(
-            `Frame ${frame.index} is ${frame.width}x${frame.height} but the sequence started at ${current.frame.width}x${current.frame.height}; blur synthesis needs one size per sequence.`,
+            `Frame ${frame.index} is ${frame.width}x${frame.height} but the sequence started at ${previous.frame.width}x${previous.frame.height}; blur synthesis needs one size per sequence.`,
           );
         }
         count++;
-        const next = { frame, prepared: engine.prepare(frame) };
-        if (current) {
+        const next = { frame, prepared: quiet(engine.prepare(frame)) };
+        if (previous) {
           // Frames missing in between (a gap in index) make the interval longer; the exposure stays one frame's.
-          const span = Math.max(1, frame.index - current.frame.index);
-          const after = await engine.interval(current.prepared, next.prepared, span);
-          await emit(after);
+          const span = Math.max(1, frame.index - previous.frame.index);
+          const a = previous.prepared;
+          const after = quiet(Promise.all([a, next.prepared]).then(([p, q]) => engine.interval(p, q, span)));
+          schedule(previous, before, after);
           before = after;
+          while (pending.length > PIPELINE_DEPTH) await pending.shift();
         }
-        current = next;
+        previous = next;
       };
       const finish = async () => {
         if (stopped) return;
         if (count === 1) throw new EmptyInputError('Blur synthesis needs at least 2 frames (the motion comes from neighbouring frames), but the sequence has 1.');
-        if (count > 1) await emit(undefined);
+        if (count > 1) schedule(previous!, before, undefined);
+        await emitted;
         stopped = true;
         subscriber.complete();
       };
@@ -251,7 +289,10 @@ export function synthesizeBlur<F extends Frame>(options: SynthesisOptions): Oper
       return () => {
         stopped = true;
         subscription.unsubscribe();
-        void chain.catch(() => undefined).then(() => engine.close());
+        void chain
+          .catch(() => undefined)
+          .then(() => emitted.catch(() => undefined))
+          .then(() => engine.close());
       };
     });
 }
