@@ -223,7 +223,6 @@ export function blurRowsByPathIntegration(ctx: ExposureContext, spec: ExposureSp
   const base = rows.start * width;
   const n = spec.exposureFrames;
   const halfSpan = n / (2 * spec.ratio);
-  const flows = [ctx.before?.forward, ctx.before?.backward, ctx.after?.forward, ctx.after?.backward].filter((f): f is FlowField => f !== undefined).map((f) => f.data);
   const pathScale = (2 * halfSpan) / maxStepPx;
   const y0 = rows.start;
   const y1 = rows.end;
@@ -237,20 +236,52 @@ export function blurRowsByPathIntegration(ctx: ExposureContext, spec: ExposureSp
   const edgeBefore = before ? undefined : after!.forward.data; // first frame: x - t F(k -> k+1)
   const edgeAfter = after ? undefined : before!.backward.data; // last frame: x + t F(k -> k-1)
   const acc = new Float64Array(3);
-  const nearest = (w: Float32Array, x: number, y: number) => {
-    const xi = Math.round(x < 0 ? 0 : x > maxX ? maxX : x);
-    const yi = Math.round(y < 0 ? 0 : y > maxY ? maxY : y);
-    return w[yi * W + xi]!;
-  };
+  // Each interval's arrays and span, read once (the sample loop below picks one side per sample).
+  const bF = before?.forward.data;
+  const bB = before?.backward.data;
+  const bWa = before?.forwardWeight;
+  const bWb = before?.backwardWeight;
+  const bA = before?.a.data;
+  const bBimg = before?.b.data;
+  const bSpan = before?.span ?? 1;
+  const aF = after?.forward.data;
+  const aB = after?.backward.data;
+  const aWa = after?.forwardWeight;
+  const aWb = after?.backwardWeight;
+  const aA = after?.a.data;
+  const aBimg = after?.b.data;
+  const aSpan = after?.span ?? 1;
   for (let y = y0; y < y1; y++) {
     for (let x = 0; x < W; x++) {
       const i = y * W + x;
+      // This pixel's flows, read once: before (forward, backward), after (forward, backward).
+      let bfu = 0;
+      let bfv = 0;
+      let bbu = 0;
+      let bbv = 0;
+      let afu = 0;
+      let afv = 0;
+      let abu = 0;
+      let abv = 0;
       let fastest = 0;
-      for (const f of flows) {
-        const u = f[2 * i]!;
-        const v = f[2 * i + 1]!;
-        const d = u * u + v * v;
-        if (d > fastest) fastest = d;
+      if (bF !== undefined) {
+        bfu = bF[2 * i]!;
+        bfv = bF[2 * i + 1]!;
+        bbu = bB![2 * i]!;
+        bbv = bB![2 * i + 1]!;
+        const d0 = bfu * bfu + bfv * bfv;
+        const d1 = bbu * bbu + bbv * bbv;
+        fastest = d0 > d1 ? d0 : d1;
+      }
+      if (aF !== undefined) {
+        afu = aF[2 * i]!;
+        afv = aF[2 * i + 1]!;
+        abu = aB![2 * i]!;
+        abv = aB![2 * i + 1]!;
+        const d0 = afu * afu + afv * afv;
+        const d1 = abu * abu + abv * abv;
+        if (d0 > fastest) fastest = d0;
+        if (d1 > fastest) fastest = d1;
       }
       const m = Math.min(n, Math.max(1, Math.ceil(Math.sqrt(fastest) * pathScale)));
       const weight = 1 / m;
@@ -263,8 +294,8 @@ export function blurRowsByPathIntegration(ctx: ExposureContext, spec: ExposureSp
       acc[2] = 0;
       for (let j = 0; j < m; j++) {
         const t = -halfSpan + (j + 0.5) * step;
-        const interval = t > 0 ? after : t < 0 ? before : undefined;
-        if (!interval) {
+        const useAfter = t > 0 && aF !== undefined;
+        if (!useAfter && !(t < 0 && bF !== undefined)) {
           // t = 0 (the sharp frame itself) or past an end: rare, so the general sampler does it.
           if (t === 0) addRgb(ctx.frame, x, y, weight, acc);
           else {
@@ -274,16 +305,15 @@ export function blurRowsByPathIntegration(ctx: ExposureContext, spec: ExposureSp
           }
           continue;
         }
-        const span = interval.span ?? 1;
-        const s = t > 0 ? t / span : 1 + t / span;
-        const fd = interval.forward.data;
-        const bd = interval.backward.data;
-        const ax = x - s * fd[2 * i]!;
-        const ay = y - s * fd[2 * i + 1]!;
-        const bx = x - (1 - s) * bd[2 * i]!;
-        const by = y - (1 - s) * bd[2 * i + 1]!;
-        let wa = ax >= 0 && ay >= 0 && ax <= maxX && ay <= maxY ? (1 - s) * nearest(interval.forwardWeight, ax, ay) : 0;
-        let wb = bx >= 0 && by >= 0 && bx <= maxX && by <= maxY ? s * nearest(interval.backwardWeight, bx, by) : 0;
+        const s = useAfter ? t / aSpan : 1 + t / bSpan;
+        const ax = x - s * (useAfter ? afu : bfu);
+        const ay = y - s * (useAfter ? afv : bfv);
+        const bx = x - (1 - s) * (useAfter ? abu : bbu);
+        const by = y - (1 - s) * (useAfter ? abv : bbv);
+        let wa = 0;
+        if (ax >= 0 && ay >= 0 && ax <= maxX && ay <= maxY) wa = (1 - s) * (useAfter ? aWa! : bWa!)[Math.round(ay) * W + Math.round(ax)]!;
+        let wb = 0;
+        if (bx >= 0 && by >= 0 && bx <= maxX && by <= maxY) wb = s * (useAfter ? aWb! : bWb!)[Math.round(by) * W + Math.round(bx)]!;
         const total = wa + wb;
         if (total <= 1e-12) {
           wa = s < 0.5 ? weight : 0;
@@ -294,7 +324,7 @@ export function blurRowsByPathIntegration(ctx: ExposureContext, spec: ExposureSp
         }
         // Bilinear RGB of side a at (ax, ay) and side b at (bx, by), clamped; written out for speed.
         {
-          const img = interval.a.data;
+          const img = (useAfter ? aA : bA)!;
           const xc = ax < 0 ? 0 : ax > maxX ? maxX : ax;
           const yc = ay < 0 ? 0 : ay > maxY ? maxY : ay;
           const xi = xc | 0;
@@ -313,7 +343,7 @@ export function blurRowsByPathIntegration(ctx: ExposureContext, spec: ExposureSp
           b += w00 * img[p + 2]! + w01 * img[p + dx + 2]! + w10 * img[p + dy + 2]! + w11 * img[p + dy + dx + 2]!;
         }
         {
-          const img = interval.b.data;
+          const img = (useAfter ? aBimg : bBimg)!;
           const xc = bx < 0 ? 0 : bx > maxX ? maxX : bx;
           const yc = by < 0 ? 0 : by > maxY ? maxY : by;
           const xi = xc | 0;
