@@ -222,7 +222,7 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
             group['lr'] = lr
         batch = _to(batch, device)
         out = _forward(model, batch)
-        loss, parts = criterion(out, batch['gt'], batch['motion'])
+        loss, parts = criterion(out, batch['gt'], batch['motion'], batch.get('handBox'))
         optimizer.zero_grad()
         loss.backward()
         if t['grad_clip'] > 0:

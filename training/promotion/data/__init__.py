@@ -6,7 +6,10 @@ synthesis.json is one.
 Each sample: a 5-frame window of blurred frames around a centre (edges replicated, as src/stream's slidingWindow),
 the centre's motion map and sharp frame, and the window's blurWeights / contrastScale computed over the whole
 blurred frames (promotion/statistics.py, the same as the TypeScript runtime), then a random crop (multiple of 16),
-horizontal/vertical flips and temporal reversal, all from the dataset's seed and the sample index. Flips and
+horizontal/vertical flips and temporal reversal, all from the dataset's seed and the sample index. `handBox`: where
+a sequence has hand masks (`hands/`, hand_masks.py), the box [x0, y0, x1, y1] in crop pixels of the largest whole
+hand in the centre frame's crop, cropped and flipped with it; [-1, -1, -1, -1] when there is none (the pose-aware
+loss then finds the hand itself). Flips and
 reversal leave the statistics unchanged (the Laplacian variance and the contrast maximum are flip-invariant; the
 magnitude motion map is symmetric in time); the colour motion map encodes direction, so it refuses augmentation.
 """
@@ -20,7 +23,11 @@ from torch.utils.data import Dataset
 
 from .. import CENTRE_INDEX, PADDING_MULTIPLE, WINDOW_SIZE
 from ..statistics import blur_weights_from_variances, contrast_scale, grey_unit, laplacian_variance
+from .hand_masks import whole_hand_box
 from .png import read_png
+
+#: handBox of a sample without a whole hand in its crop (or without hand masks).
+NO_HAND_BOX = (-1.0, -1.0, -1.0, -1.0)
 
 
 def check_crop(crop: Optional[int]) -> None:
@@ -132,8 +139,14 @@ class SequenceDataset(Dataset):
                 raise ValueError(f'{folder}: {sub}/ lacks {missing[:3]} that blur/ has')
         if not names:
             raise ValueError(f'{folder}: blur/ holds no PNG frames')
+        hands = os.path.isdir(os.path.join(folder, 'hands'))
+        if hands:
+            missing = [n for n in names if not os.path.exists(os.path.join(folder, 'hands', n))]
+            if missing:
+                raise ValueError(f'{folder}: hands/ lacks {missing[:3]} that blur/ has (attach the masks again: '
+                                 f'python3 -m promotion.data.hand_masks)')
         index = len(self.sequences)
-        self.sequences.append({'folder': folder, 'names': names, 'stats': {}, 'info': info})
+        self.sequences.append({'folder': folder, 'names': names, 'stats': {}, 'info': info, 'hands': hands})
         self.samples.extend((index, i) for i in range(self.frame_step // 2, len(names), self.frame_step))
 
     def __len__(self) -> int:
@@ -233,19 +246,27 @@ class SequenceDataset(Dataset):
         stack = stack[:, y0:y0 + ch, x0:x0 + cw]
         gt = gt[y0:y0 + ch, x0:x0 + cw]
         mot = mot[y0:y0 + ch, x0:x0 + cw]
+        hand = None
+        if seq['hands']:
+            mask, mask_max = self._frame(seq, 'hands', centre)
+            hand = (mask[..., 0] if mask.ndim == 3 else mask)[y0:y0 + ch, x0:x0 + cw].astype(np.float32) / mask_max
         bw = blur_weights_from_variances(variances)
         cs = np.asarray(scales)
         if self.augment:
             if rng.random() < 0.5:
                 stack, gt, mot = stack[:, :, ::-1], gt[:, ::-1], mot[:, ::-1]
+                hand = None if hand is None else hand[:, ::-1]
             if rng.random() < 0.5:
                 stack, gt, mot = stack[:, ::-1], gt[::-1], mot[::-1]
+                hand = None if hand is None else hand[::-1]
             if rng.random() < 0.5:
                 stack, bw, cs = stack[::-1], bw[::-1], cs[::-1]
+        box = whole_hand_box(hand) if hand is not None else None
         return {
             'frames': torch.from_numpy(np.ascontiguousarray(stack.transpose(0, 3, 1, 2))),
             'motion': torch.from_numpy(np.ascontiguousarray(mot))[None],
             'blurWeights': torch.from_numpy(np.ascontiguousarray(bw, dtype=np.float32)),
             'contrastScale': torch.from_numpy(np.ascontiguousarray(cs, dtype=np.float32)),
             'gt': torch.from_numpy(np.ascontiguousarray(gt.transpose(2, 0, 1))),
+            'handBox': torch.tensor(box if box is not None else NO_HAND_BOX, dtype=torch.float32),
         }

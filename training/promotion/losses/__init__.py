@@ -152,7 +152,8 @@ class PromotionLoss(nn.Module):
         self.pose_weight = float(spec.pop('weight', 0.0))
         self.pose = HandPoseLoss(**spec) if self.pose_weight > 0 else None
 
-    def forward(self, pred: torch.Tensor, target: torch.Tensor, motion: torch.Tensor):
+    def forward(self, pred: torch.Tensor, target: torch.Tensor, motion: torch.Tensor,
+                hand_boxes_px: Optional[torch.Tensor] = None):
         pixel = charbonnier(pred, target, motion if self.flow_weight else None)
         total, parts = pixel, {'pixel': pixel.item(), 'perceptual': 0.0}
         if self.perceptual_weight > 0:
@@ -160,7 +161,7 @@ class PromotionLoss(nn.Module):
             total = total + self.perceptual_weight * perceptual
             parts['perceptual'] = perceptual.item()
         if self.pose is not None:
-            pose, pose_parts = self.pose(pred, target)
+            pose, pose_parts = self.pose(pred, target, hand_boxes_px)
             total = total + self.pose_weight * pose
             parts.update(pose=pose.item(), **pose_parts)
         return total, parts

@@ -3,8 +3,10 @@
 The landmark network is MediaPipe's own (promotion/handpose/landmark_net.py, rebuilt from the .tflite file of
 @mediapipe/hands, frozen); gradients flow through it to the restoration, never into it. Per training sample:
 
-1. Find the hand in the sharp crop: the whole crop, squared (zero-padded) and resampled to 224 x 224, through the
-   network (no gradient). Its 21 landmarks give the hand's box.
+1. Find the hand in the sharp crop (no gradient): the network looks at the whole crop, squared (zero-padded) and
+   resampled to 224 x 224, or, when the training data knows where a whole hand is (hand masks: the batch's
+   `handBox`), at a square of 1.4 times that box's longer side around it. The network has no palm detector in
+   front of it and finds a hand only when the hand fills much of what it looks at. Its 21 landmarks give the hand.
 2. Cut the same square around the hand from the sharp and the restored crop, as MediaPipe's tracker cuts its
    region of interest from the previous frame's landmarks (hand_boxes): turned (`rotate`, default on) so that the
    wrist -> finger bases points up, around the palm's box, `box_scale` (default 2.0, MediaPipe's) times its longer
@@ -35,6 +37,8 @@ WRIST, INDEX_MCP, MIDDLE_MCP, RING_MCP = 0, 5, 9, 13
 PALM_SUBSET = [0, 1, 2, 3, 5, 6, 9, 10, 13, 14, 17, 18]
 
 DEFAULT_VARIANT = 'lite'
+#: Side of the square in which the hand is looked for around a known whole-hand box, times the box's longer side.
+HAND_BOX_MARGIN = 1.4
 DEFAULT_BOX_SCALE = 2.0
 DEFAULT_MIN_PRESENCE = 0.5
 
@@ -109,7 +113,11 @@ class HandPoseLoss(nn.Module):
         self.rotate, self.presence_weight = bool(rotate), float(presence_weight)
         self.net = HandLandmarkNet.from_file(model) if model else HandLandmarkNet.from_variant(variant)
 
-    def forward(self, restored: torch.Tensor, sharp: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, float]]:
+    def forward(self, restored: torch.Tensor, sharp: torch.Tensor,
+                hand_boxes_px: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, Dict[str, float]]:
+        """hand_boxes_px: optional [B, 4] boxes (x0, y0, x1, y1, crop pixels) of a whole hand per sample, from the
+        training data's hand masks (SequenceDataset's handBox; x1 <= x0 for none): the hand is then looked for in
+        a square of HAND_BOX_MARGIN times the box's longer side around it instead of in the whole crop."""
         if restored.shape != sharp.shape or restored.dim() != 4 or restored.shape[1] != 3:
             raise ValueError(f'Expected restored and sharp as [B, 3, H, W] of one shape but received '
                              f'{list(restored.shape)} and {list(sharp.shape)}')
@@ -117,10 +125,17 @@ class HandPoseLoss(nn.Module):
         sharp = sharp.detach().clamp(0, 1)
         restored = restored.clamp(0, 1)
         with torch.no_grad():
-            whole_c = sharp.new_tensor([w / 2, h / 2]).expand(b, 2)
-            whole_s = sharp.new_full((b,), float(max(h, w)))
-            found = self.net(square_cuts(sharp, whole_c, whole_s))
-            centre, side, angle = hand_boxes(found.landmarks, whole_c, whole_s, self.box_scale, self.rotate)
+            look_c = sharp.new_tensor([w / 2, h / 2]).repeat(b, 1)
+            look_s = sharp.new_full((b,), float(max(h, w)))
+            if hand_boxes_px is not None:
+                if hand_boxes_px.shape != (b, 4):
+                    raise ValueError(f'Expected hand boxes [{b}, 4] but received {list(hand_boxes_px.shape)}')
+                boxes = hand_boxes_px.to(sharp.dtype)
+                has = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+                look_c = torch.where(has[:, None], (boxes[:, :2] + boxes[:, 2:]) / 2, look_c)
+                look_s = torch.where(has, (boxes[:, 2:] - boxes[:, :2]).max(dim=1).values * HAND_BOX_MARGIN, look_s)
+            found = self.net(square_cuts(sharp, look_c, look_s))
+            centre, side, angle = hand_boxes(found.landmarks, look_c, look_s, self.box_scale, self.rotate)
             target = self.net(square_cuts(sharp, centre, side, angle))
         keep = torch.nonzero(target.presence >= self.min_presence).flatten()
         if keep.numel() == 0:
