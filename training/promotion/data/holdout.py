@@ -91,9 +91,17 @@ def load_manifest(path: str, root: str = _REPO_ROOT) -> List[EvaluationPhoto]:
     return out
 
 
+#: Pictures are compared from a grey copy at most this many pixels on the long side (4 x THUMBNAIL_SIDE).
+WORKING_SIDE = 512
+
+
 def _grey(path: str) -> np.ndarray:
     with Image.open(path) as im:
-        return np.asarray(im.convert('L'), dtype=np.float64) / 255
+        im.draft('L', (WORKING_SIDE, WORKING_SIDE))  # JPEG: decode at a reduced scale directly
+        grey = im.convert('L')
+        if max(grey.size) > WORKING_SIDE:
+            grey.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.BOX)
+        return np.asarray(grey, dtype=np.float64) / 255
 
 
 def _resized(grey: np.ndarray, long_side: int) -> np.ndarray:
