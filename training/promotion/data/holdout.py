@@ -15,7 +15,7 @@ A training photo leaks when
   thumbnails (each picture slid over the other at relative scales 1 down to 0.3); a match of at least
   `NEAR_DUPLICATE_NCC` (0.95) is a leak. Measured on the hand photos at hand (`--scores`, docs/training.md gives
   the command): that screenshot against the photo 0.988; two shots of one hand before one background, fingers
-  posed differently (fingerpose's halfcurl against nocurl) 0.893; different hands 0.49-0.80. So sibling shots of a
+  posed differently (fingerpose's halfcurl against nocurl) 0.894; different hands 0.49-0.80. So sibling shots of a
   listed photo are not caught: list every photo of a session.
 
     python3 -m promotion.data.holdout --manifest datasets/eval-photos.json [--scores] PHOTO [PHOTO ...]
