@@ -118,6 +118,9 @@ class LandmarkNetTest(unittest.TestCase):
         n = net('lite')
         self.assertEqual(list(n.parameters()), [])
         self.assertTrue(all(not b.requires_grad for b in n.buffers()))
+        self.assertGreater(len(list(n.buffers())), 100)
+        self.assertEqual(n.state_dict(), {})  # checkpoints never carry the .tflite's weights
+        self.assertEqual(build_loss({'pose': {'weight': 1}}).state_dict(), {})
         n.train()
         self.assertFalse(n.training)
         x = hand_crop(side=224).requires_grad_(True)

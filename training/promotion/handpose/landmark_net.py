@@ -4,6 +4,8 @@ from the .tflite file itself, frozen.
 The file is read with tflite.py and each operator becomes a torch operation, executed in the file's order over a
 map of tensor index -> value, so that the network is the file's and nothing else. Weights are buffers, not
 parameters: an optimizer never sees them and they never require gradients; gradients flow to the input image.
+The buffers are not persistent: a state_dict (a checkpoint of a module holding this network) never carries
+Google's weights, which are read from node_modules each time.
 
 Conventions kept from TFLite (its reference kernels, tensorflow/lite/kernels/padding.h and internal/reference/):
 - Layout: TFLite is NHWC; activations here are NCHW. Convolution kernels [out, kh, kw, in] become [out, in, kh, kw];
@@ -169,7 +171,7 @@ class HandLandmarkNet(nn.Module):
                                            f'float16/float32 weights are mapped')
         name = f't{index}'
         value = t.data.astype(np.float32) if t.type_name in ('FLOAT16', 'FLOAT32') else t.data.astype(np.int64)
-        self.register_buffer(name, torch.from_numpy(value))
+        self.register_buffer(name, torch.from_numpy(value), persistent=False)
         self._consts[index] = name
         return name
 
@@ -231,7 +233,7 @@ class HandLandmarkNet(nn.Module):
                 groups = 1
             w_key = f'{w_name}_{"dw" if depthwise else "conv"}'
             if not hasattr(self, w_key):
-                self.register_buffer(w_key, w)
+                self.register_buffer(w_key, w, persistent=False)
             kh, kw = w.shape[2], w.shape[3]
             src = op.inputs[0]
 
