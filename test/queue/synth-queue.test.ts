@@ -85,13 +85,16 @@ describe('promotion synth --queue and promotion worker (BullMQ on redis-server)'
     const inputs = names.map((n) => join(dir, 'in', n));
     const planner = cli(['synth', ...inputs, '-o', out, '--queue', redis.url, '--queue-name', 'kill-test', '--json']);
     await until(() => existsSync(join(out, '.promotion-queue.json')), 30_000, 'the planner to enqueue');
+    // Worker A first, so that it surely holds a sequence when it dies; B starts while A is mid-sequence.
     const a = startWorker('wA', '--queue-name', 'kill-test');
+    const mine = () => (existsSync(out) ? readdirSync(out).find((e) => e.includes(`.partial-${a.child.pid}-`)) : undefined);
+    await until(() => mine() !== undefined, 60_000, 'worker A to take a sequence');
     const b = startWorker('wB', '--queue-name', 'kill-test', '--idle-exit', '3');
     // Worker A is mid-sequence once its staging folder holds a written frame.
     let staging = '';
     await until(
       () => {
-        const found = existsSync(out) ? readdirSync(out).find((e) => e.includes(`.partial-${a.child.pid}-`)) : undefined;
+        const found = mine();
         if (found && existsSync(join(out, found, 'blur')) && readdirSync(join(out, found, 'blur')).length >= 1) staging = found;
         return staging !== '';
       },

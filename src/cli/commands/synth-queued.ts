@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { type SynthJob, type SynthJobResult, sequenceStatus } from '../../blur-synthesis/dataset-writer.js';
-import { SequencesFailedError } from '../../errors.js';
+import { InvalidOptionError, SequencesFailedError } from '../../errors.js';
 import type { QueueConnection } from '../../queue/redis-queue.js';
 import { enqueueSynthJobs, followProgress, planProgress, type QueueFailure, type QueueProgress, type QueueRecord, writeQueueMarker } from '../../queue/synth-queue.js';
 import { AbortedError } from '../../stream/abort.js';
@@ -91,6 +91,8 @@ export async function synthQueued(jobs: readonly SynthJob[], rates: readonly num
   const started = performance.now();
   const planned: Array<{ job: SynthJob; key: Record<string, unknown>; frames: number | null }> = [];
   const skipped: string[] = [];
+  const live = jobs.find((job) => job.kind === 'live');
+  if (live) throw new InvalidOptionError(`${live.input} is live input, which only this machine can read: run promotion synth without --queue for it.`);
   for (const [i, job] of jobs.entries()) {
     if (io.signal.aborted) throw new AbortedError();
     const status = await sequenceStatus(job, rates[i]!);

@@ -71,12 +71,12 @@ async function synth(given: string[], options: SynthCommandOptions, io: CliIo): 
   const maxFrames = options.maxFrames === undefined ? undefined : expectInteger('--max-frames', num(options.maxFrames), 2);
   const workers = expectInteger('--workers', num(options.workers ?? '1'), 1, 64);
   if (options.queue === undefined) {
-    for (const [flag, given] of [['--queue-name', options.queueName], ['--attempts', options.attempts], ['--detach', options.detach]] as const) {
-      if (given !== undefined) throw new InvalidOptionError(`${flag} goes with --queue redis://host:port[/db]; without --queue, synth runs on this machine.`);
+    for (const [flag, value] of [['--queue-name', options.queueName], ['--attempts', options.attempts], ['--detach', options.detach]] as const) {
+      if (value !== undefined) throw new InvalidOptionError(`${flag} goes with --queue redis://host:port[/db]; without --queue, synth runs on this machine.`);
     }
   } else {
-    for (const [flag, given] of [['--workers', options.workers], ['--threads', options.threads]] as const) {
-      if (given !== undefined) throw new InvalidOptionError(`${flag} does not go with --queue: queued sequences run in \`promotion worker\` processes, which take --concurrency and --threads.`);
+    for (const [flag, value] of [['--workers', options.workers], ['--threads', options.threads]] as const) {
+      if (value !== undefined) throw new InvalidOptionError(`${flag} does not go with --queue: queued sequences run in \`promotion worker\` processes, which take --concurrency and --threads.`);
     }
   }
   const attempts = expectInteger('--attempts', num(options.attempts ?? String(DEFAULT_ATTEMPTS)), 1, 100);
