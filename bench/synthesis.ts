@@ -4,6 +4,7 @@
  * and path integration against explicit virtual frames.
  *
  *   npm run build && node dist/bench/synthesis.js [--sizes 640x480,1280x720] [--ffmpeg-frames 4] [--our-frames 12] [--skip-ffmpeg]
+ *     [--speed-only]   (ours against ffmpeg only, into bench/results/synthesis-speed.json)
  *
  * Scenes are rendered from a high-resolution photo (Debian's lomiri-wallpapers-16.04, CC-BY-SA; install with
  * `apt-get install -y lomiri-wallpapers-16.04`), scaled to twice the output size with Lanczos so the exact render
@@ -33,6 +34,8 @@ const { values } = parseArgs({
     'ffmpeg-frames': { type: 'string', default: '4' },
     'our-frames': { type: 'string', default: '12' },
     'skip-ffmpeg': { type: 'boolean', default: false },
+    // Speed only (ours against ffmpeg), for a run on a machine kept quiet for it: writes synthesis-speed.json.
+    'speed-only': { type: 'boolean', default: false },
     photo: { type: 'string', default: '/usr/share/backgrounds/life_by_Aitzol_Berasategi.jpg' },
     foreground: { type: 'string', default: '/usr/share/backgrounds/Picture_1A_by_freespace.jpg' },
     'flow-finest-level': { type: 'string', default: '1' },
@@ -95,18 +98,20 @@ interface Row {
   psnrExplicitVsExactDb: number;
   psnrPathVsExplicitDb: number;
   psnrSharpVsExactBlurDb: number;
+  /** Path integration with one sample per 1.5 or 2 px of travel instead of one per px, against the exact render. */
+  psnrByMaxStepPx: Record<string, number>;
   flowMsPerFrame: number;
   integrateMsPerFrame: number;
   explicitMsPerFrame: number;
 }
 
 const rows: Row[] = [];
-const speed: Array<{ size: string; oursMsPerFrame: number; oursTwoThreadsMsPerFrame: number; ffmpegMsPerFrame: number | null; ratio: number | null; ratioTwoThreads: number | null; ffmpegPsnrVsExactDb: number | null; ffmpegBestOutputIndex: number | null; ffmpegPsnrVsSharpDb: number | null; loadAverageBefore: number[]; loadAverageAfter: number[] }> = [];
+const speed: Array<{ size: string; oursMsPerFrame: number; oursTwoThreadsMsPerFrame: number; ffmpegMsPerFrame: number | null; ratio: number | null; ratioTwoThreads: number | null; oursCpuMsPerFrame: number; oursTwoThreadsCpuMsPerFrame: number; ffmpegPsnrVsExactDb: number | null; ffmpegBestOutputIndex: number | null; ffmpegPsnrVsSharpDb: number | null; loadAverageBefore: number[]; loadAverageAfter: number[] }> = [];
 
 for (const [w, h] of sizes) {
   const size = `${w}x${h}`;
   const scenes = await scenesFor(w, h);
-  for (const { name, scene, cropPx } of scenes) {
+  for (const { name, scene, cropPx } of values['speed-only'] ? [] : scenes) {
     const frames = [0, 1, 2].map((k) => renderScene(scene, k));
     const prep = (img: LinearImage) => ({ linear: img, grey: toGrey(asFrame(img, 0)) });
     const t0 = performance.now();
@@ -120,6 +125,8 @@ for (const [w, h] of sizes) {
     const t3 = performance.now();
     const exact = renderExact(scene, 1);
     const wrap = (d: Float32Array) => asFrame({ width: w, height: h, data: d }, 1);
+    // The cheaper path that was tried: fewer samples per pixel of travel (one per 1.5 or 2 px instead of one per px).
+    const psnrByMaxStepPx = Object.fromEntries([1.5, 2].map((step) => [step, psnr(wrap(blurByPathIntegration(ctx, { exposureFrames: 64, ratio: 64 }, step)), wrap(exact.blurred.data), { cropBorder: cropPx })]));
     const row: Row = {
       size,
       scene: name,
@@ -128,6 +135,7 @@ for (const [w, h] of sizes) {
       psnrExplicitVsExactDb: psnr(wrap(explicit), wrap(exact.blurred.data), { cropBorder: cropPx }),
       psnrPathVsExplicitDb: psnr(wrap(path), wrap(explicit)),
       psnrSharpVsExactBlurDb: psnr(wrap(exact.sharp.data), wrap(exact.blurred.data), { cropBorder: cropPx }),
+      psnrByMaxStepPx,
       // Two flows per interval, one new interval per output frame in a stream.
       flowMsPerFrame: (t1 - t0) / 2,
       integrateMsPerFrame: t2 - t1,
@@ -146,9 +154,15 @@ for (const [w, h] of sizes) {
   // interval and the worker start-up, is where the clock starts). A mean, not a median of the gaps: the operator
   // pipelines frames, so outputs can come in bursts.
   const ourSequence = Array.from({ length: ourFrames }, (_, k) => asFrame(renderScene(pan, k), k));
+  // CPU time (every thread of the process, worker start-up included) per output over the whole sequence tells a
+  // machine busy with other work (where wall time depends on the share the scheduler gives) from a slower engine.
+  const cpu: Record<number, number> = {};
   const timeOutputs = async (threads: number) => {
     const emitted: number[] = [];
+    const before = process.cpuUsage();
     await lastValueFrom(from(ourSequence).pipe(synthesizeBlur({ inputFps: 30, flow, threads }), tap(() => emitted.push(performance.now())), toArray()));
+    const used = process.cpuUsage(before);
+    cpu[threads] = (used.user + used.system) / 1000 / emitted.length;
     return (emitted.at(-1)! - emitted[0]!) / (emitted.length - 1);
   };
   const loadBefore = loadavg();
@@ -187,14 +201,14 @@ for (const [w, h] of sizes) {
       rmSync(work, { recursive: true, force: true });
     }
   }
-  speed.push({ size, oursMsPerFrame: oursMs, oursTwoThreadsMsPerFrame: oursThreadsMs, ffmpegMsPerFrame: ffmpegMs, ratio: ffmpegMs === null ? null : ffmpegMs / oursMs, ratioTwoThreads: ffmpegMs === null ? null : ffmpegMs / oursThreadsMs, ffmpegPsnrVsExactDb: ffmpegPsnr, ffmpegBestOutputIndex: ffmpegAlignment, ffmpegPsnrVsSharpDb: ffmpegVsSharp, loadAverageBefore: loadBefore, loadAverageAfter: loadavg() });
+  speed.push({ size, oursMsPerFrame: oursMs, oursTwoThreadsMsPerFrame: oursThreadsMs, ffmpegMsPerFrame: ffmpegMs, ratio: ffmpegMs === null ? null : ffmpegMs / oursMs, ratioTwoThreads: ffmpegMs === null ? null : ffmpegMs / oursThreadsMs, oursCpuMsPerFrame: cpu[1]!, oursTwoThreadsCpuMsPerFrame: cpu[2]!, ffmpegPsnrVsExactDb: ffmpegPsnr, ffmpegBestOutputIndex: ffmpegAlignment, ffmpegPsnrVsSharpDb: ffmpegVsSharp, loadAverageBefore: loadBefore, loadAverageAfter: loadavg() });
   console.error(`${size}: ours ${oursMs.toFixed(0)} ms/frame, ffmpeg ${ffmpegMs?.toFixed(0) ?? '-'} ms/frame`);
 }
 
 // Real footage: no exact render exists, so path integration is compared with explicit virtual frames on the same
 // flows (how much the per-pixel sample count loses), and the sharp frame with the result (how much blur it made).
 const real: Array<{ video: string; size: string; psnrPathVsExplicitDb: number; psnrSharpVsBlurDb: number; integrateMs: number; explicitMs: number }> = [];
-for (const video of values.real.split(',').filter((v) => v.length > 0)) {
+for (const video of values['speed-only'] ? [] : values.real.split(',').filter((v) => v.length > 0)) {
   if (!existsSync(video)) {
     console.error(`Skipping real footage ${video} (missing; Debian's opencv-doc package has it).`);
     continue;
@@ -222,17 +236,17 @@ for (const video of values.real.split(',').filter((v) => v.length > 0)) {
 
 const f2 = (v: number | null) => (v === null ? '-' : Number.isFinite(v) ? v.toFixed(2) : 'inf');
 console.log('\n## Fidelity against the exact render (PSNR dB, 16-bit, 12 px border cropped; full frame in brackets)\n');
-console.log('| size | motion | path vs exact | explicit vs exact | path vs explicit | sharp vs exact blur (how blurred) | flow ms/frame | integrate ms/frame | explicit ms/frame |');
-console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| size | motion | path vs exact | explicit vs exact | path vs explicit | sharp vs exact blur (how blurred) | path, 1 sample per 1.5 / 2 px | flow ms/frame | integrate ms/frame | explicit ms/frame |');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
-  console.log(`| ${r.size} | ${r.scene} | ${f2(r.psnrPathVsExactDb)} (${f2(r.psnrPathVsExactFullFrameDb)}) | ${f2(r.psnrExplicitVsExactDb)} | ${f2(r.psnrPathVsExplicitDb)} | ${f2(r.psnrSharpVsExactBlurDb)} | ${r.flowMsPerFrame.toFixed(0)} | ${r.integrateMsPerFrame.toFixed(0)} | ${r.explicitMsPerFrame.toFixed(0)} |`);
+  console.log(`| ${r.size} | ${r.scene} | ${f2(r.psnrPathVsExactDb)} (${f2(r.psnrPathVsExactFullFrameDb)}) | ${f2(r.psnrExplicitVsExactDb)} | ${f2(r.psnrPathVsExplicitDb)} | ${f2(r.psnrSharpVsExactBlurDb)} | ${f2(r.psnrByMaxStepPx['1.5']!)} / ${f2(r.psnrByMaxStepPx['2']!)} | ${r.flowMsPerFrame.toFixed(0)} | ${r.integrateMsPerFrame.toFixed(0)} | ${r.explicitMsPerFrame.toFixed(0)} |`);
 }
 console.log('\n## Speed per output frame (pan, synthesizeBlur end to end vs the ffmpeg reference graph)\n');
-console.log('| size | ours, 1 thread (ms/frame) | ours, 2 threads | ffmpeg minterpolate + average (ms/frame) | speed-up 1 / 2 threads | ffmpeg vs exact (dB) | ffmpeg vs sharp (dB) | load average (1 min) before / after |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---|');
+console.log('| size | ours, 1 thread (ms/frame) | ours, 2 threads | CPU ms per frame, 1 / 2 threads | ffmpeg minterpolate + average (ms/frame) | speed-up 1 / 2 threads | ffmpeg vs exact (dB) | ffmpeg vs sharp (dB) | load average (1 min) before / after |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const s of speed) {
   const up = (ms: number) => (s.ffmpegMsPerFrame === null ? '-' : `${(s.ffmpegMsPerFrame / ms).toFixed(1)}x`);
-  console.log(`| ${s.size} | ${s.oursMsPerFrame.toFixed(0)} | ${s.oursTwoThreadsMsPerFrame.toFixed(0)} | ${s.ffmpegMsPerFrame?.toFixed(0) ?? '-'} | ${up(s.oursMsPerFrame)} / ${up(s.oursTwoThreadsMsPerFrame)} | ${f2(s.ffmpegPsnrVsExactDb)} | ${f2(s.ffmpegPsnrVsSharpDb)} | ${s.loadAverageBefore[0]!.toFixed(2)} / ${s.loadAverageAfter[0]!.toFixed(2)} |`);
+  console.log(`| ${s.size} | ${s.oursMsPerFrame.toFixed(0)} | ${s.oursTwoThreadsMsPerFrame.toFixed(0)} | ${s.oursCpuMsPerFrame.toFixed(0)} / ${s.oursTwoThreadsCpuMsPerFrame.toFixed(0)} | ${s.ffmpegMsPerFrame?.toFixed(0) ?? '-'} | ${up(s.oursMsPerFrame)} / ${up(s.oursTwoThreadsMsPerFrame)} | ${f2(s.ffmpegPsnrVsExactDb)} | ${f2(s.ffmpegPsnrVsSharpDb)} | ${s.loadAverageBefore[0]!.toFixed(2)} / ${s.loadAverageAfter[0]!.toFixed(2)} |`);
 }
 console.log('\n## Real footage: path integration against explicit virtual frames (same flows)\n');
 console.log('| video | size | path vs explicit (dB) | sharp vs synthesized blur (dB) | path ms | explicit ms |');
@@ -240,7 +254,7 @@ console.log('|---|---|---:|---:|---:|---:|');
 for (const r of real) console.log(`| ${r.video} | ${r.size} | ${f2(r.psnrPathVsExplicitDb)} | ${f2(r.psnrSharpVsBlurDb)} | ${r.integrateMs.toFixed(0)} | ${r.explicitMs.toFixed(0)} |`);
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(
-  'bench/results/synthesis.json',
+  `bench/results/${values['speed-only'] ? 'synthesis-speed' : 'synthesis'}.json`,
   `${JSON.stringify({ benchmark: 'synthesis', date: new Date().toISOString(), flow, cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, photo: values.photo, fidelity: rows, speed, real, medianOursMs: median(speed.map((s) => s.oursMsPerFrame)) }, null, 2)}\n`,
 );
-console.log('\nwrote bench/results/synthesis.json');
+console.log(`\nwrote bench/results/${values['speed-only'] ? 'synthesis-speed' : 'synthesis'}.json`);
