@@ -8,9 +8,9 @@
 import { type DisOptions, disFlow } from '../flow/dis.js';
 import { type FlowField, type GreyImage, toGrey } from '../flow/field.js';
 import { type Frame, toFloatFrame } from '../stream/frame.js';
-import type { PreparedFrame } from './exposure-context.js';
+import { encodeBlurred, type PreparedFrame } from './exposure-context.js';
 import { blurRowsByPathIntegration, consistencyWeights, type ExposureContext, type ExposureSpec } from './integrate.js';
-import { encodeBlurred, type SynthesisParameters } from './synthesize.js';
+import type { SynthesisParameters } from './synthesize.js';
 
 /** A sharp frame's samples as the worker receives them (in a SharedArrayBuffer). */
 export type SharedFrame = Pick<Frame, 'width' | 'height' | 'channels' | 'sampleType' | 'data'> & { readonly light?: 'encoded' | 'linear' };

@@ -14,8 +14,10 @@ import { checkDisOptions, type DisOptions } from '../flow/dis.js';
 import { type FlowField, toGrey } from '../flow/field.js';
 import { createWorkerPool } from '../stream/worker-pool.js';
 import { expectInteger, expectKnownKeys, expectNumber, expectOneOf, invalidOption } from '../options.js';
-import { type Frame, type RgbFloatFrame, toFloatFrame, toIntegerFrame } from '../stream/frame.js';
-import { buildInterval, DEFAULT_SYNTHESIS_GAMMA, type PreparedFrame } from './exposure-context.js';
+import { type Frame, type RgbFloatFrame, toFloatFrame } from '../stream/frame.js';
+import { buildInterval, DEFAULT_SYNTHESIS_GAMMA, encodeBlurred, type PreparedFrame } from './exposure-context.js';
+
+export { encodeBlurred } from './exposure-context.js';
 import { blurByPathIntegration, blurExplicit, type ExposureContext, type ExposureSpec, type Interval } from './integrate.js';
 import type { SharedFrame, SynthesisTask } from './exposure-worker.js';
 
@@ -118,13 +120,6 @@ export function blurFrame(
   const spec: ExposureSpec = { exposureFrames: params.exposureFrames, ratio: params.ratio };
   const ctx = { frame: current.linear, before, after };
   return params.method === 'path' ? blurByPathIntegration(ctx, spec) : blurExplicit(ctx, spec);
-}
-
-/** Wraps linear-light samples as a frame of the requested type (gamma re-applied). */
-export function encodeBlurred(linear: Float32Array, like: Frame, params: SynthesisParameters): Frame {
-  const floatFrame: RgbFloatFrame = { width: like.width, height: like.height, channels: 3, index: like.index, timestampMs: like.timestampMs, sampleType: 'float32', light: 'linear', data: linear };
-  const target = params.outputSampleType === 'same' ? like.sampleType : params.outputSampleType;
-  return target === 'float32' ? toFloatFrame(floatFrame, { light: 'encoded', gamma: params.gamma }) : toIntegerFrame(floatFrame, target, { gamma: params.gamma });
 }
 
 /**
