@@ -14,7 +14,7 @@ from promotion.data.hand_composites import LeakError, build, hand_cutout
 from promotion.data.hand_masks import attach, whole_hand_box
 from promotion.losses.pose import HandPoseLoss
 
-from .helpers import make_dataset, write_png
+from tests.helpers import make_dataset, write_png
 from .test_handpose import hand_crop
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -140,7 +140,7 @@ class TrainWithPoseTest(unittest.TestCase):
         import yaml
 
         from promotion.train import train
-        from .helpers import TINY
+        from tests.helpers import TINY
         with tempfile.TemporaryDirectory() as d:
             make_dataset(os.path.join(d, 'data'), sequences=1)
             cfg = {'name': 'pose', 'seed': 0, 'threads': 2, 'device': 'cpu',

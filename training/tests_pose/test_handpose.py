@@ -15,7 +15,7 @@ from promotion.handpose.tflite import TfliteFormatError, read_tflite
 from promotion.losses import PromotionLoss, build_loss
 from promotion.losses.pose import HandPoseLoss, square_cuts
 
-from .helpers import inputs  # noqa: F401  (sets torch threads)
+from tests.helpers import inputs  # noqa: F401  (sets torch threads)
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..'))
 HANDS = os.path.join(ROOT, 'node_modules', '@mediapipe', 'hands')
