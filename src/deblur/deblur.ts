@@ -24,7 +24,7 @@
  */
 import { concatMap, defer, finalize, from, map, type OperatorFunction, switchMap } from 'rxjs';
 import { FrameMismatchError, InvalidOptionError } from '../errors.js';
-import type { GreyImage } from '../flow/field.js';
+import type { MotionMap } from '../flow/motion-map.js';
 import { motionMaps } from '../flow/motion-map.js';
 import type { HandPoseEstimator } from '../handpose/estimator.js';
 import { createHandLandmarker } from '../handpose/mediapipe-hand-landmarker.js';
@@ -39,6 +39,7 @@ import { blendRowWriter, frameMotion, frameRowWriter, regionMotion, restoreRegio
 import { type DeblurRoi, HandBoxTracker, motionBoxes, resolveRoi, type ResolvedRoi } from './roi.js';
 import { blurWeightsFromVariances, contrastScale, deblurGrey, laplacianVariance } from './statistics.js';
 import { type Box, clipBox, mergeBoxes } from './tiles.js';
+import { type BlurGateOptions, gateFrame, type ResolvedBlurGate, resolveBlurGate } from './gate.js';
 
 /**
  * Default largest tile side in pixels. 512 keeps promotion-s's network under about 250 MiB per call (one 512x512
@@ -96,6 +97,11 @@ export interface DeblurOptions {
    * overshoot at strong edges; 0 turns it off. Default {@link DEFAULT_CLAMP_RADIUS}.
    */
   clampRadius?: number;
+  /**
+   * The blur gate (gate.ts): frames where nothing moves, frames clearly sharper than their window and (without a ROI
+   * mode) still regions pass through untouched, with no network call. `true` or options turn it on; default off.
+   */
+  gate?: boolean | BlurGateOptions;
   /** Called after each frame is restored, with what was done. */
   onFrameInfo?: (info: DeblurFrameInfo) => void;
 }
@@ -116,9 +122,11 @@ export interface DeblurFrameInfo {
   readonly featureCalls: number;
   /** Time spent on this frame's restoration (network, tensors, blending; ROI regions' motion maps), in ms. */
   readonly restoreMs: number;
+  /** With the blur gate on: why the frame passed through untouched ('still', 'sharp'), or false when it was restored. */
+  readonly gated?: 'still' | 'sharp' | false;
 }
 
-const KEYS = ['model', 'device', 'threads', 'onWarning', 'tileSize', 'overlap', 'roi', 'motionScope', 'gapPolicy', 'maxGap', 'clampRadius', 'onFrameInfo'] as const;
+const KEYS = ['model', 'device', 'threads', 'onWarning', 'tileSize', 'overlap', 'roi', 'motionScope', 'gapPolicy', 'maxGap', 'clampRadius', 'gate', 'onFrameInfo'] as const;
 
 /** A frame with its whole-frame statistics (and, in hands ROI mode, its hand boxes). */
 interface Prepared<F extends Frame> {
@@ -173,6 +181,7 @@ export interface ResolvedDeblurOptions {
   readonly gapPolicy: 'bridge' | 'split';
   readonly maxGap: number;
   readonly clampRadius: number;
+  readonly gate: ResolvedBlurGate | undefined;
   readonly onFrameInfo: ((info: DeblurFrameInfo) => void) | undefined;
 }
 
@@ -215,8 +224,11 @@ export function resolveDeblurOptions(options: DeblurOptions = {}): ResolvedDeblu
   const maxGap = expectInteger('maxGap', options.maxGap ?? 1, 1);
   const clampRadius = expectInteger('clampRadius', options.clampRadius ?? DEFAULT_CLAMP_RADIUS, 0, 64);
   const onFrameInfo = options.onFrameInfo === undefined ? undefined : expectFunction<(info: DeblurFrameInfo) => void>('onFrameInfo', options.onFrameInfo);
+  const gateOption = options.gate ?? false;
+  if (typeof gateOption !== 'boolean' && (typeof gateOption !== 'object' || gateOption === null || Array.isArray(gateOption))) invalidOption('gate', 'boolean or object { minMotionPx, sharpWeight, cell, margin, feather }', gateOption);
+  const gate = gateOption === false ? undefined : resolveBlurGate(gateOption === true ? {} : gateOption);
 
-  return { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, clampRadius, onFrameInfo };
+  return { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, clampRadius, gate, onFrameInfo };
 }
 
 /**
@@ -224,7 +236,7 @@ export function resolveDeblurOptions(options: DeblurOptions = {}): ResolvedDeblu
  * files found, when this is called.
  */
 export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFunction<F, F> {
-  const { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, clampRadius, onFrameInfo } = resolveDeblurOptions(options);
+  const { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, clampRadius, gate, onFrameInfo } = resolveDeblurOptions(options);
   return (source) =>
     defer(() => {
       let stopped = false;
@@ -267,7 +279,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             ? concatMap(async (frame: F) => prepare(frame, tracker!.update(await (await getEstimator(roi)).estimate(frame))))
             : map((frame: F) => prepare(frame, undefined));
         type Window = FrameWindow<Prepared<F>>;
-        const withMotion: OperatorFunction<Window, { item: Window; motion: GreyImage | undefined }> =
+        const withMotion: OperatorFunction<Window, { item: Window; motion: MotionMap | undefined }> =
           motionScope === 'frame'
             ? motionMaps<Window>({
                 kind: c.motionMapKind,
@@ -278,13 +290,21 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
               })
             : map((item: Window) => ({ item, motion: undefined }));
 
-        const restore = async (window: Window, motion: GreyImage | undefined): Promise<F> => {
+        const restore = async (window: Window, motion: MotionMap | undefined): Promise<F> => {
           const started = performance.now();
           const centre = window.center.frame;
           const frames = window.frames.map((p) => p.frame);
+          const blurWeights = Float32Array.from(blurWeightsFromVariances(window.frames.map((p) => p.laplacianVariance)));
+          const decision = gate ? gateFrame(gate, blurWeights[c.centreIndex]!, motion, roi !== undefined) : undefined;
+          if (decision && decision.pass !== false) {
+            // Let through untouched: no network call (a two-part model's cache still moves on with the window).
+            features?.endWindow(frames);
+            if (!stopped) onFrameInfo?.({ index: centre.index, timestampMs: centre.timestampMs, regions: [], networkCalls: 0, featureCalls: 0, restoreMs: performance.now() - started, gated: decision.pass });
+            return centre;
+          }
           const inputs: WindowInputs = {
             frames,
-            blurWeights: Float32Array.from(blurWeightsFromVariances(window.frames.map((p) => p.laplacianVariance))),
+            blurWeights,
             contrastScale: Float32Array.from(window.frames, (p) => p.contrastScale),
             motionFor: motion ? frameMotion(motion) : regionMotion(frames, c.centreIndex, c.motionMapKind, c.motionFlow),
           };
@@ -294,7 +314,18 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
           let regions: Box[];
           let out: F['data'];
           let calls = 0;
-          if (roi === undefined) {
+          const gated = decision?.regions;
+          if (gated !== undefined) {
+            // The gate's moving regions, feathered back into the untouched frame.
+            regions = mergeBoxes(gated.map((b) => clipBox(b, centre.width, centre.height)));
+            out = centre.data.slice() as F['data'];
+            for (const region of regions) {
+              const n = await restoreRegion(settings, inputs, region, blendRowWriter(centre, out, region, gate!.feather));
+              if (n < 0) break;
+              clampToLocalRange(centre, out, region, clampRadius);
+              calls += n;
+            }
+          } else if (roi === undefined) {
             regions = [whole];
             out = new (centre.data.constructor as new (n: number) => F['data'])(centre.data.length);
             calls = await restoreRegion(settings, inputs, whole, frameRowWriter(centre, out, whole));
@@ -320,6 +351,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             networkCalls: calls,
             featureCalls: (features?.runs ?? 0) - featureRunsBefore,
             restoreMs: performance.now() - started,
+            ...(gate ? { gated: false as const } : {}),
           });
           return { ...centre, data: out };
         };

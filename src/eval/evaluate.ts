@@ -36,7 +36,8 @@ import { openSource } from '../stream/open-source.js';
 import { VERSION } from '../version.js';
 import { pickPanels, writePanels } from './panels.js';
 import { openReportFolder } from './report-files.js';
-import type { EvalReport, PanelRecord, SequenceReport } from './report-schema.js';
+import { recoveredRecord } from './recovered.js';
+import { type EvalReport, type PanelRecord, REPORT_SCHEMA_VERSION, type SequenceReport } from './report-schema.js';
 import { checkAborted, deblurSequence, type EvaluateProgress, FRAME_VERSIONS, poseSequence, scoreSequence, type SequencePlan, type StoredFrame, summarize } from './stages.js';
 import { deblurredDir, poseFile, type StageKey, synthRoot } from './work-folder.js';
 
@@ -63,7 +64,7 @@ export interface EvaluateOptions {
   /** Blur-synthesis options (exposure, virtual rate, gamma...). */
   readonly synthesis?: Omit<SynthesisOptions, 'inputFps'>;
   /** Deblurring options (model, device, threads, tiles, ROI, the clamp to the input's local range). */
-  readonly deblur?: Pick<DeblurOptions, 'model' | 'device' | 'threads' | 'tileSize' | 'overlap' | 'roi' | 'clampRadius' | 'onWarning'> & { model?: string };
+  readonly deblur?: Pick<DeblurOptions, 'model' | 'device' | 'threads' | 'tileSize' | 'overlap' | 'roi' | 'clampRadius' | 'gate' | 'onWarning'> & { model?: string };
   /** Hand pose: 'image' (default, every frame alone) or 'video' (tracking); MediaPipe's 'full' (default) or 'lite' model. */
   readonly handpose?: { readonly mode?: 'image' | 'video'; readonly model?: HandModelVariant };
   /** Metric conventions: channel (default 'rgb'), crop border (default 0), PCK thresholds (default 0.05, 0.1, 0.2 of the box). */
@@ -150,7 +151,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     // One session for the whole run; a missing or wrong model fails here, before any synthesis.
     model = await loadDeblurModel({ ...(modelRef !== undefined ? { model: modelRef } : {}), ...(device !== undefined ? { device } : {}), ...(threads !== undefined ? { threads } : {}), ...(onWarning !== undefined ? { onWarning } : {}) });
     // The clamp radius as resolved, so that a change of its default redoes the deblurred frames.
-    const deblurSettings = { tileSize: settings.tileSize, overlap: settings.overlap, roi: settings.roi?.kind ?? 'off', clampRadius: settings.clampRadius ?? DEFAULT_CLAMP_RADIUS };
+    const deblurSettings = { tileSize: settings.tileSize, overlap: settings.overlap, roi: settings.roi?.kind ?? 'off', clampRadius: settings.clampRadius ?? DEFAULT_CLAMP_RADIUS, ...(settings.gate ? { gate: settings.gate } : {}) };
     let landmarker: Promise<HandPoseEstimator & AsyncDisposable> | undefined;
     const estimator = () => (landmarker ??= createHandLandmarker({ mode: poseMode, model: handModel, numHands: 2 }));
     const sequences: SequenceReport[] = [];
@@ -208,9 +209,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
 
     const aggregate = aggregateJointMetrics(jointSequences);
     const allFrames = sequences.flatMap((s) => s.perFrame);
+    const summary = summarize(allFrames, aggregate, thresholds);
     const onnxruntime = await packageVersion('onnxruntime-node');
     const result: EvalReport = {
-      schemaVersion: 1,
+      schemaVersion: REPORT_SCHEMA_VERSION,
       createdAt: new Date().toISOString(),
       tool: { name: 'promotion-handpose', version: VERSION },
       versions: { node: process.versions.node, onnxruntime, mediapipeTasksVision: TASKS_VISION_VERSION },
@@ -224,10 +226,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         model: { name: model.card.name, preset: model.card.preset ?? model.card.name, sha256: model.card.sha256, device: model.executionProvider },
         synthesis: synthesisRecord,
         handpose: { estimator: `mediapipe-tasks-vision@${TASKS_VISION_VERSION}`, mode: poseMode, model: handModel, numHands: 2 },
-        deblur: { tileSize: settings.tileSize ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE, overlap: settings.overlap ?? defaultTileOverlap(settings.tileSize ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE), roi: settings.roi?.kind ?? 'off', clampRadius: deblurSettings.clampRadius, threads: model.threads, executionProvider: model.executionProvider },
+        deblur: { tileSize: settings.tileSize ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE, overlap: settings.overlap ?? defaultTileOverlap(settings.tileSize ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE), roi: settings.roi?.kind ?? 'off', clampRadius: deblurSettings.clampRadius, gate: settings.gate ?? false, threads: model.threads, executionProvider: model.executionProvider },
         metrics: { channel, cropBorder, pckThresholds: thresholds, pckNormalization: 'bbox' },
       },
-      summary: summarize(allFrames, aggregate, thresholds),
+      summary,
+      recovered: recoveredRecord(summary, sequences, groundTruth),
       sequences,
       panels,
       timing: { totalMs: Math.round(performance.now() - started), stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Math.round(v)])) },

@@ -123,6 +123,31 @@ export function framePairs(frames: readonly FrameRecord[], metric: PerFrameMetri
   return { blurred, deblurred };
 }
 
+/**
+ * Whether a frame has ground truth, as far as its record tells: under pseudo ground truth the sharp frame's hand is
+ * it; with FPHA skeletons a frame has it unless a version found a hand and got no error (no skeleton line for it).
+ */
+export function hasGroundTruth(frame: FrameRecord, groundTruth: GroundTruthKind): boolean {
+  const { blurred, deblurred, sharp } = frame.joints;
+  if (groundTruth === 'pseudo') return sharp.found;
+  return ![blurred, deblurred, sharp].some((v) => v.found && v.rmse === null);
+}
+
+/**
+ * Per-frame detections (1 found, 0 missed) on the blurred and deblurred versions, paired, over the frames with ground
+ * truth: the frames the detection rate counts, so their mean is the summary's detection rate.
+ */
+export function detectionPairs(frames: readonly FrameRecord[], groundTruth: GroundTruthKind): { blurred: number[]; deblurred: number[] } {
+  const blurred: number[] = [];
+  const deblurred: number[] = [];
+  for (const f of frames) {
+    if (!hasGroundTruth(f, groundTruth)) continue;
+    blurred.push(f.joints.blurred.found ? 1 : 0);
+    deblurred.push(f.joints.deblurred.found ? 1 : 0);
+  }
+  return { blurred, deblurred };
+}
+
 /** Per-frame gains of a metric, better positive, over the frames of {@link framePairs}. */
 export function frameGains(frames: readonly FrameRecord[], metric: PerFrameMetric, groundTruth: GroundTruthKind): number[] {
   const { blurred, deblurred } = framePairs(frames, metric, groundTruth);

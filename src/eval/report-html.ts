@@ -22,7 +22,7 @@ import {
   labelWithUnit,
   totalFrames,
 } from './report-format.js';
-import { REPORT_SCHEMA_VERSION, type EvalReport, type FrameRecord, type JointRecord, type MetricRow, type PanelRecord, summaryRow, validateReport } from './report-schema.js';
+import { REPORT_SCHEMA_VERSION, type EvalReport, type EvalReportV1, type FrameRecord, type JointRecord, type MetricRow, type PanelRecord, type RecoveryRecord, summaryRow, validateReport } from './report-schema.js';
 import { PSNR_CAP_DB, type MetricInfo, type MetricName, metricInfo, metricNames } from '../metrics/definitions.js';
 
 /** Default of {@link RenderReportOptions.maxSequenceCharts}. */
@@ -217,10 +217,11 @@ function card(report: EvalReport, spreads: Spreads, name: 'psnr' | 'ssim' | 'rms
   if (name === 'detectionRate') {
     const found = (v: number | null) => (v === null ? '\u2014' : String(Math.round(v * row.frames)));
     detail += `<br>hand found in ${found(row.blurred)} \u2192 ${found(row.deblurred)} of ${row.frames} frames with ground truth`;
-  } else {
+  }
+  {
     const spread = spreads.get(name);
     if (spread) {
-      detail += `<br>better on ${spread.better}, worse on ${spread.worse} of ${spread.frames} frames; median per frame ${formatNumber(displayed(info, spread.medianGain)!, info.decimals, { signed: true })}`;
+      if (name !== 'detectionRate') detail += `<br>better on ${spread.better}, worse on ${spread.worse} of ${spread.frames} frames; median per frame ${formatNumber(displayed(info, spread.medianGain)!, info.decimals, { signed: true })}`;
       detail += `<br>95% interval ${intervalText(info, spread)}${undecided(spread) ? ': <strong>holds 0</strong>, the data cannot tell a gain from a loss' : ''}`;
     }
   }
@@ -232,6 +233,30 @@ function card(report: EvalReport, spreads: Spreads, name: 'psnr' | 'ssim' | 'rms
 <div class="verdict ${effect}">${EFFECT_WORDS[effect]}</div>
 <p class="detail">${detail}</p>
 </div>`;
+}
+
+/** The share of the blur gap recovered, as a sentence's phrase. */
+function recoveredText(record: RecoveryRecord): string {
+  if (record.status === 'no-gap') return 'no gap (blurred equals sharp)';
+  if (record.status === 'unavailable' || record.share === null) return 'n/a (no sharp value to measure the gap against)';
+  return `${formatNumber(100 * record.share, 1)}%`;
+}
+
+function recoveredSection(report: EvalReport): string {
+  const rows = report.sequences
+    .map((s) => `<tr><td>${escapeHtml(s.id)}</td><td>${recoveredText(s.recovered.detectionRate)}</td><td>${recoveredText(s.recovered.rmse)}</td></tr>`)
+    .join('\n');
+  return `<section id="recovered">
+<h2>Blur gap recovered</h2>
+<p class="intro">Blur moves a measure from its value on the sharp frames to its value on the blurred ones; the share of that gap deblurring wins back is (deblurred \u2212 blurred) / (sharp \u2212 blurred): 100% means as good as the sharp frames, 0% no change, negative a wider gap.</p>
+<p class="recovered">Over all frames: detection rate <strong>${recoveredText(report.recovered.detectionRate)}</strong>, joint RMSE <strong>${recoveredText(report.recovered.rmse)}</strong>.</p>
+<div class="scroll"><table class="recovered">
+<thead><tr><th>Sequence</th><th>Detection rate</th><th>RMSE</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table></div>
+</section>`;
 }
 
 function headline(report: EvalReport, spreads: Spreads): string {
@@ -464,9 +489,10 @@ ${kvTable([['total', formatMs(timing.totalMs)], ...stages], 'Time')}
  * images). Validates the report first ({@link validateReport}). Charts are rendered here, so this loads the charting
  * library on first use and takes about 0.1 s per chart.
  */
-export async function renderReportHtml(report: EvalReport, options: RenderReportOptions = {}): Promise<string> {
+export async function renderReportHtml(given: EvalReport | EvalReportV1, options: RenderReportOptions = {}): Promise<string> {
   const { title, maxSequenceCharts, onChartWarning } = checkRenderOptions(options);
-  validateReport(report);
+  // A version-1 report comes back upgraded (its recovered shares computed).
+  const report = validateReport(given);
   const pseudo = report.config.groundTruth === 'pseudo';
   let chartIndex = 0;
   const chart = (spec: Parameters<typeof renderChartSvg>[0]) => renderChartSvg(spec, { idPrefix: `c${++chartIndex}-`, ...(onChartWarning ? { onWarning: onChartWarning } : {}) });
@@ -501,6 +527,7 @@ export async function renderReportHtml(report: EvalReport, options: RenderReport
 ${header(report, title, pseudo)}
 ${callout}
 ${headline(report, spreads)}
+${recoveredSection(report)}
 ${table5(report)}
 ${metricsTable(report, spreads)}
 <section id="distributions">

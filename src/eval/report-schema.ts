@@ -1,14 +1,21 @@
 /**
- * The evaluation report's data: `report.json`, schema version 1. Types with the meaning of every field, a builder for
+ * The evaluation report's data: `report.json`, schema version 2. Types with the meaning of every field, a builder for
  * summary rows, and {@link validateReport}, which checks a value against the schema and names the first path that
  * breaks it. The metrics' names, directions and units are defined in src/metrics/definitions.ts.
  *
- * Schema v1 is closed: a key it does not name is an error (except inside the open maps `versions`,
+ * Version 2 adds `recovered` to the report and to every sequence: the share of the blur gap that deblurring
+ * recovers for the detection rate and for joint RMSE, with a 95% interval of each gain (src/eval/recovered.ts).
+ * Version 1 reports still read: {@link validateReport} checks them as version 1 and returns them upgraded, with
+ * `recovered` computed from their rows and per-frame records.
+ *
+ * The schema is closed: a key it does not name is an error (except inside the open maps `versions`,
  * `config.synthesis`, `config.handpose`, `config.deblur` and `timing.stages`). Adding or changing a field bumps
  * {@link REPORT_SCHEMA_VERSION}.
  */
 import { PromotionError } from '../errors.js';
 import { gain } from '../metrics/comparison.js';
+import { blurGapRecovery, type RecoveryStatus } from '../metrics/recovery.js';
+import { recoveredRecord } from './recovered.js';
 import {
   type Better,
   GROUND_TRUTH_KINDS,
@@ -20,8 +27,11 @@ import {
 } from '../metrics/definitions.js';
 import type { PixelChannel } from '../metrics/pixel-conventions.js';
 
-/** The schema version this module writes and reads. */
-export const REPORT_SCHEMA_VERSION = 1;
+/** The schema version this module writes (it reads this one and version 1). */
+export const REPORT_SCHEMA_VERSION = 2;
+
+/** The oldest schema version {@link validateReport} reads. */
+export const OLDEST_READ_SCHEMA_VERSION = 1;
 
 /**
  * One metric over a set of frames, for the three versions of each frame.
@@ -88,6 +98,25 @@ export interface FrameRecord {
   joints: { blurred: JointRecord; deblurred: JointRecord; sharp: JointRecord };
 }
 
+/** What deblurring recovered of one metric's blur gap. */
+export interface RecoveryRecord {
+  /**
+   * (deblurred - blurred) / (sharp - blurred) of the summary row: 1 = as good as the sharp frames, 0 = no change,
+   * negative = the gap widened. Null unless `status` is `'measured'`.
+   */
+  share: number | null;
+  /** `'measured'`; `'no-gap'` where blurred equals sharp; `'unavailable'` where a value is missing (pseudo ground truth has no sharp value). */
+  status: RecoveryStatus;
+  /** 95% moving-block bootstrap interval of the row's gain (better positive, the row's unit); null when no frame counts. */
+  gainInterval95: [number, number] | null;
+}
+
+/** The blur gap recovered, for the detection rate and for joint RMSE. */
+export interface RecoveredRecord {
+  detectionRate: RecoveryRecord;
+  rmse: RecoveryRecord;
+}
+
 /** One evaluated sequence (an FPHA sequence folder, a video, an image folder). */
 export interface SequenceReport {
   /** Unique within the report; for FPHA `Subject_1/open_juice_bottle/1`. */
@@ -96,6 +125,8 @@ export interface SequenceReport {
   frames: number;
   /** This sequence's summary rows (same keys as the report's). */
   summary: MetricSummary;
+  /** What deblurring recovered of this sequence's blur gap (schema v2). */
+  recovered: RecoveredRecord;
   /** One record per frame, by increasing index. */
   perFrame: FrameRecord[];
 }
@@ -169,10 +200,10 @@ export interface TimingRecord {
   stages: Record<string, number>;
 }
 
-/** `report.json`, schema version 1. */
+/** `report.json`, schema version 2. */
 export interface EvalReport {
-  /** Always 1 for this schema. */
-  schemaVersion: 1;
+  /** Always 2 for this schema. */
+  schemaVersion: 2;
   /** When the report was made: ISO 8601 with a time zone, e.g. `2025-11-25T10:31:00.000Z`. */
   createdAt: string;
   /** The tool that wrote it. */
@@ -183,6 +214,8 @@ export interface EvalReport {
   config: ReportConfig;
   /** Summary over all frames of all sequences. */
   summary: MetricSummary;
+  /** What deblurring recovered of the blur gap over all frames (schema v2). */
+  recovered: RecoveredRecord;
   /** Per sequence, in the order evaluated; at least one. */
   sequences: SequenceReport[];
   /** Image panels for the HTML report; may be empty. */
@@ -190,6 +223,9 @@ export interface EvalReport {
   /** Wall time. */
   timing: TimingRecord;
 }
+
+/** `report.json`, schema version 1: version 2 without `recovered`. */
+export type EvalReportV1 = Omit<EvalReport, 'schemaVersion' | 'recovered' | 'sequences'> & { schemaVersion: 1; sequences: Array<Omit<SequenceReport, 'recovered'>> };
 
 /** Builds a summary row with the metric's direction and unit, and its gain computed from the values. */
 export function metricRow(
@@ -238,10 +274,10 @@ export class ReportSchemaError extends PromotionError {
   readonly jsonPath: string;
   /** What the schema expects there. */
   readonly expected: string;
-  constructor(jsonPath: string, expected: string, received: unknown) {
+  constructor(jsonPath: string, expected: string, received: unknown, version: number = REPORT_SCHEMA_VERSION) {
     super(
       'CORRUPT_INPUT',
-      `Report does not follow report.json schema v${REPORT_SCHEMA_VERSION}: expected ${expected} at ${jsonPath || '(root)'} but received ${describe(received)}`,
+      `Report does not follow report.json schema v${version}: expected ${expected} at ${jsonPath || '(root)'} but received ${describe(received)}`,
     );
     this.jsonPath = jsonPath;
     this.expected = expected;
@@ -256,8 +292,11 @@ function child(path: string, key: string | number): string {
   return `${path}[${JSON.stringify(key)}]`;
 }
 
+/** The schema version being checked, for the error message (validation is synchronous, one report at a time). */
+let checking: number = REPORT_SCHEMA_VERSION;
+
 function fail(path: string, expected: string, value: unknown): never {
-  throw new ReportSchemaError(path, expected, value);
+  throw new ReportSchemaError(path, expected, value, checking);
 }
 
 type Json = Record<string, unknown>;
@@ -376,6 +415,41 @@ function checkFrame(path: string, value: unknown, groundTruth: GroundTruthKind):
   return frame as unknown as FrameRecord;
 }
 
+function checkRecovery(path: string, value: unknown, row: MetricRow): RecoveryRecord {
+  const record = object(path, value, ['share', 'status', 'gainInterval95']);
+  const expected = blurGapRecovery(row);
+  if (record.status !== expected.status) fail(child(path, 'status'), `'${expected.status}' (from the summary row's blurred, deblurred and sharp values)`, record.status);
+  if (expected.share === null) {
+    if (record.share !== null) fail(child(path, 'share'), `null (status '${expected.status}')`, record.share);
+  } else if (typeof record.share !== 'number' || !gainsAgree(record.share, expected.share)) {
+    fail(child(path, 'share'), `${expected.share} ((deblurred - blurred) / (sharp - blurred))`, record.share);
+  }
+  if (record.gainInterval95 !== null) {
+    const interval = array(child(path, 'gainInterval95'), record.gainInterval95);
+    if (interval.length !== 2) fail(child(path, 'gainInterval95'), 'null or [low, high]', interval);
+    const low = finite(`${child(path, 'gainInterval95')}[0]`, interval[0]);
+    finite(`${child(path, 'gainInterval95')}[1]`, interval[1], low);
+  }
+  return record as unknown as RecoveryRecord;
+}
+
+function checkRecovered(path: string, value: unknown, summary: MetricSummary): RecoveredRecord {
+  const record = object(path, value, ['detectionRate', 'rmse']);
+  checkRecovery(child(path, 'detectionRate'), record.detectionRate, summary.detectionRate);
+  checkRecovery(child(path, 'rmse'), record.rmse, summary.rmse);
+  return record as unknown as RecoveredRecord;
+}
+
+/** A version-1 report as version 2: `recovered` computed from its rows and per-frame records. */
+function upgradeV1(report: EvalReportV1): EvalReport {
+  return {
+    ...report,
+    schemaVersion: 2,
+    recovered: recoveredRecord(report.summary, report.sequences, report.config.groundTruth),
+    sequences: report.sequences.map((s) => ({ ...s, recovered: recoveredRecord(s.summary, [s], report.config.groundTruth) })),
+  };
+}
+
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 const IMAGE_PATH = /\.(png|jpe?g)$/i;
@@ -391,21 +465,26 @@ function checkImagePath(path: string, value: unknown): string {
 }
 
 /**
- * Checks that `value` is a schema-v1 report and returns it typed. Throws a {@link ReportSchemaError} naming the first
- * path that breaks the schema: a missing or unknown key, a wrong type, a value out of range, a summary row whose
- * gain disagrees with its values or direction, a sharp value where none may be, per-frame indices out of order,
- * a panel naming an unknown sequence or frame, an image path that leaves the report folder.
+ * Checks that `value` is a report of schema version 2 (or 1) and returns it typed: a version-2 report as it is, a
+ * version-1 report upgraded to version 2 (a new object; `recovered` computed from its rows and per-frame records).
+ * Throws a {@link ReportSchemaError} naming the first path that breaks the schema: a missing or unknown key, a wrong
+ * type, a value out of range, a summary row whose gain (or a recovered share) disagrees with its values or direction,
+ * a sharp value where none may be, per-frame indices out of order, a panel naming an unknown sequence or frame, an
+ * image path that leaves the report folder.
  */
 export function validateReport(value: unknown): EvalReport {
+  checking = REPORT_SCHEMA_VERSION;
   const root = object('', value);
-  if (root.schemaVersion !== REPORT_SCHEMA_VERSION) {
-    const version = root.schemaVersion;
+  const version = root.schemaVersion;
+  if (version !== REPORT_SCHEMA_VERSION && version !== OLDEST_READ_SCHEMA_VERSION) {
     if (typeof version === 'number' && Number.isInteger(version) && version > REPORT_SCHEMA_VERSION) {
-      fail('schemaVersion', `${REPORT_SCHEMA_VERSION} (this version of promotion-handpose reads schema ${REPORT_SCHEMA_VERSION} only; upgrade it to read newer reports)`, version);
+      fail('schemaVersion', `${OLDEST_READ_SCHEMA_VERSION} to ${REPORT_SCHEMA_VERSION} (this version of promotion-handpose reads schemas ${OLDEST_READ_SCHEMA_VERSION} to ${REPORT_SCHEMA_VERSION}; upgrade it to read newer reports)`, version);
     }
-    fail('schemaVersion', String(REPORT_SCHEMA_VERSION), version);
+    fail('schemaVersion', `${OLDEST_READ_SCHEMA_VERSION} or ${REPORT_SCHEMA_VERSION}`, version);
   }
-  object('', value, ['schemaVersion', 'createdAt', 'tool', 'versions', 'config', 'summary', 'sequences', 'panels', 'timing']);
+  checking = version;
+  const v2 = version === 2;
+  object('', value, ['schemaVersion', 'createdAt', 'tool', 'versions', 'config', 'summary', ...(v2 ? ['recovered'] : []), 'sequences', 'panels', 'timing']);
 
   const createdAt = string('createdAt', root.createdAt);
   if (!ISO_DATE.test(createdAt) || Number.isNaN(Date.parse(createdAt))) fail('createdAt', 'an ISO 8601 date-time with a time zone (2025-11-25T10:31:00.000Z)', createdAt);
@@ -441,17 +520,19 @@ export function validateReport(value: unknown): EvalReport {
   string('config.metrics.pckNormalization', metrics.pckNormalization);
   const names = metricNames(thresholds);
 
-  checkSummary('summary', root.summary, names, groundTruth);
+  const summary = checkSummary('summary', root.summary, names, groundTruth);
+  if (v2) checkRecovered('recovered', root.recovered, summary);
 
   const sequences = array('sequences', root.sequences, 1);
   const frameIndices = new Map<string, Set<number>>();
   sequences.forEach((s, i) => {
     const path = `sequences[${i}]`;
-    const sequence = object(path, s, ['id', 'frames', 'summary', 'perFrame']);
+    const sequence = object(path, s, ['id', 'frames', 'summary', ...(v2 ? ['recovered'] : []), 'perFrame']);
     const id = string(child(path, 'id'), sequence.id);
     if (frameIndices.has(id)) fail(child(path, 'id'), 'an id no earlier sequence has', id);
     const frames = integer(child(path, 'frames'), sequence.frames, 1);
-    checkSummary(child(path, 'summary'), sequence.summary, names, groundTruth);
+    const sequenceSummary = checkSummary(child(path, 'summary'), sequence.summary, names, groundTruth);
+    if (v2) checkRecovered(child(path, 'recovered'), sequence.recovered, sequenceSummary);
     const perFrame = array(child(path, 'perFrame'), sequence.perFrame);
     if (perFrame.length !== frames) fail(child(path, 'perFrame'), `an array of ${frames} (the sequence's frames)`, perFrame);
     const indices = new Set<number>();
@@ -481,5 +562,5 @@ export function validateReport(value: unknown): EvalReport {
   const stages = object('timing.stages', timing.stages);
   for (const [key, ms] of Object.entries(stages)) finite(child('timing.stages', key), ms, 0);
 
-  return value as EvalReport;
+  return v2 ? (value as EvalReport) : upgradeV1(value as EvalReportV1);
 }

@@ -23,6 +23,7 @@ import { type CameraModel, skeletonJointsPx } from '../stream/fpha-source.js';
 import { decodeImage, encodeImage } from '../stream/image-codec.js';
 import { listImageFiles, openImageSequence } from '../stream/image-sequence-source.js';
 import { pipeSource } from '../stream/pipe-source.js';
+import { recoveredRecord } from './recovered.js';
 import { type FrameRecord, type JointRecord, type MetricRow, type MetricSummary, metricRow, type SequenceReport } from './report-schema.js';
 import { readJsonOrUndefined, sameKey, type StageKey, writeJsonAtomically } from './work-folder.js';
 
@@ -68,7 +69,7 @@ export async function deblurSequence(
   plan: SequencePlan,
   outDir: string,
   model: DeblurModel,
-  settings: Pick<DeblurOptions, 'tileSize' | 'overlap' | 'roi' | 'clampRadius'>,
+  settings: Pick<DeblurOptions, 'tileSize' | 'overlap' | 'roi' | 'clampRadius' | 'gate'>,
   key: StageKey,
   context: StageContext,
   notice: (m: string) => void,
@@ -195,7 +196,8 @@ export async function scoreSequence(
     });
     context.onProgress?.({ stage: 'metrics', sequence: id, done: i + 1, total: n });
   }
-  return { record: { id, frames: n, summary: summarize(perFrame, joints.summary, settings.pckThresholds), perFrame }, joints };
+  const summary = summarize(perFrame, joints.summary, settings.pckThresholds);
+  return { record: { id, frames: n, summary, recovered: recoveredRecord(summary, [{ perFrame }], plan.groundTruth), perFrame }, joints };
 }
 
 function jointRecord(score: { found: boolean; errors: { rmsePx: number; absePx: number; epePx: number } | null } | null, hasGroundTruth: boolean): JointRecord {

@@ -8,7 +8,7 @@ import { DEFAULT_GAIN_BLOCK } from '../metrics/gain-spread.js';
 import { expectBoolean, expectKnownKeys } from '../options.js';
 import { reportGainSpread, hasSpread } from './gain-spreads.js';
 import { PSEUDO_GROUND_TRUTH_NOTE, displayed, formatNumber, gainEffect, groundTruthLabel, labelWithUnit, totalFrames } from './report-format.js';
-import { type EvalReport, summaryRow } from './report-schema.js';
+import { type EvalReport, type RecoveryRecord, summaryRow } from './report-schema.js';
 import { type MetricName, metricInfo, metricNames } from '../metrics/definitions.js';
 
 /** Options of {@link formatSummaryTable}. */
@@ -30,7 +30,8 @@ const ANSI = { better: '\u001b[32m', worse: '\u001b[31m', reset: '\u001b[0m' } a
  * ```
  *
  * Missing values show as `-`; under pseudo ground truth the sharp pose errors show as `n/a` with a footnote. Signs
- * are ASCII (`+`, `-`), numbers use each metric's decimals.
+ * are ASCII (`+`, `-`), numbers use each metric's decimals. Below the table, the share of the blur gap recovered
+ * for the detection rate and for RMSE ({@link formatRecovered}).
  */
 export function formatSummaryTable(report: EvalReport, options: SummaryTableOptions = {}): string {
   expectKnownKeys('formatSummaryTable options', options, ['color']);
@@ -83,9 +84,17 @@ export function formatSummaryTable(report: EvalReport, options: SummaryTableOpti
     `Hand pose after deblurring: ${n} ${n === 1 ? 'sequence' : 'sequences'}, ${totalFrames(report)} frames; ground truth: ${groundTruthLabel(report)}`,
     line(header),
     ...rows.map((r) => line(r.cells, r.effect)),
+    `blur gap recovered, (deblurred - blurred) / (sharp - blurred): ${formatRecovered(report.recovered.detectionRate, 'detection rate')}; ${formatRecovered(report.recovered.rmse, 'RMSE')}`,
     'gain: positive means deblurring helped (deblurred - blurred where higher is better, blurred - deblurred where lower is better); gains of % rows are percentage points.',
     `95% interval: of the gain, from a bootstrap over blocks of ${DEFAULT_GAIN_BLOCK} consecutive frames (an interval holding 0 means the data cannot tell a gain from a loss); better/worse: frames on which deblurring helped / hurt.`,
   ];
   if (pseudo) out.push(`n/a: ${PSEUDO_GROUND_TRUTH_NOTE}`);
   return out.join('\n');
+}
+
+/** `detection rate 25.0%`, `RMSE no gap` (blurred equals sharp) or `RMSE n/a` (no sharp value to measure the gap against). */
+export function formatRecovered(record: RecoveryRecord, label: string): string {
+  if (record.status === 'no-gap') return `${label} no gap`;
+  if (record.status === 'unavailable' || record.share === null) return `${label} n/a`;
+  return `${label} ${formatNumber(100 * record.share, 1, { minus: '-' })}%`;
 }

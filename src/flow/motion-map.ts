@@ -43,12 +43,18 @@ function magnitudes(flow: FlowField): Float32Array {
   return out;
 }
 
-function normalize(values: Float32Array): Float32Array {
+/** A motion map, and the motion in pixels its value 1 stands for. */
+export interface MotionMap extends GreyImage {
+  /** The frame's largest motion in pixels per frame, before normalization (the map's 1 is max(this, 1 px)). */
+  readonly maxMotionPx: number;
+}
+
+function normalize(values: Float32Array): { data: Float32Array; maxMotionPx: number } {
   let max = 0;
   for (const v of values) if (v > max) max = v;
   const scale = 1 / Math.max(max, MOTION_NORMALIZATION_FLOOR_PX);
   for (let i = 0; i < values.length; i++) values[i] = values[i]! * scale;
-  return values;
+  return { data: values, maxMotionPx: max };
 }
 
 /** Grey value (BT.601) of the fully saturated, full-value HSV colour of hue `h` in [0, 1). */
@@ -66,7 +72,7 @@ function hueGrey(h: number): number {
  * The motion map of a frame from its flows to the next frame (`forward`, F(t->t+1)) and to the previous one
  * (`backward`, F(t->t-1)); one of them may be absent at the ends of a sequence.
  */
-export function motionMap(forward: FlowField | undefined, backward: FlowField | undefined, kind: MotionMapKind = DEFAULT_MOTION_MAP_KIND): GreyImage {
+export function motionMap(forward: FlowField | undefined, backward: FlowField | undefined, kind: MotionMapKind = DEFAULT_MOTION_MAP_KIND): MotionMap {
   const any = forward ?? backward;
   if (!any) throw new InvalidOptionError('motionMap needs at least one of forward and backward flow (a sequence of one frame has no motion).');
   const { width, height } = any;
@@ -79,12 +85,12 @@ export function motionMap(forward: FlowField | undefined, backward: FlowField | 
       const b = magnitudes(backward);
       for (let i = 0; i < m.length; i++) m[i] = (m[i]! + b[i]!) / 2;
     }
-    return { width, height, data: normalize(m) };
+    return { width, height, ...normalize(m) };
   }
   // colour: direction from F(t->t+1), or -F(t->t-1) at the last frame.
   const flow = forward ?? backward!;
   const sign = forward ? 1 : -1;
-  const value = normalize(magnitudes(flow));
+  const { data: value, maxMotionPx } = normalize(magnitudes(flow));
   const out = new Float32Array(width * height);
   for (let i = 0; i < out.length; i++) {
     if (value[i] === 0) continue;
@@ -92,7 +98,7 @@ export function motionMap(forward: FlowField | undefined, backward: FlowField | 
     const hue = (angle < 0 ? angle + 2 * Math.PI : angle) / (2 * Math.PI);
     out[i] = value[i]! * hueGrey(hue >= 1 ? 0 : hue);
   }
-  return { width, height, data: out };
+  return { width, height, data: out, maxMotionPx };
 }
 
 /** A motion map as 16-bit grey samples (0..65535), for PNG. */
@@ -125,7 +131,7 @@ export interface MotionMapsOptions<T> {
 /** An item with the motion map of its frame. */
 export interface WithMotion<T> {
   readonly item: T;
-  readonly motion: GreyImage;
+  readonly motion: MotionMap;
 }
 
 /**
@@ -145,8 +151,8 @@ export function motionMaps<T>(options: MotionMapsOptions<T> = {}): OperatorFunct
       let current: { item: T; frame: Frame; grey: GreyImage } | undefined;
       let backward: FlowField | undefined; // F(current -> previous)
       // The map of the last frame of a sequence: its backward flow alone, or none in a one-frame sequence.
-      const last = (c: { frame: Frame }): GreyImage =>
-        backward ? motionMap(undefined, backward, kind) : { width: c.frame.width, height: c.frame.height, data: new Float32Array(c.frame.width * c.frame.height) };
+      const last = (c: { frame: Frame }): MotionMap =>
+        backward ? motionMap(undefined, backward, kind) : { width: c.frame.width, height: c.frame.height, data: new Float32Array(c.frame.width * c.frame.height), maxMotionPx: 0 };
       return source.subscribe({
         next(item) {
           try {

@@ -19,10 +19,32 @@ describe('reportGainSpread', () => {
     });
   }
 
-  it('exists for the metrics with a value per frame only', () => {
-    expect(['psnr', 'ssim', 'rmse', 'abse', 'epe'].every((n) => hasSpread(n as never))).toBe(true);
+  it('exists for the metrics with a value per frame and for the detection rate (a detection or a miss per frame)', () => {
+    expect(['psnr', 'ssim', 'rmse', 'abse', 'epe', 'detectionRate'].every((n) => hasSpread(n as never))).toBe(true);
     expect(hasSpread('pck@0.2')).toBe(false);
-    expect(hasSpread('detectionRate')).toBe(false);
+  });
+
+  it('bootstraps the detection-rate gain in blocks that keep runs of misses together', () => {
+    const report = makeReport({ sequences: 2, frames: 40, panelFrames: [] });
+    // Both sequences: deblurring finds the hand in 10 more frames, in one run of 10 consecutive frames.
+    for (const s of report.sequences) {
+      s.perFrame.forEach((f, i) => {
+        f.joints.blurred = { found: i >= 10, rmse: i >= 10 ? 5 : null, abse: i >= 10 ? 4 : null, epe: i >= 10 ? 5 : null };
+        f.joints.deblurred = { found: true, rmse: 5, abse: 4, epe: 5 };
+        f.joints.sharp = { found: true, rmse: 3, abse: 2, epe: 3 };
+      });
+    }
+    const spread = reportGainSpread(report, 'detectionRate')!;
+    expect(spread.frames).toBe(80);
+    expect(spread.gain).toBeCloseTo(0.25, 12);
+    expect([spread.better, spread.worse]).toEqual([20, 0]);
+    // Resampled blocks hold 0 to 10 of the 20 helped frames per 40: the interval is wide but above 0.
+    expect(spread.interval95[0]).toBeGreaterThan(0);
+    expect(spread.interval95[0]).toBeLessThan(0.25);
+    expect(spread.interval95[1]).toBeGreaterThan(0.25);
+    // Single-frame resampling would call the same data far surer.
+    const single = reportGainSpread(report, 'detectionRate', { blockLength: 1 })!;
+    expect(single.interval95[1] - single.interval95[0]).toBeLessThan(spread.interval95[1] - spread.interval95[0]);
   });
 
   it("appears in the HTML report's metrics table, an interval holding 0 marked", async () => {

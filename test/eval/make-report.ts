@@ -13,7 +13,8 @@ import { drawHands } from '../../src/handpose/overlay.js';
 import { createRgb8Frame, type Rgb8Frame } from '../../src/stream/frame.js';
 import { encodeImage } from '../../src/stream/image-codec.js';
 import { createRng, type Rng } from '../../src/util/rng.js';
-import { type EvalReport, type FrameRecord, type JointRecord, type MetricSummary, metricRow } from '../../src/eval/report-schema.js';
+import { recoveredRecord } from '../../src/eval/recovered.js';
+import { type EvalReport, type EvalReportV1, type FrameRecord, type JointRecord, type MetricSummary, metricRow } from '../../src/eval/report-schema.js';
 import { type GroundTruthKind, capPsnr, metricNames, pckMetricName } from '../../src/metrics/definitions.js';
 
 export interface MakeReportOptions {
@@ -120,11 +121,13 @@ export function makeReport(options: MakeReportOptions = {}): EvalReport {
     }
     allFrames.push(...records);
     allPck.push(...pck);
-    sequenceReports.push({ id: `Subject_${s + 1}/open_juice_bottle/${s + 1}`, frames, summary: summarize(records, pck, pckThresholds, groundTruth), perFrame: records });
+    const summary = summarize(records, pck, pckThresholds, groundTruth);
+    sequenceReports.push({ id: `Subject_${s + 1}/open_juice_bottle/${s + 1}`, frames, summary, recovered: recoveredRecord(summary, [{ perFrame: records }], groundTruth), perFrame: records });
   }
   const firstId = sequenceReports[0]!.id;
+  const summary = summarize(allFrames, allPck, pckThresholds, groundTruth);
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     createdAt: '2025-11-25T10:31:00.000Z',
     tool: { name: 'promotion-handpose', version: '0.1.0' },
     versions: { node: 'v20.19.5', onnxruntime: '1.30.0', mediapipeTasksVision: '0.10.35', vega: '6.4.0' },
@@ -140,7 +143,8 @@ export function makeReport(options: MakeReportOptions = {}): EvalReport {
       deblur: { tileSize: 512, overlap: 32, roi: 'off', threads: 2, executionProvider: 'cpu' },
       metrics: { channel: 'y', cropBorder: 4, pckThresholds, pckNormalization: 'bbox' },
     },
-    summary: summarize(allFrames, allPck, pckThresholds, groundTruth),
+    summary,
+    recovered: recoveredRecord(summary, sequenceReports, groundTruth),
     sequences: sequenceReports,
     panels: panelFrames.map((index) => ({
       sequence: firstId,
@@ -151,6 +155,12 @@ export function makeReport(options: MakeReportOptions = {}): EvalReport {
     })),
     timing: { totalMs: 183_400, stages: { synthesis: 61_200, deblur: 97_800, handpose: 21_900, metrics: 2_500 } },
   };
+}
+
+/** The same report as schema version 1 wrote it: no `recovered`. */
+export function makeReportV1(options: MakeReportOptions = {}): EvalReportV1 {
+  const { recovered: _recovered, sequences, ...rest } = makeReport(options);
+  return { ...rest, schemaVersion: 1, sequences: sequences.map(({ recovered: _r, ...s }) => s) };
 }
 
 /** The summary keys such a report holds. */

@@ -7,7 +7,7 @@ import { InvalidOptionError } from '../../src/errors.js';
 import { reportGainSpread } from '../../src/eval/gain-spreads.js';
 import { renderReportHtml } from '../../src/eval/report-html.js';
 import { type EvalReport, ReportSchemaError } from '../../src/eval/report-schema.js';
-import { makeReport } from './make-report.js';
+import { makeReport, makeReportV1 } from './make-report.js';
 
 /** The HTML of the first element `<tag class="cls"...>...</tag>` (tables and sections do not nest here). */
 function element(html: string, tag: string, attribute: string): string {
@@ -179,5 +179,18 @@ describe('renderReportHtml input checks', () => {
     await expect(renderReportHtml(report)).rejects.toThrow(/at summary\.psnr\.gain/);
     await expect(renderReportHtml(makeReport({ frames: 20 }), { maxCharts: 2 } as never)).rejects.toThrow(InvalidOptionError);
     await expect(renderReportHtml(makeReport({ frames: 20 }), { maxSequenceCharts: -1 })).rejects.toThrow('Expected integer >= 0 for maxSequenceCharts but received -1 of type number');
+  });
+});
+
+describe('renderReportHtml: the blur gap recovered', () => {
+  it('shows the share recovered over all frames and per sequence, and reads a schema-v1 report', async () => {
+    const report = makeReport({ sequences: 2, frames: 20, panelFrames: [] });
+    const html = await renderReportHtml(report);
+    const section = html.slice(html.indexOf('<section id="recovered">'), html.indexOf('</section>', html.indexOf('<section id="recovered">')));
+    const pct = (share: number | null) => `${(100 * share!).toFixed(1)}%`;
+    expect(section).toContain(`detection rate <strong>${pct(report.recovered.detectionRate.share)}</strong>, joint RMSE <strong>${pct(report.recovered.rmse.share)}</strong>`);
+    for (const s of report.sequences) expect(section).toContain(`<tr><td>${s.id}</td>`);
+    const v1 = await renderReportHtml(makeReportV1({ sequences: 2, frames: 20, panelFrames: [] }));
+    expect(v1).toContain(`detection rate <strong>${pct(report.recovered.detectionRate.share)}</strong>`);
   });
 });

@@ -4,7 +4,7 @@ import { InvalidOptionError } from '../../src/errors.js';
 import { REPORT_SCHEMA_VERSION, ReportSchemaError, metricRow, validateReport } from '../../src/eval/report-schema.js';
 import { PSNR_CAP_DB, capPsnr, metricNames, pckMetricName } from '../../src/metrics/definitions.js';
 import { gain } from '../../src/metrics/comparison.js';
-import { expectedMetricNames, makeReport } from './make-report.js';
+import { expectedMetricNames, makeReport, makeReportV1 } from './make-report.js';
 
 /** Broken reports are made by editing the JSON of a generated one. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -35,7 +35,44 @@ describe('validateReport', () => {
       expect(validateReport(JSON.parse(JSON.stringify(report)))).toEqual(report);
       expect(Object.keys(report.summary)).toEqual(expectedMetricNames(report));
     }
-    expect(REPORT_SCHEMA_VERSION).toBe(1);
+    expect(REPORT_SCHEMA_VERSION).toBe(2);
+  });
+
+  it('reads a schema-v1 report (no recovered shares) as version 2, with the shares computed from its rows and frames', () => {
+    for (const groundTruth of ['fpha-skeleton', 'pseudo'] as const) {
+      const v1 = makeReportV1({ groundTruth, sequences: 2, frames: 30, panelFrames: [] });
+      const read = validateReport(JSON.parse(JSON.stringify(v1)));
+      expect(read.schemaVersion).toBe(2);
+      // What the v2 writer stores for the same data.
+      const v2 = makeReport({ groundTruth, sequences: 2, frames: 30, panelFrames: [] });
+      expect(read.recovered).toEqual(v2.recovered);
+      expect(read.sequences.map((q) => q.recovered)).toEqual(v2.sequences.map((q) => q.recovered));
+      expect(validateReport(read)).toBe(read);
+    }
+    // A v1 report holding a v2 key is not v1.
+    const bad = JSON.parse(JSON.stringify(makeReportV1())) as Json;
+    bad.recovered = {};
+    expect(schemaError(bad).message).toContain('schema v1');
+    expect(schemaError(bad).jsonPath).toBe('recovered');
+  });
+
+  it('records the blur gap recovered: the share (deblurred - blurred) / (sharp - blurred), "no gap" and "unavailable"', () => {
+    const report = makeReport();
+    const d = report.summary.detectionRate;
+    const r = report.summary.rmse;
+    expect(report.recovered.detectionRate.status).toBe('measured');
+    expect(report.recovered.detectionRate.share).toBeCloseTo((d.deblurred! - d.blurred!) / (d.sharp! - d.blurred!), 12);
+    expect(report.recovered.rmse.share).toBeCloseTo((r.deblurred! - r.blurred!) / (r.sharp! - r.blurred!), 12);
+    const [lo, hi] = report.recovered.detectionRate.gainInterval95!;
+    expect(lo).toBeLessThanOrEqual(d.gain!);
+    expect(hi).toBeGreaterThanOrEqual(d.gain!);
+    // Pseudo ground truth has no sharp value: nothing to measure the gap against.
+    expect(makeReport({ groundTruth: 'pseudo' }).recovered.rmse).toMatchObject({ share: null, status: 'unavailable' });
+    // A share that disagrees with its row, a status that does, an interval upside down.
+    expect(schemaError(broken((q) => (q.recovered.rmse.share += 0.1))).jsonPath).toBe('recovered.rmse.share');
+    expect(schemaError(broken((q) => (q.sequences[1].recovered.detectionRate.status = 'no-gap'))).jsonPath).toBe('sequences[1].recovered.detectionRate.status');
+    expect(schemaError(broken((q) => (q.recovered.detectionRate.gainInterval95 = [0.2, 0.1]))).jsonPath).toBe('recovered.detectionRate.gainInterval95[1]');
+    expect(schemaError(broken((q) => delete q.recovered)).jsonPath).toBe('recovered');
   });
 
   it('accepts a report without panels or PCK thresholds, with a PSNR at the cap and empty open maps', () => {
@@ -50,7 +87,7 @@ describe('validateReport', () => {
   it('says what was expected, where, and what came', () => {
     const error = schemaError(broken((r) => (r.sequences[1].perFrame[3].psnr.blurred = Infinity)));
     expect(error.message).toBe(
-      'Report does not follow report.json schema v1: expected a number between 0 and 100 at sequences[1].perFrame[3].psnr.blurred but received Infinity of type number',
+      'Report does not follow report.json schema v2: expected a number between 0 and 100 at sequences[1].perFrame[3].psnr.blurred but received Infinity of type number',
     );
     expect(error.jsonPath).toBe('sequences[1].perFrame[3].psnr.blurred');
     expect(error.code).toBe('CORRUPT_INPUT');
@@ -70,7 +107,7 @@ describe('validateReport', () => {
   });
 
   const cases: [string, (r: Json) => void, string, RegExp?][] = [
-    ['a newer schema', (r) => (r.schemaVersion = 2), 'schemaVersion', /upgrade/],
+    ['a newer schema', (r) => (r.schemaVersion = 3), 'schemaVersion', /upgrade/],
     ['a missing schema version', (r) => delete r.schemaVersion, 'schemaVersion'],
     ['a missing summary row', (r) => delete r.summary.psnr, 'summary.psnr', /psnr is required/],
     ['an unknown key', (r) => (r.config.model.path = 'models/x.onnx'), 'config.model.path', /no such key/],
@@ -127,7 +164,7 @@ describe('validateReport', () => {
   });
 
   it('rejects what is not an object at the root', () => {
-    expect(schemaError(null).message).toBe('Report does not follow report.json schema v1: expected an object at (root) but received null of type null');
+    expect(schemaError(null).message).toBe('Report does not follow report.json schema v2: expected an object at (root) but received null of type null');
     expect(schemaError([]).jsonPath).toBe('');
   });
 });

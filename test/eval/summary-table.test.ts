@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors.js';
 import { type EvalReport, type MetricSummary, metricRow, validateReport } from '../../src/eval/report-schema.js';
 import { reportGainSpread } from '../../src/eval/gain-spreads.js';
+import { recoveredRecord } from '../../src/eval/recovered.js';
 import { formatSummaryTable } from '../../src/eval/summary-table.js';
 import { makeReport } from './make-report.js';
 
@@ -24,6 +25,7 @@ function knownReport(groundTruth: 'fpha-skeleton' | 'pseudo' = 'fpha-skeleton'):
     detectionRate: metricRow('detectionRate', { blurred: 0.9, deblurred: 0.9, sharp: pseudo ? null : 1, frames: 30 }),
   };
   report.summary = summary;
+  report.recovered = recoveredRecord(summary, report.sequences, groundTruth);
   return validateReport(report);
 }
 
@@ -31,9 +33,9 @@ describe('formatSummaryTable', () => {
   it('prints rows of metrics and columns blurred / deblurred / sharp / gain, aligned, with units and signed gains', () => {
     const report = knownReport();
     // The interval and better/worse columns of the metrics with per-frame values, from the report's frames.
-    const spread = (name: 'psnr' | 'ssim' | 'rmse' | 'abse' | 'epe', decimals: number) => {
+    const spread = (name: 'psnr' | 'ssim' | 'rmse' | 'abse' | 'epe' | 'detectionRate', decimals: number, factor = 1) => {
       const s = reportGainSpread(report, name)!;
-      const signed = (v: number) => `${v >= 0 ? '+' : '-'}${Math.abs(v).toFixed(decimals)}`;
+      const signed = (v: number) => `${v * factor >= 0 ? '+' : '-'}${Math.abs(v * factor).toFixed(decimals)}`;
       return [`[${signed(s.interval95[0])}, ${signed(s.interval95[1])}]`, `${s.better}/${s.worse}`];
     };
     const rows = [
@@ -45,7 +47,7 @@ describe('formatSummaryTable', () => {
       ['EPE (px)', '\u2193', '18.00', '15.25', '10.00', '+2.75', ...spread('epe', 2), '27'],
       ['PCK@0.1 (%)', '\u2191', '61.2', '70.3', '82.0', '+9.1', '', '', '30'],
       ['PCK@0.2 (%)', '\u2191', '90.0', '95.5', '99.0', '+5.5', '', '', '30'],
-      ['Detection rate (%)', '\u2191', '90.0', '90.0', '100.0', '0.0', '', '', '30'],
+      ['Detection rate (%)', '\u2191', '90.0', '90.0', '100.0', '0.0', ...spread('detectionRate', 1, 100), '30'],
     ];
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
     const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
@@ -53,6 +55,8 @@ describe('formatSummaryTable', () => {
     expect(text[0]).toBe('Hand pose after deblurring: 1 sequence, 30 frames; ground truth: FPHA skeleton annotations');
     expect(text.slice(1, 10)).toEqual(rows.map(line));
     expect(text.slice(10)).toEqual([
+      // RMSE: (11.3 - 14.2) / (8.1 - 14.2); the detection rate did not move: 0% of its 10-point gap.
+      'blur gap recovered, (deblurred - blurred) / (sharp - blurred): detection rate 0.0%; RMSE 47.5%',
       'gain: positive means deblurring helped (deblurred - blurred where higher is better, blurred - deblurred where lower is better); gains of % rows are percentage points.',
       '95% interval: of the gain, from a bootstrap over blocks of 5 consecutive frames (an interval holding 0 means the data cannot tell a gain from a loss); better/worse: frames on which deblurring helped / hurt.',
     ]);
@@ -63,7 +67,9 @@ describe('formatSummaryTable', () => {
     const text = formatSummaryTable(knownReport('pseudo'));
     expect(text.split('\n')[0]).toBe('Hand pose after deblurring: 1 sequence, 30 frames; ground truth: pseudo (MediaPipe on the sharp frames)');
     expect(text).toContain('RMSE (px)           \u2193    14.20      11.30        n/a    +2.90  ');
-    expect(text).toMatch(/Detection rate \(%\) {2}\u2191 {5}90\.0 {7}90\.0 {8}n\/a {6}0\.0 +30\n/);
+    expect(text).toMatch(/Detection rate \(%\) {2}\u2191 {5}90\.0 {7}90\.0 {8}n\/a {6}0\.0 +\[[+-]?\d+\.\d, [+-]?\d+\.\d\] +\d+\/\d+ +30\n/);
+    // No sharp value under pseudo ground truth: no gap to measure recovery against.
+    expect(text).toContain('blur gap recovered, (deblurred - blurred) / (sharp - blurred): detection rate n/a; RMSE n/a');
     expect(text.split('\n').at(-1)).toMatch(/^n\/a: Pseudo ground truth: .* by construction\.$/);
   });
 

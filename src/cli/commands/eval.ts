@@ -30,6 +30,7 @@ export interface EvalCommandOptions {
   tile?: string;
   clampRadius?: string;
   roi?: string;
+  gate?: boolean;
   subjects?: string;
   actions?: string;
   sequences?: string;
@@ -73,6 +74,7 @@ export function evaluateOptionsFrom(inputs: readonly string[], options: EvalComm
       ...(options.tile !== undefined ? { tileSize: expectInteger('--tile', num(options.tile), 64, 16384) } : {}),
       ...(options.clampRadius !== undefined ? { clampRadius: expectInteger('--clamp-radius', num(options.clampRadius), 0, 64) } : {}),
       ...(roi ? { roi } : {}),
+      ...(options.gate ? { gate: true } : {}),
       onWarning: (message: string) => io.stderr.write(`promotion: ${message}\n`),
     },
     handpose: {
@@ -135,7 +137,7 @@ export async function evalCommand(inputs: string[], options: EvalCommandOptions,
   }
   if (options.json) {
     const gainSpreads = Object.fromEntries(SPREAD_METRICS.map((name) => [name, reportGainSpread(report, name)]));
-    io.stdout.write(`${JSON.stringify({ report: options.report, summary: report.summary, gainSpreads, groundTruth: report.config.groundTruth, timing: report.timing }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ report: options.report, summary: report.summary, gainSpreads, recovered: report.recovered, groundTruth: report.config.groundTruth, timing: report.timing }, null, 2)}\n`);
   } else {
     io.stdout.write(`${formatSummaryTable(report, { color: io.stdout.isTTY === true })}\n`);
     io.stdout.write(`Report: ${options.report}/index.html (data: report.json); ${report.sequences.length} sequences, ${report.sequences.reduce((a, s) => a + s.frames, 0)} frames in ${(report.timing.totalMs / 1000).toFixed(1)} s.\n`);
@@ -157,6 +159,7 @@ export function defineEvalCommand(program: Command, io: CliIo, run: RunTask): vo
     .option('--tile <px>', `largest tile side for deblurring (default: the model card's tileSize, else ${DEFAULT_TILE_SIZE})`)
     .option('--clamp-radius <px>', `deblurring: clamp the output to the input's local range over this radius; 0: off (default ${DEFAULT_CLAMP_RADIUS})`)
     .addOption(new Option('--roi <mode>', 'restore only regions of interest').choices(['off', 'motion', 'hands']).default('off'))
+    .option('--gate', 'blur gate: frames where nothing moves, frames sharper than their window and still regions pass through with no network call (docs/deblurring.md)')
     .option('--subjects <list>', 'FPHA roots: comma-separated subjects')
     .option('--actions <list>', 'FPHA roots: comma-separated actions')
     .option('--sequences <list>', 'FPHA roots: comma-separated sequence numbers')
