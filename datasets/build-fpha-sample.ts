@@ -47,8 +47,27 @@ import {
   pinholeCamera,
   type Similarity,
   similarityAt,
+  orbitAt,
   zoomAt,
 } from './fpha-sample-motion.js';
+
+/** Frame geometry, timing and encoding of every sequence of a sample. */
+export interface SampleGeometry {
+  readonly width: number;
+  readonly height: number;
+  /** Frames per sequence. */
+  readonly frames: number;
+  readonly fps: number;
+  readonly jpegQuality: number;
+  /** Bilinear samples per output pixel along each axis (averaged: a box prefilter). */
+  readonly supersampling: number;
+  /** The project's signal-space gamma (linear light = stored^gamma). */
+  readonly gamma: number;
+  /** Seed of the motion phases. */
+  readonly seed: number;
+  /** The subject every sequence belongs to. */
+  readonly subject: string;
+}
 
 /** Frame geometry, timing and encoding of every sequence. */
 export const FPHA_SAMPLE = {
@@ -65,7 +84,7 @@ export const FPHA_SAMPLE = {
   seed: 20240607,
   /** The subject every sequence belongs to. */
   subject: 'Subject_1',
-} as const;
+} as const satisfies SampleGeometry;
 
 /**
  * The sample's camera: a pinhole with fx = fy = 400 px and the principal point at the image centre (a 43.6 x 33.4
@@ -83,22 +102,30 @@ export const FPHA_SAMPLE_DEPTH_MM = 400;
 interface PhotoSource {
   /** Path relative to the package root, or absolute. */
   path: string;
-  /** How it is turned before use: 'ccw90' turns it a quarter turn counter-clockwise (fingers that pointed up point left). */
-  orientation: 'upright' | 'ccw90';
+  /**
+   * How it is turned before use: 'ccw90' turns it a quarter turn counter-clockwise (fingers that pointed up point
+   * left); 'mirrored' flips it left to right (a right hand becomes a left hand).
+   */
+  orientation: 'upright' | 'ccw90' | 'mirrored';
   credit: string;
 }
 
-/** A static background: a wallpaper scaled by `scale` (Lanczos) and cut at (left, top) to the frame size. */
-interface BackgroundSource {
+/**
+ * A background: a wallpaper scaled by `scale` (Lanczos) and cut at (left, top) to the frame size. `moves: 'orbit'`
+ * makes it a moving camera: the cut shifts with the motion's orbit term (the scene moves with the hand), so at time t
+ * frame pixel p shows wallpaper pixel (left, top) + p - orbit(t); otherwise it is still.
+ */
+export interface BackgroundSource {
   file: string;
   scale: number;
   left: number;
   top: number;
   credit: string;
+  moves?: 'orbit';
 }
 
 /** What a sequence is made of and how it moves; the phases are drawn from the seed. */
-interface SequenceSpec {
+export interface SequenceSpec {
   action: string;
   sequence: string;
   kind: 'camera' | 'local';
@@ -122,12 +149,12 @@ interface SequenceSpec {
   silhouetteMarginPx: number;
 }
 
-const FINGERPOSE = 'fingerpose@0.1.0 (npm), Andreas Schallwig, MIT';
-const OPENCV_DOC = 'Debian opencv-doc 4.6.0, OpenCV documentation image, Apache-2.0 AND BSD-3-Clause';
-const WALLPAPERS = '/usr/share/backgrounds';
+export const FINGERPOSE = 'fingerpose@0.1.0 (npm), Andreas Schallwig, MIT';
+export const OPENCV_DOC = 'Debian opencv-doc 4.6.0, OpenCV documentation image, Apache-2.0 AND BSD-3-Clause';
+export const WALLPAPERS = '/usr/share/backgrounds';
 
 /** The fingerpose photos: a pale wall (skin score <= 0.29) behind the hand (>= 0.3); the arm leaves at the bottom. */
-const FINGERPOSE_MATTE: HandMatteOptions = { skinLow: 0.27, skinHigh: 0.33, cutEdges: ['bottom'] };
+export const FINGERPOSE_MATTE: HandMatteOptions = { skinLow: 0.27, skinHigh: 0.33, cutEdges: ['bottom'] };
 /** The same, turned a quarter turn counter-clockwise: the arm leaves at the right. */
 const FINGERPOSE_MATTE_CCW90: HandMatteOptions = { ...FINGERPOSE_MATTE, cutEdges: ['right'] };
 
@@ -244,6 +271,21 @@ function turnCcw(f: Rgb8Frame): Rgb8Frame {
   return createRgb8Frame(data, { width, height });
 }
 
+function mirror(f: Rgb8Frame): Rgb8Frame {
+  const { width, height } = f;
+  const data = new Uint8Array(f.data.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const from = 3 * (y * width + (width - 1 - x));
+      const to = 3 * (y * width + x);
+      data[to] = f.data[from]!;
+      data[to + 1] = f.data[from + 1]!;
+      data[to + 2] = f.data[from + 2]!;
+    }
+  }
+  return createRgb8Frame(data, { width, height });
+}
+
 function toLinear(f: Rgb8Frame | ReturnType<typeof toIntegerFrame>): LinearImage {
   const l = toFloatFrame(f, { light: 'linear', gamma: FPHA_SAMPLE.gamma });
   return { width: l.width, height: l.height, data: l.data };
@@ -252,7 +294,7 @@ function toLinear(f: Rgb8Frame | ReturnType<typeof toIntegerFrame>): LinearImage
 async function loadStill(photo: PhotoSource, estimator: HandPoseEstimator): Promise<Still> {
   const path = join(packageRoot(), photo.path);
   const decoded = (await decodeImage(path, 'uint8')) as Rgb8Frame;
-  const frame = photo.orientation === 'ccw90' ? turnCcw(decoded) : decoded;
+  const frame = photo.orientation === 'ccw90' ? turnCcw(decoded) : photo.orientation === 'mirrored' ? mirror(decoded) : decoded;
   const result = await estimator.estimate(frame);
   const hand = result.hands[0];
   if (!hand) throw new Error(`MediaPipe finds no hand in ${photo.path} (${photo.orientation}); the sample needs one.`);
@@ -307,24 +349,52 @@ function sampleLayer(m: HandMatte, x: number, y: number, out: Float64Array): voi
   }
 }
 
+/** A scaled wallpaper and where the frame's cut of it starts. */
+interface Background {
+  /** The whole scaled wallpaper, linear light. */
+  image: LinearImage;
+  left: number;
+  top: number;
+}
+
+/** The hand layer over a background, the background shifted by `shiftPx` (frame px) when it moves. */
+interface Layer {
+  matte: HandMatte;
+  background: Background;
+  shiftPx?: readonly [number, number];
+}
+
 /**
  * Renders one frame in linear light. `toStill` maps frame pixels to still pixels (corner-based); output pixel (i, j)
- * averages ss x ss bilinear samples at (i + (k + 0.5) / ss, j + (l + 0.5) / ss).
+ * averages ss x ss bilinear samples at (i + (k + 0.5) / ss, j + (l + 0.5) / ss). A still background is its cut's
+ * pixel; a moving one is sampled at the same ss x ss points, shifted.
  */
-function renderFrame(still: Still, toStill: Similarity, layer: { matte: HandMatte; background: LinearImage } | undefined): LinearImage {
-  const { width, height, supersampling: ss } = FPHA_SAMPLE;
+function renderFrame(geo: SampleGeometry, still: Still, toStill: Similarity, layer: Layer | undefined): LinearImage {
+  const { width, height, supersampling: ss } = geo;
   const out = new Float32Array(width * height * 3);
   const px = new Float64Array(4);
+  const bgPx = new Float64Array(3);
   const n = ss * ss;
+  const shift = layer?.shiftPx;
   for (let j = 0; j < height; j++) {
     for (let i = 0; i < width; i++) {
       let r = 0;
       let g = 0;
       let b = 0;
       let a = 0;
+      let br = 0;
+      let bgg = 0;
+      let bb = 0;
       for (let l = 0; l < ss; l++) {
         for (let k = 0; k < ss; k++) {
           const [sx, sy] = applySimilarity(toStill, i + (k + 0.5) / ss, j + (l + 0.5) / ss);
+          if (layer && shift) {
+            // Wallpaper corner-based (left + x - shift), to centre-based for the sampler.
+            sampleClamped(layer.background.image, layer.background.left + i + (k + 0.5) / ss - shift[0] - 0.5, layer.background.top + j + (l + 0.5) / ss - shift[1] - 0.5, bgPx);
+            br += bgPx[0]!;
+            bgg += bgPx[1]!;
+            bb += bgPx[2]!;
+          }
           // Corner-based still coordinates to the centre-based ones the samplers index with.
           if (layer) sampleLayer(layer.matte, sx - 0.5, sy - 0.5, px);
           else sampleClamped(still.linear, sx - 0.5, sy - 0.5, px);
@@ -337,10 +407,17 @@ function renderFrame(still: Still, toStill: Similarity, layer: { matte: HandMatt
       const o = 3 * (j * width + i);
       if (layer) {
         const keep = 1 - a / n;
-        const bg = layer.background.data;
-        out[o] = bg[o]! * keep + r / n;
-        out[o + 1] = bg[o + 1]! * keep + g / n;
-        out[o + 2] = bg[o + 2]! * keep + b / n;
+        if (shift) {
+          out[o] = (br / n) * keep + r / n;
+          out[o + 1] = (bgg / n) * keep + g / n;
+          out[o + 2] = (bb / n) * keep + b / n;
+        } else {
+          const { image, left, top } = layer.background;
+          const from = 3 * ((top + j) * image.width + left + i);
+          out[o] = image.data[from]! * keep + r / n;
+          out[o + 1] = image.data[from + 1]! * keep + g / n;
+          out[o + 2] = image.data[from + 2]! * keep + b / n;
+        }
       } else {
         out[o] = r / n;
         out[o + 1] = g / n;
@@ -351,24 +428,18 @@ function renderFrame(still: Still, toStill: Similarity, layer: { matte: HandMatt
   return { width, height, data: out };
 }
 
-async function loadBackground(bg: BackgroundSource, dir: string): Promise<{ image: LinearImage; scaledSize: [number, number] }> {
+async function loadBackground(geo: SampleGeometry, bg: BackgroundSource, dir: string): Promise<{ background: Background; scaledSize: [number, number] }> {
   const path = join(dir, bg.file);
   if (!existsSync(path)) {
     throw new Error(`Background photo ${path} is missing: install Debian's lomiri-wallpapers-16.04 (apt-get install lomiri-wallpapers-16.04) or pass --backgrounds <folder holding ${bg.file}>.`);
   }
   const full = await readImageMeta(path);
   const fitted = await decodeImageFit(path, 'uint16', Math.round(full.width * bg.scale), Math.round(full.height * bg.scale));
-  const { width, height } = FPHA_SAMPLE;
+  const { width, height } = geo;
   if (bg.left + width > fitted.width || bg.top + height > fitted.height) {
     throw new Error(`Background ${bg.file} scaled to ${fitted.width}x${fitted.height} cannot hold a ${width}x${height} cut at (${bg.left}, ${bg.top})`);
   }
-  const linear = toLinear(fitted);
-  const data = new Float32Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    const from = 3 * ((bg.top + y) * fitted.width + bg.left);
-    data.set(linear.data.subarray(from, from + 3 * width), 3 * y * width);
-  }
-  return { image: { width, height, data }, scaledSize: [fitted.width, fitted.height] };
+  return { background: { image: toLinear(fitted), left: bg.left, top: bg.top }, scaledSize: [fitted.width, fitted.height] };
 }
 
 /** Frame times checked for geometry: every quarter frame over the exposure of every frame. */
@@ -388,6 +459,8 @@ interface GeometryReport {
   viewRoomPx?: number;
   /** Local motion: least distance (frame px) by which the layer's cut edge stays outside the frame; negative = shows. */
   cutEdgeRoomPx?: number;
+  /** A moving background: least distance (wallpaper px) from the shifted cut to the wallpaper's edge; negative = outside. */
+  backgroundRoomPx?: number;
   /** Least distance of the hand's silhouette (matte >= 0.5 near a joint) to the frame edges other than the arm's. */
   silhouetteMarginPx: number;
 }
@@ -412,8 +485,8 @@ function silhouette(matte: HandMatte, joints: ReadonlyArray<readonly [number, nu
   return out;
 }
 
-function measureGeometry(spec: SequenceSpec, motion: MotionParameters, still: Still, matte: HandMatte): GeometryReport {
-  const { width, height, frames } = FPHA_SAMPLE;
+function measureGeometry(geo: SampleGeometry, spec: SequenceSpec, motion: MotionParameters, still: Still, matte: HandMatte, scaledSize: readonly [number, number] | undefined): GeometryReport {
+  const { width, height, frames } = geo;
   const report: GeometryReport = { jointMarginPx: Infinity, joint: -1, at: 0, silhouetteMarginPx: Infinity };
   const hand = silhouette(matte, still.joints);
   // The matte's pixels on the photo's cut edges (where the arm leaves the photo): they must stay out of the frame.
@@ -459,6 +532,13 @@ function measureGeometry(spec: SequenceSpec, motion: MotionParameters, still: St
         const outside = Math.max(-1 - u, -1 - v, u - width - 1, v - height - 1);
         report.cutEdgeRoomPx = Math.min(report.cutEdgeRoomPx ?? Infinity, outside);
       }
+      if (spec.background?.moves === 'orbit' && scaledSize) {
+        const [ox, oy] = orbitAt(motion, t);
+        const left = spec.background.left - ox;
+        const top = spec.background.top - oy;
+        const room = Math.min(left, top, scaledSize[0] - (left + width), scaledSize[1] - (top + height));
+        report.backgroundRoomPx = Math.min(report.backgroundRoomPx ?? Infinity, room);
+      }
     }
   }
   return report;
@@ -475,6 +555,7 @@ function checkGeometry(spec: SequenceSpec, report: GeometryReport): void {
   }
   if (report.viewRoomPx !== undefined && report.viewRoomPx < 0) throw new Error(`${id}: the view leaves the photo by ${(-report.viewRoomPx).toFixed(1)} px`);
   if (report.cutEdgeRoomPx !== undefined && report.cutEdgeRoomPx < 0) throw new Error(`${id}: the cut edge of the hand layer shows ${(-report.cutEdgeRoomPx).toFixed(1)} px inside the frame`);
+  if (report.backgroundRoomPx !== undefined && report.backgroundRoomPx < 0) throw new Error(`${id}: the moving background leaves the wallpaper by ${(-report.backgroundRoomPx).toFixed(1)} px`);
 }
 
 /** JSON with 2-space indents, arrays of plain numbers on one line. */
@@ -486,9 +567,9 @@ export function formatJson(value: unknown): string {
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /** How far each joint travels (px) during frame k's exposure interval [k - 1/2, k + 1/2]. */
-function jointTravel(motion: MotionParameters, joints: ReadonlyArray<readonly [number, number]>, k: number): number[] {
-  const before = similarityAt(motion, k - 0.5, FPHA_SAMPLE.frames);
-  const after = similarityAt(motion, k + 0.5, FPHA_SAMPLE.frames);
+function jointTravel(frames: number, motion: MotionParameters, joints: ReadonlyArray<readonly [number, number]>, k: number): number[] {
+  const before = similarityAt(motion, k - 0.5, frames);
+  const after = similarityAt(motion, k + 0.5, frames);
   return joints.map(([x, y]) => {
     const [x0, y0] = applySimilarity(before, x, y);
     const [x1, y1] = applySimilarity(after, x, y);
@@ -500,7 +581,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 const round = (v: number, digits: number) => Number(v.toFixed(digits));
 const pad4 = (k: number) => String(k).padStart(4, '0');
 
-interface DetectionStats {
+export interface DetectionStats {
   mode: 'video' | 'image';
   detected: number;
   frames: number;
@@ -511,7 +592,7 @@ interface DetectionStats {
   maxErrorPx: number | null;
 }
 
-function detectionStats(mode: 'video' | 'image', results: HandsResult[], truth: Array<Array<[number, number]>>): DetectionStats {
+export function detectionStats(mode: 'video' | 'image', results: HandsResult[], truth: Array<Array<[number, number]>>): DetectionStats {
   const errors: number[] = [];
   results.forEach((r, k) => {
     const hand = r.hands[0];
@@ -556,19 +637,60 @@ evaluation on this sample runs on backgrounds the model never saw.
 `;
 }
 
-async function main(): Promise<void> {
+/** A sequence as written: its id, frame folder and the ground-truth joints of each frame (FPHA order, px). */
+export interface WrittenSequence {
+  id: string;
+  dir: string;
+  truth: Array<Array<[number, number]>>;
+}
+
+/** Everything that makes one FPHA-layout sample. */
+export interface SampleDefinition {
+  geometry: SampleGeometry;
+  camera: CameraModel;
+  /** The hand's depth at zoom 1, mm. */
+  depthMm: number;
+  /** The sequences, in build order (the seeded phases are drawn in this order). */
+  sequences: readonly SequenceSpec[];
+  /** sample.json's description. */
+  description: string;
+  /** NOTICE.md. */
+  notice: () => string;
+  /** Licence files copied from test/fixtures/hands. */
+  licences: readonly string[];
+  /** Default output folder. */
+  defaultOut: string;
+  /** Measures more once the sample is written and read back; the result is added to sample.json. */
+  measure?: (out: string, written: readonly WrittenSequence[]) => Promise<Record<string, unknown>>;
+}
+
+/** The embedded demo sample, datasets/fpha-sample. */
+export const FPHA_SAMPLE_DEFINITION: SampleDefinition = {
+  geometry: FPHA_SAMPLE,
+  camera: FPHA_SAMPLE_CAMERA,
+  depthMm: FPHA_SAMPLE_DEPTH_MM,
+  sequences: SEQUENCES,
+  description: 'Small FPHA-layout sample: real hand photos under known camera or hand motion, 30 fps, with FPHA ground truth. Built by datasets/build-fpha-sample.ts.',
+  notice,
+  licences: ['LICENSE.fingerpose', 'LICENSE.opencv'],
+  defaultOut: join(packageRoot(), 'datasets', 'fpha-sample'),
+};
+
+/** Builds a sample from the command line (--out, --backgrounds, --plan). */
+export async function buildFphaLayoutSample(def: SampleDefinition): Promise<void> {
   const { values } = parseArgs({
     options: {
-      out: { type: 'string', default: join(packageRoot(), 'datasets', 'fpha-sample') },
+      out: { type: 'string', default: def.defaultOut },
       backgrounds: { type: 'string', default: WALLPAPERS },
       /** Print each sequence's geometry (joint margins, room left) and speeds, write nothing. */
       plan: { type: 'boolean', default: false },
     },
   });
   const out = values.out!;
-  const { width, height, frames, fps } = FPHA_SAMPLE;
-  const camera = FPHA_SAMPLE_CAMERA;
-  const rng = createRng(FPHA_SAMPLE.seed);
+  const geo = def.geometry;
+  const { width, height, frames, fps } = geo;
+  const camera = def.camera;
+  const rng = createRng(geo.seed);
   if (!values.plan) {
     // The folder is rebuilt from scratch; refuse to clear one that is not an earlier build.
     if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, 'sample.json'))) {
@@ -580,10 +702,10 @@ async function main(): Promise<void> {
 
   const stillEstimator = await createHandLandmarker({ mode: 'image' });
   const manifestSequences: unknown[] = [];
-  const written: Array<{ id: string; dir: string; truth: Array<Array<[number, number]>> }> = [];
+  const written: WrittenSequence[] = [];
   try {
-    for (const spec of SEQUENCES) {
-      const id = `${FPHA_SAMPLE.subject}/${spec.action}/${spec.sequence}`;
+    for (const spec of def.sequences) {
+      const id = `${geo.subject}/${spec.action}/${spec.sequence}`;
       const still = await loadStill(spec.photo, stillEstimator);
       const wrist = still.joints[0]!;
       const motion: MotionParameters = {
@@ -595,18 +717,18 @@ async function main(): Promise<void> {
         zoom: { ...spec.motion.zoom, phase: round(uniform(rng, 0, 2 * Math.PI), 6) },
       };
       const matte = handMatte(still.frame, still.linear, spec.matte);
-      const background = spec.background ? await loadBackground(spec.background, values.backgrounds!) : undefined;
-      const geometry = measureGeometry(spec, motion, still, matte);
+      const background = spec.background ? await loadBackground(geo, spec.background, values.backgrounds!) : undefined;
+      const geometry = measureGeometry(geo, spec, motion, still, matte, background?.scaledSize);
       if (values.plan) {
-        const speeds = Array.from({ length: frames }, (_, k) => mean(jointTravel(motion, still.joints, k)));
+        const speeds = Array.from({ length: frames }, (_, k) => mean(jointTravel(frames, motion, still.joints, k)));
         console.log(id, JSON.stringify(geometry), `speed ${Math.min(...speeds).toFixed(1)}-${Math.max(...speeds).toFixed(1)}`, 'joints', JSON.stringify(still.joints.map(([x, y]) => [Math.round(x), Math.round(y)])));
         continue;
       }
       checkGeometry(spec, geometry);
 
-      const videoDir = join(out, 'Video_files', FPHA_SAMPLE.subject, spec.action, spec.sequence);
+      const videoDir = join(out, 'Video_files', geo.subject, spec.action, spec.sequence);
       const colorDir = join(videoDir, 'color');
-      const annotationDir = join(out, 'Hand_pose_annotation_v1', FPHA_SAMPLE.subject, spec.action, spec.sequence);
+      const annotationDir = join(out, 'Hand_pose_annotation_v1', geo.subject, spec.action, spec.sequence);
       await mkdir(colorDir, { recursive: true });
       await mkdir(annotationDir, { recursive: true });
       const skeleton: string[] = [];
@@ -615,18 +737,19 @@ async function main(): Promise<void> {
       const files: Array<{ file: string; bytes: number; sha256: string }> = [];
       for (let k = 0; k < frames; k++) {
         const s = similarityAt(motion, k, frames);
-        const linear = renderFrame(still, invertSimilarity(s), spec.kind === 'local' && background ? { matte, background: background.image } : undefined);
-        const frame = toIntegerFrame({ ...linear, channels: 3, sampleType: 'float32', light: 'linear', index: k, timestampMs: (k * 1000) / fps }, 'uint8', { gamma: FPHA_SAMPLE.gamma });
-        const jpeg = await encodeImage(frame, 'jpeg', { quality: FPHA_SAMPLE.jpegQuality });
+        const layer: Layer | undefined = spec.kind === 'local' && background ? { matte, background: background.background, ...(spec.background?.moves === 'orbit' ? { shiftPx: orbitAt(motion, k) } : {}) } : undefined;
+        const linear = renderFrame(geo, still, invertSimilarity(s), layer);
+        const frame = toIntegerFrame({ ...linear, channels: 3, sampleType: 'float32', light: 'linear', index: k, timestampMs: (k * 1000) / fps }, 'uint8', { gamma: geo.gamma });
+        const jpeg = await encodeImage(frame, 'jpeg', { quality: geo.jpegQuality });
         const file = join(colorDir, `color_${pad4(k)}.jpeg`);
         await writeFile(file, jpeg);
         files.push({ file: relative(out, file), bytes: jpeg.length, sha256: sha256(jpeg) });
 
         const joints = still.joints.map(([x, y]) => applySimilarity(s, x, y));
         truth.push(joints);
-        const depthMm = FPHA_SAMPLE_DEPTH_MM / zoomAt(motion, k);
+        const depthMm = def.depthMm / zoomAt(motion, k);
         skeleton.push([k, ...joints.flatMap(([u, v]) => backProject(u, v, depthMm, camera).map((c) => c.toFixed(4)))].join(' '));
-        const travel = jointTravel(motion, still.joints, k);
+        const travel = jointTravel(frames, motion, still.joints, k);
         perFrame.push({
           frame: k,
           affine: affineOf(s).map((row) => row.map((v) => round(v, 9))),
@@ -650,7 +773,7 @@ async function main(): Promise<void> {
         stillHandedness: { label: still.handedness, score: round(still.handednessScore, 4) },
         motion,
         speedPx: { min: Math.min(...speeds), mean: round(mean(speeds), 3), max: Math.max(...speeds) },
-        geometry: { minJointMarginPx: round(geometry.jointMarginPx, 2), minSilhouetteMarginPx: round(geometry.silhouetteMarginPx, 2), ...(geometry.viewRoomPx !== undefined ? { viewRoomPx: round(geometry.viewRoomPx, 2) } : {}), ...(geometry.cutEdgeRoomPx !== undefined ? { cutEdgeRoomPx: round(geometry.cutEdgeRoomPx, 2) } : {}) },
+        geometry: { minJointMarginPx: round(geometry.jointMarginPx, 2), minSilhouetteMarginPx: round(geometry.silhouetteMarginPx, 2), ...(geometry.viewRoomPx !== undefined ? { viewRoomPx: round(geometry.viewRoomPx, 2) } : {}), ...(geometry.cutEdgeRoomPx !== undefined ? { cutEdgeRoomPx: round(geometry.cutEdgeRoomPx, 2) } : {}), ...(geometry.backgroundRoomPx !== undefined ? { backgroundRoomPx: round(geometry.backgroundRoomPx, 2) } : {}) },
         perFrame,
         files: { skeleton: { file: relative(out, join(annotationDir, 'skeleton.txt')), sha256: sha256(Buffer.from(skeletonText)) }, color: files },
       });
@@ -663,8 +786,8 @@ async function main(): Promise<void> {
   if (values.plan) return;
 
   await writeFile(join(out, 'camera.json'), formatJson(camera));
-  await writeFile(join(out, 'NOTICE.md'), notice());
-  for (const licence of ['LICENSE.fingerpose', 'LICENSE.opencv']) await copyFile(join(packageRoot(), 'test', 'fixtures', 'hands', licence), join(out, licence));
+  await writeFile(join(out, 'NOTICE.md'), def.notice());
+  for (const licence of def.licences) await copyFile(join(packageRoot(), 'test', 'fixtures', 'hands', licence), join(out, licence));
 
   // Read back with the FPHA reader and measure MediaPipe on the sharp frames.
   const imageEstimator = await createHandLandmarker({ mode: 'image' });
@@ -700,25 +823,27 @@ async function main(): Promise<void> {
     await imageEstimator.close();
   }
 
+  const measured = def.measure ? await def.measure(out, written) : {};
   const manifest = {
-    description: 'Small FPHA-layout sample: real hand photos under known camera or hand motion, 30 fps, with FPHA ground truth. Built by datasets/build-fpha-sample.ts.',
+    description: def.description,
     layout: 'Video_files/Subject_1/<action>/<seq>/color/color_%04d.jpeg, Hand_pose_annotation_v1/Subject_1/<action>/<seq>/skeleton.txt, camera.json at the root',
     width,
     height,
     fps,
     frames,
-    jpegQuality: FPHA_SAMPLE.jpegQuality,
-    seed: FPHA_SAMPLE.seed,
+    jpegQuality: geo.jpegQuality,
+    seed: geo.seed,
     camera,
     depth: {
-      referenceMm: FPHA_SAMPLE_DEPTH_MM,
+      referenceMm: def.depthMm,
       rule: 'The photos are flat: all joints of frame k lie at Z = referenceMm / z(k), z the relative zoom of the motion (1 when it does not zoom); X = (u - u0) Z / fx, Y = (v - v0) Z / fy.',
     },
     pixelConvention: 'x right, y down, origin at the top-left corner of the top-left pixel (pixel centres at +0.5), as MediaPipe and the FPHA reader report pixels',
     transform: 'Frame k shows still pixel p at affine[k] . [p.x, p.y, 1] (a similarity): o(t) = anchor + drift (t - (frames - 1) / 2) + (orbit.xPx sin(2 pi t / orbit.periodFrames + orbit.phase), orbit.yPx cos(...)) + scale z(t) R(roll(t)) (p - pivot), z(t) = 1 + zoom.amplitude sin(2 pi t / zoom.periodFrames + zoom.phase), roll(t) = rollDeg.amplitude sin(2 pi t / rollDeg.periodFrames + rollDeg.phase) degrees. speedPx: mean joint travel over the exposure interval [k - 1/2, k + 1/2].',
-    rendering: `Linear light (stored^${FPHA_SAMPLE.gamma}); bilinear samples at ${FPHA_SAMPLE.supersampling}x${FPHA_SAMPLE.supersampling} points per output pixel, averaged; local motion: premultiplied hand layer over the static background; backgrounds scaled with Lanczos (sharp) first; 8-bit JPEG (4:4:4).`,
+    rendering: `Linear light (stored^${geo.gamma}); bilinear samples at ${geo.supersampling}x${geo.supersampling} points per output pixel, averaged; local motion: premultiplied hand layer over the static background${def.sequences.some((q) => q.background?.moves === 'orbit') ? ' (a moving background, where background.moves is "orbit", shifted by the orbit term and sampled at the same points)' : ''}; backgrounds scaled with Lanczos (sharp) first; 8-bit JPEG (4:4:4).`,
     estimator: { name: `mediapipe-tasks-vision@${TASKS_VISION_VERSION} hand_landmarker full`, stillMode: 'image', detectionModes: ['video', 'image'] },
     sequences: manifestSequences,
+    ...measured,
   };
   await writeFile(join(out, 'sample.json'), formatJson(manifest));
   const total = await folderBytes(out);
@@ -735,4 +860,4 @@ async function folderBytes(dir: string): Promise<number> {
 }
 
 // Run when executed, not when imported.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await buildFphaLayoutSample(FPHA_SAMPLE_DEFINITION);

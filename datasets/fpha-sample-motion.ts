@@ -63,6 +63,12 @@ export function zoomAt(m: MotionParameters, t: number): number {
   return 1 + wave(m.zoom, t);
 }
 
+/** The orbit term of the motion at time t: (orbit.xPx sin(w t + phase), orbit.yPx cos(w t + phase)), frame px. */
+export function orbitAt(m: Pick<MotionParameters, 'orbit'>, t: number): [number, number] {
+  const w = (2 * Math.PI * t) / m.orbit.periodFrames + m.orbit.phase;
+  return [m.orbit.xPx * Math.sin(w), m.orbit.yPx * Math.cos(w)];
+}
+
 /** The transform from still pixels to frame pixels at time t (frames) of a sequence of `frames` frames. */
 export function similarityAt(m: MotionParameters, t: number, frames: number): Similarity {
   const tMid = (frames - 1) / 2;
