@@ -26,6 +26,7 @@ export interface DeblurCommandOptions extends Omit<InputFlags, 'lenient'>, SinkF
   overlap?: string;
   clampRadius?: string;
   roi?: string;
+  gate?: boolean;
   motionScope?: string;
   overwrite?: boolean;
   progress?: boolean;
@@ -82,6 +83,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
 
     let restoreMs = 0;
     let regions = 0;
+    let passedThrough = 0;
     const started = performance.now();
     const written = await lastValueFrom(
       pipeSource(
@@ -94,11 +96,13 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
             overlap,
             clampRadius,
             ...(roi ? { roi, motionScope } : {}),
+            ...(options.gate ? { gate: true } : {}),
             // Live sources drop frames: a window does not reach across a gap (the model assumes adjacent frames).
             gapPolicy: live ? 'split' : 'bridge',
             onFrameInfo: (frameInfo: DeblurFrameInfo) => {
               restoreMs += frameInfo.restoreMs;
               regions += frameInfo.regions.length;
+              if (frameInfo.gated) passedThrough++;
             },
           }),
           progress<Frame>({ ...(info.frameCount !== undefined ? { total: info.frameCount } : {}), onProgress: progressBar('deblur', io.stderr as NodeJS.WriteStream, options.progress !== false && !options.json) }),
@@ -122,6 +126,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
       sampleType: info.sampleType,
       roi: roiMode,
       ...(roiMode !== 'off' ? { motionScope, regionsRestored: regions } : {}),
+      ...(options.gate ? { gate: true, framesPassedThrough: passedThrough } : {}),
       tileSize,
       overlap,
       clampRadius,
@@ -154,6 +159,7 @@ export function defineDeblurCommand(program: Command, io: CliIo, run: RunTask): 
     .option('--tile <px>', `largest tile side; larger frames are restored in overlapping tiles (default: the model card's tileSize, else ${DEFAULT_TILE_SIZE})`)
     .option('--overlap <px>', `least overlap between tiles (default ${DEFAULT_TILE_OVERLAP}, or a quarter of a --tile below ${4 * DEFAULT_TILE_OVERLAP})`)
     .option('--clamp-radius <px>', `clamp the output to the input's local range over this radius, against overshoot at edges; 0: off (default ${DEFAULT_CLAMP_RADIUS})`)
+    .option('--gate', 'blur gate: frames where nothing moves, frames sharper than their window and still regions pass through untouched, with no network call (default off)')
     .option('--roi <off|motion|hands>', 'restore only regions of interest: where the motion map is high, or around tracked hands (default off: whole frames)')
     .option('--motion-scope <frame|regions>', 'with --roi hands: compute the motion map over the regions only (faster, approximate; default frame)');
   addInputFlags(cmd, 'of the output video');
