@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { type SynthJob, type SynthJobResult, sequenceStatus } from '../../blur-synthesis/dataset-writer.js';
 import { InvalidOptionError, SequencesFailedError } from '../../errors.js';
-import type { QueueConnection } from '../../queue/redis-queue.js';
+import { DEFAULT_QUEUE_NAME, type QueueConnection } from '../../queue/redis-queue.js';
 import { enqueueSynthJobs, followProgress, planProgress, type QueueFailure, type QueueProgress, type QueueRecord, writeQueueMarker } from '../../queue/synth-queue.js';
 import { AbortedError } from '../../stream/abort.js';
 import { listImageFiles } from '../../stream/image-sequence-source.js';
@@ -37,7 +37,7 @@ async function expectedFrames(job: SynthJob): Promise<number | null> {
 
 /** The command line that follows a queue. */
 function followCommand(conn: QueueConnection): string {
-  return `promotion progress --queue ${conn.address.display}${conn.address.name === 'promotion-synth' ? '' : ` --queue-name ${conn.address.name}`}`;
+  return `promotion progress --queue ${conn.address.display}${conn.address.name === DEFAULT_QUEUE_NAME ? '' : ` --queue-name ${conn.address.name}`}`;
 }
 
 /** Prints the failures and throws when there are any. */
@@ -109,7 +109,7 @@ export async function synthQueued(jobs: readonly SynthJob[], rates: readonly num
   const where = `queue '${conn.address.name}' at ${conn.address.display}`;
   if (!settings.json) {
     io.stdout.write(`Enqueued ${enqueued.added} sequence${enqueued.added === 1 ? '' : 's'} on ${where} (${skipped.length} already complete, ${enqueued.alreadyQueued} already queued).\n`);
-    io.stdout.write(`Workers: promotion worker --queue ${conn.address.display}${conn.address.name === 'promotion-synth' ? '' : ` --queue-name ${conn.address.name}`} (on any machine that sees ${settings.output} and the inputs at the same paths).\n`);
+    io.stdout.write(`Workers: promotion worker --queue ${conn.address.display}${conn.address.name === DEFAULT_QUEUE_NAME ? '' : ` --queue-name ${conn.address.name}`} (on any machine that sees ${settings.output} and the inputs at the same paths).\n`);
   }
   const summary = (p: QueueProgress | undefined) => ({
     output: settings.output,
