@@ -15,7 +15,7 @@ import { queueRecordKey, SYNTH_JOB_FORMAT } from '../../src/queue/synth-queue.js
 import { toIntegerFrame } from '../../src/stream/frame.js';
 import { encodeImage } from '../../src/stream/image-codec.js';
 import { cli, noiseLinearImage, tempDir } from '../helpers.js';
-import { startRedis, type TestRedis } from './redis-server.js';
+import { REDIS_INSTALL_LINE, startRedis, type TestRedis } from './redis-server.js';
 
 const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 const dir = tempDir('promotion-queue-');
@@ -204,6 +204,16 @@ describe('promotion synth --queue and promotion worker (BullMQ on redis-server)'
     expect((JSON.parse(progress2.out) as { failures: Array<{ reason: string }> }).failures[0]!.reason).toMatch(/Output folder .*out-vis2 of sequence kept is not the one the planner prepared, as seen from .* \(it holds no \.promotion-queue\.json\)/);
     expect(readdirSync(out2)).toEqual([]);
   }, 60_000);
+
+  it('fails (it does not skip) with the install line where redis-server is missing', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = join(dir, 'no-such-bin');
+    try {
+      await expect(startRedis()).rejects.toThrow(`Install it, then run the tests again:\n\n  ${REDIS_INSTALL_LINE}\n`);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
 
   it('parses queue URLs and names what it expected', () => {
     expect(parseQueueUrl('redis://10.0.0.5:6380/2')).toMatchObject({ host: '10.0.0.5', port: 6380, db: 2, name: 'promotion-synth', tls: false });
