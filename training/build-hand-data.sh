@@ -13,7 +13,7 @@
 #
 # Steps (each refuses evaluation photos; python3 -m promotion.data.holdout is the check):
 #   1. every hand photo and every training photo against EVAL_MANIFEST (exit 3 on a leak);
-#   2. OUT/hand-stills: STILLS stills of 960x720, up to 6 hands each over training photos (hand_composites.py),
+#   2. OUT/hand-stills: STILLS stills of 960x720, up to 16 hands each over training photos (hand_composites.py),
 #      with their masks in OUT/hand-stills-masks;
 #   3. OUT/v2/hands: COUNT scenes of 9 frames at 192x192, native detail, camera speeds 2-40 px per frame, moving
 #      foregrounds (promotion scenes, seed 31), and the same scenes over the masks in OUT/v2/hands-masks;

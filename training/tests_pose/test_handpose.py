@@ -13,7 +13,7 @@ from promotion.handpose.landmark_net import (HandLandmarkNet, LandmarkModelError
                                              landmark_model_path)
 from promotion.handpose.tflite import TfliteFormatError, read_tflite
 from promotion.losses import PromotionLoss, build_loss
-from promotion.losses.pose import HandPoseLoss, square_cuts
+from promotion.losses.pose import HandPoseLoss, hand_boxes, square_cuts
 
 from tests.helpers import inputs  # noqa: F401  (sets torch threads)
 
@@ -155,6 +155,23 @@ class SquareCutsTest(unittest.TestCase):
         self.assertLess((turned - torch.rot90(x, 1, dims=(2, 3))).abs().max().item(), 1e-5)
 
 
+class HandBoxesTest(unittest.TestCase):
+    def test_landmarks_found_in_a_turned_cut_give_the_same_region(self):
+        g = torch.Generator().manual_seed(2)
+        xy = torch.rand(1, 21, 2, generator=g) * 60 + 50       # image pixels
+        c, s, a = torch.tensor([[80.0, 70.0]]), torch.tensor([150.0]), torch.tensor([0.7])
+        upright = ((xy - c[:, None]) / s + 0.5) * 224
+        rel = (xy - c[:, None]) / s                              # into the turned cut: R(-a)
+        turned = torch.stack([torch.cos(a) * rel[..., 0] + torch.sin(a) * rel[..., 1],
+                              -torch.sin(a) * rel[..., 0] + torch.cos(a) * rel[..., 1]], dim=-1)
+        turned = (turned + 0.5) * 224
+        z = torch.zeros(1, 21, 1)
+        one = hand_boxes(torch.cat([upright, z], -1), c, s, 2.0, True)
+        two = hand_boxes(torch.cat([turned, z], -1), c, s, 2.0, True, a)
+        for u, v in zip(one, two):
+            self.assertLess((u - v).abs().max().item(), 1e-4)
+
+
 class HandPoseLossTest(unittest.TestCase):
     def test_zero_when_restored_equals_sharp_and_positive_on_blur(self):
         loss = HandPoseLoss('lite')
@@ -167,7 +184,7 @@ class HandPoseLossTest(unittest.TestCase):
 
     def test_gradients_flow_to_the_restoration_and_a_step_down_them_lowers_the_loss(self):
         loss = HandPoseLoss('lite')
-        sharp = hand_crop('camera_shake/1', side=160)
+        sharp = hand_crop('hand_wave/2', side=160)
         # Kept inside (0, 1), where the loss's clamp passes gradients.
         restored = (0.05 + 0.9 * box_blur(sharp)).requires_grad_(True)
         value, parts = loss(restored, sharp)
@@ -207,6 +224,8 @@ class HandPoseLossTest(unittest.TestCase):
             HandPoseLoss('big')
         with self.assertRaisesRegex(ValueError, r'Expected a number in \[1, 4\] for loss.pose.box_scale'):
             HandPoseLoss('lite', box_scale=0.5)
+        with self.assertRaisesRegex(ValueError, r'Expected an integer in 0..5 for loss.pose.track_steps but received 9'):
+            HandPoseLoss('lite', track_steps=9)
 
 
 class PoseInPromotionLossTest(unittest.TestCase):

@@ -2,7 +2,7 @@
 to render with exact blur (training/build-hand-data.sh runs both).
 
     python3 -m promotion.data.hand_composites --hands PHOTO... --backgrounds DIR --manifest datasets/eval-photos.json \
-        --out DIR --masks DIR [--count 24] [--size 640x480] [--seed 1] [--hands-per-still 6] [--hand-px 110,170]
+        --out DIR --masks DIR [--count 24] [--size 640x480] [--seed 1] [--hands-per-still 16] [--hand-px 110,170]
 
 Each still has a hand mask of the same name in --masks (RGB, white where a hand is): rendered by `promotion scenes`
 with the same options and seed as the stills, it follows the same camera path and foreground, so every training
@@ -21,7 +21,7 @@ the blurred wall colour around the hand) so that no pale fringe is carried over.
 (gamma 2.2).
 
 Augmentation, drawn per still from (seed, index): the background and its cut (a region of the background photo
-1-3 times the still's size, resized to it), then up to `--hands-per-still` hands (default 6), each: which hand
+1-3 times the still's size, resized to it), then up to `--hands-per-still` hands (default 16), each: which hand
 photo, a mirror image (left and right hands) with chance 1/2, a turn of -60..60 degrees, its longer side drawn in
 `--hand-px` (default 110-170 px), its place (inside the still, clear of the hands already placed: a hand that finds
 no clear place in 50 draws is left out) and a gain per colour channel of 0.85-1.15. Several separate hands per
@@ -194,7 +194,7 @@ def photos_in(paths: Sequence[str]) -> List[str]:
 
 
 def build(hands: Sequence[str], backgrounds: Sequence[str], manifest: str, out: str, masks_out: str, count: int,
-          size: Tuple[int, int], seed: int, hands_per_still: int = 6,
+          size: Tuple[int, int], seed: int, hands_per_still: int = 16,
           hand_px: Tuple[float, float] = (110, 170)) -> List[Dict]:
     hand_paths, background_paths = photos_in(hands), photos_in(backgrounds)
     if not hand_paths or not background_paths:
@@ -246,7 +246,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--count', type=int, default=24)
     parser.add_argument('--size', default='640x480')
     parser.add_argument('--seed', type=int, default=1)
-    parser.add_argument('--hands-per-still', type=int, default=6)
+    parser.add_argument('--hands-per-still', type=int, default=16)
     parser.add_argument('--hand-px', default='110,170', help='range of a hand\'s longer side, pixels of the still')
     args = parser.parse_args(argv)
     try:

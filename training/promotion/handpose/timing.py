@@ -1,6 +1,6 @@
 """Times the pose-aware loss term (losses/pose.py) per training batch, forward and backward, on random restored
-crops around a real hand (the embedded FPHA sample's first frame, tiled to the batch), so that a training plan can
-budget it:
+crops around a real hand (the embedded FPHA sample's open palm, hand_wave/2's first frame, tiled to the batch), so
+that a training plan can budget it:
 
     python3 -m promotion.handpose.timing [--batch 8] [--crop 160] [--threads 2] [--repeats 5]
 
@@ -20,7 +20,7 @@ from PIL import Image
 from ..losses.pose import HandPoseLoss
 
 _FRAME = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'datasets', 'fpha-sample',
-                      'Video_files', 'Subject_1', 'camera_shake', '1', 'color', 'color_0000.jpeg')
+                      'Video_files', 'Subject_1', 'hand_wave', '2', 'color', 'color_0000.jpeg')
 
 
 def main(argv: Optional[List[str]] = None) -> int:

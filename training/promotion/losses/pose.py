@@ -10,8 +10,9 @@ The landmark network is MediaPipe's own (promotion/handpose/landmark_net.py, reb
 2. Cut the same square around the hand from the sharp and the restored crop, as MediaPipe's tracker cuts its
    region of interest from the previous frame's landmarks (hand_boxes): turned (`rotate`, default on) so that the
    wrist -> finger bases points up, around the palm's box, `box_scale` (default 2.0, MediaPipe's) times its longer
-   side. Bilinear resampling (grid_sample) to 224 x 224; the box comes from the sharp crop alone, so both crops
-   are cut identically.
+   side. The region is then found again from the landmarks in it, `track_steps` times (default 2), as the tracker
+   does from frame to frame: the network finds more hands in a well placed, upright cut. Bilinear resampling
+   (grid_sample) to 224 x 224; the region comes from the sharp crop alone, so both crops are cut identically.
 3. Landmarks of both cuts; the term is the mean absolute difference of their x and y, in units of the cut's side
    (224 px), over the samples whose sharp cut holds a hand (presence >= `min_presence`, default 0.5), plus
    `presence_weight` (default 0) x the mean absolute difference of the presence scores, the flag by which
@@ -40,6 +41,8 @@ DEFAULT_VARIANT = 'lite'
 #: Side of the square in which the hand is looked for around a known whole-hand box, times the box's longer side.
 HAND_BOX_MARGIN = 1.4
 DEFAULT_BOX_SCALE = 2.0
+#: How many times the hand's region is recomputed from the landmarks found in it before the compared cut.
+DEFAULT_TRACK_STEPS = 2
 DEFAULT_MIN_PRESENCE = 0.5
 
 
@@ -65,14 +68,19 @@ def square_cuts(images: torch.Tensor, centres: torch.Tensor, sides: torch.Tensor
 
 
 def hand_boxes(landmarks: torch.Tensor, centres: torch.Tensor, sides: torch.Tensor, box_scale: float,
-               rotate: bool) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """MediaPipe's tracking region from a hand's landmarks [B, 21, 3] found in an unrotated cut (`centres`,
-    `sides`; landmarks in pixels of the 224 cut), as its HandLandmarksToRectCalculator and RectTransformation do:
+               rotate: bool, angles: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """MediaPipe's tracking region from a hand's landmarks [B, 21, 3] found in a cut (`centres`, `sides`, `angles`
+    as square_cuts takes them; landmarks in pixels of the 224 cut), as its HandLandmarksToRectCalculator and
+    RectTransformation do:
     the angle that turns wrist -> (mean of the index and ring bases, averaged with the middle base) upright; the
     bounding box of the palm subset (wrist, thumb 1-3, the bases and first joints of the four fingers) in that
     turned frame; its centre moved by -0.1 of its height towards the fingers; a square of `box_scale` times its
     longer side. Returns centre (x, y), side and angle in the image's pixels and radians."""
-    xy = centres[:, None, :] + (landmarks[..., :2] / INPUT_SIZE - 0.5) * sides[:, None, None]
+    local = (landmarks[..., :2] / INPUT_SIZE - 0.5) * sides[:, None, None]
+    if angles is not None:
+        c, s = torch.cos(angles)[:, None], torch.sin(angles)[:, None]
+        local = torch.stack([c * local[..., 0] - s * local[..., 1], s * local[..., 0] + c * local[..., 1]], dim=-1)
+    xy = centres[:, None, :] + local
     wrist = xy[:, WRIST]
     if rotate:
         towards = ((xy[:, INDEX_MCP] + xy[:, RING_MCP]) / 2 + xy[:, MIDDLE_MCP]) / 2 - wrist
@@ -98,7 +106,7 @@ class HandPoseLoss(nn.Module):
 
     def __init__(self, variant: str = DEFAULT_VARIANT, min_presence: float = DEFAULT_MIN_PRESENCE,
                  box_scale: float = DEFAULT_BOX_SCALE, rotate: bool = True, presence_weight: float = 0.0,
-                 model: Optional[str] = None) -> None:
+                 model: Optional[str] = None, track_steps: int = DEFAULT_TRACK_STEPS) -> None:
         super().__init__()
         if variant not in VARIANTS:
             raise ValueError(f'Expected loss.pose.variant in {list(VARIANTS)} but received {variant!r}')
@@ -108,6 +116,9 @@ class HandPoseLoss(nn.Module):
             raise ValueError(f'Expected a number in [1, 4] for loss.pose.box_scale but received {box_scale!r}')
         if not isinstance(presence_weight, (int, float)) or presence_weight < 0:
             raise ValueError(f'Expected a number >= 0 for loss.pose.presence_weight but received {presence_weight!r}')
+        if not isinstance(track_steps, int) or isinstance(track_steps, bool) or not 0 <= track_steps <= 5:
+            raise ValueError(f'Expected an integer in 0..5 for loss.pose.track_steps but received {track_steps!r}')
+        self.track_steps = track_steps
         self.variant = variant
         self.min_presence, self.box_scale = float(min_presence), float(box_scale)
         self.rotate, self.presence_weight = bool(rotate), float(presence_weight)
@@ -137,6 +148,10 @@ class HandPoseLoss(nn.Module):
             found = self.net(square_cuts(sharp, look_c, look_s))
             centre, side, angle = hand_boxes(found.landmarks, look_c, look_s, self.box_scale, self.rotate)
             target = self.net(square_cuts(sharp, centre, side, angle))
+            for _ in range(self.track_steps):
+                # As MediaPipe's tracker does from frame to frame: the region again from the landmarks just found.
+                centre, side, angle = hand_boxes(target.landmarks, centre, side, self.box_scale, self.rotate, angle)
+                target = self.net(square_cuts(sharp, centre, side, angle))
         keep = torch.nonzero(target.presence >= self.min_presence).flatten()
         if keep.numel() == 0:
             zero = restored.sum() * 0
@@ -154,7 +169,7 @@ def check_pose_spec(spec) -> Dict:
     """Validates a config's `loss.pose` mapping: {weight: > 0 to switch it on, and HandPoseLoss's options}."""
     if not isinstance(spec, dict):
         raise ValueError(f'Expected loss.pose as a mapping (weight, variant, ...) but received {spec!r}')
-    known = {'weight', 'variant', 'min_presence', 'box_scale', 'rotate', 'presence_weight', 'model'}
+    known = {'weight', 'variant', 'min_presence', 'box_scale', 'rotate', 'presence_weight', 'model', 'track_steps'}
     unknown = sorted(set(spec) - known)
     if unknown:
         raise ValueError(f'Unknown loss.pose option(s) {unknown}; expected some of {sorted(known)}')
