@@ -6,6 +6,9 @@ from the latest one. Batches are a pure function of (seed, iteration), so a resu
 uninterrupted one would. Logs: <output>/train.csv (iteration, lr, loss, pixel, perceptual, psnr, seconds; pose and
 pose_hands when the loss's pose term is on) and <output>/val.csv (iteration, psnr, ssim, blurred input psnr,
 windows) every `val_every` iterations.
+
+`train.clamp_radius` (default 0: off) clamps the network's output to the blurred centre frame's local range, as
+deblur() does by default (radius 3), before the loss and in validation (promotion/local_range.py).
 """
 import argparse
 import csv
@@ -19,9 +22,11 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
+from . import CENTRE_INDEX
 from .archs import build_network, count_parameters
 from .config import load_config
 from .data import SequenceDataset, crop_at
+from .local_range import clamp_to_local_range
 from .losses import build_loss
 from .metrics import psnr, ssim
 from .onnx_weights import load_export_weights
@@ -99,8 +104,10 @@ def _to(batch: Dict[str, torch.Tensor], device: torch.device) -> Dict[str, torch
     return {k: v.to(device) for k, v in batch.items()}
 
 
-def _forward(model, batch):
-    return model(batch['frames'], batch['motion'], batch['blurWeights'], batch['contrastScale'])
+def _forward(model, batch, clamp_radius: int = 0):
+    """The network's output, clamped to the centre frame's local range as deblur() does when clamp_radius > 0."""
+    out = model(batch['frames'], batch['motion'], batch['blurWeights'], batch['contrastScale'])
+    return clamp_to_local_range(out, batch['frames'][:, CENTRE_INDEX], clamp_radius)
 
 
 def _write_rows(path: str, fields: List[str], rows: List[Dict[str, Any]], append: bool) -> None:
@@ -150,12 +157,12 @@ def _save_checkpoint(output: str, state: Dict[str, Any], keep: int) -> str:
 
 
 @torch.no_grad()
-def validate(model, dataset: SequenceDataset, device: torch.device) -> Dict[str, float]:
+def validate(model, dataset: SequenceDataset, device: torch.device, clamp_radius: int = 0) -> Dict[str, float]:
     model.eval()
     scores, ssims, blurred = [], [], []
     for i in range(len(dataset)):
         batch = _to({k: v[None] for k, v in dataset[i].items()}, device)
-        out = _forward(model, batch).clamp(0, 1)
+        out = _forward(model, batch, clamp_radius).clamp(0, 1)
         scores.append(psnr(out, batch['gt']))
         ssims.append(ssim(out, batch['gt']))
         blurred.append(psnr(batch['frames'][:, 2], batch['gt']))
@@ -221,7 +228,7 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
         for group in optimizer.param_groups:
             group['lr'] = lr
         batch = _to(batch, device)
-        out = _forward(model, batch)
+        out = _forward(model, batch, t['clamp_radius'])
         loss, parts = criterion(out, batch['gt'], batch['motion'], batch.get('handBox'))
         optimizer.zero_grad()
         loss.backward()
@@ -237,7 +244,7 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
                             'seconds': round(time.time() - started, 3),
                             **{k: parts[k] for k in POSE_FIELDS if k in parts}})
         if val_set is not None and (iteration % t['val_every'] == 0 or iteration == t['iterations']):
-            last_val = validate(model, val_set, device)
+            last_val = validate(model, val_set, device, t['clamp_radius'])
             _write_rows(os.path.join(cfg['output'], 'val.csv'), VAL_FIELDS, [{'iteration': iteration, **last_val}],
                         append=True)
             if not quiet:

@@ -215,6 +215,16 @@ class TrainingTest(unittest.TestCase):
             make_dataset(os.path.join(d, 'data'), sequences=1)
             with self.assertRaisesRegex(ValueError, 'train.batch_size'):
                 train(_config(d, batch_size=0), quiet=True)
+            with self.assertRaisesRegex(ValueError, 'train.clamp_radius'):
+                train(_config(d, clamp_radius=-1), quiet=True)
+
+    def test_training_through_the_runtime_clamp(self):
+        # clamp_radius: the loss and the validation see the output clamped as deblur() clamps it.
+        with tempfile.TemporaryDirectory() as d:
+            make_dataset(os.path.join(d, 'data'), sequences=1)
+            result = train(_config(d, iterations=2, clamp_radius=3, checkpoint_every=2, val_every=2), quiet=True)
+            self.assertEqual(result['iteration'], 2)
+            self.assertTrue(np.isfinite(result['validation']['psnr']))
 
 
 class DatasetTest(unittest.TestCase):
