@@ -221,7 +221,7 @@ class TrainingTest(unittest.TestCase):
     def test_training_through_the_runtime_clamp(self):
         # clamp_radius: the loss and the validation see the output clamped as deblur() clamps it.
         with tempfile.TemporaryDirectory() as d:
-            make_dataset(os.path.join(d, 'data'), sequences=1)
+            make_dataset(os.path.join(d, 'data'), sequences=2)
             result = train(_config(d, iterations=2, clamp_radius=3, checkpoint_every=2, val_every=2), quiet=True)
             self.assertEqual(result['iteration'], 2)
             self.assertTrue(np.isfinite(result['validation']['psnr']))
