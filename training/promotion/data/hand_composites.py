@@ -275,7 +275,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ValueError as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
-    print(f'{len(records)} stills -> {args.out}')
+    print(f'{len(records)} stills -> {args.out} (hand photos and backgrounds checked against {args.manifest}: none '
+          f'is an evaluation photo)')
     return 0
 
 
