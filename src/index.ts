@@ -145,6 +145,14 @@ export {
   type HandsRoi,
 } from './deblur/roi.js';
 export type { Box } from './deblur/tiles.js';
+export {
+  DEFAULT_GATE_MIN_MOTION_PX,
+  DEFAULT_GATE_SHARP_WEIGHT,
+  DEFAULT_GATE_CELL,
+  DEFAULT_GATE_MARGIN,
+  DEFAULT_GATE_FEATHER,
+  type BlurGateOptions,
+} from './deblur/gate.js';
 
 // Metrics.
 export { psnr, type PixelMetricOptions } from './metrics/psnr.js';
@@ -189,6 +197,7 @@ export { evaluate, DEFAULT_PANELS_PER_SEQUENCE, DEFAULT_EVAL_POSE_MODE, type Eva
 export type { EvaluateProgress } from './eval/stages.js';
 export {
   REPORT_SCHEMA_VERSION,
+  OLDEST_READ_SCHEMA_VERSION,
   validateReport,
   ReportSchemaError,
   type EvalReport,
@@ -202,7 +211,11 @@ export {
   type JointRecord,
   type PanelRecord,
   type SequenceReport,
+  type RecoveredRecord,
+  type RecoveryRecord,
+  type EvalReportV1,
 } from './eval/report-schema.js';
+export { blurGapRecovery, type BlurGapRecovery, type RecoveryStatus } from './metrics/recovery.js';
 export {
   writeReport,
   readReport,
