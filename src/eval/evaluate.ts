@@ -173,7 +173,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         const synthesisMade = info.createdAt ?? '';
         const deblurred = deblurredDir(work, id);
         // A two-part model (contract version 2) is both files: its feature graph can change while the other does not.
-        const deblurKey: StageKey = { model: model.card.sha256, ...(model.card.features ? { features: model.card.features.sha256 } : {}), settings: deblurSettings, synthesis: synthesisMade };
+        // The card's runtime settings (the motion input's flow, the tile) change the output with the same weights.
+        const card = { motionFlow: model.contract.motionFlow ?? null, tileSize: model.contract.tileSize ?? null };
+        const deblurKey: StageKey = { model: model.card.sha256, ...(model.card.features ? { features: model.card.features.sha256 } : {}), card, settings: deblurSettings, synthesis: synthesisMade };
         await timed('deblur', () => deblurSequence(plan, deblurred, model!, { ...settings }, deblurKey, options, notice));
 
         // A plain (non-FPHA) job may estimate with video mode: one estimator per version keeps the tracker's state apart.

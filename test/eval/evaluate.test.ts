@@ -4,7 +4,7 @@
  * finite, the gains are signed as the schema says, a rerun resumes from the work folder, and plain image folders
  * get pseudo ground truth.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,16 @@ describe('promotion eval', () => {
     const longer = await evaluate({ inputs: [sample], report, overwrite: true, selection: { actions: ['hand_wave'], sequences: ['2'] }, maxFrames: 6, deblur: { model: model.onnx, threads: 1 }, onNotice: (m) => notices.push(m) });
     expect(notices).toContain('synthesis Subject_1/hand_wave/2: synthesized again: it was made with other options (maxFrames 5 then, 6 now)');
     expect(longer.sequences[0]!.frames).toBe(6);
+    // The same weights with another motion input on the card: deblurred again, not reused.
+    notices.length = 0;
+    const card = JSON.parse(readFileSync(model.card, 'utf8')) as { motionMap: Record<string, unknown> };
+    writeFileSync(model.card, JSON.stringify({ ...card, motionMap: { ...card.motionMap, flow: { finestLevel: 1 } } }));
+    try {
+      await evaluate({ inputs: [sample], report, overwrite: true, selection: { actions: ['hand_wave'], sequences: ['2'] }, maxFrames: 6, deblur: { model: model.onnx, threads: 1 }, onNotice: (m) => notices.push(m) });
+      expect(notices).toContain('deblur Subject_1/hand_wave/2: the stored frames were made with other settings or inputs; deblurring again');
+    } finally {
+      writeFileSync(model.card, JSON.stringify(card));
+    }
   }, 300_000);
 
   it('labels plain image folders as pseudo ground truth (the sharp row measures nothing)', async () => {
