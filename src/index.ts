@@ -73,6 +73,7 @@ export {
   MOTION_MAP_FLOW,
   DEFAULT_MOTION_MAP_KIND,
   MOTION_NORMALIZATION_FLOOR_PX,
+  type MotionMap,
   type MotionMapKind,
   type MotionMapsOptions,
   type WithMotion,
@@ -227,6 +228,6 @@ export {
   type WriteReportOptions,
 } from './eval/report-files.js';
 export { renderReportHtml, DEFAULT_REPORT_TITLE, DEFAULT_MAX_SEQUENCE_CHARTS, type RenderReportOptions } from './eval/report-html.js';
-export { formatSummaryTable, type SummaryTableOptions } from './eval/summary-table.js';
-export { reportGainSpread } from './eval/gain-spreads.js';
+export { formatRecovered, formatSummaryTable, type SummaryTableOptions } from './eval/summary-table.js';
+export { reportGainSpread, type SpreadMetric, type SpreadSource } from './eval/gain-spreads.js';
 export type { PerFrameMetric } from './eval/report-charts.js';
