@@ -114,6 +114,8 @@ export async function restoreRegion(settings: RestoreSettings, inputs: WindowInp
           if (settings.cancelled()) return -1;
           features.push(await settings.features.features(frame, run));
         }
+        // Stopped while the last feature run was in flight: start nothing more.
+        if (settings.cancelled()) return -1;
         out = await model.parts.restore(features, feeds);
       } else {
         out = await model.run(feeds);
