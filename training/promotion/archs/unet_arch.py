@@ -101,11 +101,11 @@ class NAFBlock(nn.Module):
         self.conv5 = nn.Conv2d(c, c, 1)
         self.beta = nn.Parameter(torch.zeros(1, c, 1, 1))
         self.gamma = nn.Parameter(torch.zeros(1, c, 1, 1))
-        #: Compute forward() as the export graph does (PromotionUNet.export_graph sets it).
+        #: Compute forward() as the export graph does (as under ONNX export; PromotionUNet.export_graph sets it).
         self.export_graph = False
 
     def forward(self, inp: torch.Tensor) -> torch.Tensor:
-        if self.export_graph:
+        if self.export_graph or torch.onnx.is_in_onnx_export():
             return self.forward_export(inp)
         x = self.conv2(self.conv1(self.norm1(inp)))
         a, b = x.chunk(2, dim=1)
@@ -195,6 +195,9 @@ class PromotionUNet(nn.Module):
     @export_graph.setter
     def export_graph(self, value: bool) -> None:
         self._export_graph = bool(value)
+        for module in self.modules():
+            if isinstance(module, NAFBlock):
+                module.export_graph = self._export_graph
 
     def _enter(self, frames: torch.Tensor, motion: torch.Tensor, blur_weights: torch.Tensor) -> torch.Tensor:
         """The entry: frames weighted by the blur vector and the motion map, fused at H/2 (the module's docstring)."""
@@ -227,9 +230,6 @@ class PromotionUNet(nn.Module):
             from .promotion_arch import check_inputs
             check_inputs(frames, motion, blur_weights, contrast_scale)
         exporting = self.export_graph
-        for module in self.modules():
-            if isinstance(module, NAFBlock):
-                module.export_graph = exporting
         x = self._enter(frames, motion, blur_weights)
         skips = []
         for level, (encoder, down) in enumerate(zip(self.encoders, self.downs)):
