@@ -14,7 +14,8 @@ DEFAULTS: Dict[str, Any] = {
     'train': {
         'batch_size': 8, 'iterations': 1000, 'lr': 2e-4, 'betas': [0.9, 0.99], 'eta_min': 1e-7,
         'restarts': 1, 'checkpoint_every': 500, 'keep_checkpoints': 3, 'val_every': 500, 'log_every': 10,
-        'num_workers': 0, 'grad_clip': 0.0, 'clamp_radius': 0,
+        'num_workers': 0, 'grad_clip': 0.0, 'clamp_radius': 0, 'max_seconds': 0,
+        'checkpoint_optimizer': True,
     },
 }
 
@@ -75,7 +76,11 @@ def load_config(path: str) -> Dict[str, Any]:
     if not isinstance(r, int) or isinstance(r, bool) or r < 0:
         raise ValueError(f'Expected an integer >= 0 for train.clamp_radius (the runtime clamp: 3 as deblur() does, 0 '
                          f'off) but received {r!r}')
-    for key in ('lr', 'eta_min'):
+    scenes = datasets['train'].get('scenes')
+    if scenes is not None and not isinstance(scenes, dict):
+        raise ValueError(f'{path}: expected datasets.train.scenes as a mapping of options (or {{}} for the '
+                         f'defaults) but received {scenes!r}')
+    for key in ('lr', 'eta_min', 'max_seconds'):
         if not isinstance(t[key], (int, float)) or t[key] < 0:
             raise ValueError(f'Expected a number >= 0 for train.{key} but received {t[key]!r}')
     if cfg['device'] not in ('auto', 'cpu', 'cuda'):

@@ -7,6 +7,16 @@ uninterrupted one would. Logs: <output>/train.csv (iteration, lr, loss, pixel, p
 pose_hands when the loss's pose term is on) and <output>/val.csv (iteration, psnr, ssim, blurred input psnr,
 windows) every `val_every` iterations.
 
+`train.max_seconds` (default 0: none): a time budget for this run (a lent GPU's minutes). From iterations 10 to 40
+the run measures its speed and cuts `iterations` to what fits (the cosine then ends with the budget); past the
+budget it checkpoints and stops.
+
+`train.checkpoint_optimizer: false` leaves Adam's state out of checkpoints (a third of their size: what a lent GPU
+machine hands back is limited per file); a resume from one starts Adam afresh.
+
+`datasets.train.scenes` (a mapping, possibly empty): instead of sequence folders, windows rendered on the training
+device from the photo pack at `roots[0]` (promotion/data/gpu_scenes.py, whose DEFAULTS the mapping overrides).
+
 `train.clamp_radius` (default 0: off) clamps the network's output to the blurred centre frame's local range, as
 deblur() does by default (radius 3), before the loss and in validation (promotion/local_range.py).
 """
@@ -188,7 +198,8 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
     if resume:
         state = load_checkpoint(resume)
         model.load_state_dict(state['model'])
-        optimizer.load_state_dict(state['optimizer'])
+        if 'optimizer' in state:
+            optimizer.load_state_dict(state['optimizer'])
         start = state['iteration']
         _truncate_log(os.path.join(cfg['output'], 'train.csv'), train_fields, start)
         _truncate_log(os.path.join(cfg['output'], 'val.csv'), VAL_FIELDS, start)
@@ -202,25 +213,40 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
             if dict(init['network']) != dict(cfg['network']):
                 raise ValueError(f'init checkpoint {cfg["init"]} holds network {init["network"]}, not {cfg["network"]}')
             model.load_state_dict(init['model'])
+    if device.type == 'cuda':
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     ds_cfg = dict(cfg['datasets']['train'])
     schedule = ds_cfg.pop('crop_schedule', None)
     if schedule:
         ds_cfg['crop'] = crop_at(schedule, start)
-    train_set = SequenceDataset(ds_cfg.pop('roots'), seed=cfg['seed'], **ds_cfg)
+    scenes = ds_cfg.pop('scenes', None)
+    if scenes is not None:
+        # Windows rendered on the device from a photo pack (promotion/data/gpu_scenes.py), batch by batch.
+        from .data.gpu_scenes import SceneBatches
+        loader = SceneBatches(ds_cfg['roots'][0], t['batch_size'], cfg['seed'], start, t['iterations'], device,
+                              scenes or {})
+        train_windows = 'rendered'
+    else:
+        train_set = SequenceDataset(ds_cfg.pop('roots'), seed=cfg['seed'], **ds_cfg)
+        train_windows = len(train_set)
+        loader = DataLoader(_EpochDataset(train_set, schedule),
+                            batch_sampler=_Batches(len(train_set), t['batch_size'], cfg['seed'], start,
+                                                   t['iterations']),
+                            num_workers=t['num_workers'])
     val_set = None
     if 'val' in cfg['datasets']:
         v_cfg = dict(cfg['datasets']['val'])
         val_set = SequenceDataset(v_cfg.pop('roots'), seed=cfg['seed'], **{'augment': False, 'crop': None, **v_cfg})
     if not quiet:
         print(f'{cfg["name"]}: {cfg["network"]["type"]} {count_parameters(model) / 1e6:.3f}M params on {device}, '
-              f'{len(train_set)} training windows, iterations {start}..{t["iterations"]}'
+              f'{train_windows} training windows, iterations {start}..{t["iterations"]}'
               + (f' (resumed from {resume})' if resume else ''), flush=True)
-    loader = DataLoader(_EpochDataset(train_set, schedule),
-                        batch_sampler=_Batches(len(train_set), t['batch_size'], cfg['seed'], start, t['iterations']),
-                        num_workers=t['num_workers'])
     model.train()
     pending: List[Dict[str, Any]] = []
     started = time.time()
+    budget, calibrated = float(t['max_seconds']), started
     iteration = start
     last_val: Dict[str, float] = {}
     for batch in loader:
@@ -236,6 +262,21 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
             torch.nn.utils.clip_grad_norm_(model.parameters(), t['grad_clip'])
         optimizer.step()
         iteration += 1
+        if budget:
+            if iteration == start + 10:
+                calibrated = time.time()
+            elif iteration == start + 40:
+                # Fit the run to its time budget: the cosine schedule then ends where the budget does.
+                rate = 30 / (time.time() - calibrated)
+                fits = iteration + int(rate * (budget - (time.time() - started)) * 0.97)
+                fits -= fits % t['restarts']
+                if fits < t['iterations']:
+                    t['iterations'] = max(iteration, fits)
+                    if not quiet:
+                        print(f'[{iteration}] {rate:.2f} it/s: iterations cut to {t["iterations"]} to end within '
+                              f'train.max_seconds {budget}', flush=True)
+            if time.time() - started > budget and iteration < t['iterations']:
+                t['iterations'] = iteration  # over budget anyway: the last checkpoint is written now
         if not math.isfinite(loss.item()):
             raise ValueError(f'Loss became {loss.item()} at iteration {iteration}; lower train.lr')
         if iteration % t['log_every'] == 0 or iteration == t['iterations']:
@@ -257,9 +298,12 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
                 print(f'[{iteration}] loss {p["loss"]:.5f} psnr {p["psnr"]:.3f} lr {lr:.2e}', flush=True)
             pending = []
             _save_checkpoint(cfg['output'], {
-                'iteration': iteration, 'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
+                'iteration': iteration, 'model': model.state_dict(),
+                **({'optimizer': optimizer.state_dict()} if t['checkpoint_optimizer'] else {}),
                 'config': cfg, 'network': cfg['network'], 'validation': last_val, 'init': cfg.get('init'),
                 'torch': torch.__version__}, t['keep_checkpoints'])
+        if iteration >= t['iterations']:
+            break
     return {'iteration': iteration, 'output': cfg['output'], 'validation': last_val}
 
 

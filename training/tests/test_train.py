@@ -226,6 +226,44 @@ class TrainingTest(unittest.TestCase):
             self.assertEqual(result['iteration'], 2)
             self.assertTrue(np.isfinite(result['validation']['psnr']))
 
+    def test_weights_only_checkpoints_and_a_time_budget(self):
+        # checkpoint_optimizer false: checkpoints hold the weights alone, and a resume from one starts Adam afresh.
+        # max_seconds: past the budget the run checkpoints and stops, whatever `iterations` says.
+        from promotion.train import latest_checkpoint, load_checkpoint
+        with tempfile.TemporaryDirectory() as d:
+            make_dataset(os.path.join(d, 'data'), sequences=2)
+            train(_config(d, iterations=4, checkpoint_every=2, checkpoint_optimizer=False), quiet=True)
+            state = load_checkpoint(latest_checkpoint(os.path.join(d, 'out')))
+            self.assertNotIn('optimizer', state)
+            self.assertEqual(state['iteration'], 4)
+            self.assertEqual(train(_config(d, iterations=6, checkpoint_every=2, checkpoint_optimizer=False),
+                                   quiet=True)['iteration'], 6)
+            result = train(_config(d, iterations=100000, checkpoint_every=50000, max_seconds=1e-9), quiet=True)
+            self.assertEqual(result['iteration'], 7)  # resumed at 6, one iteration, then over budget
+            self.assertEqual(load_checkpoint(latest_checkpoint(os.path.join(d, 'out')))['iteration'], 7)
+            with self.assertRaisesRegex(ValueError, 'train.max_seconds'):
+                train(_config(d, max_seconds=-1), quiet=True)
+
+    def test_windows_rendered_from_a_photo_pack(self):
+        # datasets.train.scenes: batches rendered on the training device (gpu_scenes.py) instead of folders.
+        from .test_gpu_scenes import make_pack
+        with tempfile.TemporaryDirectory() as d:
+            os.makedirs(os.path.join(d, 'pack'))
+            make_pack(os.path.join(d, 'pack'), side=96)
+            path = _config(d, iterations=2, checkpoint_every=2)
+            with open(path) as f:
+                cfg = yaml.safe_load(f)
+            cfg['datasets'] = {'train': {'roots': ['pack'], 'scenes': {'size': 32}}}
+            with open(path, 'w') as f:
+                yaml.safe_dump(cfg, f)
+            self.assertEqual(train(path, quiet=True)['iteration'], 2)
+            self.assertEqual([r[0] for r in _losses(d)], [1, 2])
+            cfg['datasets']['train']['scenes'] = [32]
+            with open(path, 'w') as f:
+                yaml.safe_dump(cfg, f)
+            with self.assertRaisesRegex(ValueError, 'datasets.train.scenes'):
+                train(path, quiet=True)
+
 
 class DatasetTest(unittest.TestCase):
     def test_sample_layout_statistics_and_determinism(self):
