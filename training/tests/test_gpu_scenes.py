@@ -80,6 +80,24 @@ class RenderTest(unittest.TestCase):
         self.assertGreater(float((views[0, 0][centre] - background[centre]).abs().max()), 0.01)  # the layer is there
         self.assertLess(float((views[0, 1][centre] - background[centre]).abs().max()), 1e-5)  # 30 px on: gone
 
+    def test_the_training_renderer_follows_a_spec_camera_as_spec_scene_does(self):
+        # Both follow exact.ts: the batched training renderer with a scene's camera parameters gives the frames
+        # SpecScene renders from the same spec (photo = the pack's first crop, not resized).
+        from promotion.data.gpu_scenes import SpecScene
+        camera = {'start': {'x': 50.0, 'y': 61.0}, 'velocity': {'x': 3.5, 'y': -2.0},
+                  'sway': {'amplitudePx': 1.5, 'periodFrames': 11.0, 'phase': 0.4}, 'angularVelocity': 0.02,
+                  'zoomRate': 1.012, 'shake': {'amplitudePx': 0.8, 'frequency': 0.2, 'phaseX': 1.0, 'phaseY': 2.0}}
+        spec = {'photo': os.path.join(self.dir.name, 'crop0_d1.jpg'), 'width': 32, 'height': 32, 'photoScale': 4,
+                'camera': camera}
+        times = torch.tensor([0.0, -1.3, 0.6])
+        want = SpecScene(spec, torch.device('cpu')).render(times)
+        t = lambda v: torch.tensor([float(v)])  # noqa: E731
+        p = still(1, 112, cx0=t(50), cy0=t(61), vx=t(3.5), vy=t(-2), sway_amp=t(1.5), sway_period=t(11),
+                  sway_phase=t(0.4), angular=t(0.02), zoom_rate=t(1.012), shake_amp=t(0.8), shake_freq=t(0.2),
+                  shake_px=t(1), shake_py=t(2))
+        got = render(self.pack, p, times[None], 32)[0]
+        self.assertLess(float((got - want).abs().max()), 1e-4)
+
     def test_draws_keep_the_path_inside_the_crop_and_follow_the_shares(self):
         opts = {**gpu_scenes.DEFAULTS, 'size': 256}
         raw = draw_scenes(np.random.default_rng(0), 2000, opts, crops=5, side=640)

@@ -321,3 +321,101 @@ class SceneBatches:
             'gt': sharp.clamp(0, 1).pow(1 / GAMMA).contiguous(),
             'handBox': torch.full((self.batch, 4), -1.0, device=device),
         }
+
+
+def _trajectory(p: Dict[str, Any], t: torch.Tensor):
+    """exact.ts trajectoryFromParameters of a scene spec's parameters at times t (1-D): (cx, cy, angle, zoom)."""
+    vx, vy = p['velocity']['x'], p['velocity']['y']
+    speed = math.hypot(vx, vy)
+    nx, ny = (-vy / speed, vx / speed) if speed > 0 else (0.0, 1.0)
+    sway = p['sway']['amplitudePx'] * torch.sin(2 * math.pi * t / p['sway']['periodFrames'] + p['sway']['phase'])
+    sh = p['shake']
+    sx = sh['amplitudePx'] * torch.sin(2 * math.pi * sh['frequency'] * t + sh['phaseX'])
+    sy = sh['amplitudePx'] * torch.sin(2 * math.pi * sh['frequency'] * 1.37 * t + sh['phaseY'])
+    return (p['start']['x'] + vx * t + nx * sway + sx, p['start']['y'] + vy * t + ny * sway + sy,
+            p['angularVelocity'] * t, torch.pow(torch.as_tensor(float(p['zoomRate']), dtype=t.dtype), t))
+
+
+def _fitted(path: str, box_w: int, box_h: int, device: torch.device) -> torch.Tensor:
+    """A photo fitted inside box_w x box_h (never enlarged, Lanczos), linear light, [3, H, W] (scenes.ts's
+    decodeImageFit; libvips' lanczos3 and PIL's Lanczos differ in the last bits)."""
+    from PIL import Image
+    image = Image.open(path).convert('RGB')
+    fit = min(box_w / image.width, box_h / image.height, 1)
+    if fit < 1:
+        image = image.resize((max(1, round(image.width * fit)), max(1, round(image.height * fit))), Image.LANCZOS)
+    array = np.asarray(image, dtype=np.float32) / 255
+    return torch.from_numpy(array.transpose(2, 0, 1).copy()).to(device).pow_(GAMMA)
+
+
+def _sample(image: torch.Tensor, x: torch.Tensor, y: torch.Tensor, padding: str) -> torch.Tensor:
+    """Bilinear samples of image [C, H, W] at pixel coordinates x, y [K, h, w]: [K, C, h, w]."""
+    c, h, w = image.shape
+    grid = torch.stack((x / (w - 1) * 2 - 1, y / (h - 1) * 2 - 1), -1)
+    k = grid.shape[0]
+    out = F.grid_sample(image[None], grid.reshape(1, k * grid.shape[1], grid.shape[2], 2), mode='bilinear',
+                        padding_mode=padding, align_corners=True)
+    return out.reshape(c, k, grid.shape[1], grid.shape[2]).permute(1, 0, 2, 3)
+
+
+class SpecScene:
+    """A scene as `promotion scenes` recorded it (synthesis.json's `scene`), rendered in PyTorch with exact.ts's
+    math: the renders of a committed sequence (the yardstick's, say) on a machine without Node.js, from its spec and
+    its photos (`photos`: a folder to find them in by file name; default: the paths the spec names)."""
+
+    def __init__(self, spec: Dict[str, Any], device: torch.device, photos: Optional[str] = None) -> None:
+        locate = (lambda p: os.path.join(photos, os.path.basename(p))) if photos else (lambda p: p)
+        self.spec, self.device = spec, device
+        scale = spec.get('photoScale', 5)
+        self.width, self.height = spec['width'], spec['height']
+        self.background = _fitted(locate(spec['photo']), round(scale * self.width), round(scale * self.height), device)
+        self.layer = None
+        fg = spec.get('foreground')
+        if fg:
+            size = fg['sizePx']
+            src = _fitted(locate(fg['photo']), 3 * size, 3 * size, device)
+            ox = max(0, (src.shape[2] - size) // 2)
+            oy = max(0, (src.shape[1] - size) // 2)
+            xs = torch.clamp(torch.arange(size, device=device) + ox, max=src.shape[2] - 1)
+            ys = torch.clamp(torch.arange(size, device=device) + oy, max=src.shape[1] - 1)
+            image = src[:, ys][:, :, xs]
+            grid = torch.arange(size, device=device, dtype=torch.float32) - (size - 1) / 2
+            gy, gx = torch.meshgrid(grid, grid, indexing='ij')
+            alpha = ((1 - torch.sqrt(gx ** 2 + gy ** 2) / (size / 2)) * 8).clamp(0, 1)
+            self.layer = (image, alpha[None], fg['path'])
+
+    @torch.no_grad()
+    def render(self, times: torch.Tensor) -> torch.Tensor:
+        """Linear-light renders [K, 3, H, W] at times [K] (frame intervals)."""
+        times = times.to(self.device, torch.float64)
+        w, h = self.width, self.height
+        ys = torch.arange(h, device=self.device, dtype=torch.float64)
+        xs = torch.arange(w, device=self.device, dtype=torch.float64)
+        py, px = torch.meshgrid(ys, xs, indexing='ij')
+        cx, cy, angle, zoom = _trajectory(self.spec['camera'], times)
+        e = lambda v: v[:, None, None]  # noqa: E731
+        dx, dy = (px - (w - 1) / 2) / e(zoom), (py - (h - 1) / 2) / e(zoom)
+        bx = e(cx) + torch.cos(e(angle)) * dx - torch.sin(e(angle)) * dy
+        by = e(cy) + torch.sin(e(angle)) * dx + torch.cos(e(angle)) * dy
+        out = _sample(self.background, bx.float(), by.float(), 'border')
+        if self.layer is not None:
+            image, alpha, path = self.layer
+            size = image.shape[-1]
+            lcx, lcy, langle, lzoom = _trajectory(path, times)
+            ddx, ddy = (px - e(lcx)) / e(lzoom), (py - e(lcy)) / e(lzoom)
+            c, s = torch.cos(-e(langle)), torch.sin(-e(langle))
+            lx = (size - 1) / 2 + c * ddx - s * ddy
+            ly = (size - 1) / 2 + s * ddx + c * ddy
+            inside = ((lx >= 0) & (ly >= 0) & (lx <= size - 1) & (ly <= size - 1)).float()[:, None]
+            a = _sample(alpha, lx.float(), ly.float(), 'border') * inside
+            out = (1 - a) * out + a * _sample(image, lx.float(), ly.float(), 'border')
+        return out
+
+    def frame(self, k: int, ratio: int = RATIO, exposure_frames: int = RATIO, chunk: int = 16):
+        """(sharp, blurred) of frame k, linear light [3, H, W] (exact.ts renderExact)."""
+        times = k + (torch.arange(exposure_frames, dtype=torch.float64) - (exposure_frames - 1) / 2) / ratio
+        total = None
+        for part in times.split(chunk):
+            s = self.render(part).double().sum(0)
+            total = s if total is None else total + s
+        return self.render(torch.tensor([float(k)]))[0], (total / exposure_frames).float()
