@@ -119,7 +119,25 @@ export { drawHands, DEFAULT_OVERLAY_COLORS, type DrawHandsOptions, type Rgb } fr
 // Deblurring.
 export { windowStatistics, type WindowStatistics } from './deblur/statistics.js';
 export { deblur, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE, DEFAULT_TILE_OVERLAP, MIN_DEBLUR_FRAME_SIZE, type DeblurOptions, type DeblurFrameInfo } from './deblur/deblur.js';
-export type { DeblurModel, DeblurModelContract, DeblurFeeds, DeblurDevice, DeblurModelParts, FrameFeeds, FrameFeatures, FeatureLevel } from './deblur/model.js';
+export type { DeblurModel, DeblurModelContract, DeblurModelIdentity, DeblurFeeds, DeblurDevice, DeblurModelParts, FrameFeeds, FrameFeatures, FeatureLevel } from './deblur/model.js';
+export {
+  checkPlainModelOptions,
+  parsePlainCard,
+  describePlainGraph,
+  PLAIN_CARD_KIND,
+  PLAIN_VALUE_RANGES,
+  DEFAULT_PLAIN_VALUE_RANGE,
+  DEFAULT_PLAIN_COLOUR_ORDER,
+  DEFAULT_PLAIN_PADDING_MULTIPLE,
+  type PlainModelOptions,
+  type PlainModelSpec,
+  type PlainModelDescription,
+  type PlainModelLayout,
+  type PlainValueRange,
+  type PlainColourOrder,
+  type GraphInfo,
+  type GraphTensorInfo,
+} from './deblur/plain-model.js';
 export { loadDeblurModel, defaultDeblurThreads, DEFAULT_DEBLUR_DEVICE, type LoadDeblurModelOptions, type LoadedDeblurModel } from './deblur/onnx-session.js';
 export {
   readModelCard,

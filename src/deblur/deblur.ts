@@ -28,18 +28,19 @@ import type { MotionMap } from '../flow/motion-map.js';
 import { motionMaps } from '../flow/motion-map.js';
 import type { HandPoseEstimator } from '../handpose/estimator.js';
 import { createHandLandmarker } from '../handpose/mediapipe-hand-landmarker.js';
-import { expectFunction, expectInteger, expectKnownKeys, expectOneOf, invalidOption } from '../options.js';
+import { expectBoolean, expectFunction, expectInteger, expectKnownKeys, expectOneOf, invalidOption } from '../options.js';
 import type { Frame } from '../stream/frame.js';
 import { type FrameWindow, slidingWindow } from '../stream/window.js';
 import { FeatureCache } from './feature-cache.js';
 import { clampToLocalRange } from './local-range.js';
 import type { DeblurDevice, DeblurModel } from './model.js';
 import { openDeblurModel, resolveLoadOptions, type ResolvedLoadOptions } from './onnx-session.js';
-import { blendRowWriter, frameMotion, frameRowWriter, regionMotion, restoreRegion, type WindowInputs } from './restore.js';
+import { blendRowWriter, frameMotion, frameRowWriter, noMotion, regionMotion, restoreRegion, type WindowInputs } from './restore.js';
 import { type DeblurRoi, HandBoxTracker, motionBoxes, resolveRoi, type ResolvedRoi } from './roi.js';
 import { blurWeightsFromVariances, contrastScale, deblurGrey, laplacianVariance } from './statistics.js';
 import { type Box, clipBox, mergeBoxes } from './tiles.js';
 import { type BlurGateOptions, gateFrame, type ResolvedBlurGate, resolveBlurGate } from './gate.js';
+import type { PlainModelOptions } from './plain-model.js';
 
 /**
  * Default largest tile side in pixels. 512 keeps promotion-s's network under about 250 MiB per call (one 512x512
@@ -74,6 +75,11 @@ export interface DeblurOptions {
   threads?: number;
   /** Receives the CUDA fallback message (default: a Node process warning). Not with a model object. */
   onWarning?: (message: string) => void;
+  /**
+   * How to read a plain model, an ONNX graph without this project's contract (layout, value range, window, padding
+   * multiple, colour order: plain-model.ts); wins over its minimal card. Not with a model object.
+   */
+  plain?: PlainModelOptions;
   /**
    * Largest tile side in pixels (default: the model card's `tileSize`, else {@link DEFAULT_TILE_SIZE}; rounded down to
    * the model's multiple).
@@ -126,7 +132,7 @@ export interface DeblurFrameInfo {
   readonly gated?: 'still' | 'sharp' | false;
 }
 
-const KEYS = ['model', 'device', 'threads', 'onWarning', 'tileSize', 'overlap', 'roi', 'motionScope', 'gapPolicy', 'maxGap', 'clampRadius', 'gate', 'onFrameInfo'] as const;
+const KEYS = ['model', 'device', 'threads', 'onWarning', 'plain', 'tileSize', 'overlap', 'roi', 'motionScope', 'gapPolicy', 'maxGap', 'clampRadius', 'gate', 'onFrameInfo'] as const;
 
 /** A frame with its whole-frame statistics (and, in hands ROI mode, its hand boxes). */
 interface Prepared<F extends Frame> {
@@ -149,6 +155,7 @@ function checkModelObject(model: object): DeblurModel {
   expectInteger('model.contract.paddingMultiple', c.paddingMultiple, 1, 1024);
   expectInteger('model.contract.minSize', c.minSize, 1, 4096);
   expectOneOf('model.contract.motionMapKind', c.motionMapKind, ['magnitude', 'colour'] as const);
+  if (c.usesMotion !== undefined) expectBoolean('model.contract.usesMotion', c.usesMotion);
   if (m.parts !== undefined) {
     if (typeof m.parts !== 'object' || m.parts === null) invalidOption('model.parts', 'object { extractFeatures, restore }', m.parts);
     expectFunction('model.parts.extractFeatures', m.parts.extractFeatures);
@@ -198,7 +205,7 @@ export function resolveDeblurOptions(options: DeblurOptions = {}): ResolvedDeblu
   if ((typeof options.model === 'object' && options.model !== null) || typeof options.model === 'function') {
     if (typeof options.model === 'function') factory = options.model;
     else given = checkModelObject(options.model);
-    const extra = (['device', 'threads', 'onWarning'] as const).filter((k) => options[k] !== undefined);
+    const extra = (['device', 'threads', 'onWarning', 'plain'] as const).filter((k) => options[k] !== undefined);
     if (extra.length > 0) throw new InvalidOptionError(`deblur: ${extra.join(', ')} cannot be combined with a model object or function (they configure the model deblur loads itself); set them where the model is made`);
   } else {
     load = resolveLoadOptions(
@@ -207,6 +214,7 @@ export function resolveDeblurOptions(options: DeblurOptions = {}): ResolvedDeblu
         ...(options.device !== undefined ? { device: options.device } : {}),
         ...(options.threads !== undefined ? { threads: options.threads } : {}),
         ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
+        ...(options.plain !== undefined ? { plain: options.plain } : {}),
       },
       'deblur options',
     );
@@ -279,8 +287,10 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             ? concatMap(async (frame: F) => prepare(frame, tracker!.update(await (await getEstimator(roi)).estimate(frame))))
             : map((frame: F) => prepare(frame, undefined));
         type Window = FrameWindow<Prepared<F>>;
+        // A model that does not read the motion input is spared its optical flow, unless the gate or ROI needs the map.
+        const motionNeeded = c.usesMotion !== false || gate !== undefined || roi?.kind === 'motion';
         const withMotion: OperatorFunction<Window, { item: Window; motion: MotionMap | undefined }> =
-          motionScope === 'frame'
+          motionScope === 'frame' && motionNeeded
             ? motionMaps<Window>({
                 kind: c.motionMapKind,
                 ...(c.motionFlow !== undefined ? { flow: c.motionFlow } : {}),
@@ -306,7 +316,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             frames,
             blurWeights,
             contrastScale: Float32Array.from(window.frames, (p) => p.contrastScale),
-            motionFor: motion ? frameMotion(motion) : regionMotion(frames, c.centreIndex, c.motionMapKind, c.motionFlow),
+            motionFor: motion ? frameMotion(motion) : c.usesMotion === false ? noMotion : regionMotion(frames, c.centreIndex, c.motionMapKind, c.motionFlow),
           };
           const settings = { model, tileSize: tile, overlap: effectiveOverlap, cancelled: () => stopped, ...(features ? { features } : {}) };
           const featureRunsBefore = features?.runs ?? 0;

@@ -11,6 +11,7 @@ import { InputNotFoundError, ModelContractError } from '../errors.js';
 import { checkDisOptions, type DisOptions } from '../flow/dis.js';
 import type { MotionMapKind } from '../flow/motion-map.js';
 import { packageRoot } from '../util/package-root.js';
+import { isPlainCard, plainCardModelPath, plainModelSpec, type PlainModelOptions, type PlainModelSpec } from './plain-model.js';
 
 /** Contract versions this runtime implements (models/README.md): 1, one graph; 2, two (features per frame, then the window). */
 export const SUPPORTED_CONTRACT_VERSIONS: readonly number[] = [1, 2];
@@ -104,6 +105,11 @@ export interface ModelFiles {
   readonly cardPath: string;
   /** Contract version 2: the feature graph, beside the card; absent for version 1. */
   readonly featuresPath?: string;
+  /**
+   * A plain model (plain-model.ts: a graph without this project's contract, described by a minimal card or options):
+   * its description so far. `cardPath` is then its minimal card, or, when it has none, where one would be.
+   */
+  readonly plain?: PlainModelSpec;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -132,8 +138,12 @@ function listModels(dir: string): string[] {
  * field names the ONNX file beside it). Throws {@link InputNotFoundError} when a file does not exist. Reads and
  * checks the card ({@link readModelCard}): a broken card, or the feature graph of a two-part model missing, is a
  * {@link ModelContractError}.
+ *
+ * A minimal card (`"kind": "plain"`), or an `.onnx` file with no card beside it, is a plain model (plain-model.ts):
+ * the result's `plain` holds its description, `plain` options over the card's; the graph settles the rest when it
+ * is loaded (a card-less graph with this project's contract inputs is refused then, as a model that lost its card).
  */
-export function resolveModelFiles(reference: string = DEFAULT_DEBLUR_MODEL): ModelFiles {
+export function resolveModelFiles(reference: string = DEFAULT_DEBLUR_MODEL, plain: PlainModelOptions = {}): ModelFiles {
   const isPath = reference.includes('/') || reference.includes('\\') || isAbsolute(reference) || ['.onnx', '.json'].includes(extname(reference));
   if (!isPath && !NAME_PATTERN.test(reference)) {
     throw new InputNotFoundError(reference, `Model ${JSON.stringify(reference)} is neither a model name (letters, digits, . _ -) nor a path to an .onnx or .json file.`);
@@ -158,7 +168,8 @@ export function resolveModelFiles(reference: string = DEFAULT_DEBLUR_MODEL): Mod
     cardPath = resolve(reference);
     if (!existsSync(cardPath)) throw new InputNotFoundError(cardPath, `Model card ${cardPath} does not exist. Check the path, or name the .onnx file instead.`);
     // The ONNX file's name comes from the card; a broken card is reported by readModelCard.
-    onnxPath = join(dirname(cardPath), readModelCard(cardPath).file);
+    const json = readCardJson(cardPath);
+    onnxPath = isPlainCard(json) ? plainCardModelPath(cardPath, json) : join(dirname(cardPath), parseModelCard(json, cardPath).file);
   } else {
     onnxPath = resolve(extname(reference) === '.onnx' ? reference : `${reference}.onnx`);
     cardPath = join(dirname(onnxPath), `${basename(onnxPath, '.onnx')}.json`);
@@ -166,10 +177,10 @@ export function resolveModelFiles(reference: string = DEFAULT_DEBLUR_MODEL): Mod
   if (!existsSync(onnxPath) || !statSync(onnxPath).isFile()) {
     throw new InputNotFoundError(onnxPath, `Model file ${onnxPath} does not exist. Check the path (relative paths start at ${process.cwd()}), or name a model in ${modelsDir()}.`);
   }
-  if (!existsSync(cardPath)) {
-    throw new ModelContractError(cardPath, `Model ${onnxPath} has no model card: ${cardPath} does not exist. The runtime needs the card beside the model; ${EXPORT_HINT}.`);
-  }
-  const { features } = readModelCard(cardPath);
+  if (!existsSync(cardPath)) return { reference, onnxPath, cardPath, plain: plainModelSpec(onnxPath, undefined, plain) };
+  const json = readCardJson(cardPath);
+  if (isPlainCard(json)) return { reference, onnxPath, cardPath, plain: plainModelSpec(onnxPath, cardPath, plain) };
+  const { features } = parseModelCard(json, cardPath);
   if (features === undefined) return { reference, onnxPath, cardPath };
   const featuresPath = join(dirname(cardPath), features.file);
   if (!existsSync(featuresPath) || !statSync(featuresPath).isFile()) {
@@ -315,19 +326,22 @@ function parseFeatures(path: string, value: unknown, restoreFile: string, window
   return { file, sha256, inputs, outputs };
 }
 
-/** Reads and checks a model card file (see {@link parseModelCard}). */
-export function readModelCard(cardPath: string): ModelCard {
+/** Reads a card file as JSON; an unreadable file or bad JSON is a {@link ModelContractError} naming it. */
+export function readCardJson(cardPath: string): unknown {
   let text: string;
   try {
     text = readFileSync(cardPath, 'utf8');
   } catch (cause) {
     throw new ModelContractError(cardPath, `Model card ${cardPath} cannot be read (${(cause as Error).message}); ${EXPORT_HINT}.`, { cause });
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (cause) {
     throw new ModelContractError(cardPath, `Model card ${cardPath} is not valid JSON (${(cause as Error).message}); ${EXPORT_HINT}.`, { cause });
   }
-  return parseModelCard(json, cardPath);
+}
+
+/** Reads and checks a model card file (see {@link parseModelCard}). */
+export function readModelCard(cardPath: string): ModelCard {
+  return parseModelCard(readCardJson(cardPath), cardPath);
 }

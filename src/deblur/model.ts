@@ -25,6 +25,29 @@ export interface DeblurModelContract {
   readonly motionFlow?: DisOptions;
   /** The largest tile side the model is meant to run at, when it says (`deblur()` uses it unless given a tileSize). */
   readonly tileSize?: number;
+  /**
+   * Whether the model reads the `motion` input (default true). A model that does not (a plain model, plain-model.ts)
+   * spares `deblur()` the motion map's optical flow, unless the blur gate or ROI mode 'motion' needs it; `motion` is
+   * then fed as zeros.
+   */
+  readonly usesMotion?: boolean;
+}
+
+/** What a loaded model is, for reports and for the evaluation's stage cache. */
+export interface DeblurModelIdentity {
+  /**
+   * 'contract': a model of this project's contract (models/README.md); 'plain': an ONNX graph without it, described
+   * by a minimal card or options (plain-model.ts); 'reference': a computed, non-learned baseline.
+   */
+  readonly kind: 'contract' | 'plain' | 'reference';
+  /** The model's name (the card's; a plain model's file stem or given name). */
+  readonly name: string;
+  /** The card's architecture preset, `plain-nchw` / `plain-ntchw`, or the reference's method. */
+  readonly preset: string;
+  /** SHA-256 of the ONNX file (of the restore graph, for a model in two parts); undefined for a computed model. */
+  readonly sha256: string | undefined;
+  /** Everything other than the deblurring settings that the output depends on (file digests, the description the runtime reads). */
+  readonly key: Readonly<Record<string, unknown>>;
 }
 
 /**

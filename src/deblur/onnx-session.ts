@@ -37,7 +37,8 @@ import {
   readModelCard,
   resolveModelFiles,
 } from './model-card.js';
-import type { DeblurDevice, DeblurFeeds, DeblurModel, DeblurModelParts, FeatureLevel, FrameFeatures, FrameFeeds } from './model.js';
+import type { DeblurDevice, DeblurFeeds, DeblurModel, DeblurModelIdentity, DeblurModelParts, FeatureLevel, FrameFeatures, FrameFeeds } from './model.js';
+import { checkPlainModelOptions, describePlainGraph, fromPlainOutput, type PlainModelDescription, type PlainModelOptions, toPlainInput } from './plain-model.js';
 
 type Ort = typeof OrtModule;
 
@@ -59,9 +60,14 @@ export interface LoadDeblurModelOptions {
   threads?: number;
   /** Called once when CUDA was asked for but the model runs on the CPU (default: `process.emitWarning`). */
   onWarning?: (message: string) => void;
+  /**
+   * How to read a plain model (an ONNX graph without this project's contract, plain-model.ts): these win over its
+   * minimal card, what neither says comes from the graph or the defaults. Ignored for a model of the contract.
+   */
+  plain?: PlainModelOptions;
 }
 
-export const LOAD_DEBLUR_MODEL_KEYS = ['model', 'device', 'threads', 'onWarning'] as const;
+export const LOAD_DEBLUR_MODEL_KEYS = ['model', 'device', 'threads', 'onWarning', 'plain'] as const;
 
 /** Options after validation. */
 export interface ResolvedLoadOptions {
@@ -86,7 +92,8 @@ export function resolveLoadOptions(options: LoadDeblurModelOptions, name = 'load
   const device = expectOneOf('device', options.device ?? DEFAULT_DEBLUR_DEVICE, ['cpu', 'cuda', 'auto'] as const);
   const threads = expectInteger('threads', options.threads ?? defaultDeblurThreads(), 1, 256);
   const onWarning = options.onWarning === undefined ? emitDeblurWarning : expectFunction<(message: string) => void>('onWarning', options.onWarning);
-  return { files: resolveModelFiles(model), device, threads, onWarning };
+  const plain = options.plain === undefined ? {} : checkPlainModelOptions(options.plain);
+  return { files: resolveModelFiles(model, plain), device, threads, onWarning };
 }
 
 let ortModule: Promise<Ort> | undefined;
@@ -214,9 +221,14 @@ export function checkSessionAgainstCard(session: SessionInfo, card: ModelCard, f
   check(session.outputMetadata, tensors.outputs, 'output');
 }
 
-/** A model loaded from files by {@link loadDeblurModel}. */
+/** A model loaded by {@link loadDeblurModel}. */
 export interface LoadedDeblurModel extends DeblurModel {
-  readonly card: ModelCard;
+  /** What the model is (kind, name, digests), for reports and caches. */
+  readonly identity: DeblurModelIdentity;
+  /** The contract card (a model of this project's contract; undefined for a plain model). */
+  readonly card?: ModelCard;
+  /** A plain model's description, its graph's input and output settled (undefined for a model of the contract). */
+  readonly plain?: PlainModelDescription;
   readonly files: ModelFiles;
   /** Intra-op threads of the session (of each session, for a two-part model). */
   readonly threads: number;
@@ -229,6 +241,7 @@ class OnnxDeblurModel implements LoadedDeblurModel {
   readonly name: string;
   readonly contract: DeblurModel['contract'];
   readonly parts: DeblurModelParts | undefined;
+  readonly identity: DeblurModelIdentity;
   private closed = false;
   private released: Promise<void> | undefined;
 
@@ -250,6 +263,14 @@ class OnnxDeblurModel implements LoadedDeblurModel {
       motionMapKind: card.motionMapKind,
       ...(card.tileSize !== undefined ? { tileSize: card.tileSize } : {}),
       ...(card.motionFlow !== undefined ? { motionFlow: card.motionFlow } : {}),
+    };
+    this.identity = {
+      kind: 'contract',
+      name: card.name,
+      preset: card.preset ?? card.name,
+      sha256: card.sha256,
+      // A two-part model is both files; the card's runtime settings (the motion input's flow, the tile) change the output with the same weights.
+      key: { model: card.sha256, ...(card.features ? { features: card.features.sha256 } : {}), card: { motionFlow: card.motionFlow ?? null, tileSize: card.tileSize ?? null } },
     };
     this.parts = featureSession === undefined ? undefined : { extractFeatures: (feeds) => this.extractFeatures(feeds), restore: (features, feeds) => this.restoreFrom(features, feeds) };
   }
@@ -341,6 +362,112 @@ class OnnxDeblurModel implements LoadedDeblurModel {
   }
 }
 
+/** A plain model (plain-model.ts) on one session: the window's frames converted to its layout, range and colour order and back. */
+class PlainOnnxModel implements LoadedDeblurModel {
+  readonly name: string;
+  readonly contract: DeblurModel['contract'];
+  readonly identity: DeblurModelIdentity;
+  private closed = false;
+  private released: Promise<void> | undefined;
+
+  constructor(
+    private readonly ort: Ort,
+    private readonly session: Session,
+    readonly plain: PlainModelDescription,
+    sha256: string,
+    readonly executionProvider: string,
+    readonly files: ModelFiles,
+    readonly threads: number,
+  ) {
+    this.name = plain.name;
+    const t = plain.windowSize;
+    this.contract = {
+      windowSize: t,
+      centreIndex: (t - 1) / 2,
+      paddingMultiple: plain.paddingMultiple,
+      minSize: plain.minSize,
+      motionMapKind: 'magnitude',
+      usesMotion: false,
+      ...(plain.tileSize !== undefined ? { tileSize: plain.tileSize } : {}),
+    };
+    const { layout, windowSize, range, colourOrder, paddingMultiple, minSize, input, output } = plain;
+    this.identity = { kind: 'plain', name: plain.name, preset: `plain-${layout}`, sha256, key: { model: sha256, plain: { layout, windowSize, range, colourOrder, paddingMultiple, minSize, input, output, tileSize: plain.tileSize ?? null } } };
+  }
+
+  async run(feeds: DeblurFeeds): Promise<Float32Array> {
+    if (this.closed) throw new Error(`Model ${this.name} is closed; load it again to run it.`);
+    const { width: w, height: h } = feeds;
+    const plane = w * h;
+    const t = this.plain.windowSize;
+    const dims = this.plain.layout === 'ntchw' ? [1, t, 3, h, w] : [1, 3, h, w];
+    const out = await this.session.run({ [this.plain.input]: new this.ort.Tensor('float32', toPlainInput(feeds.frames, plane, this.plain), dims) });
+    const restored = out[this.plain.output];
+    const frames = restored?.dims.length === 5 ? restored.dims[1]! : 1;
+    const expected = restored?.dims.length === 5 ? [1, frames, 3, h, w] : [1, 3, h, w];
+    if (!restored || !(restored.data instanceof Float32Array) || restored.dims.length !== expected.length || restored.dims.some((d, i) => d !== expected[i])) {
+      throw new ModelContractError(
+        this.files.onnxPath,
+        `Model ${this.files.onnxPath} returned ${restored ? `[${restored.dims.join(', ')}] ${restored.type}` : `no output ${this.plain.output}`} for input ${this.plain.input} [${dims.join(', ')}] instead of float32 [1, 3, ${h}, ${w}] (or [1, T, 3, ${h}, ${w}]). ` +
+          'A plain model must restore an image of the size it was given: check its padding multiple (paddingMultiple in the card, --model-padding).',
+      );
+    }
+    return fromPlainOutput(restored.data, plane, frames, this.plain);
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    this.released ??= this.session.release();
+    return this.released;
+  }
+}
+
+/** Opens a plain model: one session, checked against its description ({@link describePlainGraph}). */
+async function openPlainModel(resolved: ResolvedLoadOptions, ort: Ort, bytes: Buffer, sha256: string): Promise<LoadedDeblurModel> {
+  const { threads } = resolved;
+  const { files } = resolved;
+  const spec = files.plain!;
+  const { session, provider } = await createWithFallback(resolved, spec.name, (providers) => createSession(ort, bytes, providers, threads), (cause) => damagedModel(files.onnxPath, 'Model', cause, 'Check that it is an ONNX file, or export it again.'));
+  let description: PlainModelDescription;
+  try {
+    description = describePlainGraph(session, spec, files.onnxPath);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+  return new PlainOnnxModel(ort, session, description, sha256, provider, files, threads);
+}
+
+function damagedModel(path: string, label: string, cause: unknown, fix = 'Export it again with `python3 -m promotion.export`.'): ModelContractError {
+  return new ModelContractError(path, `${label} ${path} cannot be loaded by ONNX Runtime (${cause instanceof Error ? cause.message : String(cause)}): it is damaged or not an ONNX model. ${fix}`, { cause });
+}
+
+/**
+ * Creates what `create` makes on the requested device: CUDA first unless 'cpu', the CPU after a CUDA failure (with one
+ * warning); a CPU failure is `damaged(cause)`.
+ */
+async function createWithFallback<S>(resolved: ResolvedLoadOptions, name: string, create: (providers: readonly string[]) => Promise<S>, damaged: (cause: unknown) => Error, checks: { cudaProviderCheck?: boolean } = {}): Promise<{ session: S; provider: string }> {
+  const { device, onWarning } = resolved;
+  if (device !== 'cpu') {
+    const missing = checks.cudaProviderCheck === false ? undefined : missingCudaProvider();
+    try {
+      if (missing !== undefined) throw new Error(`onnxruntime-node's CUDA provider is not installed: ${missing} is missing`);
+      return { session: await create(['cuda', 'cpu']), provider: 'cuda' };
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      onWarning(
+        device === 'cuda'
+          ? `CUDA was requested for model ${name} but cannot be used (${reason}); running on the CPU instead. ${CUDA_HINT}`
+          : `CUDA is not available for model ${name} (${reason}); running on the CPU.`,
+      );
+    }
+  }
+  try {
+    return { session: await create(['cpu']), provider: 'cpu' };
+  } catch (cause) {
+    throw damaged(cause);
+  }
+}
+
 /**
  * Loads a deblurring model: finds its files, checks the card and the files' SHA-256, creates an ONNX Runtime
  * session on the device (falling back to the CPU, see the module comment), two for a model in two parts (contract
@@ -376,9 +503,24 @@ async function readChecked(path: string, sha256: string, cardPath: string, label
  */
 export async function openDeblurModel(resolved: ResolvedLoadOptions, checks: { cudaProviderCheck?: boolean } = {}): Promise<LoadedDeblurModel> {
   const { device, threads, onWarning } = resolved;
-  const card = readModelCard(resolved.files.cardPath);
-  const files: ModelFiles =
-    card.features && resolved.files.featuresPath === undefined ? { ...resolved.files, featuresPath: join(dirname(resolved.files.cardPath), card.features.file) } : resolved.files;
+  if (resolved.files.plain) {
+    const { onnxPath } = resolved.files;
+    const { sha256, cardPath } = resolved.files.plain;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(onnxPath);
+    } catch (cause) {
+      throw new ModelContractError(onnxPath, `Model ${onnxPath} cannot be read (${(cause as Error).message}).`, { cause });
+    }
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    if (sha256 !== undefined && digest !== sha256) {
+      throw new ModelContractError(onnxPath, `Model ${onnxPath} has SHA-256 ${digest} but its card ${cardPath} says ${sha256}: the file was changed or replaced. Put the right file beside the card, or correct or remove the card's sha256.`);
+    }
+    return openPlainModel(resolved, await loadOrt(), bytes, digest);
+  }
+  const given = resolved.files;
+  const card = readModelCard(given.cardPath);
+  const files: ModelFiles = card.features && given.featuresPath === undefined ? { ...given, featuresPath: join(dirname(given.cardPath), card.features.file) } : given;
   const bytes = await readChecked(files.onnxPath, card.sha256, files.cardPath, 'Model');
   const featureBytes = card.features ? await readChecked(files.featuresPath!, card.features.sha256, files.cardPath, 'Feature graph') : undefined;
   const ort = await loadOrt();

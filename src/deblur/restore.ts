@@ -221,6 +221,9 @@ export function frameMotion(map: GreyImage): WindowInputs['motionFor'] {
   return () => (rect) => toNchwFloat32(map, rect);
 }
 
+/** Motion input for a model that does not read it (`contract.usesMotion` false): zeros. */
+export const noMotion: WindowInputs['motionFor'] = () => (rect) => new Float32Array(rect.width * rect.height);
+
 /** Margin in pixels around a region's run rectangles over which ROI-mode motion maps are computed. */
 export const REGION_MOTION_MARGIN = 16;
 

@@ -64,7 +64,7 @@ export interface EvaluateOptions {
   /** Blur-synthesis options (exposure, virtual rate, gamma...). */
   readonly synthesis?: Omit<SynthesisOptions, 'inputFps'>;
   /** Deblurring options (model, device, threads, tiles, ROI, the clamp to the input's local range). */
-  readonly deblur?: Pick<DeblurOptions, 'model' | 'device' | 'threads' | 'tileSize' | 'overlap' | 'roi' | 'clampRadius' | 'gate' | 'onWarning'> & { model?: string };
+  readonly deblur?: Pick<DeblurOptions, 'model' | 'device' | 'threads' | 'tileSize' | 'overlap' | 'roi' | 'clampRadius' | 'gate' | 'onWarning' | 'plain'> & { model?: string };
   /** Hand pose: 'image' (default, every frame alone) or 'video' (tracking); MediaPipe's 'full' (default) or 'lite' model. */
   readonly handpose?: { readonly mode?: 'image' | 'video'; readonly model?: HandModelVariant };
   /** Metric conventions: channel (default 'rgb'), crop border (default 0), PCK thresholds (default 0.05, 0.1, 0.2 of the box). */
@@ -105,9 +105,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   for (const output of [report, work]) checkOutputNotInput(output, options.inputs);
   checkOutputPath(report, overwrite, 'folder');
   checkOutputLocation(work, 'folder');
-  const { model: modelRef, device, threads, onWarning, ...settings } = options.deblur ?? {};
+  const { model: modelRef, device, threads, onWarning, plain, ...settings } = options.deblur ?? {};
   // Checks tileSize, overlap and roi now, before hours of synthesis.
-  resolveDeblurOptions({ ...settings, ...(modelRef !== undefined ? { model: modelRef } : {}) });
+  resolveDeblurOptions({ ...settings, ...(modelRef !== undefined ? { model: modelRef } : {}), ...(plain !== undefined ? { plain } : {}) });
   const started = performance.now();
   const stages: Record<string, number> = { synthesis: 0, deblur: 0, handpose: 0, metrics: 0 };
   const timed = async <T>(stage: string, task: () => Promise<T>): Promise<T> => {
@@ -149,7 +149,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   let model: LoadedDeblurModel | undefined;
   try {
     // One session for the whole run; a missing or wrong model fails here, before any synthesis.
-    model = await loadDeblurModel({ ...(modelRef !== undefined ? { model: modelRef } : {}), ...(device !== undefined ? { device } : {}), ...(threads !== undefined ? { threads } : {}), ...(onWarning !== undefined ? { onWarning } : {}) });
+    model = await loadDeblurModel({ ...(modelRef !== undefined ? { model: modelRef } : {}), ...(plain !== undefined ? { plain } : {}), ...(device !== undefined ? { device } : {}), ...(threads !== undefined ? { threads } : {}), ...(onWarning !== undefined ? { onWarning } : {}) });
     // The clamp radius as resolved, so that a change of its default redoes the deblurred frames.
     const deblurSettings = { tileSize: settings.tileSize, overlap: settings.overlap, roi: settings.roi?.kind ?? 'off', clampRadius: settings.clampRadius ?? DEFAULT_CLAMP_RADIUS, ...(settings.gate ? { gate: settings.gate } : {}) };
     let landmarker: Promise<HandPoseEstimator & AsyncDisposable> | undefined;
@@ -172,10 +172,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         synthesisRecord = info.parameters ?? synthesisRecord;
         const synthesisMade = info.createdAt ?? '';
         const deblurred = deblurredDir(work, id);
-        // A two-part model (contract version 2) is both files: its feature graph can change while the other does not.
-        // The card's runtime settings (the motion input's flow, the tile) change the output with the same weights.
-        const card = { motionFlow: model.contract.motionFlow ?? null, tileSize: model.contract.tileSize ?? null };
-        const deblurKey: StageKey = { model: model.card.sha256, ...(model.card.features ? { features: model.card.features.sha256 } : {}), card, settings: deblurSettings, synthesis: synthesisMade };
+        // The model's digests and the description the runtime reads (identity.key: a two-part model's feature graph can
+        // change while the other does not; the card's motion flow and tile change the output with the same weights).
+        const deblurKey: StageKey = { ...model.identity.key, settings: deblurSettings, synthesis: synthesisMade };
         await timed('deblur', () => deblurSequence(plan, deblurred, model!, { ...settings }, deblurKey, options, notice));
 
         // A plain (non-FPHA) job may estimate with video mode: one estimator per version keeps the tracker's state apart.
@@ -225,7 +224,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
           groundTruth === 'fpha-skeleton'
             ? `FPHA skeletons projected into the colour frames (camera: ${cameraSources.join(', ')}); MediaPipe's 21 landmarks compared in FPHA joint order.`
             : 'Pseudo ground truth: MediaPipe on the sharp frames. The sharp row measures nothing; only blurred vs deblurred means something.',
-        model: { name: model.card.name, preset: model.card.preset ?? model.card.name, sha256: model.card.sha256, device: model.executionProvider },
+        model: { name: model.identity.name, preset: model.identity.preset, sha256: model.identity.sha256 ?? '', device: model.executionProvider },
         synthesis: synthesisRecord,
         handpose: { estimator: `mediapipe-tasks-vision@${TASKS_VISION_VERSION}`, mode: poseMode, model: handModel, numHands: 2 },
         deblur: { tileSize: settings.tileSize ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE, overlap: settings.overlap ?? defaultTileOverlap(settings.tileSize ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE), roi: settings.roi?.kind ?? 'off', clampRadius: deblurSettings.clampRadius, gate: settings.gate ?? false, threads: model.threads, executionProvider: model.executionProvider },

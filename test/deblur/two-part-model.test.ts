@@ -85,7 +85,7 @@ describe('a model in two parts (contract version 2)', () => {
     try {
       expect(model.files).toEqual({ reference: twoPart.onnx, onnxPath: twoPart.onnx, cardPath: twoPart.card, featuresPath: twoPart.features });
       expect(model.parts).toBeDefined();
-      expect(model.card.contractVersion).toBe(2);
+      expect(model.card?.contractVersion).toBe(2);
     } finally {
       await model.close();
     }

@@ -15,10 +15,11 @@ import { addFrameOutputFlags, addInputFlags, checkSinkFlags, type InputFlags, op
 import { commandInput, type CliIo, type RunTask } from '../io.js';
 import { progressBar } from '../progress-bar.js';
 import { num } from '../args.js';
+import { addModelFlags, MODEL_FLAG_NAMES, type ModelFlags, plainOptionsFromFlags } from '../model-flags.js';
 import type { Command } from 'commander';
 
 /** Options the deblur command accepts (CLI strings as commander passes them). */
-export interface DeblurCommandOptions extends Omit<InputFlags, 'lenient'>, SinkFlags {
+export interface DeblurCommandOptions extends Omit<InputFlags, 'lenient'>, SinkFlags, ModelFlags {
   model?: string;
   device?: string;
   threads?: string;
@@ -35,7 +36,7 @@ export interface DeblurCommandOptions extends Omit<InputFlags, 'lenient'>, SinkF
 
 
 export async function deblurCommand(input: string, options: DeblurCommandOptions, io: CliIo): Promise<void> {
-  return withFlagNames({ ...SINK_FLAGS, tileSize: '--tile', overlap: '--overlap', clampRadius: '--clamp-radius', threads: '--threads', device: '--device' }, () => deblurRun(input, options, io));
+  return withFlagNames({ ...SINK_FLAGS, ...MODEL_FLAG_NAMES, tileSize: '--tile', overlap: '--overlap', clampRadius: '--clamp-radius', threads: '--threads', device: '--device' }, () => deblurRun(input, options, io));
 }
 
 async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo): Promise<void> {
@@ -60,9 +61,11 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
   checkOutputPath(options.output, overwrite, kind === 'images' ? 'folder' : 'file');
 
   const warnings: string[] = [];
+  const plain = plainOptionsFromFlags(options);
   const model = await loadDeblurModel({
     model: options.model ?? DEFAULT_DEBLUR_MODEL,
     device,
+    ...(plain !== undefined ? { plain } : {}),
     ...(threads !== undefined ? { threads } : {}),
     onWarning: (message) => {
       warnings.push(message);
@@ -117,6 +120,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
       outputKind: kind,
       model: model.name,
       modelFile: model.files.onnxPath,
+      modelKind: model.identity.kind,
       device,
       executionProvider: model.executionProvider,
       threads: model.threads,
@@ -153,7 +157,7 @@ export function defineDeblurCommand(program: Command, io: CliIo, run: RunTask): 
     .description('Restore blurry video with a PROMOTION model (ONNX Runtime, CPU by default): any input convert reads, to a video file or an image folder; 16-bit stays 16-bit.')
     .argument('<input>', 'video file, image folder, FPHA sequence folder, camera device or stream URL')
     .requiredOption('-o, --output <path>', 'output: a video file (.mp4 .mov .mkv .avi .webm) or a folder of images')
-    .option('--model <name|path>', `a model in models/ by name, or a path to an .onnx file with its .json card beside it (default ${DEFAULT_DEBLUR_MODEL})`)
+    .option('--model <name|path>', `a model in models/ by name, or a path to an .onnx file with its .json card beside it, or a plain ONNX model (no card, or a minimal one; see --model-*) (default ${DEFAULT_DEBLUR_MODEL})`)
     .option('--device <cpu|cuda|auto>', `where the network runs (default ${DEFAULT_DEBLUR_DEVICE}); cuda falls back to the CPU with a warning when it cannot be used`)
     .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2)')
     .option('--tile <px>', `largest tile side; larger frames are restored in overlapping tiles (default: the model card's tileSize, else ${DEFAULT_TILE_SIZE})`)
@@ -162,6 +166,7 @@ export function defineDeblurCommand(program: Command, io: CliIo, run: RunTask): 
     .option('--gate', 'blur gate: frames where nothing moves, frames sharper than their window and still regions pass through untouched, with no network call (default off)')
     .option('--roi <off|motion|hands>', 'restore only regions of interest: where the motion map is high, or around tracked hands (default off: whole frames)')
     .option('--motion-scope <frame|regions>', 'with --roi hands: compute the motion map over the regions only (faster, approximate; default frame)');
+  addModelFlags(cmd);
   addInputFlags(cmd, 'of the output video');
   addFrameOutputFlags(cmd)
     .option('--overwrite', 'replace an existing output (it is replaced only once the new one is complete)')

@@ -18,10 +18,11 @@ import { formatSummaryTable } from '../../eval/summary-table.js';
 import { expectInteger, expectNumber, expectOneOf, invalidOption, withFlagNames } from '../../options.js';
 import type { CliIo, RunTask } from '../io.js';
 import { num, list } from '../args.js';
+import { addModelFlags, MODEL_FLAG_NAMES, type ModelFlags, plainOptionsFromFlags } from '../model-flags.js';
 import { type Command, Option } from 'commander';
 
 /** Options of the eval command (strings from commander). */
-export interface EvalCommandOptions {
+export interface EvalCommandOptions extends ModelFlags {
   report: string;
   work?: string;
   model?: string;
@@ -52,6 +53,7 @@ export interface EvalCommandOptions {
 export function evaluateOptionsFrom(inputs: readonly string[], options: EvalCommandOptions, io: CliIo): EvaluateOptions {
   const roiKind = expectOneOf('--roi', options.roi ?? 'off', ['off', 'motion', 'hands'] as const);
   const roi: DeblurRoi | undefined = roiKind === 'off' ? undefined : { kind: roiKind };
+  const plain = plainOptionsFromFlags(options);
   const pck = list(options.pck)?.map((t) => expectNumber('--pck', num(t), 0, 10, true));
   if (pck !== undefined && new Set(pck).size !== pck.length) invalidOption('--pck', 'distinct thresholds', options.pck);
   const selection = {
@@ -75,6 +77,7 @@ export function evaluateOptionsFrom(inputs: readonly string[], options: EvalComm
       ...(options.clampRadius !== undefined ? { clampRadius: expectInteger('--clamp-radius', num(options.clampRadius), 0, 64) } : {}),
       ...(roi ? { roi } : {}),
       ...(options.gate ? { gate: true } : {}),
+      ...(plain !== undefined ? { plain } : {}),
       onWarning: (message: string) => io.stderr.write(`promotion: ${message}\n`),
     },
     handpose: {
@@ -108,6 +111,7 @@ function progressLine(io: CliIo, enabled: boolean): ((e: EvaluateProgress) => vo
 
 /** The flags that set evaluate()'s options, for messages (see withFlagNames). */
 const EVAL_FLAGS = {
+  ...MODEL_FLAG_NAMES,
   exposureFrames: '--exposure-frames',
   maxFrames: '--max-frames',
   'metrics.cropBorder': '--crop-border',
@@ -147,7 +151,7 @@ export async function evalCommand(inputs: string[], options: EvalCommandOptions,
 
 /** Adds `promotion eval` to the program: its flags, their help and defaults, and the action. */
 export function defineEvalCommand(program: Command, io: CliIo, run: RunTask): void {
-  program
+  const cmd = program
     .command('eval')
     .description("The paper's Table-5 experiment: synthesize blur, deblur, estimate hand pose on the sharp, blurred and deblurred frames, and report PSNR/SSIM and the hand-pose gains (report.json + index.html). Resumes from its work folder.")
     .argument('<inputs...>', 'FPHA roots or sequence folders (skeleton ground truth), or image folders / videos (pseudo ground truth)')
@@ -173,6 +177,6 @@ export function defineEvalCommand(program: Command, io: CliIo, run: RunTask): vo
     .option('--panels <n>', `image panels per sequence in the HTML report (default ${DEFAULT_PANELS_PER_SEQUENCE})`)
     .option('--overwrite', 'replace an existing report (once the new one is complete)')
     .option('--no-progress', 'no progress line')
-    .option('--json', 'print the summary as JSON')
-    .action((inputs: string[], options: EvalCommandOptions) => run(async () => void (await evalCommand(inputs, options, io))));
+    .option('--json', 'print the summary as JSON');
+  addModelFlags(cmd).action((inputs: string[], options: EvalCommandOptions) => run(async () => void (await evalCommand(inputs, options, io))));
 }
