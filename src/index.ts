@@ -138,6 +138,19 @@ export {
   type GraphInfo,
   type GraphTensorInfo,
 } from './deblur/plain-model.js';
+export {
+  createReferenceModel,
+  REFERENCE_METHODS,
+  REFERENCE_MODEL_PREFIX,
+  REFERENCE_TILE_SIZE,
+  DEFAULT_UNSHARP_SIGMA,
+  DEFAULT_UNSHARP_AMOUNT,
+  DEFAULT_WIENER_EXPOSURE,
+  DEFAULT_WIENER_NOISE_TO_SIGNAL,
+  type ReferenceMethod,
+  type ReferenceModel,
+  type ReferenceModelOptions,
+} from './deblur/reference-models.js';
 export { loadDeblurModel, defaultDeblurThreads, DEFAULT_DEBLUR_DEVICE, type LoadDeblurModelOptions, type LoadedDeblurModel } from './deblur/onnx-session.js';
 export {
   readModelCard,

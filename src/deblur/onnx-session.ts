@@ -38,6 +38,7 @@ import {
   resolveModelFiles,
 } from './model-card.js';
 import type { DeblurDevice, DeblurFeeds, DeblurModel, DeblurModelIdentity, DeblurModelParts, FeatureLevel, FrameFeatures, FrameFeeds } from './model.js';
+import { createReferenceModel, isReferenceModel, parseReferenceModel, type ReferenceMethod } from './reference-models.js';
 import { checkPlainModelOptions, describePlainGraph, fromPlainOutput, type PlainModelDescription, type PlainModelOptions, toPlainInput } from './plain-model.js';
 
 type Ort = typeof OrtModule;
@@ -52,7 +53,10 @@ export function defaultDeblurThreads(): number {
 
 /** Options of {@link loadDeblurModel}. */
 export interface LoadDeblurModelOptions {
-  /** A model name in the toolkit's `models/` folder, or a path to an `.onnx` file or its `.json` card (default {@link DEFAULT_DEBLUR_MODEL}). */
+  /**
+   * A model name in the toolkit's `models/` folder, a path to an `.onnx` file or its `.json` card, or a reference
+   * model, `reference:unsharp` or `reference:wiener` (reference-models.ts) (default {@link DEFAULT_DEBLUR_MODEL}).
+   */
   model?: string;
   /** 'cpu' (default), 'cuda' or 'auto' (see the module comment). */
   device?: DeblurDevice;
@@ -71,7 +75,10 @@ export const LOAD_DEBLUR_MODEL_KEYS = ['model', 'device', 'threads', 'onWarning'
 
 /** Options after validation. */
 export interface ResolvedLoadOptions {
-  readonly files: ModelFiles;
+  /** The model's files; undefined for a reference model. */
+  readonly files: ModelFiles | undefined;
+  /** A reference model's method (`reference:<method>`). */
+  readonly reference?: ReferenceMethod;
   readonly device: DeblurDevice;
   readonly threads: number;
   readonly onWarning: (message: string) => void;
@@ -93,6 +100,7 @@ export function resolveLoadOptions(options: LoadDeblurModelOptions, name = 'load
   const threads = expectInteger('threads', options.threads ?? defaultDeblurThreads(), 1, 256);
   const onWarning = options.onWarning === undefined ? emitDeblurWarning : expectFunction<(message: string) => void>('onWarning', options.onWarning);
   const plain = options.plain === undefined ? {} : checkPlainModelOptions(options.plain);
+  if (isReferenceModel(model)) return { files: undefined, reference: parseReferenceModel(model), device, threads, onWarning };
   return { files: resolveModelFiles(model, plain), device, threads, onWarning };
 }
 
@@ -229,7 +237,8 @@ export interface LoadedDeblurModel extends DeblurModel {
   readonly card?: ModelCard;
   /** A plain model's description, its graph's input and output settled (undefined for a model of the contract). */
   readonly plain?: PlainModelDescription;
-  readonly files: ModelFiles;
+  /** The model's files (undefined for a reference model, which is computed). */
+  readonly files?: ModelFiles;
   /** Intra-op threads of the session (of each session, for a two-part model). */
   readonly threads: number;
 }
@@ -424,7 +433,7 @@ class PlainOnnxModel implements LoadedDeblurModel {
 /** Opens a plain model: one session, checked against its description ({@link describePlainGraph}). */
 async function openPlainModel(resolved: ResolvedLoadOptions, ort: Ort, bytes: Buffer, sha256: string): Promise<LoadedDeblurModel> {
   const { threads } = resolved;
-  const { files } = resolved;
+  const files = resolved.files!;
   const spec = files.plain!;
   const { session, provider } = await createWithFallback(resolved, spec.name, (providers) => createSession(ort, bytes, providers, threads), (cause) => damagedModel(files.onnxPath, 'Model', cause, 'Check that it is an ONNX file, or export it again.'));
   let description: PlainModelDescription;
@@ -503,6 +512,10 @@ async function readChecked(path: string, sha256: string, cardPath: string, label
  */
 export async function openDeblurModel(resolved: ResolvedLoadOptions, checks: { cudaProviderCheck?: boolean } = {}): Promise<LoadedDeblurModel> {
   const { device, threads, onWarning } = resolved;
+  if (resolved.files === undefined) {
+    // A reference model: computed in TypeScript on the CPU, one call at a time.
+    return { ...createReferenceModel(resolved.reference ?? 'unsharp'), threads: 1 };
+  }
   if (resolved.files.plain) {
     const { onnxPath } = resolved.files;
     const { sha256, cardPath } = resolved.files.plain;

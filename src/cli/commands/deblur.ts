@@ -119,7 +119,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
       output: options.output,
       outputKind: kind,
       model: model.name,
-      modelFile: model.files.onnxPath,
+      modelFile: model.files?.onnxPath ?? null,
       modelKind: model.identity.kind,
       device,
       executionProvider: model.executionProvider,
@@ -157,7 +157,7 @@ export function defineDeblurCommand(program: Command, io: CliIo, run: RunTask): 
     .description('Restore blurry video with a PROMOTION model (ONNX Runtime, CPU by default): any input convert reads, to a video file or an image folder; 16-bit stays 16-bit.')
     .argument('<input>', 'video file, image folder, FPHA sequence folder, camera device or stream URL')
     .requiredOption('-o, --output <path>', 'output: a video file (.mp4 .mov .mkv .avi .webm) or a folder of images')
-    .option('--model <name|path>', `a model in models/ by name, or a path to an .onnx file with its .json card beside it, or a plain ONNX model (no card, or a minimal one; see --model-*) (default ${DEFAULT_DEBLUR_MODEL})`)
+    .option('--model <name|path>', `a model in models/ by name, or a path to an .onnx file with its .json card beside it, or a plain ONNX model (no card, or a minimal one; see --model-*), or reference:unsharp / reference:wiener (default ${DEFAULT_DEBLUR_MODEL})`)
     .option('--device <cpu|cuda|auto>', `where the network runs (default ${DEFAULT_DEBLUR_DEVICE}); cuda falls back to the CPU with a warning when it cannot be used`)
     .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2)')
     .option('--tile <px>', `largest tile side; larger frames are restored in overlapping tiles (default: the model card's tileSize, else ${DEFAULT_TILE_SIZE})`)
