@@ -294,6 +294,27 @@ class DatasetTest(unittest.TestCase):
             with self.assertRaisesRegex(ValueError, 'not a folder'):
                 SequenceDataset([os.path.join(d, 'missing')])
 
+    def test_motion_maps_computed_as_the_runtime_computes_them(self):
+        # motion_finest_level: the centre's map from the blurred frames by DIS (flow_torch), over the whole frame,
+        # forward flow alone at the first frame; the crop then cuts it like every other input.
+        import torch
+        from promotion.flow_torch import grey_255, motion_map
+        with tempfile.TemporaryDirectory() as d:
+            root = make_dataset(os.path.join(d, 'data'), sequences=1, frames=4, size=64)
+            ds = SequenceDataset([root], crop=None, augment=False, motion_finest_level=1)
+            blur = [read_png(os.path.join(root, 'seq0', 'blur', f'{i:04d}.png')) for i in range(3)]
+            grey = grey_255(torch.from_numpy(np.stack([b.astype(np.float32) / m for b, m in blur]).transpose(0, 3, 1, 2)))
+            first, _ = motion_map(None, grey[0:1], grey[1:2], finest_level=1)
+            middle, _ = motion_map(grey[0:1], grey[1:2], grey[2:3], finest_level=1)
+            self.assertTrue(torch.equal(ds[0]['motion'], first[0]))
+            self.assertTrue(torch.equal(ds[1]['motion'], middle[0]))
+            self.assertGreater(float(middle.max()), 0.5)  # the texture pans 2 px per frame
+            cropped = SequenceDataset([root], crop=32, augment=False, motion_finest_level=1, seed=1)[1]['motion']
+            self.assertTrue(any(torch.equal(cropped, middle[0][:, y:y + 32, x:x + 32])
+                                for y in range(33) for x in range(33)))
+            with self.assertRaisesRegex(ValueError, 'motion_finest_level'):
+                SequenceDataset([root], motion_finest_level=-1)
+
     def test_png_reader_16_bit(self):
         with tempfile.TemporaryDirectory() as d:
             grey16 = (np.arange(12, dtype=np.uint16).reshape(3, 4) * 5000)

@@ -92,14 +92,25 @@ class SequenceDataset(Dataset):
     quality drawn per window (as 8-bit: camera footage arrives compressed), after the noise.
     frame_step: keep every frame_step-th window of each sequence, centres frame_step // 2, ... (validation on whole
     frames: fewer windows).
+    motion_finest_level: instead of the stored motion maps (computed when the set was built, DIS at full
+    resolution), the centre's map computed here as the runtime computes it for a model card whose
+    `motionMap.flow.finestLevel` is this (promotion/flow_torch.py, bit-identical to src/flow): from the window's
+    frames as the network sees them (after noise and JPEG), quantized to 8 bits, over the whole frames, its forward
+    flow alone at a sequence's first frame and its backward flow alone at the last. Default None: the stored maps.
     """
 
     def __init__(self, roots: List[str], crop: Optional[int] = 64, augment: bool = True, seed: int = 0,
                  sequences: Optional[List[str]] = None, exclude: Optional[List[str]] = None,
                  cache: bool = False, texture: Optional[List[float]] = None,
                  noise: Optional[List[float]] = None, jpeg: Optional[List[float]] = None,
-                 frame_step: int = 1) -> None:
+                 frame_step: int = 1, motion_finest_level: Optional[int] = None) -> None:
         check_crop(crop)
+        if motion_finest_level is not None and (not isinstance(motion_finest_level, int)
+                                                or isinstance(motion_finest_level, bool)
+                                                or not 0 <= motion_finest_level <= 12):
+            raise ValueError(f'Expected motion_finest_level None or an integer 0..12 (the model card\'s '
+                             f'motionMap.flow.finestLevel) but received {motion_finest_level!r}')
+        self.motion_finest_level = motion_finest_level
         if texture is not None and (len(texture) != 2 or int(texture[0]) < 1 or texture[1] < 0):
             raise ValueError(f'Expected texture [tries >= 1, threshold >= 0] but received {texture!r}')
         if noise is not None and (len(noise) != 2 or not 0 <= noise[0] <= noise[1]):
@@ -193,6 +204,19 @@ class SequenceDataset(Dataset):
             out.append(done[i])
         return np.stack(out)
 
+    def _runtime_motion(self, stack: np.ndarray, window: List[int], centre: int) -> np.ndarray:
+        """The centre's motion map as the runtime computes it (see motion_finest_level) from the window's whole
+        frames [T, H, W, 3] in [0, 1]."""
+        from ..flow_torch import grey_255, motion_map
+        grey = grey_255(torch.from_numpy(np.ascontiguousarray(stack[CENTRE_INDEX - 1:CENTRE_INDEX + 2]
+                                                              .transpose(0, 3, 1, 2))))
+        prev = grey[0:1] if window[CENTRE_INDEX - 1] != centre else None
+        nxt = grey[2:3] if window[CENTRE_INDEX + 1] != centre else None
+        if prev is None and nxt is None:  # a one-frame sequence has no motion
+            return np.zeros(stack.shape[1:3], np.float32)
+        m, _ = motion_map(prev, grey[1:2], nxt, finest_level=self.motion_finest_level)
+        return m[0, 0].numpy().astype(np.float32)
+
     def __getitem__(self, idx: int) -> Dict[str, torch.Tensor]:
         s, centre = self.samples[idx]
         seq = self.sequences[s]
@@ -226,6 +250,8 @@ class SequenceDataset(Dataset):
                 g = grey_unit(frame, 1.0)
                 variances.append(laplacian_variance(g))
                 scales.append(contrast_scale(g))
+        if self.motion_finest_level is not None:
+            mot = self._runtime_motion(stack, window, centre)
         if self.crop is not None:
             if h < self.crop or w < self.crop:
                 raise ValueError(f'{seq["folder"]}: frames are {w}x{h}, smaller than the crop {self.crop}')
