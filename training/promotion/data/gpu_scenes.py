@@ -19,6 +19,10 @@ time. The sharp frame stays float (the target).
 Every random choice comes from (seed, iteration): a rerun sees the same windows. Kinds per window (shares are
 options): `camera` (camera motion only), `local` (a nearly still camera, at most 1 px per frame, with a moving
 foreground), `mixed` (both).
+
+`SpecScene` renders a scene that `promotion scenes` recorded (synthesis.json's spec) the same way, so that committed
+sequences (the yardstick's validation set, say) can be rendered where there is no Node.js
+(test/training/scene-render-parity.test.ts holds it to the TypeScript renderer).
 """
 import json
 import math
@@ -291,7 +295,8 @@ class SceneBatches:
                                                                  device=device), p['photo_index'])
         n = p['n']
         j = torch.arange(RATIO, device=device, dtype=torch.float32)
-        frames, sharp = [], []
+        frames: List[torch.Tensor] = []
+        sharp = None
         for k in range(WINDOW_SIZE):
             t = (k - CENTRE_INDEX) + (j[None] - (n[:, None] - 1) / 2) / RATIO  # [B, 64]
             used = (j[None] < n[:, None]).float()
