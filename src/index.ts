@@ -246,6 +246,7 @@ export {
   type RecoveredRecord,
   type RecoveryRecord,
   type EvalReportV1,
+  type EvalReportV2,
 } from './eval/report-schema.js';
 export { blurGapRecovery, type BlurGapRecovery, type RecoveryStatus } from './metrics/recovery.js';
 export {
@@ -260,5 +261,19 @@ export {
 } from './eval/report-files.js';
 export { renderReportHtml, DEFAULT_REPORT_TITLE, DEFAULT_MAX_SEQUENCE_CHARTS, type RenderReportOptions } from './eval/report-html.js';
 export { formatRecovered, formatSummaryTable, type SummaryTableOptions } from './eval/summary-table.js';
+export {
+  comparisonRecord,
+  commonFramesRecord,
+  modelDifference,
+  COMMON_METRICS,
+  type ModelResult,
+  type ComparisonRecord,
+  type DifferenceRecord,
+  type DifferenceValue,
+  type CommonFramesRecord,
+  type CommonValues,
+  type CommonMetric,
+} from './eval/model-comparison.js';
+export { formatComparisonTable, comparisonRows, type ComparisonRow, type ComparisonCell } from './eval/comparison-table.js';
 export { reportGainSpread, type SpreadMetric, type SpreadSource } from './eval/gain-spreads.js';
 export type { PerFrameMetric } from './eval/report-charts.js';

@@ -37,8 +37,10 @@ import { VERSION } from '../version.js';
 import { pickPanels, writePanels } from './panels.js';
 import { openReportFolder } from './report-files.js';
 import { recoveredRecord } from './recovered.js';
-import { type EvalReport, type PanelRecord, REPORT_SCHEMA_VERSION, type SequenceReport } from './report-schema.js';
-import { checkAborted, deblurSequence, type EvaluateProgress, FRAME_VERSIONS, poseSequence, scoreSequence, type SequencePlan, type StoredFrame, summarize } from './stages.js';
+import { type EvalReport, type ModelRecord, type PanelRecord, REPORT_SCHEMA_VERSION, type SequenceReport } from './report-schema.js';
+import { comparisonRecord, type ModelResult } from './model-comparison.js';
+import { DEFAULT_DEBLUR_MODEL } from '../deblur/model-card.js';
+import { checkAborted, deblurSequence, type EvaluateProgress, poseSequence, scoreSequence, type SequencePlan, type StoredFrame, summarize } from './stages.js';
 import { deblurredDir, poseFile, type StageKey, synthRoot } from './work-folder.js';
 
 /** Default panels per sequence in the HTML report (the frame where deblurring helped pose most, and the middle one). */
@@ -64,7 +66,13 @@ export interface EvaluateOptions {
   /** Blur-synthesis options (exposure, virtual rate, gamma...). */
   readonly synthesis?: Omit<SynthesisOptions, 'inputFps'>;
   /** Deblurring options (model, device, threads, tiles, ROI, the clamp to the input's local range). */
-  readonly deblur?: Pick<DeblurOptions, 'model' | 'device' | 'threads' | 'tileSize' | 'overlap' | 'roi' | 'clampRadius' | 'gate' | 'onWarning' | 'plain'> & { model?: string };
+  readonly deblur?: Pick<DeblurOptions, 'device' | 'threads' | 'tileSize' | 'overlap' | 'roi' | 'clampRadius' | 'gate' | 'onWarning' | 'plain'> & {
+    /**
+     * The model, or several to compare on the same blur and pose settings (default the shipped model): names, paths
+     * (a plain ONNX model too) or `reference:unsharp` / `reference:wiener`. The first is the report's own model.
+     */
+    model?: string | readonly string[];
+  };
   /** Hand pose: 'image' (default, every frame alone) or 'video' (tracking); MediaPipe's 'full' (default) or 'lite' model. */
   readonly handpose?: { readonly mode?: 'image' | 'video'; readonly model?: HandModelVariant };
   /** Metric conventions: channel (default 'rgb'), crop border (default 0), PCK thresholds (default 0.05, 0.1, 0.2 of the box). */
@@ -105,9 +113,14 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   for (const output of [report, work]) checkOutputNotInput(output, options.inputs);
   checkOutputPath(report, overwrite, 'folder');
   checkOutputLocation(work, 'folder');
-  const { model: modelRef, device, threads, onWarning, plain, ...settings } = options.deblur ?? {};
-  // Checks tileSize, overlap and roi now, before hours of synthesis.
-  resolveDeblurOptions({ ...settings, ...(modelRef !== undefined ? { model: modelRef } : {}), ...(plain !== undefined ? { plain } : {}) });
+  const { model: modelOption, device, threads, onWarning, plain, ...settings } = options.deblur ?? {};
+  const modelRefs: string[] = modelOption === undefined ? [DEFAULT_DEBLUR_MODEL] : typeof modelOption === 'string' ? [modelOption] : [...modelOption];
+  if (modelRefs.length === 0) invalidOption('deblur.model', 'a model, or a non-empty list of models', modelOption);
+  modelRefs.forEach((ref, i) => {
+    if (modelRefs.indexOf(ref) !== i) invalidOption(`deblur.model[${i}]`, 'a model not listed before', ref);
+  });
+  // Checks tileSize, overlap, roi and every model's files now, before hours of synthesis.
+  for (const ref of modelRefs) resolveDeblurOptions({ ...settings, model: ref, ...(plain !== undefined ? { plain } : {}) });
   const started = performance.now();
   const stages: Record<string, number> = { synthesis: 0, deblur: 0, handpose: 0, metrics: 0 };
   const timed = async <T>(stage: string, task: () => Promise<T>): Promise<T> => {
@@ -146,16 +159,22 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
 
   // Refuse a taken report folder before any work (checked again when it is written).
   const folder = await openReportFolder(report, { overwrite });
-  let model: LoadedDeblurModel | undefined;
+  const models: LoadedDeblurModel[] = [];
   try {
-    // One session for the whole run; a missing or wrong model fails here, before any synthesis.
-    model = await loadDeblurModel({ ...(modelRef !== undefined ? { model: modelRef } : {}), ...(plain !== undefined ? { plain } : {}), ...(device !== undefined ? { device } : {}), ...(threads !== undefined ? { threads } : {}), ...(onWarning !== undefined ? { onWarning } : {}) });
+    // One session per model for the whole run; a missing or wrong model fails here, before any synthesis.
+    for (const ref of modelRefs) {
+      models.push(await loadDeblurModel({ model: ref, ...(plain !== undefined ? { plain } : {}), ...(device !== undefined ? { device } : {}), ...(threads !== undefined ? { threads } : {}), ...(onWarning !== undefined ? { onWarning } : {}) }));
+    }
+    const names = models.map((m) => m.identity.name);
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i) throw new InvalidOptionError(`Models ${modelRefs[names.indexOf(name)]} and ${modelRefs[i]} are both named ${name}; a comparison needs distinct names (give a plain model its own name in its card, or pass each model once).`);
+    });
     // The clamp radius as resolved, so that a change of its default redoes the deblurred frames.
     const deblurSettings = { tileSize: settings.tileSize, overlap: settings.overlap, roi: settings.roi?.kind ?? 'off', clampRadius: settings.clampRadius ?? DEFAULT_CLAMP_RADIUS, ...(settings.gate ? { gate: settings.gate } : {}) };
     let landmarker: Promise<HandPoseEstimator & AsyncDisposable> | undefined;
     const estimator = () => (landmarker ??= createHandLandmarker({ mode: poseMode, model: handModel, numHands: 2 }));
-    const sequences: SequenceReport[] = [];
-    const jointSequences: SequenceJointMetrics[] = [];
+    // Per model: its sequences' records and joint metrics.
+    const perModel = models.map(() => ({ sequences: [] as SequenceReport[], joints: [] as SequenceJointMetrics[] }));
     const panels: PanelRecord[] = [];
     let synthesisRecord: Record<string, unknown> = {};
     try {
@@ -171,46 +190,66 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         const info = JSON.parse(await readFile(join(plan.job.outDir, 'synthesis.json'), 'utf8')) as { parameters?: Record<string, unknown>; createdAt?: string };
         synthesisRecord = info.parameters ?? synthesisRecord;
         const synthesisMade = info.createdAt ?? '';
-        const deblurred = deblurredDir(work, id);
-        // The model's digests and the description the runtime reads (identity.key: a two-part model's feature graph can
-        // change while the other does not; the card's motion flow and tile change the output with the same weights).
-        const deblurKey: StageKey = { ...model.identity.key, settings: deblurSettings, synthesis: synthesisMade };
-        await timed('deblur', () => deblurSequence(plan, deblurred, model!, { ...settings }, deblurKey, options, notice));
 
         // A plain (non-FPHA) job may estimate with video mode: one estimator per version keeps the tracker's state apart.
-        const dirs: Record<FrameVersion, string> = { sharp: join(plan.job.outDir, 'sharp'), blurred: join(plan.job.outDir, 'blur'), deblurred };
-        const poses = {} as Record<FrameVersion, StoredFrame[]>;
-        for (const version of FRAME_VERSIONS) {
-          const file = poseFile(work, id, version);
-          const poseKey: StageKey = { mode: poseMode, model: handModel, numHands: 2, source: version === 'deblurred' ? deblurKey : synthesisMade };
-          poses[version] = await timed('handpose', async () => {
+        const pose = (version: FrameVersion, dir: string, file: string, poseKey: StageKey) =>
+          timed('handpose', async () => {
             if (poseMode === 'video') {
               // Video mode tracks across frames: a fresh estimator per version and sequence, made only if needed.
               let own: Promise<HandPoseEstimator & AsyncDisposable> | undefined;
               try {
-                return await poseSequence(plan, version, dirs[version], file, () => (own ??= createHandLandmarker({ mode: 'video', model: handModel, numHands: 2 })), poseKey, options);
+                return await poseSequence(plan, version, dir, file, () => (own ??= createHandLandmarker({ mode: 'video', model: handModel, numHands: 2 })), poseKey, options);
               } finally {
                 if (own) await (await own).close().catch(() => undefined);
               }
             }
-            return poseSequence(plan, version, dirs[version], file, estimator, poseKey, options);
+            return poseSequence(plan, version, dir, file, estimator, poseKey, options);
           });
+        // The blurred and sharp frames' pose is shared by every model.
+        const sharpDir = join(plan.job.outDir, 'sharp');
+        const blurredDir = join(plan.job.outDir, 'blur');
+        const sharpPose = await pose('sharp', sharpDir, poseFile(work, id, 'sharp'), { mode: poseMode, model: handModel, numHands: 2, source: synthesisMade });
+        const blurredPose = await pose('blurred', blurredDir, poseFile(work, id, 'blurred'), { mode: poseMode, model: handModel, numHands: 2, source: synthesisMade });
+
+        for (const [k, model] of models.entries()) {
+          // The first model keeps the one-model layout (deblurred/<seq>, pose/<seq>/deblurred.json); the others have their own.
+          const slug = k === 0 ? undefined : modelSlug(model.identity.name);
+          const deblurred = deblurredDir(work, id, slug);
+          // The model's digests and the description the runtime reads (identity.key: a two-part model's feature graph can
+          // change while the other does not; the card's motion flow and tile change the output with the same weights).
+          const deblurKey: StageKey = { ...model.identity.key, settings: deblurSettings, synthesis: synthesisMade };
+          await timed('deblur', () => deblurSequence(plan, deblurred, model, { ...settings }, deblurKey, options, notice));
+          const dirs: Record<FrameVersion, string> = { sharp: sharpDir, blurred: blurredDir, deblurred };
+          const poses: Record<FrameVersion, StoredFrame[]> = {
+            sharp: sharpPose,
+            blurred: blurredPose,
+            deblurred: await pose('deblurred', deblurred, poseFile(work, id, 'deblurred', slug), { mode: poseMode, model: handModel, numHands: 2, source: deblurKey }),
+          };
+          const { record, joints } = await timed('metrics', () => scoreSequence(plan, dirs, poses, { channel, cropBorder, pckThresholds: thresholds }, work, options));
+          perModel[k]!.joints.push(joints);
+          perModel[k]!.sequences.push(record);
+          // Panels (of the first model): the frame where deblurring lowered the pose error most, and the middle frame.
+          if (k === 0) panels.push(...(await writePanels(report, folder.stagingPath, id, pickPanels(record.perFrame, panelsPerSequence), dirs, poses)));
         }
-
-        const { record, joints } = await timed('metrics', () => scoreSequence(plan, dirs, poses, { channel, cropBorder, pckThresholds: thresholds }, work, options));
-        jointSequences.push(joints);
-        sequences.push(record);
-
-        // Panels: the frame where deblurring lowered the pose error most, and the middle frame.
-        panels.push(...(await writePanels(report, folder.stagingPath, id, pickPanels(record.perFrame, panelsPerSequence), dirs, poses)));
       }
     } finally {
       if (landmarker) await (await landmarker).close().catch(() => undefined);
     }
 
-    const aggregate = aggregateJointMetrics(jointSequences);
-    const allFrames = sequences.flatMap((s) => s.perFrame);
-    const summary = summarize(allFrames, aggregate, thresholds);
+    const modelRecord = (m: LoadedDeblurModel): ModelRecord => ({ name: m.identity.name, preset: m.identity.preset, sha256: m.identity.sha256 ?? null, device: m.executionProvider });
+    const results: ModelResult[] = models.map((m, k) => {
+      const { sequences: own, joints } = perModel[k]!;
+      const summary = summarize(
+        own.flatMap((s) => s.perFrame),
+        aggregateJointMetrics(joints),
+        thresholds,
+      );
+      return { model: modelRecord(m), summary, recovered: recoveredRecord(summary, own, groundTruth), sequences: own };
+    });
+    const first = results[0]!;
+    const model = models[0]!;
+    const sequences = first.sequences;
+    const summary = first.summary;
     const onnxruntime = await packageVersion('onnxruntime-node');
     const result: EvalReport = {
       schemaVersion: REPORT_SCHEMA_VERSION,
@@ -224,7 +263,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
           groundTruth === 'fpha-skeleton'
             ? `FPHA skeletons projected into the colour frames (camera: ${cameraSources.join(', ')}); MediaPipe's 21 landmarks compared in FPHA joint order.`
             : 'Pseudo ground truth: MediaPipe on the sharp frames. The sharp row measures nothing; only blurred vs deblurred means something.',
-        model: { name: model.identity.name, preset: model.identity.preset, sha256: model.identity.sha256 ?? '', device: model.executionProvider },
+        model: first.model,
         synthesis: synthesisRecord,
         handpose: { estimator: `mediapipe-tasks-vision@${TASKS_VISION_VERSION}`, mode: poseMode, model: handModel, numHands: 2 },
         deblur: { tileSize: settings.tileSize ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE, overlap: settings.overlap ?? defaultTileOverlap(settings.tileSize ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE), roi: settings.roi?.kind ?? 'off', clampRadius: deblurSettings.clampRadius, gate: settings.gate ?? false, threads: model.threads, executionProvider: model.executionProvider },
@@ -234,6 +273,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       recovered: recoveredRecord(summary, sequences, groundTruth),
       sequences,
       panels,
+      models: results,
+      comparison: comparisonRecord(results, groundTruth),
       timing: { totalMs: Math.round(performance.now() - started), stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Math.round(v)])) },
     };
     await folder.commit(result);
@@ -242,8 +283,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     await folder.abort();
     throw error;
   } finally {
-    await model?.close();
+    await Promise.all(models.map((m) => m.close()));
   }
+}
+
+/** A model's name as a work-folder name part (`reference:wiener` -> `reference-wiener`). */
+export function modelSlug(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '-');
 }
 
 /** The installed version of a dependency (from its package.json), or 'unknown'. */

@@ -7,6 +7,8 @@
  */
 import { expectFunction, expectInteger, expectKnownKeys, expectString } from '../options.js';
 import { renderChartSvg } from './charts.js';
+import { comparisonRows, gainWithInterval } from './comparison-table.js';
+import { COMMON_METRICS } from './model-comparison.js';
 import { DEFAULT_GAIN_BLOCK, type GainSpread } from '../metrics/gain-spread.js';
 import { hasSpread, reportGainSpread, SPREAD_METRICS } from './gain-spreads.js';
 import { EFFECT_COLORS, MAX_SEQUENCE_BARS, VERSION_COLORS, gainDistributionSpec, sequenceCurvesSpec, sequenceGainsSpec } from './report-charts.js';
@@ -171,6 +173,7 @@ function header(report: EvalReport, title: string, pseudo: boolean): string {
   const created = report.createdAt.replace('T', ' ').replace(/\.\d+/, '').replace(/Z$/, ' UTC');
   const sections = [
     ['headline', 'Headline'],
+    ...(report.models.length > 1 ? [['models', 'Models compared']] : []),
     ['table5', 'Table 5'],
     ['metrics', 'All metrics'],
     ['distributions', 'Per-frame gains'],
@@ -236,6 +239,50 @@ function card(report: EvalReport, spreads: Spreads, name: 'psnr' | 'ssim' | 'rms
 }
 
 /** The share of the blur gap recovered, as a sentence's phrase. */
+/** Several models side by side (schema v3, comparison-table.ts); nothing for a report of one model. */
+function modelsSection(report: EvalReport): string {
+  if (report.models.length < 2) return '';
+  const names = report.models.map((m) => m.model.name);
+  const pseudo = report.config.groundTruth === 'pseudo';
+  const effectOf = (info: MetricInfo, gain: number | null) => gainEffect(displayed(info, gain), info.decimals);
+  const rows = comparisonRows(report).map((r) => {
+    const cells = r.models.map((m) => `<td>${valueCellText(r.info, m.value)}</td><td class="gain ${effectOf(r.info, m.gain)}">${escapeHtml(gainWithInterval(r.info, m.gain, m.interval95))}</td>`).join('');
+    const sharp = r.info.kind === 'image' ? 'reference' : pseudo ? 'n/a' : valueCellText(r.info, r.sharp);
+    return `<tr><td>${escapeHtml(labelWithUnit(r.metric))} <span class="dir">${r.info.better === 'higher' ? '\u2191' : '\u2193'}</span></td><td>${valueCellText(r.info, r.blurred)}</td>${cells}<td>${sharp}</td></tr>`;
+  });
+  const differences = report.comparison.differences.map(
+    (d) =>
+      `<tr><td>${escapeHtml(d.b)} \u2212 ${escapeHtml(d.a)}</td>${SPREAD_METRICS.map((m) => {
+        const v = d.metrics[m];
+        const info = metricInfo(m);
+        return v ? `<td class="gain ${effectOf(info, v.difference)}">${escapeHtml(gainWithInterval(info, v.difference, v.interval95))}</td>` : '<td class="none">-</td>';
+      }).join('')}</tr>`,
+  );
+  const common = report.comparison.commonFrames;
+  const commonRows = COMMON_METRICS.map((m) => {
+    const info = metricInfo(m);
+    const v = common.metrics[m];
+    return `<tr><td>${escapeHtml(labelWithUnit(m))}</td><td>${valueCellText(info, v.blurred)}</td>${v.models.map((x) => `<td>${valueCellText(info, x)}</td>`).join('')}<td>${pseudo ? 'n/a' : valueCellText(info, v.sharp)}</td></tr>`;
+  });
+  return `<section id="models">
+<h2>Models compared on the same blur</h2>
+<table class="metrics"><thead><tr><th>metric</th><th>blurred</th>${names.map((n) => `<th>${escapeHtml(n)}</th><th>gain [95% interval]</th>`).join('')}<th>sharp</th></tr></thead>
+<tbody>${rows.join('\n')}</tbody></table>
+<p class="note">Gain over blurred, better positive. Each model\u2019s joint errors average the frames where the hand is found in blurred, that model${pseudo ? '' : ' and sharp'}; the blurred and sharp columns are the first model\u2019s frames.</p>
+<table class="metrics"><thead><tr><th>difference (b \u2212 a)</th>${SPREAD_METRICS.map((m) => `<th>${escapeHtml(labelWithUnit(m))}</th>`).join('')}</tr></thead>
+<tbody>${differences.join('\n')}</tbody></table>
+<p class="note">Better positive; paired by frame over the frames both models count on, with the 95% interval of the same block bootstrap as every gain. An interval holding 0 cannot tell the two models apart.</p>
+<h3>Joint errors over the ${common.frames} frames where the hand is found in blurred, by every model${pseudo ? '' : ' and in sharp'}</h3>
+<table class="metrics"><thead><tr><th>metric</th><th>blurred</th>${names.map((n) => `<th>${escapeHtml(n)}</th>`).join('')}<th>sharp</th></tr></thead>
+<tbody>${commonRows.join('\n')}</tbody></table>
+</section>`;
+}
+
+/** A value as shown in a table cell (no markup), `-` when missing. */
+function valueCellText(info: MetricInfo, value: number | null): string {
+  return value === null ? '-' : escapeHtml(formatNumber(value * info.displayFactor, info.decimals));
+}
+
 function recoveredText(record: RecoveryRecord): string {
   if (record.status === 'no-gap') return 'no gap (blurred equals sharp)';
   if (record.status === 'unavailable' || record.share === null) return 'n/a (no sharp value to measure the gap against)';
@@ -457,7 +504,7 @@ ${kvTable(
     ['name', config.model.name],
     ['preset', config.model.preset],
     ['device', config.model.device],
-    ['sha256', { code: config.model.sha256 }],
+    ['sha256', config.model.sha256 === null ? 'none (computed, no model file)' : { code: config.model.sha256 }],
   ],
   'Model',
 )}
@@ -528,6 +575,7 @@ ${header(report, title, pseudo)}
 ${callout}
 ${headline(report, spreads)}
 ${recoveredSection(report)}
+${modelsSection(report)}
 ${table5(report)}
 ${metricsTable(report, spreads)}
 <section id="distributions">

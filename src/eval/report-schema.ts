@@ -1,5 +1,5 @@
 /**
- * The evaluation report's data: `report.json`, schema version 2. Types with the meaning of every field, a builder for
+ * The evaluation report's data: `report.json`, schema version 3. Types with the meaning of every field, a builder for
  * summary rows, and {@link validateReport}, which checks a value against the schema and names the first path that
  * breaks it. The metrics' names, directions and units are defined in src/metrics/definitions.ts.
  *
@@ -7,6 +7,13 @@
  * recovers for the detection rate and for joint RMSE, with a 95% interval of each gain (src/eval/recovered.ts).
  * Version 1 reports still read: {@link validateReport} checks them as version 1 and returns them upgraded, with
  * `recovered` computed from their rows and per-frame records.
+ *
+ * Version 3 compares several deblurring models on the same blur (model-comparison.ts): `models` holds each model's
+ * summary, recovered share and per-frame records (the first model is also the report's own `config.model`,
+ * `summary`, `recovered` and `sequences`, so a one-model reader still reads it), and `comparison` the paired
+ * differences between every two models and the joint errors over the frames common to all. A model computed rather
+ * than loaded from a file (`reference:wiener`) has `sha256` null. Version 2 and 1 reports still read, upgraded to
+ * version 3 with their one model.
  *
  * The schema is closed: a key it does not name is an error (except inside the open maps `versions`,
  * `config.synthesis`, `config.handpose`, `config.deblur` and `timing.stages`). Adding or changing a field bumps
@@ -16,6 +23,8 @@ import { PromotionError } from '../errors.js';
 import { gain } from '../metrics/comparison.js';
 import { blurGapRecovery, type RecoveryStatus } from '../metrics/recovery.js';
 import { recoveredRecord } from './recovered.js';
+import { COMMON_METRICS, type ComparisonRecord, comparisonRecord, type ModelResult } from './model-comparison.js';
+import { SPREAD_METRICS } from './gain-spreads.js';
 import {
   type Better,
   GROUND_TRUTH_KINDS,
@@ -27,8 +36,8 @@ import {
 } from '../metrics/definitions.js';
 import type { PixelChannel } from '../metrics/pixel-conventions.js';
 
-/** The schema version this module writes (it reads this one and version 1). */
-export const REPORT_SCHEMA_VERSION = 2;
+/** The schema version this module writes (it reads this one, 2 and 1). */
+export const REPORT_SCHEMA_VERSION = 3;
 
 /** The oldest schema version {@link validateReport} reads. */
 export const OLDEST_READ_SCHEMA_VERSION = 1;
@@ -151,8 +160,8 @@ export interface ModelRecord {
   name: string;
   /** Training preset of the model (`promotion-s`, `promotion-l`, `edvr-s`...). */
   preset: string;
-  /** SHA-256 of the ONNX file, 64 lowercase hex digits. */
-  sha256: string;
+  /** SHA-256 of the ONNX file, 64 lowercase hex digits; null for a computed model (schema v3: `reference:wiener`). */
+  sha256: string | null;
   /** Where it ran: `cpu`, `cuda`... */
   device: string;
 }
@@ -200,10 +209,10 @@ export interface TimingRecord {
   stages: Record<string, number>;
 }
 
-/** `report.json`, schema version 2. */
+/** `report.json`, schema version 3. */
 export interface EvalReport {
-  /** Always 2 for this schema. */
-  schemaVersion: 2;
+  /** Always 3 for this schema. */
+  schemaVersion: 3;
   /** When the report was made: ISO 8601 with a time zone, e.g. `2025-11-25T10:31:00.000Z`. */
   createdAt: string;
   /** The tool that wrote it. */
@@ -218,14 +227,21 @@ export interface EvalReport {
   recovered: RecoveredRecord;
   /** Per sequence, in the order evaluated; at least one. */
   sequences: SequenceReport[];
-  /** Image panels for the HTML report; may be empty. */
+  /** Image panels for the HTML report (of the first model); may be empty. */
   panels: PanelRecord[];
+  /** Every model evaluated, in the order given; the first is `config.model` (schema v3). */
+  models: ModelResult[];
+  /** How the models differ, paired by frame, and the joint errors over the frames common to all (schema v3). */
+  comparison: ComparisonRecord;
   /** Wall time. */
   timing: TimingRecord;
 }
 
+/** `report.json`, schema version 2: version 3 without `models` and `comparison`, one model. */
+export type EvalReportV2 = Omit<EvalReport, 'schemaVersion' | 'models' | 'comparison'> & { schemaVersion: 2 };
+
 /** `report.json`, schema version 1: version 2 without `recovered`. */
-export type EvalReportV1 = Omit<EvalReport, 'schemaVersion' | 'recovered' | 'sequences'> & { schemaVersion: 1; sequences: Array<Omit<SequenceReport, 'recovered'>> };
+export type EvalReportV1 = Omit<EvalReportV2, 'schemaVersion' | 'recovered' | 'sequences'> & { schemaVersion: 1; sequences: Array<Omit<SequenceReport, 'recovered'>> };
 
 /** Builds a summary row with the metric's direction and unit, and its gain computed from the values. */
 export function metricRow(
@@ -440,8 +456,14 @@ function checkRecovered(path: string, value: unknown, summary: MetricSummary): R
   return record as unknown as RecoveredRecord;
 }
 
+/** A version-2 report as version 3: its one model as `models`, and the comparison of that one (no pairs). */
+function upgradeV2(report: EvalReportV2): EvalReport {
+  const models: ModelResult[] = [{ model: report.config.model, summary: report.summary, recovered: report.recovered, sequences: report.sequences }];
+  return { ...report, schemaVersion: 3, models, comparison: comparisonRecord(models, report.config.groundTruth) };
+}
+
 /** A version-1 report as version 2: `recovered` computed from its rows and per-frame records. */
-function upgradeV1(report: EvalReportV1): EvalReport {
+function upgradeV1(report: EvalReportV1): EvalReportV2 {
   return {
     ...report,
     schemaVersion: 2,
@@ -476,15 +498,16 @@ export function validateReport(value: unknown): EvalReport {
   checking = REPORT_SCHEMA_VERSION;
   const root = object('', value);
   const version = root.schemaVersion;
-  if (version !== REPORT_SCHEMA_VERSION && version !== OLDEST_READ_SCHEMA_VERSION) {
+  if (version !== 3 && version !== 2 && version !== OLDEST_READ_SCHEMA_VERSION) {
     if (typeof version === 'number' && Number.isInteger(version) && version > REPORT_SCHEMA_VERSION) {
       fail('schemaVersion', `${OLDEST_READ_SCHEMA_VERSION} to ${REPORT_SCHEMA_VERSION} (this version of promotion-handpose reads schemas ${OLDEST_READ_SCHEMA_VERSION} to ${REPORT_SCHEMA_VERSION}; upgrade it to read newer reports)`, version);
     }
-    fail('schemaVersion', `${OLDEST_READ_SCHEMA_VERSION} or ${REPORT_SCHEMA_VERSION}`, version);
+    fail('schemaVersion', `one of 1, 2, ${REPORT_SCHEMA_VERSION}`, version);
   }
   checking = version;
-  const v2 = version === 2;
-  object('', value, ['schemaVersion', 'createdAt', 'tool', 'versions', 'config', 'summary', ...(v2 ? ['recovered'] : []), 'sequences', 'panels', 'timing']);
+  const v2 = version >= 2;
+  const v3 = version === 3;
+  object('', value, ['schemaVersion', 'createdAt', 'tool', 'versions', 'config', 'summary', ...(v2 ? ['recovered'] : []), 'sequences', 'panels', ...(v3 ? ['models', 'comparison'] : []), 'timing']);
 
   const createdAt = string('createdAt', root.createdAt);
   if (!ISO_DATE.test(createdAt) || Number.isNaN(Date.parse(createdAt))) fail('createdAt', 'an ISO 8601 date-time with a time zone (2025-11-25T10:31:00.000Z)', createdAt);
@@ -502,11 +525,7 @@ export function validateReport(value: unknown): EvalReport {
   if (!(GROUND_TRUTH_KINDS as readonly unknown[]).includes(config.groundTruth)) fail('config.groundTruth', `one of ${GROUND_TRUTH_KINDS.map((k) => `'${k}'`).join(', ')}`, config.groundTruth);
   const groundTruth = config.groundTruth as GroundTruthKind;
   string('config.groundTruthNote', config.groundTruthNote, false);
-  const model = object('config.model', config.model, ['name', 'preset', 'sha256', 'device']);
-  string('config.model.name', model.name);
-  string('config.model.preset', model.preset);
-  if (typeof model.sha256 !== 'string' || !SHA256.test(model.sha256)) fail('config.model.sha256', '64 lowercase hex digits', model.sha256);
-  string('config.model.device', model.device);
+  checkModelRecord('config.model', config.model, v3);
   object('config.synthesis', config.synthesis);
   object('config.handpose', config.handpose);
   object('config.deblur', config.deblur);
@@ -557,10 +576,93 @@ export function validateReport(value: unknown): EvalReport {
     for (const key of ['blurred', 'deblurred', 'sharp']) checkImagePath(child(path, key), panel[key]);
   });
 
+  if (v3) checkModels(root, names, groundTruth);
+
   const timing = object('timing', root.timing, ['totalMs', 'stages']);
   finite('timing.totalMs', timing.totalMs, 0);
   const stages = object('timing.stages', timing.stages);
   for (const [key, ms] of Object.entries(stages)) finite(child('timing.stages', key), ms, 0);
 
-  return v2 ? (value as EvalReport) : upgradeV1(value as EvalReportV1);
+  if (v3) return value as EvalReport;
+  return upgradeV2(v2 ? (value as EvalReportV2) : upgradeV1(value as EvalReportV1));
+}
+
+function checkModelRecord(path: string, value: unknown, nullableSha: boolean): ModelRecord {
+  const model = object(path, value, ['name', 'preset', 'sha256', 'device']);
+  string(child(path, 'name'), model.name);
+  string(child(path, 'preset'), model.preset);
+  if (!(nullableSha && model.sha256 === null) && (typeof model.sha256 !== 'string' || !SHA256.test(model.sha256))) fail(child(path, 'sha256'), nullableSha ? '64 lowercase hex digits, or null for a computed model' : '64 lowercase hex digits', model.sha256);
+  string(child(path, 'device'), model.device);
+  return model as unknown as ModelRecord;
+}
+
+/** Schema v3's `models` and `comparison` (see the module comment). */
+function checkModels(root: Json, names: readonly MetricName[], groundTruth: GroundTruthKind): void {
+  const sequences = root.sequences as Json[];
+  const models = array('models', root.models, 1);
+  const seen: string[] = [];
+  models.forEach((m, k) => {
+    const path = `models[${k}]`;
+    const result = object(path, m, ['model', 'summary', 'recovered', 'sequences']);
+    const record = checkModelRecord(child(path, 'model'), result.model, true);
+    if (seen.includes(record.name)) fail(child(child(path, 'model'), 'name'), 'a name no earlier model has', record.name);
+    seen.push(record.name);
+    if (k === 0 && JSON.stringify(record) !== JSON.stringify(root.config && (root.config as Json).model)) fail(child(path, 'model'), 'config.model (the first model is the report\u2019s own)', record);
+    const summary = checkSummary(child(path, 'summary'), result.summary, names, groundTruth);
+    checkRecovered(child(path, 'recovered'), result.recovered, summary);
+    const own = array(child(path, 'sequences'), result.sequences, 1);
+    if (own.length !== sequences.length) fail(child(path, 'sequences'), `an array of ${sequences.length} (the report's sequences)`, own);
+    own.forEach((s, i) => {
+      const sp = `${path}.sequences[${i}]`;
+      const sequence = object(sp, s, ['id', 'frames', 'summary', 'recovered', 'perFrame']);
+      if (sequence.id !== sequences[i]!.id) fail(child(sp, 'id'), `${JSON.stringify(sequences[i]!.id)} (the report's sequence ${i})`, sequence.id);
+      if (sequence.frames !== sequences[i]!.frames) fail(child(sp, 'frames'), `${String(sequences[i]!.frames)} (the report's sequence ${i})`, sequence.frames);
+      const sequenceSummary = checkSummary(child(sp, 'summary'), sequence.summary, names, groundTruth);
+      checkRecovered(child(sp, 'recovered'), sequence.recovered, sequenceSummary);
+      const perFrame = array(child(sp, 'perFrame'), sequence.perFrame);
+      if (perFrame.length !== sequence.frames) fail(child(sp, 'perFrame'), `an array of ${String(sequence.frames)} (the sequence's frames)`, perFrame);
+      perFrame.forEach((f, j) => checkFrame(`${sp}.perFrame[${j}]`, f, groundTruth));
+    });
+  });
+  const comparison = object('comparison', root.comparison, ['differences', 'commonFrames']);
+  const differences = array('comparison.differences', comparison.differences);
+  const pairs = (models.length * (models.length - 1)) / 2;
+  if (differences.length !== pairs) fail('comparison.differences', `an array of ${pairs} (every pair of the ${models.length} models)`, differences);
+  let d = 0;
+  for (let i = 0; i < seen.length; i++) {
+    for (let k = i + 1; k < seen.length; k++, d++) {
+      const path = `comparison.differences[${d}]`;
+      const record = object(path, differences[d], ['a', 'b', 'metrics']);
+      if (record.a !== seen[i]) fail(child(path, 'a'), JSON.stringify(seen[i]), record.a);
+      if (record.b !== seen[k]) fail(child(path, 'b'), JSON.stringify(seen[k]), record.b);
+      const metrics = object(child(path, 'metrics'), record.metrics, SPREAD_METRICS);
+      for (const metric of SPREAD_METRICS) {
+        const mp = child(child(path, 'metrics'), metric);
+        nullable(mp, metrics[metric], (p, v) => {
+          const value = object(p, v, ['difference', 'interval95', 'frames', 'better', 'worse']);
+          finite(child(p, 'difference'), value.difference);
+          const interval = array(child(p, 'interval95'), value.interval95);
+          if (interval.length !== 2) fail(child(p, 'interval95'), '[low, high]', interval);
+          finite(`${child(p, 'interval95')}[1]`, interval[1], finite(`${child(p, 'interval95')}[0]`, interval[0]));
+          const frames = integer(child(p, 'frames'), value.frames, 1);
+          if (integer(child(p, 'better'), value.better, 0) + integer(child(p, 'worse'), value.worse, 0) > frames) fail(child(p, 'worse'), `at most ${frames} frames with better`, value.worse);
+          return value;
+        });
+      }
+    }
+  }
+  const common = object('comparison.commonFrames', comparison.commonFrames, ['frames', 'metrics']);
+  integer('comparison.commonFrames.frames', common.frames, 0);
+  const metrics = object('comparison.commonFrames.metrics', common.metrics, COMMON_METRICS);
+  for (const metric of COMMON_METRICS) {
+    const p = `comparison.commonFrames.metrics.${metric}`;
+    const values = object(p, metrics[metric], ['blurred', 'models', 'sharp']);
+    const px = (q: string, v: unknown) => finite(q, v, 0);
+    nullable(child(p, 'blurred'), values.blurred, px);
+    const perModel = array(child(p, 'models'), values.models);
+    if (perModel.length !== models.length) fail(child(p, 'models'), `an array of ${models.length} (one per model)`, perModel);
+    perModel.forEach((v, k) => nullable(`${child(p, 'models')}[${k}]`, v, px));
+    if (groundTruth === 'pseudo' && values.sharp !== null) fail(child(p, 'sharp'), 'null (under pseudo ground truth the sharp frame\u2019s estimate is the ground truth)', values.sharp);
+    nullable(child(p, 'sharp'), values.sharp, px);
+  }
 }

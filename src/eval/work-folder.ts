@@ -6,7 +6,8 @@
  *
  *   <work>/synth/...                      `promotion synth` output (FPHA layout kept), one folder per sequence
  *   <work>/deblurred/<sequence>/          the deblurred frames (PNG, the blurred frames' bit depth), done.json last
- *   <work>/pose/<sequence>/<version>.json the hands found per frame (MediaPipe order, pixels)
+ *   <work>/deblurred@<model>/<sequence>/  the same for the second and later models of a comparison
+ *   <work>/pose/<sequence>/<version>.json the hands found per frame (MediaPipe order, pixels); deblurred@<model>.json
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -22,11 +23,15 @@ export const sameKey = (stored: unknown, key: StageKey): boolean => JSON.stringi
 /** The synthesis stage's root: `promotion synth` output, one folder per sequence. */
 export const synthRoot = (work: string): string => join(work, 'synth');
 
-/** The deblurring stage's folder of a sequence. */
-export const deblurredDir = (work: string, sequence: string): string => join(work, 'deblurred', ...sequence.split('/'));
+/**
+ * The deblurring stage's folder of a sequence; with `model` (the second and later models of a comparison, as a
+ * file-name part), `deblurred@<model>/<sequence>`.
+ */
+export const deblurredDir = (work: string, sequence: string, model?: string): string => join(work, model === undefined ? 'deblurred' : `deblurred@${model}`, ...sequence.split('/'));
 
-/** The pose stage's file of one version of a sequence. */
-export const poseFile = (work: string, sequence: string, version: FrameVersion): string => join(work, 'pose', ...sequence.split('/'), `${version}.json`);
+/** The pose stage's file of one version of a sequence; a later model's deblurred frames: `deblurred@<model>.json`. */
+export const poseFile = (work: string, sequence: string, version: FrameVersion, model?: string): string =>
+  join(work, 'pose', ...sequence.split('/'), `${version}${version === 'deblurred' && model !== undefined ? `@${model}` : ''}.json`);
 
 /** A JSON file's value, or undefined when it is missing or not JSON (a stage to run again). */
 export async function readJsonOrUndefined(path: string): Promise<Record<string, unknown> | undefined> {

@@ -14,7 +14,8 @@ import { createRgb8Frame, type Rgb8Frame } from '../../src/stream/frame.js';
 import { encodeImage } from '../../src/stream/image-codec.js';
 import { createRng, type Rng } from '../../src/util/rng.js';
 import { recoveredRecord } from '../../src/eval/recovered.js';
-import { type EvalReport, type EvalReportV1, type FrameRecord, type JointRecord, type MetricSummary, metricRow } from '../../src/eval/report-schema.js';
+import { comparisonRecord, type ModelResult } from '../../src/eval/model-comparison.js';
+import { type EvalReport, type EvalReportV1, type EvalReportV2, type FrameRecord, type JointRecord, type MetricSummary, metricRow } from '../../src/eval/report-schema.js';
 import { type GroundTruthKind, capPsnr, metricNames, pckMetricName } from '../../src/metrics/definitions.js';
 
 export interface MakeReportOptions {
@@ -126,8 +127,10 @@ export function makeReport(options: MakeReportOptions = {}): EvalReport {
   }
   const firstId = sequenceReports[0]!.id;
   const summary = summarize(allFrames, allPck, pckThresholds, groundTruth);
+  const model = { name: 'promotion-s', preset: 'promotion-s', sha256: 'a3f1c2'.padEnd(64, '0'), device: 'cpu' };
+  const models: ModelResult[] = [{ model, summary, recovered: recoveredRecord(summary, sequenceReports, groundTruth), sequences: sequenceReports }];
   return {
-    schemaVersion: 2,
+    schemaVersion: 3,
     createdAt: '2025-11-25T10:31:00.000Z',
     tool: { name: 'promotion-handpose', version: '0.1.0' },
     versions: { node: 'v20.19.5', onnxruntime: '1.30.0', mediapipeTasksVision: '0.10.35', vega: '6.4.0' },
@@ -137,7 +140,7 @@ export function makeReport(options: MakeReportOptions = {}): EvalReport {
       groundTruthNote: pseudo
         ? 'MediaPipe hand landmarks (full model, IMAGE mode) on the sharp frames, in FPHA joint order.'
         : 'FPHA skeleton.txt joints projected with the colour camera intrinsics; MediaPipe landmarks reordered to FPHA order.',
-      model: { name: 'promotion-s', preset: 'promotion-s', sha256: 'a3f1c2'.padEnd(64, '0'), device: 'cpu' },
+      model,
       synthesis: { virtualFps: 1920, exposureFrames: 64, gamma: 2.2, method: 'path', flowScale: 0.5 },
       handpose: { model: 'full', mode: 'video', numHands: 1, minHandDetectionConfidence: 0.5 },
       deblur: { tileSize: 512, overlap: 32, roi: 'off', threads: 2, executionProvider: 'cpu' },
@@ -153,13 +156,21 @@ export function makeReport(options: MakeReportOptions = {}): EvalReport {
       deblurred: `panels/${String(index).padStart(4, '0')}-deblurred.png`,
       sharp: `panels/${String(index).padStart(4, '0')}-sharp.png`,
     })),
+    models,
+    comparison: comparisonRecord(models, groundTruth),
     timing: { totalMs: 183_400, stages: { synthesis: 61_200, deblur: 97_800, handpose: 21_900, metrics: 2_500 } },
   };
 }
 
+/** The same report as schema version 2 wrote it: no `models`, no `comparison`. */
+export function makeReportV2(options: MakeReportOptions = {}): EvalReportV2 {
+  const { models: _models, comparison: _comparison, ...rest } = makeReport(options);
+  return { ...rest, schemaVersion: 2 };
+}
+
 /** The same report as schema version 1 wrote it: no `recovered`. */
 export function makeReportV1(options: MakeReportOptions = {}): EvalReportV1 {
-  const { recovered: _recovered, sequences, ...rest } = makeReport(options);
+  const { recovered: _recovered, sequences, ...rest } = makeReportV2(options);
   return { ...rest, schemaVersion: 1, sequences: sequences.map(({ recovered: _r, ...s }) => s) };
 }
 

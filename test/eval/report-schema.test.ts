@@ -4,7 +4,8 @@ import { InvalidOptionError } from '../../src/errors.js';
 import { REPORT_SCHEMA_VERSION, ReportSchemaError, metricRow, validateReport } from '../../src/eval/report-schema.js';
 import { PSNR_CAP_DB, capPsnr, metricNames, pckMetricName } from '../../src/metrics/definitions.js';
 import { gain } from '../../src/metrics/comparison.js';
-import { expectedMetricNames, makeReport, makeReportV1 } from './make-report.js';
+import { expectedMetricNames, makeReport, makeReportV1, makeReportV2 } from './make-report.js';
+import { comparisonRecord, type ModelResult } from '../../src/eval/model-comparison.js';
 
 /** Broken reports are made by editing the JSON of a generated one. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -35,14 +36,14 @@ describe('validateReport', () => {
       expect(validateReport(JSON.parse(JSON.stringify(report)))).toEqual(report);
       expect(Object.keys(report.summary)).toEqual(expectedMetricNames(report));
     }
-    expect(REPORT_SCHEMA_VERSION).toBe(2);
+    expect(REPORT_SCHEMA_VERSION).toBe(3);
   });
 
-  it('reads a schema-v1 report (no recovered shares) as version 2, with the shares computed from its rows and frames', () => {
+  it('reads a schema-v1 report (no recovered shares) as version 3, with the shares computed from its rows and frames', () => {
     for (const groundTruth of ['fpha-skeleton', 'pseudo'] as const) {
       const v1 = makeReportV1({ groundTruth, sequences: 2, frames: 30, panelFrames: [] });
       const read = validateReport(JSON.parse(JSON.stringify(v1)));
-      expect(read.schemaVersion).toBe(2);
+      expect(read.schemaVersion).toBe(3);
       // What the v2 writer stores for the same data.
       const v2 = makeReport({ groundTruth, sequences: 2, frames: 30, panelFrames: [] });
       expect(read.recovered).toEqual(v2.recovered);
@@ -54,6 +55,52 @@ describe('validateReport', () => {
     bad.recovered = {};
     expect(schemaError(bad).message).toContain('schema v1');
     expect(schemaError(bad).jsonPath).toBe('recovered');
+  });
+
+  it('reads a schema-v2 report (one model) as version 3: its model as models[0], no pairs, the common frames computed', () => {
+    for (const groundTruth of ['fpha-skeleton', 'pseudo'] as const) {
+      const v2 = makeReportV2({ groundTruth, sequences: 2, frames: 30, panelFrames: [] });
+      const read = validateReport(JSON.parse(JSON.stringify(v2)));
+      const v3 = makeReport({ groundTruth, sequences: 2, frames: 30, panelFrames: [] });
+      expect(read.schemaVersion).toBe(3);
+      expect(read.models).toEqual(v3.models);
+      expect(read.comparison).toEqual(v3.comparison);
+      expect(read.comparison.differences).toEqual([]);
+      expect(validateReport(JSON.parse(JSON.stringify(read)))).toEqual(read);
+    }
+    // A v2 report holding a v3 key is not v2.
+    const bad = JSON.parse(JSON.stringify(makeReportV2())) as Json;
+    bad.models = [];
+    expect(schemaError(bad).message).toContain('schema v2');
+    expect(schemaError(bad).jsonPath).toBe('models');
+  });
+
+  it('schema v3: models must match the report, differences cover every pair, a computed model has sha256 null', () => {
+    const report = JSON.parse(JSON.stringify(makeReport({ sequences: 2, frames: 12, panelFrames: [] }))) as Json & { models: Json[]; comparison: Json & { differences: unknown[] } };
+    const second = JSON.parse(JSON.stringify(report.models[0])) as Json & { model: Json };
+    second.model = { name: 'reference:wiener', preset: 'wiener', sha256: null, device: 'cpu' };
+    // Two models but no difference record yet.
+    const two = { ...report, models: [report.models[0], second] };
+    expect(schemaError(two).jsonPath).toBe('comparison.differences');
+    expect(schemaError(two).message).toContain('an array of 1 (every pair of the 2 models)');
+    const first = report.models[0] as ModelResult;
+    const withPair = { ...two, comparison: comparisonRecord([first, second as unknown as ModelResult], 'fpha-skeleton') };
+    const read = validateReport(withPair);
+    // The same frames in both: every difference is 0, nothing better or worse.
+    expect(read.comparison.differences[0]!.metrics.psnr).toMatchObject({ difference: 0, interval95: [0, 0], better: 0, worse: 0 });
+    expect(read.comparison.commonFrames.metrics.rmse.models[0]).toBe(read.comparison.commonFrames.metrics.rmse.models[1]);
+    // The first model must be config.model; names distinct; the sequences the report's.
+    expect(schemaError({ ...withPair, models: [second, first] }).jsonPath).toBe('models[0].model');
+    const renamed = JSON.parse(JSON.stringify(withPair)) as { models: { model: Json; sequences: Json[] }[] };
+    renamed.models[1]!.model.name = 'promotion-s';
+    expect(schemaError(renamed).jsonPath).toBe('models[1].model.name');
+    const fewer = JSON.parse(JSON.stringify(withPair)) as { models: { sequences: Json[] }[] };
+    fewer.models[1]!.sequences.pop();
+    expect(schemaError(fewer).jsonPath).toBe('models[1].sequences');
+    // Only v3 allows a null sha256, and only as null.
+    const badSha = JSON.parse(JSON.stringify(withPair)) as { models: { model: Json }[] };
+    badSha.models[1]!.model.sha256 = 'abc';
+    expect(schemaError(badSha).message).toContain('64 lowercase hex digits, or null for a computed model at models[1].model.sha256');
   });
 
   it('records the blur gap recovered: the share (deblurred - blurred) / (sharp - blurred), "no gap" and "unavailable"', () => {
@@ -87,7 +134,7 @@ describe('validateReport', () => {
   it('says what was expected, where, and what came', () => {
     const error = schemaError(broken((r) => (r.sequences[1].perFrame[3].psnr.blurred = Infinity)));
     expect(error.message).toBe(
-      'Report does not follow report.json schema v2: expected a number between 0 and 100 at sequences[1].perFrame[3].psnr.blurred but received Infinity of type number',
+      'Report does not follow report.json schema v3: expected a number between 0 and 100 at sequences[1].perFrame[3].psnr.blurred but received Infinity of type number',
     );
     expect(error.jsonPath).toBe('sequences[1].perFrame[3].psnr.blurred');
     expect(error.code).toBe('CORRUPT_INPUT');
@@ -107,7 +154,7 @@ describe('validateReport', () => {
   });
 
   const cases: [string, (r: Json) => void, string, RegExp?][] = [
-    ['a newer schema', (r) => (r.schemaVersion = 3), 'schemaVersion', /upgrade/],
+    ['a newer schema', (r) => (r.schemaVersion = 4), 'schemaVersion', /upgrade/],
     ['a missing schema version', (r) => delete r.schemaVersion, 'schemaVersion'],
     ['a missing summary row', (r) => delete r.summary.psnr, 'summary.psnr', /psnr is required/],
     ['an unknown key', (r) => (r.config.model.path = 'models/x.onnx'), 'config.model.path', /no such key/],
@@ -164,7 +211,7 @@ describe('validateReport', () => {
   });
 
   it('rejects what is not an object at the root', () => {
-    expect(schemaError(null).message).toBe('Report does not follow report.json schema v2: expected an object at (root) but received null of type null');
+    expect(schemaError(null).message).toBe('Report does not follow report.json schema v3: expected an object at (root) but received null of type null');
     expect(schemaError([]).jsonPath).toBe('');
   });
 });

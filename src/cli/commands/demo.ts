@@ -70,7 +70,7 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIo): Promi
         report: join(dir, 'report'),
         work: join(dir, 'work'),
         overwrite: true,
-        ...(options.model !== undefined ? { model: options.model } : {}),
+        ...(options.model !== undefined ? { model: [options.model] } : {}),
         ...(options.threads !== undefined ? { threads: options.threads } : {}),
         ...(options.json ? { json: true } : {}),
         ...(options.progress === false ? { progress: false } : {}),

@@ -15,6 +15,7 @@ import type { EvaluateProgress } from '../../eval/stages.js';
 import { reportGainSpread, SPREAD_METRICS } from '../../eval/gain-spreads.js';
 import type { EvalReport } from '../../eval/report-schema.js';
 import { formatSummaryTable } from '../../eval/summary-table.js';
+import { formatComparisonTable } from '../../eval/comparison-table.js';
 import { expectInteger, expectNumber, expectOneOf, invalidOption, withFlagNames } from '../../options.js';
 import type { CliIo, RunTask } from '../io.js';
 import { num, list } from '../args.js';
@@ -25,7 +26,8 @@ import { type Command, Option } from 'commander';
 export interface EvalCommandOptions extends ModelFlags {
   report: string;
   work?: string;
-  model?: string;
+  /** Every --model given, in order. */
+  model?: string[];
   device?: string;
   threads?: string;
   tile?: string;
@@ -70,7 +72,7 @@ export function evaluateOptionsFrom(inputs: readonly string[], options: EvalComm
     ...(options.maxFrames !== undefined ? { maxFrames: expectInteger('--max-frames', num(options.maxFrames), 2) } : {}),
     synthesis: options.exposureFrames !== undefined ? { exposureFrames: expectInteger('--exposure-frames', num(options.exposureFrames), 1) } : {},
     deblur: {
-      ...(options.model !== undefined ? { model: options.model } : {}),
+      ...(options.model !== undefined && options.model.length > 0 ? { model: options.model.length === 1 ? options.model[0]! : options.model } : {}),
       ...(options.device !== undefined ? { device: expectOneOf('--device', options.device, ['cpu', 'cuda', 'auto'] as const) } : {}),
       ...(options.threads !== undefined ? { threads: expectInteger('--threads', num(options.threads), 1, 256) } : {}),
       ...(options.tile !== undefined ? { tileSize: expectInteger('--tile', num(options.tile), 64, 16384) } : {}),
@@ -141,9 +143,11 @@ export async function evalCommand(inputs: string[], options: EvalCommandOptions,
   }
   if (options.json) {
     const gainSpreads = Object.fromEntries(SPREAD_METRICS.map((name) => [name, reportGainSpread(report, name)]));
-    io.stdout.write(`${JSON.stringify({ report: options.report, summary: report.summary, gainSpreads, recovered: report.recovered, groundTruth: report.config.groundTruth, timing: report.timing }, null, 2)}\n`);
+    const models = report.models.map((m) => ({ model: m.model, summary: m.summary, recovered: m.recovered }));
+    io.stdout.write(`${JSON.stringify({ report: options.report, summary: report.summary, gainSpreads, recovered: report.recovered, models, comparison: report.comparison, groundTruth: report.config.groundTruth, timing: report.timing }, null, 2)}\n`);
   } else {
     io.stdout.write(`${formatSummaryTable(report, { color: io.stdout.isTTY === true })}\n`);
+    if (report.models.length > 1) io.stdout.write(`\n${formatComparisonTable(report)}\n\n`);
     io.stdout.write(`Report: ${options.report}/index.html (data: report.json); ${report.sequences.length} sequences, ${report.sequences.reduce((a, s) => a + s.frames, 0)} frames in ${(report.timing.totalMs / 1000).toFixed(1)} s.\n`);
   }
   return report;
@@ -157,7 +161,11 @@ export function defineEvalCommand(program: Command, io: CliIo, run: RunTask): vo
     .argument('<inputs...>', 'FPHA roots or sequence folders (skeleton ground truth), or image folders / videos (pseudo ground truth)')
     .requiredOption('--report <dir>', 'report folder (report.json, index.html, panels/)')
     .option('--work <dir>', 'work folder for the stages (default <report>.work); keep it to resume')
-    .option('--model <name|path>', `deblurring model (default ${DEFAULT_DEBLUR_MODEL}, the shipped CPU model)`)
+    .option(
+      '--model <name|path>',
+      `deblurring model; repeat it to compare several on the same blur (a name in models/, an .onnx path, a plain ONNX model, reference:unsharp, reference:wiener; default ${DEFAULT_DEBLUR_MODEL})`,
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda', 'auto']))
     .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2)')
     .option('--tile <px>', `largest tile side for deblurring (default: the model card's tileSize, else ${DEFAULT_TILE_SIZE})`)
