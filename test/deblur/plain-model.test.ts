@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deblur, type DeblurFrameInfo } from '../../src/deblur/deblur.js';
@@ -204,6 +205,21 @@ describe('graphs that do not match their description', () => {
   it('bad options are InvalidOptionErrors naming the option, when deblur() is called', () => {
     expect(() => deblur({ model: model('offset'), plain: { windowSize: 4 } })).toThrow(new InvalidOptionError('Expected odd integer (the centre frame is restored) for plain.windowSize but received 4 of type number'));
     expect(() => deblur({ model: model('offset'), plain: { layout: 'nhwc' as 'nchw' } })).toThrow(new InvalidOptionError("Expected one of 'nchw', 'ntchw' for plain.layout but received \"nhwc\" of type string"));
+  });
+});
+
+describe('the committed plain model (models/plain/single-s.onnx)', () => {
+  it('loads with no card: one image, [0, 1] RGB, multiple 16, and restores a frame of any size', async () => {
+    const path = fileURLToPath(new URL('../../models/plain/single-s.onnx', import.meta.url));
+    const loaded = await loadDeblurModel({ model: path, threads: 1 });
+    try {
+      expect(loaded.plain).toMatchObject({ name: 'single-s', layout: 'nchw', windowSize: 1, range: '0,1', colourOrder: 'rgb', paddingMultiple: 16, input: 'image', output: 'restored', cardPath: undefined });
+      expect(loaded.identity.sha256).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      await loaded.close();
+    }
+    const [out] = await run([movingSquare(50, 37, 0)], { model: path });
+    expect([out!.width, out!.height]).toEqual([50, 37]);
   });
 });
 

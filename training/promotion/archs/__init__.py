@@ -6,6 +6,7 @@ from torch import nn
 from ..registry import Registry
 from .dcn import DCNv2Pack, modulated_deform_conv2d
 from .promotion_arch import Promotion
+from .single_arch import SingleImageUNet
 from .unet_arch import PromotionUNet
 
 ARCH_REGISTRY: Registry[nn.Module] = Registry('architecture')
@@ -38,6 +39,10 @@ for _size, _dims in SIZES.items():
 #: H/16), 1-1-2 encoder blocks, 4 middle blocks, 1-1-1 decoder blocks.
 PRESETS['promotion-c'] = dict(num_feat=32, enc_blocks=[1, 1, 2], middle_blocks=4, dec_blocks=[1, 1, 1])
 PRESET_CLASSES['promotion-c'] = PromotionUNet
+#: `single-s`: a tiny single-image NAFNet-shaped network (single_arch.py), for comparisons with a model that sees one
+#: frame, exported as a plain ONNX graph (promotion.export_plain).
+PRESETS['single-s'] = dict(num_feat=16, levels=2, middle_blocks=1)
+PRESET_CLASSES['single-s'] = SingleImageUNet
 
 
 def _preset_factory(cls: type, preset: Dict[str, Any]):
@@ -50,7 +55,8 @@ for _name, _preset in PRESETS.items():
     ARCH_REGISTRY.register(_name)(_preset_factory(PRESET_CLASSES[_name], _preset))
 ARCH_REGISTRY.register('Promotion')(Promotion)
 ARCH_REGISTRY.register('PromotionUNet')(PromotionUNet)
-PRESET_CLASSES['Promotion'], PRESET_CLASSES['PromotionUNet'] = Promotion, PromotionUNet
+ARCH_REGISTRY.register('SingleImageUNet')(SingleImageUNet)
+PRESET_CLASSES['Promotion'], PRESET_CLASSES['PromotionUNet'], PRESET_CLASSES['SingleImageUNet'] = Promotion, PromotionUNet, SingleImageUNet
 
 
 def build_network(spec: Dict[str, Any]) -> nn.Module:
@@ -72,5 +78,5 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-__all__ = ['ARCH_REGISTRY', 'PRESETS', 'PRESET_CLASSES', 'SIZES', 'ADDITIONS', 'Promotion', 'PromotionUNet', 'DCNv2Pack', 'modulated_deform_conv2d',
+__all__ = ['ARCH_REGISTRY', 'PRESETS', 'PRESET_CLASSES', 'SIZES', 'ADDITIONS', 'Promotion', 'PromotionUNet', 'SingleImageUNet', 'DCNv2Pack', 'modulated_deform_conv2d',
            'build_network', 'count_parameters']
