@@ -154,13 +154,14 @@ def _camera(p: Dict[str, torch.Tensor], t: torch.Tensor):
 
 
 def _foreground(p: Dict[str, torch.Tensor], t: torch.Tensor, size: int):
-    """The foreground layer's centre in output pixels (crossing the centre at t = 0) and rotation, [B, K]."""
-    col = lambda k: p[k][:, None]  # noqa: E731
-    speed = torch.sqrt(col('fg_vx') ** 2 + col('fg_vy') ** 2).clamp_min(1e-12)
-    nx, ny = -col('fg_vy') / speed, col('fg_vx') / speed
-    sway = col('fg_sway_amp') * torch.sin(2 * math.pi * t / col('fg_sway_period') + col('fg_sway_phase'))
-    c = (size - 1) / 2
-    return c + col('fg_vx') * t + nx * sway, c + col('fg_vy') * t + ny * sway, col('fg_angular') * t
+    """The foreground layer's centre in output pixels (crossing the centre at t = 0) and rotation, [B, K]: a
+    trajectory (`_camera`) without shake or zoom, as scenes.ts draws a foreground's."""
+    zero, one = torch.zeros_like(p['fg_vx']), torch.ones_like(p['fg_vx'])
+    cx, cy, angle, _ = _camera({'cx0': zero + (size - 1) / 2, 'cy0': zero + (size - 1) / 2, 'vx': p['fg_vx'],
+                                'vy': p['fg_vy'], 'sway_amp': p['fg_sway_amp'], 'sway_period': p['fg_sway_period'],
+                                'sway_phase': p['fg_sway_phase'], 'shake_amp': zero, 'shake_freq': one,
+                                'shake_px': zero, 'shake_py': zero, 'angular': p['fg_angular'], 'zoom_rate': one}, t)
+    return cx, cy, angle
 
 
 def render(pack: torch.Tensor, p: Dict[str, torch.Tensor], times: torch.Tensor, size: int) -> torch.Tensor:
@@ -329,16 +330,16 @@ class SceneBatches:
 
 
 def _trajectory(p: Dict[str, Any], t: torch.Tensor):
-    """exact.ts trajectoryFromParameters of a scene spec's parameters at times t (1-D): (cx, cy, angle, zoom)."""
-    vx, vy = p['velocity']['x'], p['velocity']['y']
-    speed = math.hypot(vx, vy)
-    nx, ny = (-vy / speed, vx / speed) if speed > 0 else (0.0, 1.0)
-    sway = p['sway']['amplitudePx'] * torch.sin(2 * math.pi * t / p['sway']['periodFrames'] + p['sway']['phase'])
-    sh = p['shake']
-    sx = sh['amplitudePx'] * torch.sin(2 * math.pi * sh['frequency'] * t + sh['phaseX'])
-    sy = sh['amplitudePx'] * torch.sin(2 * math.pi * sh['frequency'] * 1.37 * t + sh['phaseY'])
-    return (p['start']['x'] + vx * t + nx * sway + sx, p['start']['y'] + vy * t + ny * sway + sy,
-            p['angularVelocity'] * t, torch.pow(torch.as_tensor(float(p['zoomRate']), dtype=t.dtype), t))
+    """A scene spec's TrajectoryParameters (exact.ts) at times t (1-D): (cx, cy, angle, zoom), by `_camera`."""
+    one = lambda v: torch.tensor([float(v)], dtype=t.dtype, device=t.device)  # noqa: E731
+    sway, shake = p['sway'], p['shake']
+    params = {'cx0': one(p['start']['x']), 'cy0': one(p['start']['y']), 'vx': one(p['velocity']['x']),
+              'vy': one(p['velocity']['y']), 'sway_amp': one(sway['amplitudePx']),
+              'sway_period': one(sway['periodFrames']), 'sway_phase': one(sway['phase']),
+              'shake_amp': one(shake['amplitudePx']), 'shake_freq': one(shake['frequency']),
+              'shake_px': one(shake['phaseX']), 'shake_py': one(shake['phaseY']),
+              'angular': one(p['angularVelocity']), 'zoom_rate': one(p['zoomRate'])}
+    return tuple(v[0] for v in _camera(params, t[None]))
 
 
 def _fitted(path: str, box_w: int, box_h: int, device: torch.device) -> torch.Tensor:
