@@ -12,6 +12,8 @@ The TypeScript twin is src/deblur/statistics.ts; training/tests/data/statistics-
 from typing import Sequence
 
 import numpy as np
+import torch
+from torch.nn import functional as F
 
 BT601 = (0.299, 0.587, 0.114)
 
@@ -59,3 +61,29 @@ def blur_weights_from_variances(variances: Sequence[float]) -> np.ndarray:
 def blur_weights(greys: Sequence[np.ndarray]) -> np.ndarray:
     """Eq. 4 over a window of whole grey frames."""
     return blur_weights_from_variances([laplacian_variance(g) for g in greys])
+
+
+# The same definitions over batches of torch tensors [..., H, W] on any device (training windows rendered on a GPU,
+# promotion/data/gpu_scenes.py), in the tensors' dtype; tests/test_gpu_scenes.py holds them to the ones above.
+
+def torch_grey_unit(rgb: torch.Tensor) -> torch.Tensor:
+    """[..., 3, H, W] in [0, 1] -> [..., H, W] BT.601 grey (grey_unit)."""
+    return BT601[0] * rgb[..., 0, :, :] + BT601[1] * rgb[..., 1, :, :] + BT601[2] * rgb[..., 2, :, :]
+
+
+def torch_laplacian_variance(g: torch.Tensor) -> torch.Tensor:
+    lap = g[..., :-2, 1:-1] + g[..., 2:, 1:-1] + g[..., 1:-1, :-2] + g[..., 1:-1, 2:] - 4.0 * g[..., 1:-1, 1:-1]
+    return lap.flatten(-2).var(-1, unbiased=False)
+
+
+def torch_contrast_scale(g: torch.Tensor) -> torch.Tensor:
+    shape = g.shape
+    p = F.pad(g.reshape(-1, 1, *shape[-2:]), (1, 1, 1, 1), mode='replicate').reshape(*shape[:-2], shape[-2] + 2, shape[-1] + 2)
+    c = ((g - p[..., :-2, 1:-1]) ** 2 + (g - p[..., 2:, 1:-1]) ** 2 + (g - p[..., 1:-1, :-2]) ** 2
+         + (g - p[..., 1:-1, 2:]) ** 2) * 0.25
+    return c.flatten(-2).amax(-1)
+
+
+def torch_blur_weights(variances: torch.Tensor) -> torch.Tensor:
+    inv = 1.0 / variances.clamp_min(VARIANCE_FLOOR)
+    return variances.shape[-1] * inv / inv.sum(-1, keepdim=True)

@@ -119,14 +119,14 @@ class StatisticsTwinTest(unittest.TestCase):
         rng = np.random.default_rng(3)
         frames = rng.random((5, 20, 24))
         g = torch.from_numpy(frames)
-        variances = gpu_scenes.laplacian_variance(g)
+        variances = statistics.torch_laplacian_variance(g)
         for k in range(5):
             self.assertAlmostEqual(float(variances[k]), statistics.laplacian_variance(frames[k]), places=12)
-            self.assertAlmostEqual(float(gpu_scenes.contrast_scale(g)[k]), statistics.contrast_scale(frames[k]), places=12)
-        np.testing.assert_allclose(gpu_scenes.blur_weights(variances).numpy(),
+            self.assertAlmostEqual(float(statistics.torch_contrast_scale(g)[k]), statistics.contrast_scale(frames[k]), places=12)
+        np.testing.assert_allclose(statistics.torch_blur_weights(variances).numpy(),
                                    statistics.blur_weights_from_variances(variances.numpy()), rtol=1e-12)
         rgb = rng.random((7, 8, 3))
-        np.testing.assert_allclose(gpu_scenes.grey_unit(torch.from_numpy(rgb.transpose(2, 0, 1))).numpy(),
+        np.testing.assert_allclose(statistics.torch_grey_unit(torch.from_numpy(rgb.transpose(2, 0, 1))).numpy(),
                                    statistics.grey_unit(rgb, 1.0), rtol=1e-12)
 
 

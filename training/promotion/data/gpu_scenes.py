@@ -34,7 +34,7 @@ import torch
 from torch.nn import functional as F
 
 from .. import CENTRE_INDEX, WINDOW_SIZE
-from ..statistics import BT601, VARIANCE_FLOOR
+from ..statistics import torch_blur_weights, torch_contrast_scale, torch_grey_unit, torch_laplacian_variance
 
 GAMMA = 2.2
 #: Virtual frames per frame interval (1920 fps over 30 fps).
@@ -213,29 +213,6 @@ def render(pack: torch.Tensor, p: Dict[str, torch.Tensor], times: torch.Tensor, 
     return out
 
 
-def grey_unit(rgb: torch.Tensor) -> torch.Tensor:
-    """[..., 3, H, W] in [0, 1] -> [..., H, W] BT.601 grey (statistics.grey_unit)."""
-    return BT601[0] * rgb[..., 0, :, :] + BT601[1] * rgb[..., 1, :, :] + BT601[2] * rgb[..., 2, :, :]
-
-
-def laplacian_variance(g: torch.Tensor) -> torch.Tensor:
-    lap = g[..., :-2, 1:-1] + g[..., 2:, 1:-1] + g[..., 1:-1, :-2] + g[..., 1:-1, 2:] - 4.0 * g[..., 1:-1, 1:-1]
-    return lap.flatten(-2).var(-1, unbiased=False)
-
-
-def contrast_scale(g: torch.Tensor) -> torch.Tensor:
-    shape = g.shape
-    p = F.pad(g.reshape(-1, 1, *shape[-2:]), (1, 1, 1, 1), mode='replicate').reshape(*shape[:-2], shape[-2] + 2, shape[-1] + 2)
-    c = ((g - p[..., :-2, 1:-1]) ** 2 + (g - p[..., 2:, 1:-1]) ** 2 + (g - p[..., 1:-1, :-2]) ** 2
-         + (g - p[..., 1:-1, 2:]) ** 2) * 0.25
-    return c.flatten(-2).amax(-1)
-
-
-def blur_weights(variances: torch.Tensor) -> torch.Tensor:
-    inv = 1.0 / variances.clamp_min(VARIANCE_FLOOR)
-    return variances.shape[-1] * inv / inv.sum(-1, keepdim=True)
-
-
 def _jpeg(frames: torch.Tensor, quality: int) -> torch.Tensor:
     """[T, 3, H, W] uint8 frames through JPEG at `quality` (torchvision, on the frames' device where it can)."""
     from torchvision.io import decode_jpeg, encode_jpeg
@@ -287,7 +264,7 @@ class SceneBatches:
         # Texture: redraw the photo of windows whose sharp centre frame is flat (up to `tries` draws).
         for _ in range(tries - 1):
             sharp = render(self.pack, p, torch.zeros(self.batch, 1, device=device), size)[:, 0]
-            g = grey_unit(sharp.clamp(0, 1).pow(1 / GAMMA))
+            g = torch_grey_unit(sharp.clamp(0, 1).pow(1 / GAMMA))
             score = ((g[:, 1:] - g[:, :-1]).abs().mean((-2, -1)) + (g[:, :, 1:] - g[:, :, :-1]).abs().mean((-2, -1))) / 2
             flat = score < threshold
             if not bool(flat.any()):
@@ -315,14 +292,14 @@ class SceneBatches:
         for b in np.nonzero(raw['jpeg'])[0]:
             quantized[b] = _jpeg(quantized[b], int(raw['quality'][b]))
         inputs = quantized.float() / 255
-        g = grey_unit(inputs)
-        variances, scales = laplacian_variance(g), contrast_scale(g)
+        g = torch_grey_unit(inputs)
+        variances, scales = torch_laplacian_variance(g), torch_contrast_scale(g)
         prev, centre, nxt = (grey_255(inputs[:, CENTRE_INDEX + d]) for d in (-1, 0, 1))
         motion, _ = motion_map(prev, centre, nxt, finest_level=int(opts['finest_level']))
         return {
             'frames': inputs.contiguous(),
             'motion': motion.contiguous(),
-            'blurWeights': blur_weights(variances).float(),
+            'blurWeights': torch_blur_weights(variances).float(),
             'contrastScale': scales.float(),
             'gt': sharp.clamp(0, 1).pow(1 / GAMMA).contiguous(),
             'handBox': torch.full((self.batch, 4), -1.0, device=device),
