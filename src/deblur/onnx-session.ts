@@ -246,13 +246,31 @@ export interface LoadedDeblurModel extends DeblurModel {
 /** Where each feature level's height and width are, as fractions of the frame's (featL1..3). */
 const FEATURE_SCALES = [4, 8, 16] as const;
 
-class OnnxDeblurModel implements LoadedDeblurModel {
+/** What the ONNX-backed models share: a closed model refuses to run, and closing releases its sessions once. */
+abstract class SessionModel {
+  abstract readonly name: string;
+  private closed = false;
+  private released: Promise<void> | undefined;
+
+  /** The sessions {@link close} releases. */
+  protected abstract sessions(): readonly (Session | undefined)[];
+
+  protected checkOpen(): void {
+    if (this.closed) throw new Error(`Model ${this.name} is closed; load it again to run it.`);
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    this.released ??= Promise.all(this.sessions().map((s) => s?.release())).then(() => undefined);
+    return this.released;
+  }
+}
+
+class OnnxDeblurModel extends SessionModel implements LoadedDeblurModel {
   readonly name: string;
   readonly contract: DeblurModel['contract'];
   readonly parts: DeblurModelParts | undefined;
   readonly identity: DeblurModelIdentity;
-  private closed = false;
-  private released: Promise<void> | undefined;
 
   constructor(
     private readonly ort: Ort,
@@ -263,6 +281,7 @@ class OnnxDeblurModel implements LoadedDeblurModel {
     readonly files: ModelFiles,
     readonly threads: number,
   ) {
+    super();
     this.name = card.name;
     this.contract = {
       windowSize: card.windowSize,
@@ -284,8 +303,8 @@ class OnnxDeblurModel implements LoadedDeblurModel {
     this.parts = featureSession === undefined ? undefined : { extractFeatures: (feeds) => this.extractFeatures(feeds), restore: (features, feeds) => this.restoreFrom(features, feeds) };
   }
 
-  private checkOpen(): void {
-    if (this.closed) throw new Error(`Model ${this.name} is closed; load it again to run it.`);
+  protected sessions(): readonly (Session | undefined)[] {
+    return [this.session, this.featureSession];
   }
 
   async run(feeds: DeblurFeeds): Promise<Float32Array> {
@@ -363,21 +382,13 @@ class OnnxDeblurModel implements LoadedDeblurModel {
     }
     return restored.data;
   }
-
-  close(): Promise<void> {
-    this.closed = true;
-    this.released ??= Promise.all([this.session.release(), this.featureSession?.release()]).then(() => undefined);
-    return this.released;
-  }
 }
 
 /** A plain model (plain-model.ts) on one session: the window's frames converted to its layout, range and colour order and back. */
-class PlainOnnxModel implements LoadedDeblurModel {
+class PlainOnnxModel extends SessionModel implements LoadedDeblurModel {
   readonly name: string;
   readonly contract: DeblurModel['contract'];
   readonly identity: DeblurModelIdentity;
-  private closed = false;
-  private released: Promise<void> | undefined;
 
   constructor(
     private readonly ort: Ort,
@@ -388,6 +399,7 @@ class PlainOnnxModel implements LoadedDeblurModel {
     readonly files: ModelFiles,
     readonly threads: number,
   ) {
+    super();
     this.name = plain.name;
     const t = plain.windowSize;
     this.contract = {
@@ -403,8 +415,12 @@ class PlainOnnxModel implements LoadedDeblurModel {
     this.identity = { kind: 'plain', name: plain.name, preset: `plain-${layout}`, sha256, key: { model: sha256, plain: { layout, windowSize, range, colourOrder, paddingMultiple, minSize, input, output, tileSize: plain.tileSize ?? null } } };
   }
 
+  protected sessions(): readonly (Session | undefined)[] {
+    return [this.session];
+  }
+
   async run(feeds: DeblurFeeds): Promise<Float32Array> {
-    if (this.closed) throw new Error(`Model ${this.name} is closed; load it again to run it.`);
+    this.checkOpen();
     const { width: w, height: h } = feeds;
     const plane = w * h;
     const t = this.plain.windowSize;
@@ -421,12 +437,6 @@ class PlainOnnxModel implements LoadedDeblurModel {
       );
     }
     return fromPlainOutput(restored.data, plane, frames, this.plain);
-  }
-
-  close(): Promise<void> {
-    this.closed = true;
-    this.released ??= this.session.release();
-    return this.released;
   }
 }
 
