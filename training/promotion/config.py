@@ -83,6 +83,18 @@ def load_config(path: str) -> Dict[str, Any]:
     for key in ('lr', 'eta_min', 'max_seconds'):
         if not isinstance(t[key], (int, float)) or t[key] < 0:
             raise ValueError(f'Expected a number >= 0 for train.{key} but received {t[key]!r}')
+    fv = cfg.get('frame_val')
+    if fv is not None:
+        # Whole-frame validation as the yardstick measures it (promotion/frame_val.py), and the best checkpoint by it.
+        known = {'root', 'photos', 'render', 'every', 'finest_level', 'clamp_radius'}
+        if not isinstance(fv, dict) or not isinstance(fv.get('root'), str) or set(fv) - known:
+            raise ValueError(f'{path}: expected frame_val as a mapping with root (a folder of sequences) and '
+                             f'optionally {sorted(known - {"root"})} but received {fv!r}')
+        for key in ('root', 'photos'):
+            if fv.get(key) is not None:
+                fv[key] = os.path.normpath(os.path.join(base, fv[key]))
+        fv.setdefault('every', t['val_every'])
+        _positive_int('frame_val', 'every', fv['every'])
     if cfg['device'] not in ('auto', 'cpu', 'cuda'):
         raise ValueError(f'Expected device auto, cpu or cuda but received {cfg["device"]!r}')
     return cfg

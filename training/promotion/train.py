@@ -17,6 +17,11 @@ machine hands back is limited per file); a resume from one starts Adam afresh.
 `datasets.train.scenes` (a mapping, possibly empty): instead of sequence folders, windows rendered on the training
 device from the photo pack at `roots[0]` (promotion/data/gpu_scenes.py, whose DEFAULTS the mapping overrides).
 
+`frame_val` (a mapping: root, photos, render, every, finest_level, clamp_radius): whole-frame validation as the
+yardstick measures through deblur() (promotion/frame_val.py), at the start and every `every` iterations, logged to
+<output>/frame_val.csv; the weights that score best are kept in <output>/best.pt (weights only), so a run picks its
+own checkpoint by what users would see.
+
 `train.clamp_radius` (default 0: off) clamps the network's output to the blurred centre frame's local range, as
 deblur() does by default (radius 3), before the loss and in validation (promotion/local_range.py).
 """
@@ -45,6 +50,8 @@ TRAIN_FIELDS = ['iteration', 'lr', 'loss', 'pixel', 'perceptual', 'psnr', 'secon
 #: Logged too when the pose term is on: the term, and the share of the batch whose sharp crop holds a hand.
 POSE_FIELDS = ['pose', 'pose_hands']
 VAL_FIELDS = ['iteration', 'psnr', 'ssim', 'blurred_psnr', 'windows']
+#: frame_val.csv: the whole-frame validation's mean gain, per kind and worst sequence (dB), and whether it was the best.
+FRAME_VAL_FIELDS = ['iteration', 'gain', 'camera', 'local', 'worst', 'best', 'seconds']
 
 
 def cosine_lr(iteration: int, cfg: Dict[str, Any]) -> float:
@@ -181,6 +188,41 @@ def validate(model, dataset: SequenceDataset, device: torch.device, clamp_radius
             'windows': len(dataset)}
 
 
+class _FrameVal:
+    """The run's whole-frame validation (config frame_val): scores, logs, and keeps the best weights in best.pt."""
+
+    def __init__(self, cfg: Dict[str, Any], device: torch.device, start: int, quiet: bool) -> None:
+        from .frame_val import FrameValidation
+        fv = cfg['frame_val']
+        self.cfg, self.quiet, self.every = cfg, quiet, int(fv['every'])
+        self.log = os.path.join(cfg['output'], 'frame_val.csv')
+        self.best_path = os.path.join(cfg['output'], 'best.pt')
+        self.validation = FrameValidation(fv['root'], device, fv.get('photos'), int(fv.get('finest_level', 2)),
+                                          int(fv.get('clamp_radius', 3)), bool(fv.get('render', False)))
+        self.best = -math.inf
+        if start > 0 and os.path.exists(self.best_path):
+            self.best = float(load_checkpoint(self.best_path)['frame_val']['gain'])
+        _truncate_log(self.log, FRAME_VAL_FIELDS, start)
+
+    def run(self, model, iteration: int, seconds: float) -> None:
+        result = self.validation.score(model)
+        better = result['gain'] > self.best
+        if better:
+            self.best = result['gain']
+            tmp = self.best_path + '.tmp'
+            torch.save({'iteration': iteration, 'model': model.state_dict(), 'config': self.cfg,
+                        'network': self.cfg['network'], 'frame_val': result, 'init': self.cfg.get('init'),
+                        'torch': torch.__version__}, tmp)
+            os.replace(tmp, self.best_path)
+        row = {'iteration': iteration, 'best': int(better), 'seconds': round(seconds, 1),
+               **{k: round(result[k], 4) for k in ('gain', 'camera', 'local', 'worst') if k in result}}
+        _write_rows(self.log, FRAME_VAL_FIELDS, [row], append=True)
+        if not self.quiet:
+            kinds = ' '.join(f'{k} {result[k]:+.3f}' for k in ('camera', 'local') if k in result)
+            print(f'[{iteration}] frame val {result["gain"]:+.3f} dB ({kinds}, worst {result["worst"]:+.3f})'
+                  + (' best' if better else ''), flush=True)
+
+
 def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
     cfg = load_config(config_path)
     t = cfg['train']
@@ -243,9 +285,12 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
         print(f'{cfg["name"]}: {cfg["network"]["type"]} {count_parameters(model) / 1e6:.3f}M params on {device}, '
               f'{train_windows} training windows, iterations {start}..{t["iterations"]}'
               + (f' (resumed from {resume})' if resume else ''), flush=True)
+    frame_val = _FrameVal(cfg, device, start, quiet) if cfg.get('frame_val') else None
     model.train()
     pending: List[Dict[str, Any]] = []
     started = time.time()
+    if frame_val is not None and start == 0:
+        frame_val.run(model, 0, 0.0)
     budget, calibrated = float(t['max_seconds']), started
     iteration = start
     last_val: Dict[str, float] = {}
@@ -291,6 +336,8 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
             if not quiet:
                 print(f'[{iteration}] val psnr {last_val["psnr"]:.3f} dB ssim {last_val["ssim"]:.4f} '
                       f'(blurred {last_val["blurred_psnr"]:.3f} dB)', flush=True)
+        if frame_val is not None and (iteration % frame_val.every == 0 or iteration >= t['iterations']):
+            frame_val.run(model, iteration, time.time() - started)
         if iteration % t['checkpoint_every'] == 0 or iteration == t['iterations']:
             _write_rows(os.path.join(cfg['output'], 'train.csv'), train_fields, pending, append=True)
             if pending and not quiet:

@@ -43,6 +43,8 @@ RATIO = 64
 #: Defaults of the `scenes` options (config datasets.train.scenes).
 DEFAULTS: Dict[str, Any] = {
     'size': 192,                # rendered frame side (the whole frame: statistics are over it)
+    'crop': 0,                  # >0: train on a random crop of this side of each rendered frame (multiple of 16);
+                                # the statistics and motion map stay those of the whole frame, as at run time
     'kinds': {'camera': 0.45, 'local': 0.25, 'mixed': 0.30},
     'camera_speed': [1.0, 40.0],  # px per frame (capped by the crop's room)
     'foreground_speed': [4.0, 40.0],
@@ -237,6 +239,10 @@ class SceneBatches:
         self.opts = {**DEFAULTS, **(options or {})}
         if self.opts['size'] % 16 or self.opts['size'] < 32:
             raise ValueError(f'Expected scenes.size a multiple of 16, at least 32, but received {self.opts["size"]!r}')
+        crop = self.opts['crop']
+        if not isinstance(crop, int) or crop < 0 or crop % 16 or crop > self.opts['size'] or 0 < crop < 32:
+            raise ValueError(f'Expected scenes.crop 0 (none) or a multiple of 16 from 32 to scenes.size '
+                             f'({self.opts["size"]}) but received {crop!r}')
         self.pack = load_pack(pack_folder, device)
         if self.pack.shape[-1] < self.opts['size'] * 1.5 + 40:
             raise ValueError(f'The pack\'s crops ({self.pack.shape[-1]} px) leave no room for a camera path over '
@@ -296,12 +302,21 @@ class SceneBatches:
         variances, scales = torch_laplacian_variance(g), torch_contrast_scale(g)
         prev, centre, nxt = (grey_255(inputs[:, CENTRE_INDEX + d]) for d in (-1, 0, 1))
         motion, _ = motion_map(prev, centre, nxt, finest_level=int(opts['finest_level']))
+        gt = sharp.clamp(0, 1).pow(1 / GAMMA)
+        crop = int(opts['crop'])
+        if crop and crop < size:
+            # A crop of each whole frame; the statistics above stay the whole frame's, as deblur() computes them.
+            oy = rng.integers(0, size - crop + 1, self.batch)
+            ox = rng.integers(0, size - crop + 1, self.batch)
+            cut = lambda x: torch.stack([x[b, ..., oy[b]:oy[b] + crop, ox[b]:ox[b] + crop]  # noqa: E731
+                                         for b in range(self.batch)])
+            inputs, motion, gt = cut(inputs), cut(motion), cut(gt)
         return {
             'frames': inputs.contiguous(),
             'motion': motion.contiguous(),
             'blurWeights': torch_blur_weights(variances).float(),
             'contrastScale': scales.float(),
-            'gt': sharp.clamp(0, 1).pow(1 / GAMMA).contiguous(),
+            'gt': gt.contiguous(),
             'handBox': torch.full((self.batch, 4), -1.0, device=device),
         }
 
