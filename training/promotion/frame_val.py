@@ -169,6 +169,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--photos', help='folder of the photos the specs name (when rendering)')
     parser.add_argument('--render', action='store_true', help='render the sequences from their specs')
     parser.add_argument('--finest-level', type=int, default=2)
+    parser.add_argument('--clamp-radius', default='3', help="the clamp's radius, or a list (0,3,6: each model at each)")
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--device', default='cpu')
     args = parser.parse_args(argv)
@@ -176,11 +177,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     from .score_scenes import load_model
     try:
         device = torch.device(args.device)
+        radii = [int(r) for r in args.clamp_radius.split(',')]
         validation = FrameValidation(args.root, device, args.photos, args.finest_level, render=args.render)
-        for path in args.model:
+        for path, radius in ((p, r) for p in args.model for r in radii):
+            validation.clamp_radius = radius
             result = validation.score(load_model(path, args.network).to(device))
             kinds = '  '.join(f'{k} {result[k]:+.3f}' for k in sorted({r["kind"] for r in result['sequences']}))
-            print(f'{path}: mean {result["gain"]:+.3f} dB  {kinds}  worst {result["worst"]:+.3f}', flush=True)
+            print(f'{path} (clamp radius {radius}): mean {result["gain"]:+.3f} dB  {kinds}  '
+                  f'worst {result["worst"]:+.3f}', flush=True)
             for r in result['sequences']:
                 print(f'  {r["id"]}: blurred {r["blurred_db"]:.3f} dB, gain {r["gain_db"]:+.3f}')
     except (ValueError, OSError) as error:

@@ -155,6 +155,28 @@ class SceneBatchesTest(unittest.TestCase):
             self.assertTrue(torch.equal(a[key], again[key]), key)
         self.assertFalse(torch.equal(a['gt'], b['gt']))
 
+    def test_a_crop_keeps_the_whole_frames_statistics_and_motion(self):
+        # scenes.crop: the same scenes as without it (the crop is drawn last), cut after the statistics and the
+        # motion map were computed over the whole frame, as deblur() computes them.
+        with tempfile.TemporaryDirectory() as folder:
+            make_pack(folder, side=136)
+            whole = SceneBatches(folder, 2, seed=5, start=0, stop=1, device=torch.device('cpu'),
+                                 options={'size': 64}).batch_at(0)
+            crop = SceneBatches(folder, 2, seed=5, start=0, stop=1, device=torch.device('cpu'),
+                                options={'size': 64, 'crop': 32}).batch_at(0)
+        self.assertEqual(list(crop['frames'].shape), [2, 5, 3, 32, 32])
+        self.assertTrue(torch.equal(crop['blurWeights'], whole['blurWeights']))
+        self.assertTrue(torch.equal(crop['contrastScale'], whole['contrastScale']))
+        for b in range(2):
+            found = [(y, x) for y in range(33) for x in range(33)
+                     if torch.equal(whole['gt'][b, :, y:y + 32, x:x + 32], crop['gt'][b])]
+            self.assertTrue(found, 'the crop is a window of the whole frame')
+            y, x = found[0]
+            self.assertTrue(torch.equal(whole['frames'][b, ..., y:y + 32, x:x + 32], crop['frames'][b]))
+            self.assertTrue(torch.equal(whole['motion'][b, :, y:y + 32, x:x + 32], crop['motion'][b]))
+        with self.assertRaisesRegex(ValueError, 'scenes.crop'):
+            SceneBatches(self.dir.name, 2, 0, 0, 1, torch.device('cpu'), {'size': 32, 'crop': 24})
+
     def test_unknown_options_and_a_pack_too_small_are_refused(self):
         with self.assertRaisesRegex(ValueError, 'Unknown scenes options'):
             SceneBatches(self.dir.name, 2, 0, 0, 1, torch.device('cpu'), {'sise': 32})
