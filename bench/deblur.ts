@@ -9,8 +9,9 @@
  * one after the other. ms/frame is the median time between consecutive outputs after the warm-up outputs: for
  * full frames it includes the whole-frame motion map (two DIS flows per frame), the statistics and the network;
  * `restore ms` is the part `deblur()` reports as restoration (tensors, network calls, blending), and `motion map ms`
- * the two flows of a whole-frame motion map timed apart (onnxruntime-node's run blocks the JavaScript thread, so the
- * motion map does not overlap the network and ms/frame is about their sum plus the rest). Hand ROI is
+ * the two flows of a whole-frame motion map timed apart. With the network on the JavaScript thread (`--worker
+ * false`), onnxruntime-node's run blocks it, so the motion map does not overlap the network and ms/frame is about
+ * their sum plus the rest; in a worker thread (the default) the next frame's motion map runs beside the network. Hand ROI is
  * `roi: { kind: 'hands' }` (MediaPipe lite, VIDEO mode, tracked) with `motionScope: 'regions'`, hand detection
  * included in the time.
  *
@@ -25,6 +26,8 @@
  *     [--sizes 640x480,1280x720,1920x1080] [--threads 1,2] [--modes full,roi] [--frames 6] [--warmup 2]
  *     [--tile px (default: each model's card, else 512)]
  *     [--clamp-radius 3 (a list, e.g. 0,3: each radius timed right after the other)]
+ *     [--worker true (a list, e.g. true,false: the network in a worker thread, or on the JavaScript thread, each
+ *      timed right after the other)]
  *     [--out bench/results/deblur.json]
  *
  * A model given as '' is left out (e.g. --baseline '' when no baseline is at hand).
@@ -64,6 +67,8 @@ interface Config {
   readonly tileSize: number | undefined;
   /** deblur()'s clampRadius (the clamp to the input's local range; 0: off). */
   readonly clampRadius: number;
+  /** deblur()'s `worker`: the network in a worker thread (true) or on the JavaScript thread. */
+  readonly worker: boolean;
 }
 
 interface Result {
@@ -193,6 +198,7 @@ async function child(config: Config): Promise<void> {
         threads: config.threads,
         ...(config.tileSize !== undefined ? { tileSize: config.tileSize } : {}),
         clampRadius: config.clampRadius,
+        worker: config.worker,
         onFrameInfo: (info) => infos.push(info),
         ...(config.mode === 'roi' ? { roi: { kind: 'hands' as const, numHands: 1 }, motionScope: 'regions' as const } : {}),
       }),
@@ -234,6 +240,10 @@ async function main(): Promise<void> {
   const tileArg = arg('tile', '');
   const tileSize = tileArg === '' ? undefined : Number(tileArg);
   const clampRadii = arg('clamp-radius', String(DEFAULT_CLAMP_RADIUS)).split(',').map(Number);
+  const workers = arg('worker', 'true').split(',').map((w) => {
+    if (w !== 'true' && w !== 'false') throw new Error(`Expected --worker true, false or true,false but received ${w}.`);
+    return w === 'true';
+  });
   const out = arg('out', join('bench', 'results', 'deblur.json'));
   const models = [
     { path: model, role: 'promotion' as const, option: 'model' },
@@ -259,12 +269,12 @@ async function main(): Promise<void> {
     for (const mode of modes) {
       for (const t of threads) {
         for (const m of models) {
-          for (const clampRadius of clampRadii) {
-            const config: Config = { model: m.path, role: m.role, graph: m.graph, width, height, mode, threads: t, frames, warmup, tileSize, clampRadius };
+          for (const [clampRadius, worker] of clampRadii.flatMap((r) => workers.map((w) => [r, w] as const))) {
+            const config: Config = { model: m.path, role: m.role, graph: m.graph, width, height, mode, threads: t, frames, warmup, tileSize, clampRadius, worker };
             const stdout = execFileSync(process.execPath, [self, '--child', JSON.stringify(config)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
             const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as Result;
             results.push(result);
-            console.log(`${result.modelName} (${m.graph}) ${width}x${height} ${mode} ${t} thread(s), clamp ${clampRadius}: ${result.msPerFrame.toFixed(0)} ms/frame, peak RSS ${result.peakRssMiB.toFixed(0)} MiB`);
+            console.log(`${result.modelName} (${m.graph}) ${width}x${height} ${mode} ${t} thread(s), clamp ${clampRadius}, ${worker ? 'worker' : 'caller'} thread: ${result.msPerFrame.toFixed(0)} ms/frame, peak RSS ${result.peakRssMiB.toFixed(0)} MiB`);
           }
         }
       }
@@ -275,15 +285,15 @@ async function main(): Promise<void> {
   // The reference export's time in the same configuration over this row's.
   const speedUp = (r: Result) => {
     const c = r.config;
-    const ref = results.find((o) => o.config.model === reference && o.config.width === c.width && o.config.height === c.height && o.config.mode === c.mode && o.config.threads === c.threads && o.config.clampRadius === c.clampRadius);
+    const ref = results.find((o) => o.config.model === reference && o.config.width === c.width && o.config.height === c.height && o.config.mode === c.mode && o.config.threads === c.threads && o.config.clampRadius === c.clampRadius && o.config.worker === c.worker);
     return reference !== '' && ref ? `${(ref.msPerFrame / r.msPerFrame).toFixed(2)}x` : '';
   };
   const table = [
-    '| model | graph | size | mode | threads | clamp | ms/frame (median) | frames/s | speed-up | restore ms | motion map ms | network calls/frame | feature runs/frame | restored px/frame | peak RSS (MiB) |',
-    '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| model | graph | size | mode | threads | clamp | network on | ms/frame (median) | frames/s | speed-up | restore ms | motion map ms | network calls/frame | feature runs/frame | restored px/frame | peak RSS (MiB) |',
+    '|---|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r) => {
       const c = r.config;
-      return `| ${r.modelName} | ${c.graph} | ${c.width}x${c.height} | ${c.mode === 'full' ? 'full frame' : 'hand ROI'} | ${c.threads} | ${c.clampRadius} | ${f0(r.msPerFrame)} | ${(1000 / r.msPerFrame).toFixed(2)} | ${speedUp(r)} | ${f0(r.restoreMsPerFrame)} | ${r.motionMapMs === undefined ? 'in restore' : f0(r.motionMapMs)} | ${r.networkCallsPerFrame.toFixed(1)} | ${r.featureCallsPerFrame.toFixed(1)} | ${f0(r.restoredAreaPerFrame)} | ${f0(r.peakRssMiB)} |`;
+      return `| ${r.modelName} | ${c.graph} | ${c.width}x${c.height} | ${c.mode === 'full' ? 'full frame' : 'hand ROI'} | ${c.threads} | ${c.clampRadius} | ${c.worker === false ? 'JS thread' : 'worker'} | ${f0(r.msPerFrame)} | ${(1000 / r.msPerFrame).toFixed(2)} | ${speedUp(r)} | ${f0(r.restoreMsPerFrame)} | ${r.motionMapMs === undefined ? 'in restore' : f0(r.motionMapMs)} | ${r.networkCallsPerFrame.toFixed(1)} | ${r.featureCallsPerFrame.toFixed(1)} | ${f0(r.restoredAreaPerFrame)} | ${f0(r.peakRssMiB)} |`;
     }),
   ].join('\n');
   console.log(`\n${table}\n`);

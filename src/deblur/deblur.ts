@@ -32,10 +32,10 @@ import { expectBoolean, expectFunction, expectInteger, expectKnownKeys, expectOn
 import type { Frame } from '../stream/frame.js';
 import { type FrameWindow, slidingWindow } from '../stream/window.js';
 import { FeatureCache } from './feature-cache.js';
-import { clampToLocalRange } from './local-range.js';
+import { applyLocalRange, type LocalRange, localRange } from './local-range.js';
 import type { DeblurDevice, DeblurModel } from './model.js';
 import { openDeblurModel, resolveLoadOptions, type ResolvedLoadOptions } from './onnx-session.js';
-import { blendRowWriter, frameMotion, frameRowWriter, noMotion, regionMotion, restoreRegion, type WindowInputs } from './restore.js';
+import { blendRowWriter, frameMotion, frameRowWriter, noMotion, regionMotion, restoreRegion, type RowWriter, type WindowInputs } from './restore.js';
 import { type DeblurRoi, HandBoxTracker, motionBoxes, resolveRoi, type ResolvedRoi } from './roi.js';
 import { blurWeightsFromVariances, contrastScale, deblurGrey, laplacianVariance } from './statistics.js';
 import { type Box, clipBox, mergeBoxes } from './tiles.js';
@@ -75,6 +75,8 @@ export interface DeblurOptions {
   threads?: number;
   /** Receives the CUDA fallback message (default: a Node process warning). Not with a model object. */
   onWarning?: (message: string) => void;
+  /** Run the network in a worker thread on the CPU (default true; loadDeblurModel's `worker`). Not with a model object. */
+  worker?: boolean;
   /**
    * How to read a plain model, an ONNX graph without this project's contract (layout, value range, window, padding
    * multiple, colour order: plain-model.ts); wins over its minimal card. Not with a model object.
@@ -132,7 +134,7 @@ export interface DeblurFrameInfo {
   readonly gated?: 'still' | 'sharp' | false;
 }
 
-const KEYS = ['model', 'device', 'threads', 'onWarning', 'plain', 'tileSize', 'overlap', 'roi', 'motionScope', 'gapPolicy', 'maxGap', 'clampRadius', 'gate', 'onFrameInfo'] as const;
+const KEYS = ['model', 'device', 'threads', 'onWarning', 'plain', 'worker', 'tileSize', 'overlap', 'roi', 'motionScope', 'gapPolicy', 'maxGap', 'clampRadius', 'gate', 'onFrameInfo'] as const;
 
 /** A frame with its whole-frame statistics (and, in hands ROI mode, its hand boxes). */
 interface Prepared<F extends Frame> {
@@ -205,7 +207,7 @@ export function resolveDeblurOptions(options: DeblurOptions = {}): ResolvedDeblu
   if ((typeof options.model === 'object' && options.model !== null) || typeof options.model === 'function') {
     if (typeof options.model === 'function') factory = options.model;
     else given = checkModelObject(options.model);
-    const extra = (['device', 'threads', 'onWarning', 'plain'] as const).filter((k) => options[k] !== undefined);
+    const extra = (['device', 'threads', 'onWarning', 'plain', 'worker'] as const).filter((k) => options[k] !== undefined);
     if (extra.length > 0) throw new InvalidOptionError(`deblur: ${extra.join(', ')} cannot be combined with a model object or function (they configure the model deblur loads itself); set them where the model is made`);
   } else {
     load = resolveLoadOptions(
@@ -215,6 +217,7 @@ export function resolveDeblurOptions(options: DeblurOptions = {}): ResolvedDeblu
         ...(options.threads !== undefined ? { threads: options.threads } : {}),
         ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
         ...(options.plain !== undefined ? { plain: options.plain } : {}),
+        ...(options.worker !== undefined ? { worker: options.worker } : {}),
       },
       'deblur options',
     );
@@ -324,30 +327,42 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
           let regions: Box[];
           let out: F['data'];
           let calls = 0;
+          // A region restored and clamped to the input's local range: the range depends on the input alone, so it
+          // is computed here while the region's first network call runs (in ONNX Runtime's worker thread).
+          const restoreClamped = async (region: Box, writer: RowWriter): Promise<number> => {
+            const restoring = restoreRegion(settings, inputs, region, writer);
+            let range: LocalRange | undefined;
+            try {
+              range = localRange(centre, region, clampRadius);
+            } catch (error) {
+              await restoring.catch(() => undefined);
+              throw error;
+            }
+            const n = await restoring;
+            if (n >= 0) applyLocalRange(centre, out, range);
+            return n;
+          };
           const gated = decision?.regions;
           if (gated !== undefined) {
             // The gate's moving regions, feathered back into the untouched frame.
             regions = mergeBoxes(gated.map((b) => clipBox(b, centre.width, centre.height)));
             out = centre.data.slice() as F['data'];
             for (const region of regions) {
-              const n = await restoreRegion(settings, inputs, region, blendRowWriter(centre, out, region, gate!.feather));
+              const n = await restoreClamped(region, blendRowWriter(centre, out, region, gate!.feather));
               if (n < 0) break;
-              clampToLocalRange(centre, out, region, clampRadius);
               calls += n;
             }
           } else if (roi === undefined) {
             regions = [whole];
             out = new (centre.data.constructor as new (n: number) => F['data'])(centre.data.length);
-            calls = await restoreRegion(settings, inputs, whole, frameRowWriter(centre, out, whole));
-            if (calls >= 0) clampToLocalRange(centre, out, whole, clampRadius);
+            calls = await restoreClamped(whole, frameRowWriter(centre, out, whole));
           } else {
             const found = roi.kind === 'boxes' ? roi.boxes(centre) : roi.kind === 'motion' ? motionBoxes(motion!, roi.threshold, roi.cell, roi.margin) : window.center.hands!;
             regions = mergeBoxes(found.map((b) => clipBox(b, centre.width, centre.height)));
             out = centre.data.slice() as F['data'];
             for (const region of regions) {
-              const n = await restoreRegion(settings, inputs, region, blendRowWriter(centre, out, region, roi.feather));
+              const n = await restoreClamped(region, blendRowWriter(centre, out, region, roi.feather));
               if (n < 0) break;
-              clampToLocalRange(centre, out, region, clampRadius);
               calls += n;
             }
           }

@@ -145,14 +145,26 @@ function combineWindows(hv: Float32Array, gv: Float32Array, dy: number, height: 
   if (sign !== 1) for (let j = 0; j < out.length; j++) out[j] = -out[j]!;
 }
 
+/** An input's local range over a box: per sample of the box, the least and greatest value around it. */
+export interface LocalRange {
+  readonly box: Box;
+  readonly lo: Float32Array;
+  readonly hi: Float32Array;
+}
+
 /**
- * Clamps `out` (samples laid out like `input`'s data) inside `box` to `input`'s local range of the given radius,
- * in place. Radius 0 leaves `out` as it is.
+ * `input`'s local range of the given radius over `box` (undefined for radius 0 or an empty box: nothing to clamp).
+ * It depends on the input alone, so `deblur()` computes it while the network runs.
  */
-export function clampToLocalRange(input: Frame, out: Frame['data'], box: Box, radius: number): void {
-  if (radius === 0 || box.width === 0 || box.height === 0) return;
-  const lo = localExtreme(input, box, radius, false);
-  const hi = localExtreme(input, box, radius, true);
+export function localRange(input: Frame, box: Box, radius: number): LocalRange | undefined {
+  if (radius === 0 || box.width === 0 || box.height === 0) return undefined;
+  return { box, lo: localExtreme(input, box, radius, false), hi: localExtreme(input, box, radius, true) };
+}
+
+/** Clamps `out` (samples laid out like `input`'s data) inside the range's box to it, in place. */
+export function applyLocalRange(input: Frame, out: Frame['data'], range: LocalRange | undefined): void {
+  if (range === undefined) return;
+  const { box, lo, hi } = range;
   const stride = input.width * 3;
   for (let i = 0; i < box.height; i++) {
     const row = (box.y + i) * stride + box.x * 3;
@@ -164,4 +176,12 @@ export function clampToLocalRange(input: Frame, out: Frame['data'], box: Box, ra
       out[row + k] = v < a ? a : v > b ? b : v;
     }
   }
+}
+
+/**
+ * Clamps `out` (samples laid out like `input`'s data) inside `box` to `input`'s local range of the given radius,
+ * in place. Radius 0 leaves `out` as it is.
+ */
+export function clampToLocalRange(input: Frame, out: Frame['data'], box: Box, radius: number): void {
+  applyLocalRange(input, out, localRange(input, box, radius));
 }

@@ -61,6 +61,11 @@ export interface DeblurFeeds {
   readonly motion: Float32Array;
   readonly blurWeights: Float32Array;
   readonly contrastScale: Float32Array;
+  /**
+   * `frames` and `motion` were made for this call and are not read after it: a model may move them to another
+   * thread instead of copying them (they are then left empty). Default false.
+   */
+  readonly owned?: boolean;
 }
 
 /** One frame over a run rectangle, the input of a two-part model's feature graph: NCHW [1, 3, H, W], as in `frames`. */

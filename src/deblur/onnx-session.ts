@@ -16,6 +16,8 @@
  *
  * Threads: `threads` intra-op threads (default {@link defaultDeblurThreads}: at most 2), with spinning off
  * (`session.intra_op.allow_spinning = 0`): on a busy 2-core machine, spinning threads slow everything else down.
+ * On the CPU each session runs in a worker thread of its own (ort-worker.ts, this adapter's other half; `worker:
+ * false` keeps it on the calling thread), so the JavaScript thread prepares the next frame while the network runs.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -25,7 +27,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type * as OrtModule from 'onnxruntime-node';
 import { ModelContractError, NativeDependencyError } from '../errors.js';
-import { expectFunction, expectInteger, expectKnownKeys, expectOneOf, expectString } from '../options.js';
+import { expectBoolean, expectFunction, expectInteger, expectKnownKeys, expectOneOf, expectString } from '../options.js';
 import {
   CONTRACT_OUTPUT_NAME,
   DEFAULT_DEBLUR_MODEL,
@@ -39,6 +41,7 @@ import {
 } from './model-card.js';
 import type { DeblurDevice, DeblurFeeds, DeblurModel, DeblurModelIdentity, DeblurModelParts, FeatureLevel, FrameFeatures, FrameFeeds } from './model.js';
 import { createReferenceModel, isReferenceModel, parseReferenceModel, type ReferenceMethod } from './reference-models.js';
+import { createWorkerSession, type OrtSessionLike, WorkerSession } from './ort-worker.js';
 import { checkPlainModelOptions, describePlainGraph, fromPlainOutput, type PlainModelDescription, type PlainModelOptions, toPlainInput } from './plain-model.js';
 
 type Ort = typeof OrtModule;
@@ -69,9 +72,14 @@ export interface LoadDeblurModelOptions {
    * minimal card, what neither says comes from the graph or the defaults. Ignored for a model of the contract.
    */
   plain?: PlainModelOptions;
+  /**
+   * Run a CPU session in a worker thread (default true), so the calling thread is free while the network runs;
+   * false runs it on the calling thread, which ONNX Runtime then holds for each call.
+   */
+  worker?: boolean;
 }
 
-export const LOAD_DEBLUR_MODEL_KEYS = ['model', 'device', 'threads', 'onWarning', 'plain'] as const;
+export const LOAD_DEBLUR_MODEL_KEYS = ['model', 'device', 'threads', 'onWarning', 'plain', 'worker'] as const;
 
 /** Options after validation. */
 export interface ResolvedLoadOptions {
@@ -82,6 +90,8 @@ export interface ResolvedLoadOptions {
   readonly device: DeblurDevice;
   readonly threads: number;
   readonly onWarning: (message: string) => void;
+  /** CPU sessions in a worker thread. */
+  readonly worker: boolean;
 }
 
 /** The default warning sink: a Node process warning (printed to stderr once). */
@@ -100,8 +110,9 @@ export function resolveLoadOptions(options: LoadDeblurModelOptions, name = 'load
   const threads = expectInteger('threads', options.threads ?? defaultDeblurThreads(), 1, 256);
   const onWarning = options.onWarning === undefined ? emitDeblurWarning : expectFunction<(message: string) => void>('onWarning', options.onWarning);
   const plain = options.plain === undefined ? {} : checkPlainModelOptions(options.plain);
-  if (isReferenceModel(model)) return { files: undefined, reference: parseReferenceModel(model), device, threads, onWarning };
-  return { files: resolveModelFiles(model, plain), device, threads, onWarning };
+  const worker = expectBoolean('worker', options.worker ?? true);
+  if (isReferenceModel(model)) return { files: undefined, reference: parseReferenceModel(model), device, threads, onWarning, worker };
+  return { files: resolveModelFiles(model, plain), device, threads, onWarning, worker };
 }
 
 let ortModule: Promise<Ort> | undefined;
@@ -138,16 +149,19 @@ export function missingCudaProvider(): string | undefined {
   return existsSync(path) ? undefined : path;
 }
 
-type Session = Awaited<ReturnType<Ort['InferenceSession']['create']>>;
+type Session = OrtSessionLike;
 
-async function createSession(ort: Ort, bytes: Uint8Array, providers: readonly string[], threads: number): Promise<Session> {
-  return ort.InferenceSession.create(bytes, {
-    executionProviders: providers,
+/** A session of the model's bytes; a CPU-only one in a worker thread when `worker` (ort-worker.ts). */
+async function createSession(ort: Ort, bytes: Uint8Array, providers: readonly string[], threads: number, worker: boolean): Promise<Session> {
+  const options: OrtModule.InferenceSession.SessionOptions = {
+    executionProviders: [...providers],
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     extra: { session: { intra_op: { allow_spinning: '0' } } },
-  });
+  };
+  if (worker && providers.length === 1 && providers[0] === 'cpu') return createWorkerSession(ort, bytes, options);
+  return ort.InferenceSession.create(bytes, options);
 }
 
 interface TensorMeta {
@@ -375,7 +389,8 @@ class OnnxDeblurModel extends SessionModel implements LoadedDeblurModel {
       contrastScale: () => new Tensor('float32', feeds.contrastScale, [1, t]),
     };
     // Only the inputs the graph has (an EDVR baseline may take frames alone; see unusedInputs).
-    const out = await this.session.run(Object.fromEntries(this.session.inputNames.map((n) => [n, extra[n] ?? all[n]!()])));
+    const tensors = Object.fromEntries(this.session.inputNames.map((n) => [n, extra[n] ?? all[n]!()]));
+    const out = feeds.owned === true && this.session instanceof WorkerSession ? await this.session.runMoving(tensors, ['frames', 'motion']) : await this.session.run(tensors);
     const restored = out[CONTRACT_OUTPUT_NAME];
     if (!restored || !(restored.data instanceof Float32Array) || restored.data.length !== 3 * w * h) {
       throw new ModelContractError(this.files.onnxPath, `Model ${this.files.onnxPath} returned ${restored ? `[${restored.dims.join(', ')}]` : 'no restored output'} for a ${w}x${h} input instead of [1, 3, ${h}, ${w}].`);
@@ -442,10 +457,10 @@ class PlainOnnxModel extends SessionModel implements LoadedDeblurModel {
 
 /** Opens a plain model: one session, checked against its description ({@link describePlainGraph}). */
 async function openPlainModel(resolved: ResolvedLoadOptions, ort: Ort, bytes: Buffer, sha256: string): Promise<LoadedDeblurModel> {
-  const { threads } = resolved;
+  const { threads, worker } = resolved;
   const files = resolved.files!;
   const spec = files.plain!;
-  const { session, provider } = await createWithFallback(resolved, spec.name, (providers) => createSession(ort, bytes, providers, threads), (cause) => damagedModel(files.onnxPath, 'Model', cause, 'Check that it is an ONNX file, or export it again.'));
+  const { session, provider } = await createWithFallback(resolved, spec.name, (providers) => createSession(ort, bytes, providers, threads, worker), (cause) => damagedModel(files.onnxPath, 'Model', cause, 'Check that it is an ONNX file, or export it again.'));
   let description: PlainModelDescription;
   try {
     description = describePlainGraph(session, spec, files.onnxPath);
@@ -521,7 +536,7 @@ async function readChecked(path: string, sha256: string, cardPath: string, label
  * CUDA provider library, so that ONNX Runtime itself is asked (tests use it to exercise that failure).
  */
 export async function openDeblurModel(resolved: ResolvedLoadOptions, checks: { cudaProviderCheck?: boolean } = {}): Promise<LoadedDeblurModel> {
-  const { device, threads, onWarning } = resolved;
+  const { device, threads, onWarning, worker } = resolved;
   if (resolved.files === undefined) {
     // A reference model: computed in TypeScript on the CPU, one call at a time.
     return { ...createReferenceModel(resolved.reference ?? 'unsharp'), threads: 1 };
@@ -549,10 +564,10 @@ export async function openDeblurModel(resolved: ResolvedLoadOptions, checks: { c
   const ort = await loadOrt();
   // Both sessions on one device: the restore graph's inputs are the feature graph's outputs.
   const createAll = async (providers: readonly string[]): Promise<[Session, Session | undefined]> => {
-    const session = await createSession(ort, bytes, providers, threads);
+    const session = await createSession(ort, bytes, providers, threads, worker);
     if (featureBytes === undefined) return [session, undefined];
     try {
-      return [session, await createSession(ort, featureBytes, providers, threads)];
+      return [session, await createSession(ort, featureBytes, providers, threads, worker)];
     } catch (cause) {
       await session.release();
       throw cause;
@@ -585,14 +600,14 @@ export async function openDeblurModel(resolved: ResolvedLoadOptions, checks: { c
       );
     let session: Session;
     try {
-      session = await createSession(ort, bytes, ['cpu'], threads);
+      session = await createSession(ort, bytes, ['cpu'], threads, worker);
     } catch (cause) {
       throw damaged(files.onnxPath, 'Model', cause);
     }
     let featureSession: Session | undefined;
     if (featureBytes !== undefined) {
       try {
-        featureSession = await createSession(ort, featureBytes, ['cpu'], threads);
+        featureSession = await createSession(ort, featureBytes, ['cpu'], threads, worker);
       } catch (cause) {
         await session.release();
         throw damaged(files.featuresPath!, 'Feature graph', cause);
