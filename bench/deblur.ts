@@ -11,7 +11,7 @@
  * `restore ms` is the part `deblur()` reports as restoration (tensors, network calls, blending), and `motion map ms`
  * the two flows of a whole-frame motion map timed apart. With the network on the JavaScript thread (`--worker
  * false`), onnxruntime-node's run blocks it, so the motion map does not overlap the network and ms/frame is about
- * their sum plus the rest; in a worker thread (the default) the next frame's motion map runs beside the network. Hand ROI is
+ * their sum plus the rest; in a worker thread (`--worker true`) the next frame's motion map runs beside the network. Hand ROI is
  * `roi: { kind: 'hands' }` (MediaPipe lite, VIDEO mode, tracked) with `motionScope: 'regions'`, hand detection
  * included in the time.
  *
@@ -26,7 +26,7 @@
  *     [--sizes 640x480,1280x720,1920x1080] [--threads 1,2] [--modes full,roi] [--frames 6] [--warmup 2]
  *     [--tile px (default: each model's card, else 512)]
  *     [--clamp-radius 3 (a list, e.g. 0,3: each radius timed right after the other)]
- *     [--worker true (a list, e.g. true,false: the network in a worker thread, or on the JavaScript thread, each
+ *     [--worker false (a list, e.g. false,true: the network in a worker thread, or on the JavaScript thread, each
  *      timed right after the other)]
  *     [--out bench/results/deblur.json]
  *
@@ -240,7 +240,7 @@ async function main(): Promise<void> {
   const tileArg = arg('tile', '');
   const tileSize = tileArg === '' ? undefined : Number(tileArg);
   const clampRadii = arg('clamp-radius', String(DEFAULT_CLAMP_RADIUS)).split(',').map(Number);
-  const workers = arg('worker', 'true').split(',').map((w) => {
+  const workers = arg('worker', 'false').split(',').map((w) => {
     if (w !== 'true' && w !== 'false') throw new Error(`Expected --worker true, false or true,false but received ${w}.`);
     return w === 'true';
   });

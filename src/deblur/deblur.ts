@@ -75,7 +75,7 @@ export interface DeblurOptions {
   threads?: number;
   /** Receives the CUDA fallback message (default: a Node process warning). Not with a model object. */
   onWarning?: (message: string) => void;
-  /** Run the network in a worker thread on the CPU (default true; loadDeblurModel's `worker`). Not with a model object. */
+  /** Run the network in a worker thread on the CPU (default false; loadDeblurModel's `worker`). Not with a model object. */
   worker?: boolean;
   /**
    * How to read a plain model, an ONNX graph without this project's contract (layout, value range, window, padding
@@ -327,8 +327,8 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
           let regions: Box[];
           let out: F['data'];
           let calls = 0;
-          // A region restored and clamped to the input's local range: the range depends on the input alone, so it
-          // is computed here while the region's first network call runs (in ONNX Runtime's worker thread).
+          // A region restored and clamped to the input's local range: the range depends on the input alone, so with
+          // the network in a worker thread (`worker`) it is computed here while the region's first call runs.
           const restoreClamped = async (region: Box, writer: RowWriter): Promise<number> => {
             const restoring = restoreRegion(settings, inputs, region, writer);
             let range: LocalRange | undefined;

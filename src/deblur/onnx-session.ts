@@ -16,8 +16,8 @@
  *
  * Threads: `threads` intra-op threads (default {@link defaultDeblurThreads}: at most 2), with spinning off
  * (`session.intra_op.allow_spinning = 0`): on a busy 2-core machine, spinning threads slow everything else down.
- * On the CPU each session runs in a worker thread of its own (ort-worker.ts, this adapter's other half; `worker:
- * false` keeps it on the calling thread), so the JavaScript thread prepares the next frame while the network runs.
+ * With `worker: true`, a CPU session runs in a worker thread of its own (ort-worker.ts, this adapter's other half),
+ * so the JavaScript thread is free while the network runs.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -73,8 +73,9 @@ export interface LoadDeblurModelOptions {
    */
   plain?: PlainModelOptions;
   /**
-   * Run a CPU session in a worker thread (default true), so the calling thread is free while the network runs;
-   * false runs it on the calling thread, which ONNX Runtime then holds for each call.
+   * Run a CPU session in a worker thread, so the calling thread is free while the network runs (default false: on 2
+   * cores it measured slower, 245-279 against 215-222 ms per 640x480 frame, docs/deblur-model.md; it pays where the
+   * calling thread has other work and cores to spare).
    */
   worker?: boolean;
 }
@@ -110,7 +111,7 @@ export function resolveLoadOptions(options: LoadDeblurModelOptions, name = 'load
   const threads = expectInteger('threads', options.threads ?? defaultDeblurThreads(), 1, 256);
   const onWarning = options.onWarning === undefined ? emitDeblurWarning : expectFunction<(message: string) => void>('onWarning', options.onWarning);
   const plain = options.plain === undefined ? {} : checkPlainModelOptions(options.plain);
-  const worker = expectBoolean('worker', options.worker ?? true);
+  const worker = expectBoolean('worker', options.worker ?? false);
   if (isReferenceModel(model)) return { files: undefined, reference: parseReferenceModel(model), device, threads, onWarning, worker };
   return { files: resolveModelFiles(model, plain), device, threads, onWarning, worker };
 }

@@ -3,9 +3,12 @@
  * the JavaScript thread free while the network runs, ONNX Runtime's errors passed on, and a released session that
  * refuses to run. On the shipped default model (no export needed).
  */
+import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deblur } from '../../src/deblur/deblur.js';
 import type { DeblurFeeds } from '../../src/deblur/model.js';
 import { type LoadedDeblurModel, loadDeblurModel } from '../../src/deblur/onnx-session.js';
+import { createRgb8Frame, type Frame } from '../../src/stream/frame.js';
 
 function feeds(width: number, height: number, seed = 1): DeblurFeeds {
   let s = seed;
@@ -36,7 +39,7 @@ describe('ONNX Runtime in a worker thread', () => {
   let inWorker: LoadedDeblurModel;
   let onThread: LoadedDeblurModel;
   beforeAll(async () => {
-    inWorker = await loadDeblurModel({ threads: 1 });
+    inWorker = await loadDeblurModel({ threads: 1, worker: true });
     onThread = await loadDeblurModel({ threads: 1, worker: false });
   });
   afterAll(async () => {
@@ -75,7 +78,7 @@ describe('ONNX Runtime in a worker thread', () => {
   });
 
   it("passes ONNX Runtime's error on, and a closed model refuses to run", async () => {
-    const model = await loadDeblurModel({ threads: 1 });
+    const model = await loadDeblurModel({ threads: 1, worker: true });
     // Below the card's padding multiple the graph's shapes do not meet: ONNX Runtime fails inside the worker.
     await expect(model.run(feeds(20, 20))).rejects.toThrow(/Non-zero status code returned while running/);
     // The session still works after a failed call.
@@ -83,6 +86,17 @@ describe('ONNX Runtime in a worker thread', () => {
     await model.close();
     await model.close();
     await expect(model.run(feeds(64, 64))).rejects.toThrow(/closed/);
+  });
+
+  it('deblur() gives the same frames with the network in a worker, over several tiles (inputs moved per tile)', async () => {
+    const frames: Frame[] = Array.from({ length: 4 }, (_, i) =>
+      createRgb8Frame(Uint8Array.from({ length: 160 * 96 * 3 }, (_, k) => (((k / 3) | 0) * 7 + i * 11 + (k % 3) * 50) & 255), { width: 160, height: 96, index: i }),
+    );
+    const run = (worker: boolean) => lastValueFrom(from(frames).pipe(deblur({ worker, threads: 1, tileSize: 64 }), toArray()));
+    const [a, b] = [await run(true), await run(false)];
+    expect(a.length).toBe(4);
+    a.forEach((f, i) => expect(Array.from(f.data)).toEqual(Array.from(b[i]!.data)));
+    expect(a.some((f, i) => f.data.some((v, k) => v !== frames[i]!.data[k]))).toBe(true);
   });
 
   it('refuses a worker option that is not a boolean', async () => {
