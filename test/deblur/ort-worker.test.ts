@@ -3,6 +3,9 @@
  * the JavaScript thread free while the network runs, ONNX Runtime's errors passed on, and a released session that
  * refuses to run. On the shipped default model (no export needed).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deblur } from '../../src/deblur/deblur.js';
@@ -97,6 +100,17 @@ describe('ONNX Runtime in a worker thread', () => {
     expect(a.length).toBe(4);
     a.forEach((f, i) => expect(Array.from(f.data)).toEqual(Array.from(b[i]!.data)));
     expect(a.some((f, i) => f.data.some((v, k) => v !== frames[i]!.data[k]))).toBe(true);
+  });
+
+  it("names a file ONNX Runtime cannot load in the worker, as on the calling thread", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ort-worker-'));
+    try {
+      const path = join(dir, 'broken.onnx');
+      writeFileSync(path, 'not an ONNX graph');
+      await expect(loadDeblurModel({ model: path, worker: true })).rejects.toThrow(/broken\.onnx cannot be loaded by ONNX Runtime/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a worker option that is not a boolean', async () => {
