@@ -6,7 +6,8 @@ edge padding to a multiple of 16, the clamp to the input's local range, the outp
 RGB with a peak of 255, averaged over a sequence's frames; each sequence counts once in the means.
 
 A 640x480 frame is one tile at the cards' tile size, so this is deblur()'s arithmetic in PyTorch, and its gains
-agree with `node dist/bench/yardstick.js --set val` (tests/test_frame_val.py; the figure in docs/deblur-model.md).
+agree with `node dist/bench/yardstick.js --set val` (the shipped model's +0.689 dB either way, docs/deblur-model.md;
+tests/test_frame_val.py holds its windows, inputs, clamp and PSNR to their definitions).
 It lets a run pick its checkpoints where there is no Node.js (a lent GPU machine), instead of by crops.
 
 The sequences: a yardstick folder (`<root>/<kind>/<scene>/{blur,sharp}/*.png`, read as the yardstick reads them),
