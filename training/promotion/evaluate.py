@@ -24,8 +24,10 @@ from .data import SequenceDataset
 from .metrics import psnr, ssim
 
 
-def _load(path: str) -> Tuple[torch.nn.Module, Dict[str, Any]]:
-    """A training checkpoint, or an exported model by its card or .onnx file (onnx_weights.py)."""
+def load_model(path: str) -> Tuple[torch.nn.Module, Dict[str, Any]]:
+    """A training checkpoint, or an exported model by its card or .onnx file (onnx_weights.py; the network from the
+    card's architecture), in eval mode, with its state (`network` in both cases). The one loader of the package's
+    commands (evaluate, frame_val, score_scenes, soup)."""
     from .train import load_checkpoint
     if not os.path.isfile(path):
         raise ValueError(f'Checkpoint {path!r} does not exist')
@@ -116,7 +118,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         models, checkpoints = {}, {}
         for item in args.model:
             name, path = _pair(item, '--model')
-            models[name], state = _load(path)
+            models[name], state = load_model(path)
             checkpoints[name] = {'checkpoint': os.path.relpath(path), 'iteration': state.get('iteration'),
                                  'network': state.get('network')}
         sets = dict(_pair(item, '--set') for item in args.set)

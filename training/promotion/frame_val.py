@@ -166,7 +166,6 @@ def main(argv: Optional[List[str]] = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('root', help='a yardstick set (.yardstick/val) or a folder of its synthesis.json files')
     parser.add_argument('--model', action='append', required=True, help='card, .onnx or checkpoint (repeatable)')
-    parser.add_argument('--network', default='promotion-c', help='network type of exported models')
     parser.add_argument('--photos', help='folder of the photos the specs name (when rendering)')
     parser.add_argument('--render', action='store_true', help='render the sequences from their specs')
     parser.add_argument('--finest-level', type=int, default=2)
@@ -175,14 +174,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--device', default='cpu')
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    from .score_scenes import load_model
+    from .evaluate import load_model
     try:
         device = torch.device(args.device)
         radii = [int(r) for r in args.clamp_radius.split(',')]
         validation = FrameValidation(args.root, device, args.photos, args.finest_level, render=args.render)
         for path, radius in ((p, r) for p in args.model for r in radii):
             validation.clamp_radius = radius
-            result = validation.score(load_model(path, args.network).to(device))
+            result = validation.score(load_model(path)[0].to(device))
             kinds = '  '.join(f'{k} {result[k]:+.3f}' for k in sorted({r["kind"] for r in result['sequences']}))
             print(f'{path} (clamp radius {radius}): mean {result["gain"]:+.3f} dB  {kinds}  '
                   f'worst {result["worst"]:+.3f}', flush=True)

@@ -14,23 +14,10 @@ from typing import List, Optional
 import numpy as np
 import torch
 
-from .archs import build_network
 from .data.gpu_scenes import SceneBatches
+from .evaluate import load_model
 from .metrics import psnr
-from .onnx_weights import load_export_weights
-from .train import _forward, load_checkpoint
-
-
-def load_model(path: str, network_type: str):
-    """A model from an exported card/.onnx (its network type given) or a training checkpoint."""
-    if path.endswith(('.json', '.onnx')):
-        model = build_network({'type': network_type})
-        load_export_weights(model, path)
-    else:
-        state = load_checkpoint(path)
-        model = build_network(state['network'])
-        model.load_state_dict(state['model'])
-    return model.eval()
+from .train import _forward
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -38,14 +25,13 @@ def main(argv: Optional[List[str]] = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--pack', required=True)
     parser.add_argument('--model', action='append', required=True, help='card, .onnx or checkpoint (repeatable)')
-    parser.add_argument('--network', default='promotion-c', help='network type of exported models')
     parser.add_argument('--windows', type=int, default=20)
     parser.add_argument('--size', type=int, default=256)
     parser.add_argument('--threads', type=int, default=2)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     try:
-        models = [load_model(m, args.network) for m in args.model]
+        models = [load_model(m)[0] for m in args.model]
         batches = SceneBatches(args.pack, 4, 999, 0, 1, torch.device('cpu'), {'size': args.size})
     except (ValueError, OSError) as error:
         print(f'error: {error}', file=sys.stderr)

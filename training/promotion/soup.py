@@ -1,6 +1,6 @@
 """Weight interpolation of two models of the same network ("model soup", WiSE-FT): (1 - w) a + w b, parameter by
 parameter, written as a weights-only checkpoint that python3 -m promotion.export reads. `a` and `b` are exported
-models (card or .onnx, the network type given by --network) or training checkpoints. Used to take part of a
+models (card or .onnx) or training checkpoints; the soup's network is b's. Used to take part of a
 fine-tuning run's gain while keeping the parent's restraint on sharp input (docs/deblur-model.md).
 
     cd training && /usr/bin/python3 -m promotion.soup ../models/promotion-c.json \\
@@ -13,7 +13,7 @@ from typing import List, Optional
 
 import torch
 
-from .score_scenes import load_model
+from .evaluate import load_model
 
 
 def soup(a: torch.nn.Module, b: torch.nn.Module, weight: float) -> dict:
@@ -29,7 +29,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('a')
     parser.add_argument('b')
     parser.add_argument('--weight', type=float, required=True, help="b's share, in [0, 1]")
-    parser.add_argument('--network', default='promotion-c', help='network type of exported models')
     parser.add_argument('--out', required=True, help='checkpoint to write (.pt)')
     args = parser.parse_args(argv)
     try:
@@ -37,15 +36,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             raise ValueError(f'--weight must be in [0, 1] but is {args.weight}')
         if os.path.exists(args.out):
             raise ValueError(f'{args.out} exists: choose another --out (nothing is overwritten)')
-        a, b = load_model(args.a, args.network), load_model(args.b, args.network)
+        (a, _), (b, b_state) = load_model(args.a), load_model(args.b)
         state = soup(a, b, args.weight)
     except (ValueError, OSError, RuntimeError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
-    network = {'type': args.network}
-    if not args.b.endswith(('.json', '.onnx')):
-        from .train import load_checkpoint
-        network = load_checkpoint(args.b)['network']
+    network = b_state['network']
     tmp = args.out + '.tmp'
     torch.save({'iteration': 0, 'model': state, 'network': network,
                 'soup': {'a': args.a, 'b': args.b, 'weight': args.weight}}, tmp)

@@ -19,6 +19,14 @@ def inputs(b=1, h=32, w=32, seed=0, dtype=torch.float32):
             (bw * 5 / bw.sum(1, keepdim=True)).to(dtype), (torch.rand(b, 5, generator=g) * 0.2 + 0.01).to(dtype))
 
 
+def write_config(path, cfg):
+    """Writes a training config (a dict) as YAML to `path` and returns `path`."""
+    import yaml
+    with open(path, 'w') as f:
+        yaml.safe_dump(cfg, f)
+    return path
+
+
 def write_png(path, array):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     if array.dtype == np.uint16 and array.ndim == 2:

@@ -6,7 +6,6 @@ import unittest
 
 import numpy as np
 import torch
-import yaml
 from PIL import Image
 
 from promotion.flow_torch import grey_255, motion_map
@@ -14,7 +13,7 @@ from promotion.frame_val import FrameValidation, find_sequences
 from promotion.statistics import blur_weights, grey_unit
 from promotion.train import load_checkpoint, train
 
-from .helpers import TINY, make_dataset
+from .helpers import TINY, make_dataset, write_config
 
 
 def make_sequences(root, frames=4, size=(48, 64), seed=0):
@@ -131,8 +130,7 @@ class TrainingWithFrameValidationTest(unittest.TestCase):
                 'train': {'batch_size': 2, 'iterations': 4, 'lr': 2e-3, 'checkpoint_every': 4, 'log_every': 1},
             }
             path = os.path.join(d, 'config.yml')
-            with open(path, 'w') as f:
-                yaml.safe_dump(cfg, f)
+            write_config(path, cfg)
             train(path, quiet=True)
             with open(os.path.join(d, 'out', 'frame_val.csv')) as f:
                 rows = list(csv.DictReader(f))
@@ -144,8 +142,7 @@ class TrainingWithFrameValidationTest(unittest.TestCase):
             self.assertEqual(state['iteration'], int(rows[best]['iteration']))
             self.assertAlmostEqual(state['frame_val']['gain'], gains[best], 3)
             cfg['frame_val'] = {'root': 'val', 'every': 0}
-            with open(path, 'w') as f:
-                yaml.safe_dump(cfg, f)
+            write_config(path, cfg)
             with self.assertRaisesRegex(ValueError, 'frame_val.every'):
                 train(path, quiet=True)
 

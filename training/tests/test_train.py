@@ -15,7 +15,7 @@ from promotion.config import load_config
 from promotion.data import crop_at
 from promotion.train import _EpochDataset, cosine_lr, train, tune_malloc
 
-from .helpers import TINY, make_dataset, write_png
+from .helpers import TINY, make_dataset, write_config, write_png
 
 
 def _config(d, iterations=20, **train_overrides):
@@ -29,10 +29,7 @@ def _config(d, iterations=20, **train_overrides):
         'train': {'batch_size': 2, 'iterations': iterations, 'lr': 2e-3, 'eta_min': 1e-5, 'checkpoint_every': 10,
                   'val_every': 10, 'log_every': 1, **train_overrides},
     }
-    path = os.path.join(d, 'config.yml')
-    with open(path, 'w') as f:
-        yaml.safe_dump(cfg, f)
-    return path
+    return write_config(os.path.join(d, 'config.yml'), cfg)
 
 
 def _losses(d):
@@ -123,8 +120,7 @@ class TrainingTest(unittest.TestCase):
             with open(path) as f:
                 cfg = yaml.safe_load(f)
             cfg['init'] = ckpt
-            with open(path, 'w') as f:
-                yaml.safe_dump(cfg, f)
+            write_config(path, cfg)
             train(path, quiet=True)
             start = torch.load(ckpt, map_location='cpu')['model']
             tuned = torch.load(os.path.join(d2, 'out', 'checkpoints', 'iter_00000002.pt'), map_location='cpu')
@@ -133,13 +129,11 @@ class TrainingTest(unittest.TestCase):
                 self.assertTrue(torch.equal(value, tuned['model'][name]), name)
             cfg['network'] = {**cfg['network'], 'use_priors': False}
             cfg['output'] = 'out2'
-            with open(path, 'w') as f:
-                yaml.safe_dump(cfg, f)
+            write_config(path, cfg)
             with self.assertRaisesRegex(ValueError, 'init checkpoint'):
                 train(path, quiet=True)
             cfg['init'] = os.path.join(d, 'missing.pt')
-            with open(path, 'w') as f:
-                yaml.safe_dump(cfg, f)
+            write_config(path, cfg)
             with self.assertRaisesRegex(ValueError, 'does not exist'):
                 load_config(path)
 
@@ -161,22 +155,20 @@ class TrainingTest(unittest.TestCase):
             for k, init in enumerate([os.path.join(models, 'two.json'), os.path.join(models, 'one.onnx')]):
                 cfg['init'] = init
                 cfg['output'] = f'out{k}'
-                with open(path, 'w') as f:
-                    yaml.safe_dump(cfg, f)
+                write_config(path, cfg)
                 train(path, quiet=True)
                 tuned = torch.load(os.path.join(d2, f'out{k}', 'checkpoints', 'iter_00000002.pt'), map_location='cpu')
                 for name, value in start.items():  # learning rate 0: exactly the exported weights
                     self.assertTrue(torch.equal(value, tuned['model'][name]), f'{init}: {name}')
             # promotion.evaluate takes an exported model too.
-            from promotion.evaluate import _load
-            loaded, _ = _load(os.path.join(models, 'two.json'))
+            from promotion.evaluate import load_model
+            loaded, _ = load_model(os.path.join(models, 'two.json'))
             for name, value in start.items():
                 self.assertTrue(torch.equal(value, loaded.state_dict()[name]), f'evaluate: {name}')
             # Another network, and a changed file, are refused.
             cfg['network'] = {**cfg['network'], 'use_priors': False}
             cfg['output'] = 'out-other'
-            with open(path, 'w') as f:
-                yaml.safe_dump(cfg, f)
+            write_config(path, cfg)
             with self.assertRaisesRegex(ValueError, 'holds another network: use_priors True'):
                 train(path, quiet=True)
             with open(os.path.join(models, 'two.features.onnx'), 'ab') as f:
@@ -200,8 +192,7 @@ class TrainingTest(unittest.TestCase):
                 with open(path) as f:
                     cfg = yaml.safe_load(f)
                 cfg['datasets']['train']['crop_schedule'] = bad
-                with open(path, 'w') as f:
-                    yaml.safe_dump(cfg, f)
+                write_config(path, cfg)
                 with self.assertRaisesRegex(ValueError, 'crop_schedule'):
                     load_config(path)
             result = train(_config(d, iterations=4), quiet=True)  # runs through a schedule-free config too
@@ -254,13 +245,11 @@ class TrainingTest(unittest.TestCase):
             with open(path) as f:
                 cfg = yaml.safe_load(f)
             cfg['datasets'] = {'train': {'roots': ['pack'], 'scenes': {'size': 32}}}
-            with open(path, 'w') as f:
-                yaml.safe_dump(cfg, f)
+            write_config(path, cfg)
             self.assertEqual(train(path, quiet=True)['iteration'], 2)
             self.assertEqual([r[0] for r in _losses(d)], [1, 2])
             cfg['datasets']['train']['scenes'] = [32]
-            with open(path, 'w') as f:
-                yaml.safe_dump(cfg, f)
+            write_config(path, cfg)
             with self.assertRaisesRegex(ValueError, 'datasets.train.scenes'):
                 train(path, quiet=True)
 

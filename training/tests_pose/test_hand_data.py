@@ -14,7 +14,7 @@ from promotion.data.hand_composites import LeakError, build, hand_cutout
 from promotion.data.hand_masks import attach, whole_hand_box
 from promotion.losses.pose import HandPoseLoss
 
-from tests.helpers import make_dataset, write_png
+from tests.helpers import make_dataset, write_config, write_png
 from .test_handpose import hand_crop
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -137,8 +137,6 @@ class TrainWithPoseTest(unittest.TestCase):
     def test_the_pose_columns_are_logged_when_the_term_is_on(self):
         import csv
 
-        import yaml
-
         from promotion.train import train
         from tests.helpers import TINY
         with tempfile.TemporaryDirectory() as d:
@@ -150,8 +148,7 @@ class TrainWithPoseTest(unittest.TestCase):
                    'train': {'batch_size': 2, 'iterations': 2, 'checkpoint_every': 2, 'val_every': 2,
                              'log_every': 1}}
             path = os.path.join(d, 'config.yml')
-            with open(path, 'w') as f:
-                yaml.safe_dump(cfg, f)
+            write_config(path, cfg)
             train(path, quiet=True)
             with open(os.path.join(d, 'out', 'train.csv')) as f:
                 rows = list(csv.DictReader(f))
