@@ -70,6 +70,8 @@ export { disFlow, type DisOptions } from './flow/dis.js';
 export {
   motionMap,
   motionMaps,
+  flowInput,
+  type FlowInput,
   MOTION_MAP_FLOW,
   DEFAULT_MOTION_MAP_KIND,
   MOTION_NORMALIZATION_FLOOR_PX,
@@ -157,6 +159,7 @@ export {
   parseModelCard,
   DEFAULT_DEBLUR_MODEL,
   SUPPORTED_CONTRACT_VERSIONS,
+  FLOW_INPUT_NAME,
   type ModelCard,
   type ModelCardFeatures,
   type ModelCardTensor,

@@ -158,6 +158,7 @@ function checkModelObject(model: object): DeblurModel {
   expectInteger('model.contract.minSize', c.minSize, 1, 4096);
   expectOneOf('model.contract.motionMapKind', c.motionMapKind, ['magnitude', 'colour'] as const);
   if (c.usesMotion !== undefined) expectBoolean('model.contract.usesMotion', c.usesMotion);
+  if (c.usesFlow !== undefined) expectBoolean('model.contract.usesFlow', c.usesFlow);
   if (m.parts !== undefined) {
     if (typeof m.parts !== 'object' || m.parts === null) invalidOption('model.parts', 'object { extractFeatures, restore }', m.parts);
     expectFunction('model.parts.extractFeatures', m.parts.extractFeatures);
@@ -297,6 +298,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             ? motionMaps<Window>({
                 kind: c.motionMapKind,
                 ...(c.motionFlow !== undefined ? { flow: c.motionFlow } : {}),
+                ...(c.usesFlow === true ? { flowInput: true } : {}),
                 select: (w) => w.center.frame,
                 // Where the windows split at a gap, so does the motion: no flow across frames the source dropped.
                 ...(gapPolicy === 'split' ? { continues: (a: Window, b: Window) => b.center.index - a.center.index <= maxGap } : {}),
@@ -319,7 +321,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             frames,
             blurWeights,
             contrastScale: Float32Array.from(window.frames, (p) => p.contrastScale),
-            motionFor: motion ? frameMotion(motion) : c.usesMotion === false ? noMotion : regionMotion(frames, c.centreIndex, c.motionMapKind, c.motionFlow),
+            motionFor: motion ? frameMotion(motion) : c.usesMotion === false ? noMotion : regionMotion(frames, c.centreIndex, c.motionMapKind, c.motionFlow, c.usesFlow === true),
           };
           const settings = { model, tileSize: tile, overlap: effectiveOverlap, cancelled: () => stopped, ...(features ? { features } : {}) };
           const featureRunsBefore = features?.runs ?? 0;

@@ -14,7 +14,7 @@ import { packageRoot } from '../util/package-root.js';
 import { isPlainCard, plainCardModelPath, plainModelSpec, type PlainModelOptions, type PlainModelSpec } from './plain-model.js';
 
 /** Contract versions this runtime implements (models/README.md): 1, one graph; 2, two (features per frame, then the window). */
-export const SUPPORTED_CONTRACT_VERSIONS: readonly number[] = [1, 2];
+export const SUPPORTED_CONTRACT_VERSIONS: readonly number[] = [1, 2, 3];
 
 /**
  * The model `deblur()` and `promotion deblur` use when none is named: the shipped CPU model, `promotion-c` (the
@@ -26,7 +26,13 @@ export const DEFAULT_DEBLUR_MODEL = 'promotion-c';
 /** Input tensor names of contract version 1, in the card's order (contract version 2's restore graph takes them after the features). */
 export const CONTRACT_INPUT_NAMES = ['frames', 'motion', 'blurWeights', 'contrastScale'] as const;
 
-/** Output tensor name of contract versions 1 and 2. */
+/**
+ * Contract version 3's further input, after version 1's: the centre frame's flow vectors in pixels per frame,
+ * NCHW [B, 4, H, W] (`flowInput` in src/flow/motion-map.ts), from the flows its motion map is made of.
+ */
+export const FLOW_INPUT_NAME = 'flow';
+
+/** Output tensor name of contract versions 1, 2 and 3. */
 export const CONTRACT_OUTPUT_NAME = 'restored';
 
 /** Contract version 2: the feature graph's input, one frame [B, 3, H, W]. */
@@ -37,7 +43,7 @@ export const FEATURE_NAMES = ['featL1', 'featL2', 'featL3'] as const;
 
 /** The input names a card of `version` lists for its (restore) graph, in order. */
 export function contractInputNames(version: number): readonly string[] {
-  return version === 2 ? [...FEATURE_NAMES, ...CONTRACT_INPUT_NAMES] : CONTRACT_INPUT_NAMES;
+  return version === 2 ? [...FEATURE_NAMES, ...CONTRACT_INPUT_NAMES] : version === 3 ? [...CONTRACT_INPUT_NAMES, FLOW_INPUT_NAME] : CONTRACT_INPUT_NAMES;
 }
 
 /** One tensor as the card describes it. `shape` lists dimensions: numbers, or names of dynamic ones (B, H, W). */

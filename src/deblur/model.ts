@@ -31,6 +31,11 @@ export interface DeblurModelContract {
    * then fed as zeros.
    */
   readonly usesMotion?: boolean;
+  /**
+   * Whether the model reads the centre frame's flow vectors (`flow`, contract version 3: a network with the
+   * directional motion prior). Default false. `deblur()` then keeps the motion map's flows and feeds them.
+   */
+  readonly usesFlow?: boolean;
 }
 
 /** What a loaded model is, for reports and for the evaluation's stage cache. */
@@ -52,7 +57,8 @@ export interface DeblurModelIdentity {
 
 /**
  * One network call's inputs, batch 1, all float32 (models/README.md): `frames` NTCHW [1, T, 3, H, W] gamma-encoded
- * RGB in [0, 1]; `motion` NCHW [1, 1, H, W] in [0, 1]; `blurWeights` and `contrastScale` [1, T].
+ * RGB in [0, 1]; `motion` NCHW [1, 1, H, W] in [0, 1]; `blurWeights` and `contrastScale` [1, T]; for a model that
+ * reads it (`contract.usesFlow`, contract version 3), `flow` NCHW [1, 4, H, W] in pixels per frame.
  */
 export interface DeblurFeeds {
   readonly width: number;
@@ -61,8 +67,10 @@ export interface DeblurFeeds {
   readonly motion: Float32Array;
   readonly blurWeights: Float32Array;
   readonly contrastScale: Float32Array;
+  /** The centre frame's flow vectors over the call's rectangle (contract version 3), planar [4, H, W]. */
+  readonly flow?: Float32Array;
   /**
-   * `frames` and `motion` were made for this call and are not read after it: a model may move them to another
+   * `frames`, `motion` and `flow` were made for this call and are not read after it: a model may move them to another
    * thread instead of copying them (they are then left empty). Default false.
    */
   readonly owned?: boolean;

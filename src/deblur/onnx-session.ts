@@ -26,13 +26,14 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type * as OrtModule from 'onnxruntime-node';
-import { ModelContractError, NativeDependencyError } from '../errors.js';
+import { InvalidOptionError, ModelContractError, NativeDependencyError } from '../errors.js';
 import { expectBoolean, expectFunction, expectInteger, expectKnownKeys, expectOneOf, expectString } from '../options.js';
 import {
   CONTRACT_OUTPUT_NAME,
   DEFAULT_DEBLUR_MODEL,
   FEATURE_INPUT_NAME,
   FEATURE_NAMES,
+  FLOW_INPUT_NAME,
   type ModelCard,
   type ModelCardTensor,
   type ModelFiles,
@@ -306,6 +307,7 @@ class OnnxDeblurModel extends SessionModel implements LoadedDeblurModel {
       motionMapKind: card.motionMapKind,
       ...(card.tileSize !== undefined ? { tileSize: card.tileSize } : {}),
       ...(card.motionFlow !== undefined ? { motionFlow: card.motionFlow } : {}),
+      ...(card.contractVersion === 3 ? { usesFlow: true } : {}),
     };
     this.identity = {
       kind: 'contract',
@@ -388,10 +390,14 @@ class OnnxDeblurModel extends SessionModel implements LoadedDeblurModel {
       motion: () => new Tensor('float32', feeds.motion, [1, 1, h, w]),
       blurWeights: () => new Tensor('float32', feeds.blurWeights, [1, t]),
       contrastScale: () => new Tensor('float32', feeds.contrastScale, [1, t]),
+      [FLOW_INPUT_NAME]: () => {
+        if (feeds.flow === undefined) throw new InvalidOptionError(`Model ${this.files.onnxPath} reads the flow vectors (contract version 3) but was called without feeds.flow`);
+        return new Tensor('float32', feeds.flow, [1, 4, h, w]);
+      },
     };
     // Only the inputs the graph has (an EDVR baseline may take frames alone; see unusedInputs).
     const tensors = Object.fromEntries(this.session.inputNames.map((n) => [n, extra[n] ?? all[n]!()]));
-    const out = feeds.owned === true && this.session instanceof WorkerSession ? await this.session.runMoving(tensors, ['frames', 'motion']) : await this.session.run(tensors);
+    const out = feeds.owned === true && this.session instanceof WorkerSession ? await this.session.runMoving(tensors, ['frames', 'motion', ...(feeds.flow !== undefined ? [FLOW_INPUT_NAME] : [])]) : await this.session.run(tensors);
     const restored = out[CONTRACT_OUTPUT_NAME];
     if (!restored || !(restored.data instanceof Float32Array) || restored.data.length !== 3 * w * h) {
       throw new ModelContractError(this.files.onnxPath, `Model ${this.files.onnxPath} returned ${restored ? `[${restored.dims.join(', ')}]` : 'no restored output'} for a ${w}x${h} input instead of [1, 3, ${h}, ${w}].`);

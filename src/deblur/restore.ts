@@ -8,13 +8,20 @@
  */
 import { disFlow, type DisOptions } from '../flow/dis.js';
 import { type GreyImage, toGrey } from '../flow/field.js';
-import { MOTION_MAP_FLOW, motionMap } from '../flow/motion-map.js';
+import { flowInput, MOTION_MAP_FLOW, type MotionMap, motionMap } from '../flow/motion-map.js';
 import { type Frame, SAMPLE_MAX } from '../stream/frame.js';
 import type { FeatureCache } from './feature-cache.js';
 import type { DeblurFeeds, DeblurModel, FrameFeatures } from './model.js';
 import { boxFeather } from './roi.js';
-import { toNchwFloat32, toNtchwFloat32 } from './tensor.js';
+import { toNchwFloat32, toNtchwFloat32, toPlanesFloat32 } from './tensor.js';
 import { type Box, clipBox, featherWeights, type TileSpan, tileSpans } from './tiles.js';
+
+/** The motion inputs of a region's run rectangles: the motion map, and the flow vectors for a model that reads them. */
+export interface MotionInput {
+  readonly motion: (rect: Box) => Float32Array;
+  /** Present when the model reads the flow input (`contract.usesFlow`). */
+  readonly flow?: (rect: Box) => Float32Array;
+}
 
 /** A window's inputs other than the pixels: the per-frame statistics and a way to get the motion input. */
 export interface WindowInputs {
@@ -28,7 +35,7 @@ export interface WindowInputs {
    * The motion input for run rectangles inside `bounds` (the union of the region's run rectangles, clipped to the
    * frame): called once per region, before its tiles run.
    */
-  readonly motionFor: (bounds: Box) => (rect: Box) => Float32Array;
+  readonly motionFor: (bounds: Box) => MotionInput;
 }
 
 /** How a region is cut and run. */
@@ -103,7 +110,8 @@ export async function restoreRegion(settings: RestoreSettings, inputs: WindowInp
         width: run.width,
         height: run.height,
         frames: toNtchwFloat32(inputs.frames, run),
-        motion: motion(run),
+        motion: motion.motion(run),
+        ...(motion.flow ? { flow: motion.flow(run) } : {}),
         blurWeights: inputs.blurWeights,
         contrastScale: inputs.contrastScale,
         // Made for this call alone (an 18 MB copy into ONNX Runtime's worker thread saved at 640x480).
@@ -207,30 +215,35 @@ function greyCrop(frame: Frame, rect: Box): GreyImage {
  * part of its neighbours, normalized over it): ROI mode's cheaper stand-in for the whole-frame map. A neighbour
  * the window repeats (at the ends of a sequence) counts as absent, as in `motionMaps`.
  */
-export function regionMotionMap(frames: readonly Frame[], centreIndex: number, rect: Box, kind: 'magnitude' | 'colour', flow: DisOptions = MOTION_MAP_FLOW): GreyImage {
+export function regionMotionMap(frames: readonly Frame[], centreIndex: number, rect: Box, kind: 'magnitude' | 'colour', flow: DisOptions = MOTION_MAP_FLOW, withFlow = false): GreyImage & Pick<MotionMap, 'flow'> {
   const centre = frames[centreIndex]!;
   const previous = frames[centreIndex - 1];
   const next = frames[centreIndex + 1];
   const g = greyCrop(centre, rect);
   const forward = next && next.index !== centre.index ? disFlow(g, greyCrop(next, rect), flow) : undefined;
   const backward = previous && previous.index !== centre.index ? disFlow(g, greyCrop(previous, rect), flow) : undefined;
-  if (!forward && !backward) return { width: rect.width, height: rect.height, data: new Float32Array(rect.width * rect.height) };
-  return motionMap(forward, backward, kind);
+  const vectors = withFlow ? { flow: flowInput(forward, backward, rect) } : {};
+  if (!forward && !backward) return { width: rect.width, height: rect.height, data: new Float32Array(rect.width * rect.height), ...vectors };
+  return { ...motionMap(forward, backward, kind), ...vectors };
 }
 
-/** Motion input from a whole-frame motion map. */
-export function frameMotion(map: GreyImage): WindowInputs['motionFor'] {
-  return () => (rect) => toNchwFloat32(map, rect);
+/** Motion input from a whole-frame motion map (and its flow input, when the map has one: `motionMaps({ flowInput })`). */
+export function frameMotion(map: MotionMap): WindowInputs['motionFor'] {
+  const input: MotionInput = {
+    motion: (rect) => toNchwFloat32(map, rect),
+    ...(map.flow ? { flow: (rect: Box) => toPlanesFloat32(map.flow!, 4, rect) } : {}),
+  };
+  return () => input;
 }
 
 /** Motion input for a model that does not read it (`contract.usesMotion` false): zeros. */
-export const noMotion: WindowInputs['motionFor'] = () => (rect) => new Float32Array(rect.width * rect.height);
+export const noMotion: WindowInputs['motionFor'] = () => ({ motion: (rect) => new Float32Array(rect.width * rect.height) });
 
 /** Margin in pixels around a region's run rectangles over which ROI-mode motion maps are computed. */
 export const REGION_MOTION_MARGIN = 16;
 
-/** Motion input computed per region (see {@link regionMotionMap}). */
-export function regionMotion(frames: readonly Frame[], centreIndex: number, kind: 'magnitude' | 'colour', flow?: DisOptions): WindowInputs['motionFor'] {
+/** Motion input computed per region (see {@link regionMotionMap}); `withFlow`: the flow input too, over the same area. */
+export function regionMotion(frames: readonly Frame[], centreIndex: number, kind: 'magnitude' | 'colour', flow?: DisOptions, withFlow = false): WindowInputs['motionFor'] {
   return (bounds) => {
     const centre = frames[centreIndex]!;
     const area = clipBox(
@@ -238,7 +251,10 @@ export function regionMotion(frames: readonly Frame[], centreIndex: number, kind
       centre.width,
       centre.height,
     );
-    const map = regionMotionMap(frames, centreIndex, area, kind, flow);
-    return (rect) => toNchwFloat32(map, rect, area);
+    const map = regionMotionMap(frames, centreIndex, area, kind, flow, withFlow);
+    return {
+      motion: (rect) => toNchwFloat32(map, rect, area),
+      ...(map.flow ? { flow: (rect: Box) => toPlanesFloat32(map.flow!, 4, rect, area) } : {}),
+    };
   };
 }

@@ -117,6 +117,26 @@ export function toNchwFloat32(image: GreyImage, rect: Box, origin: { x: number; 
   return out;
 }
 
+/**
+ * A planar image of `channels` planes ([channels, H, W], e.g. the flow input's 4) over `rect` as NCHW float32
+ * [1, channels, rect.height, rect.width], edge-replicated outside it; `origin` as in {@link toNchwFloat32}.
+ */
+export function toPlanesFloat32(image: { width: number; height: number; data: Float32Array }, channels: number, rect: Box, origin: { x: number; y: number } = { x: 0, y: 0 }): Float32Array {
+  const { width: w, height: h } = rect;
+  const cols = clampedIndices(rect.x - origin.x, w, image.width);
+  const rows = clampedIndices(rect.y - origin.y, h, image.height);
+  const plane = image.width * image.height;
+  const out = new Float32Array(channels * w * h);
+  for (let c = 0; c < channels; c++) {
+    for (let r = 0; r < h; r++) {
+      const row = c * plane + rows[r]! * image.width;
+      const o = (c * h + r) * w;
+      for (let k = 0; k < w; k++) out[o + k] = image.data[row + cols[k]!]!;
+    }
+  }
+  return out;
+}
+
 /** A grey image's part `rect` (inside it), copied. */
 export function cropGrey(image: GreyImage, rect: Box): GreyImage {
   const out = new Float32Array(rect.width * rect.height);

@@ -9,10 +9,15 @@
  *   increasing towards +y, i.e. clockwise on screen), saturation 1, value = |F| normalized as above; then grey
  *   with BT.601 weights. At the last frame, where there is no t+1, -F(t->t-1) stands in.
  * Both are in [0, 1] with 0 = no motion. Stored as 16-bit grey PNG.
+ *
+ * The flow input (`flowInput`, contract version 3: a network with the directional motion prior) is the same two
+ * flows as vectors in pixels per frame, which the maps above reduce to one value: planar [4, H, W], (u, v) of
+ * F(t->t+1), then (u, v) of F(t->t-1); at the first and last frames the negation of the flow that exists stands in
+ * for the other (motion at a constant velocity). training/promotion/flow_torch.py (`motion_input`) computes the same.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import { InvalidOptionError } from '../errors.js';
-import { expectFunction, expectKnownKeys, expectOneOf } from '../options.js';
+import { expectBoolean, expectFunction, expectKnownKeys, expectOneOf } from '../options.js';
 import type { Frame } from '../stream/frame.js';
 import { checkDisOptions, type DisOptions, disFlow } from './dis.js';
 import { BT601, type FlowField, type GreyImage, toGrey } from './field.js';
@@ -43,10 +48,50 @@ function magnitudes(flow: FlowField): Float32Array {
   return out;
 }
 
+/** The flow input of a frame (see the module comment): planar [4, height, width] float32, pixels per frame. */
+export interface FlowInput {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Float32Array;
+}
+
 /** A motion map, and the motion in pixels its value 1 stands for. */
 export interface MotionMap extends GreyImage {
   /** The frame's largest motion in pixels per frame, before normalization (the map's 1 is max(this, 1 px)). */
   readonly maxMotionPx: number;
+  /** The frame's flow input, when asked for (`motionMaps({ flowInput: true })`). */
+  readonly flow?: FlowInput;
+}
+
+/**
+ * The flow input of a frame from its flows to the next frame (`forward`) and to the previous one (`backward`); one
+ * of them may be absent at the ends of a sequence, and then the other's negation stands in. Neither: all zeros of
+ * `size` (a one-frame sequence).
+ */
+export function flowInput(forward: FlowField | undefined, backward: FlowField | undefined, size?: { width: number; height: number }): FlowInput {
+  const any = forward ?? backward;
+  const { width, height } = any ?? size ?? { width: 0, height: 0 };
+  if (!any && !size) throw new InvalidOptionError('flowInput needs a flow, or the size of a frame without motion');
+  if (forward && backward && (forward.width !== backward.width || forward.height !== backward.height)) {
+    throw new InvalidOptionError(`flowInput: forward flow is ${forward.width}x${forward.height} but backward is ${backward.width}x${backward.height}`);
+  }
+  const n = width * height;
+  const data = new Float32Array(4 * n);
+  const put = (flow: FlowField, plane: number, sign: number): void => {
+    const d = flow.data;
+    const u = plane * n;
+    const v = u + n;
+    for (let i = 0; i < n; i++) {
+      // sign * value, written so that -0 never appears (JSON and equality tests see 0)
+      data[u + i] = sign === 1 ? d[2 * i]! : 0 - d[2 * i]!;
+      data[v + i] = sign === 1 ? d[2 * i + 1]! : 0 - d[2 * i + 1]!;
+    }
+  };
+  if (forward) put(forward, 0, 1);
+  else if (backward) put(backward, 0, -1);
+  if (backward) put(backward, 2, 1);
+  else if (forward) put(forward, 2, -1);
+  return { width, height, data };
 }
 
 function normalize(values: Float32Array): { data: Float32Array; maxMotionPx: number } {
@@ -119,6 +164,8 @@ export interface MotionMapsOptions<T> {
   flow?: DisOptions;
   /** Which frame of each item to use (default: the item itself is the frame). */
   select?: (item: T) => Frame;
+  /** Also give each map its frame's flow input (`MotionMap.flow`, contract version 3). Default false. */
+  flowInput?: boolean;
   /**
    * Whether `next` continues the sequence `previous` belongs to (default: always). Where it does not (a live source
    * dropped frames and the windows split there), the sequence ends between them: `previous` gets the map of a last
@@ -140,7 +187,8 @@ export interface WithMotion<T> {
  * its map is all zeros. `continues` splits the stream into sequences.
  */
 export function motionMaps<T>(options: MotionMapsOptions<T> = {}): OperatorFunction<T, WithMotion<T>> {
-  expectKnownKeys('motionMaps options', options, ['kind', 'flow', 'select', 'continues']);
+  expectKnownKeys('motionMaps options', options, ['kind', 'flow', 'select', 'continues', 'flowInput']);
+  const withFlow = expectBoolean('flowInput', options.flowInput ?? false);
   const kind = expectOneOf('kind', options.kind ?? DEFAULT_MOTION_MAP_KIND, ['magnitude', 'colour'] as const);
   const flowOptions = options.flow ?? MOTION_MAP_FLOW;
   checkDisOptions(flowOptions);
@@ -151,8 +199,10 @@ export function motionMaps<T>(options: MotionMapsOptions<T> = {}): OperatorFunct
       let current: { item: T; frame: Frame; grey: GreyImage } | undefined;
       let backward: FlowField | undefined; // F(current -> previous)
       // The map of the last frame of a sequence: its backward flow alone, or none in a one-frame sequence.
-      const last = (c: { frame: Frame }): MotionMap =>
-        backward ? motionMap(undefined, backward, kind) : { width: c.frame.width, height: c.frame.height, data: new Float32Array(c.frame.width * c.frame.height), maxMotionPx: 0 };
+      const last = (c: { frame: Frame }): MotionMap => {
+        const map = backward ? motionMap(undefined, backward, kind) : { width: c.frame.width, height: c.frame.height, data: new Float32Array(c.frame.width * c.frame.height), maxMotionPx: 0 };
+        return withFlow ? { ...map, flow: flowInput(undefined, backward, c.frame) } : map;
+      };
       return source.subscribe({
         next(item) {
           try {
@@ -166,7 +216,8 @@ export function motionMaps<T>(options: MotionMapsOptions<T> = {}): OperatorFunct
             if (current) {
               const forward = disFlow(current.grey, grey, flowOptions);
               const nextBackward = disFlow(grey, current.grey, flowOptions);
-              subscriber.next({ item: current.item, motion: motionMap(forward, backward, kind) });
+              const map = motionMap(forward, backward, kind);
+              subscriber.next({ item: current.item, motion: withFlow ? { ...map, flow: flowInput(forward, backward) } : map });
               backward = nextBackward;
             }
             current = { item, frame, grey };

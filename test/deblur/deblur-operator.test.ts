@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { deblur, DEFAULT_CLAMP_RADIUS, type DeblurFrameInfo, type DeblurOptions, resolveDeblurOptions } from '../../src/deblur/deblur.js';
 import { localExtreme } from '../../src/deblur/local-range.js';
 import { windowStatistics } from '../../src/deblur/statistics.js';
+import { toPlanesFloat32 } from '../../src/deblur/tensor.js';
 import { FrameMismatchError, InputNotFoundError, InvalidOptionError } from '../../src/errors.js';
 import { motionMaps, motionMapToUint16 } from '../../src/flow/motion-map.js';
 import type { HandPoseEstimator, HandsResult } from '../../src/handpose/estimator.js';
@@ -113,6 +114,55 @@ describe('deblur(): what goes in and what comes out', () => {
     await run(frames, { model });
     model.calls.forEach((feeds, k) => expect(feeds.motion).toEqual(expected[k]!.motion.data));
     expect(full.some((m, k) => m.motion.data.some((v, i) => v !== expected[k]!.motion.data[i]))).toBe(true);
+  });
+
+  it('feeds a model that reads the flow vectors (contract version 3) the flow input of the same flows as its motion map, over each tile, edge-replicated', async () => {
+    const frames = Array.from({ length: 4 }, (_, k) => movingSquare(96, 64, k, { speed: 6 }));
+    const flow = { finestLevel: 1 };
+    const expected = await lastValueFrom(from(frames).pipe(motionMaps({ flow, flowInput: true }), toArray()));
+    const model = new FakeDeblurModel();
+    Object.assign(model, { contract: { ...model.contract, motionFlow: flow, usesFlow: true } });
+    await run(frames, { model });
+    expect(model.calls.length).toBe(4);
+    model.calls.forEach((feeds, k) => {
+      expect(feeds.motion).toEqual(expected[k]!.motion.data);
+      expect(feeds.flow).toEqual(expected[k]!.motion.flow!.data);
+    });
+    // At the ends the missing flow is the other's negation; the square moves 6 px right: forward u ~ +6 on it.
+    const first = model.calls[0]!.flow!;
+    const plane = 96 * 64;
+    for (let i = 0; i < plane; i++) expect(first[2 * plane + i]).toBe(0 - first[i]!);
+    expect(Math.max(...first.subarray(0, plane))).toBeGreaterThan(4);
+    // Tiled, with a frame smaller than minSize padded: each tile's flow is the frame's flow input over its run.
+    const tiled = new FakeDeblurModel();
+    Object.assign(tiled, { contract: { ...tiled.contract, motionFlow: flow, usesFlow: true } });
+    await run(frames, { model: tiled, tileSize: 64, overlap: 16 });
+    expect(tiled.calls.length).toBeGreaterThan(4);
+    const whole = expected[1]!.motion.flow!;
+    for (const feeds of tiled.calls.slice(2, 4)) {
+      // frame 1's tiles: each equals the whole frame's flow input over some run rectangle of its size
+      expect(feeds.flow!.length).toBe(4 * feeds.width * feeds.height);
+      const found = Array.from({ length: 97 }, (_, x) => x - 16).some((x0) =>
+        Array.from({ length: 33 }, (_, y) => y - 16).some((y0) => {
+          const want = toPlanesFloat32(whole, 4, { x: x0, y: y0, width: feeds.width, height: feeds.height });
+          return want.every((v, i) => v === feeds.flow![i]);
+        }),
+      );
+      expect(found).toBe(true);
+    }
+    // A model without the flow input gets none.
+    const plain = new FakeDeblurModel();
+    await run(frames, { model: plain });
+    expect(plain.calls.every((f) => f.flow === undefined)).toBe(true);
+  });
+
+  it("motionScope 'regions' gives a flow-reading model the flow input over the region, which over the whole frame is the contract's", async () => {
+    const frames = clip(4, 96, 64);
+    const model = new FakeDeblurModel();
+    Object.assign(model, { contract: { ...model.contract, usesFlow: true } });
+    await run(frames, { model, roi: { kind: 'boxes', boxes: [{ x: 0, y: 0, width: 96, height: 64 }] }, motionScope: 'regions' });
+    const maps = await lastValueFrom(from(frames).pipe(motionMaps({ flowInput: true }), toArray()));
+    model.calls.forEach((feeds, k) => expect(feeds.flow).toEqual(maps[k]!.motion.flow!.data));
   });
 
   it('the motion input is, to the 16-bit code, the motion map `promotion synth` stores for the same blurred frames', async () => {

@@ -12,6 +12,7 @@ import { loadDeblurModel, missingCudaProvider, openDeblurModel, resolveLoadOptio
 import { InputNotFoundError, ModelContractError } from '../../src/errors.js';
 import { tempDir } from '../helpers.js';
 import { movingSquare } from './fake-model.js';
+import { runPython } from '../training/python.js';
 import { editGraph, exportTinyModel, type TinyModel, writeVariant } from './tiny-model.js';
 
 const dir = tempDir('promotion-deblur-contract-');
@@ -58,6 +59,26 @@ describe('loading a model', () => {
     }
   });
 
+  it('runs a model with the directional motion prior (contract version 3): it reads the flow vectors, which deblur() computes and feeds', async () => {
+    const result = runPython(['-m', 'promotion.export', '--preset', 'promotion-c', '--random-init', '--seed', '5', '--set', 'num_feat=8', '--set', 'middle_blocks=1', '--set', 'directional_motion=true', '--name', 'tiny-c3', '--out-dir', dir, '--threads', '1'], 300_000);
+    if (result.status !== 0) throw new Error(`export failed (exit ${result.status}):\n${result.output}`);
+    const model = await loadDeblurModel({ model: join(dir, 'tiny-c3.onnx'), threads: 1 });
+    try {
+      expect(model.card!.contractVersion).toBe(3);
+      expect(model.contract.usesFlow).toBe(true);
+      const feeds = { width: 48, height: 32, frames: new Float32Array(5 * 3 * 32 * 48).map((_, i) => (i % 97) / 97), motion: new Float32Array(32 * 48), blurWeights: new Float32Array(5).fill(1), contrastScale: new Float32Array(5).fill(0.05) };
+      await expect(model.run(feeds)).rejects.toThrow(/reads the flow vectors \(contract version 3\) but was called without feeds.flow/);
+      const still = await model.run({ ...feeds, flow: new Float32Array(4 * 32 * 48) });
+      const moving = await model.run({ ...feeds, flow: new Float32Array(4 * 32 * 48).fill(6) });
+      expect(moving.some((v, i) => Math.abs(v - still[i]!) > 1e-4)).toBe(true);
+      const frames = Array.from({ length: 3 }, (_, k) => movingSquare(64, 48, k, { speed: 6 }));
+      const out = await lastValueFrom(from(frames).pipe(deblur({ model }), toArray()));
+      expect(out.map((f) => [f.width, f.height])).toEqual([[64, 48], [64, 48], [64, 48]]);
+    } finally {
+      await model.close();
+    }
+  }, 300_000);
+
   it('defaults to at most 2 threads', async () => {
     const model = await loadDeblurModel({ model: tiny.onnx });
     expect(model.threads).toBe(Math.min(2, (await import('node:os')).availableParallelism()));
@@ -65,11 +86,16 @@ describe('loading a model', () => {
   });
 
   it('refuses a card of a contract version it does not know', async () => {
-    const v = writeVariant(tiny, dir, 'version3', { card: (c) => (c.contractVersion = 3) });
+    const v = writeVariant(tiny, dir, 'version4', { card: (c) => (c.contractVersion = 4) });
     const error = await contractError(v.onnx);
     expect(error.path).toBe(v.card);
     expect(error.message).toBe(
-      `Model card ${v.card} has contractVersion 3, but this runtime implements contract versions 1, 2 (models/README.md). Use a model exported for that version, or a version of promotion-handpose that knows this one.`,
+      `Model card ${v.card} has contractVersion 4, but this runtime implements contract versions 1, 2, 3 (models/README.md). Use a model exported for that version, or a version of promotion-handpose that knows this one.`,
+    );
+    // A version 1 card that claims version 3 lacks its flow input.
+    const claims3 = writeVariant(tiny, dir, 'claims-version3', { card: (c) => (c.contractVersion = 3) });
+    expect((await contractError(claims3.onnx)).message).toBe(
+      `Model card ${claims3.card} lists inputs [frames, motion, blurWeights, contrastScale], but contract version 3 has [frames, motion, blurWeights, contrastScale, flow]; ${FIX}`,
     );
     // A one-graph model's card that claims version 2 lacks what version 2 has (the features and their inputs).
     const claims2 = writeVariant(tiny, dir, 'claims-version2', { card: (c) => (c.contractVersion = 2) });

@@ -19,7 +19,7 @@ interface TensorFile {
 }
 interface ParityCase {
   readonly size: string;
-  readonly tensors: Record<'frames' | 'motion' | 'blurWeights' | 'contrastScale' | 'restored', TensorFile> & Partial<Record<'featL1' | 'featL2' | 'featL3', TensorFile>>;
+  readonly tensors: Record<'frames' | 'motion' | 'blurWeights' | 'contrastScale' | 'restored', TensorFile> & Partial<Record<'featL1' | 'featL2' | 'featL3' | 'flow', TensorFile>>;
 }
 
 const dir = tempDir('promotion-export-');
@@ -27,6 +27,7 @@ const parityDir = join(dir, 'parity');
 const parity2Dir = join(dir, 'parity2');
 const parityGridDir = join(dir, 'parity-grid');
 const parityCDir = join(dir, 'parity-c');
+const parityC3Dir = join(dir, 'parity-c3');
 const FEATURES = ['featL1', 'featL2', 'featL3'] as const;
 
 function readTensor(t: TensorFile, folder = parityDir): ort.Tensor {
@@ -51,6 +52,9 @@ describe('ONNX export (python3 -m promotion.export)', () => {
     // The CPU-shaped encoder-decoder (promotion-c): one graph, no deformable convolution.
     const c = runPython(['-m', 'promotion.export', '--preset', 'promotion-c', '--random-init', '--seed', '3', '--set', 'num_feat=8', '--set', 'middle_blocks=1', '--name', 'tiny-c', '--out-dir', dir, '--parity-dir', parityCDir, '--parity-sizes', '32x32,48x64']);
     if (c.status !== 0) throw new Error(`promotion-c export failed (exit ${c.status}):\n${c.output}`);
+    // With the directional motion prior: contract version 3, the flow vectors as a fifth input.
+    const c3 = runPython(['-m', 'promotion.export', '--preset', 'promotion-c', '--random-init', '--seed', '4', '--set', 'num_feat=8', '--set', 'middle_blocks=1', '--set', 'directional_motion=true', '--name', 'tiny-c3', '--out-dir', dir, '--parity-dir', parityC3Dir, '--parity-sizes', '32x32,48x64']);
+    if (c3.status !== 0) throw new Error(`directional promotion-c export failed (exit ${c3.status}):\n${c3.output}`);
     const c2 = runPython(['-m', 'promotion.export', '--preset', 'promotion-c', '--random-init', '--contract', '2', '--name', 'tiny-c2', '--out-dir', dir]);
     expect(c2.status).toBe(2);
     expect(c2.output).toContain('error: promotion-c has no per-frame feature stage to export apart: use --contract 1');
@@ -104,6 +108,38 @@ describe('ONNX export (python3 -m promotion.export)', () => {
         const plane = a.length;
         let moved = 0;
         for (let i = 0; i < plane; i++) moved = Math.max(moved, Math.abs(a[i]! - frames[2 * plane + i]!));
+        expect(moved).toBeGreaterThan(1e-3);
+      }
+    } finally {
+      await session.release();
+    }
+  });
+
+  it('with the directional motion prior (contract version 3): the card lists the flow input, and the graph matches PyTorch (<= 1e-4) and reads the flow', async () => {
+    const card = JSON.parse(readFileSync(join(dir, 'tiny-c3.json'), 'utf8')) as { contractVersion: number; inputs: { name: string; shape: string[] }[]; architecture: Record<string, unknown> };
+    expect(card.contractVersion).toBe(3);
+    expect(card.inputs.map((i) => i.name)).toEqual(['frames', 'motion', 'blurWeights', 'contrastScale', 'flow']);
+    expect(card.inputs[4]!.shape).toEqual(['B, 4, H, W']);
+    expect(card.architecture.directional_motion).toBe(true);
+    const session = await ort.InferenceSession.create(join(dir, 'tiny-c3.onnx'), { intraOpNumThreads: 1 });
+    try {
+      expect(session.inputNames).toEqual(['frames', 'motion', 'blurWeights', 'contrastScale', 'flow']);
+      const parity = JSON.parse(readFileSync(join(parityC3Dir, 'parity.json'), 'utf8')) as { contractVersion: number; cases: ParityCase[] };
+      expect(parity.contractVersion).toBe(3);
+      for (const c of parity.cases) {
+        const feeds: Record<string, ort.Tensor> = {};
+        for (const n of ['frames', 'motion', 'blurWeights', 'contrastScale', 'flow'] as const) feeds[n] = readTensor(c.tensors[n]!, parityC3Dir);
+        const out = (await session.run(feeds)).restored!.data as Float32Array;
+        const expected = readTensor(c.tensors.restored, parityC3Dir).data as Float32Array;
+        let maxDiff = 0;
+        for (let i = 0; i < out.length; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i]! - expected[i]!));
+        expect(maxDiff, `size ${c.size}`).toBeLessThanOrEqual(1e-4);
+        // The flow input changes the output (its weights were perturbed from their zero start).
+        const flow = feeds.flow!;
+        const zero = new ort.Tensor('float32', new Float32Array(flow.data.length), flow.dims);
+        const without = (await session.run({ ...feeds, flow: zero })).restored!.data as Float32Array;
+        let moved = 0;
+        for (let i = 0; i < out.length; i++) moved = Math.max(moved, Math.abs(out[i]! - without[i]!));
         expect(moved).toBeGreaterThan(1e-3);
       }
     } finally {

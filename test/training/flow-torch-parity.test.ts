@@ -6,7 +6,8 @@
  * Inputs, built here deterministically: views of a smooth noise texture with a sub-pixel shift, a small rotation,
  * a shift with a flat (textureless) region, and a larger pair that has several pyramid levels at finest level 2;
  * flows at finest levels 0 and 2 (the definition's default and promotion-c's model card), motion maps of triples
- * (and of a last frame, backward flow only), and the grey of an 8-bit frame.
+ * (and of a last frame, backward flow only, and a first, forward flow only) with their flow inputs (contract version
+ * 3), and the grey of an 8-bit frame.
  *
  * Criterion. With `exact` (float64 arithmetic rounded to float32 where dis.ts stores Float32Arrays) the port
  * differs from dis.ts only in the order of the sums over a patch, at double precision; measured: every flow and map
@@ -22,7 +23,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { disFlow, type DisOptions } from '../../src/flow/dis.js';
 import { type GreyImage, sampleBilinear, toGrey } from '../../src/flow/field.js';
-import { motionMap } from '../../src/flow/motion-map.js';
+import { flowInput, motionMap } from '../../src/flow/motion-map.js';
 import { createRgb8Frame } from '../../src/stream/frame.js';
 import { noiseTexture, tempDir } from '../helpers.js';
 import { requireTorch, runPython } from './python.js';
@@ -81,7 +82,7 @@ describe('DIS flow and motion map in PyTorch against the TypeScript runtime', ()
     requireTorch('torch');
     type Job = Record<string, unknown>;
     const jobs: Job[] = [];
-    const expected: { kind: 'flow' | 'motion' | 'grey'; label: string; exact: boolean; data: Float32Array; maxMotionPx?: number }[] = [];
+    const expected: { kind: 'flow' | 'motion' | 'grey'; label: string; exact: boolean; data: Float32Array; maxMotionPx?: number; flow?: Float32Array }[] = [];
     for (const pair of PAIRS) {
       for (const options of FLOW_OPTIONS) {
         const flow = disFlow(pair.i0, pair.i1, options);
@@ -100,8 +101,9 @@ describe('DIS flow and motion map in PyTorch against the TypeScript runtime', ()
         const forward = disFlow(t.centre, t.next, options);
         const backward = disFlow(t.centre, t.prev, options);
         const maps = [
-          { label: 'both flows', map: motionMap(forward, backward), next: t.next },
-          { label: 'last frame', map: motionMap(undefined, backward), next: undefined },
+          { label: 'both flows', map: motionMap(forward, backward), flow: flowInput(forward, backward), prev: t.prev, next: t.next },
+          { label: 'last frame', map: motionMap(undefined, backward), flow: flowInput(undefined, backward), prev: t.prev, next: undefined },
+          { label: 'first frame', map: motionMap(forward, undefined), flow: flowInput(forward, undefined), prev: undefined, next: t.next },
         ];
         for (const m of maps) {
           for (const exact of [true, false]) {
@@ -109,13 +111,13 @@ describe('DIS flow and motion map in PyTorch against the TypeScript runtime', ()
               op: 'motion',
               width: t.centre.width,
               height: t.centre.height,
-              prev: Array.from(t.prev.data),
+              prev: m.prev ? Array.from(m.prev.data) : null,
               centre: Array.from(t.centre.data),
               next: m.next ? Array.from(m.next.data) : null,
               options,
               exact,
             });
-            expected.push({ kind: 'motion', label: `${t.name} ${m.label}, finestLevel ${options.finestLevel ?? 0}`, exact, data: m.map.data, maxMotionPx: m.map.maxMotionPx });
+            expected.push({ kind: 'motion', label: `${t.name} ${m.label}, finestLevel ${options.finestLevel ?? 0}`, exact, data: m.map.data, maxMotionPx: m.map.maxMotionPx, flow: m.flow.data });
           }
         }
       }
@@ -130,7 +132,7 @@ describe('DIS flow and motion map in PyTorch against the TypeScript runtime', ()
     writeFileSync(input, JSON.stringify(jobs));
     const result = runPython(['-m', 'promotion.flow_torch', '--input', input, '--output', output]);
     if (result.status !== 0) throw new Error(`promotion.flow_torch failed (exit ${result.status}):\n${result.output}`);
-    const results = JSON.parse(readFileSync(output, 'utf8')) as { flow?: number[]; map?: number[]; maxMotionPx?: number; grey?: number[] }[];
+    const results = JSON.parse(readFileSync(output, 'utf8')) as { flow?: number[]; map?: number[]; maxMotionPx?: number; flowInput?: number[]; grey?: number[] }[];
     expect(results.length).toBe(expected.length);
 
     const lines: string[] = [];
@@ -154,6 +156,17 @@ describe('DIS flow and motion map in PyTorch against the TypeScript runtime', ()
         lines.push(`motion map ${e.label} (${mode}): ${show(s)}; max motion ${e.maxMotionPx!.toFixed(3)} px, |difference| ${peak.toExponential(2)}`);
         expect(s.mean).toBeLessThan(e.exact ? 1e-4 : 1e-3);
         expect(peak).toBeLessThan(e.exact ? 1e-3 : 5e-2);
+        // The flow input (contract version 3) from the same flows: held to the flows' bounds.
+        const f = stats(r.flowInput!, e.flow!);
+        lines.push(`flow input ${e.label} (${mode}): ${show(f)} px`);
+        if (e.exact) {
+          expect(f.p99).toBeLessThan(1e-4);
+          expect(f.mean).toBeLessThan(1e-4);
+          expect(f.max).toBeLessThan(0.05);
+        } else {
+          expect(f.p99).toBeLessThan(2e-2);
+          expect(f.mean).toBeLessThan(2e-3);
+        }
       } else {
         expect(Array.from(r.grey!)).toEqual(Array.from(e.data));
       }

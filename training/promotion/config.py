@@ -86,7 +86,7 @@ def load_config(path: str) -> Dict[str, Any]:
     fv = cfg.get('frame_val')
     if fv is not None:
         # Whole-frame validation as the yardstick measures it (promotion/frame_val.py), and the best checkpoint by it.
-        known = {'root', 'photos', 'render', 'every', 'finest_level', 'clamp_radius'}
+        known = {'root', 'photos', 'render', 'every', 'finest_level', 'clamp_radius', 'at_start'}
         if not isinstance(fv, dict) or not isinstance(fv.get('root'), str) or set(fv) - known:
             raise ValueError(f'{path}: expected frame_val as a mapping with root (a folder of sequences) and '
                              f'optionally {sorted(known - {"root"})} but received {fv!r}')
@@ -95,6 +95,8 @@ def load_config(path: str) -> Dict[str, Any]:
                 fv[key] = os.path.normpath(os.path.join(base, fv[key]))
         fv.setdefault('every', t['val_every'])
         _positive_int('frame_val', 'every', fv['every'])
+        if not isinstance(fv.setdefault('at_start', True), bool):
+            raise ValueError(f'Expected true or false for frame_val.at_start but received {fv["at_start"]!r}')
     if cfg['device'] not in ('auto', 'cpu', 'cuda'):
         raise ValueError(f'Expected device auto, cpu or cuda but received {cfg["device"]!r}')
     return cfg

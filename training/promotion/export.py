@@ -43,6 +43,8 @@ OPSET = 16
 #: How a deformable convolution is written: one DeformConv node (opset 19) or grid_sample and arithmetic (opset 16).
 DEFORM_CONV_MODES = ('native', 'grid')
 INPUT_NAMES = ['frames', 'motion', 'blurWeights', 'contrastScale']
+#: Contract version 3's further input (a network with directional_motion): the centre frame's flow vectors (px).
+FLOW_INPUT = 'flow'
 OUTPUT_NAMES = ['restored']
 #: Contract version 2: the feature graph's input and outputs (the restore graph takes the outputs, stacked per
 #: window, before INPUT_NAMES), and each level's size as a fraction of the frame's.
@@ -99,11 +101,29 @@ def example_inputs(b: int, h: int, w: int, seed: int) -> Dict[str, torch.Tensor]
         'motion': torch.rand(b, 1, h, w, generator=g),
         'blurWeights': bw * WINDOW_SIZE / bw.sum(dim=1, keepdim=True),
         'contrastScale': torch.rand(b, WINDOW_SIZE, generator=g) * 0.2 + 0.01,
+        FLOW_INPUT: torch.randn(b, 4, h, w, generator=g) * 8,
     }
+
+
+def input_names(model: nn.Module) -> List[str]:
+    """The (restore) graph's contract inputs for `model`, in order: contract version 3's flow after version 1's."""
+    return INPUT_NAMES + ([FLOW_INPUT] if getattr(model, 'directional_motion', False) else [])
+
+
+def contract_version(model: nn.Module, asked: int) -> int:
+    """The contract version `model` is exported with: 3 for a directional_motion network, else `asked`."""
+    if getattr(model, 'directional_motion', False):
+        if asked == 2:
+            raise ValueError('a directional_motion network is exported as one graph (contract version 3), not in two parts')
+        return 3
+    if asked == 3:
+        raise ValueError('contract version 3 is for networks with directional_motion (its flow input); use 1 or 2')
+    return asked
 
 
 WINDOW_AXES = {'frames': {0: 'batch', 3: 'height', 4: 'width'}, 'motion': {0: 'batch', 2: 'height', 3: 'width'},
                'blurWeights': {0: 'batch'}, 'contrastScale': {0: 'batch'},
+               FLOW_INPUT: {0: 'batch', 2: 'height', 3: 'width'},
                'restored': {0: 'batch', 2: 'height', 3: 'width'}}
 
 
@@ -156,8 +176,9 @@ def export_onnx(model: torch.nn.Module, path: str, deform_conv: str = 'native') 
     """Contract version 1: the whole network as one graph. Returns its opset."""
     model.eval()
     x = example_inputs(1, 64, 64, 0)
-    return _export(model, tuple(x[n] for n in INPUT_NAMES), path, INPUT_NAMES, OUTPUT_NAMES, WINDOW_AXES,
-                   deform_conv)
+    names = input_names(model)
+    return _export(model, tuple(x[n] for n in names), path, names, OUTPUT_NAMES,
+                   {k: v for k, v in WINDOW_AXES.items() if k in names + OUTPUT_NAMES}, deform_conv)
 
 
 def export_two_parts(model: torch.nn.Module, features_path: str, path: str, deform_conv: str = 'native') -> int:
@@ -245,8 +266,9 @@ def model_card(name: str, preset: str, model: torch.nn.Module, onnx_path: str,
     graph's (19 with native DeformConv nodes)."""
     dims = 'B, 5, 3, H, W'
     c = model.config['num_feat']
+    directional = getattr(model, 'directional_motion', False)
     card: Dict[str, Any] = {
-        'contractVersion': 2 if features_path else 1,
+        'contractVersion': 2 if features_path else 3 if directional else 1,
         'name': name,
         'file': os.path.basename(onnx_path),
         'sha256': sha256(onnx_path),
@@ -273,7 +295,12 @@ def model_card(name: str, preset: str, model: torch.nn.Module, onnx_path: str,
              'description': 'Eq. 4 over whole frames, sums to 5 (src/deblur/statistics.ts)'},
             {'name': 'contrastScale', 'dtype': 'float32', 'shape': ['B, 5'], 'layout': 'NT', 'range': [0, 1],
              'description': 'maximum of Eq. 1 over each whole frame (src/deblur/statistics.ts)'},
-        ],
+        ] + ([
+            {'name': FLOW_INPUT, 'dtype': 'float32', 'shape': ['B, 4, H, W'], 'layout': 'NCHW',
+             'description': 'the centre frame\'s flow vectors in pixels per frame: (u, v) of F(centre->next), then of '
+                            'F(centre->prev), the flows of the motion map; at a sequence\'s ends the negation of the '
+                            'one that exists stands in for the other (src/flow/motion-map.ts, flowInput)'}]
+            if directional else []),
         'outputs': [{'name': 'restored', 'dtype': 'float32', 'shape': ['B, 3, H, W'], 'layout': 'NCHW',
                      'range': [0, 1], 'description': 'the restored centre frame, RGB gamma-encoded; clamp to [0, 1]'}],
     }
@@ -324,9 +351,9 @@ def write_parity(model: torch.nn.Module, folder: str, sizes: List[str], seed: in
             h, w = (int(v) for v in size.lower().split('x'))
         except ValueError:
             raise ValueError(f'Expected --parity-sizes like 32x32,48x64 but received {size!r}') from None
-        x = example_inputs(1, h, w, seed + k)
+        x = {n: v for n, v in example_inputs(1, h, w, seed + k).items() if n in input_names(model)}
         with torch.no_grad():
-            y = model(*(x[n] for n in INPUT_NAMES))
+            y = model(*(x[n] for n in input_names(model)))
             feats = list(zip(FEATURE_NAMES, window_features(model, x['frames']))) if contract == 2 else []
         files = {}
         for n, tensor in list(x.items()) + feats + [('restored', y)]:
@@ -392,13 +419,15 @@ def main(argv: Optional[List[str]] = None) -> int:
             # LayerNorm affine parameters (its export graph folds them into the next convolution).
             with torch.no_grad():
                 for name, p in model.named_parameters():
-                    if 'conv_offset' in name or name.startswith('exit.') or name.endswith(('.beta', '.gamma')):
+                    if ('conv_offset' in name or name.startswith(('exit.', 'fuse_flow.'))
+                            or name.endswith(('.beta', '.gamma'))):
                         p.normal_(0, 0.05)
                     elif '.norm' in name:
                         p.add_(torch.randn_like(p) * 0.1)
         else:
             raise ValueError('Give --checkpoint, or --random-init with --preset')
         model.eval()
+        args.contract = contract_version(model, args.contract)
         os.makedirs(args.out_dir, exist_ok=True)
         onnx_path = os.path.join(args.out_dir, f'{args.name}.onnx')
         features_path = None

@@ -23,7 +23,7 @@ import math
 
 import torch
 
-__all__ = ['dis_flow', 'dis_parameters', 'motion_map', 'cuda_graphed', 'grey_255', 'upsample_flow', 'downsample',
+__all__ = ['dis_flow', 'dis_parameters', 'motion_map', 'motion_input', 'cuda_graphed', 'grey_255', 'upsample_flow', 'downsample',
            'BT601',
            'MIN_TEXTURE', 'MOTION_NORMALIZATION_FLOOR_PX']
 
@@ -348,15 +348,14 @@ def _magnitudes(flow, num):
     return num.st(torch.sqrt(u * u + v * v))
 
 
-def motion_map(prev, centre, next=None, finest_level=0, exact=True, **flow_options):
-    """The magnitude motion map of ``centre`` (motion-map.ts, kind 'magnitude'): the mean of |F(centre->next)| and
-    |F(centre->prev)| per pixel (the one that exists where prev or next is None, as at the ends of a sequence),
-    divided by max(its maximum over the frame, 1 px).
+def motion_input(prev, centre, next=None, finest_level=0, exact=True, **flow_options):
+    """The motion inputs of ``centre`` from one batched DIS call: its magnitude motion map (``motion_map``) and its
+    flow vectors (motion-map.ts, ``flowInput``: contract version 3's ``flow`` input).
 
-    prev, centre, next: [B, H, W] grey 0..255 (``grey_255``). ``finest_level`` and ``flow_options`` (patch_size,
-    patch_stride, iterations, coarsest_level) are the DIS options: the definition's default MOTION_MAP_FLOW is
-    finest level 0; a model card's ``motionMap.flow`` may say otherwise (promotion-c: ``finestLevel: 2``).
-    Returns (map [B, 1, H, W] in [0, 1], max motion in px per image [B]), in centre's dtype."""
+    The flow vectors [B, 4, H, W] in pixels per frame: (u, v) of F(centre->next), then (u, v) of F(centre->prev); at
+    the ends of a sequence, where one of them does not exist, the negation of the other stands in (motion at a
+    constant velocity), so that the network always sees both halves of the blur's path.
+    Returns (map [B, 1, H, W], max motion in px [B], flow [B, 4, H, W]), in centre's dtype."""
     if prev is None and next is None:
         raise ValueError('motion_map needs at least one of prev and next (a sequence of one frame has no motion)')
     num = _Num(exact, centre.dtype)
@@ -372,7 +371,26 @@ def motion_map(prev, centre, next=None, finest_level=0, exact=True, **flow_optio
         peak = m.flatten(1).amax(1)
         scale = 1 / torch.clamp(peak, min=MOTION_NORMALIZATION_FLOOR_PX)
         m = num.st(m * scale.view(-1, 1, 1))
-    return m.unsqueeze(1).to(centre.dtype), peak.to(centre.dtype)
+        if len(targets) == 2:
+            vectors = torch.cat((flows[:bsz], flows[bsz:]), 1)
+        elif next is not None:
+            vectors = torch.cat((flows, -flows), 1)
+        else:
+            vectors = torch.cat((-flows, flows), 1)
+    return m.unsqueeze(1).to(centre.dtype), peak.to(centre.dtype), vectors.to(torch.float32).to(centre.dtype)
+
+
+def motion_map(prev, centre, next=None, finest_level=0, exact=True, **flow_options):
+    """The magnitude motion map of ``centre`` (motion-map.ts, kind 'magnitude'): the mean of |F(centre->next)| and
+    |F(centre->prev)| per pixel (the one that exists where prev or next is None, as at the ends of a sequence),
+    divided by max(its maximum over the frame, 1 px).
+
+    prev, centre, next: [B, H, W] grey 0..255 (``grey_255``). ``finest_level`` and ``flow_options`` (patch_size,
+    patch_stride, iterations, coarsest_level) are the DIS options: the definition's default MOTION_MAP_FLOW is
+    finest level 0; a model card's ``motionMap.flow`` may say otherwise (promotion-c: ``finestLevel: 2``).
+    Returns (map [B, 1, H, W] in [0, 1], max motion in px per image [B]), in centre's dtype."""
+    m, peak, _ = motion_input(prev, centre, next, finest_level, exact, **flow_options)
+    return m, peak
 
 
 def grey_255(rgb, quantize=True):
@@ -429,7 +447,7 @@ def _main(argv=None):
     """For the parity test (test/training/flow-torch-parity.test.ts): ``python -m promotion.flow_torch --input
     jobs.json --output results.json``. Each job is {"op": "flow", "width", "height", "i0", "i1", "options",
     "exact"} -> {"flow": [u, v interleaved per pixel, as a FlowField]}, {"op": "motion", "prev", "centre", "next"
-    (either may be null), "options", "exact"} -> {"map", "maxMotionPx"}, or {"op": "grey", "rgb": 8-bit samples,
+    (either may be null), "options", "exact"} -> {"map", "maxMotionPx", "flowInput" (planar [4, H, W])}, or {"op": "grey", "rgb": 8-bit samples,
     interleaved} -> {"grey"}. Options use dis.ts's names."""
     import argparse
     import json
@@ -455,8 +473,9 @@ def _main(argv=None):
             flow = dis_flow(grey('i0'), grey('i1'), exact=exact, **options)
             results.append({'flow': flow[0].permute(1, 2, 0).reshape(-1).tolist()})
         elif job['op'] == 'motion':
-            m, peak = motion_map(grey('prev'), grey('centre'), grey('next'), exact=exact, **options)
-            results.append({'map': m.reshape(-1).tolist(), 'maxMotionPx': float(peak[0])})
+            m, peak, vectors = motion_input(grey('prev'), grey('centre'), grey('next'), exact=exact, **options)
+            results.append({'map': m.reshape(-1).tolist(), 'maxMotionPx': float(peak[0]),
+                            'flowInput': vectors.reshape(-1).tolist()})
         elif job['op'] == 'grey':
             rgb = torch.tensor(job['rgb'], dtype=torch.float64).view(1, h, w, 3).permute(0, 3, 1, 2) / 255
             results.append({'grey': grey_255(rgb.to(torch.float32)).reshape(-1).tolist()})

@@ -86,8 +86,10 @@ class FrameValidation:
     """The sequences under `root` prepared once on `device` (frames, statistics, motion maps), scored by `score`."""
 
     def __init__(self, root: str, device: torch.device, photos: Optional[str] = None, finest_level: int = 2,
-                 clamp_radius: int = 3, render: bool = False) -> None:
-        from .flow_torch import grey_255, motion_map
+                 clamp_radius: int = 3, render: bool = False, flow: bool = False) -> None:
+        """`flow`: keep each frame's flow vectors too (flow_torch.motion_input), for networks with
+        directional_motion (the other networks are scored without them)."""
+        from .flow_torch import grey_255, motion_input
         self.device, self.clamp_radius = device, clamp_radius
         self.sequences: List[Dict[str, Any]] = []
         for entry in find_sequences(root):
@@ -104,14 +106,20 @@ class FrameValidation:
             variances, scales = torch_laplacian_variance(g), torch_contrast_scale(g)
             greys = grey_255(inputs)
             t = len(inputs)
-            maps = []
+            maps, flows = [], []
             for k in range(t):
                 prev = greys[k - 1:k] if k > 0 else None
                 nxt = greys[k + 1:k + 2] if k + 1 < t else None
-                maps.append(motion_map(prev, greys[k:k + 1], nxt, finest_level=finest_level)[0]
-                            if t > 1 else torch.zeros(1, 1, *greys.shape[-2:], device=device))
+                if t > 1:
+                    m, _, f = motion_input(prev, greys[k:k + 1], nxt, finest_level=finest_level)
+                else:
+                    m, f = (torch.zeros(1, n, *greys.shape[-2:], device=device) for n in (1, 4))
+                maps.append(m)
+                if flow:
+                    flows.append(f)
             self.sequences.append({**entry, 'inputs': inputs, 'sharp': sharp, 'variances': variances,
                                    'scales': scales, 'motion': torch.cat(maps).float(),
+                                   'flow': torch.cat(flows).float() if flow else None,
                                    'blurred_db': float(np.mean([_psnr(blurred[k], sharp[k]) for k in range(t)]))})
 
     @torch.no_grad()
@@ -129,7 +137,12 @@ class FrameValidation:
                 frames = s['inputs'][idx][None]
                 weights = torch_blur_weights(s['variances'][idx][None]).float()
                 scales = s['scales'][idx][None].float()
-                out = _padded_forward(model, frames, s['motion'][k:k + 1], weights, scales)
+                flow = None
+                if getattr(model, 'directional_motion', False):
+                    if s['flow'] is None:
+                        raise ValueError('A directional_motion network needs FrameValidation(..., flow=True)')
+                    flow = s['flow'][k:k + 1]
+                out = _padded_forward(model, frames, s['motion'][k:k + 1], weights, scales, flow)
                 out = clamp_to_local_range(out, frames[:, CENTRE_INDEX], self.clamp_radius).clamp(0, 1)
                 restored.append(_psnr(torch.round(out[0] * 255).to(torch.uint8), s['sharp'][k]))
             db = float(np.mean(restored))
@@ -144,7 +157,7 @@ class FrameValidation:
         return result
 
 
-def _padded_forward(model, frames, motion, weights, scales):
+def _padded_forward(model, frames, motion, weights, scales, flow=None):
     """The network on a whole frame, edge-replicated to a multiple of 16 and cropped back (deblur()'s padding)."""
     h, w = frames.shape[-2:]
     ph, pw = -h % PADDING_MULTIPLE, -w % PADDING_MULTIPLE
@@ -152,7 +165,8 @@ def _padded_forward(model, frames, motion, weights, scales):
         b, n = frames.shape[:2]
         frames = F.pad(frames.reshape(b * n, 3, h, w), (0, pw, 0, ph), mode='replicate').reshape(b, n, 3, h + ph, w + pw)
         motion = F.pad(motion, (0, pw, 0, ph), mode='replicate')
-    return model(frames, motion, weights, scales)[..., :h, :w]
+        flow = None if flow is None else F.pad(flow, (0, pw, 0, ph), mode='replicate')
+    return model(frames, motion, weights, scales, *(() if flow is None else (flow,)))[..., :h, :w]
 
 
 def _psnr(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -178,10 +192,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         device = torch.device(args.device)
         radii = [int(r) for r in args.clamp_radius.split(',')]
-        validation = FrameValidation(args.root, device, args.photos, args.finest_level, render=args.render)
+        models = {path: load_model(path)[0].to(device) for path in args.model}
+        validation = FrameValidation(args.root, device, args.photos, args.finest_level, render=args.render,
+                                     flow=any(getattr(m, 'directional_motion', False) for m in models.values()))
         for path, radius in ((p, r) for p in args.model for r in radii):
             validation.clamp_radius = radius
-            result = validation.score(load_model(path)[0].to(device))
+            result = validation.score(models[path])
             kinds = '  '.join(f'{k} {result[k]:+.3f}' for k in sorted({r["kind"] for r in result['sequences']}))
             print(f'{path} (clamp radius {radius}): mean {result["gain"]:+.3f} dB  {kinds}  '
                   f'worst {result["worst"]:+.3f}', flush=True)

@@ -58,15 +58,23 @@ def card_architecture(card_path: str) -> Dict[str, Any]:
         return dict(json.load(f).get('architecture') or {})
 
 
-def load_export_weights(model: nn.Module, card_path: str) -> None:
-    """Loads the weights of the exported model `card_path` into `model` (which must be the same network)."""
+#: Additions a network may have over the exported model it starts from, each with the prefix of its parameters:
+#: they start as the network initializes them (zero: the same function as the export's) and the rest is loaded.
+GROWN_ADDITIONS = {'directional_motion': 'fuse_flow.'}
+
+
+def load_export_weights(model: nn.Module, card_path: str, grow: bool = False) -> List[str]:
+    """Loads the weights of the exported model `card_path` into `model` (which must be the same network; with
+    `grow`, it may add what GROWN_ADDITIONS lists, switched on, whose parameters keep their initial values).
+    Returns the names of the parameters left at their initial values."""
     import onnx  # only needed here; the exporter's dependency too
     from onnx import numpy_helper
 
     architecture = card_architecture(card_path)
     ours = dict(getattr(model, 'config', {}))
     theirs = {k: v for k, v in architecture.items() if k != 'preset'}
-    if theirs != ours:
+    grown = [k for k in GROWN_ADDITIONS if grow and ours.get(k) is True and k not in theirs]
+    if theirs != {k: v for k, v in ours.items() if k not in grown}:
         differ = sorted(k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k))
         raise ValueError(f'{card_path} holds another network: {", ".join(f"{k} {theirs.get(k)!r} (network: {ours.get(k)!r})" for k in differ)}')
     found: Dict[str, torch.Tensor] = {}
@@ -75,12 +83,14 @@ def load_export_weights(model: nn.Module, card_path: str) -> None:
             name = tensor.name[len(EXPORT_PREFIX):] if tensor.name.startswith(EXPORT_PREFIX) else tensor.name
             found[name] = torch.from_numpy(numpy_helper.to_array(tensor).copy())
     state = model.state_dict()
-    missing = [k for k in state if k not in found]
+    new = [k for k in state if k not in found and any(k.startswith(GROWN_ADDITIONS[g]) for g in grown)]
+    missing = [k for k in state if k not in found and k not in new]
     if missing:
         raise ValueError(f'{card_path}: {len(missing)} parameters are not in its ONNX file(s) (first: {missing[0]}); '
                          'it was exported with constant folding that renamed them, or is another network')
-    wrong = [k for k in state if tuple(found[k].shape) != tuple(state[k].shape)]
+    wrong = [k for k in state if k in found and tuple(found[k].shape) != tuple(state[k].shape)]
     if wrong:
         k = wrong[0]
         raise ValueError(f'{card_path}: {k} has shape {tuple(found[k].shape)}, the network {tuple(state[k].shape)}')
-    model.load_state_dict({k: found[k].to(state[k].dtype) for k in state})
+    model.load_state_dict({k: (state[k] if k in new else found[k].to(state[k].dtype)) for k in state})
+    return new

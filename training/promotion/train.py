@@ -17,8 +17,9 @@ machine hands back is limited per file); a resume from one starts Adam afresh.
 `datasets.train.scenes` (a mapping, possibly empty): instead of sequence folders, windows rendered on the training
 device from the photo pack at `roots[0]` (promotion/data/gpu_scenes.py, whose DEFAULTS the mapping overrides).
 
-`frame_val` (a mapping: root, photos, render, every, finest_level, clamp_radius): whole-frame validation as the
-yardstick measures through deblur() (promotion/frame_val.py), at the start and every `every` iterations, logged to
+`frame_val` (a mapping: root, photos, render, every, finest_level, clamp_radius, at_start): whole-frame validation
+as the yardstick measures through deblur() (promotion/frame_val.py), at the start (unless at_start is false: a run
+from scratch starts as the identity) and every `every` iterations, logged to
 <output>/frame_val.csv; the weights that score best are kept in <output>/best.pt (weights only), so a run picks its
 own checkpoint by what users would see.
 
@@ -123,7 +124,8 @@ def _to(batch: Dict[str, torch.Tensor], device: torch.device) -> Dict[str, torch
 
 def _forward(model, batch, clamp_radius: int = 0):
     """The network's output, clamped to the centre frame's local range as deblur() does when clamp_radius > 0."""
-    out = model(batch['frames'], batch['motion'], batch['blurWeights'], batch['contrastScale'])
+    out = model(batch['frames'], batch['motion'], batch['blurWeights'], batch['contrastScale'],
+                *((batch['flow'],) if 'flow' in batch else ()))
     return clamp_to_local_range(out, batch['frames'][:, CENTRE_INDEX], clamp_radius)
 
 
@@ -198,7 +200,8 @@ class _FrameVal:
         self.log = os.path.join(cfg['output'], 'frame_val.csv')
         self.best_path = os.path.join(cfg['output'], 'best.pt')
         self.validation = FrameValidation(fv['root'], device, fv.get('photos'), int(fv.get('finest_level', 2)),
-                                          int(fv.get('clamp_radius', 3)), bool(fv.get('render', False)))
+                                          int(fv.get('clamp_radius', 3)), bool(fv.get('render', False)),
+                                          flow=bool(cfg['network'].get('directional_motion', False)))
         self.best = -math.inf
         if start > 0 and os.path.exists(self.best_path):
             self.best = float(load_checkpoint(self.best_path)['frame_val']['gain'])
@@ -249,7 +252,10 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
         # Fine-tuning: start from another run's weights (not its optimizer or iteration count), or from an exported
         # model's (its card or .onnx file: onnx_weights.py).
         if cfg['init'].endswith(('.json', '.onnx')):
-            load_export_weights(model, cfg['init'])
+            grown = load_export_weights(model, cfg['init'], grow=True)
+            if grown and not quiet:
+                print(f'init {cfg["init"]}: {len(grown)} parameters of additions it lacks start at their initial '
+                      f'values ({", ".join(sorted({k.split(".")[0] for k in grown}))})', flush=True)
         else:
             init = load_checkpoint(cfg['init'])
             if dict(init['network']) != dict(cfg['network']):
@@ -289,7 +295,7 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
     model.train()
     pending: List[Dict[str, Any]] = []
     started = time.time()
-    if frame_val is not None and start == 0:
+    if frame_val is not None and start == 0 and cfg['frame_val']['at_start']:
         frame_val.run(model, 0, 0.0)
     budget, calibrated = float(t['max_seconds']), started
     iteration = start

@@ -26,6 +26,16 @@ Layout (c = num_feat, widths c, 2c, 4c, 6c at H/2, H/4, H/8, H/16):
 
 forward(frames, motion, blur_weights, contrast_scale) follows the runtime contract (models/README.md, version 1).
 
+`directional_motion` (beyond the paper; contract version 3): the centre frame's flow vectors in pixels per frame
+(`flow` [B, 4, H, W]: F(centre->next) and F(centre->prev), the DIS flows the motion map is made of, flow_torch.py
+`motion_input`) as a further input, so the network is told the blur's length and direction (together, its kernel),
+which the magnitude map (one value per pixel, normalized by the frame's maximum) does not say. Each flow (u, v),
+divided by FLOW_SCALE px, enters as (u, v, u^2 - v^2, 2uv): the last two are the direction's double angle times the
+squared length, which a blur and its reverse share (a box blur along v is the one along -v). The 8 maps go through
+one 2x2 stride-2 conv to the entry's width, added to the fused feature; its weights start at zero, so a
+directional network initialized from a magnitude-only one computes the same function until it learns otherwise.
+forward(frames, motion, blur_weights, contrast_scale, flow) then.
+
 The exported graph computes the same function in a form ONNX Runtime runs faster on the CPU (`export_graph`; about a
 quarter less CPU time per 640x480 frame, docs/deblur-model.md): the entry's space-to-depth and 1x1 fusion as one
 2x2 stride-2 convolution; the prior branch's 3D convolutions as grouped 2D ones; each SimpleGate's halves as two
@@ -34,7 +44,7 @@ into the next 1x1 convolution; each decoder's 1x1 convolution and depth-to-space
 Every rewritten weight is computed in the graph from the parameters as trained (ONNX Runtime folds those constants
 when it loads the graph), so an export keeps every parameter under its name and training can resume from it.
 """
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 from torch import nn
@@ -134,6 +144,21 @@ class NAFBlock(nn.Module):
         return y + self.conv5(F.conv2d(n, wa, ba) * F.conv2d(n, wb, bb)) * self.gamma
 
 
+#: Flow vectors are divided by this many pixels before they enter the network (40 px of motion -> 2.5).
+FLOW_SCALE = 16.0
+
+
+def flow_features(flow: torch.Tensor) -> torch.Tensor:
+    """The 8 maps a directional network reads from `flow` [B, 4, H, W] (px): per flow, (u, v, u^2 - v^2, 2uv) of the
+    flow in units of FLOW_SCALE px (the module's docstring)."""
+    f = flow / FLOW_SCALE
+    maps = []
+    for k in (0, 2):
+        u, v = f[:, k:k + 1], f[:, k + 1:k + 2]
+        maps += [u, v, u * u - v * v, 2 * u * v]
+    return torch.cat(maps, 1)
+
+
 class PromotionUNet(nn.Module):
     """See the module's docstring. `enc_blocks`: NAFBlocks at H/2, H/4, H/8; `middle_blocks` at H/16; `dec_blocks`
     at H/8, H/4, H/2 (in that order)."""
@@ -146,7 +171,8 @@ class PromotionUNet(nn.Module):
     def __init__(self, num_feat: int = 32, enc_blocks: List[int] = (1, 1, 2), middle_blocks: int = 4,
                  dec_blocks: List[int] = (1, 1, 1), use_priors: bool = True, use_contrast: bool = True,
                  use_structure: bool = True, use_motion: bool = True, use_blur_vector: bool = True,
-                 use_channel_attention: bool = True, attention_window: int = 9) -> None:
+                 use_channel_attention: bool = True, attention_window: int = 9,
+                 directional_motion: bool = False) -> None:
         super().__init__()
         if not isinstance(num_feat, int) or isinstance(num_feat, bool) or num_feat < 4:
             raise ValueError(f'Expected an integer >= 4 for num_feat but received {num_feat!r}')
@@ -162,11 +188,17 @@ class PromotionUNet(nn.Module):
                            dec_blocks=dec_blocks, use_priors=use_priors, use_contrast=use_contrast,
                            use_structure=use_structure, use_motion=use_motion, use_blur_vector=use_blur_vector,
                            use_channel_attention=use_channel_attention, attention_window=attention_window)
+        if not isinstance(directional_motion, bool):
+            raise ValueError(f'Expected true or false for directional_motion but received {directional_motion!r}')
+        if directional_motion:  # recorded only when on, so the cards and checkpoints of earlier models stay as they were
+            self.config['directional_motion'] = True
+        self.directional_motion = directional_motion
         self.use_blur_vector = use_blur_vector
         self.use_contrast, self.use_structure, self.use_motion = use_contrast, use_structure, use_motion
         widths = [num_feat * f for f in self.WIDTH_FACTORS]
         ca, win = use_channel_attention, attention_window
         self.fuse = nn.Conv2d(WINDOW_SIZE * 3 * 4 + 4, widths[0], 1)
+        self.fuse_flow = nn.Conv2d(8, widths[0], 2, 2) if directional_motion else None
         self.encoders = nn.ModuleList()
         self.downs = nn.ModuleList()
         for level, n in enumerate(enc_blocks):
@@ -185,6 +217,9 @@ class PromotionUNet(nn.Module):
         with torch.no_grad():
             self.exit.weight.zero_()
             self.exit.bias.zero_()
+            if self.fuse_flow is not None:
+                self.fuse_flow.weight.zero_()
+                self.fuse_flow.bias.zero_()
 
     @property
     def export_graph(self) -> bool:
@@ -225,12 +260,21 @@ class PromotionUNet(nn.Module):
         return F.conv_transpose2d(x, weight.reshape(co, 2, 2, ci).permute(3, 0, 1, 2), None, stride=2)
 
     def forward(self, frames: torch.Tensor, motion: torch.Tensor, blur_weights: torch.Tensor,
-                contrast_scale: torch.Tensor) -> torch.Tensor:
+                contrast_scale: torch.Tensor, flow: Optional[torch.Tensor] = None) -> torch.Tensor:
         if not torch.jit.is_tracing() and not torch.onnx.is_in_onnx_export():
             from .promotion_arch import check_inputs
             check_inputs(frames, motion, blur_weights, contrast_scale)
+            if self.fuse_flow is not None:
+                b, _, _, h, w = frames.shape
+                if flow is None or tuple(flow.shape) != (b, 4, h, w):
+                    raise ValueError(f'A directional_motion network needs flow [{b}, 4, {h}, {w}] (px) but received '
+                                     f'{None if flow is None else tuple(flow.shape)}')
+            elif flow is not None:
+                raise ValueError('flow was given to a network without directional_motion')
         exporting = self.export_graph
         x = self._enter(frames, motion, blur_weights)
+        if self.fuse_flow is not None:
+            x = x + self.fuse_flow(flow_features(flow))
         skips = []
         for level, (encoder, down) in enumerate(zip(self.encoders, self.downs)):
             x = encoder(x)

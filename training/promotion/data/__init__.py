@@ -26,6 +26,11 @@ from ..statistics import blur_weights_from_variances, contrast_scale, grey_unit,
 from .hand_masks import whole_hand_box
 from .png import read_png
 
+#: What a horizontal and a vertical flip do to the flow input's channels (u, v of F(centre->next), then of
+#: F(centre->prev)): the flipped axis' components change sign.
+_FLIP_X = np.array([-1, 1, -1, 1], np.float32).reshape(4, 1, 1)
+_FLIP_Y = np.array([1, -1, 1, -1], np.float32).reshape(4, 1, 1)
+
 #: handBox of a sample without a whole hand in its crop (or without hand masks).
 NO_HAND_BOX = (-1.0, -1.0, -1.0, -1.0)
 
@@ -97,14 +102,22 @@ class SequenceDataset(Dataset):
     `motionMap.flow.finestLevel` is this (promotion/flow_torch.py, bit-identical to src/flow): from the window's
     frames as the network sees them (after noise and JPEG), quantized to 8 bits, over the whole frames, its forward
     flow alone at a sequence's first frame and its backward flow alone at the last. Default None: the stored maps.
+    flow_input: also give the centre's flow vectors in pixels (`flow` [4, H, W], a directional_motion network's
+    input, contract version 3: flow_torch.motion_input), from the same DIS call as the map (needs
+    motion_finest_level). Flips negate the flipped axis' component; temporal reversal swaps the two flows.
     """
 
     def __init__(self, roots: List[str], crop: Optional[int] = 64, augment: bool = True, seed: int = 0,
                  sequences: Optional[List[str]] = None, exclude: Optional[List[str]] = None,
                  cache: bool = False, texture: Optional[List[float]] = None,
                  noise: Optional[List[float]] = None, jpeg: Optional[List[float]] = None,
-                 frame_step: int = 1, motion_finest_level: Optional[int] = None) -> None:
+                 frame_step: int = 1, motion_finest_level: Optional[int] = None, flow_input: bool = False) -> None:
         check_crop(crop)
+        if not isinstance(flow_input, bool) or (flow_input and motion_finest_level is None):
+            raise ValueError(f'Expected flow_input false, or true with motion_finest_level set (the flow vectors are '
+                             f'computed as the runtime computes them) but received {flow_input!r} with '
+                             f'motion_finest_level {motion_finest_level!r}')
+        self.flow_input = flow_input
         if motion_finest_level is not None and (not isinstance(motion_finest_level, int)
                                                 or isinstance(motion_finest_level, bool)
                                                 or not 0 <= motion_finest_level <= 12):
@@ -121,7 +134,7 @@ class SequenceDataset(Dataset):
             raise ValueError(f'Expected an integer >= 1 for frame_step but received {frame_step!r}')
         self.texture, self.noise, self.jpeg, self.frame_step = texture, noise, jpeg, frame_step
         self.crop, self.augment, self.seed, self.epoch = crop, augment, seed, 0
-        self.cache: Optional[Dict[str, Tuple[np.ndarray, int]]] = {} if cache else None
+        self.cache: Optional[Dict[Any, Any]] = {} if cache else None
         self.samples: List[Tuple[int, int]] = []
         self.sequences: List[Dict[str, Any]] = []
         for root in roots:
@@ -204,18 +217,18 @@ class SequenceDataset(Dataset):
             out.append(done[i])
         return np.stack(out)
 
-    def _runtime_motion(self, stack: np.ndarray, window: List[int], centre: int) -> np.ndarray:
-        """The centre's motion map as the runtime computes it (see motion_finest_level) from the window's whole
-        frames [T, H, W, 3] in [0, 1]."""
-        from ..flow_torch import grey_255, motion_map
+    def _runtime_motion(self, stack: np.ndarray, window: List[int], centre: int) -> Tuple[np.ndarray, np.ndarray]:
+        """The centre's motion map [H, W] and flow vectors [4, H, W] as the runtime computes them (see
+        motion_finest_level) from the window's whole frames [T, H, W, 3] in [0, 1]."""
+        from ..flow_torch import grey_255, motion_input
         grey = grey_255(torch.from_numpy(np.ascontiguousarray(stack[CENTRE_INDEX - 1:CENTRE_INDEX + 2]
                                                               .transpose(0, 3, 1, 2))))
         prev = grey[0:1] if window[CENTRE_INDEX - 1] != centre else None
         nxt = grey[2:3] if window[CENTRE_INDEX + 1] != centre else None
         if prev is None and nxt is None:  # a one-frame sequence has no motion
-            return np.zeros(stack.shape[1:3], np.float32)
-        m, _ = motion_map(prev, grey[1:2], nxt, finest_level=self.motion_finest_level)
-        return m[0, 0].numpy().astype(np.float32)
+            return np.zeros(stack.shape[1:3], np.float32), np.zeros((4, *stack.shape[1:3]), np.float32)
+        m, _, flow = motion_input(prev, grey[1:2], nxt, finest_level=self.motion_finest_level)
+        return m[0, 0].numpy().astype(np.float32), flow[0].numpy().astype(np.float32)
 
     def __getitem__(self, idx: int) -> Dict[str, torch.Tensor]:
         s, centre = self.samples[idx]
@@ -250,8 +263,19 @@ class SequenceDataset(Dataset):
                 g = grey_unit(frame, 1.0)
                 variances.append(laplacian_variance(g))
                 scales.append(contrast_scale(g))
+        flow = None
         if self.motion_finest_level is not None:
-            mot = self._runtime_motion(stack, window, centre)
+            key = ('motion', s, centre)
+            if self.cache is not None and key in self.cache:  # clean frames: the same every epoch
+                mot, flow = self.cache[key]
+                flow = None if flow is None else flow.astype(np.float32)
+            else:
+                mot, flow = self._runtime_motion(stack, window, centre)
+                if not self.flow_input:
+                    flow = None
+                if self.cache is not None and self.noise is None and self.jpeg is None:
+                    # The flow in half precision (0.03 px steps at 32-64 px): 3.5 instead of 6 MB per 9 windows of 192 px.
+                    self.cache[key] = (mot, None if flow is None else flow.astype(np.float16))
         if self.crop is not None:
             if h < self.crop or w < self.crop:
                 raise ValueError(f'{seq["folder"]}: frames are {w}x{h}, smaller than the crop {self.crop}')
@@ -272,6 +296,8 @@ class SequenceDataset(Dataset):
         stack = stack[:, y0:y0 + ch, x0:x0 + cw]
         gt = gt[y0:y0 + ch, x0:x0 + cw]
         mot = mot[y0:y0 + ch, x0:x0 + cw]
+        if flow is not None:
+            flow = flow[:, y0:y0 + ch, x0:x0 + cw]
         hand = None
         if seq['hands']:
             mask, mask_max = self._frame(seq, 'hands', centre)
@@ -282,13 +308,16 @@ class SequenceDataset(Dataset):
             if rng.random() < 0.5:
                 stack, gt, mot = stack[:, :, ::-1], gt[:, ::-1], mot[:, ::-1]
                 hand = None if hand is None else hand[:, ::-1]
+                flow = None if flow is None else flow[:, :, ::-1] * _FLIP_X
             if rng.random() < 0.5:
                 stack, gt, mot = stack[:, ::-1], gt[::-1], mot[::-1]
                 hand = None if hand is None else hand[::-1]
+                flow = None if flow is None else flow[:, ::-1] * _FLIP_Y
             if rng.random() < 0.5:
                 stack, bw, cs = stack[::-1], bw[::-1], cs[::-1]
+                flow = None if flow is None else flow[[2, 3, 0, 1]]
         box = whole_hand_box(hand) if hand is not None else None
-        return {
+        sample = {
             'frames': torch.from_numpy(np.ascontiguousarray(stack.transpose(0, 3, 1, 2))),
             'motion': torch.from_numpy(np.ascontiguousarray(mot))[None],
             'blurWeights': torch.from_numpy(np.ascontiguousarray(bw, dtype=np.float32)),
@@ -296,3 +325,6 @@ class SequenceDataset(Dataset):
             'gt': torch.from_numpy(np.ascontiguousarray(gt.transpose(2, 0, 1))),
             'handBox': torch.tensor(box if box is not None else NO_HAND_BOX, dtype=torch.float32),
         }
+        if flow is not None:
+            sample['flow'] = torch.from_numpy(np.ascontiguousarray(flow, dtype=np.float32))
+        return sample
