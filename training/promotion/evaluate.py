@@ -24,11 +24,12 @@ from .data import SequenceDataset
 from .metrics import psnr, ssim
 
 
-def load_model(path: str) -> Tuple[torch.nn.Module, Dict[str, Any]]:
+def load_model(path: str, trained: bool = False) -> Tuple[torch.nn.Module, Dict[str, Any]]:
     """A training checkpoint, or an exported model by its card or .onnx file (onnx_weights.py; the network from the
     card's architecture), in eval mode, with its state (`network` in both cases). The one loader of the package's
-    commands (evaluate, frame_val, score_scenes, soup)."""
-    from .train import load_checkpoint
+    commands (evaluate, frame_val, score_scenes, soup). A checkpoint gives its moving average of the weights when it
+    has one (train.ema), or with `trained` its trained weights."""
+    from .train import checkpoint_weights, load_checkpoint
     if not os.path.isfile(path):
         raise ValueError(f'Checkpoint {path!r} does not exist')
     if path.endswith(('.json', '.onnx')):
@@ -40,7 +41,7 @@ def load_model(path: str) -> Tuple[torch.nn.Module, Dict[str, Any]]:
         return model.eval(), {'network': network, 'export': path}
     state = load_checkpoint(path)
     model = build_network(dict(state['network']))
-    model.load_state_dict(state['model'])
+    model.load_state_dict(state['model'] if trained else checkpoint_weights(state))
     return model.eval(), state
 
 

@@ -397,11 +397,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         torch.set_num_threads(args.threads)
         checkpoint = None
         if args.checkpoint:
-            from .train import load_checkpoint
+            from .train import checkpoint_weights, load_checkpoint
             checkpoint = load_checkpoint(args.checkpoint)
             spec = dict(checkpoint['network'])
             model = build_network(spec)
-            model.load_state_dict(checkpoint['model'])
+            model.load_state_dict(checkpoint_weights(checkpoint))
         elif args.random_init:
             if not args.preset:
                 raise ValueError('--random-init needs --preset')

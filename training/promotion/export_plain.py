@@ -34,7 +34,8 @@ def main(argv=None) -> int:
     if not isinstance(net, SingleImageUNet):
         print(f'export_plain: {args.checkpoint} holds a {type(net).__name__}, not a single-image network (network type single-s)', file=sys.stderr)
         return 2
-    net.load_state_dict(state['model'])
+    from .train import checkpoint_weights
+    net.load_state_dict(checkpoint_weights(state))
     net.eval()
     example = torch.rand(1, 3, 64, 64)
     axes = {0: 'B', 2: 'H', 3: 'W'}

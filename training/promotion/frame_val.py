@@ -184,6 +184,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--render', action='store_true', help='render the sequences from their specs')
     parser.add_argument('--finest-level', type=int, default=2)
     parser.add_argument('--clamp-radius', default='3', help="the clamp's radius, or a list (0,3,6: each model at each)")
+    parser.add_argument('--trained-weights', action='store_true',
+                        help="score a checkpoint's trained weights, not their moving average (train.ema)")
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--device', default='cpu')
     args = parser.parse_args(argv)
@@ -192,7 +194,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         device = torch.device(args.device)
         radii = [int(r) for r in args.clamp_radius.split(',')]
-        models = {path: load_model(path)[0].to(device) for path in args.model}
+        models = {path: load_model(path, args.trained_weights)[0].to(device) for path in args.model}
         validation = FrameValidation(args.root, device, args.photos, args.finest_level, render=args.render,
                                      flow=any(getattr(m, 'directional_motion', False) for m in models.values()))
         for path, radius in ((p, r) for p in args.model for r in radii):

@@ -23,6 +23,13 @@ from scratch starts as the identity) and every `every` iterations, logged to
 <output>/frame_val.csv; the weights that score best are kept in <output>/best.pt (weights only), so a run picks its
 own checkpoint by what users would see.
 
+`train.ema` (default 0: off; e.g. 0.999): an exponential moving average of the weights, updated after every step
+with the decay min(ema, (1 + n) / (10 + n)) at the run's n-th step (so a short run's average is not its start). The
+average is what validation and frame_val score, what best.pt keeps, and what checkpoints give to every reader
+(`checkpoint_weights`: export, evaluate, frame_val, soup, init); the trained weights stay in them for resuming.
+Checkpoints of one training run differ by about 0.1 dB on the yardstick's validation set (docs/deblur-model.md), so
+the average is a steadier model to choose from.
+
 `train.clamp_radius` (default 0: off) clamps the network's output to the blurred centre frame's local range, as
 deblur() does by default (radius 3), before the loss and in validation (promotion/local_range.py).
 """
@@ -162,6 +169,33 @@ def load_checkpoint(path: str) -> Dict[str, Any]:
         return torch.load(path, map_location='cpu')
 
 
+def checkpoint_weights(state: Dict[str, Any]) -> Dict[str, torch.Tensor]:
+    """The weights a checkpoint gives to use: the moving average (`train.ema`) when it has one, else the trained
+    weights."""
+    return state['ema'] if state.get('ema') is not None else state['model']
+
+
+class _Average:
+    """The exponential moving average of a model's weights (train.ema)."""
+
+    def __init__(self, model: torch.nn.Module, decay: float, steps: int = 0) -> None:
+        import copy
+        self.model = copy.deepcopy(model)
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+        self.decay, self.steps = decay, steps
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module) -> None:
+        self.steps += 1
+        d = min(self.decay, (1 + self.steps) / (10 + self.steps))
+        for a, p in zip(self.model.state_dict().values(), model.state_dict().values()):
+            if a.dtype.is_floating_point:
+                a.mul_(d).add_(p.detach(), alpha=1 - d)
+            else:
+                a.copy_(p)
+
+
 def _save_checkpoint(output: str, state: Dict[str, Any], keep: int) -> str:
     folder = os.path.join(output, 'checkpoints')
     os.makedirs(folder, exist_ok=True)
@@ -239,10 +273,12 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
     optimizer = torch.optim.Adam(model.parameters(), lr=t['lr'], betas=tuple(t['betas']))
     os.makedirs(cfg['output'], exist_ok=True)
     start = 0
+    resumed_average = None
     resume = latest_checkpoint(cfg['output'])
     if resume:
         state = load_checkpoint(resume)
         model.load_state_dict(state['model'])
+        resumed_average = state.get('ema')
         if 'optimizer' in state:
             optimizer.load_state_dict(state['optimizer'])
         start = state['iteration']
@@ -260,7 +296,7 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
             init = load_checkpoint(cfg['init'])
             if dict(init['network']) != dict(cfg['network']):
                 raise ValueError(f'init checkpoint {cfg["init"]} holds network {init["network"]}, not {cfg["network"]}')
-            model.load_state_dict(init['model'])
+            model.load_state_dict(checkpoint_weights(init))
     if device.type == 'cuda':
         torch.backends.cudnn.benchmark = True
         torch.backends.cuda.matmul.allow_tf32 = True
@@ -291,12 +327,16 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
         print(f'{cfg["name"]}: {cfg["network"]["type"]} {count_parameters(model) / 1e6:.3f}M params on {device}, '
               f'{train_windows} training windows, iterations {start}..{t["iterations"]}'
               + (f' (resumed from {resume})' if resume else ''), flush=True)
+    average = _Average(model, float(t['ema']), start) if t['ema'] else None
+    if average is not None and resumed_average is not None:
+        average.model.load_state_dict(resumed_average)
+    scored = average.model if average is not None else model  # what validation scores and best.pt keeps
     frame_val = _FrameVal(cfg, device, start, quiet) if cfg.get('frame_val') else None
     model.train()
     pending: List[Dict[str, Any]] = []
     started = time.time()
     if frame_val is not None and start == 0 and cfg['frame_val']['at_start']:
-        frame_val.run(model, 0, 0.0)
+        frame_val.run(scored, 0, 0.0)
     budget, calibrated = float(t['max_seconds']), started
     iteration = start
     last_val: Dict[str, float] = {}
@@ -312,6 +352,8 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
         if t['grad_clip'] > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), t['grad_clip'])
         optimizer.step()
+        if average is not None:
+            average.update(model)
         iteration += 1
         if budget:
             if iteration == start + 10:
@@ -336,14 +378,14 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
                             'seconds': round(time.time() - started, 3),
                             **{k: parts[k] for k in POSE_FIELDS if k in parts}})
         if val_set is not None and (iteration % t['val_every'] == 0 or iteration == t['iterations']):
-            last_val = validate(model, val_set, device, t['clamp_radius'])
+            last_val = validate(scored, val_set, device, t['clamp_radius'])
             _write_rows(os.path.join(cfg['output'], 'val.csv'), VAL_FIELDS, [{'iteration': iteration, **last_val}],
                         append=True)
             if not quiet:
                 print(f'[{iteration}] val psnr {last_val["psnr"]:.3f} dB ssim {last_val["ssim"]:.4f} '
                       f'(blurred {last_val["blurred_psnr"]:.3f} dB)', flush=True)
         if frame_val is not None and (iteration % frame_val.every == 0 or iteration >= t['iterations']):
-            frame_val.run(model, iteration, time.time() - started)
+            frame_val.run(scored, iteration, time.time() - started)
         if iteration % t['checkpoint_every'] == 0 or iteration == t['iterations']:
             _write_rows(os.path.join(cfg['output'], 'train.csv'), train_fields, pending, append=True)
             if pending and not quiet:
@@ -352,6 +394,7 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
             pending = []
             _save_checkpoint(cfg['output'], {
                 'iteration': iteration, 'model': model.state_dict(),
+                **({'ema': average.model.state_dict()} if average is not None else {}),
                 **({'optimizer': optimizer.state_dict()} if t['checkpoint_optimizer'] else {}),
                 'config': cfg, 'network': cfg['network'], 'validation': last_val, 'init': cfg.get('init'),
                 'torch': torch.__version__}, t['keep_checkpoints'])

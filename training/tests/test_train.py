@@ -93,6 +93,35 @@ class TrainingTest(unittest.TestCase):
             self.assertEqual([r[0] for r in resumed], list(range(1, 21)))
             np.testing.assert_allclose([r[1] for r in resumed[10:]], [r[1] for r in rows[10:]], rtol=1e-4)
 
+    def test_moving_average_of_the_weights(self):
+        # train.ema: checkpoints keep the trained weights (to resume) and their average (to use); validation scores
+        # the average, the export and the evaluation read it, and resuming continues both exactly.
+        import torch
+        from promotion.evaluate import load_model
+        from promotion.train import load_checkpoint
+        with tempfile.TemporaryDirectory() as d:
+            make_dataset(os.path.join(d, 'data'))
+            train(_config(d, ema=0.9), quiet=True)
+            path = os.path.join(d, 'out', 'checkpoints', 'iter_00000020.pt')
+            state = load_checkpoint(path)
+            self.assertEqual(set(state['ema']), set(state['model']))
+            differ = [k for k in state['model'] if not torch.equal(state['model'][k], state['ema'][k])]
+            self.assertTrue(differ)
+            model, _ = load_model(path)
+            self.assertTrue(all(torch.equal(v, state['ema'][k]) for k, v in model.state_dict().items()))
+            self.assertEqual(export_main(['--checkpoint', path, '--name', 'avg', '--out-dir', os.path.join(d, 'm')]), 0)
+            from promotion.onnx_weights import load_export_weights
+            exported = load_model(path)[0]
+            load_export_weights(exported, os.path.join(d, 'm', 'avg.json'))
+            self.assertTrue(all(torch.equal(v, state['ema'][k]) for k, v in exported.state_dict().items()))
+            os.remove(path)
+            train(_config(d, ema=0.9), quiet=True)
+            again = load_checkpoint(path)
+            for k in state['ema']:
+                torch.testing.assert_close(again['ema'][k], state['ema'][k], rtol=1e-4, atol=1e-6)
+            with self.assertRaisesRegex(ValueError, 'train.ema'):
+                train(_config(d, ema=1.0), quiet=True)
+
     def test_cosine_schedule(self):
         cfg = {'train': {'iterations': 100, 'restarts': 2, 'lr': 1.0, 'eta_min': 0.0}}
         self.assertEqual(cosine_lr(0, cfg), 1.0)
