@@ -1,6 +1,6 @@
 /**
  * How sure each summary gain of a report is: the spread of the gain over its frames (`metrics/gain-spread.ts`: the
- * median per-frame gain, the frames that got better and worse, a 95% moving-block bootstrap interval), computed from
+ * median per-frame gain, the frames that got better and worse, a 95% circular block bootstrap interval), computed from
  * the report's per-frame records, so any report.json can be read this way. The metrics with a value per frame
  * have one (PSNR, SSIM, RMSE, ABSE and EPE), and so does the detection rate: each frame with ground truth is a
  * detection (1) or a miss (0) on either version, and the rate is their mean. The bootstrap blocks never span two

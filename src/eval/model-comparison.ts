@@ -33,7 +33,7 @@ export interface ModelResult {
 export interface DifferenceValue {
   /** b's summary value against a's, better positive (b - a where higher is better, a - b where lower is better), over the paired frames. */
   difference: number;
-  /** 95% moving-block bootstrap interval of the difference (blocks of 5 frames, never across sequences). */
+  /** 95% circular block bootstrap interval of the difference (blocks of 5 frames, wrapping within a sequence, never across sequences). */
   interval95: [number, number];
   /** Frames paired. */
   frames: number;

@@ -116,7 +116,7 @@ export interface RecoveryRecord {
   share: number | null;
   /** `'measured'`; `'no-gap'` where blurred equals sharp; `'unavailable'` where a value is missing (pseudo ground truth has no sharp value). */
   status: RecoveryStatus;
-  /** 95% moving-block bootstrap interval of the row's gain (better positive, the row's unit); null when no frame counts. */
+  /** 95% circular block bootstrap interval of the row's gain (better positive, the row's unit); null when no frame counts. */
   gainInterval95: [number, number] | null;
 }
 

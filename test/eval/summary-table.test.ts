@@ -35,7 +35,8 @@ describe('formatSummaryTable', () => {
     // The interval and better/worse columns of the metrics with per-frame values, from the report's frames.
     const spread = (name: 'psnr' | 'ssim' | 'rmse' | 'abse' | 'epe' | 'detectionRate', decimals: number, factor = 1) => {
       const s = reportGainSpread(report, name)!;
-      const signed = (v: number) => `${v * factor >= 0 ? '+' : '-'}${Math.abs(v * factor).toFixed(decimals)}`;
+      // signed as the table signs gains: an exact 0 has no sign
+      const signed = (v: number) => (v === 0 ? (0).toFixed(decimals) : `${v * factor > 0 ? '+' : '-'}${Math.abs(v * factor).toFixed(decimals)}`);
       return [`[${signed(s.interval95[0])}, ${signed(s.interval95[1])}]`, `${s.better}/${s.worse}`];
     };
     const rows = [

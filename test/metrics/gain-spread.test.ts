@@ -1,4 +1,4 @@
-/** How sure a gain is: median, frames better/worse, and the moving-block bootstrap interval, against known cases. */
+/** How sure a gain is: median, frames better/worse, and the circular block bootstrap interval, against known cases. */
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors.js';
 import { gainSpread } from '../../src/metrics/gain-spread.js';
@@ -26,6 +26,22 @@ describe('gainSpread', () => {
     const down = gainSpread([{ blurred, deblurred: blurred.map((b) => b - 2) }], 'lower')!;
     expect(down.gain).toBeCloseTo(2, 12);
     expect([down.better, down.worse]).toEqual([40, 0]);
+  });
+
+  it('draws every frame equally often: gains at the ends of sequences keep the interval around the gain', () => {
+    // The hard sample's case: 8 sequences of 25 frames, the deblurred version finds the hand on the last frame of
+    // five of them and nowhere else. Blocks that stopped at a sequence's end drew those frames a fifth as often and
+    // centred the resampled gains near 1/5 of the gain.
+    const sequences = Array.from({ length: 8 }, (_, s) => ({
+      blurred: Array.from({ length: 25 }, () => 0),
+      deblurred: Array.from({ length: 25 }, (_, k) => (s < 5 && k === 24 ? 1 : 0)),
+    }));
+    const spread = gainSpread(sequences, 'higher', { resamples: 4000 })!;
+    expect(spread.gain).toBeCloseTo(5 / 200, 12);
+    // The resampled gains are centred on the gain: their interval's midpoint within a fifth of it.
+    const mid = (spread.interval95[0] + spread.interval95[1]) / 2;
+    expect(Math.abs(mid - spread.gain)).toBeLessThan(spread.gain / 5);
+    expect(spread.interval95[0]).toBeGreaterThan(0);
   });
 
   it('pools RMSE as the root of the mean square, as the summaries do', () => {
