@@ -76,11 +76,17 @@ class DirectionalNetworkTest(unittest.TestCase):
         self.assertTrue(directional.config['directional_motion'])
 
     def test_sign_reversed_blur_gives_the_same_direction_features(self):
-        from promotion.archs.unet_arch import flow_features
+        from promotion.archs.unet_arch import FLOW_SCALE, flow_features
         flow = torch.randn(2, 4, 8, 8) * 10
         a, b = flow_features(flow), flow_features(-flow)
         torch.testing.assert_close(a[:, [2, 3, 6, 7]], b[:, [2, 3, 6, 7]])
         torch.testing.assert_close(a[:, [0, 1, 4, 5]], -b[:, [0, 1, 4, 5]])
+        # The direction maps grow with the length m (in FLOW_SCALE px) as m^2 / (1 + m): about linearly for long
+        # motion, so 60 px of motion (or a wrong flow in a flat region) stays within a few units.
+        along_x = torch.zeros(1, 4, 1, 1)
+        along_x[0, 0] = 4 * FLOW_SCALE
+        self.assertAlmostEqual(float(flow_features(along_x)[0, 2]), 16 / 5, places=5)
+        self.assertAlmostEqual(float(flow_features(along_x)[0, 3]), 0.0, places=6)
 
     def test_grows_from_a_magnitude_only_export(self):
         from promotion.export import main as export_main

@@ -30,8 +30,11 @@ forward(frames, motion, blur_weights, contrast_scale) follows the runtime contra
 (`flow` [B, 4, H, W]: F(centre->next) and F(centre->prev), the DIS flows the motion map is made of, flow_torch.py
 `motion_input`) as a further input, so the network is told the blur's length and direction (together, its kernel),
 which the magnitude map (one value per pixel, normalized by the frame's maximum) does not say. Each flow (u, v),
-divided by FLOW_SCALE px, enters as (u, v, u^2 - v^2, 2uv): the last two are the direction's double angle times the
-squared length, which a blur and its reverse share (a box blur along v is the one along -v). The 8 maps go through
+divided by FLOW_SCALE px (length m), enters as (u, v, (u^2 - v^2) / (1 + m), 2uv / (1 + m)): the last two are the
+direction's double angle, which a blur and its reverse share (a box blur along v is the one along -v), times
+m^2 / (1 + m), which grows as m^2 for short motion and as m for long, so that a long (or wrong: DIS in a flat region)
+flow does not dwarf the other inputs. (Session 10's first ablation run used u^2 - v^2 and 2uv unscaled and trained
+worse than the magnitude map alone: docs/deblur-model.md.) The 8 maps go through
 one 2x2 stride-2 conv to the entry's width, added to the fused feature; its weights start at zero, so a
 directional network initialized from a magnitude-only one computes the same function until it learns otherwise.
 forward(frames, motion, blur_weights, contrast_scale, flow) then.
@@ -149,13 +152,14 @@ FLOW_SCALE = 16.0
 
 
 def flow_features(flow: torch.Tensor) -> torch.Tensor:
-    """The 8 maps a directional network reads from `flow` [B, 4, H, W] (px): per flow, (u, v, u^2 - v^2, 2uv) of the
-    flow in units of FLOW_SCALE px (the module's docstring)."""
+    """The 8 maps a directional network reads from `flow` [B, 4, H, W] (px): per flow, (u, v, (u^2 - v^2) / (1 + m),
+    2uv / (1 + m)) of the flow in units of FLOW_SCALE px, m its length (the module's docstring)."""
     f = flow / FLOW_SCALE
     maps = []
     for k in (0, 2):
         u, v = f[:, k:k + 1], f[:, k + 1:k + 2]
-        maps += [u, v, u * u - v * v, 2 * u * v]
+        damp = 1 / (1 + torch.sqrt(u * u + v * v))
+        maps += [u, v, (u * u - v * v) * damp, 2 * u * v * damp]
     return torch.cat(maps, 1)
 
 
