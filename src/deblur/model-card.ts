@@ -13,7 +13,7 @@ import type { MotionMapKind } from '../flow/motion-map.js';
 import { packageRoot } from '../util/package-root.js';
 import { isPlainCard, plainCardModelPath, plainModelSpec, type PlainModelOptions, type PlainModelSpec } from './plain-model.js';
 
-/** Contract versions this runtime implements (models/README.md): 1, one graph; 2, two (features per frame, then the window). */
+/** Contract versions this runtime implements (models/README.md): 1, one graph; 2, two (features per frame, then the window); 3, one graph that also reads the flow vectors. */
 export const SUPPORTED_CONTRACT_VERSIONS: readonly number[] = [1, 2, 3];
 
 /**
