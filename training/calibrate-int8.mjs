@@ -72,6 +72,17 @@ function extremes(data) {
   return [lo, hi];
 }
 
+/** The frames of an image folder, 8-bit. */
+async function readFrames(dir) {
+  const seq = await openImageSequence(dir, { sampleType: 'uint8' });
+  return lastValueFrom(from(seq.frames()).pipe(toArray()));
+}
+
+/** A model for deblur() that is `loaded` with its calls going through `run` (which sees the runtime's own feeds). */
+function probeModel(loaded, run) {
+  return { name: loaded.name, contract: loaded.contract, executionProvider: loaded.executionProvider, close: () => loaded.close(), run };
+}
+
 async function fold() {
   const model = arg('model');
   const out = arg('out');
@@ -79,25 +90,18 @@ async function fold() {
   const loaded = await lib.loadDeblurModel({ model, device: 'cpu', threads: positiveInteger('threads', 2) });
   const folded = await ort.InferenceSession.create(out, sessionOptions('all'));
   // One window of the first validation sequence, the model's own call against the folded graph's.
-  const seq = await openImageSequence(join(root, '.yardstick', 'val', 'camera', 'scene_00000', 'blur'), { sampleType: 'uint8' });
-  const frames = await lastValueFrom(from(seq.frames()).pipe(toArray()));
+  const frames = await readFrames(join(root, '.yardstick', 'val', 'camera', 'scene_00000', 'blur'));
   let worst;
-  const probe = {
-    name: loaded.name,
-    contract: loaded.contract,
-    executionProvider: loaded.executionProvider,
-    close: () => loaded.close(),
-    async run(feeds) {
-      const copy = { ...feeds, frames: feeds.frames.slice(), motion: feeds.motion.slice(), owned: false };
-      const a = await loaded.run(copy);
-      if (worst === undefined) {
-        const b = (await folded.run(tensors(copy, loaded.contract.windowSize))).restored.data;
-        worst = 0;
-        for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-      }
-      return a;
-    },
-  };
+  const probe = probeModel(loaded, async (feeds) => {
+    const copy = { ...feeds, frames: feeds.frames.slice(), motion: feeds.motion.slice(), owned: false };
+    const a = await loaded.run(copy);
+    if (worst === undefined) {
+      const b = (await folded.run(tensors(copy, loaded.contract.windowSize))).restored.data;
+      worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    }
+    return a;
+  });
   await lastValueFrom(from(frames.slice(0, loaded.contract.windowSize)).pipe(lib.deblur({ model: probe }), toArray()));
   console.log(`fold: ${out}; largest difference from ${model} on one window: ${worst}`);
   if (!(worst <= 1e-4)) throw new Error(`The folded graph differs from the model by ${worst} (more than 1e-4).`);
@@ -122,29 +126,22 @@ async function calibrate() {
   const order = dirs.slice(0, half).flatMap((d, i) => [d, dirs[half + i]]).filter((d) => d !== undefined).slice(0, sequences);
   let windows = 0;
   for (const dir of order) {
-    const seq = await openImageSequence(join(dir, 'blur'), { sampleType: 'uint8' });
-    const frames = await lastValueFrom(from(seq.frames()).pipe(toArray()));
+    const frames = await readFrames(join(dir, 'blur'));
     const picks = new Set(Array.from({ length: perSequence }, (_, i) => Math.floor(((i + 0.5) * frames.length) / perSequence)));
     let call = 0;
-    const probe = {
-      name: loaded.name,
-      contract: loaded.contract,
-      executionProvider: loaded.executionProvider,
-      close: () => loaded.close(),
-      async run(feeds) {
-        const k = call++;
-        if (!picks.has(k)) return loaded.run(feeds);
-        const t = tensors({ ...feeds, frames: feeds.frames.slice(), motion: feeds.motion.slice() }, loaded.contract.windowSize);
-        const out = await augmented.run(t);
-        for (const n of names) {
-          const [lo, hi] = extremes(out[n].data);
-          ranges[n].min.push(lo);
-          ranges[n].max.push(hi);
-        }
-        windows++;
-        return loaded.run(feeds);
-      },
-    };
+    const probe = probeModel(loaded, async (feeds) => {
+      const k = call++;
+      if (!picks.has(k)) return loaded.run(feeds);
+      const t = tensors({ ...feeds, frames: feeds.frames.slice(), motion: feeds.motion.slice() }, loaded.contract.windowSize);
+      const out = await augmented.run(t);
+      for (const n of names) {
+        const [lo, hi] = extremes(out[n].data);
+        ranges[n].min.push(lo);
+        ranges[n].max.push(hi);
+      }
+      windows++;
+      return loaded.run(feeds);
+    });
     await lastValueFrom(from(frames).pipe(lib.deblur({ model: probe }), toArray()));
     console.log(`calibrate: ${dir} (${windows} windows so far)`);
   }
