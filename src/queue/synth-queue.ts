@@ -226,7 +226,13 @@ export async function planProgress(conn: QueueConnection, ids: readonly string[]
         }
         const state = await job.getState();
         const data = job.data as QueuedSynthJob;
-        if (state === 'completed') finished.set(id, { state, result: job.returnvalue as SynthJobResult });
+        // The job object was read before its state: a job that completed in between has no return value in it yet,
+        // so it counts as active until the next reading.
+        if (state === 'completed' && job.returnvalue != null) finished.set(id, { state, result: job.returnvalue as SynthJobResult });
+        else if (state === 'completed') {
+          active++;
+          partial += 1;
+        }
         else if (state === 'failed') finished.set(id, { state, failure: { id, sequence: data.job?.id ?? job.name, reason: job.failedReason ?? 'unknown', attempts: job.attemptsMade } });
         else if (state === 'active') {
           active++;
