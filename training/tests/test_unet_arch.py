@@ -7,6 +7,7 @@ import torch
 from torch.nn import functional as F
 
 from promotion.archs import PRESETS, PromotionUNet, build_network, count_parameters
+from promotion.archs.priors import PriorEncoder
 from promotion.archs.unet_arch import local_mean
 from promotion.data import SequenceDataset, texture_score
 
@@ -108,13 +109,40 @@ class PromotionUNetTest(unittest.TestCase):
         self.assertFalse(torch.equal(a[:, :, :, 24:], b[:, :, :, 24:]))
 
 
+class PriorStrideTest(unittest.TestCase):
+    def test_stride_two_keeps_the_weights_and_the_output_size_and_reads_pooled_maps(self):
+        torch.manual_seed(0)
+        full, half = PriorEncoder(8), PriorEncoder(8, stride=2)
+        half.load_state_dict(full.state_dict())  # the same weights fit both
+        priors = torch.rand(2, 3, 5, 32, 48)
+        with torch.no_grad():
+            a, b = full(priors), half(priors)
+            self.assertEqual(tuple(b.shape), (2, 8, 8, 12))
+            self.assertEqual(a.shape, b.shape)
+            self.assertFalse(torch.allclose(a, b))
+            # stride 2 is the paper's branch on 2x2-averaged maps with its second pool left out
+            x = half.pool(half.conv1(F.avg_pool3d(priors, (1, 2, 2))))
+            torch.testing.assert_close(b, half.conv3(half.conv2(x).squeeze(2)))
+        with self.assertRaisesRegex(ValueError, 'stride'):
+            PriorEncoder(8, stride=4)
+
+    def test_the_network_records_a_stride_other_than_the_papers(self):
+        self.assertNotIn('prior_stride', PromotionUNet(**TINY_C).config)
+        net = PromotionUNet(**TINY_C, prior_stride=2)
+        self.assertEqual(net.config['prior_stride'], 2)
+        self.assertEqual(PromotionUNet(**net.config).prior_encoder.stride, 2)
+        with self.assertRaisesRegex(ValueError, 'prior_stride'):
+            PromotionUNet(**TINY_C, prior_stride=3)
+
+
 class ExportGraphTest(unittest.TestCase):
     def test_the_export_graph_computes_the_same_function(self):
         # The exported form (stride-2 entry conv, 2D prior convs, split gates, folded LayerNorm affine, transposed-conv
         # upsampling) must give what the training form gives, with every parameter away from its initial value (a
         # LayerNorm weight of 1 and bias of 0 would hide a wrong fold), batch 2 with different blur vectors.
         torch.manual_seed(0)
-        for switches in ({}, {'use_blur_vector': False, 'use_priors': False, 'use_channel_attention': False}):
+        for switches in ({}, {'prior_stride': 2},
+                         {'use_blur_vector': False, 'use_priors': False, 'use_channel_attention': False}):
             net = PromotionUNet(**TINY_C, **switches).eval()
             with torch.no_grad():
                 for p in net.parameters():

@@ -72,10 +72,18 @@ class PriorEncoder(nn.Module):
     27->num_feat (1x1). Spatial padding 2 keeps the size; no temporal padding, so depth 5 -> 3 -> 1; the pools are
     spatial only (1x2x2) and bring the map to H/4, the scale of EDVR's hr_in features. No activations are given in
     Table 1 and none are added. The 1x1 conv starts with bias 1 and small weights, so the product with the TSA
-    output starts close to EDVR's path (an initialization choice, not an architectural one)."""
+    output starts close to EDVR's path (an initialization choice, not an architectural one).
 
-    def __init__(self, num_feat: int) -> None:
+    `stride` 2 (beyond the paper; promotion-c's `prior_stride`): the maps, computed at full resolution, are averaged
+    over 2x2 pixels first and the second pool is left out, so both 5x5 convolutions run at a quarter of the pixels
+    (conv1 at H/2, conv2 at H/4), with the same weights and the same H/4 output. The full-resolution conv1 was the
+    largest single node of promotion-c's CPU graph (docs/deblur-model.md)."""
+
+    def __init__(self, num_feat: int, stride: int = 1) -> None:
         super().__init__()
+        if stride not in (1, 2):
+            raise ValueError(f'Expected 1 or 2 for the prior branch stride but received {stride!r}')
+        self.stride = stride
         self.conv1 = nn.Conv3d(3, 9, (3, 5, 5), 1, (0, 2, 2), groups=3)
         self.pool = nn.MaxPool3d((1, 2, 2), (1, 2, 2))
         self.conv2 = nn.Conv3d(9, 27, (3, 5, 5), 1, (0, 2, 2), groups=9)
@@ -87,8 +95,12 @@ class PriorEncoder(nn.Module):
     def forward(self, priors: torch.Tensor) -> torch.Tensor:
         if priors.shape[1] != 3 or priors.shape[2] != 5:
             raise ValueError(f'PriorEncoder expects [B, 3, 5, H, W], got {list(priors.shape)}')
+        if self.stride == 2:
+            priors = F.avg_pool3d(priors, (1, 2, 2))
         x = self.pool(self.conv1(priors))
-        x = self.pool(self.conv2(x))  # [B, 27, 1, H/4, W/4]
+        x = self.conv2(x)
+        if self.stride == 1:
+            x = self.pool(x)  # [B, 27, 1, H/4, W/4]
         return self.conv3(x.squeeze(2))
 
     def forward_export(self, priors: torch.Tensor) -> torch.Tensor:
@@ -100,6 +112,9 @@ class PriorEncoder(nn.Module):
         w1 = self.conv1.weight  # [9, 1, 3, 5, 5]
         w1 = torch.stack([F.pad(w1, (0, 0, 0, 0, d, 2 - d)) for d in range(3)], 1).reshape(27, 5, 5, 5)
         b1 = self.conv1.bias.view(9, 1).expand(9, 3).reshape(27)
-        x = F.max_pool2d(F.conv2d(priors.flatten(1, 2), w1, b1, padding=2, groups=3), 2)
-        x = F.max_pool2d(F.conv2d(x, self.conv2.weight.reshape(27, 3, 5, 5), self.conv2.bias, padding=2, groups=9), 2)
-        return self.conv3(x)
+        x = priors.flatten(1, 2)
+        if self.stride == 2:
+            x = F.avg_pool2d(x, 2)
+        x = F.max_pool2d(F.conv2d(x, w1, b1, padding=2, groups=3), 2)
+        x = F.conv2d(x, self.conv2.weight.reshape(27, 3, 5, 5), self.conv2.bias, padding=2, groups=9)
+        return self.conv3(F.max_pool2d(x, 2) if self.stride == 1 else x)

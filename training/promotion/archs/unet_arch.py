@@ -39,6 +39,10 @@ one 2x2 stride-2 conv to the entry's width, added to the fused feature; its weig
 directional network initialized from a magnitude-only one computes the same function until it learns otherwise.
 forward(frames, motion, blur_weights, contrast_scale, flow) then.
 
+`prior_stride` 2 (beyond the paper): the prior branch averages its full-resolution maps over 2x2 pixels and runs
+both 5x5 convolutions at a quarter of the pixels (priors.py `PriorEncoder`), same weights, same H/4 output: the
+full-resolution 5x5 was the largest single node of the CPU graph.
+
 The exported graph computes the same function in a form ONNX Runtime runs faster on the CPU (`export_graph`; about a
 quarter less CPU time per 640x480 frame, docs/deblur-model.md): the entry's space-to-depth and 1x1 fusion as one
 2x2 stride-2 convolution; the prior branch's 3D convolutions as grouped 2D ones; each SimpleGate's halves as two
@@ -176,7 +180,7 @@ class PromotionUNet(nn.Module):
                  dec_blocks: List[int] = (1, 1, 1), use_priors: bool = True, use_contrast: bool = True,
                  use_structure: bool = True, use_motion: bool = True, use_blur_vector: bool = True,
                  use_channel_attention: bool = True, attention_window: int = 9,
-                 directional_motion: bool = False) -> None:
+                 directional_motion: bool = False, prior_stride: int = 1) -> None:
         super().__init__()
         if not isinstance(num_feat, int) or isinstance(num_feat, bool) or num_feat < 4:
             raise ValueError(f'Expected an integer >= 4 for num_feat but received {num_feat!r}')
@@ -197,6 +201,10 @@ class PromotionUNet(nn.Module):
         if directional_motion:  # recorded only when on, so the cards and checkpoints of earlier models stay as they were
             self.config['directional_motion'] = True
         self.directional_motion = directional_motion
+        if prior_stride not in (1, 2) or isinstance(prior_stride, bool):
+            raise ValueError(f'Expected 1 or 2 for prior_stride but received {prior_stride!r}')
+        if prior_stride != 1:  # recorded only when not the paper's, as directional_motion
+            self.config['prior_stride'] = prior_stride
         self.use_blur_vector = use_blur_vector
         self.use_contrast, self.use_structure, self.use_motion = use_contrast, use_structure, use_motion
         widths = [num_feat * f for f in self.WIDTH_FACTORS]
@@ -215,7 +223,7 @@ class PromotionUNet(nn.Module):
             self.ups.append(nn.Sequential(nn.Conv2d(widths[level + 1], widths[level] * 4, 1, bias=False),
                                           nn.PixelShuffle(2)))
             self.decoders.append(nn.Sequential(*[NAFBlock(widths[level], ca, win) for _ in range(n)]))
-        self.prior_encoder = PriorEncoder(widths[1]) if use_priors else None
+        self.prior_encoder = PriorEncoder(widths[1], prior_stride) if use_priors else None
         self.exit = nn.Conv2d(widths[0], 3 * 4, 3, 1, 1)
         self._export_graph = False
         with torch.no_grad():
