@@ -4,6 +4,12 @@
     python3 -m promotion.export --checkpoint runs/x/checkpoints/iter_00010000.pt --name promotion-s
     python3 -m promotion.export --preset promotion-s --random-init --seed 0 --name tiny --out-dir /tmp/m \
         --set num_feat=16 --parity-dir /tmp/m/parity --parity-sizes 32x32,48x64
+    python3 -m promotion.export --from-card ../models/promotion-c.json --set prior_stride=2 --name promotion-c \
+        --out-dir /tmp/m --motion-finest-level 2
+
+--from-card re-exports an exported model's weights into the network its card names, changed by --set options that
+keep every parameter's shape (e.g. prior_stride=2: the same weights with the prior branch at stride 2); the card
+keeps the source's training record and notes the change. The function changes: measure it before shipping.
 
 --contract 2 exports the network in two parts (contract version 2): <name>.features.onnx, the per-frame feature
 extraction (`frame` -> `featL1`, `featL2`, `featL3`), and <name>.onnx, the rest of the network from a window's
@@ -322,6 +328,22 @@ def model_card(name: str, preset: str, model: torch.nn.Module, onnx_path: str,
     return card
 
 
+def network_from_card(card_path: str, overrides: Dict[str, Any]) -> Tuple[Dict[str, Any], nn.Module, Dict[str, Any]]:
+    """The exported model `card_path` as a network again, its architecture changed by `overrides` (options that keep
+    every parameter's shape): (the card, the network with the export's weights, its spec)."""
+    from .onnx_weights import card_architecture, load_export_weights
+    with open(card_path) as f:
+        card = json.load(f)
+    architecture = card_architecture(card_path)
+    preset = architecture.pop('preset', None)
+    if preset not in PRESETS:
+        raise ValueError(f'{card_path} names no preset this trainer knows ({preset!r}); it cannot be re-exported')
+    spec = {'type': preset, **architecture, **overrides}
+    model = build_network(spec)
+    load_export_weights(model, card_path, changed=overrides)
+    return card, model, spec
+
+
 def test_record(path: str) -> Dict[str, Any]:
     """The card's `test` entry from promotion.evaluate's JSON: per set and overall, the mean PSNR/SSIM of the
     blurred input and of each model evaluated (with its gain), the frames, and the metric conventions."""
@@ -371,8 +393,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--checkpoint', help='training checkpoint (its network spec is used)')
     parser.add_argument('--preset', choices=sorted(PRESETS), help='with --random-init: the architecture')
     parser.add_argument('--random-init', action='store_true', help='export a randomly initialized network (tests)')
+    parser.add_argument('--from-card', help="an exported model's card: its weights, in its network with the --set "
+                        'options (which must keep every parameter\'s shape)')
     parser.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
-                        help='override a network option, e.g. num_feat=16 (with --random-init)')
+                        help='override a network option, e.g. num_feat=16 (with --random-init or --from-card)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--name', required=True, help='file name stem of the .onnx and .json')
     parser.add_argument('--out-dir', default=os.path.join(os.path.dirname(__file__), '..', '..', 'models'))
@@ -396,6 +420,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         torch.set_num_threads(args.threads)
         checkpoint = None
+        source_card = None
+        overrides = {}
+        for item in args.set:
+            if '=' not in item:
+                raise ValueError(f'Expected --set KEY=VALUE but received {item!r}')
+            key, value = item.split('=', 1)
+            overrides[key] = _parse_value(value)
+        if sum(map(bool, (args.checkpoint, args.random_init, args.from_card))) > 1:
+            raise ValueError('Give one of --checkpoint, --random-init and --from-card')
+        if overrides and not (args.random_init or args.from_card):
+            raise ValueError('--set changes the network of --random-init or --from-card only')
         if args.checkpoint:
             from .train import checkpoint_weights, load_checkpoint
             checkpoint = load_checkpoint(args.checkpoint)
@@ -405,12 +440,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         elif args.random_init:
             if not args.preset:
                 raise ValueError('--random-init needs --preset')
-            overrides = {}
-            for item in args.set:
-                if '=' not in item:
-                    raise ValueError(f'Expected --set KEY=VALUE but received {item!r}')
-                key, value = item.split('=', 1)
-                overrides[key] = _parse_value(value)
             spec = {'type': args.preset, **overrides}
             torch.manual_seed(args.seed)
             model = build_network(spec)
@@ -424,8 +453,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                         p.normal_(0, 0.05)
                     elif '.norm' in name:
                         p.add_(torch.randn_like(p) * 0.1)
+        elif args.from_card:
+            source_card, model, spec = network_from_card(args.from_card, overrides)
         else:
-            raise ValueError('Give --checkpoint, or --random-init with --preset')
+            raise ValueError('Give --checkpoint, --from-card, or --random-init with --preset')
         model.eval()
         args.contract = contract_version(model, args.contract)
         os.makedirs(args.out_dir, exist_ok=True)
@@ -444,6 +475,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         else:
             opset = export_onnx(model, onnx_path, args.deform_conv)
         card = model_card(args.name, spec['type'], model, onnx_path, checkpoint, features_path, opset)
+        if source_card is not None:
+            card['training'] = {**(source_card.get('training') or {}),
+                                'reexported': {'from': os.path.relpath(args.from_card),
+                                               'sha256': source_card.get('sha256'), 'changed': overrides}}
+            card['validation'] = {}  # the source's was of another function
+            if 'motionMap' in source_card and args.motion_finest_level is None:
+                card['motionMap'] = source_card['motionMap']
         if args.motion_finest_level is not None:
             card['motionMap']['flow'] = {'finestLevel': args.motion_finest_level}
         if args.evaluation:

@@ -8,7 +8,7 @@ card's architecture must be the network's."""
 import hashlib
 import json
 import os
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterable, List
 
 import torch
 from torch import nn
@@ -63,16 +63,19 @@ def card_architecture(card_path: str) -> Dict[str, Any]:
 GROWN_ADDITIONS = {'directional_motion': 'fuse_flow.'}
 
 
-def load_export_weights(model: nn.Module, card_path: str, grow: bool = False) -> List[str]:
+def load_export_weights(model: nn.Module, card_path: str, grow: bool = False,
+                        changed: Iterable[str] = ()) -> List[str]:
     """Loads the weights of the exported model `card_path` into `model` (which must be the same network; with
-    `grow`, it may add what GROWN_ADDITIONS lists, switched on, whose parameters keep their initial values).
+    `grow`, it may add what GROWN_ADDITIONS lists, switched on, whose parameters keep their initial values; the
+    options named in `changed` may differ, as long as every parameter keeps its shape).
     Returns the names of the parameters left at their initial values."""
     import onnx  # only needed here; the exporter's dependency too
     from onnx import numpy_helper
 
     architecture = card_architecture(card_path)
-    ours = dict(getattr(model, 'config', {}))
-    theirs = {k: v for k, v in architecture.items() if k != 'preset'}
+    changed = set(changed)
+    ours = {k: v for k, v in dict(getattr(model, 'config', {})).items() if k not in changed}
+    theirs = {k: v for k, v in architecture.items() if k != 'preset' and k not in changed}
     grown = [k for k in GROWN_ADDITIONS if grow and ours.get(k) is True and k not in theirs]
     if theirs != {k: v for k, v in ours.items() if k not in grown}:
         differ = sorted(k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k))

@@ -195,6 +195,40 @@ class ExportWeightsTest(unittest.TestCase):
         self.assertEqual(card['tileSize'], PromotionUNet.TILE_SIZE)
         self.assertEqual(card['contractVersion'], 1)
 
+    def test_from_card_reexports_the_weights_in_a_changed_network(self):
+        # --from-card --set prior_stride=2: the source's weights, every one, in the network at stride 2, its motion
+        # input and training record kept, the change noted; an option that changes a shape is refused.
+        import json
+        from promotion.export import main
+        from promotion.onnx_weights import load_export_weights
+        tiny = ['--set', 'num_feat=8', '--set', 'middle_blocks=1']
+        with tempfile.TemporaryDirectory() as d:
+            self.assertEqual(main(['--preset', 'promotion-c', '--random-init', *tiny, '--name', 'a', '--out-dir', d,
+                                   '--motion-finest-level', '2', '--threads', '1']), 0)
+            source = os.path.join(d, 'a.json')
+            self.assertEqual(main(['--from-card', source, '--set', 'prior_stride=2', '--name', 'b', '--out-dir', d,
+                                   '--threads', '1']), 0)
+            with open(source) as f:
+                a = json.load(f)
+            with open(os.path.join(d, 'b.json')) as f:
+                b = json.load(f)
+            self.assertEqual(b['architecture'], {**a['architecture'], 'prior_stride': 2})
+            self.assertEqual(b['motionMap'], a['motionMap'])
+            self.assertEqual(b['training']['reexported']['changed'], {'prior_stride': 2})
+            self.assertEqual(b['training']['reexported']['sha256'], a['sha256'])
+            config = dict(num_feat=8, middle_blocks=1)
+            first, second = PromotionUNet(**config), PromotionUNet(**config, prior_stride=2)
+            load_export_weights(first, source)
+            load_export_weights(second, os.path.join(d, 'b.json'))
+            for (name, x), y in zip(first.state_dict().items(), second.state_dict().values()):
+                self.assertTrue(torch.equal(x, y), name)
+            with self.assertRaises(ValueError):  # without the change named, the cards hold different networks
+                load_export_weights(PromotionUNet(**config), os.path.join(d, 'b.json'))
+            self.assertEqual(main(['--from-card', source, '--set', 'num_feat=16', '--name', 'c', '--out-dir', d,
+                                   '--threads', '1']), 2)
+            self.assertFalse(os.path.exists(os.path.join(d, 'c.json')))
+            self.assertEqual(main(['--from-card', source, '--random-init', '--name', 'c', '--out-dir', d]), 2)
+
 
 class DatasetOptionsTest(unittest.TestCase):
     def test_texture_frame_step_and_noise(self):
