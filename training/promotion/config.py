@@ -15,7 +15,7 @@ DEFAULTS: Dict[str, Any] = {
         'batch_size': 8, 'iterations': 1000, 'lr': 2e-4, 'betas': [0.9, 0.99], 'eta_min': 1e-7,
         'restarts': 1, 'checkpoint_every': 500, 'keep_checkpoints': 3, 'val_every': 500, 'log_every': 10,
         'num_workers': 0, 'grad_clip': 0.0, 'clamp_radius': 0, 'max_seconds': 0,
-        'checkpoint_optimizer': True, 'ema': 0.0,
+        'checkpoint_optimizer': True, 'ema': 0.0, 'trainable': None,
     },
 }
 
@@ -85,6 +85,11 @@ def load_config(path: str) -> Dict[str, Any]:
             raise ValueError(f'Expected a number >= 0 for train.{key} but received {t[key]!r}')
     if isinstance(t['ema'], bool) or not isinstance(t['ema'], (int, float)) or not 0 <= t['ema'] < 1:
         raise ValueError(f'Expected train.ema as 0 (off) or a decay in (0, 1) such as 0.999 but received {t["ema"]!r}')
+    trainable = t['trainable']
+    if trainable is not None and (not isinstance(trainable, list) or not trainable
+                                  or any(not isinstance(x, str) or not x for x in trainable)):
+        raise ValueError(f'Expected train.trainable as a list of parameter-name prefixes (e.g. [prior_encoder.]; '
+                         f'the rest stays frozen) but received {trainable!r}')
     fv = cfg.get('frame_val')
     if fv is not None:
         # Whole-frame validation as the yardstick measures it (promotion/frame_val.py), and the best checkpoint by it.

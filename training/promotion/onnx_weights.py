@@ -63,6 +63,11 @@ def card_architecture(card_path: str) -> Dict[str, Any]:
 GROWN_ADDITIONS = {'directional_motion': 'fuse_flow.'}
 
 
+#: Network options that change the function but no parameter's shape: a network started from an exported model
+#: (train.py `init`) may set them otherwise, and training adapts the weights (prior_stride: unet_arch.py).
+FUNCTION_OPTIONS = ('prior_stride',)
+
+
 def load_export_weights(model: nn.Module, card_path: str, grow: bool = False,
                         changed: Iterable[str] = ()) -> List[str]:
     """Loads the weights of the exported model `card_path` into `model` (which must be the same network; with

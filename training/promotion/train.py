@@ -53,7 +53,7 @@ from .data import SequenceDataset, crop_at
 from .local_range import clamp_to_local_range
 from .losses import build_loss
 from .metrics import psnr, ssim
-from .onnx_weights import load_export_weights
+from .onnx_weights import FUNCTION_OPTIONS, load_export_weights
 
 TRAIN_FIELDS = ['iteration', 'lr', 'loss', 'pixel', 'perceptual', 'psnr', 'seconds']
 #: Logged too when the pose term is on: the term, and the share of the batch whose sharp crop holds a hand.
@@ -161,6 +161,21 @@ def latest_checkpoint(output: str) -> Optional[str]:
         return None
     found = sorted((int(n[5:-3]), n) for n in os.listdir(folder) if n.startswith('iter_') and n.endswith('.pt'))
     return os.path.join(folder, found[-1][1]) if found else None
+
+
+def trainable_parameters(model: torch.nn.Module, prefixes: Optional[List[str]]) -> List[torch.nn.Parameter]:
+    """The parameters training changes: all, or (`train.trainable`) those whose names start with one of `prefixes`,
+    the others frozen (requires_grad off). A prefix that names no parameter is an error."""
+    named = list(model.named_parameters())
+    if prefixes is None:
+        return [p for _, p in named]
+    unused = [x for x in prefixes if not any(n.startswith(x) for n, _ in named)]
+    if unused:
+        raise ValueError(f'train.trainable: {", ".join(map(repr, unused))} names no parameter of the network '
+                         f'(its parameters start with {", ".join(sorted({n.split(".")[0] + "." for n, _ in named}))})')
+    for n, p in named:
+        p.requires_grad_(any(n.startswith(x) for x in prefixes))
+    return [p for _, p in named if p.requires_grad]
 
 
 def load_checkpoint(path: str) -> Dict[str, Any]:
@@ -271,7 +286,8 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
     model = build_network(cfg['network']).to(device)
     criterion = build_loss(cfg['loss']).to(device)
     train_fields = TRAIN_FIELDS + (POSE_FIELDS if criterion.pose is not None else [])
-    optimizer = torch.optim.Adam(model.parameters(), lr=t['lr'], betas=tuple(t['betas']))
+    trained = trainable_parameters(model, t['trainable'])
+    optimizer = torch.optim.Adam(trained, lr=t['lr'], betas=tuple(t['betas']))
     os.makedirs(cfg['output'], exist_ok=True)
     start = 0
     resumed_average = None
@@ -289,7 +305,7 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
         # Fine-tuning: start from another run's weights (not its optimizer or iteration count), or from an exported
         # model's (its card or .onnx file: onnx_weights.py).
         if cfg['init'].endswith(('.json', '.onnx')):
-            grown = load_export_weights(model, cfg['init'], grow=True)
+            grown = load_export_weights(model, cfg['init'], grow=True, changed=FUNCTION_OPTIONS)
             if grown and not quiet:
                 print(f'init {cfg["init"]}: {len(grown)} parameters of additions it lacks start at their initial '
                       f'values ({", ".join(sorted({k.split(".")[0] for k in grown}))})', flush=True)
@@ -351,7 +367,7 @@ def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
         optimizer.zero_grad()
         loss.backward()
         if t['grad_clip'] > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), t['grad_clip'])
+            torch.nn.utils.clip_grad_norm_(trained, t['grad_clip'])
         optimizer.step()
         if average is not None:
             average.update(model)

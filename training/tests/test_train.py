@@ -207,6 +207,44 @@ class TrainingTest(unittest.TestCase):
             with self.assertRaisesRegex(ValueError, 'does not match the SHA-256'):
                 load_export_weights(build_network({'type': 'promotion-s', **TINY}), os.path.join(models, 'two.json'))
 
+    def test_only_the_trainable_parameters_change_from_a_model_at_another_prior_stride(self):
+        # configs/prior-stride-fit.yml: init from an exported promotion-c with prior_stride 2 (a function option:
+        # onnx_weights.FUNCTION_OPTIONS), train.trainable [prior_encoder.]: the rest stays the export's, exactly.
+        import torch
+        tiny_c = {'type': 'promotion-c', 'num_feat': 8, 'middle_blocks': 1}
+        with tempfile.TemporaryDirectory() as d:
+            make_dataset(os.path.join(d, 'data'))
+            self.assertEqual(export_main(['--preset', 'promotion-c', '--random-init', '--name', 'c', '--out-dir',
+                                          os.path.join(d, 'models'), '--threads', '1',
+                                          '--set', 'num_feat=8', '--set', 'middle_blocks=1']), 0)
+            from promotion.onnx_weights import load_export_weights
+            from promotion.archs import build_network
+            start = build_network(tiny_c)
+            load_export_weights(start, os.path.join(d, 'models', 'c.json'))
+            path = _config(d, iterations=3, lr=1e-2, trainable=['prior_encoder.'])
+            with open(path) as f:
+                cfg = yaml.safe_load(f)
+            cfg['init'] = os.path.join(d, 'models', 'c.json')
+            cfg['network'] = {**tiny_c, 'prior_stride': 2}
+            write_config(path, cfg)
+            train(path, quiet=True)
+            tuned = torch.load(os.path.join(d, 'out', 'checkpoints', 'iter_00000003.pt'), map_location='cpu')['model']
+            for name, value in start.state_dict().items():
+                if name.startswith('prior_encoder.'):
+                    continue
+                self.assertTrue(torch.equal(value, tuned[name]), name)
+            self.assertTrue(any(not torch.equal(v, tuned[k]) for k, v in start.state_dict().items()
+                                if k.startswith('prior_encoder.')))
+            cfg['train']['trainable'] = ['prior_encoderz.']
+            cfg['output'] = 'out2'
+            write_config(path, cfg)
+            with self.assertRaisesRegex(ValueError, "train.trainable: 'prior_encoderz.' names no parameter"):
+                train(path, quiet=True)
+            cfg['train']['trainable'] = []
+            write_config(path, cfg)
+            with self.assertRaisesRegex(ValueError, 'train.trainable'):
+                train(path, quiet=True)
+
     def test_crop_curriculum(self):
         schedule = [[0, 32], [3, 48]]
         self.assertEqual([crop_at(schedule, i) for i in range(5)], [32, 32, 32, 48, 48])
