@@ -9,8 +9,8 @@
  *   them in bench/fixture.ts), at least the issue's 40 dB on average.
  * The targets are 1 dB and 40 dB. Reached on 2 CPU cores (docs/deblur-model.md, docs/training.md;
  * bench/results/fixture*.json), with the default clamp to the input's local range (radius 3) like everything deblur()
- * does: the default `promotion-c` (the CPU-shaped encoder-decoder) 0.53 dB, 36.07 dB on the clip's sharp frames and
- * 43.7 dB over the unblurred sequences; `promotion-s` 0.28 dB, 38.44 dB and 46.4 dB;
+ * does: the default `promotion-c` (the CPU-shaped encoder-decoder; its prior branch at stride 2 since session 11) 0.53 dB,
+ * 36.15 dB on the clip's sharp frames and 43.7 dB over the unblurred sequences; `promotion-s` 0.28 dB, 38.44 dB and 46.4 dB;
  * `promotion-s-long` (3.6x the training; more restoration, but worse hand pose on the demo sample) 0.54 dB, 39.18 dB
  * and 49.5 dB; `promotion-m` (48 features; the most restoration, the worst hand pose) 0.66 dB, 44.66 dB and 55.2 dB.
  * The clip's bounds guard what was reached (with a margin for the runtime's float differences), not the targets; the

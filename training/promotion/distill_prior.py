@@ -97,7 +97,8 @@ def distill(card: str, stride: int, roots: List[str], out: str, iterations: int 
                 'config': {'name': f'distill_prior {os.path.basename(card)} stride {stride}',
                            'datasets': {'train': {'roots': roots, 'crop': crop, 'motion_finest_level': motion_finest_level}},
                            'loss': {'distill': 'mse of the prior branch output at H/4 against the source network\'s'},
-                           'source_training': source.get('training')}}, path)
+                           'source_training': {**(source.get('training') or {}), 'sha256': source.get('sha256')}}},
+               path)
     return path
 
 

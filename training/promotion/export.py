@@ -321,6 +321,8 @@ def model_card(name: str, preset: str, model: torch.nn.Module, onnx_path: str,
         }
         if checkpoint.get('init'):
             card['training']['init'] = os.path.relpath(checkpoint['init'])
+        if cfg.get('source_training'):  # promotion.distill_prior: how the weights it started from were trained
+            card['training']['source'] = cfg['source_training']
         card['validation'] = checkpoint.get('validation') or {}
     else:
         card['training'] = {'iterations': 0, 'note': 'randomly initialized (tests only)'}

@@ -1,4 +1,5 @@
 import csv
+import json
 import os
 import tempfile
 import unittest
@@ -42,6 +43,10 @@ class DistillPriorTest(unittest.TestCase):
             # the exporter takes it
             self.assertEqual(export_main(['--checkpoint', os.path.join(out, 'distilled.pt'), '--name', 'd',
                                           '--out-dir', models, '--threads', '1']), 0)
+            with open(os.path.join(models, 'd.json')) as f, open(card) as g:
+                exported, original = json.load(f), json.load(g)
+            self.assertEqual(exported['architecture']['prior_stride'], 2)
+            self.assertEqual(exported['training']['source']['sha256'], original['sha256'])
             # a branch already at the stride asked for, and a missing card, are refused by name
             self.assertEqual(main([os.path.join(models, 'd.json'), '--stride', '2', '--roots', os.path.join(d, 'data'),
                                    '--out', out, '--iterations', '1']), 2)
