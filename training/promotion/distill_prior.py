@@ -16,9 +16,7 @@ stride, its weights with the fitted branch) and <out>/distill.csv (the loss, and
 teacher's output, by iteration). Measure the result through the runtime before shipping it.
 """
 import argparse
-import copy
 import csv
-import json
 import os
 import sys
 from typing import List, Optional
@@ -26,33 +24,24 @@ from typing import List, Optional
 import torch
 from torch.nn import functional as F
 
-from .archs import PRESETS, build_network
 from .archs.priors import prior_maps
 from .data import SequenceDataset
-from .onnx_weights import card_architecture, load_export_weights
+from .export import network_from_card
 
 
 def distill(card: str, stride: int, roots: List[str], out: str, iterations: int = 2000, batch_size: int = 8,
             crop: int = 160, lr: float = 3e-3, seed: int = 0, motion_finest_level: Optional[int] = 2,
             log_every: int = 50, quiet: bool = False) -> str:
     """Fits the prior branch of `card`'s network at `stride` to its branch as exported; returns the checkpoint's path."""
-    architecture = card_architecture(card)
-    preset = architecture.pop('preset', None)
-    if preset not in PRESETS:
-        raise ValueError(f'{card} names no preset this trainer knows ({preset!r})')
-    teacher_spec = {'type': preset, **architecture}
-    teacher = build_network(teacher_spec)
-    load_export_weights(teacher, card)
+    source, teacher, _ = network_from_card(card, {})
     if getattr(teacher, 'prior_encoder', None) is None:
         raise ValueError(f'{card}: its network has no prior branch (use_priors is off)')
     if teacher.prior_encoder.stride == stride:
         raise ValueError(f'{card}: its prior branch already runs at stride {stride}')
-    student_spec = {**teacher_spec, 'prior_stride': stride}
-    if stride == 1:
+    _, model, student_spec = network_from_card(card, {'prior_stride': stride})
+    if stride == 1:  # the paper's stride is not recorded (unet_arch.py)
         student_spec.pop('prior_stride')
-    model = build_network(student_spec)
-    load_export_weights(model, card, changed=('prior_stride',))
-    student, reference = model.prior_encoder, copy.deepcopy(teacher.prior_encoder).eval()
+    student, reference = model.prior_encoder, teacher.prior_encoder.eval()
     for p in reference.parameters():
         p.requires_grad_(False)
     torch.manual_seed(seed)
@@ -90,8 +79,6 @@ def distill(card: str, stride: int, roots: List[str], out: str, iterations: int 
                 if not quiet:
                     print(f'[{it}] loss {loss.item():.4g} relative error {relative:.4f}', flush=True)
     path = os.path.join(out, 'distilled.pt')
-    with open(card) as f:
-        source = json.load(f)
     torch.save({'network': student_spec, 'model': model.state_dict(), 'iteration': iterations,
                 'torch': torch.__version__, 'init': card,
                 'config': {'name': f'distill_prior {os.path.basename(card)} stride {stride}',
