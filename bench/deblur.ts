@@ -13,7 +13,10 @@
  * false`), onnxruntime-node's run blocks it, so the motion map does not overlap the network and ms/frame is about
  * their sum plus the rest; in a worker thread (`--worker true`) the next frame's motion map runs beside the network. Hand ROI is
  * `roi: { kind: 'hands' }` (MediaPipe lite, VIDEO mode, tracked) with `motionScope: 'regions'`, hand detection
- * included in the time.
+ * included in the time. Given region (`--modes region`) is the 256x256 hand region alone: `roi: { kind: 'boxes' }`
+ * with a 256x256 box on the hand photo in each frame (as a caller with a tracker of its own, e.g. the hand-pose
+ * estimator it runs on the output anyway, would pass it), `motionScope: 'regions'`: what deblurring a hand region
+ * costs, without detection.
  *
  * Export forms of the same weights: `--variants a.onnx,b.onnx` adds exports of the PROMOTION model in other forms
  * (one graph or two parts, contract versions 1 and 2; native DeformConv or grid_sample deformable convolutions), each
@@ -23,7 +26,7 @@
  *
  *   npm run build && npm run bench:deblur -- [--model models/promotion-s.onnx] [--baseline models/edvr-s.onnx]
  *     [--variants a.onnx,b.onnx] [--reference a.onnx]
- *     [--sizes 640x480,1280x720,1920x1080] [--threads 1,2] [--modes full,roi] [--frames 6] [--warmup 2]
+ *     [--sizes 640x480,1280x720,1920x1080] [--threads 1,2] [--modes full,roi,region] [--frames 6] [--warmup 2]
  *     [--tile px (default: each model's card, else 512)]
  *     [--clamp-radius 3 (a list, e.g. 0,3: each radius timed right after the other)]
  *     [--worker false (a list, e.g. false,true: the network in a worker thread, or on the JavaScript thread, each
@@ -43,6 +46,7 @@ import { readModelCard, resolveModelFiles } from '../src/deblur/model-card.js';
 import { disFlow } from '../src/flow/dis.js';
 import { toGrey } from '../src/flow/field.js';
 import { MOTION_MAP_FLOW } from '../src/flow/motion-map.js';
+import type { Box } from '../src/deblur/tiles.js';
 import { createRgb8Frame, type Frame, type Rgb8Frame } from '../src/stream/frame.js';
 import { pipeSource } from '../src/stream/pipe-source.js';
 import { decodeImageFit } from '../src/stream/image-codec.js';
@@ -59,7 +63,9 @@ interface Config {
   readonly graph: string;
   readonly width: number;
   readonly height: number;
-  readonly mode: 'full' | 'roi';
+  /** 'full': the whole frame; 'roi': hand boxes found by MediaPipe (detection timed too); 'region': a 256x256 box
+   * on the hand given by the caller (`roi: { kind: 'boxes' }`, as from a tracker of one's own): deblurring alone. */
+  readonly mode: 'full' | 'roi' | 'region';
   readonly threads: number;
   readonly frames: number;
   readonly warmup: number;
@@ -91,6 +97,7 @@ interface Result {
 }
 
 const HAND_HEIGHT = 200;
+const MODE_LABEL = { full: 'full frame', roi: 'hand ROI (detection included)', region: 'given 256x256 region' } as const;
 const UNIQUE_FRAMES = 8;
 
 function arg(name: string, fallback: string): string {
@@ -135,13 +142,20 @@ function background(width: number, height: number, seed: number): Uint8Array {
   return out;
 }
 
-/** `count` frames: the background panning 4 px/frame, the hand photo moving 6 px/frame over it. */
-async function makeFrames(width: number, height: number, count: number): Promise<Rgb8Frame[]> {
+/** Side of the caller-given square in 'region' mode. */
+const REGION = 256;
+
+/**
+ * `count` frames: the background panning 4 px/frame, the hand photo moving 6 px/frame over it; and for each frame a
+ * REGION x REGION box centred on the photo (clipped to the frame).
+ */
+async function makeFrames(width: number, height: number, count: number): Promise<{ frames: Rgb8Frame[]; boxes: Box[] }> {
   const pan = 4;
   const wide = width + pan * count;
   const bg = background(wide, height, 11);
   const hand = (await decodeImageFit(join(packageRoot(), 'test', 'fixtures', 'hands', 'nocurl.jpg'), 'uint8', 4 * HAND_HEIGHT, HAND_HEIGHT)) as Rgb8Frame;
   const frames: Rgb8Frame[] = [];
+  const boxes: Box[] = [];
   for (let k = 0; k < count; k++) {
     const data = new Uint8Array(width * height * 3);
     for (let y = 0; y < height; y++) data.set(bg.subarray((y * wide + pan * k) * 3, (y * wide + pan * k + width) * 3), y * width * 3);
@@ -152,8 +166,12 @@ async function makeFrames(width: number, height: number, count: number): Promise
       if (w > 0) data.set(hand.data.subarray(y * hand.width * 3, (y * hand.width + w) * 3), ((hy + y) * width + hx) * 3);
     }
     frames.push(createRgb8Frame(data, { width, height, index: k, timestampMs: (k * 1000) / 30 }));
+    const side = Math.min(REGION, width, height);
+    const x = Math.max(0, Math.min(width - side, Math.round(hx + Math.min(hand.width, width - hx) / 2 - side / 2)));
+    const y = Math.max(0, Math.min(height - side, Math.round(hy + hand.height / 2 - side / 2)));
+    boxes.push({ x, y, width: side, height: side });
   }
-  return frames;
+  return { frames, boxes };
 }
 
 /** Median time of the two full-resolution DIS flows one frame's motion map needs (F(t->t+1) and F(t+1->t)). */
@@ -173,14 +191,14 @@ function motionMapMs(a: Frame, b: Frame): number {
 /** Runs one configuration in this process and prints its result as JSON. */
 async function child(config: Config): Promise<void> {
   const total = config.warmup + config.frames;
-  const unique = await makeFrames(config.width, config.height, Math.min(total, UNIQUE_FRAMES));
+  const { frames: unique, boxes } = await makeFrames(config.width, config.height, Math.min(total, UNIQUE_FRAMES));
   // Replay the distinct frames back and forth with increasing indices, so motion stays continuous.
   const period = Math.max(1, 2 * (unique.length - 1));
-  const frames: Frame[] = Array.from({ length: total }, (_, k) => {
+  const uniqueAt = (k: number) => {
     const i = k % period;
-    const f = unique[i < unique.length ? i : period - i]!;
-    return { ...f, index: k, timestampMs: (k * 1000) / 30 };
-  });
+    return i < unique.length ? i : period - i;
+  };
+  const frames: Frame[] = Array.from({ length: total }, (_, k) => ({ ...unique[uniqueAt(k)]!, index: k, timestampMs: (k * 1000) / 30 }));
   const card = readModelCard(resolveModelFiles(config.model).cardPath);
   const rssBefore = process.memoryUsage().rss;
   const infos: DeblurFrameInfo[] = [];
@@ -201,6 +219,7 @@ async function child(config: Config): Promise<void> {
         worker: config.worker,
         onFrameInfo: (info) => infos.push(info),
         ...(config.mode === 'roi' ? { roi: { kind: 'hands' as const, numHands: 1 }, motionScope: 'regions' as const } : {}),
+        ...(config.mode === 'region' ? { roi: { kind: 'boxes' as const, boxes: (f: Frame) => [boxes[uniqueAt(f.index)]!] }, motionScope: 'regions' as const } : {}),
       }),
       { highWaterMark: 4, stallTimeoutMs: Number.POSITIVE_INFINITY },
     ).pipe(tap(() => outputTimes.push(performance.now()))),
@@ -233,7 +252,9 @@ async function main(): Promise<void> {
   const reference = arg('reference', '');
   const sizes = arg('sizes', '640x480,1280x720,1920x1080').split(',').map((s) => s.split('x').map(Number) as [number, number]);
   const threads = arg('threads', '1,2').split(',').map(Number);
-  const modes = arg('modes', 'full,roi').split(',') as ('full' | 'roi')[];
+  const modes = arg('modes', 'full,roi').split(',') as Config['mode'][];
+  const unknownMode = modes.find((m) => !['full', 'roi', 'region'].includes(m));
+  if (unknownMode !== undefined) throw new Error(`Expected --modes from full, roi, region but received ${unknownMode}.`);
   const frames = Number(arg('frames', '6'));
   const warmup = Number(arg('warmup', '2'));
   // Default: each model's own tile (its card's tileSize, else DEFAULT_TILE_SIZE), as deblur() and the CLI run it.
@@ -293,7 +314,7 @@ async function main(): Promise<void> {
     '|---|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r) => {
       const c = r.config;
-      return `| ${r.modelName} | ${c.graph} | ${c.width}x${c.height} | ${c.mode === 'full' ? 'full frame' : 'hand ROI'} | ${c.threads} | ${c.clampRadius} | ${c.worker === false ? 'JS thread' : 'worker'} | ${f0(r.msPerFrame)} | ${(1000 / r.msPerFrame).toFixed(2)} | ${speedUp(r)} | ${f0(r.restoreMsPerFrame)} | ${r.motionMapMs === undefined ? 'in restore' : f0(r.motionMapMs)} | ${r.networkCallsPerFrame.toFixed(1)} | ${r.featureCallsPerFrame.toFixed(1)} | ${f0(r.restoredAreaPerFrame)} | ${f0(r.peakRssMiB)} |`;
+      return `| ${r.modelName} | ${c.graph} | ${c.width}x${c.height} | ${MODE_LABEL[c.mode]} | ${c.threads} | ${c.clampRadius} | ${c.worker === false ? 'JS thread' : 'worker'} | ${f0(r.msPerFrame)} | ${(1000 / r.msPerFrame).toFixed(2)} | ${speedUp(r)} | ${f0(r.restoreMsPerFrame)} | ${r.motionMapMs === undefined ? 'in restore' : f0(r.motionMapMs)} | ${r.networkCallsPerFrame.toFixed(1)} | ${r.featureCallsPerFrame.toFixed(1)} | ${f0(r.restoredAreaPerFrame)} | ${f0(r.peakRssMiB)} |`;
     }),
   ].join('\n');
   console.log(`\n${table}\n`);
@@ -312,7 +333,7 @@ async function main(): Promise<void> {
         date: new Date().toISOString(),
         commit,
         machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverageAtStart: load, loadAverageAtEnd: loadavg() },
-        parameters: { frames, warmup, tileSize, clampRadii, reference, uniqueFrames: UNIQUE_FRAMES, handHeightPx: HAND_HEIGHT, roi: "{ kind: 'hands', numHands: 1 }, motionScope 'regions'" },
+        parameters: { frames, warmup, tileSize, clampRadii, reference, uniqueFrames: UNIQUE_FRAMES, handHeightPx: HAND_HEIGHT, roi: "{ kind: 'hands', numHands: 1 }, motionScope 'regions'", region: `{ kind: 'boxes' }, ${REGION}x${REGION} on the hand, motionScope 'regions'` },
         results,
       },
       null,

@@ -267,6 +267,8 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
         cache = model.parts ? new FeatureCache(model.parts) : undefined;
         const features = cache;
         let first: F | undefined;
+        // One grey buffer per stream: prepare() is synchronous and only the statistics outlive it.
+        let greyScratch: Float64Array | undefined;
         const check = map((frame: F) => {
           if (frame.sampleType === 'float32' && frame.light !== 'encoded') {
             throw new FrameMismatchError(`deblur: frame ${frame.index} holds linear light; the model takes gamma-encoded frames (convert with toFloatFrame(frame, { light: 'encoded' }) or toIntegerFrame)`);
@@ -282,7 +284,8 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
           return frame;
         });
         const prepare = (frame: F, hands: readonly Box[] | undefined): Prepared<F> => {
-          const grey = deblurGrey(frame);
+          const grey = deblurGrey(frame, greyScratch);
+          greyScratch = grey.data;
           return { frame, index: frame.index, laplacianVariance: laplacianVariance(grey), contrastScale: contrastScale(grey), hands };
         };
         const tracker = roi?.kind === 'hands' ? new HandBoxTracker(roi.margin, roi.holdFrames) : undefined;

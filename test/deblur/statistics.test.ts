@@ -74,4 +74,47 @@ describe('deblur statistics', () => {
     expect(() => contrastScale({ width: 2, height: 5, data: new Float64Array(10) })).toThrow(/at least 3x3/);
     expect(() => blurWeightsFromVariances([])).toThrow(InvalidOptionError);
   });
+
+  it('equal a direct per-pixel reference on random frames of several shapes, the grey written into a buffer given', () => {
+    // Eq. 1 with edge replication and the Laplacian's population variance, written out pixel by pixel.
+    const referenceContrast = ({ width, height, data }: UnitGreyImage) => {
+      let max = 0;
+      const at = (x: number, y: number) => data[Math.min(height - 1, Math.max(0, y)) * width + Math.min(width - 1, Math.max(0, x))]!;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const g = at(x, y);
+          const d = [at(x, y - 1), at(x, y + 1), at(x - 1, y), at(x + 1, y)].map((v) => (g - v) ** 2);
+          max = Math.max(max, (d[0]! + d[1]! + d[2]! + d[3]!) / 4);
+        }
+      }
+      return max;
+    };
+    const referenceVariance = ({ width, height, data }: UnitGreyImage) => {
+      const lap: number[] = [];
+      for (let y = 1; y < height - 1; y++) {
+        for (let x = 1; x < width - 1; x++) {
+          const i = y * width + x;
+          lap.push(data[i - width]! + data[i + width]! + data[i - 1]! + data[i + 1]! - 4 * data[i]!);
+        }
+      }
+      const mean = lap.reduce((a, b) => a + b, 0) / lap.length;
+      return lap.reduce((a, v) => a + (v - mean) ** 2, 0) / lap.length;
+    };
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const buffer = new Float64Array(64 * 48);
+    for (const [width, height] of [[3, 3], [3, 9], [17, 4], [64, 48]] as const) {
+      const rgb = Uint8Array.from({ length: width * height * 3 }, () => Math.floor(256 * random()));
+      const frame = createRgb8Frame(rgb, { width, height, index: 0, timestampMs: 0 });
+      const fresh = deblurGrey(frame);
+      const reused = deblurGrey(frame, buffer);
+      expect(reused.data.buffer).toBe(buffer.buffer);
+      expect(Array.from(reused.data)).toEqual(Array.from(fresh.data));
+      expect(contrastScale(fresh)).toBe(referenceContrast(fresh));
+      expect(laplacianVariance(fresh)).toBeCloseTo(referenceVariance(fresh), 14);
+    }
+    // A buffer too small is not used.
+    const small = deblurGrey(createRgb8Frame(new Uint8Array(5 * 5 * 3), { width: 5, height: 5, index: 0, timestampMs: 0 }), new Float64Array(4));
+    expect(small.data.length).toBe(25);
+  });
 });
