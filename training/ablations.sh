@@ -3,6 +3,8 @@
 # and prints each run's whole-frame validation; a run that has finished (its frame_val.csv holds its last iteration)
 # is skipped and an interrupted one resumes from its last checkpoint, so the series survives restarts.
 #   training/ablations.sh training/configs/ablation-c/*.yml      (logs beside each run: <output>.log)
+# THREADS=1 training/ablations.sh ... trains with one intra-op thread in place of the configs' (two series side by
+# side on two cores).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 [ $# -gt 0 ] || { echo "usage: $0 CONFIG.yml..." >&2; exit 2; }
@@ -22,6 +24,6 @@ print(cfg['output'], cfg['train']['iterations'])" "$config")
   fi
   echo "$(basename "$config"): training -> $output ($(date -u +%H:%M))"
   mkdir -p "$(dirname "$output")"
-  (cd "$here" && /usr/bin/python3 -m promotion.train "$config") >> "$output.log" 2>&1
+  (cd "$here" && /usr/bin/python3 -m promotion.train "$config" ${THREADS:+--threads "$THREADS"}) >> "$output.log" 2>&1
   tail -n 2 "$output/frame_val.csv"
 done

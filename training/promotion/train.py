@@ -276,11 +276,12 @@ class _FrameVal:
                   + (' best' if better else ''), flush=True)
 
 
-def train(config_path: str, quiet: bool = False) -> Dict[str, Any]:
+def train(config_path: str, quiet: bool = False, threads: Optional[int] = None) -> Dict[str, Any]:
+    """Trains from a config. `threads` overrides the config's (the result does not depend on it, only the speed)."""
     cfg = load_config(config_path)
     t = cfg['train']
     tune_malloc()
-    torch.set_num_threads(int(cfg['threads']))
+    torch.set_num_threads(int(cfg['threads']) if threads is None else threads)
     torch.manual_seed(cfg['seed'])
     device = _device(cfg)
     model = build_network(cfg['network']).to(device)
@@ -424,9 +425,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog='python3 -m promotion.train', description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config', help='YAML config (training/configs/*.yml)')
+    parser.add_argument('--threads', type=int, default=None,
+                        help="intra-op threads, in place of the config's (e.g. 1 each for two runs side by side on 2 cores)")
     args = parser.parse_args(argv)
+    if args.threads is not None and args.threads < 1:
+        print(f'error: --threads must be at least 1 but is {args.threads}', file=sys.stderr)
+        return 2
     try:
-        result = train(args.config)
+        result = train(args.config, threads=args.threads)
     except ValueError as error:
         print(f'error: {error}', file=sys.stderr)
         return 2

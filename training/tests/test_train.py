@@ -38,6 +38,22 @@ def _losses(d):
 
 
 class TrainingTest(unittest.TestCase):
+    def test_threads_override(self):
+        import torch
+        from promotion.train import main
+        before = torch.get_num_threads()
+        try:
+            with tempfile.TemporaryDirectory() as d:
+                make_dataset(os.path.join(d, 'data'))
+                config = _config(d, iterations=2)  # the config asks for 2 threads
+                self.assertEqual(main([config, '--threads', '0']), 2)
+                self.assertFalse(os.path.exists(os.path.join(d, 'out', 'train.csv')))
+                self.assertEqual(main([config, '--threads', '1']), 0)
+                self.assertEqual(torch.get_num_threads(), 1)
+                self.assertEqual(len(_losses(d)), 2)
+        finally:
+            torch.set_num_threads(before)
+
     def test_twenty_iterations_loss_falls_and_resume_is_exact(self):
         with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory() as d0:
             make_dataset(os.path.join(d, 'data'))
