@@ -269,6 +269,8 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
         let first: F | undefined;
         // One grey buffer per stream: prepare() is synchronous and only the statistics outlive it.
         let greyScratch: Float64Array | undefined;
+        // The network input buffer, reused from call to call (restore.ts, RestoreSettings.scratch).
+        const inputScratch: { frames?: Float32Array } = {};
         const check = map((frame: F) => {
           if (frame.sampleType === 'float32' && frame.light !== 'encoded') {
             throw new FrameMismatchError(`deblur: frame ${frame.index} holds linear light; the model takes gamma-encoded frames (convert with toFloatFrame(frame, { light: 'encoded' }) or toIntegerFrame)`);
@@ -326,7 +328,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             contrastScale: Float32Array.from(window.frames, (p) => p.contrastScale),
             motionFor: motion ? frameMotion(motion) : c.usesMotion === false ? noMotion : regionMotion(frames, c.centreIndex, c.motionMapKind, c.motionFlow, c.usesFlow === true),
           };
-          const settings = { model, tileSize: tile, overlap: effectiveOverlap, cancelled: () => stopped, ...(features ? { features } : {}) };
+          const settings = { model, tileSize: tile, overlap: effectiveOverlap, cancelled: () => stopped, scratch: inputScratch, ...(features ? { features } : {}) };
           const featureRunsBefore = features?.runs ?? 0;
           const whole: Box = { x: 0, y: 0, width: centre.width, height: centre.height };
           let regions: Box[];

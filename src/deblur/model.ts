@@ -71,7 +71,9 @@ export interface DeblurFeeds {
   readonly flow?: Float32Array;
   /**
    * `frames`, `motion` and `flow` were made for this call and are not read after it: a model may move them to another
-   * thread instead of copying them (they are then left empty). Default false.
+   * thread instead of copying them (they are then left empty). Default false. Either way the feeds are the model's to
+   * read only until its `run` resolves: `deblur()` writes the next call's input into the same `frames` buffer when the
+   * model left it in place, so a model that keeps inputs past the call copies them.
    */
   readonly owned?: boolean;
 }

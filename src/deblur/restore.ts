@@ -49,6 +49,12 @@ export interface RestoreSettings {
   readonly cancelled: () => boolean;
   /** With a two-part model (`model.parts`): where the window frames' features come from. Without it, `model.run`. */
   readonly features?: FeatureCache;
+  /**
+   * A stream's network input buffer, reused from call to call while the model leaves it in place (a model that
+   * moves it to a worker thread, `owned`, leaves it empty, and the next call makes a new one). A 640x480 window's
+   * input is 18 MB; written fresh each call, its first touch of new memory took 2-90 ms (page faults).
+   */
+  readonly scratch?: { frames?: Float32Array };
 }
 
 /** Receives the restored rows of a region in order: RGB interleaved, gamma-encoded, not clamped. Consume at once. */
@@ -109,7 +115,7 @@ export async function restoreRegion(settings: RestoreSettings, inputs: WindowInp
       const feeds: DeblurFeeds = {
         width: run.width,
         height: run.height,
-        frames: toNtchwFloat32(inputs.frames, run),
+        frames: toNtchwFloat32(inputs.frames, run, settings.scratch?.frames),
         motion: motion.motion(run),
         ...(motion.flow ? { flow: motion.flow(run) } : {}),
         blurWeights: inputs.blurWeights,
@@ -130,6 +136,8 @@ export async function restoreRegion(settings: RestoreSettings, inputs: WindowInp
       } else {
         out = await model.run(feeds);
       }
+      // Still ours (not moved to another thread): the next call writes its input here.
+      if (settings.scratch !== undefined && feeds.frames.byteLength > 0) settings.scratch.frames = feeds.frames;
       calls++;
       const plane = run.width * run.height;
       const weightX = wx[i]!;

@@ -49,12 +49,14 @@ function planarFloat32(frame: Frame): Float32Array {
 
 /**
  * The window's frames over `rect` as NTCHW float32 [1, T, 3, rect.height, rect.width], gamma-encoded values in
- * [0, 1] (samples divided by the sample type's maximum), edge-replicated outside the frames.
+ * [0, 1] (samples divided by the sample type's maximum), edge-replicated outside the frames. Written into `into`
+ * when it has exactly that length (every sample is written), else into a new array.
  */
-export function toNtchwFloat32(frames: readonly Frame[], rect: Box): Float32Array {
+export function toNtchwFloat32(frames: readonly Frame[], rect: Box, into?: Float32Array): Float32Array {
   const { x, y, width: w, height: h } = rect;
   const plane = w * h;
-  const out = new Float32Array(frames.length * 3 * plane);
+  const length = frames.length * 3 * plane;
+  const out = into !== undefined && into.length === length ? into : new Float32Array(length);
   frames.forEach((frame, t) => {
     if (2 * plane < frame.width * frame.height && !planes.has(frame)) {
       convertRect(frame, rect, out, t * 3 * plane);

@@ -43,6 +43,19 @@ describe('deblur(): what goes in and what comes out', () => {
     }
   });
 
+  it('writes the network input of every call of a stream into one buffer, with the same results as fresh buffers', async () => {
+    const frames = clip(4, 50, 37);
+    const model = new FakeDeblurModel();
+    const out = await run(frames, { model });
+    expect(model.frameBuffers).toHaveLength(4);
+    expect(new Set(model.frameBuffers).size).toBe(1);
+    expect(out.map((o) => o.data)).toEqual(frames.map((f) => f.data)); // identity network: the centre frame of each call
+    expect(model.calls[0]!.frames).not.toEqual(model.calls[1]!.frames); // each call's own window, written over the last
+    const other = new FakeDeblurModel();
+    await run(frames, { model: other });
+    expect(other.frameBuffers[0]).not.toBe(model.frameBuffers[0]); // one buffer per stream
+  });
+
   it('pads each frame and its motion map to the model multiple (at least minSize) with edge replication, and crops back', async () => {
     const frames = clip(3, 50, 37);
     const model = new FakeDeblurModel();

@@ -19,6 +19,8 @@ export class FakeDeblurModel implements DeblurModel {
   readonly executionProvider = 'fake';
   readonly contract = CONTRACT;
   readonly calls: DeblurFeeds[] = [];
+  /** Each call's `frames` buffer itself (the calls hold copies): to see which calls shared one. */
+  readonly frameBuffers: Float32Array[] = [];
   /** performance.now() when each call returned, and when close() was called. */
   readonly returnedAt: number[] = [];
   closedAt: number | undefined;
@@ -31,7 +33,9 @@ export class FakeDeblurModel implements DeblurModel {
 
   async run(feeds: DeblurFeeds): Promise<Float32Array> {
     if (this.closedAt !== undefined) throw new Error('run after close');
-    this.calls.push(feeds);
+    // A copy: deblur() reuses the frames buffer for its next call (DeblurFeeds.owned).
+    this.calls.push({ ...feeds, frames: feeds.frames.slice() });
+    this.frameBuffers.push(feeds.frames);
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     const out = this.answer(feeds);
     this.returnedAt.push(performance.now());

@@ -62,6 +62,24 @@ describe('toNtchwFloat32', () => {
     });
   }
 
+  it('writes into a given buffer of exactly the right length, every sample, by either path; otherwise into a new one', () => {
+    const fs = frames('uint8');
+    for (const rect of RECTS) {
+      const length = fs.length * 3 * rect.width * rect.height;
+      const into = new Float32Array(length).fill(Number.NaN); // a sample left unwritten would stay NaN
+      const got = toNtchwFloat32(fs, rect, into);
+      expect(got).toBe(into);
+      const want = reference(fs, rect);
+      let worst = 0;
+      for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!)); // NaN stays NaN
+      expect(worst, JSON.stringify(rect)).toBeLessThanOrEqual(1e-7);
+      const other = new Float32Array(length + 1);
+      const fresh = toNtchwFloat32(fs, rect, other);
+      expect(fresh).not.toBe(other);
+      expect(fresh.length).toBe(length);
+    }
+  });
+
   it('refuses frames in linear light, by either path', () => {
     const linear = createRgbFloatFrame(new Float32Array(W * H * 3), { width: W, height: H, light: 'linear' });
     expect(() => toNtchwFloat32([linear], { x: 0, y: 0, width: 4, height: 4 })).toThrow(InvalidOptionError);
