@@ -26,15 +26,24 @@ def _rows(path: str) -> List[Dict[str, str]]:
 
 
 def _what(config_dir: Optional[str], name: str) -> str:
-    """The first comment line of the run's config (what the run changes), without the '# '."""
+    """What the run changes: the first sentence of its config's opening comment (it may run over several comment
+    lines), without the '#'; '(no config)' when the config directory does not hold the run's config."""
     if not config_dir:
         return ''
     path = os.path.join(config_dir, f'{name}.yml')
     if not os.path.isfile(path):
-        return ''
+        return '(no config)'
+    parts: List[str] = []
     with open(path) as f:
-        first = f.readline().strip()
-    return first[1:].strip() if first.startswith('#') else ''
+        for line in f:
+            text = line.strip()
+            # The opening comment's prose: a bare '#' or an indented command line ends it.
+            if not text.startswith('#') or text == '#' or line.startswith('#   '):
+                break
+            parts.append(text[1:].strip())
+            if parts[-1].endswith('.'):
+                break
+    return ' '.join(parts)
 
 
 def collect(root: str, config_dir: Optional[str] = None) -> List[Dict[str, Any]]:

@@ -27,17 +27,24 @@ class AblationTableTest(unittest.TestCase):
             _run(root, 'base', [0.2, 0.4])
             _run(root, 'base-seed2', [0.25, 0.5])
             _run(root, 'no-priors', [0.1, 0.3])
+            _run(root, 'no-contrast', [0.1, 0.35])
+            _run(root, 'renamed', [0.1, 0.2])
             os.makedirs(os.path.join(root, 'not-started'))
+            with open(os.path.join(configs, 'no-contrast.yml'), 'w') as f:
+                f.write('# base.yml without the contrast group: its maps are\n# zeros; the rest stays.\n'
+                        '# More about it.\n#   cd training && python3 -m promotion.train x.yml\nname: x\n')
             with open(os.path.join(configs, 'no-priors.yml'), 'w') as f:
                 f.write('# base.yml without the prior branch.\nname: x\n')
             self.assertEqual(main([root, '--out', out, '--baseline', 'base', '--baseline', 'base-seed2',
                                    '--config-dir', configs]), 0)
             with open(os.path.join(out, 'table.json')) as f:
                 result = json.load(f)
-            self.assertEqual([r['name'] for r in result['runs']], ['base', 'base-seed2', 'no-priors'])
+            self.assertEqual([r['name'] for r in result['runs']], ['base', 'base-seed2', 'no-contrast', 'no-priors', 'renamed'])
             self.assertAlmostEqual(result['baseline']['gain'], 0.45)
             self.assertAlmostEqual(result['noiseFloor'], 0.1)
-            priors = result['runs'][2]
+            self.assertEqual(result['runs'][2]['what'], 'base.yml without the contrast group: its maps are zeros; the rest stays.')
+            self.assertEqual(result['runs'][4]['what'], '(no config)')
+            priors = result['runs'][3]
             self.assertAlmostEqual(priors['difference'], -0.15)
             self.assertEqual(priors['what'], 'base.yml without the prior branch.')
             self.assertEqual([c['iteration'] for c in priors['curve']], [750, 1500])
