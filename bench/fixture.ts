@@ -10,7 +10,9 @@
  * hand photos). Each sequence counts once in the mean, whatever its length; the PSNR of the sequences' mean squared
  * error, which the worst ones dominate, is reported beside it.
  *
- *   npm run build && node dist/bench/fixture.js [models...] [--out bench/results/fixture.json]
+ *   npm run build && node dist/bench/fixture.js [models...] [--out bench/results/fixture.json] [--clamp-radius R]
+ *
+ * --clamp-radius: deblur()'s clamp to the input's local range for every model (default: deblur()'s, 3).
  *
  * Models are names in models/ or paths to .onnx files or cards (default: every model in models/), e.g. every
  * checkpoint of a training run (`python3 -m promotion.export --checkpoint ... --contract 2 --out-dir scratch/models`).
@@ -38,12 +40,15 @@ async function readFrames(dir: string): Promise<Frame[]> {
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const restore = (frames: Frame[], model: string) => lastValueFrom(from(frames).pipe(deblur({ model }), toArray()));
+const restore = (frames: Frame[], model: string, clampRadius: number | undefined) =>
+  lastValueFrom(from(frames).pipe(deblur({ model, ...(clampRadius !== undefined ? { clampRadius } : {}) }), toArray()));
 /** Mean PSNR of each output frame against the frame it should equal. */
 const meanPsnr = (outputs: Frame[], targets: Frame[]) => mean(outputs.map((o, k) => psnr(o, targets[k]!)));
 
 interface Row {
   model: string;
+  /** deblur()'s clampRadius when one was given (else its default). */
+  clampRadius?: number;
   blurredDb: number;
   restoredDb: number;
   gainDb: number;
@@ -59,26 +64,37 @@ interface Row {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const at = args.indexOf('--out');
-  const out = at >= 0 ? args[at + 1] : join('bench', 'results', 'fixture.json');
-  if (out === undefined) throw new Error('Expected a path after --out');
-  const given = args.filter((a, i) => a !== '--out' && i !== at + 1);
+  const value = (flag: string): string | undefined => {
+    const at = args.indexOf(flag);
+    if (at < 0) return undefined;
+    const v = args[at + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`Expected a value after ${flag}`);
+    args.splice(at, 2);
+    return v;
+  };
+  const out = value('--out') ?? join('bench', 'results', 'fixture.json');
+  const clampArg = value('--clamp-radius');
+  const clampRadius = clampArg === undefined ? undefined : Number(clampArg);
+  if (clampRadius !== undefined && (!Number.isInteger(clampRadius) || clampRadius < 0)) {
+    throw new Error(`Expected --clamp-radius as a whole number >= 0 (e.g. 3; 0 turns the clamp off) but received ${clampArg}`);
+  }
+  const given = args;
   const models = given.length > 0 ? given : readdirSync(modelsDir()).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
   const [blurred, sharp] = await Promise.all([readFrames(join(FIXTURE, 'blur')), readFrames(join(FIXTURE, 'sharp'))]);
   const before = meanPsnr(blurred, sharp);
   const rows: Row[] = [];
   for (const model of models) {
-    const after = meanPsnr(await restore(blurred, model), sharp);
-    const sharpKeptBySequence = await sharpInputKept(model);
+    const after = meanPsnr(await restore(blurred, model, clampRadius), sharp);
+    const sharpKeptBySequence = await sharpInputKept(model, clampRadius !== undefined ? { clampRadius } : {});
     const pooled = poolSequencePsnrs(Object.values(sharpKeptBySequence));
     rows.push({
-      model, blurredDb: before, restoredDb: after, gainDb: after - before,
+      model, ...(clampRadius !== undefined ? { clampRadius } : {}), blurredDb: before, restoredDb: after, gainDb: after - before,
       sharpKeptDb: sharpKeptBySequence[SHARP_SEQUENCES[0]!]!, sharpKeptBySequence,
       sharpKeptMeanDb: pooled.meanDb, sharpKeptPooledMseDb: pooled.pooledMseDb,
     });
   }
   console.log(`test/fixtures/deblur-clip: ${blurred.length} frames of ${blurred[0]!.width}x${blurred[0]!.height}; blurred ${before.toFixed(2)} dB against the sharp frames`);
-  console.log(`sharp input: ${SHARP_SEQUENCES.join(', ')}`);
+  console.log(`sharp input: ${SHARP_SEQUENCES.join(', ')}${clampRadius !== undefined ? `; clamp radius ${clampRadius}` : ''}`);
   const f = (x: number) => x.toFixed(2);
   console.log(`| model | restored (dB) | gain (dB, target 1) | sharp kept, clip (dB) | sharp kept, the other ${SHARP_SEQUENCES.length - 1} sequences (dB) | sharp kept, mean (dB, target 40) | sharp kept, pooled MSE (dB) |`);
   console.log('|---|---:|---:|---:|---|---:|---:|');

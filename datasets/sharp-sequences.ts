@@ -34,12 +34,12 @@ export function poolSequencePsnrs(psnrs: readonly number[]): { meanDb: number; p
  * What `deblur()` with `model` (a name in models/ or a path) does to each unblurred sequence: the mean over its frames
  * of PSNR(output, input), by sequence, in {@link SHARP_SEQUENCES}' order. `maxFrames`: only the first frames of each.
  */
-export async function sharpInputKept(model: string, options: { maxFrames?: number } = {}): Promise<Record<string, number>> {
+export async function sharpInputKept(model: string, options: { maxFrames?: number; clampRadius?: number } = {}): Promise<Record<string, number>> {
   const kept: Record<string, number> = {};
   for (const dir of SHARP_SEQUENCES) {
     const source = await openImageSequence(join(packageRoot(), dir), { sampleType: 'uint8', ...(options.maxFrames !== undefined ? { maxFrames: options.maxFrames } : {}) });
     const frames = await lastValueFrom(from(source.frames()).pipe(toArray()));
-    const restored = await lastValueFrom(from(frames).pipe(deblur({ model }), toArray()));
+    const restored = await lastValueFrom(from(frames).pipe(deblur({ model, ...(options.clampRadius !== undefined ? { clampRadius: options.clampRadius } : {}) }), toArray()));
     kept[dir] = restored.reduce((sum, r, k) => sum + psnr(r, frames[k]!), 0) / frames.length;
   }
   return kept;
