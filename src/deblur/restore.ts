@@ -52,7 +52,8 @@ export interface RestoreSettings {
   /**
    * A stream's network input buffer, reused from call to call while the model leaves it in place (a model that
    * moves it to a worker thread, `owned`, leaves it empty, and the next call makes a new one). A 640x480 window's
-   * input is 18 MB; written fresh each call, its first touch of new memory took 2-90 ms (page faults).
+   * input is 18 MB; reusing it kept peak RSS 20-35 MB lower in the deblur bench, with no time difference the
+   * machine's noise let one see (docs/deblur-model.md).
    */
   readonly scratch?: { frames?: Float32Array };
 }
