@@ -87,7 +87,8 @@ def markdown(result: Dict[str, Any]) -> str:
         diff = f'{r["difference"]:+.3f}' if 'difference' in r else ''
         curve = ', '.join(f'{c["iteration"]}: {c["gain"]:+.3f}' for c in r['curve'])
         wall = f'{r["seconds"] / 60:.0f} min' if r['seconds'] else ''
-        lines.append(f'| `{r["name"]}` | {r["what"]} | {r["iteration"]} | {r["gain"]:+.3f} dB | {r["camera"]:+.3f} | '
+        what = r['what'].replace('|', '\\|')  # a '|' in a config's comment would end the cell
+        lines.append(f'| `{r["name"]}` | {what} | {r["iteration"]} | {r["gain"]:+.3f} dB | {r["camera"]:+.3f} | '
                      f'{r["local"]:+.3f} | {r["worst"]:+.3f} | {diff} | {curve} | {wall} |')
     if result.get('baseline'):
         floor = result.get('noiseFloor')

@@ -31,7 +31,7 @@ class AblationTableTest(unittest.TestCase):
             _run(root, 'renamed', [0.1, 0.2])
             os.makedirs(os.path.join(root, 'not-started'))
             with open(os.path.join(configs, 'no-contrast.yml'), 'w') as f:
-                f.write('# base.yml without the contrast group: its maps are\n# zeros; the rest stays.\n'
+                f.write('# base.yml without the contrast group: its maps |C| are\n# zeros; the rest stays.\n'
                         '# More about it.\n#   cd training && python3 -m promotion.train x.yml\nname: x\n')
             with open(os.path.join(configs, 'no-priors.yml'), 'w') as f:
                 f.write('# base.yml without the prior branch.\nname: x\n')
@@ -42,7 +42,7 @@ class AblationTableTest(unittest.TestCase):
             self.assertEqual([r['name'] for r in result['runs']], ['base', 'base-seed2', 'no-contrast', 'no-priors', 'renamed'])
             self.assertAlmostEqual(result['baseline']['gain'], 0.45)
             self.assertAlmostEqual(result['noiseFloor'], 0.1)
-            self.assertEqual(result['runs'][2]['what'], 'base.yml without the contrast group: its maps are zeros; the rest stays.')
+            self.assertEqual(result['runs'][2]['what'], 'base.yml without the contrast group: its maps |C| are zeros; the rest stays.')
             self.assertEqual(result['runs'][4]['what'], '(no config)')
             priors = result['runs'][3]
             self.assertAlmostEqual(priors['difference'], -0.15)
@@ -52,6 +52,7 @@ class AblationTableTest(unittest.TestCase):
                 text = f.read()
             self.assertIn('| `no-priors` | base.yml without the prior branch. | 1500 | +0.300 dB |', text)
             self.assertIn('differ by 0.100 dB (the noise floor)', text)
+            self.assertIn('its maps \\|C\\| are zeros', text)
             self.assertTrue(os.path.isfile(os.path.join(out, 'no-priors', 'frame_val.csv')))
             self.assertEqual(main([os.path.join(d, 'missing'), '--out', out]), 2)
 
