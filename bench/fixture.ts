@@ -12,7 +12,7 @@
  *
  *   npm run build && node dist/bench/fixture.js [models...] [--out bench/results/fixture.json] [--clamp-radius R]
  *
- * --clamp-radius: deblur()'s clamp to the input's local range for every model (default: deblur()'s, 3).
+ * --clamp-radius: deblur()'s clamp to the input's local range for every model (default: each model card's clampRadius, else deblur()'s, 3).
  *
  * Models are names in models/ or paths to .onnx files or cards (default: every model in models/), e.g. every
  * checkpoint of a training run (`python3 -m promotion.export --checkpoint ... --contract 2 --out-dir scratch/models`).
@@ -47,7 +47,7 @@ const meanPsnr = (outputs: Frame[], targets: Frame[]) => mean(outputs.map((o, k)
 
 interface Row {
   model: string;
-  /** deblur()'s clampRadius when one was given (else its default). */
+  /** deblur()'s clampRadius when one was given (else the model card's, else deblur()'s default). */
   clampRadius?: number;
   blurredDb: number;
   restoredDb: number;

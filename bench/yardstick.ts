@@ -114,7 +114,7 @@ interface SequenceResult {
 
 interface ModelResult {
   model: string;
-  /** deblur()'s clampRadius (undefined: its default). */
+  /** deblur()'s clampRadius when given (undefined: the model card's, else deblur()'s default). */
   clampRadius?: number;
   sequences: SequenceResult[];
   /** Mean gain per kind and over all sequences. */

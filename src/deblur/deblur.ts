@@ -102,7 +102,8 @@ export interface DeblurOptions {
   maxGap?: number;
   /**
    * Radius in pixels of the input's local range the output is clamped to (local-range.ts), against the networks'
-   * overshoot at strong edges; 0 turns it off. Default {@link DEFAULT_CLAMP_RADIUS}.
+   * overshoot at strong edges; 0 turns it off. Default: the radius the model's card says it was trained through, else
+   * {@link DEFAULT_CLAMP_RADIUS}.
    */
   clampRadius?: number;
   /**
@@ -190,7 +191,8 @@ export interface ResolvedDeblurOptions {
   readonly motionScope: 'frame' | 'regions';
   readonly gapPolicy: 'bridge' | 'split';
   readonly maxGap: number;
-  readonly clampRadius: number;
+  /** The clamp radius as given (undefined: the model's, else {@link DEFAULT_CLAMP_RADIUS}; see {@link clampRadiusFor}). */
+  readonly givenClamp: number | undefined;
   readonly gate: ResolvedBlurGate | undefined;
   readonly onFrameInfo: ((info: DeblurFrameInfo) => void) | undefined;
 }
@@ -234,21 +236,24 @@ export function resolveDeblurOptions(options: DeblurOptions = {}): ResolvedDeblu
   }
   const gapPolicy = expectOneOf('gapPolicy', options.gapPolicy ?? 'bridge', ['bridge', 'split'] as const);
   const maxGap = expectInteger('maxGap', options.maxGap ?? 1, 1);
-  const clampRadius = expectInteger('clampRadius', options.clampRadius ?? DEFAULT_CLAMP_RADIUS, 0, 64);
+  const givenClamp = options.clampRadius === undefined ? undefined : expectInteger('clampRadius', options.clampRadius, 0, 64);
   const onFrameInfo = options.onFrameInfo === undefined ? undefined : expectFunction<(info: DeblurFrameInfo) => void>('onFrameInfo', options.onFrameInfo);
   const gateOption = options.gate ?? false;
   if (typeof gateOption !== 'boolean' && (typeof gateOption !== 'object' || gateOption === null || Array.isArray(gateOption))) invalidOption('gate', 'boolean or object { minMotionPx, sharpWeight, cell, margin, feather }', gateOption);
   const gate = gateOption === false ? undefined : resolveBlurGate(gateOption === true ? {} : gateOption);
 
-  return { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, clampRadius, gate, onFrameInfo };
+  return { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, givenClamp, gate, onFrameInfo };
 }
+
+/** The clamp radius a model runs with: the one given, else the one its card says it was trained through, else the default. */
+export const clampRadiusFor = (model: Pick<DeblurModel, 'contract'>, given: number | undefined): number => given ?? model.contract.clampRadius ?? DEFAULT_CLAMP_RADIUS;
 
 /**
  * Restores every frame with a deblurring model (see the module comment). Options are validated, and the model's
  * files found, when this is called.
  */
 export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFunction<F, F> {
-  const { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, clampRadius, gate, onFrameInfo } = resolveDeblurOptions(options);
+  const { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, givenClamp, gate, onFrameInfo } = resolveDeblurOptions(options);
   return (source) =>
     defer(() => {
       let stopped = false;
@@ -264,6 +269,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
         const tileSize = givenTile ?? c.tileSize ?? DEFAULT_TILE_SIZE;
         const tile = Math.max(c.minSize, Math.floor(tileSize / c.paddingMultiple) * c.paddingMultiple);
         const effectiveOverlap = Math.min(givenOverlap ?? defaultTileOverlap(tileSize), Math.floor(tile / 4));
+        const clampRadius = clampRadiusFor(model, givenClamp);
         cache = model.parts ? new FeatureCache(model.parts) : undefined;
         const features = cache;
         let first: F | undefined;

@@ -93,6 +93,11 @@ export interface ModelCard {
    * model is kept to 512-pixel tiles. Undefined: the runtime's default.
    */
   readonly tileSize: number | undefined;
+  /**
+   * The radius of the clamp to the input's local range the model was trained through (the card's optional
+   * `clampRadius`, 0-64; 0: none), used by `deblur()` when no clampRadius is given. Undefined: the runtime's default.
+   */
+  readonly clampRadius: number | undefined;
   /** The (restore) graph's inputs and outputs. */
   readonly inputs: readonly ModelCardTensor[];
   readonly outputs: readonly ModelCardTensor[];
@@ -280,6 +285,10 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
   if (version !== 2 && json.features !== undefined) fail(path, `has a features entry, which only contract version 2 (a model in two parts) has`);
   const tileSize = json.tileSize;
   if (tileSize !== undefined && (!isPositiveInteger(tileSize) || tileSize < minSize)) fail(path, `has tileSize ${JSON.stringify(tileSize)}; expected an integer of at least minSize (${minSize}), or no tileSize`);
+  const clampRadius = json.clampRadius;
+  if (clampRadius !== undefined && (typeof clampRadius !== 'number' || !Number.isInteger(clampRadius) || clampRadius < 0 || clampRadius > 64)) {
+    fail(path, `has clampRadius ${JSON.stringify(clampRadius)}; expected an integer from 0 to 64, or no clampRadius`);
+  }
   const architecture = json.architecture;
   const preset = isRecord(architecture) && typeof architecture.preset === 'string' ? architecture.preset : undefined;
   return {
@@ -295,6 +304,7 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
     paddingMultiple,
     minSize,
     tileSize,
+    clampRadius,
     inputs,
     outputs,
     preset,

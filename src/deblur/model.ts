@@ -25,6 +25,8 @@ export interface DeblurModelContract {
   readonly motionFlow?: DisOptions;
   /** The largest tile side the model is meant to run at, when it says (`deblur()` uses it unless given a tileSize). */
   readonly tileSize?: number;
+  /** The clamp radius the model was trained through, when it says (`deblur()` uses it unless given a clampRadius). */
+  readonly clampRadius?: number;
   /**
    * Whether the model reads the `motion` input (default true). A model that does not (a plain model, plain-model.ts)
    * spares `deblur()` the motion map's optical flow, unless the blur gate or ROI mode 'motion' needs it; `motion` is

@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { runSynthJob } from '../blur-synthesis/dataset-writer.js';
 import { planSynthJobs } from '../blur-synthesis/plan.js';
 import { synthesisParameters, type SynthesisOptions } from '../blur-synthesis/synthesize.js';
-import { DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE, defaultTileOverlap, type DeblurOptions, resolveDeblurOptions } from '../deblur/deblur.js';
+import { clampRadiusFor, DEFAULT_TILE_SIZE, defaultTileOverlap, type DeblurOptions, resolveDeblurOptions } from '../deblur/deblur.js';
 import { loadDeblurModel, type LoadedDeblurModel } from '../deblur/onnx-session.js';
 import { InvalidOptionError } from '../errors.js';
 import type { HandPoseEstimator } from '../handpose/estimator.js';
@@ -169,8 +169,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     names.forEach((name, i) => {
       if (names.indexOf(name) !== i) throw new InvalidOptionError(`Models ${modelRefs[names.indexOf(name)]} and ${modelRefs[i]} are both named ${name}; a comparison needs distinct names (give a plain model its own name in its card, or pass each model once).`);
     });
-    // The clamp radius as resolved, so that a change of its default redoes the deblurred frames.
-    const deblurSettings = { tileSize: settings.tileSize, overlap: settings.overlap, roi: settings.roi?.kind ?? 'off', clampRadius: settings.clampRadius ?? DEFAULT_CLAMP_RADIUS, ...(settings.gate ? { gate: settings.gate } : {}) };
+    // Per model, the clamp radius as resolved (given, the card's, else the default), so that a change of its default redoes the deblurred frames.
+    const deblurSettings = (model: LoadedDeblurModel) => ({ tileSize: settings.tileSize, overlap: settings.overlap, roi: settings.roi?.kind ?? 'off', clampRadius: clampRadiusFor(model, settings.clampRadius), ...(settings.gate ? { gate: settings.gate } : {}) });
     let landmarker: Promise<HandPoseEstimator & AsyncDisposable> | undefined;
     const estimator = () => (landmarker ??= createHandLandmarker({ mode: poseMode, model: handModel, numHands: 2 }));
     // Per model: its sequences' records and joint metrics.
@@ -217,7 +217,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
           const deblurred = deblurredDir(work, id, slug);
           // The model's digests and the description the runtime reads (identity.key: a two-part model's feature graph can
           // change while the other does not; the card's motion flow and tile change the output with the same weights).
-          const deblurKey: StageKey = { ...model.identity.key, settings: deblurSettings, synthesis: synthesisMade };
+          const deblurKey: StageKey = { ...model.identity.key, settings: deblurSettings(model), synthesis: synthesisMade };
           await timed('deblur', () => deblurSequence(plan, deblurred, model, { ...settings }, deblurKey, options, notice));
           const dirs: Record<FrameVersion, string> = { sharp: sharpDir, blurred: blurredDir, deblurred };
           const poses: Record<FrameVersion, StoredFrame[]> = {
@@ -236,7 +236,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       if (landmarker) await (await landmarker).close().catch(() => undefined);
     }
 
-    const modelRecord = (m: LoadedDeblurModel): ModelRecord => ({ name: m.identity.name, preset: m.identity.preset, sha256: m.identity.sha256 ?? null, device: m.executionProvider });
+    const modelRecord = (m: LoadedDeblurModel): ModelRecord => ({ name: m.identity.name, preset: m.identity.preset, sha256: m.identity.sha256 ?? null, device: m.executionProvider, clampRadius: clampRadiusFor(m, settings.clampRadius) });
     const results: ModelResult[] = models.map((m, k) => {
       const { sequences: own, joints } = perModel[k]!;
       const summary = summarize(
@@ -266,7 +266,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         model: first.model,
         synthesis: synthesisRecord,
         handpose: { estimator: `mediapipe-tasks-vision@${TASKS_VISION_VERSION}`, mode: poseMode, model: handModel, numHands: 2 },
-        deblur: { tileSize: settings.tileSize ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE, overlap: settings.overlap ?? defaultTileOverlap(settings.tileSize ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE), roi: settings.roi?.kind ?? 'off', clampRadius: deblurSettings.clampRadius, gate: settings.gate ?? false, threads: model.threads, executionProvider: model.executionProvider },
+        deblur: { tileSize: settings.tileSize ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE, overlap: settings.overlap ?? defaultTileOverlap(settings.tileSize ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE), roi: settings.roi?.kind ?? 'off', clampRadius: clampRadiusFor(model, settings.clampRadius), gate: settings.gate ?? false, threads: model.threads, executionProvider: model.executionProvider },
         metrics: { channel, cropBorder, pckThresholds: thresholds, pckNormalization: 'bbox' },
       },
       summary,

@@ -164,6 +164,8 @@ export interface ModelRecord {
   sha256: string | null;
   /** Where it ran: `cpu`, `cuda`... */
   device: string;
+  /** The clamp radius it ran with (absent in reports written before the card could give one). */
+  clampRadius?: number;
 }
 
 /** Conventions of the metrics. */
@@ -588,7 +590,11 @@ export function validateReport(value: unknown): EvalReport {
 }
 
 function checkModelRecord(path: string, value: unknown, nullableSha: boolean): ModelRecord {
-  const model = object(path, value, ['name', 'preset', 'sha256', 'device']);
+  const model = object(path, value);
+  const known = ['name', 'preset', 'sha256', 'device', 'clampRadius'];
+  for (const key of ['name', 'preset', 'sha256', 'device']) if (!(key in model)) fail(child(path, key), `a value (${key} is required)`, undefined);
+  for (const key of Object.keys(model)) if (!known.includes(key)) fail(child(path, key), `no such key (known keys: ${known.join(', ')})`, model[key]);
+  if (model.clampRadius !== undefined && (typeof model.clampRadius !== 'number' || !Number.isInteger(model.clampRadius) || model.clampRadius < 0)) fail(child(path, 'clampRadius'), 'a non-negative integer', model.clampRadius);
   string(child(path, 'name'), model.name);
   string(child(path, 'preset'), model.preset);
   if (!(nullableSha && model.sha256 === null) && (typeof model.sha256 !== 'string' || !SHA256.test(model.sha256))) fail(child(path, 'sha256'), nullableSha ? '64 lowercase hex digits, or null for a computed model' : '64 lowercase hex digits', model.sha256);

@@ -61,6 +61,13 @@ describe('promotion deblur', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ frames: 6, width: 64, height: 48, sampleType: 'uint8', model: 'tiny', executionProvider: 'cpu', threads: 1, roi: 'off', clampRadius: 3, warnings: [] });
     expect(JSON.parse((await cli(['probe', out, '--json'])).out)).toMatchObject({ frameCount: 6, width: 64, height: 48 });
+    // The card's clampRadius is the default; --clamp-radius wins.
+    const clamp1 = writeVariant(tiny, dir, 'cli-clamp-1', { card: (c) => (c.clampRadius = 1) });
+    const byCard = await cli(['deblur', clip, '-o', join(dir, 'by-card.mkv'), '--model', clamp1.onnx, '--threads', '1', '--json']);
+    expect(byCard.code).toBe(0);
+    expect(JSON.parse(byCard.out)).toMatchObject({ clampRadius: 1 });
+    const given = await cli(['deblur', clip, '-o', join(dir, 'given.mkv'), '--model', clamp1.onnx, '--threads', '1', '--clamp-radius', '0', '--json']);
+    expect(JSON.parse(given.out)).toMatchObject({ clampRadius: 0 });
   });
 
   it('a 16-bit image folder gives a 16-bit image folder (bit depth preserved)', async () => {

@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { from, lastValueFrom, type Observable, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { deblur, DEFAULT_CLAMP_RADIUS, type DeblurFrameInfo, type DeblurOptions, resolveDeblurOptions } from '../../src/deblur/deblur.js';
+import { clampRadiusFor, deblur, DEFAULT_CLAMP_RADIUS, type DeblurFrameInfo, type DeblurOptions, resolveDeblurOptions } from '../../src/deblur/deblur.js';
 import { localExtreme } from '../../src/deblur/local-range.js';
 import { windowStatistics } from '../../src/deblur/statistics.js';
 import { toPlanesFloat32 } from '../../src/deblur/tensor.js';
@@ -212,7 +212,11 @@ describe('deblur(): what goes in and what comes out', () => {
   it('resolveDeblurOptions checks the options and resolves their defaults without building an operator', () => {
     const model = new FakeDeblurModel();
     const r = resolveDeblurOptions({ model });
-    expect(r).toMatchObject({ given: model, givenTile: undefined, givenOverlap: undefined, roi: undefined, motionScope: 'frame', gapPolicy: 'bridge', maxGap: 1, clampRadius: DEFAULT_CLAMP_RADIUS });
+    expect(r).toMatchObject({ given: model, givenTile: undefined, givenOverlap: undefined, roi: undefined, motionScope: 'frame', gapPolicy: 'bridge', maxGap: 1, givenClamp: undefined });
+    // The clamp radius resolves per model: given, else the card's, else the default.
+    expect(clampRadiusFor(model, undefined)).toBe(DEFAULT_CLAMP_RADIUS);
+    expect(clampRadiusFor({ contract: { ...model.contract, clampRadius: 1 } }, undefined)).toBe(1);
+    expect(clampRadiusFor({ contract: { ...model.contract, clampRadius: 1 } }, 0)).toBe(0);
     expect(() => resolveDeblurOptions({ model, tileSize: 10 })).toThrow('Expected integer between 64 and 16384 for tileSize but received 10 of type number');
     expect(() => resolveDeblurOptions({ model, roi: { kind: 'motion' }, motionScope: 'regions' })).toThrow(InvalidOptionError);
     expect(model.calls).toHaveLength(0);
@@ -230,6 +234,25 @@ describe('deblur(): what goes in and what comes out', () => {
     expect(await calls({})).toEqual({ calls: 1, width: 208 }); // the runtime's default (512): one call
     expect(await calls({}, 64)).toEqual({ calls: 12, width: 64 }); // the card's 64: 4 x 3 tiles
     expect(await calls({ tileSize: 128 }, 64)).toEqual({ calls: 4, width: 128 }); // given: 2 x 2
+  });
+
+  it("without a clampRadius, clamps at the radius the model's card gives; a clampRadius given wins", async () => {
+    const frames = clip(2, 100, 70, { sixteen: true });
+    const overshooting = (clampRadius?: number) => {
+      const model = new FakeDeblurModel(constant(1));
+      if (clampRadius !== undefined) Object.assign(model, { contract: { ...model.contract, clampRadius } });
+      return model;
+    };
+    const box = { x: 0, y: 0, width: 100, height: 70 };
+    // The card's 0: no clamp, every sample at full scale.
+    const cardOff = await run(frames, { model: overshooting(0), tileSize: 64, overlap: 16 });
+    expect(cardOff.every((f) => f.data.every((v) => v === 65535))).toBe(true);
+    // The card's 1: each sample is its 3x3 window's maximum.
+    const cardOne = await run(frames, { model: overshooting(1), tileSize: 64, overlap: 16 });
+    for (const [k, f] of frames.entries()) expect(Array.from(cardOne[k]!.data)).toEqual(Array.from(localExtreme(f, box, 1, true)));
+    // Given wins over the card.
+    const given = await run(frames, { model: overshooting(0), tileSize: 64, overlap: 16, clampRadius: 2 });
+    for (const [k, f] of frames.entries()) expect(Array.from(given[k]!.data)).toEqual(Array.from(localExtreme(f, box, 2, true)));
   });
 
   it('clamps the output to the input frame\'s local range (default radius 3; 0 turns it off), whole frames and tiles alike', async () => {

@@ -59,13 +59,15 @@ describe('loading a model', () => {
     }
   });
 
-  it('runs a model with the directional motion prior (contract version 3): it reads the flow vectors, which deblur() computes and feeds', async () => {
-    const result = runPython(['-m', 'promotion.export', '--preset', 'promotion-c', '--random-init', '--seed', '5', '--set', 'num_feat=8', '--set', 'middle_blocks=1', '--set', 'directional_motion=true', '--name', 'tiny-c3', '--out-dir', dir, '--threads', '1'], 300_000);
+  it('runs a model with the directional motion prior (contract version 3): it reads the flow vectors, which deblur() computes and feeds; the export writes the clamp radius asked for', async () => {
+    const result = runPython(['-m', 'promotion.export', '--preset', 'promotion-c', '--random-init', '--seed', '5', '--set', 'num_feat=8', '--set', 'middle_blocks=1', '--set', 'directional_motion=true', '--clamp-radius', '2', '--name', 'tiny-c3', '--out-dir', dir, '--threads', '1'], 300_000);
     if (result.status !== 0) throw new Error(`export failed (exit ${result.status}):\n${result.output}`);
     const model = await loadDeblurModel({ model: join(dir, 'tiny-c3.onnx'), threads: 1 });
     try {
       expect(model.card!.contractVersion).toBe(3);
       expect(model.contract.usesFlow).toBe(true);
+      // The export's --clamp-radius is the card's clampRadius, which deblur() defaults to.
+      expect(model.contract.clampRadius).toBe(2);
       const feeds = { width: 48, height: 32, frames: new Float32Array(5 * 3 * 32 * 48).map((_, i) => (i % 97) / 97), motion: new Float32Array(32 * 48), blurWeights: new Float32Array(5).fill(1), contrastScale: new Float32Array(5).fill(0.05) };
       await expect(model.run(feeds)).rejects.toThrow(/reads the flow vectors \(contract version 3\) but was called without feeds.flow/);
       const still = await model.run({ ...feeds, flow: new Float32Array(4 * 32 * 48) });
@@ -117,6 +119,26 @@ describe('loading a model', () => {
     expect((await contractError(badFlow.onnx)).message).toMatch(new RegExp(`^Model card ${badFlow.card.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has motionMap.flow \\{"finest":1\\}, which the optical flow refuses \\(.*finest.*\\); `));
     const bad = writeVariant(tiny, dir, 'tile-16', { card: (c) => (c.tileSize = 16) });
     expect((await contractError(bad.onnx)).message).toBe(`Model card ${bad.card} has tileSize 16; expected an integer of at least minSize (32), or no tileSize; ${FIX}`);
+  });
+
+  it("reads the card's clampRadius into the contract and the output's identity, and refuses one that is not an integer from 0 to 64", async () => {
+    const plain = await loadDeblurModel({ model: tiny.onnx, threads: 1 });
+    expect(plain.contract.clampRadius).toBeUndefined();
+    const v = writeVariant(tiny, dir, 'clamp-1', { card: (c) => (c.clampRadius = 1) });
+    const model = await loadDeblurModel({ model: v.onnx, threads: 1 });
+    expect(model.contract.clampRadius).toBe(1);
+    // Stored deblurred frames of the same weights under another clamp are not reused.
+    expect(model.identity.key).not.toEqual(plain.identity.key);
+    await model.close();
+    await plain.close();
+    const off = writeVariant(tiny, dir, 'clamp-0', { card: (c) => (c.clampRadius = 0) });
+    const offModel = await loadDeblurModel({ model: off.onnx, threads: 1 });
+    expect(offModel.contract.clampRadius).toBe(0);
+    await offModel.close();
+    for (const [slug, value] of [['clamp-neg', -1], ['clamp-frac', 2.5], ['clamp-str', '3'], ['clamp-big', 65]] as const) {
+      const bad = writeVariant(tiny, dir, slug, { card: (c) => (c.clampRadius = value) });
+      expect((await contractError(bad.onnx)).message).toBe(`Model card ${bad.card} has clampRadius ${JSON.stringify(value)}; expected an integer from 0 to 64, or no clampRadius; ${FIX}`);
+    }
   });
 
   it('refuses a card whose inputs are not the contract names', async () => {

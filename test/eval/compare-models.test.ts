@@ -46,6 +46,8 @@ describe('evaluate() with several models', () => {
     ]);
     expect(result.config.model).toEqual(result.models[0]!.model);
     expect(result.config.model.sha256).toBeNull();
+    // Each model's clamp as it ran (none of these cards gives one: the default).
+    expect(result.models.map((m) => m.model.clampRadius)).toEqual([3, 3, 3]);
     expect(result.models[1]!.model.sha256).toMatch(/^[0-9a-f]{64}$/);
     // The same blurred frames under every model: the blurred PSNR is the same in each.
     const blurredPsnr = result.models.map((m) => m.summary.psnr.blurred);

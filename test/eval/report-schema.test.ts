@@ -101,6 +101,15 @@ describe('validateReport', () => {
     const badSha = JSON.parse(JSON.stringify(withPair)) as { models: { model: Json }[] };
     badSha.models[1]!.model.sha256 = 'abc';
     expect(schemaError(badSha).message).toContain('64 lowercase hex digits, or null for a computed model at models[1].model.sha256');
+    // The clamp it ran with is optional (reports before it lack it), a non-negative integer when there; no other key.
+    const clamped = JSON.parse(JSON.stringify(withPair)) as { models: { model: Json }[] };
+    clamped.models[1]!.model.clampRadius = 2;
+    expect(() => validateReport(clamped)).not.toThrow();
+    clamped.models[1]!.model.clampRadius = -1;
+    expect(schemaError(clamped).jsonPath).toBe('models[1].model.clampRadius');
+    const extra = JSON.parse(JSON.stringify(withPair)) as { models: { model: Json }[] };
+    extra.models[1]!.model.colour = 'red';
+    expect(schemaError(extra).jsonPath).toBe('models[1].model.colour');
   });
 
   it('records the blur gap recovered: the share (deblurred - blurred) / (sharp - blurred), "no gap" and "unavailable"', () => {

@@ -416,6 +416,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help='the card asks the runtime for its motion input from optical flow at this pyramid level '
                              '(1: half resolution, upsampled; motionMap.flow in models/README.md) instead of full '
                              'resolution: measure what it costs in dB on the validation set first')
+    parser.add_argument('--clamp-radius', type=int, choices=range(0, 65), metavar='0-64',
+                        help='the card asks the runtime to clamp the output to the input\'s local range over this radius '
+                             '(clampRadius in models/README.md) instead of its default (3): the radius the network was '
+                             'trained through (train.clamp_radius) or was measured best at; a --from-card export keeps '
+                             'its source card\'s unless given')
     parser.add_argument('--evaluation', help='results of python3 -m promotion.evaluate (JSON) to record in the card as '
                         '`test`: the held-out test sets, blurred input vs every model evaluated')
     args = parser.parse_args(argv)
@@ -484,6 +489,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             card['validation'] = {}  # the source's was of another function
             if 'motionMap' in source_card and args.motion_finest_level is None:
                 card['motionMap'] = source_card['motionMap']
+            if 'clampRadius' in source_card and args.clamp_radius is None:
+                card['clampRadius'] = source_card['clampRadius']
+        if args.clamp_radius is not None:
+            card['clampRadius'] = args.clamp_radius
         if args.motion_finest_level is not None:
             card['motionMap']['flow'] = {'finestLevel': args.motion_finest_level}
         if args.evaluation:

@@ -1,6 +1,6 @@
 /** `promotion deblur <input> -o <output>`: restore any source with a deblurring model into a video or image folder. */
 import { count, lastValueFrom, pipe } from 'rxjs';
-import { deblur, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, defaultTileOverlap, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
+import { clampRadiusFor, deblur, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, defaultTileOverlap, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
 import { DEFAULT_DEBLUR_MODEL } from '../../deblur/model-card.js';
 import { DEFAULT_DEBLUR_DEVICE, loadDeblurModel } from '../../deblur/onnx-session.js';
 import type { DeblurRoi } from '../../deblur/roi.js';
@@ -48,7 +48,8 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
   const givenTile = options.tile === undefined ? undefined : expectInteger('--tile', num(options.tile), 64, 16384);
   // The default overlap follows the tile (a quarter of a tile smaller than 128); one given must fit it.
   const givenOverlap = options.overlap === undefined ? undefined : expectInteger('--overlap', num(options.overlap), 0, Math.floor((givenTile ?? DEFAULT_TILE_SIZE) / 4));
-  const clampRadius = expectInteger('--clamp-radius', num(options.clampRadius ?? String(DEFAULT_CLAMP_RADIUS)), 0, 64);
+  // The default clamp is the model's (its card's clampRadius, else DEFAULT_CLAMP_RADIUS): known once the model is loaded.
+  const givenClamp = options.clampRadius === undefined ? undefined : expectInteger('--clamp-radius', num(options.clampRadius), 0, 64);
   const roiMode = expectOneOf('--roi', options.roi ?? 'off', ['off', 'motion', 'hands'] as const);
   const motionScope = expectOneOf('--motion-scope', options.motionScope ?? 'frame', ['frame', 'regions'] as const);
   if (motionScope === 'regions' && roiMode !== 'hands') throw new InvalidOptionError(`--motion-scope regions needs --roi hands (the whole frame's motion map is needed with --roi ${roiMode}).`);
@@ -75,6 +76,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
   try {
     const tileSize = givenTile ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE;
     const overlap = givenOverlap === undefined ? defaultTileOverlap(tileSize) : Math.min(givenOverlap, Math.floor(tileSize / 4));
+    const clampRadius = clampRadiusFor(model, givenClamp);
     const source = await openInput(input, options, parsed, io);
     const info = source.info;
     if (info.width < MIN_DEBLUR_FRAME_SIZE || info.height < MIN_DEBLUR_FRAME_SIZE) {
@@ -162,7 +164,7 @@ export function defineDeblurCommand(program: Command, io: CliIo, run: RunTask): 
     .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2)')
     .option('--tile <px>', `largest tile side; larger frames are restored in overlapping tiles (default: the model card's tileSize, else ${DEFAULT_TILE_SIZE})`)
     .option('--overlap <px>', `least overlap between tiles (default ${DEFAULT_TILE_OVERLAP}, or a quarter of a --tile below ${4 * DEFAULT_TILE_OVERLAP})`)
-    .option('--clamp-radius <px>', `clamp the output to the input's local range over this radius, against overshoot at edges; 0: off (default ${DEFAULT_CLAMP_RADIUS})`)
+    .option('--clamp-radius <px>', `clamp the output to the input's local range over this radius, against overshoot at edges; 0: off (default: the model card's clampRadius, else ${DEFAULT_CLAMP_RADIUS})`)
     .option('--gate', 'blur gate: frames where nothing moves, frames sharper than their window and still regions pass through untouched, with no network call (default off)')
     .option('--roi <off|motion|hands>', 'restore only regions of interest: where the motion map is high, or around tracked hands (default off: whole frames)')
     .option('--motion-scope <frame|regions>', 'with --roi hands: compute the motion map over the regions only (faster, approximate; default frame)');

@@ -169,7 +169,7 @@ export function defineEvalCommand(program: Command, io: CliIo, run: RunTask): vo
     .addOption(new Option('--device <device>', 'where the model runs').choices(['cpu', 'cuda', 'auto']))
     .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2)')
     .option('--tile <px>', `largest tile side for deblurring (default: the model card's tileSize, else ${DEFAULT_TILE_SIZE})`)
-    .option('--clamp-radius <px>', `deblurring: clamp the output to the input's local range over this radius; 0: off (default ${DEFAULT_CLAMP_RADIUS})`)
+    .option('--clamp-radius <px>', `deblurring: clamp the output to the input's local range over this radius; 0: off (default: each model card's clampRadius, else ${DEFAULT_CLAMP_RADIUS})`)
     .addOption(new Option('--roi <mode>', 'restore only regions of interest').choices(['off', 'motion', 'hands']).default('off'))
     .option('--gate', 'blur gate: frames where nothing moves, frames sharper than their window and still regions pass through with no network call (docs/deblurring.md)')
     .option('--subjects <list>', 'FPHA roots: comma-separated subjects')
