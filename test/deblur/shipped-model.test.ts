@@ -8,9 +8,11 @@
  *   the hand pan and the FPHA sample's four sequences of real hand photos; the first 12 frames of each here, all of
  *   them in bench/fixture.ts), at least the issue's 40 dB on average.
  * The targets are 1 dB and 40 dB. Reached on 2 CPU cores (docs/deblur-model.md, docs/training.md;
- * bench/results/fixture*.json), with the default clamp to the input's local range (radius 3) like everything deblur()
- * does: the default `promotion-c` (the CPU-shaped encoder-decoder; its prior branch at stride 2 since session 11) 0.53 dB,
- * 36.15 dB on the clip's sharp frames and 43.7 dB over the unblurred sequences; `promotion-s` 0.28 dB, 38.44 dB and 46.4 dB;
+ * bench/results/fixture*.json), with each card's clamp to the input's local range (radius 3 unless the card gives one)
+ * like everything deblur() does: the default `promotion-c` (the CPU-shaped encoder-decoder; its prior branch at stride 2
+ * since session 11; since session 14 the weights of training/configs/promotion-c5.yml, its card's clamp at radius 2)
+ * 0.66 dB, 48.66 dB on the clip's sharp frames and 53.9 dB over the unblurred sequences (the session-11 weights 0.53 dB,
+ * 36.15 dB and 43.7 dB); `promotion-s` 0.28 dB, 38.44 dB and 46.4 dB;
  * `promotion-s-long` (3.6x the training; more restoration, but worse hand pose on the demo sample) 0.54 dB, 39.18 dB
  * and 49.5 dB; `promotion-m` (48 features; the most restoration, the worst hand pose) 0.66 dB, 44.66 dB and 55.2 dB.
  * The clip's bounds guard what was reached (with a margin for the runtime's float differences), not the targets; the
@@ -53,11 +55,11 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const SHARP_FRAMES = 12;
 
 describe.each([
-  { name: DEFAULT_DEBLUR_MODEL, minGain: 0.45, minSharp: 35 },
-  { name: 'promotion-s', minGain: 0.2, minSharp: 37 },
-  { name: 'promotion-s-long', minGain: 0.45, minSharp: 38 },
-  { name: 'promotion-m', minGain: 0.55, minSharp: 43 },
-])('the shipped model $name', ({ name, minGain, minSharp }) => {
+  { name: DEFAULT_DEBLUR_MODEL, minGain: 0.6, minSharp: 45, everySequence: true },
+  { name: 'promotion-s', minGain: 0.2, minSharp: 37, everySequence: false },
+  { name: 'promotion-s-long', minGain: 0.45, minSharp: 38, everySequence: false },
+  { name: 'promotion-m', minGain: 0.55, minSharp: 43, everySequence: false },
+])('the shipped model $name', ({ name, minGain, minSharp, everySequence }) => {
   it(`restores a blurred clip of a held-out photo (at least ${minGain} dB; the 1 dB target is not reached)`, async () => {
     requireShippedModel(name);
     const [blurred, sharp] = await Promise.all([readClip('blur'), readClip('sharp')]);
@@ -68,7 +70,7 @@ describe.each([
     expect(after - before).toBeGreaterThanOrEqual(minGain);
   }, 120_000);
 
-  it(`leaves the clip's sharp frames nearly sharp: PSNR(output, input) >= ${minSharp} dB on average (below 40 dB on this clip)`, async () => {
+  it(`leaves the clip's sharp frames nearly sharp: PSNR(output, input) >= ${minSharp} dB on average`, async () => {
     requireShippedModel(name);
     const sharp = await readClip('sharp');
     const restored = await lastValueFrom(from(sharp).pipe(deblur({ model: name }), toArray()));
@@ -77,12 +79,14 @@ describe.each([
     expect(fidelity).toBeGreaterThanOrEqual(minSharp);
   }, 120_000);
 
-  it('leaves the committed unblurred sequences sharp: PSNR(output, input) >= 40 dB on average (the target)', async () => {
+  it(`leaves the committed unblurred sequences sharp: PSNR(output, input) >= 40 dB on average (the target)${everySequence ? ', and on every one' : ''}`, async () => {
     requireShippedModel(name);
     const kept = Object.values(await sharpInputKept(name, { maxFrames: SHARP_FRAMES }));
     expect(kept).toHaveLength(SHARP_SEQUENCES.length);
     const { meanDb, pooledMseDb } = poolSequencePsnrs(kept);
     console.log(`${name} on ${SHARP_SEQUENCES.length} unblurred sequences: PSNR(output, input) ${kept.map((p) => p.toFixed(2)).join(' / ')} dB, mean ${meanDb.toFixed(2)} dB, pooled MSE ${pooledMseDb.toFixed(2)} dB`);
     expect(meanDb).toBeGreaterThanOrEqual(40);
+    // Issue 14's target is every sequence at 40 dB or more; the default reaches it since session 14 (lowest 47.5 dB here).
+    if (everySequence) expect(Math.min(...kept)).toBeGreaterThanOrEqual(40);
   }, 180_000);
 });
