@@ -23,7 +23,7 @@ async function help(command: string): Promise<string> {
 describe('command help', () => {
   it('states the defaults the library uses', async () => {
     const deblur = await help('deblur');
-    for (const phrase of [`(default ${DEFAULT_DEBLUR_MODEL})`, `(default ${DEFAULT_DEBLUR_DEVICE})`, `(default ${DEFAULT_TILE_OVERLAP},`, `(default ${DEFAULT_CLAMP_RADIUS})`, `(default ${DEFAULT_CRF})`, `(default ${DEFAULT_JPEG_QUALITY})`]) {
+    for (const phrase of [`(default ${DEFAULT_DEBLUR_MODEL})`, `(default ${DEFAULT_DEBLUR_DEVICE})`, `(default ${DEFAULT_TILE_OVERLAP},`, `(default: the model card's clampRadius, else ${DEFAULT_CLAMP_RADIUS})`, `(default ${DEFAULT_CRF})`, `(default ${DEFAULT_JPEG_QUALITY})`]) {
       expect(deblur).toContain(phrase);
     }
     expect(await help('convert')).toContain(`(default ${DEFAULT_CRF})`);
@@ -34,5 +34,6 @@ describe('command help', () => {
     const evalHelp = await help('eval');
     expect(evalHelp).toContain(`(default ${DEFAULT_PCK_THRESHOLDS.join(',')})`);
     expect(evalHelp).toContain(`(default ${DEFAULT_PANELS_PER_SEQUENCE})`);
+    expect(evalHelp).toContain(`(default: each model card's clampRadius, else ${DEFAULT_CLAMP_RADIUS})`);
   });
 });
