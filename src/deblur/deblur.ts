@@ -102,7 +102,7 @@ export interface DeblurOptions {
   maxGap?: number;
   /**
    * Radius in pixels of the input's local range the output is clamped to (local-range.ts), against the networks'
-   * overshoot at strong edges; 0 turns it off. Default: the radius the model's card says it was trained through, else
+   * overshoot at strong edges; 0 turns it off. Default: the radius the model's card gives (`clampRadius`), else
    * {@link DEFAULT_CLAMP_RADIUS}.
    */
   clampRadius?: number;
@@ -245,7 +245,7 @@ export function resolveDeblurOptions(options: DeblurOptions = {}): ResolvedDeblu
   return { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, givenClamp, gate, onFrameInfo };
 }
 
-/** The clamp radius a model runs with: the one given, else the one its card says it was trained through, else the default. */
+/** The clamp radius a model runs with: the one given, else its card's, else the default. */
 export const clampRadiusFor = (model: Pick<DeblurModel, 'contract'>, given: number | undefined): number => given ?? model.contract.clampRadius ?? DEFAULT_CLAMP_RADIUS;
 
 /**

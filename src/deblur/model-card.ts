@@ -94,7 +94,7 @@ export interface ModelCard {
    */
   readonly tileSize: number | undefined;
   /**
-   * The radius of the clamp to the input's local range the model was trained through (the card's optional
+   * The radius of the clamp to the input's local range the model was trained through or measured best at (the card's optional
    * `clampRadius`, 0-64; 0: none), used by `deblur()` when no clampRadius is given. Undefined: the runtime's default.
    */
   readonly clampRadius: number | undefined;

@@ -25,7 +25,7 @@ export interface DeblurModelContract {
   readonly motionFlow?: DisOptions;
   /** The largest tile side the model is meant to run at, when it says (`deblur()` uses it unless given a tileSize). */
   readonly tileSize?: number;
-  /** The clamp radius the model was trained through, when it says (`deblur()` uses it unless given a clampRadius). */
+  /** The clamp radius the model was trained through or measured best at, when it says (`deblur()` uses it unless given one). */
   readonly clampRadius?: number;
   /**
    * Whether the model reads the `motion` input (default true). A model that does not (a plain model, plain-model.ts)

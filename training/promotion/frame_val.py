@@ -175,6 +175,17 @@ def _psnr(a: torch.Tensor, b: torch.Tensor) -> float:
     return float('inf') if mse == 0 else 10 * np.log10(255 ** 2 / mse)
 
 
+def card_clamp_radius(path: str, default: int = 3) -> int:
+    """The clamp radius deblur() runs a model at unless told: its card's clampRadius (a card, or an .onnx with its
+    card beside it), else the runtime's default."""
+    card = path if path.endswith('.json') else path[:-len('.onnx')] + '.json' if path.endswith('.onnx') else None
+    if card is None or not os.path.exists(card):
+        return default
+    with open(card) as f:
+        value = json.load(f).get('clampRadius', default)
+    return int(value)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog='python3 -m promotion.frame_val', description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -183,7 +194,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--photos', help='folder of the photos the specs name (when rendering)')
     parser.add_argument('--render', action='store_true', help='render the sequences from their specs')
     parser.add_argument('--finest-level', type=int, default=2)
-    parser.add_argument('--clamp-radius', default='3', help="the clamp's radius, or a list (0,3,6: each model at each)")
+    parser.add_argument('--clamp-radius', help="the clamp's radius, or a list (0,3,6: each model at each); default: a "
+                        "card's clampRadius (as deblur() runs it), else 3")
     parser.add_argument('--trained-weights', action='store_true',
                         help="score a checkpoint's trained weights, not their moving average (train.ema)")
     parser.add_argument('--threads', type=int, default=2)
@@ -193,11 +205,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     from .evaluate import load_model
     try:
         device = torch.device(args.device)
-        radii = [int(r) for r in args.clamp_radius.split(',')]
+        radii = [int(r) for r in args.clamp_radius.split(',')] if args.clamp_radius is not None else None
         models = {path: load_model(path, args.trained_weights)[0].to(device) for path in args.model}
         validation = FrameValidation(args.root, device, args.photos, args.finest_level, render=args.render,
                                      flow=any(getattr(m, 'directional_motion', False) for m in models.values()))
-        for path, radius in ((p, r) for p in args.model for r in radii):
+        for path, radius in ((p, r) for p in args.model for r in (radii or [card_clamp_radius(p)])):
             validation.clamp_radius = radius
             result = validation.score(models[path])
             kinds = '  '.join(f'{k} {result[k]:+.3f}' for k in sorted({r["kind"] for r in result['sequences']}))

@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 
 from promotion.flow_torch import grey_255, motion_map
-from promotion.frame_val import FrameValidation, find_sequences
+from promotion.frame_val import FrameValidation, card_clamp_radius, find_sequences
 from promotion.statistics import blur_weights, grey_unit
 from promotion.train import load_checkpoint, train
 
@@ -114,6 +114,17 @@ class FrameValidationTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as empty:
             with self.assertRaisesRegex(ValueError, 'synthesis.json'):
                 find_sequences(empty)
+
+    def test_a_card_gives_its_clamp_radius_as_deblur_runs_it(self):
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, 'two.json'), 'w') as f:
+                json.dump({'name': 'two', 'clampRadius': 2}, f)
+            with open(os.path.join(d, 'plain.json'), 'w') as f:
+                json.dump({'name': 'plain'}, f)
+            self.assertEqual(card_clamp_radius(os.path.join(d, 'two.json')), 2)
+            self.assertEqual(card_clamp_radius(os.path.join(d, 'two.onnx')), 2)  # the card beside the model
+            self.assertEqual(card_clamp_radius(os.path.join(d, 'plain.json')), 3)
+            self.assertEqual(card_clamp_radius(os.path.join(d, 'checkpoint.pt')), 3)
 
 
 class TrainingWithFrameValidationTest(unittest.TestCase):
