@@ -28,7 +28,8 @@
  *     [--variants a.onnx,b.onnx] [--reference a.onnx]
  *     [--sizes 640x480,1280x720,1920x1080] [--threads 1,2] [--modes full,roi,region] [--frames 6] [--warmup 2]
  *     [--tile px (default: each model's card, else 512)]
- *     [--clamp-radius 3 (a list, e.g. 0,3: each radius timed right after the other)]
+ *     [--clamp-radius R (default: each model's card's clampRadius, else 3, as deblur() runs it; a list, e.g. 0,3:
+ *      every model at each radius, each timed right after the other)]
  *     [--worker false (a list, e.g. false,true: the network in a worker thread, or on the JavaScript thread, each
  *      timed right after the other)]
  *     [--out bench/results/deblur.json]
@@ -260,7 +261,9 @@ async function main(): Promise<void> {
   // Default: each model's own tile (its card's tileSize, else DEFAULT_TILE_SIZE), as deblur() and the CLI run it.
   const tileArg = arg('tile', '');
   const tileSize = tileArg === '' ? undefined : Number(tileArg);
-  const clampRadii = arg('clamp-radius', String(DEFAULT_CLAMP_RADIUS)).split(',').map(Number);
+  // Default: each model's own clamp (its card's clampRadius, else DEFAULT_CLAMP_RADIUS), as deblur() and the CLI run it.
+  const clampArg = arg('clamp-radius', '');
+  const clampRadii = clampArg === '' ? undefined : clampArg.split(',').map(Number);
   const workers = arg('worker', 'false').split(',').map((w) => {
     if (w !== 'true' && w !== 'false') throw new Error(`Expected --worker true, false or true,false but received ${w}.`);
     return w === 'true';
@@ -277,7 +280,7 @@ async function main(): Promise<void> {
       const card = readModelCard(resolveModelFiles(m.path).cardPath);
       const opset = Number((card.raw.format as { onnx?: { opset?: unknown } } | undefined)?.onnx?.opset ?? 0);
       const graph = `${card.features === undefined ? 'single' : 'two-part'}, ${opset >= 19 ? 'native' : 'grid'} DCN`;
-      return { ...m, graph };
+      return { ...m, graph, clampRadius: card.clampRadius ?? DEFAULT_CLAMP_RADIUS };
     });
   if (reference !== '' && !models.some((m) => m.path === reference)) throw new Error(`--reference ${reference} is not one of --model, --variants, --baseline.`);
   if (warmup < 1 || frames < 2) throw new Error('Expected --warmup >= 1 and --frames >= 2 (ms/frame is measured between outputs).');
@@ -290,7 +293,7 @@ async function main(): Promise<void> {
     for (const mode of modes) {
       for (const t of threads) {
         for (const m of models) {
-          for (const [clampRadius, worker] of clampRadii.flatMap((r) => workers.map((w) => [r, w] as const))) {
+          for (const [clampRadius, worker] of (clampRadii ?? [m.clampRadius]).flatMap((r) => workers.map((w) => [r, w] as const))) {
             const config: Config = { model: m.path, role: m.role, graph: m.graph, width, height, mode, threads: t, frames, warmup, tileSize, clampRadius, worker };
             const stdout = execFileSync(process.execPath, [self, '--child', JSON.stringify(config)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
             const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as Result;
@@ -306,7 +309,7 @@ async function main(): Promise<void> {
   // The reference export's time in the same configuration over this row's.
   const speedUp = (r: Result) => {
     const c = r.config;
-    const ref = results.find((o) => o.config.model === reference && o.config.width === c.width && o.config.height === c.height && o.config.mode === c.mode && o.config.threads === c.threads && o.config.clampRadius === c.clampRadius && o.config.worker === c.worker);
+    const ref = results.find((o) => o.config.model === reference && o.config.width === c.width && o.config.height === c.height && o.config.mode === c.mode && o.config.threads === c.threads && (clampRadii === undefined || o.config.clampRadius === c.clampRadius) && o.config.worker === c.worker);
     return reference !== '' && ref ? `${(ref.msPerFrame / r.msPerFrame).toFixed(2)}x` : '';
   };
   const table = [
@@ -333,7 +336,7 @@ async function main(): Promise<void> {
         date: new Date().toISOString(),
         commit,
         machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverageAtStart: load, loadAverageAtEnd: loadavg() },
-        parameters: { frames, warmup, tileSize, clampRadii, reference, uniqueFrames: UNIQUE_FRAMES, handHeightPx: HAND_HEIGHT, roi: "{ kind: 'hands', numHands: 1 }, motionScope 'regions'", region: `{ kind: 'boxes' }, ${REGION}x${REGION} on the hand, motionScope 'regions'` },
+        parameters: { frames, warmup, tileSize, clampRadii: clampRadii ?? "each model's card, else 3", reference, uniqueFrames: UNIQUE_FRAMES, handHeightPx: HAND_HEIGHT, roi: "{ kind: 'hands', numHands: 1 }, motionScope 'regions'", region: `{ kind: 'boxes' }, ${REGION}x${REGION} on the hand, motionScope 'regions'` },
         results,
       },
       null,
