@@ -319,12 +319,13 @@ function fail(path: string, expected: string, value: unknown): never {
 
 type Json = Record<string, unknown>;
 
-function object(path: string, value: unknown, keys?: readonly string[]): Json {
+function object(path: string, value: unknown, keys?: readonly string[], optional: readonly string[] = []): Json {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, 'an object', value);
   const record = value as Json;
   if (keys) {
+    const known = [...keys, ...optional];
     for (const key of keys) if (!(key in record)) fail(child(path, key), `a value (${key} is required)`, undefined);
-    for (const key of Object.keys(record)) if (!keys.includes(key)) fail(child(path, key), `no such key (known keys: ${keys.join(', ')})`, record[key]);
+    for (const key of Object.keys(record)) if (!known.includes(key)) fail(child(path, key), `no such key (known keys: ${known.join(', ')})`, record[key]);
   }
   return record;
 }
@@ -590,10 +591,7 @@ export function validateReport(value: unknown): EvalReport {
 }
 
 function checkModelRecord(path: string, value: unknown, nullableSha: boolean): ModelRecord {
-  const model = object(path, value);
-  const known = ['name', 'preset', 'sha256', 'device', 'clampRadius'];
-  for (const key of ['name', 'preset', 'sha256', 'device']) if (!(key in model)) fail(child(path, key), `a value (${key} is required)`, undefined);
-  for (const key of Object.keys(model)) if (!known.includes(key)) fail(child(path, key), `no such key (known keys: ${known.join(', ')})`, model[key]);
+  const model = object(path, value, ['name', 'preset', 'sha256', 'device'], ['clampRadius']);
   if (model.clampRadius !== undefined && (typeof model.clampRadius !== 'number' || !Number.isInteger(model.clampRadius) || model.clampRadius < 0)) fail(child(path, 'clampRadius'), 'a non-negative integer', model.clampRadius);
   string(child(path, 'name'), model.name);
   string(child(path, 'preset'), model.preset);

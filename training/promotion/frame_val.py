@@ -29,6 +29,7 @@ from torch.nn import functional as F
 
 from . import CENTRE_INDEX, PADDING_MULTIPLE, WINDOW_SIZE
 from .local_range import clamp_to_local_range
+from .onnx_weights import read_card
 from .statistics import torch_blur_weights, torch_contrast_scale, torch_grey_unit, torch_laplacian_variance
 
 
@@ -178,12 +179,9 @@ def _psnr(a: torch.Tensor, b: torch.Tensor) -> float:
 def card_clamp_radius(path: str, default: int = 3) -> int:
     """The clamp radius deblur() runs a model at unless told: its card's clampRadius (a card, or an .onnx with its
     card beside it), else the runtime's default."""
-    card = path if path.endswith('.json') else path[:-len('.onnx')] + '.json' if path.endswith('.onnx') else None
-    if card is None or not os.path.exists(card):
-        return default
-    with open(card) as f:
-        value = json.load(f).get('clampRadius', default)
-    return int(value)
+    if not path.endswith(('.json', '.onnx')):
+        return default  # a checkpoint: no card
+    return int(read_card(path).get('clampRadius', default))
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -51,11 +51,16 @@ def export_files(card_path: str) -> List[str]:
     return out
 
 
-def card_architecture(card_path: str) -> Dict[str, Any]:
+def read_card(card_path: str) -> Dict[str, Any]:
+    """An exported model's card, given the card (`.json`) or its main `.onnx` file (card beside it)."""
     if card_path.endswith('.onnx'):
         card_path = card_path[:-len('.onnx')] + '.json'
     with open(card_path) as f:
-        return dict(json.load(f).get('architecture') or {})
+        return json.load(f)
+
+
+def card_architecture(card_path: str) -> Dict[str, Any]:
+    return dict(read_card(card_path).get('architecture') or {})
 
 
 #: Additions a network may have over the exported model it starts from, each with the prefix of its parameters:
