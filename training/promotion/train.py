@@ -4,7 +4,7 @@ Adam, cosine learning rate (with `restarts` equal periods), seeded. Every `check
 checkpoint (model, optimizer, iteration, config) is written atomically to <output>/checkpoints/ and a rerun resumes
 from the latest one. Batches are a pure function of (seed, iteration), so a resumed run sees the batches an
 uninterrupted one would. Logs: <output>/train.csv (iteration, lr, loss, pixel, perceptual, psnr, seconds; pose and
-pose_hands when the loss's pose term is on) and <output>/val.csv (iteration, psnr, ssim, blurred input psnr,
+pose_hands when the loss's pose term is on, frequency when its frequency term is) and <output>/val.csv (iteration, psnr, ssim, blurred input psnr,
 windows) every `val_every` iterations.
 
 `train.max_seconds` (default 0: none): a time budget for this run (a lent GPU's minutes). From iterations 10 to 40
@@ -286,7 +286,8 @@ def train(config_path: str, quiet: bool = False, threads: Optional[int] = None) 
     device = _device(cfg)
     model = build_network(cfg['network']).to(device)
     criterion = build_loss(cfg['loss']).to(device)
-    train_fields = TRAIN_FIELDS + (POSE_FIELDS if criterion.pose is not None else [])
+    train_fields = (TRAIN_FIELDS + (['frequency'] if criterion.frequency_weight > 0 else [])
+                    + (POSE_FIELDS if criterion.pose is not None else []))
     trained = trainable_parameters(model, t['trainable'])
     optimizer = torch.optim.Adam(trained, lr=t['lr'], betas=tuple(t['betas']))
     os.makedirs(cfg['output'], exist_ok=True)
@@ -394,7 +395,7 @@ def train(config_path: str, quiet: bool = False, threads: Optional[int] = None) 
             pending.append({'iteration': iteration, 'lr': lr, 'loss': loss.item(), 'pixel': parts['pixel'],
                             'perceptual': parts['perceptual'], 'psnr': psnr(out.detach(), batch['gt']),
                             'seconds': round(time.time() - started, 3),
-                            **{k: parts[k] for k in POSE_FIELDS if k in parts}})
+                            **{k: parts[k] for k in ['frequency', *POSE_FIELDS] if k in parts}})
         if val_set is not None and (iteration % t['val_every'] == 0 or iteration == t['iterations']):
             last_val = validate(scored, val_set, device, t['clamp_radius'])
             _write_rows(os.path.join(cfg['output'], 'val.csv'), VAL_FIELDS, [{'iteration': iteration, **last_val}],

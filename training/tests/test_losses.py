@@ -5,7 +5,7 @@ import unittest
 
 import torch
 
-from promotion.losses import LpipsLoss, PromotionLoss, build_loss, charbonnier, ms_ssim
+from promotion.losses import LpipsLoss, PromotionLoss, build_loss, charbonnier, frequency_l1, ms_ssim
 
 from .helpers import inputs  # noqa: F401  (sets torch threads)
 
@@ -39,6 +39,35 @@ class CharbonnierTest(unittest.TestCase):
             build_loss({'lambda': 0.1})
         with self.assertRaisesRegex(ValueError, 'lpips_weights'):
             build_loss({'perceptual': 'lpips'})
+
+
+class FrequencyTest(unittest.TestCase):
+    def test_closed_form_and_weighting(self):
+        # A constant offset d over an HxW image: the orthonormal FFT puts d*sqrt(HW) in the DC bin and zeros elsewhere.
+        gt = torch.zeros(1, 1, 8, 8)
+        pred = gt + 0.25
+        bins = 8 * (8 // 2 + 1)
+        self.assertAlmostEqual(frequency_l1(pred, gt).item(), 0.25 * 8 / bins, places=6)
+        self.assertEqual(frequency_l1(gt, gt).item(), 0.0)
+        # The same pixel error as fine detail (a checkerboard) or as a smooth offset: the FFT term tells them apart
+        # where the pixel term cannot.
+        board = (torch.arange(8)[:, None] + torch.arange(8)[None, :]) % 2 * 0.5 - 0.25
+        self.assertAlmostEqual(charbonnier(gt + board.view(1, 1, 8, 8), gt).item(), charbonnier(pred, gt).item(), places=6)
+        torch.manual_seed(0)
+        gt = torch.rand(2, 3, 32, 32)
+        pred = (gt + 0.1 * torch.randn_like(gt)).clamp(0, 1)
+        motion = torch.rand(2, 1, 32, 32)
+        total, parts = build_loss({'frequency_weight': 0.5})(pred, gt, motion)
+        self.assertAlmostEqual(total.item(), parts['pixel'] + 0.1 * parts['perceptual'] + 0.5 * parts['frequency'], places=5)
+        self.assertNotIn('frequency', PromotionLoss()(pred, gt, motion)[1])
+        for bad in (-1, float('nan'), 'x', True):
+            with self.assertRaisesRegex(ValueError, 'frequency_weight'):
+                build_loss({'frequency_weight': bad})
+        # It trains: its gradient moves a prediction towards the target.
+        x = torch.zeros(1, 1, 16, 16, requires_grad=True)
+        target = torch.rand(1, 1, 16, 16)
+        frequency_l1(x, target).backward()
+        self.assertLess(float((x.grad * (target - x.detach())).sum()), 0)
 
 
 class MsSsimTest(unittest.TestCase):

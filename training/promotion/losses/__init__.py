@@ -12,9 +12,15 @@ Perceptual term (Eq. 6), lambda = 0.1 by default (`perceptual_weight: 0`, Table 
   file (keys `lin0.model.1.weight` ... `lin4...`, as the lpips package's alex.pth), and `alexnet_weights`, the
   backbone (torchvision alexnet keys `features.0.weight` ...). Nothing is downloaded.
 
+Frequency term (beyond the paper, from MIMO-UNet, Cho et al. 2021), off by default: `frequency_weight: w` adds
+w x the mean absolute difference of the real and imaginary parts of the 2D FFT of prediction and ground truth
+(`frequency_l1`). The pixel loss is small where a blurred window already differs little from its sharp frame, so it
+rewards barely acting; the spectrum's difference weighs the lost high frequencies as much as the low ones.
+
 Pose term (beyond the paper), off by default: `pose: {weight: w, variant: lite, ...}` adds w x the difference of
 MediaPipe's hand landmarks between the restored and the sharp crop (pose.py: HandPoseLoss, its options and why).
 """
+import math
 from typing import Any, Dict, Optional
 
 import torch
@@ -38,6 +44,13 @@ def charbonnier(pred: torch.Tensor, target: torch.Tensor, w_att: Optional[torch.
     if w_att is not None:
         diff = diff * (1 + w_att)
     return torch.sqrt(diff * diff + eps).mean()
+
+
+def frequency_l1(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean absolute difference of the real and imaginary parts of the orthonormal 2D FFT of [B, C, H, W] images
+    (MIMO-UNet's frequency loss, normalized so its scale does not depend on the crop size)."""
+    diff = torch.fft.rfft2(pred - target, norm='ortho')
+    return (diff.real.abs() + diff.imag.abs()).mean()
 
 
 def ms_ssim(pred: torch.Tensor, target: torch.Tensor, window_size: int = 11) -> torch.Tensor:
@@ -129,16 +142,18 @@ class LpipsLoss(nn.Module):
 
 
 class PromotionLoss(nn.Module):
-    """Eq. 7: charbonnier(pred, gt, w_att) + perceptual_weight x perceptual(pred, gt), + pose.weight x
-    HandPoseLoss(pred, gt) when `pose` is given with a weight above 0. Returns (total, parts); parts holds 'pixel'
-    and 'perceptual', and 'pose' (with 'pose_landmarks', 'pose_presence', 'pose_hands') when the pose term is on."""
+    """Eq. 7: charbonnier(pred, gt, w_att) + perceptual_weight x perceptual(pred, gt), + frequency_weight x
+    frequency_l1(pred, gt) when above 0, + pose.weight x HandPoseLoss(pred, gt) when `pose` is given with a weight
+    above 0. Returns (total, parts); parts holds 'pixel' and 'perceptual', 'frequency' when that term is on, and 'pose' (with 'pose_landmarks', 'pose_presence', 'pose_hands') when the pose term is on."""
 
     def __init__(self, flow_weight: bool = True, perceptual: str = 'ms-ssim', perceptual_weight: float = 0.1,
                  lpips_weights: Optional[str] = None, alexnet_weights: Optional[str] = None,
-                 pose: Optional[Dict[str, Any]] = None) -> None:
+                 pose: Optional[Dict[str, Any]] = None, frequency_weight: float = 0.0) -> None:
         super().__init__()
-        if not isinstance(perceptual_weight, (int, float)) or perceptual_weight < 0:
-            raise ValueError(f'Expected a number >= 0 for perceptual_weight but received {perceptual_weight!r}')
+        for name, value in (('perceptual_weight', perceptual_weight), ('frequency_weight', frequency_weight)):
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+                raise ValueError(f'Expected a number >= 0 for {name} but received {value!r}')
+        self.frequency_weight = float(frequency_weight)
         self.flow_weight = bool(flow_weight)
         self.perceptual_weight = float(perceptual_weight)
         if perceptual == 'lpips':
@@ -160,6 +175,10 @@ class PromotionLoss(nn.Module):
             perceptual = self.perceptual(pred, target)
             total = total + self.perceptual_weight * perceptual
             parts['perceptual'] = perceptual.item()
+        if self.frequency_weight > 0:
+            frequency = frequency_l1(pred, target)
+            total = total + self.frequency_weight * frequency
+            parts['frequency'] = frequency.item()
         if self.pose is not None:
             pose, pose_parts = self.pose(pred, target, hand_boxes_px)
             total = total + self.pose_weight * pose
@@ -169,7 +188,8 @@ class PromotionLoss(nn.Module):
 
 def build_loss(spec: Optional[Dict[str, Any]]) -> PromotionLoss:
     spec = dict(spec or {})
-    known = {'flow_weight', 'perceptual', 'perceptual_weight', 'lpips_weights', 'alexnet_weights', 'pose'}
+    known = {'flow_weight', 'perceptual', 'perceptual_weight', 'lpips_weights', 'alexnet_weights', 'pose',
+             'frequency_weight'}
     unknown = sorted(set(spec) - known)
     if unknown:
         raise ValueError(f'Unknown loss option(s) {unknown}; expected some of {sorted(known)}')
