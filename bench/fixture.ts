@@ -21,6 +21,7 @@
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { deblur } from '../src/deblur/deblur.js';
 import { modelsDir } from '../src/deblur/model-card.js';
@@ -63,22 +64,19 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const value = (flag: string): string | undefined => {
-    const at = args.indexOf(flag);
-    if (at < 0) return undefined;
-    const v = args[at + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`Expected a value after ${flag}`);
-    args.splice(at, 2);
-    return v;
-  };
-  const out = value('--out') ?? join('bench', 'results', 'fixture.json');
-  const clampArg = value('--clamp-radius');
+  // Strict: an unknown option (a mistyped flag, or --help) is refused rather than taken for a run that writes results.
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string' }, 'clamp-radius': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    console.log('usage: node dist/bench/fixture.js [models...] [--out bench/results/fixture.json] [--clamp-radius R]');
+    return;
+  }
+  const out = values.out ?? join('bench', 'results', 'fixture.json');
+  const clampArg = values['clamp-radius'];
   const clampRadius = clampArg === undefined ? undefined : Number(clampArg);
   if (clampRadius !== undefined && (!Number.isInteger(clampRadius) || clampRadius < 0)) {
     throw new Error(`Expected --clamp-radius as a whole number >= 0 (e.g. 3; 0 turns the clamp off) but received ${clampArg}`);
   }
-  const given = args;
+  const given = positionals;
   const models = given.length > 0 ? given : readdirSync(modelsDir()).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
   const [blurred, sharp] = await Promise.all([readFrames(join(FIXTURE, 'blur')), readFrames(join(FIXTURE, 'sharp'))]);
   const before = meanPsnr(blurred, sharp);

@@ -19,6 +19,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { from, lastValueFrom, tap, toArray } from 'rxjs';
 import { deblur } from '../src/deblur/deblur.js';
 import { DEFAULT_DEBLUR_MODEL } from '../src/deblur/model-card.js';
@@ -158,29 +159,30 @@ async function measureModel(model: string, root: string, records: SequenceRecord
   return { model, ...(clampRadius !== undefined ? { clampRadius } : {}), sequences, meanGainDb, minGainDb: Math.min(...sequences.map((s) => s.gainDb)), msPerFrameMedian: median(times) };
 }
 
-function argValue(args: string[], flag: string): string | undefined {
-  const at = args.indexOf(flag);
-  if (at < 0) return undefined;
-  const v = args[at + 1];
-  if (v === undefined || v.startsWith('--')) throw new Error(`Expected a value after ${flag}`);
-  args.splice(at, 2);
-  return v;
-}
+const USAGE = 'node dist/bench/yardstick.js [models...] [--set test|val] [--clamp-radius R[,R...]] [--root .yardstick] [--out FILE] | --write-manifest';
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const root = argValue(args, '--root') ?? join(ROOT, '.yardstick');
-  const set = argValue(args, '--set') ?? 'test';
+  // Strict: an unknown option (a mistyped flag, or --help) is refused rather than taken for a run that writes results.
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { root: { type: 'string' }, set: { type: 'string' }, out: { type: 'string' }, 'clamp-radius': { type: 'string' }, 'write-manifest': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    console.log(`usage: ${USAGE}`);
+    return;
+  }
+  const root = values.root ?? join(ROOT, '.yardstick');
+  const set = values.set ?? 'test';
   if (!(SETS as readonly string[]).includes(set)) throw new Error(`Expected --set test or val but received ${set}`);
-  const outArg = argValue(args, '--out');
-  const clampArg = argValue(args, '--clamp-radius');
+  const outArg = values.out;
+  const clampArg = values['clamp-radius'];
   const radii = clampArg === undefined ? [undefined] : clampArg.split(',').map((v) => {
     const r = Number(v);
     if (!Number.isInteger(r) || r < 0) throw new Error(`Expected --clamp-radius as whole numbers >= 0 (e.g. 0,3) but received ${clampArg}`);
     return r;
   });
-  const writeManifest = args.includes('--write-manifest');
-  const models = args.filter((a) => !a.startsWith('--'));
+  const writeManifest = values['write-manifest'] === true;
+  const models = positionals;
 
   const rendered = await measureRendering(root);
   if (writeManifest) {
