@@ -4,7 +4,7 @@ model (mean PSNR over the frames, 8-bit, minus the blurred input's). A network's
 whether the clamp or the network holds the restoration back.
 
     cd training && /usr/bin/python3 -m promotion.clamp_ceiling ../.yardstick/test --radii 1,2,3,6,12 \\
-        --out results/clamp-ceiling-test.json
+        --out results/clamp-ceiling/test.json
 """
 import argparse
 import json

@@ -3,9 +3,9 @@
 Adam, cosine learning rate (with `restarts` equal periods), seeded. Every `checkpoint_every` iterations a
 checkpoint (model, optimizer, iteration, config) is written atomically to <output>/checkpoints/ and a rerun resumes
 from the latest one. Batches are a pure function of (seed, iteration), so a resumed run sees the batches an
-uninterrupted one would. Logs: <output>/train.csv (iteration, lr, loss, pixel, perceptual, psnr, seconds; pose and
-pose_hands when the loss's pose term is on, frequency when its frequency term is) and <output>/val.csv (iteration, psnr, ssim, blurred input psnr,
-windows) every `val_every` iterations.
+uninterrupted one would. Logs: <output>/train.csv (iteration, lr, loss, pixel, perceptual, psnr, seconds; frequency
+when the loss's frequency term is on; pose and pose_hands when its pose term is) and <output>/val.csv (iteration,
+psnr, ssim, blurred input psnr, windows) every `val_every` iterations.
 
 `train.max_seconds` (default 0: none): a time budget for this run (a lent GPU's minutes). From iterations 10 to 40
 the run measures its speed and cuts `iterations` to what fits (the cosine then ends with the budget); past the

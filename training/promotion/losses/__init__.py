@@ -144,7 +144,8 @@ class LpipsLoss(nn.Module):
 class PromotionLoss(nn.Module):
     """Eq. 7: charbonnier(pred, gt, w_att) + perceptual_weight x perceptual(pred, gt), + frequency_weight x
     frequency_l1(pred, gt) when above 0, + pose.weight x HandPoseLoss(pred, gt) when `pose` is given with a weight
-    above 0. Returns (total, parts); parts holds 'pixel' and 'perceptual', 'frequency' when that term is on, and 'pose' (with 'pose_landmarks', 'pose_presence', 'pose_hands') when the pose term is on."""
+    above 0. Returns (total, parts); parts holds 'pixel' and 'perceptual', 'frequency' when that term is on, and
+    'pose' (with 'pose_landmarks', 'pose_presence', 'pose_hands') when the pose term is on."""
 
     def __init__(self, flow_weight: bool = True, perceptual: str = 'ms-ssim', perceptual_weight: float = 0.1,
                  lpips_weights: Optional[str] = None, alexnet_weights: Optional[str] = None,
