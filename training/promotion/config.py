@@ -6,6 +6,8 @@ from typing import Any, Dict
 
 import yaml
 
+from .local_range import check_clamp_motion
+
 DEFAULTS: Dict[str, Any] = {
     'seed': 0,
     'threads': 2,
@@ -14,7 +16,7 @@ DEFAULTS: Dict[str, Any] = {
     'train': {
         'batch_size': 8, 'iterations': 1000, 'lr': 2e-4, 'betas': [0.9, 0.99], 'eta_min': 1e-7,
         'restarts': 1, 'checkpoint_every': 500, 'keep_checkpoints': 3, 'val_every': 500, 'log_every': 10,
-        'num_workers': 0, 'grad_clip': 0.0, 'clamp_radius': 0, 'max_seconds': 0,
+        'num_workers': 0, 'grad_clip': 0.0, 'clamp_radius': 0, 'clamp_motion': None, 'max_seconds': 0,
         'checkpoint_optimizer': True, 'ema': 0.0, 'trainable': None,
     },
 }
@@ -76,6 +78,11 @@ def load_config(path: str) -> Dict[str, Any]:
     if not isinstance(r, int) or isinstance(r, bool) or r < 0:
         raise ValueError(f'Expected an integer >= 0 for train.clamp_radius (the runtime clamp: 3 as deblur() does, 0 '
                          f'off) but received {r!r}')
+    t['clamp_motion'] = check_clamp_motion(t['clamp_motion'], r, 'train.clamp_motion')
+    for split in ('train', 'val'):
+        if t['clamp_motion'] is not None and split in datasets and datasets[split].get('motion_finest_level') is None:
+            raise ValueError(f'{path}: train.clamp_motion needs datasets.{split}.motion_finest_level (the flow the '
+                             f'runtime computes, as the clamp will use it)')
     scenes = datasets['train'].get('scenes')
     if scenes is not None and not isinstance(scenes, dict):
         raise ValueError(f'{path}: expected datasets.train.scenes as a mapping of options (or {{}} for the '
@@ -93,13 +100,15 @@ def load_config(path: str) -> Dict[str, Any]:
     fv = cfg.get('frame_val')
     if fv is not None:
         # Whole-frame validation as the yardstick measures it (promotion/frame_val.py), and the best checkpoint by it.
-        known = {'root', 'photos', 'render', 'every', 'finest_level', 'clamp_radius', 'at_start'}
+        known = {'root', 'photos', 'render', 'every', 'finest_level', 'clamp_radius', 'clamp_motion', 'at_start'}
         if not isinstance(fv, dict) or not isinstance(fv.get('root'), str) or set(fv) - known:
             raise ValueError(f'{path}: expected frame_val as a mapping with root (a folder of sequences) and '
                              f'optionally {sorted(known - {"root"})} but received {fv!r}')
         for key in ('root', 'photos'):
             if fv.get(key) is not None:
                 fv[key] = os.path.normpath(os.path.join(base, fv[key]))
+        fv['clamp_motion'] = check_clamp_motion(fv.get('clamp_motion'), int(fv.get('clamp_radius', 3)),
+                                                'frame_val.clamp_motion')
         fv.setdefault('every', t['val_every'])
         _positive_int('frame_val', 'every', fv['every'])
         if not isinstance(fv.setdefault('at_start', True), bool):

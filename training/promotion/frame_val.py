@@ -28,7 +28,7 @@ import torch
 from torch.nn import functional as F
 
 from . import CENTRE_INDEX, PADDING_MULTIPLE, WINDOW_SIZE
-from .local_range import clamp_to_local_range
+from .local_range import check_clamp_motion, clamp_output
 from .onnx_weights import read_card
 from .statistics import torch_blur_weights, torch_contrast_scale, torch_grey_unit, torch_laplacian_variance
 
@@ -87,11 +87,14 @@ class FrameValidation:
     """The sequences under `root` prepared once on `device` (frames, statistics, motion maps), scored by `score`."""
 
     def __init__(self, root: str, device: torch.device, photos: Optional[str] = None, finest_level: int = 2,
-                 clamp_radius: int = 3, render: bool = False, flow: bool = False) -> None:
+                 clamp_radius: int = 3, render: bool = False, flow: bool = False, clamp_motion=None) -> None:
         """`flow`: keep each frame's flow vectors too (flow_torch.motion_input), for networks with
-        directional_motion (the other networks are scored without them)."""
+        directional_motion (the other networks are scored without them). `clamp_motion` ((scale, max_radius),
+        local_range.check_clamp_motion): the clamp's radius follows each pixel's motion, from clamp_radius up
+        (it keeps the flow vectors too)."""
         from .flow_torch import grey_255, motion_input
-        self.device, self.clamp_radius = device, clamp_radius
+        self.device, self.clamp_radius, self.clamp_motion = device, clamp_radius, clamp_motion
+        flow = flow or clamp_motion is not None
         self.sequences: List[Dict[str, Any]] = []
         for entry in find_sequences(root):
             folder = entry['folder']
@@ -144,7 +147,8 @@ class FrameValidation:
                         raise ValueError('A directional_motion network needs FrameValidation(..., flow=True)')
                     flow = s['flow'][k:k + 1]
                 out = _padded_forward(model, frames, s['motion'][k:k + 1], weights, scales, flow)
-                out = clamp_to_local_range(out, frames[:, CENTRE_INDEX], self.clamp_radius).clamp(0, 1)
+                out = clamp_output(out, frames[:, CENTRE_INDEX], self.clamp_radius, self.clamp_motion,
+                                   None if s['flow'] is None else s['flow'][k:k + 1]).clamp(0, 1)
                 restored.append(_psnr(torch.round(out[0] * 255).to(torch.uint8), s['sharp'][k]))
             db = float(np.mean(restored))
             rows.append({'id': s['id'], 'kind': s['kind'], 'blurred_db': s['blurred_db'], 'restored_db': db,
@@ -194,6 +198,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--finest-level', type=int, default=2)
     parser.add_argument('--clamp-radius', help="the clamp's radius, or a list (0,3,6: each model at each); default: a "
                         "card's clampRadius (as deblur() runs it), else 3")
+    parser.add_argument('--clamp-motion', help="SCALE,MAX: the clamp's radius follows each pixel's motion, "
+                        "floor(SCALE x px + 1/2) from the clamp radius up to MAX (train.clamp_motion)")
     parser.add_argument('--trained-weights', action='store_true',
                         help="score a checkpoint's trained weights, not their moving average (train.ema)")
     parser.add_argument('--threads', type=int, default=2)
@@ -205,13 +211,20 @@ def main(argv: Optional[List[str]] = None) -> int:
         device = torch.device(args.device)
         radii = [int(r) for r in args.clamp_radius.split(',')] if args.clamp_radius is not None else None
         models = {path: load_model(path, args.trained_weights)[0].to(device) for path in args.model}
+        motion = None if args.clamp_motion is None else [float(v) if i == 0 else int(v)
+                                                         for i, v in enumerate(args.clamp_motion.split(','))]
+        if motion is not None:
+            for radius in radii or [card_clamp_radius(p) for p in args.model]:
+                check_clamp_motion(motion, radius, '--clamp-motion')
         validation = FrameValidation(args.root, device, args.photos, args.finest_level, render=args.render,
-                                     flow=any(getattr(m, 'directional_motion', False) for m in models.values()))
+                                     flow=any(getattr(m, 'directional_motion', False) for m in models.values()),
+                                     clamp_motion=None if motion is None else check_clamp_motion(motion, 1, '--clamp-motion'))
         for path, radius in ((p, r) for p in args.model for r in (radii or [card_clamp_radius(p)])):
             validation.clamp_radius = radius
             result = validation.score(models[path])
             kinds = '  '.join(f'{k} {result[k]:+.3f}' for k in sorted({r["kind"] for r in result['sequences']}))
-            print(f'{path} (clamp radius {radius}): mean {result["gain"]:+.3f} dB  {kinds}  '
+            motion_note = '' if motion is None else f', following the motion {motion[0]:g} x px up to {motion[1]}'
+            print(f'{path} (clamp radius {radius}{motion_note}): mean {result["gain"]:+.3f} dB  {kinds}  '
                   f'worst {result["worst"]:+.3f}', flush=True)
             for r in result['sequences']:
                 print(f'  {r["id"]}: blurred {r["blurred_db"]:.3f} dB, gain {r["gain_db"]:+.3f}')

@@ -33,6 +33,9 @@ trained weights (+0.513 against +0.526 dB, the ablation baseline).
 
 `train.clamp_radius` (default 0: off) clamps the network's output to the blurred centre frame's local range, as
 deblur() does by default (radius 3), before the loss and in validation (promotion/local_range.py).
+`train.clamp_motion` ([scale, max_radius], default none) makes that radius follow the motion: each pixel's is
+floor(scale x its motion in px + 1/2), from clamp_radius up to max_radius (local_range.motion_radii); the dataset
+then computes the flow vectors (it needs datasets.train.motion_finest_level).
 """
 import argparse
 import csv
@@ -50,7 +53,7 @@ from . import CENTRE_INDEX
 from .archs import build_network, count_parameters
 from .config import load_config
 from .data import SequenceDataset, crop_at
-from .local_range import clamp_to_local_range
+from .local_range import clamp_output
 from .losses import build_loss
 from .metrics import psnr, ssim
 from .onnx_weights import FUNCTION_OPTIONS, load_export_weights
@@ -130,11 +133,13 @@ def _to(batch: Dict[str, torch.Tensor], device: torch.device) -> Dict[str, torch
     return {k: v.to(device) for k, v in batch.items()}
 
 
-def _forward(model, batch, clamp_radius: int = 0):
-    """The network's output, clamped to the centre frame's local range as deblur() does when clamp_radius > 0."""
+def _forward(model, batch, clamp_radius: int = 0, clamp_motion=None):
+    """The network's output, clamped to the centre frame's local range as deblur() does when clamp_radius > 0 (its
+    radius following the motion with clamp_motion). The flow vectors go to the network only if it reads them."""
+    flow = batch.get('flow')
     out = model(batch['frames'], batch['motion'], batch['blurWeights'], batch['contrastScale'],
-                *((batch['flow'],) if 'flow' in batch else ()))
-    return clamp_to_local_range(out, batch['frames'][:, CENTRE_INDEX], clamp_radius)
+                *((flow,) if flow is not None and getattr(model, 'directional_motion', False) else ()))
+    return clamp_output(out, batch['frames'][:, CENTRE_INDEX], clamp_radius, clamp_motion, flow)
 
 
 def _write_rows(path: str, fields: List[str], rows: List[Dict[str, Any]], append: bool) -> None:
@@ -226,12 +231,13 @@ def _save_checkpoint(output: str, state: Dict[str, Any], keep: int) -> str:
 
 
 @torch.no_grad()
-def validate(model, dataset: SequenceDataset, device: torch.device, clamp_radius: int = 0) -> Dict[str, float]:
+def validate(model, dataset: SequenceDataset, device: torch.device, clamp_radius: int = 0,
+             clamp_motion=None) -> Dict[str, float]:
     model.eval()
     scores, ssims, blurred = [], [], []
     for i in range(len(dataset)):
         batch = _to({k: v[None] for k, v in dataset[i].items()}, device)
-        out = _forward(model, batch, clamp_radius).clamp(0, 1)
+        out = _forward(model, batch, clamp_radius, clamp_motion).clamp(0, 1)
         scores.append(psnr(out, batch['gt']))
         ssims.append(ssim(out, batch['gt']))
         blurred.append(psnr(batch['frames'][:, 2], batch['gt']))
@@ -251,7 +257,8 @@ class _FrameVal:
         self.best_path = os.path.join(cfg['output'], 'best.pt')
         self.validation = FrameValidation(fv['root'], device, fv.get('photos'), int(fv.get('finest_level', 2)),
                                           int(fv.get('clamp_radius', 3)), bool(fv.get('render', False)),
-                                          flow=bool(cfg['network'].get('directional_motion', False)))
+                                          flow=bool(cfg['network'].get('directional_motion', False)),
+                                          clamp_motion=fv.get('clamp_motion'))
         self.best = -math.inf
         if start > 0 and os.path.exists(self.best_path):
             self.best = float(load_checkpoint(self.best_path)['frame_val']['gain'])
@@ -332,6 +339,8 @@ def train(config_path: str, quiet: bool = False, threads: Optional[int] = None) 
                               scenes or {})
         train_windows = 'rendered'
     else:
+        if t['clamp_motion'] is not None:
+            ds_cfg['flow_input'] = True
         train_set = SequenceDataset(ds_cfg.pop('roots'), seed=cfg['seed'], **ds_cfg)
         train_windows = len(train_set)
         loader = DataLoader(_EpochDataset(train_set, schedule),
@@ -341,6 +350,8 @@ def train(config_path: str, quiet: bool = False, threads: Optional[int] = None) 
     val_set = None
     if 'val' in cfg['datasets']:
         v_cfg = dict(cfg['datasets']['val'])
+        if t['clamp_motion'] is not None:
+            v_cfg['flow_input'] = True
         val_set = SequenceDataset(v_cfg.pop('roots'), seed=cfg['seed'], **{'augment': False, 'crop': None, **v_cfg})
     if not quiet:
         print(f'{cfg["name"]}: {cfg["network"]["type"]} {count_parameters(model) / 1e6:.3f}M params on {device}, '
@@ -364,7 +375,7 @@ def train(config_path: str, quiet: bool = False, threads: Optional[int] = None) 
         for group in optimizer.param_groups:
             group['lr'] = lr
         batch = _to(batch, device)
-        out = _forward(model, batch, t['clamp_radius'])
+        out = _forward(model, batch, t['clamp_radius'], t['clamp_motion'])
         loss, parts = criterion(out, batch['gt'], batch['motion'], batch.get('handBox'))
         optimizer.zero_grad()
         loss.backward()
@@ -397,7 +408,7 @@ def train(config_path: str, quiet: bool = False, threads: Optional[int] = None) 
                             'seconds': round(time.time() - started, 3),
                             **{k: parts[k] for k in ['frequency', *POSE_FIELDS] if k in parts}})
         if val_set is not None and (iteration % t['val_every'] == 0 or iteration == t['iterations']):
-            last_val = validate(scored, val_set, device, t['clamp_radius'])
+            last_val = validate(scored, val_set, device, t['clamp_radius'], t['clamp_motion'])
             _write_rows(os.path.join(cfg['output'], 'val.csv'), VAL_FIELDS, [{'iteration': iteration, **last_val}],
                         append=True)
             if not quiet:

@@ -108,6 +108,18 @@ class FrameValidationTest(unittest.TestCase):
         self.assertLess(free['gain'], clamped['gain'])
         self.assertLess(free['gain'], -3)
 
+    def test_the_clamp_can_follow_the_motion(self):
+        # The texture pans 2 px per frame: at scale 100 every moving pixel asks for the largest radius, at scale 0
+        # none leaves the fixed one.
+        class Brighten(Recorder):
+            def forward(self, frames, motion, weights, scales):
+                return frames[:, 2] + 0.2
+        score = lambda radius, motion=None: FrameValidation(  # noqa: E731
+            self.root, torch.device('cpu'), clamp_radius=radius, clamp_motion=motion).score(Brighten(2))['gain']
+        self.assertEqual(score(1, (0.0, 5)), score(1))
+        self.assertEqual(score(1, (100.0, 5)), score(5))
+        self.assertLess(score(5), score(1))
+
     def test_missing_or_empty_folders_are_named(self):
         with self.assertRaisesRegex(ValueError, 'build-yardstick'):
             find_sequences(os.path.join(self.root, 'nowhere'))

@@ -2,7 +2,8 @@ import unittest
 
 import torch
 
-from promotion.local_range import clamp_to_local_range, local_range
+from promotion.local_range import (check_clamp_motion, clamp_output, clamp_to_local_range, clamp_to_motion_range,
+                                   local_range, motion_radii)
 
 
 def brute_force(centre, radius):
@@ -47,6 +48,68 @@ class LocalRangeTest(unittest.TestCase):
                 clamp_to_local_range(x, x, bad)
         with self.assertRaisesRegex(ValueError, 'differ'):
             clamp_to_local_range(x, torch.rand(1, 3, 4, 5), 1)
+
+
+
+def flow_of(px):
+    """A flow input [1, 4, H, W] whose motion (the mean of the two flows' magnitudes) is `px` [H, W]: F(t->t+1)
+    along x, F(t->t-1) along y, both of length px (so the two magnitudes are px each)."""
+    px = torch.as_tensor(px, dtype=torch.float32)
+    zero = torch.zeros_like(px)
+    return torch.stack([px, zero, zero, -px])[None]
+
+
+class MotionClampTest(unittest.TestCase):
+    def test_radii_follow_the_motion_between_the_bounds_on_the_allowed_steps(self):
+        # scale 0.25: floor(px / 4 + 1/2); from radius 2 up to 8, raised to the next of 1, 2, 3, 4, 6, 8, 12, 16.
+        px = torch.tensor([[0.0, 9.9, 10.0, 13.9, 14.0, 18.0, 19.0, 26.0, 30.0, 100.0]])
+        got = motion_radii(flow_of(px), 2, 0.25, 8)[0, 0, 0].tolist()
+        self.assertEqual(got, [2, 2, 3, 3, 4, 6, 6, 8, 8, 8])
+        # A maximum off the steps is reached, and a scale of 0 keeps the fixed radius everywhere.
+        self.assertEqual(motion_radii(flow_of(px), 2, 0.25, 5)[0, 0, 0].tolist()[-3:], [5, 5, 5])
+        self.assertEqual(set(motion_radii(flow_of(px), 3, 0.0, 8).flatten().tolist()), {3})
+        with self.assertRaisesRegex(ValueError, 'max_radius'):
+            motion_radii(flow_of(px), 4, 0.25, 2)
+
+    def test_each_pixel_is_clamped_at_its_own_radius(self):
+        torch.manual_seed(2)
+        centre = torch.rand(1, 3, 12, 14)
+        out = (centre + torch.randn(1, 3, 12, 14) * 0.5).requires_grad_(True)
+        radii = torch.randint(0, 3, (1, 1, 12, 14)) * 2 + 1  # 1, 3 or 5 per pixel
+        got = clamp_to_motion_range(out, centre, radii)
+        want = torch.empty_like(centre)
+        ranges = {r: brute_force(centre, r) for r in (1, 3, 5)}
+        for y in range(12):
+            for x in range(14):
+                low, high = ranges[int(radii[0, 0, y, x])]
+                want[..., y, x] = torch.maximum(torch.minimum(out[..., y, x], high[..., y, x]), low[..., y, x])
+        self.assertTrue(torch.equal(got, want))
+        got.sum().backward()  # the gradient passes where the clamp does not bind, as the fixed clamp's
+        self.assertTrue(torch.equal(out.grad, (got == out).float()))
+        # One radius everywhere is the fixed clamp.
+        self.assertTrue(torch.equal(clamp_to_motion_range(out, centre, torch.full_like(radii, 3)),
+                                    clamp_to_local_range(out, centre, 3)))
+        with self.assertRaisesRegex(ValueError, 'do not match'):
+            clamp_to_motion_range(out, centre, radii[..., :5])
+
+    def test_the_configured_clamp_and_its_checks(self):
+        torch.manual_seed(3)
+        centre = torch.rand(1, 3, 10, 10)
+        out = centre + torch.randn(1, 3, 10, 10)
+        still = flow_of(torch.zeros(10, 10))
+        self.assertTrue(torch.equal(clamp_output(out, centre, 2), clamp_to_local_range(out, centre, 2)))
+        # Without motion the radius stays at the clamp's: the same output as the fixed clamp.
+        self.assertTrue(torch.equal(clamp_output(out, centre, 2, (0.25, 8), still), clamp_to_local_range(out, centre, 2)))
+        fast = flow_of(torch.full((10, 10), 40.0))
+        self.assertTrue(torch.equal(clamp_output(out, centre, 2, (0.25, 8), fast), clamp_to_local_range(out, centre, 8)))
+        with self.assertRaisesRegex(ValueError, 'flow vectors'):
+            clamp_output(out, centre, 2, (0.25, 8))
+        self.assertIsNone(check_clamp_motion(None, 0, 'x'))
+        self.assertEqual(check_clamp_motion([0.25, 8], 2, 'x'), (0.25, 8))
+        for bad, radius in (([0.25, 8], 0), ([0.25, 1], 2), ([-1, 8], 2), ([0.25, 8.5], 2), ('0.25,8', 2),
+                            ([0.25, 65], 2), ([True, 8], 2)):
+            with self.assertRaisesRegex(ValueError, 'train.clamp_motion'):
+                check_clamp_motion(bad, radius, 'train.clamp_motion')
 
 
 if __name__ == '__main__':

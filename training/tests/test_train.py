@@ -300,6 +300,27 @@ class TrainingTest(unittest.TestCase):
             self.assertEqual(result['iteration'], 2)
             self.assertTrue(np.isfinite(result['validation']['psnr']))
 
+    def test_training_through_a_clamp_that_follows_the_motion(self):
+        # clamp_motion: the dataset computes the flow vectors (the network, which does not read them, is not given
+        # them) and the loss and the validation see the output clamped at each pixel's radius.
+        with tempfile.TemporaryDirectory() as d:
+            make_dataset(os.path.join(d, 'data'), sequences=2)
+            config = _config(d, iterations=2, clamp_radius=2, clamp_motion=[0.25, 8], checkpoint_every=2,
+                             val_every=2)
+            with open(config) as f:
+                cfg = yaml.safe_load(f)
+            cfg['datasets']['train']['motion_finest_level'] = 1
+            cfg['datasets']['val']['motion_finest_level'] = 1
+            with open(config, 'w') as f:
+                yaml.safe_dump(cfg, f)
+            result = train(config, quiet=True)
+            self.assertEqual(result['iteration'], 2)
+            self.assertTrue(np.isfinite(result['validation']['psnr']))
+            with self.assertRaisesRegex(ValueError, 'train.clamp_motion'):
+                train(_config(d, clamp_radius=0, clamp_motion=[0.25, 8]), quiet=True)
+            with self.assertRaisesRegex(ValueError, 'motion_finest_level'):
+                train(_config(d, clamp_radius=2, clamp_motion=[0.25, 8]), quiet=True)
+
     def test_weights_only_checkpoints_and_a_time_budget(self):
         # checkpoint_optimizer false: checkpoints hold the weights alone, and a resume from one starts Adam afresh.
         # max_seconds: past the budget the run checkpoints and stops, whatever `iterations` says.
