@@ -32,7 +32,7 @@ import { expectBoolean, expectFunction, expectInteger, expectKnownKeys, expectOn
 import type { Frame } from '../stream/frame.js';
 import { type FrameWindow, slidingWindow } from '../stream/window.js';
 import { FeatureCache } from './feature-cache.js';
-import { applyLocalRange, type LocalRange, localRange } from './local-range.js';
+import { applyLocalRange, type ClampMotion, type LocalRange, localRange, motionLocalRange } from './local-range.js';
 import type { DeblurDevice, DeblurModel } from './model.js';
 import { openDeblurModel, resolveLoadOptions, type ResolvedLoadOptions } from './onnx-session.js';
 import { blendRowWriter, frameMotion, frameRowWriter, noMotion, regionMotion, restoreRegion, type RowWriter, type WindowInputs } from './restore.js';
@@ -103,7 +103,9 @@ export interface DeblurOptions {
   /**
    * Radius in pixels of the input's local range the output is clamped to (local-range.ts), against the networks'
    * overshoot at strong edges; 0 turns it off. Default: the radius the model's card gives (`clampRadius`), else
-   * {@link DEFAULT_CLAMP_RADIUS}.
+   * {@link DEFAULT_CLAMP_RADIUS}; where the card also asks for the radius to follow the motion (`clampMotion`) it
+   * does so, with the whole-frame motion map (motionScope 'frame'; with 'regions' the card's radius holds
+   * everywhere). A radius given here holds everywhere.
    */
   clampRadius?: number;
   /**
@@ -248,6 +250,9 @@ export function resolveDeblurOptions(options: DeblurOptions = {}): ResolvedDeblu
 /** The clamp radius a model runs with: the one given, else its card's, else the default. */
 export const clampRadiusFor = (model: Pick<DeblurModel, 'contract'>, given: number | undefined): number => given ?? model.contract.clampRadius ?? DEFAULT_CLAMP_RADIUS;
 
+/** The card's motion-following clamp (`clampMotion`) where no radius is given, else none. */
+export const clampMotionFor = (model: Pick<DeblurModel, 'contract'>, given: number | undefined): ClampMotion | undefined => (given === undefined ? model.contract.clampMotion : undefined);
+
 /**
  * Restores every frame with a deblurring model (see the module comment). Options are validated, and the model's
  * files found, when this is called.
@@ -270,6 +275,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
         const tile = Math.max(c.minSize, Math.floor(tileSize / c.paddingMultiple) * c.paddingMultiple);
         const effectiveOverlap = Math.min(givenOverlap ?? defaultTileOverlap(tileSize), Math.floor(tile / 4));
         const clampRadius = clampRadiusFor(model, givenClamp);
+        const clampMotion = clampMotionFor(model, givenClamp);
         cache = model.parts ? new FeatureCache(model.parts) : undefined;
         const features = cache;
         let first: F | undefined;
@@ -346,7 +352,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             const restoring = restoreRegion(settings, inputs, region, writer);
             let range: LocalRange | undefined;
             try {
-              range = localRange(centre, region, clampRadius);
+              range = clampMotion && motion ? motionLocalRange(centre, region, clampRadius, clampMotion, motion) : localRange(centre, region, clampRadius);
             } catch (error) {
               await restoring.catch(() => undefined);
               throw error;

@@ -15,6 +15,7 @@
  * a whole row at a time; outside the frame the window is cut off, which for a minimum or maximum is the same as
  * replicating the edge.
  */
+import type { MotionMap } from '../flow/motion-map.js';
 import type { Frame } from '../stream/frame.js';
 import type { Box } from './tiles.js';
 
@@ -209,4 +210,71 @@ export function applyLocalRange(input: Frame, out: Frame['data'], range: LocalRa
  */
 export function clampToLocalRange(input: Frame, out: Frame['data'], box: Box, radius: number): void {
   applyLocalRange(input, out, localRange(input, box, radius));
+}
+
+/**
+ * A clamp whose radius follows the motion (a model card's `clampMotion`, training's `train.clamp_motion`): each
+ * pixel's radius is floor(scale x its motion in px + 1/2), from the card's clampRadius up to `maxRadius`, raised to
+ * the next of {@link MOTION_CLAMP_RADII}. A restored edge needs input values from as far off as half the blur's
+ * length, which a fixed radius of 2 denies fast motion; still pixels keep the tight radius that protects sharp input.
+ */
+export interface ClampMotion {
+  readonly scale: number;
+  readonly maxRadius: number;
+}
+
+/** The radii a motion-following clamp chooses from (training/promotion/local_range.py, MOTION_CLAMP_RADII). */
+export const MOTION_CLAMP_RADII: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 16];
+
+/**
+ * The clamp radius for a pixel moving `px` pixels per frame (the mean of its two flows' magnitudes, the magnitude
+ * motion map before normalization): floor(scale x px + 1/2) limited to radius .. maxRadius, then raised to the
+ * smallest of radius, the {@link MOTION_CLAMP_RADII} between, and maxRadius that holds it.
+ */
+export function motionRadius(px: number, radius: number, motion: ClampMotion): number {
+  const want = Math.min(motion.maxRadius, Math.max(radius, Math.floor(motion.scale * px + 0.5)));
+  if (want <= radius) return radius;
+  for (const r of MOTION_CLAMP_RADII) if (r > radius && r < motion.maxRadius && want <= r) return r;
+  return motion.maxRadius;
+}
+
+/**
+ * `input`'s local range over `box` with each pixel's radius following `map` (the frame's magnitude motion map, over
+ * the whole frame: its value x max(maxMotionPx, 1) is the motion in px): one range per radius the box needs, each
+ * pixel taking its own. Undefined for radius 0 or an empty box.
+ */
+export function motionLocalRange(input: Frame, box: Box, radius: number, motion: ClampMotion, map: MotionMap): LocalRange | undefined {
+  if (radius === 0 || box.width === 0 || box.height === 0) return undefined;
+  if (map.width !== input.width || map.height !== input.height) {
+    throw new RangeError(`motionLocalRange: the motion map is ${map.width}x${map.height} but the frame is ${input.width}x${input.height}`);
+  }
+  const unit = Math.max(map.maxMotionPx, 1);
+  const radii = new Uint8Array(box.width * box.height);
+  const needed = new Set<number>();
+  for (let i = 0; i < box.height; i++) {
+    const row = (box.y + i) * map.width + box.x;
+    for (let j = 0; j < box.width; j++) {
+      const r = motionRadius(map.data[row + j]! * unit, radius, motion);
+      radii[i * box.width + j] = r;
+      needed.add(r);
+    }
+  }
+  if (needed.size === 1) return localRange(input, box, [...needed][0]!);
+  const lo = new Float32Array(box.width * box.height * 3);
+  const hi = new Float32Array(box.width * box.height * 3);
+  for (const r of needed) {
+    const rLo = localExtreme(input, box, r, false);
+    const rHi = localExtreme(input, box, r, true);
+    for (let p = 0; p < radii.length; p++) {
+      if (radii[p] !== r) continue;
+      const k = 3 * p;
+      lo[k] = rLo[k]!;
+      lo[k + 1] = rLo[k + 1]!;
+      lo[k + 2] = rLo[k + 2]!;
+      hi[k] = rHi[k]!;
+      hi[k + 1] = rHi[k + 1]!;
+      hi[k + 2] = rHi[k + 2]!;
+    }
+  }
+  return { box, lo, hi };
 }

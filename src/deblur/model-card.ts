@@ -11,6 +11,7 @@ import { InputNotFoundError, ModelContractError } from '../errors.js';
 import { checkDisOptions, type DisOptions } from '../flow/dis.js';
 import type { MotionMapKind } from '../flow/motion-map.js';
 import { packageRoot } from '../util/package-root.js';
+import type { ClampMotion } from './local-range.js';
 import { isPlainCard, plainCardModelPath, plainModelSpec, type PlainModelOptions, type PlainModelSpec } from './plain-model.js';
 
 /** Contract versions this runtime implements (models/README.md): 1, one graph; 2, two (features per frame, then the window); 3, one graph that also reads the flow vectors. */
@@ -98,6 +99,12 @@ export interface ModelCard {
    * `clampRadius`, 0-64; 0: none), used by `deblur()` when no clampRadius is given. Undefined: the runtime's default.
    */
   readonly clampRadius: number | undefined;
+  /**
+   * The clamp's radius following the motion (the card's optional `clampMotion`, training's `train.clamp_motion`):
+   * each pixel's radius is floor(scale x its motion in px + 1/2), from `clampRadius` up to `maxRadius`
+   * (local-range.ts, `motionRadius`). Needs `clampRadius` (at least 1) and the magnitude motion map.
+   */
+  readonly clampMotion: ClampMotion | undefined;
   /** The (restore) graph's inputs and outputs. */
   readonly inputs: readonly ModelCardTensor[];
   readonly outputs: readonly ModelCardTensor[];
@@ -289,6 +296,25 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
   if (clampRadius !== undefined && (typeof clampRadius !== 'number' || !Number.isInteger(clampRadius) || clampRadius < 0 || clampRadius > 64)) {
     fail(path, `has clampRadius ${JSON.stringify(clampRadius)}; expected an integer from 0 to 64, or no clampRadius`);
   }
+  const clampMotion = json.clampMotion;
+  if (clampMotion !== undefined) {
+    const ok =
+      isRecord(clampMotion) &&
+      Object.keys(clampMotion).every((k) => k === 'scale' || k === 'maxRadius') &&
+      typeof clampMotion.scale === 'number' &&
+      Number.isFinite(clampMotion.scale) &&
+      clampMotion.scale >= 0 &&
+      typeof clampMotion.maxRadius === 'number' &&
+      Number.isInteger(clampMotion.maxRadius) &&
+      clampMotion.maxRadius <= 64 &&
+      typeof clampRadius === 'number' &&
+      clampRadius >= 1 &&
+      clampMotion.maxRadius >= clampRadius;
+    if (!ok) {
+      fail(path, `has clampMotion ${JSON.stringify(clampMotion)}; expected { "scale": a number >= 0, "maxRadius": an integer from clampRadius (which it needs, at least 1) to 64 }, or no clampMotion`);
+    }
+    if (kind !== 'magnitude') fail(path, `has clampMotion with a ${kind} motion map; the clamp reads the motion in pixels from the magnitude map`);
+  }
   const architecture = json.architecture;
   const preset = isRecord(architecture) && typeof architecture.preset === 'string' ? architecture.preset : undefined;
   return {
@@ -305,6 +331,7 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
     minSize,
     tileSize,
     clampRadius,
+    clampMotion: clampMotion as ClampMotion | undefined,
     inputs,
     outputs,
     preset,

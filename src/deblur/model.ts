@@ -7,6 +7,7 @@
  */
 import type { DisOptions } from '../flow/dis.js';
 import type { MotionMapKind } from '../flow/motion-map.js';
+import type { ClampMotion } from './local-range.js';
 import type { ModelCard } from './model-card.js';
 
 /** The parts of the runtime contract (models/README.md) the operator works with. */
@@ -27,6 +28,8 @@ export interface DeblurModelContract {
   readonly tileSize?: number;
   /** The clamp radius the model was trained through or measured best at, when it says (`deblur()` uses it unless given one). */
   readonly clampRadius?: number;
+  /** The clamp's radius following the motion, when the model's card asks for it (local-range.ts, `ClampMotion`). */
+  readonly clampMotion?: ClampMotion;
   /**
    * Whether the model reads the `motion` input (default true). A model that does not (a plain model, plain-model.ts)
    * spares `deblur()` the motion map's optical flow, unless the blur gate or ROI mode 'motion' needs it; `motion` is

@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { from, lastValueFrom, type Observable, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { clampRadiusFor, deblur, DEFAULT_CLAMP_RADIUS, type DeblurFrameInfo, type DeblurOptions, resolveDeblurOptions } from '../../src/deblur/deblur.js';
+import { clampMotionFor, clampRadiusFor, deblur, DEFAULT_CLAMP_RADIUS, type DeblurFrameInfo, type DeblurOptions, resolveDeblurOptions } from '../../src/deblur/deblur.js';
 import { localExtreme } from '../../src/deblur/local-range.js';
 import { windowStatistics } from '../../src/deblur/statistics.js';
 import { toPlanesFloat32 } from '../../src/deblur/tensor.js';
@@ -253,6 +253,34 @@ describe('deblur(): what goes in and what comes out', () => {
     // Given wins over the card.
     const given = await run(frames, { model: overshooting(0), tileSize: 64, overlap: 16, clampRadius: 2 });
     for (const [k, f] of frames.entries()) expect(Array.from(given[k]!.data)).toEqual(Array.from(localExtreme(f, box, 2, true)));
+  });
+
+  it("follows the motion with the clamp's radius where the card asks for it (clampMotion); a clampRadius given holds everywhere", async () => {
+    const frames = clip(4, 100, 70, { sixteen: true, speed: 6 });
+    const model = new FakeDeblurModel(constant(1));
+    Object.assign(model, { contract: { ...model.contract, clampRadius: 1, clampMotion: { scale: 1, maxRadius: 4 } } });
+    expect(clampMotionFor(model, undefined)).toEqual({ scale: 1, maxRadius: 4 });
+    expect(clampMotionFor(model, 2)).toBeUndefined();
+    const box = { x: 0, y: 0, width: 100, height: 70 };
+    const following = await run(frames, { model, tileSize: 64, overlap: 16 });
+    const given = await run(frames, { model, tileSize: 64, overlap: 16, clampRadius: 1 });
+    let wider = 0;
+    let kept = 0;
+    for (const [k, f] of frames.entries()) {
+      const one = localExtreme(f, box, 1, true);
+      const four = localExtreme(f, box, 4, true);
+      expect(Array.from(given[k]!.data)).toEqual(Array.from(one));
+      // Full scale is above every range: each sample is its own window's maximum, at a radius from 1 to 4.
+      following[k]!.data.forEach((v, i) => {
+        expect(v).toBeGreaterThanOrEqual(one[i]!);
+        expect(v).toBeLessThanOrEqual(four[i]!);
+        if (v > one[i]!) wider++;
+        else kept++;
+      });
+    }
+    // The moving square's pixels get a wider window; the still background keeps radius 1.
+    expect(wider).toBeGreaterThan(0);
+    expect(kept).toBeGreaterThan(wider);
   });
 
   it('clamps the output to the input frame\'s local range (default radius 3; 0 turns it off), whole frames and tiles alike', async () => {

@@ -1,6 +1,6 @@
 /** The clamp to the input's local range (local-range.ts): the running extremes against brute force, and the clamp. */
 import { describe, expect, it } from 'vitest';
-import { clampToLocalRange, localExtreme } from '../../src/deblur/local-range.js';
+import { clampToLocalRange, localExtreme, localRange, motionLocalRange, motionRadius } from '../../src/deblur/local-range.js';
 import type { Box } from '../../src/deblur/tiles.js';
 import { createRgb16Frame, createRgb8Frame, createRgbFloatFrame, type Frame } from '../../src/stream/frame.js';
 import { createRng } from '../../src/util/rng.js';
@@ -111,5 +111,44 @@ describe('clampToLocalRange', () => {
     clampToLocalRange(input, out, { x: 0, y: 0, width: 8, height: 8 }, 0);
     clampToLocalRange(input, out, { x: 2, y: 2, width: 0, height: 3 }, 3);
     expect(out).toEqual(before);
+  });
+});
+
+describe('the clamp whose radius follows the motion', () => {
+  it('picks the radius from the motion in px as training does (floor(scale x px + 1/2), bounded, on the allowed steps)', () => {
+    // The same cases as training/tests/test_local_range.py.
+    const px = [0, 9.9, 10, 13.9, 14, 18, 19, 26, 30, 100];
+    expect(px.map((p) => motionRadius(p, 2, { scale: 0.25, maxRadius: 8 }))).toEqual([2, 2, 3, 3, 4, 6, 6, 8, 8, 8]);
+    expect(px.slice(-3).map((p) => motionRadius(p, 2, { scale: 0.25, maxRadius: 5 }))).toEqual([5, 5, 5]);
+    expect(new Set(px.map((p) => motionRadius(p, 3, { scale: 0, maxRadius: 8 })))).toEqual(new Set([3]));
+  });
+
+  it("clamps each sample at its own pixel's radius, read from the motion map and its unit", () => {
+    const frame = randomFrame('uint8', 23, 17, 11);
+    const rng = createRng(12);
+    const maxMotionPx = 20;
+    // Map values in [0, 1] times 20 px: radii from 2 (still) to 6 at scale 0.25.
+    const map = { width: 23, height: 17, data: Float32Array.from({ length: 23 * 17 }, () => rng()), maxMotionPx };
+    const box: Box = { x: 3, y: 2, width: 15, height: 12 };
+    const motion = { scale: 0.25, maxRadius: 6 };
+    const range = motionLocalRange(frame, box, 2, motion, map)!;
+    const seen = new Set<number>();
+    for (let i = 0; i < box.height; i++) {
+      for (let j = 0; j < box.width; j++) {
+        const r = motionRadius(map.data[(box.y + i) * 23 + box.x + j]! * maxMotionPx, 2, motion);
+        seen.add(r);
+        const one: Box = { x: box.x + j, y: box.y + i, width: 1, height: 1 };
+        const k = 3 * (i * box.width + j);
+        expect(Array.from(range.lo.subarray(k, k + 3))).toEqual(Array.from(bruteExtreme(frame, one, r, false)));
+        expect(Array.from(range.hi.subarray(k, k + 3))).toEqual(Array.from(bruteExtreme(frame, one, r, true)));
+      }
+    }
+    expect([...seen].sort()).toEqual([2, 3, 4, 6]);
+    // A still frame (a map of zeros, whatever its unit) is the fixed clamp; radius 0 or an empty box clamps nothing.
+    const still = { ...map, data: new Float32Array(23 * 17), maxMotionPx: 0.3 };
+    expect(motionLocalRange(frame, box, 2, motion, still)).toEqual(localRange(frame, box, 2));
+    expect(motionLocalRange(frame, box, 0, motion, map)).toBeUndefined();
+    expect(motionLocalRange(frame, { ...box, width: 0 }, 2, motion, map)).toBeUndefined();
+    expect(() => motionLocalRange(frame, box, 2, motion, { ...map, width: 22 })).toThrow(/motion map is 22x17 but the frame is 23x17/);
   });
 });

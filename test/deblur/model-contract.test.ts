@@ -60,14 +60,15 @@ describe('loading a model', () => {
   });
 
   it('runs a model with the directional motion prior (contract version 3): it reads the flow vectors, which deblur() computes and feeds; the export writes the clamp radius asked for', async () => {
-    const result = runPython(['-m', 'promotion.export', '--preset', 'promotion-c', '--random-init', '--seed', '5', '--set', 'num_feat=8', '--set', 'middle_blocks=1', '--set', 'directional_motion=true', '--clamp-radius', '2', '--name', 'tiny-c3', '--out-dir', dir, '--threads', '1'], 300_000);
+    const result = runPython(['-m', 'promotion.export', '--preset', 'promotion-c', '--random-init', '--seed', '5', '--set', 'num_feat=8', '--set', 'middle_blocks=1', '--set', 'directional_motion=true', '--clamp-radius', '2', '--clamp-motion', '0.25,8', '--name', 'tiny-c3', '--out-dir', dir, '--threads', '1'], 300_000);
     if (result.status !== 0) throw new Error(`export failed (exit ${result.status}):\n${result.output}`);
     const model = await loadDeblurModel({ model: join(dir, 'tiny-c3.onnx'), threads: 1 });
     try {
       expect(model.card!.contractVersion).toBe(3);
       expect(model.contract.usesFlow).toBe(true);
-      // The export's --clamp-radius is the card's clampRadius, which deblur() defaults to.
+      // The export's --clamp-radius and --clamp-motion are the card's clampRadius and clampMotion, which deblur() defaults to.
       expect(model.contract.clampRadius).toBe(2);
+      expect(model.contract.clampMotion).toEqual({ scale: 0.25, maxRadius: 8 });
       const feeds = { width: 48, height: 32, frames: new Float32Array(5 * 3 * 32 * 48).map((_, i) => (i % 97) / 97), motion: new Float32Array(32 * 48), blurWeights: new Float32Array(5).fill(1), contrastScale: new Float32Array(5).fill(0.05) };
       await expect(model.run(feeds)).rejects.toThrow(/reads the flow vectors \(contract version 3\) but was called without feeds.flow/);
       const still = await model.run({ ...feeds, flow: new Float32Array(4 * 32 * 48) });
@@ -139,6 +140,35 @@ describe('loading a model', () => {
       const bad = writeVariant(tiny, dir, slug, { card: (c) => (c.clampRadius = value) });
       expect((await contractError(bad.onnx)).message).toBe(`Model card ${bad.card} has clampRadius ${JSON.stringify(value)}; expected an integer from 0 to 64, or no clampRadius; ${FIX}`);
     }
+  });
+
+  it("reads the card's clampMotion into the contract and the output's identity, and refuses one it cannot follow", async () => {
+    const fixed = writeVariant(tiny, dir, 'clamp-2', { card: (c) => (c.clampRadius = 2) });
+    const v = writeVariant(tiny, dir, 'clamp-motion', { card: (c) => ((c.clampRadius = 2), (c.clampMotion = { scale: 0.25, maxRadius: 8 })) });
+    const fixedModel = await loadDeblurModel({ model: fixed.onnx, threads: 1 });
+    const model = await loadDeblurModel({ model: v.onnx, threads: 1 });
+    expect(model.contract.clampMotion).toEqual({ scale: 0.25, maxRadius: 8 });
+    expect(fixedModel.contract.clampMotion).toBeUndefined();
+    expect(model.identity.key).not.toEqual(fixedModel.identity.key);
+    await model.close();
+    await fixedModel.close();
+    const expected = 'expected { "scale": a number >= 0, "maxRadius": an integer from clampRadius (which it needs, at least 1) to 64 }, or no clampMotion';
+    for (const [slug, radius, value] of [
+      ['cm-no-radius', undefined, { scale: 0.25, maxRadius: 8 }],
+      ['cm-radius-0', 0, { scale: 0.25, maxRadius: 8 }],
+      ['cm-below', 4, { scale: 0.25, maxRadius: 3 }],
+      ['cm-neg', 2, { scale: -1, maxRadius: 8 }],
+      ['cm-big', 2, { scale: 0.25, maxRadius: 65 }],
+      ['cm-extra', 2, { scale: 0.25, maxRadius: 8, minRadius: 1 }],
+      ['cm-list', 2, [0.25, 8]],
+    ] as const) {
+      const bad = writeVariant(tiny, dir, slug, { card: (c) => ((c.clampRadius = radius), (c.clampMotion = value)) });
+      expect((await contractError(bad.onnx)).message).toBe(`Model card ${bad.card} has clampMotion ${JSON.stringify(value)}; ${expected}; ${FIX}`);
+    }
+    const colour = writeVariant(tiny, dir, 'cm-colour', {
+      card: (c) => ((c.clampRadius = 2), (c.clampMotion = { scale: 0.25, maxRadius: 8 }), ((c.motionMap as { kind: string }).kind = 'colour')),
+    });
+    expect((await contractError(colour.onnx)).message).toBe(`Model card ${colour.card} has clampMotion with a colour motion map; the clamp reads the motion in pixels from the magnitude map; ${FIX}`);
   });
 
   it('refuses a card whose inputs are not the contract names', async () => {

@@ -43,6 +43,7 @@ from .archs import PRESETS, build_network, count_parameters
 from .archs.dcn import DEFORM_CONV_DOMAIN, DCNv2Pack
 from .archs.unet_arch import LayerNorm2d
 from .onnx_opset import TARGET_OPSET, to_opset19
+from .local_range import check_clamp_motion
 from .onnx_weights import sha256
 
 OPSET = 16
@@ -421,6 +422,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                              '(clampRadius in models/README.md) instead of its default (3): the radius the network was '
                              'trained through (train.clamp_radius) or was measured best at; a --from-card export keeps '
                              'its source card\'s unless given')
+    parser.add_argument('--clamp-motion', metavar='SCALE,MAX',
+                        help='the card asks the runtime to let the clamp\'s radius follow the motion: each pixel\'s '
+                             'floor(SCALE x its motion in px + 1/2), from the clamp radius up to MAX (clampMotion in '
+                             'models/README.md; train.clamp_motion); needs a clamp radius of at least 1; a --from-card '
+                             'export keeps its source card\'s unless given')
     parser.add_argument('--evaluation', help='results of python3 -m promotion.evaluate (JSON) to record in the card as '
                         '`test`: the held-out test sets, blurred input vs every model evaluated')
     args = parser.parse_args(argv)
@@ -434,6 +440,17 @@ def main(argv: Optional[List[str]] = None) -> int:
                 raise ValueError(f'Expected --set KEY=VALUE but received {item!r}')
             key, value = item.split('=', 1)
             overrides[key] = _parse_value(value)
+        clamp_motion = None
+        if args.clamp_motion is not None:
+            # Checked before anything is written: the radius it starts from is checked again once the card is known.
+            parts = args.clamp_motion.split(',')
+            try:
+                value = [float(parts[0]), int(parts[1])] if len(parts) == 2 else args.clamp_motion
+            except ValueError:
+                value = args.clamp_motion
+            if args.clamp_radius is None:
+                raise ValueError('--clamp-motion needs --clamp-radius (at least 1): the radius it starts from')
+            clamp_motion = check_clamp_motion(value, args.clamp_radius, '--clamp-motion')
         if sum(map(bool, (args.checkpoint, args.random_init, args.from_card))) > 1:
             raise ValueError('Give one of --checkpoint, --random-init and --from-card')
         if overrides and not (args.random_init or args.from_card):
@@ -464,6 +481,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             source_card, model, spec = network_from_card(args.from_card, overrides)
         else:
             raise ValueError('Give --checkpoint, --from-card, or --random-init with --preset')
+        if args.from_card and clamp_motion is None and 'clampMotion' in source_card:
+            # The source card's motion-following clamp kept, from the radius this export gives: checked before writing.
+            kept = source_card['clampMotion']
+            check_clamp_motion([kept.get('scale'), kept.get('maxRadius')],
+                               args.clamp_radius if args.clamp_radius is not None else int(source_card.get('clampRadius', 0)),
+                               f'{args.from_card}: clampMotion')
         model.eval()
         args.contract = contract_version(model, args.contract)
         os.makedirs(args.out_dir, exist_ok=True)
@@ -491,8 +514,13 @@ def main(argv: Optional[List[str]] = None) -> int:
                 card['motionMap'] = source_card['motionMap']
             if 'clampRadius' in source_card and args.clamp_radius is None:
                 card['clampRadius'] = source_card['clampRadius']
+            if 'clampMotion' in source_card and args.clamp_motion is None:
+                card['clampMotion'] = source_card['clampMotion']
         if args.clamp_radius is not None:
             card['clampRadius'] = args.clamp_radius
+        if args.clamp_motion is not None:
+            scale, max_radius = clamp_motion
+            card['clampMotion'] = {'scale': scale, 'maxRadius': max_radius}
         if args.motion_finest_level is not None:
             card['motionMap']['flow'] = {'finestLevel': args.motion_finest_level}
         if args.evaluation:

@@ -188,6 +188,15 @@ def card_clamp_radius(path: str, default: int = 3) -> int:
     return int(read_card(path).get('clampRadius', default))
 
 
+def card_clamp_motion(path: str):
+    """The card's clampMotion as (scale, max_radius), which deblur() follows unless given a radius; None for a
+    checkpoint or a card without one."""
+    if not path.endswith(('.json', '.onnx')):
+        return None
+    motion = read_card(path).get('clampMotion')
+    return None if motion is None else [motion.get('scale'), motion.get('maxRadius')]
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog='python3 -m promotion.frame_val', description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -199,7 +208,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--clamp-radius', help="the clamp's radius, or a list (0,3,6: each model at each); default: a "
                         "card's clampRadius (as deblur() runs it), else 3")
     parser.add_argument('--clamp-motion', help="SCALE,MAX: the clamp's radius follows each pixel's motion, "
-                        "floor(SCALE x px + 1/2) from the clamp radius up to MAX (train.clamp_motion)")
+                        "floor(SCALE x px + 1/2) from the clamp radius up to MAX (train.clamp_motion); default: a "
+                        "card's clampMotion unless --clamp-radius is given (as deblur() runs it)")
     parser.add_argument('--trained-weights', action='store_true',
                         help="score a checkpoint's trained weights, not their moving average (train.ema)")
     parser.add_argument('--threads', type=int, default=2)
@@ -211,16 +221,23 @@ def main(argv: Optional[List[str]] = None) -> int:
         device = torch.device(args.device)
         radii = [int(r) for r in args.clamp_radius.split(',')] if args.clamp_radius is not None else None
         models = {path: load_model(path, args.trained_weights)[0].to(device) for path in args.model}
-        motion = None if args.clamp_motion is None else [float(v) if i == 0 else int(v)
-                                                         for i, v in enumerate(args.clamp_motion.split(','))]
-        if motion is not None:
-            for radius in radii or [card_clamp_radius(p) for p in args.model]:
-                check_clamp_motion(motion, radius, '--clamp-motion')
+        given_motion = None
+        if args.clamp_motion is not None:
+            parts = args.clamp_motion.split(',')
+            try:
+                given_motion = [float(parts[0]), int(parts[1])] if len(parts) == 2 else args.clamp_motion
+            except ValueError:
+                given_motion = args.clamp_motion
+        # As deblur() runs a model: --clamp-motion if given, else its card's clampMotion unless a radius is given.
+        motions = {p: given_motion if given_motion is not None else None if radii else card_clamp_motion(p)
+                   for p in args.model}
+        runs = [(p, r, None if motions[p] is None else check_clamp_motion(motions[p], r, '--clamp-motion'))
+                for p in args.model for r in (radii or [card_clamp_radius(p)])]
         validation = FrameValidation(args.root, device, args.photos, args.finest_level, render=args.render,
-                                     flow=any(getattr(m, 'directional_motion', False) for m in models.values()),
-                                     clamp_motion=None if motion is None else check_clamp_motion(motion, 1, '--clamp-motion'))
-        for path, radius in ((p, r) for p in args.model for r in (radii or [card_clamp_radius(p)])):
-            validation.clamp_radius = radius
+                                     flow=any(getattr(m, 'directional_motion', False) for m in models.values())
+                                     or any(motion is not None for _, _, motion in runs))
+        for path, radius, motion in runs:
+            validation.clamp_radius, validation.clamp_motion = radius, motion
             result = validation.score(models[path])
             kinds = '  '.join(f'{k} {result[k]:+.3f}' for k in sorted({r["kind"] for r in result['sequences']}))
             motion_note = '' if motion is None else f', following the motion {motion[0]:g} x px up to {motion[1]}'

@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 
 from promotion.flow_torch import grey_255, motion_map
-from promotion.frame_val import FrameValidation, card_clamp_radius, find_sequences
+from promotion.frame_val import FrameValidation, card_clamp_motion, card_clamp_radius, find_sequences
 from promotion.statistics import blur_weights, grey_unit
 from promotion.train import load_checkpoint, train
 
@@ -137,6 +137,12 @@ class FrameValidationTest(unittest.TestCase):
             self.assertEqual(card_clamp_radius(os.path.join(d, 'two.onnx')), 2)  # the card beside the model
             self.assertEqual(card_clamp_radius(os.path.join(d, 'plain.json')), 3)
             self.assertEqual(card_clamp_radius(os.path.join(d, 'checkpoint.pt')), 3)
+            # A card's motion-following clamp, which deblur() follows unless given a radius.
+            with open(os.path.join(d, 'moving.json'), 'w') as f:
+                json.dump({'name': 'moving', 'clampRadius': 2, 'clampMotion': {'scale': 0.25, 'maxRadius': 8}}, f)
+            self.assertEqual(card_clamp_motion(os.path.join(d, 'moving.json')), [0.25, 8])
+            self.assertIsNone(card_clamp_motion(os.path.join(d, 'two.json')))
+            self.assertIsNone(card_clamp_motion(os.path.join(d, 'checkpoint.pt')))
 
 
 class TrainingWithFrameValidationTest(unittest.TestCase):

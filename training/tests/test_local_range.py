@@ -112,5 +112,33 @@ class MotionClampTest(unittest.TestCase):
                 check_clamp_motion(bad, radius, 'train.clamp_motion')
 
 
+class ExportClampMotionTest(unittest.TestCase):
+    def test_the_export_writes_it_kept_by_a_reexport_and_refuses_it_before_writing(self):
+        import json
+        import os
+        import tempfile
+        from promotion.export import main as export_main
+        base = ['--random-init', '--preset', 'promotion-c', '--set', 'num_feat=8', '--set', 'middle_blocks=1']
+        with tempfile.TemporaryDirectory() as d:
+            self.assertEqual(export_main(base + ['--clamp-radius', '2', '--clamp-motion', '0.25,8', '--name', 'm',
+                                                 '--out-dir', d]), 0)
+            with open(os.path.join(d, 'm.json')) as f:
+                card = json.load(f)
+            self.assertEqual((card['clampRadius'], card['clampMotion']), (2, {'scale': 0.25, 'maxRadius': 8}))
+            self.assertEqual(export_main(['--from-card', os.path.join(d, 'm.json'), '--name', 'again',
+                                          '--out-dir', d]), 0)
+            with open(os.path.join(d, 'again.json')) as f:
+                self.assertEqual(json.load(f)['clampMotion'], {'scale': 0.25, 'maxRadius': 8})
+            # Refused before anything is written: no radius to start from, one above the maximum, a malformed value.
+            for args in (['--clamp-motion', '0.25,8'], ['--clamp-radius', '2', '--clamp-motion', '0.25'],
+                         ['--clamp-radius', '2', '--clamp-motion', 'a,b']):
+                out = os.path.join(d, 'refused')
+                self.assertEqual(export_main(base + args + ['--name', 'r', '--out-dir', out]), 2)
+                self.assertFalse(os.path.exists(out))
+            self.assertEqual(export_main(['--from-card', os.path.join(d, 'm.json'), '--clamp-radius', '12',
+                                          '--name', 'r', '--out-dir', os.path.join(d, 'refused')]), 2)
+            self.assertFalse(os.path.exists(os.path.join(d, 'refused')))
+
+
 if __name__ == '__main__':
     unittest.main()
