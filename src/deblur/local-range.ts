@@ -240,8 +240,8 @@ export function motionRadius(px: number, radius: number, motion: ClampMotion): n
 
 /**
  * `input`'s local range over `box` with each pixel's radius following `map` (the frame's magnitude motion map, over
- * the whole frame: its value x max(maxMotionPx, 1) is the motion in px): one range per radius the box needs, each
- * pixel taking its own. Undefined for radius 0 or an empty box.
+ * the whole frame: its value x max(maxMotionPx, 1) is the motion in px): one range per radius the box needs, over
+ * the rectangle of the pixels that need it, each pixel taking its own. Undefined for radius 0 or an empty box.
  */
 export function motionLocalRange(input: Frame, box: Box, radius: number, motion: ClampMotion, map: MotionMap): LocalRange | undefined {
   if (radius === 0 || box.width === 0 || box.height === 0) return undefined;
@@ -250,30 +250,43 @@ export function motionLocalRange(input: Frame, box: Box, radius: number, motion:
   }
   const unit = Math.max(map.maxMotionPx, 1);
   const radii = new Uint8Array(box.width * box.height);
-  const needed = new Set<number>();
+  // Per radius, the bounding rectangle (in box coordinates) of the pixels that take it: a radius only a moving
+  // object needs is computed over that object's rectangle, not the whole box.
+  const bounds = new Map<number, { x0: number; y0: number; x1: number; y1: number }>();
   for (let i = 0; i < box.height; i++) {
     const row = (box.y + i) * map.width + box.x;
     for (let j = 0; j < box.width; j++) {
       const r = motionRadius(map.data[row + j]! * unit, radius, motion);
       radii[i * box.width + j] = r;
-      needed.add(r);
+      const b = bounds.get(r);
+      if (b === undefined) bounds.set(r, { x0: j, y0: i, x1: j, y1: i });
+      else {
+        if (j < b.x0) b.x0 = j;
+        if (j > b.x1) b.x1 = j;
+        b.y1 = i;
+      }
     }
   }
-  if (needed.size === 1) return localRange(input, box, [...needed][0]!);
+  if (bounds.size === 1) return localRange(input, box, [...bounds.keys()][0]!);
   const lo = new Float32Array(box.width * box.height * 3);
   const hi = new Float32Array(box.width * box.height * 3);
-  for (const r of needed) {
-    const rLo = localExtreme(input, box, r, false);
-    const rHi = localExtreme(input, box, r, true);
-    for (let p = 0; p < radii.length; p++) {
-      if (radii[p] !== r) continue;
-      const k = 3 * p;
-      lo[k] = rLo[k]!;
-      lo[k + 1] = rLo[k + 1]!;
-      lo[k + 2] = rLo[k + 2]!;
-      hi[k] = rHi[k]!;
-      hi[k + 1] = rHi[k + 1]!;
-      hi[k + 2] = rHi[k + 2]!;
+  for (const [r, b] of bounds) {
+    const sub: Box = { x: box.x + b.x0, y: box.y + b.y0, width: b.x1 - b.x0 + 1, height: b.y1 - b.y0 + 1 };
+    const rLo = localExtreme(input, sub, r, false);
+    const rHi = localExtreme(input, sub, r, true);
+    for (let i = 0; i < sub.height; i++) {
+      for (let j = 0; j < sub.width; j++) {
+        const p = (b.y0 + i) * box.width + b.x0 + j;
+        if (radii[p] !== r) continue;
+        const k = 3 * p;
+        const q = 3 * (i * sub.width + j);
+        lo[k] = rLo[q]!;
+        lo[k + 1] = rLo[q + 1]!;
+        lo[k + 2] = rLo[q + 2]!;
+        hi[k] = rHi[q]!;
+        hi[k + 1] = rHi[q + 1]!;
+        hi[k + 2] = rHi[q + 2]!;
+      }
     }
   }
   return { box, lo, hi };
