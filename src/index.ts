@@ -165,6 +165,7 @@ export {
   type ModelCardTensor,
   type ModelFiles,
 } from './deblur/model-card.js';
+export type { ClampMotion } from './deblur/local-range.js';
 export {
   DEFAULT_ROI_FEATHER,
   DEFAULT_MOTION_THRESHOLD,

@@ -215,8 +215,9 @@ export function clampToLocalRange(input: Frame, out: Frame['data'], box: Box, ra
 /**
  * A clamp whose radius follows the motion (a model card's `clampMotion`, training's `train.clamp_motion`): each
  * pixel's radius is floor(scale x its motion in px + 1/2), from the card's clampRadius up to `maxRadius`, raised to
- * the next of {@link MOTION_CLAMP_RADII}. A restored edge needs input values from as far off as half the blur's
- * length, which a fixed radius of 2 denies fast motion; still pixels keep the tight radius that protects sharp input.
+ * the next of the steps 1, 2, 3, 4, 6, 8, 12, 16 (`MOTION_CLAMP_RADII`). A restored edge needs input values from as
+ * far off as half the blur's length, which a fixed radius of 2 denies fast motion; still pixels keep the tight radius
+ * that protects sharp input.
  */
 export interface ClampMotion {
   readonly scale: number;
