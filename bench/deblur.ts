@@ -41,6 +41,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { lastValueFrom, tap } from 'rxjs';
 import { deblur, type DeblurFrameInfo, DEFAULT_CLAMP_RADIUS } from '../src/deblur/deblur.js';
 import { readModelCard, resolveModelFiles } from '../src/deblur/model-card.js';
@@ -101,9 +102,14 @@ const HAND_HEIGHT = 200;
 const MODE_LABEL = { full: 'full frame', roi: 'hand ROI (detection included)', region: 'given 256x256 region' } as const;
 const UNIQUE_FRAMES = 8;
 
-function arg(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
+const OPTIONS = ['model', 'baseline', 'variants', 'reference', 'sizes', 'threads', 'modes', 'frames', 'warmup', 'tile', 'clamp-radius', 'worker', 'out'] as const;
+const USAGE =
+  'node dist/bench/deblur.js [--model A.onnx] [--baseline B.onnx] [--variants a.onnx,b.onnx] [--reference a.onnx] [--sizes 640x480,...] ' +
+  '[--threads 1,2] [--modes full,roi,region] [--frames 6] [--warmup 2] [--tile px] [--clamp-radius R[,R...]] [--worker false,true] [--out FILE]';
+let given: Partial<Record<(typeof OPTIONS)[number], string>> = {};
+
+function arg(name: (typeof OPTIONS)[number], fallback: string): string {
+  return given[name] ?? fallback;
 }
 
 const median = (xs: number[]) => {
@@ -246,6 +252,13 @@ async function child(config: Config): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // Strict: an unknown option (a mistyped flag, or --help) is refused rather than taken for a run that overwrites results.
+  const { values } = parseArgs({ options: { ...Object.fromEntries(OPTIONS.map((o) => [o, { type: 'string' as const }])), help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    console.log(`usage: ${USAGE}`);
+    return;
+  }
+  given = values as typeof given;
   const root = packageRoot();
   const model = arg('model', join(root, 'models', 'promotion-s.onnx'));
   const baseline = arg('baseline', join(root, 'models', 'edvr-s.onnx'));
