@@ -43,7 +43,7 @@ from .archs import PRESETS, build_network, count_parameters
 from .archs.dcn import DEFORM_CONV_DOMAIN, DCNv2Pack
 from .archs.unet_arch import LayerNorm2d
 from .onnx_opset import TARGET_OPSET, to_opset19
-from .local_range import check_clamp_motion
+from .local_range import check_clamp_motion, parse_clamp_motion
 from .onnx_weights import sha256
 
 OPSET = 16
@@ -442,15 +442,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             overrides[key] = _parse_value(value)
         clamp_motion = None
         if args.clamp_motion is not None:
-            # Checked before anything is written: the radius it starts from is checked again once the card is known.
-            parts = args.clamp_motion.split(',')
-            try:
-                value = [float(parts[0]), int(parts[1])] if len(parts) == 2 else args.clamp_motion
-            except ValueError:
-                value = args.clamp_motion
+            # Checked before anything is written.
             if args.clamp_radius is None:
                 raise ValueError('--clamp-motion needs --clamp-radius (at least 1): the radius it starts from')
-            clamp_motion = check_clamp_motion(value, args.clamp_radius, '--clamp-motion')
+            clamp_motion = check_clamp_motion(parse_clamp_motion(args.clamp_motion), args.clamp_radius, '--clamp-motion')
         if sum(map(bool, (args.checkpoint, args.random_init, args.from_card))) > 1:
             raise ValueError('Give one of --checkpoint, --random-init and --from-card')
         if overrides and not (args.random_init or args.from_card):

@@ -28,7 +28,7 @@ import torch
 from torch.nn import functional as F
 
 from . import CENTRE_INDEX, PADDING_MULTIPLE, WINDOW_SIZE
-from .local_range import check_clamp_motion, clamp_output
+from .local_range import check_clamp_motion, clamp_output, parse_clamp_motion
 from .onnx_weights import read_card
 from .statistics import torch_blur_weights, torch_contrast_scale, torch_grey_unit, torch_laplacian_variance
 
@@ -221,13 +221,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         device = torch.device(args.device)
         radii = [int(r) for r in args.clamp_radius.split(',')] if args.clamp_radius is not None else None
         models = {path: load_model(path, args.trained_weights)[0].to(device) for path in args.model}
-        given_motion = None
-        if args.clamp_motion is not None:
-            parts = args.clamp_motion.split(',')
-            try:
-                given_motion = [float(parts[0]), int(parts[1])] if len(parts) == 2 else args.clamp_motion
-            except ValueError:
-                given_motion = args.clamp_motion
+        given_motion = None if args.clamp_motion is None else parse_clamp_motion(args.clamp_motion)
         # As deblur() runs a model: --clamp-motion if given, else its card's clampMotion unless a radius is given.
         motions = {p: given_motion if given_motion is not None else None if radii else card_clamp_motion(p)
                    for p in args.model}

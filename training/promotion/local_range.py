@@ -84,6 +84,16 @@ def check_clamp_motion(value, radius: int, where: str):
     return float(value[0]), int(value[1])
 
 
+def parse_clamp_motion(text: str):
+    """A command line's SCALE,MAX as [scale, max_radius], or the text as given where it is not two numbers (for
+    check_clamp_motion to refuse, naming it)."""
+    parts = text.split(',')
+    try:
+        return [float(parts[0]), int(parts[1])] if len(parts) == 2 else text
+    except ValueError:
+        return text
+
+
 def clamp_output(out: torch.Tensor, centre: torch.Tensor, radius: int, motion=None, flow=None) -> torch.Tensor:
     """The clamp as a run configures it: at a fixed radius, or following the motion (`motion` (scale, max_radius)
     from check_clamp_motion, which needs the frame's flow input [B, 4, H, W])."""
