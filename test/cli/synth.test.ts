@@ -154,7 +154,8 @@ describe('promotion synth', () => {
     const out = join(dir, 'scenes');
     const r = await cli(['scenes', photos, '-o', out, '--count', '2', '--frames', '3', '--size', '48x32', '--seed', '5', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ framesWritten: 6, scenes: [{ id: 'scene_00000', status: 'done' }, { id: 'scene_00001', status: 'done' }] });
+    expect(JSON.parse(r.out)).toMatchObject({ framesWritten: 6, scenes: [{ id: 'scene_00000', status: 'done' }, { id: 'scene_00001', status: 'done' }], belowMinSpeed: [] });
+    expect(r.err).not.toContain('warning');
     const record = JSON.parse(readFileSync(join(out, 'scene_00001', 'synthesis.json'), 'utf8')) as { mode: string; seed: number; scene: { camera: { velocity: { x: number } } } };
     expect(record).toMatchObject({ mode: 'exact', seed: 5 });
     // The same seed renders the same bytes; scene 1 does not depend on scene 0 having been rendered.
@@ -192,6 +193,15 @@ describe('promotion synth', () => {
     const r = await cli(['scenes', fileURLToPath(new URL('../../datasets/sample/hand-pan', import.meta.url)), '-o', join(dir, 'bad-speed'), '--min-speed', '50', '--max-speed', '40']);
     expect(r.code).toBe(2);
     expect(r.err).toContain('--min-speed');
+    // A photo too small for the speed asked: the scene is rendered at the speed the photo allows, and the run says so.
+    const small = await cli(['scenes', fileURLToPath(new URL('../../datasets/sample/hand-pan', import.meta.url)), '-o', join(dir, 'slow'), '--count', '1', '--frames', '3', '--size', '64x48', '--min-speed', '30', '--json']);
+    expect(small.code).toBe(0);
+    const slow = JSON.parse(small.out) as { belowMinSpeed: Array<{ id: string; photo: string; speedPx: number }> };
+    expect(slow.belowMinSpeed).toHaveLength(1);
+    expect(slow.belowMinSpeed[0]).toMatchObject({ id: 'scene_00000' });
+    expect(slow.belowMinSpeed[0]!.speedPx).toBeLessThan(30);
+    expect(small.err).toMatch(/warning: 1 of 1 scenes move slower than --min-speed 30 px per frame \(scene_00000 \(.+\): [0-9.]+ px\)/);
+    expect(small.err).toContain('Use larger photos');
   });
 
   it('an aborted run leaves no sequence folder and no staging; a later run removes staging a killed run left', async () => {

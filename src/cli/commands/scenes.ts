@@ -3,7 +3,7 @@
  * seeded random camera trajectories (and foreground discs for local blur). Same layout as `synth`.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { isSynthesized, writeSequence } from '../../blur-synthesis/dataset-writer.js';
 import { DEFAULT_TRAJECTORY_RANGES } from '../../blur-synthesis/exact.js';
 import { DEFAULT_SYNTHESIS_GAMMA } from '../../blur-synthesis/exposure-context.js';
@@ -97,6 +97,9 @@ export async function scenesCommand(inputs: string[], options: ScenesCommandOpti
 
   const started = performance.now();
   const results: Array<{ id: string; status: 'done' | 'skipped'; frames: number }> = [];
+  // Scenes whose camera moves slower than --min-speed asks: their photo leaves the view too little room (scenes.ts caps
+  // the speed so the path stays inside the photo). Said, not silently delivered.
+  const belowMinSpeed: Array<{ id: string; photo: string; speedPx: number }> = [];
   for (let i = 0; i < count; i++) {
     if (io.signal.aborted) throw new AbortedError();
     const id = `scene_${String(i).padStart(5, '0')}`;
@@ -108,6 +111,8 @@ export async function scenesCommand(inputs: string[], options: ScenesCommandOpti
     // Each scene has its own generator, so scene i is the same whether or not the others are rendered.
     const sceneSeed = (Math.imul(seed, 1000003) + i) >>> 0;
     const spec = sampleSceneSpec(createRng(sceneSeed), photos, { width: w!, height: h!, frames, foregroundChance, maxSpeedPx, minSpeedPx, ...(photoScale !== undefined ? { photoScale } : {}), ...(detail ? { detail } : {}), ...(foregroundSpeedPx ? { foregroundSpeedPx } : {}) });
+    const speedPx = Math.hypot(spec.camera.velocity.x, spec.camera.velocity.y);
+    if (speedPx < minSpeedPx - 1e-6) belowMinSpeed.push({ id, photo: basename(spec.photo), speedPx: Math.round(speedPx * 100) / 100 });
     const scene = await loadScene(spec, params.gamma);
     const written = await writeSequence(
       outDir,
@@ -132,7 +137,15 @@ export async function scenesCommand(inputs: string[], options: ScenesCommandOpti
     if (!options.json) io.stderr.write(`\rscenes ${i + 1}/${count}`);
   }
   if (!options.json) io.stderr.write('\n');
-  const summary = { output: options.output, scenes: results, framesWritten: results.reduce((a, r) => a + r.frames, 0), elapsedMs: Math.round(performance.now() - started) };
+  if (belowMinSpeed.length > 0) {
+    const listed = belowMinSpeed.map((b) => `${b.id} (${b.photo}): ${b.speedPx} px`).join(', ');
+    io.stderr.write(
+      `warning: ${belowMinSpeed.length} of ${count} scenes move slower than --min-speed ${minSpeedPx} px per frame (${listed}): ` +
+        `their photos leave a ${w}x${h} view too little room for ${frames} frames at this scale. ` +
+        'Use larger photos, a higher --detail or --photo-scale, fewer --frames or a smaller --size.\n',
+    );
+  }
+  const summary = { output: options.output, scenes: results, belowMinSpeed, framesWritten: results.reduce((a, r) => a + r.frames, 0), elapsedMs: Math.round(performance.now() - started) };
   io.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${summary.framesWritten} frames in ${results.filter((r) => r.status === 'done').length} scenes (${results.filter((r) => r.status === 'skipped').length} already complete) in ${(summary.elapsedMs / 1000).toFixed(1)} s -> ${options.output}\n`);
 }
 
@@ -153,7 +166,7 @@ export function defineScenesCommand(program: Command, io: CliIo, run: RunTask): 
     .option('--gamma <g>', `gamma (default ${DEFAULT_SYNTHESIS_GAMMA})`)
     .option('--foreground <p>', `probability of a moving foreground disc (default ${SCENES_DEFAULTS.foreground})`)
     .option('--max-speed <px>', `fastest camera speed in px per frame (default ${DEFAULT_MAX_SPEED_PX}; capped by the room the photo leaves)`)
-    .option('--min-speed <px>', `slowest camera speed in px per frame (default ${DEFAULT_MIN_SPEED_PX})`)
+    .option('--min-speed <px>', `slowest camera speed in px per frame (default ${DEFAULT_MIN_SPEED_PX}); a scene whose photo leaves less room is rendered slower, and the run warns (JSON: belowMinSpeed)`)
     .option('--photo-scale <n>', `the photo is fitted inside n x the frame size; larger leaves room for faster camera paths (default ${SCENE_PHOTO_SCALE})`)
     .option('--detail <min[,max]>', "instead of --photo-scale: the photo's detail per frame pixel as a share of its native resolution, drawn per scene (1 = native)")
     .option('--foreground-speed <min[,max]>', `speed of the foreground disc in px per frame (default ${DEFAULT_FOREGROUND_SPEED_PX.join(',')})`)
