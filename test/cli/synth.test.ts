@@ -200,7 +200,7 @@ describe('promotion synth', () => {
     expect(slow.belowMinSpeed).toHaveLength(1);
     expect(slow.belowMinSpeed[0]).toMatchObject({ id: 'scene_00000' });
     expect(slow.belowMinSpeed[0]!.speedPx).toBeLessThan(30);
-    expect(small.err).toMatch(/warning: 1 of 1 scenes move slower than --min-speed 30 px per frame \(scene_00000 \(.+\): [0-9.]+ px\)/);
+    expect(small.err).toMatch(/warning: 1 of 1 scenes rendered move slower than --min-speed 30 px per frame \(scene_00000 \(.+\): [0-9.]+ px\)/);
     expect(small.err).toContain('Use larger photos');
   });
 

@@ -140,7 +140,7 @@ export async function scenesCommand(inputs: string[], options: ScenesCommandOpti
   if (belowMinSpeed.length > 0) {
     const listed = belowMinSpeed.map((b) => `${b.id} (${b.photo}): ${b.speedPx} px`).join(', ');
     io.stderr.write(
-      `warning: ${belowMinSpeed.length} of ${count} scenes move slower than --min-speed ${minSpeedPx} px per frame (${listed}): ` +
+      `warning: ${belowMinSpeed.length} of ${results.filter((r) => r.status === 'done').length} scenes rendered move slower than --min-speed ${minSpeedPx} px per frame (${listed}): ` +
         `their photos leave a ${w}x${h} view too little room for ${frames} frames at this scale. ` +
         'Use larger photos, a higher --detail or --photo-scale, fewer --frames or a smaller --size.\n',
     );
