@@ -7,14 +7,15 @@
  * once in the means.
  *
  *   npm run build && datasets/build-yardstick.sh
- *   node dist/bench/yardstick.js [models...] [--set test|val] [--clamp-radius 3 (a list, e.g. 0,3,6: each model at
- *     each radius)] [--root .yardstick] [--out FILE]
+ *   node dist/bench/yardstick.js [models...] [--set test|val|lines] [--clamp-radius 3 (a list, e.g. 0,3,6: each model
+ *     at each radius)] [--root .yardstick] [--out FILE]
  *   node dist/bench/yardstick.js --write-manifest      (once, when the yardstick is made: freezes it)
+ *   node dist/bench/yardstick.js --write-manifest --set lines   (adds a set the manifest lacks; changes no record)
  *
  * Models are names in models/ or paths to cards or .onnx files (default: the default model and edvr-s). Before
- * measuring, every sequence's blurred input is checked against the manifest (its PSNR to 0.005 dB), so a rendering
- * that drifted from the frozen one is refused rather than measured. The test set never picks a model: the
- * validation set (`--set val`) does.
+ * measuring, every sequence of the measured set is checked against the manifest (its PSNR to 0.005 dB), so a
+ * rendering that drifted from the frozen one is refused rather than measured. The test set never picks a model: the
+ * validation sets (`--set val`, and `--set lines` for long camera blur over thin lines: 320x240 views) do.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,7 +31,12 @@ import { packageRoot } from '../src/util/package-root.js';
 
 const ROOT = packageRoot();
 const MANIFEST = join(ROOT, 'datasets', 'yardstick', 'manifest.json');
-const SETS = ['test', 'val'] as const;
+/**
+ * test: measure, never choose. val: choose. lines (session 18): a second validation set, 320x240 views of photos with
+ * thin lines and bokeh under long camera motion, and a foreground over a nearly still view of them (what the test
+ * set's camera sequences hold and val does not).
+ */
+const SETS = ['test', 'val', 'lines'] as const;
 const KINDS = ['camera', 'local'] as const;
 /** How far a rendering's blurred-input PSNR may be from the manifest's before it is refused. */
 const TOLERANCE_DB = 0.005;
@@ -73,10 +79,10 @@ function folderOf(root: string, r: { set: string; kind: string; id: string }): s
   return join(root, r.set, r.kind, r.id);
 }
 
-/** The rendered sequences under root (set/kind/scene_*), as manifest records measured from the files. */
-async function measureRendering(root: string): Promise<SequenceRecord[]> {
+/** The rendered sequences of the given sets under root (set/kind/scene_*), as manifest records measured from the files. */
+async function measureRendering(root: string, sets: readonly (typeof SETS)[number][]): Promise<SequenceRecord[]> {
   const out: SequenceRecord[] = [];
-  for (const set of SETS) {
+  for (const set of sets) {
     for (const kind of KINDS) {
       const dir = join(root, set, kind);
       if (!existsSync(dir)) throw new Error(`${dir} is missing: run datasets/build-yardstick.sh`);
@@ -159,7 +165,7 @@ async function measureModel(model: string, root: string, records: SequenceRecord
   return { model, ...(clampRadius !== undefined ? { clampRadius } : {}), sequences, meanGainDb, minGainDb: Math.min(...sequences.map((s) => s.gainDb)), msPerFrameMedian: median(times) };
 }
 
-const USAGE = 'node dist/bench/yardstick.js [models...] [--set test|val] [--clamp-radius R[,R...]] [--root .yardstick] [--out FILE] | --write-manifest';
+const USAGE = 'node dist/bench/yardstick.js [models...] [--set test|val|lines] [--clamp-radius R[,R...]] [--root .yardstick] [--out FILE] | --write-manifest [--set NEW]';
 
 async function main(): Promise<void> {
   // Strict: an unknown option (a mistyped flag, or --help) is refused rather than taken for a run that writes results.
@@ -172,8 +178,8 @@ async function main(): Promise<void> {
     return;
   }
   const root = values.root ?? join(ROOT, '.yardstick');
-  const set = values.set ?? 'test';
-  if (!(SETS as readonly string[]).includes(set)) throw new Error(`Expected --set test or val but received ${set}`);
+  const set = (values.set ?? 'test') as (typeof SETS)[number];
+  if (!(SETS as readonly string[]).includes(set)) throw new Error(`Expected --set ${SETS.join(', ')} but received ${set}`);
   const outArg = values.out;
   const clampArg = values['clamp-radius'];
   const radii = clampArg === undefined ? [undefined] : clampArg.split(',').map((v) => {
@@ -184,21 +190,29 @@ async function main(): Promise<void> {
   const writeManifest = values['write-manifest'] === true;
   const models = positionals;
 
-  const rendered = await measureRendering(root);
   if (writeManifest) {
-    if (existsSync(MANIFEST)) throw new Error(`${MANIFEST} exists: the yardstick is frozen (remove it by hand only to make a new one, and say so)`);
-    const manifest: Manifest = {
+    // Frozen: a new manifest holds every set; an existing one only gains a set it does not hold yet (--set NEW), and
+    // no record already in it changes.
+    const existing = existsSync(MANIFEST) ? (JSON.parse(readFileSync(MANIFEST, 'utf8')) as Manifest) : undefined;
+    if (existing && (values.set === undefined || existing.sequences.some((r) => r.set === set))) {
+      throw new Error(`${MANIFEST} exists: the yardstick is frozen (add a set it lacks with --write-manifest --set NAME; remove the file by hand only to make a new one, and say so)`);
+    }
+    const added = await measureRendering(root, existing ? [set] : SETS);
+    const manifest: Manifest = existing ? { ...existing, sequences: [...existing.sequences, ...added] } : {
       note: 'The frozen yardstick of the deblurring model: 640x480 exact-blur sequences of photos no training set uses. Test set: measure, never choose. Validation set: choose.',
       command: 'npm run build && datasets/build-yardstick.sh && node dist/bench/yardstick.js --write-manifest',
-      sequences: rendered,
+      sequences: added,
     };
     mkdirSync(dirname(MANIFEST), { recursive: true });
     writeFileSync(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
-    console.log(`wrote ${MANIFEST}: ${rendered.length} sequences`);
+    console.log(`wrote ${MANIFEST}: ${added.length} sequences${existing ? ` added (set ${set})` : ''}`);
     return;
   }
   const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Manifest;
-  for (const want of manifest.sequences) {
+  if (!manifest.sequences.some((r) => r.set === set)) throw new Error(`${MANIFEST} holds no ${set} set: render it (datasets/build-yardstick.sh) and freeze it (--write-manifest --set ${set})`);
+  // Only the measured set is checked against the manifest: the others need not be rendered.
+  const rendered = await measureRendering(root, [set]);
+  for (const want of manifest.sequences.filter((r) => r.set === set)) {
     const got = rendered.find((r) => r.set === want.set && r.kind === want.kind && r.id === want.id);
     if (!got) throw new Error(`${folderOf(root, want)} is missing: run datasets/build-yardstick.sh`);
     if (Math.abs(got.blurredDb - want.blurredDb) > TOLERANCE_DB || got.frames !== want.frames) {
