@@ -1,0 +1,25 @@
+"""Session 18 probe: the network's residual (output - centre input) scaled by ALPHAS before the card's clamp, scored
+with whole-frame validation (promotion.frame_val).
+  cd training && PYTHONPATH=. /usr/bin/python3 results/residual-scale/run.py ../.yardstick/val ../models/promotion-c.json 1.0,1.3,1.6
+Output: results/residual-scale/output.txt."""
+import sys, torch
+from promotion import frame_val as fv
+from promotion.evaluate import load_model
+from promotion.frame_val import FrameValidation, card_clamp_radius, card_clamp_motion, CENTRE_INDEX
+root, card, alphas = sys.argv[1], sys.argv[2], [float(a) for a in sys.argv[3].split(',')]
+torch.set_num_threads(int(sys.argv[4]) if len(sys.argv) > 4 else 2)
+orig = fv._padded_forward
+state = {'a': 1.0}
+def patched(model, frames, motion, weights, scales, flow=None):
+    out = orig(model, frames, motion, weights, scales, flow)
+    x = frames[:, CENTRE_INDEX]
+    return x + state['a'] * (out - x)
+fv._padded_forward = patched
+model = load_model(card, False)[0]
+val = FrameValidation(root, torch.device('cpu'), None, 2, flow=card_clamp_motion(card) is not None)
+val.clamp_radius, val.clamp_motion = card_clamp_radius(card), card_clamp_motion(card)
+for a in alphas:
+    state['a'] = a
+    r = val.score(model)
+    print(f'alpha {a}: mean {r["gain"]:+.3f} worst {r["worst"]:+.3f} ' + ' '.join(f'{k} {r[k]:+.3f}' for k in ('camera','local') if k in r), flush=True)
+    print('   ' + ' '.join(f'{s["gain_db"]:+.2f}' for s in r['sequences']), flush=True)
