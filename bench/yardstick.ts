@@ -238,4 +238,8 @@ async function main(): Promise<void> {
   console.log(`wrote ${out}`);
 }
 
-await main();
+// A refused input (a set the manifest lacks, a frozen manifest, a rendering that drifted) is a message, not a stack.
+await main().catch((error: unknown) => {
+  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+});
