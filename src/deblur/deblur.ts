@@ -28,11 +28,11 @@ import type { MotionMap } from '../flow/motion-map.js';
 import { motionMaps } from '../flow/motion-map.js';
 import type { HandPoseEstimator } from '../handpose/estimator.js';
 import { createHandLandmarker } from '../handpose/mediapipe-hand-landmarker.js';
-import { expectBoolean, expectFunction, expectInteger, expectKnownKeys, expectOneOf, invalidOption } from '../options.js';
+import { expectBoolean, expectFunction, expectInteger, expectKnownKeys, expectNumber, expectOneOf, invalidOption } from '../options.js';
 import type { Frame } from '../stream/frame.js';
 import { type FrameWindow, slidingWindow } from '../stream/window.js';
 import { FeatureCache } from './feature-cache.js';
-import { applyLocalRange, type ClampMotion, type LocalRange, localRange, motionLocalRange } from './local-range.js';
+import { applyDeadband, applyLocalRange, type ClampMotion, type LocalRange, localRange, motionLocalRange } from './local-range.js';
 import type { DeblurDevice, DeblurModel } from './model.js';
 import { openDeblurModel, resolveLoadOptions, type ResolvedLoadOptions } from './onnx-session.js';
 import { blendRowWriter, frameMotion, frameRowWriter, noMotion, regionMotion, restoreRegion, type RowWriter, type WindowInputs } from './restore.js';
@@ -109,6 +109,12 @@ export interface DeblurOptions {
    */
   clampRadius?: number;
   /**
+   * The residual's deadband in 8-bit grey levels, 0-16 (local-range.ts, `applyDeadband`): each output sample's change
+   * from the input shrinks towards zero by this much before the clamp, so the faint patterns a network draws on
+   * smooth, unblurred input are dropped. Default: the model card's `deadband`, else 0 (none).
+   */
+  deadband?: number;
+  /**
    * The blur gate (gate.ts): frames where nothing moves, frames clearly sharper than their window and (without a ROI
    * mode) still regions pass through untouched, with no network call. `true` or options turn it on; default off.
    */
@@ -137,7 +143,7 @@ export interface DeblurFrameInfo {
   readonly gated?: 'still' | 'sharp' | false;
 }
 
-const KEYS = ['model', 'device', 'threads', 'onWarning', 'plain', 'worker', 'tileSize', 'overlap', 'roi', 'motionScope', 'gapPolicy', 'maxGap', 'clampRadius', 'gate', 'onFrameInfo'] as const;
+const KEYS = ['model', 'device', 'threads', 'onWarning', 'plain', 'worker', 'tileSize', 'overlap', 'roi', 'motionScope', 'gapPolicy', 'maxGap', 'clampRadius', 'deadband', 'gate', 'onFrameInfo'] as const;
 
 /** A frame with its whole-frame statistics (and, in hands ROI mode, its hand boxes). */
 interface Prepared<F extends Frame> {
@@ -195,6 +201,8 @@ export interface ResolvedDeblurOptions {
   readonly maxGap: number;
   /** The clamp radius as given (undefined: the model's, else {@link DEFAULT_CLAMP_RADIUS}; see {@link clampRadiusFor}). */
   readonly givenClamp: number | undefined;
+  /** The deadband as given (undefined: the model's, else none; see {@link deadbandFor}). */
+  readonly givenDeadband: number | undefined;
   readonly gate: ResolvedBlurGate | undefined;
   readonly onFrameInfo: ((info: DeblurFrameInfo) => void) | undefined;
 }
@@ -239,16 +247,20 @@ export function resolveDeblurOptions(options: DeblurOptions = {}): ResolvedDeblu
   const gapPolicy = expectOneOf('gapPolicy', options.gapPolicy ?? 'bridge', ['bridge', 'split'] as const);
   const maxGap = expectInteger('maxGap', options.maxGap ?? 1, 1);
   const givenClamp = options.clampRadius === undefined ? undefined : expectInteger('clampRadius', options.clampRadius, 0, 64);
+  const givenDeadband = options.deadband === undefined ? undefined : expectNumber('deadband', options.deadband, 0, 16);
   const onFrameInfo = options.onFrameInfo === undefined ? undefined : expectFunction<(info: DeblurFrameInfo) => void>('onFrameInfo', options.onFrameInfo);
   const gateOption = options.gate ?? false;
   if (typeof gateOption !== 'boolean' && (typeof gateOption !== 'object' || gateOption === null || Array.isArray(gateOption))) invalidOption('gate', 'boolean or object { minMotionPx, sharpWeight, cell, margin, feather }', gateOption);
   const gate = gateOption === false ? undefined : resolveBlurGate(gateOption === true ? {} : gateOption);
 
-  return { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, givenClamp, gate, onFrameInfo };
+  return { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, givenClamp, givenDeadband, gate, onFrameInfo };
 }
 
 /** The clamp radius a model runs with: the one given, else its card's, else the default. */
 export const clampRadiusFor = (model: Pick<DeblurModel, 'contract'>, given: number | undefined): number => given ?? model.contract.clampRadius ?? DEFAULT_CLAMP_RADIUS;
+
+/** The residual's deadband a model runs with: the one given, else its card's, else none (0). */
+export const deadbandFor = (model: Pick<DeblurModel, 'contract'>, given: number | undefined): number => given ?? model.contract.deadband ?? 0;
 
 /** The card's motion-following clamp (`clampMotion`) where no radius is given, else none. */
 export const clampMotionFor = (model: Pick<DeblurModel, 'contract'>, given: number | undefined): ClampMotion | undefined => (given === undefined ? model.contract.clampMotion : undefined);
@@ -258,7 +270,7 @@ export const clampMotionFor = (model: Pick<DeblurModel, 'contract'>, given: numb
  * files found, when this is called.
  */
 export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFunction<F, F> {
-  const { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, givenClamp, gate, onFrameInfo } = resolveDeblurOptions(options);
+  const { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, givenClamp, givenDeadband, gate, onFrameInfo } = resolveDeblurOptions(options);
   return (source) =>
     defer(() => {
       let stopped = false;
@@ -276,6 +288,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
         const effectiveOverlap = Math.min(givenOverlap ?? defaultTileOverlap(tileSize), Math.floor(tile / 4));
         const clampRadius = clampRadiusFor(model, givenClamp);
         const clampMotion = clampMotionFor(model, givenClamp);
+        const deadband = deadbandFor(model, givenDeadband);
         cache = model.parts ? new FeatureCache(model.parts) : undefined;
         const features = cache;
         let first: F | undefined;
@@ -358,7 +371,10 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
               throw error;
             }
             const n = await restoring;
-            if (n >= 0) applyLocalRange(centre, out, range);
+            if (n >= 0) {
+              applyDeadband(centre, out, region, deadband);
+              applyLocalRange(centre, out, range);
+            }
             return n;
           };
           const gated = decision?.regions;

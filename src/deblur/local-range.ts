@@ -16,7 +16,7 @@
  * replicating the edge.
  */
 import type { MotionMap } from '../flow/motion-map.js';
-import type { Frame } from '../stream/frame.js';
+import { type Frame, SAMPLE_MAX } from '../stream/frame.js';
 import type { Box } from './tiles.js';
 
 /*
@@ -200,6 +200,35 @@ export function applyLocalRange(input: Frame, out: Frame['data'], range: LocalRa
       const a = lo[k0 + k]!;
       const b = hi[k0 + k]!;
       out[row + k] = v < a ? a : v > b ? b : v;
+    }
+  }
+}
+
+/**
+ * The residual's deadband (a model card's `deadband`, `deblur({ deadband })`): inside `box`, each output sample's
+ * change from the input, r = out - input, is shrunk towards zero by `levels` 8-bit grey levels (1/255 of the full
+ * range each): changes smaller than that are dropped, larger ones lose that much (soft thresholding). Applied before
+ * the clamp, in place.
+ *
+ * Why: on smooth, nearly unblurred input (a defocused bokeh under camera motion, blurred 47.9 dB) the network draws a
+ * faint grid of 1-2 grey levels, and at such PSNR that is a loss of 1.1 dB (docs/deblur-model.md, session 18); a
+ * restoration worth keeping changes a sample by more. With 8-bit frames and whole levels, shrinking the rounded change
+ * equals rounding the shrunk one (rounding commutes with whole-level shifts), so the runtime and training's frame
+ * validation (promotion/local_range.py, `shrink_residual`) agree. Integer samples are rounded after shrinking.
+ */
+export function applyDeadband(input: Frame, out: Frame['data'], box: Box, levels: number): void {
+  if (!(levels > 0)) return;
+  const t = (levels * SAMPLE_MAX[input.sampleType]) / 255;
+  const integer = input.sampleType !== 'float32';
+  const stride = input.width * 3;
+  const data = input.data;
+  for (let i = 0; i < box.height; i++) {
+    const row = (box.y + i) * stride + box.x * 3;
+    for (let k = row; k < row + box.width * 3; k++) {
+      const x = data[k]!;
+      const r = out[k]! - x;
+      const shrunk = r > t ? r - t : r < -t ? r + t : 0;
+      out[k] = integer ? Math.round(x + shrunk) : x + shrunk;
     }
   }
 }

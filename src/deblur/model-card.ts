@@ -105,6 +105,12 @@ export interface ModelCard {
    * (local-range.ts, `motionRadius`). Needs `clampRadius` (at least 1) and the magnitude motion map.
    */
   readonly clampMotion: ClampMotion | undefined;
+  /**
+   * The residual's deadband in 8-bit grey levels (the card's optional `deadband`, 0-16; local-range.ts,
+   * `applyDeadband`), used by `deblur()` when none is given: each output sample's change from the input shrinks
+   * towards zero by this much before the clamp. Undefined: none.
+   */
+  readonly deadband: number | undefined;
   /** The (restore) graph's inputs and outputs. */
   readonly inputs: readonly ModelCardTensor[];
   readonly outputs: readonly ModelCardTensor[];
@@ -315,6 +321,10 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
     }
     if (kind !== 'magnitude') fail(path, `has clampMotion with a ${kind} motion map; the clamp reads the motion in pixels from the magnitude map`);
   }
+  const deadband = json.deadband;
+  if (deadband !== undefined && (typeof deadband !== 'number' || !Number.isFinite(deadband) || deadband < 0 || deadband > 16)) {
+    fail(path, `has deadband ${JSON.stringify(deadband)}; expected a number of 8-bit grey levels from 0 to 16, or no deadband`);
+  }
   const architecture = json.architecture;
   const preset = isRecord(architecture) && typeof architecture.preset === 'string' ? architecture.preset : undefined;
   return {
@@ -332,6 +342,7 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
     tileSize,
     clampRadius,
     clampMotion: clampMotion as ClampMotion | undefined,
+    deadband,
     inputs,
     outputs,
     preset,

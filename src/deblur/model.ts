@@ -30,6 +30,8 @@ export interface DeblurModelContract {
   readonly clampRadius?: number;
   /** The clamp's radius following the motion, when the model's card asks for it (local-range.ts, `ClampMotion`). */
   readonly clampMotion?: ClampMotion;
+  /** The residual's deadband in 8-bit grey levels, when the model's card gives one (local-range.ts, `applyDeadband`). */
+  readonly deadband?: number;
   /**
    * Whether the model reads the `motion` input (default true). A model that does not (a plain model, plain-model.ts)
    * spares `deblur()` the motion map's optical flow, unless the blur gate or ROI mode 'motion' needs it; `motion` is

@@ -1,6 +1,6 @@
 /** The clamp to the input's local range (local-range.ts): the running extremes against brute force, and the clamp. */
 import { describe, expect, it } from 'vitest';
-import { clampToLocalRange, localExtreme, localRange, motionLocalRange, motionRadius } from '../../src/deblur/local-range.js';
+import { applyDeadband, clampToLocalRange, localExtreme, localRange, motionLocalRange, motionRadius } from '../../src/deblur/local-range.js';
 import type { Box } from '../../src/deblur/tiles.js';
 import { createRgb16Frame, createRgb8Frame, createRgbFloatFrame, type Frame } from '../../src/stream/frame.js';
 import { createRng } from '../../src/util/rng.js';
@@ -150,5 +150,62 @@ describe('the clamp whose radius follows the motion', () => {
     expect(motionLocalRange(frame, box, 0, motion, map)).toBeUndefined();
     expect(motionLocalRange(frame, { ...box, width: 0 }, 2, motion, map)).toBeUndefined();
     expect(() => motionLocalRange(frame, box, 2, motion, { ...map, width: 22 })).toThrow(/motion map is 22x17 but the frame is 23x17/);
+  });
+});
+
+describe('applyDeadband', () => {
+  // The definition: inside the box, out = input + sign(r) max(|r| - t, 0) with r = out - input and t = levels x the
+  // sample type's full range / 255, rounded for integer samples; outside the box, out is left alone.
+  const reference = (input: Frame, out: ArrayLike<number>, box: Box, levels: number): number[] => {
+    const full = input.sampleType === 'uint8' ? 255 : input.sampleType === 'uint16' ? 65535 : 1;
+    const t = (levels * full) / 255;
+    return Array.from(out, (v, i) => {
+      const px = Math.floor(i / 3);
+      const x = px % input.width;
+      const y = Math.floor(px / input.width);
+      if (x < box.x || x >= box.x + box.width || y < box.y || y >= box.y + box.height) return v;
+      const r = v - input.data[i]!;
+      const shrunk = Math.sign(r) * Math.max(Math.abs(r) - t, 0);
+      return input.sampleType === 'float32' ? input.data[i]! + shrunk : Math.round(input.data[i]! + shrunk);
+    });
+  };
+  const box: Box = { x: 1, y: 1, width: 4, height: 3 };
+
+  it.each([
+    ['uint8', 1],
+    ['uint8', 1.5],
+    ['uint16', 1],
+    ['float32', 2],
+  ] as const)('shrinks %s changes by %s levels inside the box, as its definition says', (type, levels) => {
+    const rng = createRng(7);
+    const w = 6;
+    const h = 5;
+    const full = type === 'uint8' ? 255 : type === 'uint16' ? 65535 : 1;
+    const draw = (jitter: number) => Array.from({ length: w * h * 3 }, () => rng() * full * jitter);
+    const base = draw(1).map((v) => (type === 'float32' ? v : Math.round(v * 0.5 + full * 0.25)));
+    const input = type === 'uint8' ? createRgb8Frame(Uint8Array.from(base), { width: w, height: h }) : type === 'uint16' ? createRgb16Frame(Uint16Array.from(base), { width: w, height: h }) : createRgbFloatFrame(Float32Array.from(base), { width: w, height: h });
+    // Changes of up to 4 levels either way, some below the deadband, some above.
+    const changed = base.map((v) => v + ((rng() - 0.5) * 8 * full) / 255);
+    const out = type === 'uint8' ? Uint8Array.from(changed.map(Math.round)) : type === 'uint16' ? Uint16Array.from(changed.map(Math.round)) : Float32Array.from(changed);
+    const want = reference(input, out, box, levels);
+    const before = Array.from(out);
+    applyDeadband(input, out, box, levels);
+    const got = Array.from(out);
+    if (type === 'float32') got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 6));
+    else expect(got).toEqual(want);
+    // It did something: some samples moved back to the input.
+    expect(got.some((v, i) => v === input.data[i] && before[i] !== input.data[i])).toBe(true);
+  });
+
+  it('leaves out alone at 0 levels, and moves no sample away from the input', () => {
+    const input = createRgb8Frame(Uint8Array.from({ length: 4 * 4 * 3 }, (_, i) => (i * 37) % 256), { width: 4, height: 4 });
+    const out = Uint8Array.from(input.data, (v, i) => Math.min(255, Math.max(0, v + ((i % 7) - 3))));
+    const copy = out.slice();
+    applyDeadband(input, out, { x: 0, y: 0, width: 4, height: 4 }, 0);
+    expect(out).toEqual(copy);
+    applyDeadband(input, out, { x: 0, y: 0, width: 4, height: 4 }, 2);
+    out.forEach((v, i) => expect(Math.abs(v - input.data[i]!)).toBeLessThanOrEqual(Math.abs(copy[i]! - input.data[i]!)));
+    // Changes of at most 2 levels are gone; those of 3 keep one level.
+    out.forEach((v, i) => expect(Math.abs(v - input.data[i]!)).toBe(Math.max(Math.abs(copy[i]! - input.data[i]!) - 2, 0)));
   });
 });

@@ -43,7 +43,7 @@ from .archs import PRESETS, build_network, count_parameters
 from .archs.dcn import DEFORM_CONV_DOMAIN, DCNv2Pack
 from .archs.unet_arch import LayerNorm2d
 from .onnx_opset import TARGET_OPSET, to_opset19
-from .local_range import check_clamp_motion, parse_clamp_motion
+from .local_range import check_clamp_motion, check_deadband, parse_clamp_motion
 from .onnx_weights import sha256
 
 OPSET = 16
@@ -427,6 +427,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                              'floor(SCALE x its motion in px + 1/2), from the clamp radius up to MAX (clampMotion in '
                              'models/README.md; train.clamp_motion); needs a clamp radius of at least 1; a --from-card '
                              'export keeps its source card\'s unless given')
+    parser.add_argument('--deadband', type=float, metavar='LEVELS',
+                        help='the card asks the runtime to shrink each output sample\'s change from the input by this '
+                             'many 8-bit grey levels before the clamp (deadband in models/README.md), 0-16; a '
+                             '--from-card export keeps its source card\'s unless given')
     parser.add_argument('--evaluation', help='results of python3 -m promotion.evaluate (JSON) to record in the card as '
                         '`test`: the held-out test sets, blurred input vs every model evaluated')
     args = parser.parse_args(argv)
@@ -440,6 +444,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                 raise ValueError(f'Expected --set KEY=VALUE but received {item!r}')
             key, value = item.split('=', 1)
             overrides[key] = _parse_value(value)
+        if args.deadband is not None:
+            check_deadband(args.deadband, '--deadband')  # checked before anything is written
         clamp_motion = None
         if args.clamp_motion is not None:
             # Checked before anything is written.
@@ -511,11 +517,15 @@ def main(argv: Optional[List[str]] = None) -> int:
                 card['clampRadius'] = source_card['clampRadius']
             if 'clampMotion' in source_card and args.clamp_motion is None:
                 card['clampMotion'] = source_card['clampMotion']
+            if 'deadband' in source_card and args.deadband is None:
+                card['deadband'] = source_card['deadband']
         if args.clamp_radius is not None:
             card['clampRadius'] = args.clamp_radius
         if args.clamp_motion is not None:
             scale, max_radius = clamp_motion
             card['clampMotion'] = {'scale': scale, 'maxRadius': max_radius}
+        if args.deadband is not None and args.deadband > 0:
+            card['deadband'] = args.deadband
         if args.motion_finest_level is not None:
             card['motionMap']['flow'] = {'finestLevel': args.motion_finest_level}
         if args.evaluation:

@@ -102,3 +102,21 @@ def clamp_output(out: torch.Tensor, centre: torch.Tensor, radius: int, motion=No
     if flow is None:
         raise ValueError('A clamp that follows the motion needs the flow vectors (the dataset\'s flow_input)')
     return clamp_to_motion_range(out, centre, motion_radii(flow, radius, motion[0], motion[1]))
+
+
+def shrink_residual(out: torch.Tensor, centre: torch.Tensor, levels: float) -> torch.Tensor:
+    """The runtime's residual deadband (src/deblur/local-range.ts, applyDeadband; a card's `deadband`): the change
+    from the input, out - centre, shrunk towards zero by `levels` 8-bit grey levels (soft thresholding), before the
+    clamp. Values in [0, 1]; the runtime rounds 8-bit samples after shrinking, which for whole levels equals rounding
+    first, as frame validation does after the clamp."""
+    if not levels > 0:
+        return out
+    r = out - centre
+    return centre + torch.sign(r) * (r.abs() - levels / 255).clamp(min=0)
+
+
+def check_deadband(value, where: str) -> float:
+    """A deadband in 8-bit grey levels, 0-16, as the runtime accepts it (model-card.ts)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 16:
+        raise ValueError(f'{where}: expected a deadband of 0 to 16 8-bit grey levels but received {value!r}')
+    return float(value)

@@ -2,8 +2,8 @@ import unittest
 
 import torch
 
-from promotion.local_range import (check_clamp_motion, clamp_output, clamp_to_local_range, clamp_to_motion_range,
-                                   local_range, motion_radii)
+from promotion.local_range import (check_clamp_motion, check_deadband, clamp_output, clamp_to_local_range,
+                                   clamp_to_motion_range, local_range, motion_radii, shrink_residual)
 
 
 def brute_force(centre, radius):
@@ -138,6 +138,44 @@ class ExportClampMotionTest(unittest.TestCase):
             self.assertEqual(export_main(['--from-card', os.path.join(d, 'm.json'), '--clamp-radius', '12',
                                           '--name', 'r', '--out-dir', os.path.join(d, 'refused')]), 2)
             self.assertFalse(os.path.exists(os.path.join(d, 'refused')))
+            # The deadband: written, kept by a re-export, dropped by --deadband 0, refused outside 0-16 before writing.
+            self.assertEqual(export_main(base + ['--deadband', '1', '--name', 'db', '--out-dir', d]), 0)
+            self.assertEqual(export_main(['--from-card', os.path.join(d, 'db.json'), '--name', 'db2', '--out-dir', d]), 0)
+            self.assertEqual(export_main(['--from-card', os.path.join(d, 'db.json'), '--deadband', '0', '--name', 'db3',
+                                          '--out-dir', d]), 0)
+            cards = {}
+            for name in ('db', 'db2', 'db3'):
+                with open(os.path.join(d, f'{name}.json')) as f:
+                    cards[name] = json.load(f).get('deadband')
+            self.assertEqual(cards, {'db': 1.0, 'db2': 1.0, 'db3': None})
+            self.assertEqual(export_main(base + ['--deadband', '20', '--name', 'r', '--out-dir', os.path.join(d, 'refused')]), 2)
+            self.assertFalse(os.path.exists(os.path.join(d, 'refused')))
+
+
+class DeadbandTest(unittest.TestCase):
+    def test_shrink_residual_matches_its_definition_and_the_runtime_on_8_bit_samples(self):
+        g = torch.Generator().manual_seed(3)
+        centre = torch.randint(0, 256, (1, 3, 9, 11), generator=g).float() / 255
+        out = (centre + (torch.rand(centre.shape, generator=g) - 0.5) * 8 / 255).clamp(0, 1)
+        for levels in (0.0, 0.5, 1.0, 2.0):
+            got = shrink_residual(out, centre, levels)
+            # The definition: centre + sign(r) max(|r| - levels / 255, 0).
+            r = (out - centre).tolist()
+            want = centre + torch.tensor(r).sign() * ((torch.tensor(r).abs() - levels / 255).clamp(min=0))
+            self.assertTrue(torch.allclose(got, want, atol=1e-7))
+            self.assertTrue(bool(((got - centre).abs() <= (out - centre).abs() + 1e-7).all()))
+        # The runtime (applyDeadband) shrinks the 8-bit change after rounding; for whole levels that equals rounding
+        # the shrunk value, as frame validation does.
+        rounded = torch.round(out * 255)
+        runtime = torch.round(centre * 255) + torch.sign(rounded - centre * 255) * ((rounded - centre * 255).abs() - 1).clamp(min=0)
+        self.assertTrue(torch.equal(torch.round(shrink_residual(out, centre, 1.0) * 255), runtime))
+        self.assertIs(shrink_residual(out, centre, 0), out)
+
+    def test_check_deadband_refuses_what_the_runtime_refuses(self):
+        self.assertEqual(check_deadband(1, 'x'), 1.0)
+        for bad in (-1, 17, 'a', None, True):
+            with self.assertRaises(ValueError):
+                check_deadband(bad, 'x')
 
 
 if __name__ == '__main__':

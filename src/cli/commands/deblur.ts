@@ -1,11 +1,11 @@
 /** `promotion deblur <input> -o <output>`: restore any source with a deblurring model into a video or image folder. */
 import { count, lastValueFrom, pipe } from 'rxjs';
-import { clampRadiusFor, deblur, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, defaultTileOverlap, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
+import { clampMotionFor, clampRadiusFor, deadbandFor, deblur, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, defaultTileOverlap, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
 import { DEFAULT_DEBLUR_MODEL } from '../../deblur/model-card.js';
 import { DEFAULT_DEBLUR_DEVICE, loadDeblurModel } from '../../deblur/onnx-session.js';
 import type { DeblurRoi } from '../../deblur/roi.js';
 import { FrameMismatchError, InvalidOptionError } from '../../errors.js';
-import { expectInteger, expectOneOf, withFlagNames } from '../../options.js';
+import { expectInteger, expectNumber, expectOneOf, withFlagNames } from '../../options.js';
 import { checkOutputNotInput, checkOutputPath } from '../../stream/atomic.js';
 import type { Frame } from '../../stream/frame.js';
 import { openSink, outputKind } from '../../stream/open-sink.js';
@@ -26,6 +26,7 @@ export interface DeblurCommandOptions extends Omit<InputFlags, 'lenient'>, SinkF
   tile?: string;
   overlap?: string;
   clampRadius?: string;
+  deadband?: string;
   roi?: string;
   gate?: boolean;
   motionScope?: string;
@@ -36,7 +37,7 @@ export interface DeblurCommandOptions extends Omit<InputFlags, 'lenient'>, SinkF
 
 
 export async function deblurCommand(input: string, options: DeblurCommandOptions, io: CliIo): Promise<void> {
-  return withFlagNames({ ...SINK_FLAGS, ...MODEL_FLAG_NAMES, tileSize: '--tile', overlap: '--overlap', clampRadius: '--clamp-radius', threads: '--threads', device: '--device' }, () => deblurRun(input, options, io));
+  return withFlagNames({ ...SINK_FLAGS, ...MODEL_FLAG_NAMES, tileSize: '--tile', overlap: '--overlap', clampRadius: '--clamp-radius', deadband: '--deadband', threads: '--threads', device: '--device' }, () => deblurRun(input, options, io));
 }
 
 async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo): Promise<void> {
@@ -50,6 +51,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
   const givenOverlap = options.overlap === undefined ? undefined : expectInteger('--overlap', num(options.overlap), 0, Math.floor((givenTile ?? DEFAULT_TILE_SIZE) / 4));
   // The default clamp is the model's (its card's clampRadius, else DEFAULT_CLAMP_RADIUS): known once the model is loaded.
   const givenClamp = options.clampRadius === undefined ? undefined : expectInteger('--clamp-radius', num(options.clampRadius), 0, 64);
+  const givenDeadband = options.deadband === undefined ? undefined : expectNumber('--deadband', num(options.deadband), 0, 16);
   const roiMode = expectOneOf('--roi', options.roi ?? 'off', ['off', 'motion', 'hands'] as const);
   const motionScope = expectOneOf('--motion-scope', options.motionScope ?? 'frame', ['frame', 'regions'] as const);
   if (motionScope === 'regions' && roiMode !== 'hands') throw new InvalidOptionError(`--motion-scope regions needs --roi hands (the whole frame's motion map is needed with --roi ${roiMode}).`);
@@ -76,7 +78,11 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
   try {
     const tileSize = givenTile ?? model.contract.tileSize ?? DEFAULT_TILE_SIZE;
     const overlap = givenOverlap === undefined ? defaultTileOverlap(tileSize) : Math.min(givenOverlap, Math.floor(tileSize / 4));
+    // As deblur() resolves them (reported below): a radius given holds everywhere; else the card's, following the
+    // motion where its card asks (clampMotion). Passing the resolved radius on would turn the card's clampMotion off.
     const clampRadius = clampRadiusFor(model, givenClamp);
+    const clampMotion = clampMotionFor(model, givenClamp);
+    const deadband = deadbandFor(model, givenDeadband);
     const source = await openInput(input, options, parsed, io);
     const info = source.info;
     if (info.width < MIN_DEBLUR_FRAME_SIZE || info.height < MIN_DEBLUR_FRAME_SIZE) {
@@ -99,7 +105,8 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
             model,
             tileSize,
             overlap,
-            clampRadius,
+            ...(givenClamp !== undefined ? { clampRadius: givenClamp } : {}),
+            ...(givenDeadband !== undefined ? { deadband: givenDeadband } : {}),
             ...(roi ? { roi, motionScope } : {}),
             ...(options.gate ? { gate: true } : {}),
             // Live sources drop frames: a window does not reach across a gap (the model assumes adjacent frames).
@@ -136,6 +143,8 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
       tileSize,
       overlap,
       clampRadius,
+      ...(clampMotion && motionScope === 'frame' ? { clampMotion } : {}),
+      deadband,
       restoreMsPerFrame: written > 0 ? Number((restoreMs / written).toFixed(1)) : 0,
       elapsedMs: Math.round(elapsedMs),
       framesPerSecond: Number(((written * 1000) / elapsedMs).toFixed(3)),
@@ -164,7 +173,8 @@ export function defineDeblurCommand(program: Command, io: CliIo, run: RunTask): 
     .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2)')
     .option('--tile <px>', `largest tile side; larger frames are restored in overlapping tiles (default: the model card's tileSize, else ${DEFAULT_TILE_SIZE})`)
     .option('--overlap <px>', `least overlap between tiles (default ${DEFAULT_TILE_OVERLAP}, or a quarter of a --tile below ${4 * DEFAULT_TILE_OVERLAP})`)
-    .option('--clamp-radius <px>', `clamp the output to the input's local range over this radius, against overshoot at edges; 0: off (default: the model card's clampRadius, else ${DEFAULT_CLAMP_RADIUS})`)
+    .option('--clamp-radius <px>', `clamp the output to the input's local range over this radius everywhere, against overshoot at edges; 0: off; unset, a card's clampMotion makes it grow with the motion (default: the model card's clampRadius, else ${DEFAULT_CLAMP_RADIUS})`)
+    .option('--deadband <levels>', "drop output changes smaller than this many 8-bit grey levels, and shrink larger ones by as much (the faint patterns a network draws on smooth, unblurred input); 0: off (default: the model card's deadband, else 0)")
     .option('--gate', 'blur gate: frames where nothing moves, frames sharper than their window and still regions pass through untouched, with no network call (default off)')
     .option('--roi <off|motion|hands>', 'restore only regions of interest: where the motion map is high, or around tracked hands (default off: whole frames)')
     .option('--motion-scope <frame|regions>', 'with --roi hands: compute the motion map over the regions only (faster, approximate; default frame)');
