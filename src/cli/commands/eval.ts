@@ -32,6 +32,7 @@ export interface EvalCommandOptions extends ModelFlags {
   threads?: string;
   tile?: string;
   clampRadius?: string;
+  deadband?: string;
   roi?: string;
   gate?: boolean;
   subjects?: string;
@@ -77,6 +78,7 @@ export function evaluateOptionsFrom(inputs: readonly string[], options: EvalComm
       ...(options.threads !== undefined ? { threads: expectInteger('--threads', num(options.threads), 1, 256) } : {}),
       ...(options.tile !== undefined ? { tileSize: expectInteger('--tile', num(options.tile), 64, 16384) } : {}),
       ...(options.clampRadius !== undefined ? { clampRadius: expectInteger('--clamp-radius', num(options.clampRadius), 0, 64) } : {}),
+      ...(options.deadband !== undefined ? { deadband: expectNumber('--deadband', num(options.deadband), 0, 16) } : {}),
       ...(roi ? { roi } : {}),
       ...(options.gate ? { gate: true } : {}),
       ...(plain !== undefined ? { plain } : {}),
@@ -122,6 +124,7 @@ const EVAL_FLAGS = {
   'metrics.pckThresholds': '--pck',
   tileSize: '--tile',
   clampRadius: '--clamp-radius',
+  deadband: '--deadband',
   threads: '--threads',
   'handpose.mode': '--pose-mode',
   'handpose.model': '--hand-model',
@@ -170,6 +173,7 @@ export function defineEvalCommand(program: Command, io: CliIo, run: RunTask): vo
     .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2)')
     .option('--tile <px>', `largest tile side for deblurring (default: the model card's tileSize, else ${DEFAULT_TILE_SIZE})`)
     .option('--clamp-radius <px>', `deblurring: clamp the output to the input's local range over this radius; 0: off (default: each model card's clampRadius, else ${DEFAULT_CLAMP_RADIUS})`)
+    .option('--deadband <levels>', "deblurring: drop output changes smaller than this many 8-bit grey levels, shrink larger ones by as much; 0: off (default: each model card's deadband, else 0)")
     .addOption(new Option('--roi <mode>', 'restore only regions of interest').choices(['off', 'motion', 'hands']).default('off'))
     .option('--gate', 'blur gate: frames where nothing moves, frames sharper than their window and still regions pass through with no network call (docs/deblurring.md)')
     .option('--subjects <list>', 'FPHA roots: comma-separated subjects')
