@@ -115,6 +115,12 @@ export interface DeblurOptions {
    */
   deadband?: number;
   /**
+   * Where the deadband applies: only where the input is flat, each channel spanning at most this many 8-bit grey
+   * levels within the clamp's base radius (`clampRadius`), 0-255. Default: the model card's `deadbandFlat`, else
+   * everywhere.
+   */
+  deadbandFlat?: number;
+  /**
    * The blur gate (gate.ts): frames where nothing moves, frames clearly sharper than their window and (without a ROI
    * mode) still regions pass through untouched, with no network call. `true` or options turn it on; default off.
    */
@@ -143,7 +149,7 @@ export interface DeblurFrameInfo {
   readonly gated?: 'still' | 'sharp' | false;
 }
 
-const KEYS = ['model', 'device', 'threads', 'onWarning', 'plain', 'worker', 'tileSize', 'overlap', 'roi', 'motionScope', 'gapPolicy', 'maxGap', 'clampRadius', 'deadband', 'gate', 'onFrameInfo'] as const;
+const KEYS = ['model', 'device', 'threads', 'onWarning', 'plain', 'worker', 'tileSize', 'overlap', 'roi', 'motionScope', 'gapPolicy', 'maxGap', 'clampRadius', 'deadband', 'deadbandFlat', 'gate', 'onFrameInfo'] as const;
 
 /** A frame with its whole-frame statistics (and, in hands ROI mode, its hand boxes). */
 interface Prepared<F extends Frame> {
@@ -203,6 +209,8 @@ export interface ResolvedDeblurOptions {
   readonly givenClamp: number | undefined;
   /** The deadband as given (undefined: the model's, else none; see {@link deadbandFor}). */
   readonly givenDeadband: number | undefined;
+  /** The deadband's flatness bound as given (undefined: the model's, else everywhere). */
+  readonly givenDeadbandFlat: number | undefined;
   readonly gate: ResolvedBlurGate | undefined;
   readonly onFrameInfo: ((info: DeblurFrameInfo) => void) | undefined;
 }
@@ -248,12 +256,13 @@ export function resolveDeblurOptions(options: DeblurOptions = {}): ResolvedDeblu
   const maxGap = expectInteger('maxGap', options.maxGap ?? 1, 1);
   const givenClamp = options.clampRadius === undefined ? undefined : expectInteger('clampRadius', options.clampRadius, 0, 64);
   const givenDeadband = options.deadband === undefined ? undefined : expectNumber('deadband', options.deadband, 0, 16);
+  const givenDeadbandFlat = options.deadbandFlat === undefined ? undefined : expectNumber('deadbandFlat', options.deadbandFlat, 0, 255);
   const onFrameInfo = options.onFrameInfo === undefined ? undefined : expectFunction<(info: DeblurFrameInfo) => void>('onFrameInfo', options.onFrameInfo);
   const gateOption = options.gate ?? false;
   if (typeof gateOption !== 'boolean' && (typeof gateOption !== 'object' || gateOption === null || Array.isArray(gateOption))) invalidOption('gate', 'boolean or object { minMotionPx, sharpWeight, cell, margin, feather }', gateOption);
   const gate = gateOption === false ? undefined : resolveBlurGate(gateOption === true ? {} : gateOption);
 
-  return { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, givenClamp, givenDeadband, gate, onFrameInfo };
+  return { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, givenClamp, givenDeadband, givenDeadbandFlat, gate, onFrameInfo };
 }
 
 /** The clamp radius a model runs with: the one given, else its card's, else the default. */
@@ -270,7 +279,7 @@ export const clampMotionFor = (model: Pick<DeblurModel, 'contract'>, given: numb
  * files found, when this is called.
  */
 export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFunction<F, F> {
-  const { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, givenClamp, givenDeadband, gate, onFrameInfo } = resolveDeblurOptions(options);
+  const { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, givenClamp, givenDeadband, givenDeadbandFlat, gate, onFrameInfo } = resolveDeblurOptions(options);
   return (source) =>
     defer(() => {
       let stopped = false;
@@ -289,6 +298,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
         const clampRadius = clampRadiusFor(model, givenClamp);
         const clampMotion = clampMotionFor(model, givenClamp);
         const deadband = deadbandFor(model, givenDeadband);
+        const deadbandFlat = givenDeadbandFlat ?? model.contract.deadbandFlat;
         cache = model.parts ? new FeatureCache(model.parts) : undefined;
         const features = cache;
         let first: F | undefined;
@@ -372,7 +382,11 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             }
             const n = await restoring;
             if (n >= 0) {
-              applyDeadband(centre, out, region, deadband);
+              if (deadband > 0) {
+                // Flat where the input spans little within the clamp's base radius (the clamp's own range unless it follows the motion).
+                const flat = deadbandFlat === undefined ? undefined : { range: clampMotion && motion ? localRange(centre, region, clampRadius) : range, levels: deadbandFlat };
+                applyDeadband(centre, out, region, deadband, flat);
+              }
               applyLocalRange(centre, out, range);
             }
             return n;

@@ -205,30 +205,39 @@ export function applyLocalRange(input: Frame, out: Frame['data'], range: LocalRa
 }
 
 /**
- * The residual's deadband (a model card's `deadband`, `deblur({ deadband })`): inside `box`, each output sample's
- * change from the input, r = out - input, is shrunk towards zero by `levels` 8-bit grey levels (1/255 of the full
- * range each): changes smaller than that are dropped, larger ones lose that much (soft thresholding). Applied before
- * the clamp, in place.
+ * The residual's deadband (a model card's `deadband` and `deadbandFlat`, `deblur({ deadband, deadbandFlat })`):
+ * inside `box`, where the input is flat, each output sample's change from the input, r = out - input, is shrunk
+ * towards zero by `levels` 8-bit grey levels (1/255 of the full range each): changes smaller than that are dropped,
+ * larger ones lose that much (soft thresholding). Flat: the sample's channel spans at most `flat.levels` grey levels
+ * in the input's local range `flat.range` (the clamp's base radius; no range, radius 0: every sample is flat); no
+ * `flat`: everywhere. Applied before the clamp, in place.
  *
  * Why: on smooth, nearly unblurred input (a defocused bokeh under camera motion, blurred 47.9 dB) the network draws a
- * faint grid of 1-2 grey levels, and at such PSNR that is a loss of 1.1 dB (docs/deblur-model.md, session 18); a
- * restoration worth keeping changes a sample by more. With 8-bit frames and whole levels, shrinking the rounded change
- * equals rounding the shrunk one (rounding commutes with whole-level shifts), so the runtime and training's frame
- * validation (promotion/local_range.py, `shrink_residual`) agree. Integer samples are rounded after shrinking.
+ * faint grid of 1-2 grey levels, and at such PSNR that is a loss of 1.1 dB (docs/deblur-model.md, session 18), while
+ * on textured input changes of a level or two are restoration (a slow foreground loses 0.15 dB to a deadband applied
+ * everywhere). With 8-bit frames and whole levels, shrinking the rounded change equals rounding the shrunk one
+ * (rounding commutes with whole-level shifts), so the runtime and training's frame validation
+ * (promotion/local_range.py, `shrink_residual`) agree. Integer samples are rounded after shrinking.
  */
-export function applyDeadband(input: Frame, out: Frame['data'], box: Box, levels: number): void {
+export function applyDeadband(input: Frame, out: Frame['data'], box: Box, levels: number, flat?: { range: LocalRange | undefined; levels: number }): void {
   if (!(levels > 0)) return;
-  const t = (levels * SAMPLE_MAX[input.sampleType]) / 255;
+  const max = SAMPLE_MAX[input.sampleType];
+  const t = (levels * max) / 255;
+  const span = flat ? (flat.levels * max) / 255 : Number.POSITIVE_INFINITY;
+  const range = flat?.range;
   const integer = input.sampleType !== 'float32';
   const stride = input.width * 3;
   const data = input.data;
   for (let i = 0; i < box.height; i++) {
     const row = (box.y + i) * stride + box.x * 3;
-    for (let k = row; k < row + box.width * 3; k++) {
-      const x = data[k]!;
-      const r = out[k]! - x;
+    // The range's samples for this row (its box is `box`, as deblur() computes it for the region it restores).
+    const r0 = range ? ((box.y + i - range.box.y) * range.box.width + (box.x - range.box.x)) * 3 : 0;
+    for (let k = 0; k < box.width * 3; k++) {
+      if (range && range.hi[r0 + k]! - range.lo[r0 + k]! > span) continue;
+      const x = data[row + k]!;
+      const r = out[row + k]! - x;
       const shrunk = r > t ? r - t : r < -t ? r + t : 0;
-      out[k] = integer ? Math.round(x + shrunk) : x + shrunk;
+      out[row + k] = integer ? Math.round(x + shrunk) : x + shrunk;
     }
   }
 }

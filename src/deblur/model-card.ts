@@ -111,6 +111,11 @@ export interface ModelCard {
    * towards zero by this much before the clamp. Undefined: none.
    */
   readonly deadband: number | undefined;
+  /**
+   * Where the deadband applies (the card's optional `deadbandFlat`, 0-255, needs `deadband`): only where each channel
+   * of the input spans at most this many grey levels within the clamp's base radius. Undefined: everywhere.
+   */
+  readonly deadbandFlat: number | undefined;
   /** The (restore) graph's inputs and outputs. */
   readonly inputs: readonly ModelCardTensor[];
   readonly outputs: readonly ModelCardTensor[];
@@ -325,6 +330,10 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
   if (deadband !== undefined && (typeof deadband !== 'number' || !Number.isFinite(deadband) || deadband < 0 || deadband > 16)) {
     fail(path, `has deadband ${JSON.stringify(deadband)}; expected a number of 8-bit grey levels from 0 to 16, or no deadband`);
   }
+  const deadbandFlat = json.deadbandFlat;
+  if (deadbandFlat !== undefined && (typeof deadbandFlat !== 'number' || !Number.isFinite(deadbandFlat) || deadbandFlat < 0 || deadbandFlat > 255 || deadband === undefined)) {
+    fail(path, `has deadbandFlat ${JSON.stringify(deadbandFlat)}; expected a number of grey levels from 0 to 255 beside a deadband, or no deadbandFlat`);
+  }
   const architecture = json.architecture;
   const preset = isRecord(architecture) && typeof architecture.preset === 'string' ? architecture.preset : undefined;
   return {
@@ -343,6 +352,7 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
     clampRadius,
     clampMotion: clampMotion as ClampMotion | undefined,
     deadband,
+    deadbandFlat,
     inputs,
     outputs,
     preset,

@@ -32,6 +32,8 @@ export interface DeblurModelContract {
   readonly clampMotion?: ClampMotion;
   /** The residual's deadband in 8-bit grey levels, when the model's card gives one (local-range.ts, `applyDeadband`). */
   readonly deadband?: number;
+  /** Where the card's deadband applies: where the input spans at most this many grey levels (`deadbandFlat`). */
+  readonly deadbandFlat?: number;
   /**
    * Whether the model reads the `motion` input (default true). A model that does not (a plain model, plain-model.ts)
    * spares `deblur()` the motion map's optical flow, unless the blur gate or ROI mode 'motion' needs it; `motion` is

@@ -5,8 +5,9 @@
  * ran with a fixed radius of 2 from the CLI and with its growing clamp everywhere else.
  *
  * A card beside a copy of the shipped network asks for settings that change the output on the committed clip (a clamp
- * that grows fast with the motion, a deadband of 1.5 levels); the command's frames must equal the API's, and differ
- * from the API's with the radius given (which is what the command did before), so the test can fail.
+ * that grows fast with the motion, a deadband of 1.5 levels where the input spans at most 40); the command's frames
+ * must equal the API's, and differ from the API's with the radius given (which is what the command did before), with
+ * no deadband and with the deadband everywhere, so the test can fail.
  */
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,24 +34,26 @@ describe('promotion deblur and the model card', () => {
     const card = JSON.parse(readFileSync(join(modelsDir(), `${DEFAULT_DEBLUR_MODEL}.json`), 'utf8')) as Record<string, unknown>;
     copyFileSync(join(modelsDir(), String(card.file)), join(dir, String(card.file)));
     const path = join(dir, 'card-settings.json');
-    writeFileSync(path, JSON.stringify({ ...card, name: 'card-settings', clampRadius: 1, clampMotion: { scale: 2, maxRadius: 16 }, deadband: 1.5 }));
+    writeFileSync(path, JSON.stringify({ ...card, name: 'card-settings', clampRadius: 1, clampMotion: { scale: 2, maxRadius: 16 }, deadband: 1.5, deadbandFlat: 40 }));
 
     const out = join(dir, 'out');
     const r = await cli(['deblur', CLIP, '-o', out, '--model', path, '--threads', '1', '--json', '--no-progress']);
     expect(r.code, r.err).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ clampRadius: 1, clampMotion: { scale: 2, maxRadius: 16 }, deadband: 1.5, frames: 9 });
+    expect(JSON.parse(r.out)).toMatchObject({ clampRadius: 1, clampMotion: { scale: 2, maxRadius: 16 }, deadband: 1.5, deadbandFlat: 40, frames: 9 });
 
     const input = await readFolder(CLIP);
     const api = await lastValueFrom(from(input).pipe(deblur({ model: path, threads: 1 }), toArray()));
     const fixedRadius = await lastValueFrom(from(input).pipe(deblur({ model: path, threads: 1, clampRadius: 1 }), toArray()));
     const noDeadband = await lastValueFrom(from(input).pipe(deblur({ model: path, threads: 1, deadband: 0 }), toArray()));
+    const everywhere = await lastValueFrom(from(input).pipe(deblur({ model: path, threads: 1, deadbandFlat: 255 }), toArray()));
     const command = await readFolder(out);
     expect(differing(command, api)).toBe(0);
     expect(differing(fixedRadius, api)).toBeGreaterThan(0);
     expect(differing(noDeadband, api)).toBeGreaterThan(0);
+    expect(differing(everywhere, api)).toBeGreaterThan(0);
   }, 120_000);
 
-  it('refuses a deadband outside 0-16 levels, in the card and on the command line', async () => {
+  it('refuses a deadband outside 0-16 levels and a flatness bound without one, in the card and on the command line', async () => {
     const card = JSON.parse(readFileSync(join(modelsDir(), `${DEFAULT_DEBLUR_MODEL}.json`), 'utf8')) as Record<string, unknown>;
     const path = join(dir, 'bad-deadband.json');
     writeFileSync(path, JSON.stringify({ ...card, deadband: -1 }));
@@ -60,5 +63,9 @@ describe('promotion deblur and the model card', () => {
     const flag = await cli(['deblur', CLIP, '-o', join(dir, 'bad2'), '--deadband', '20']);
     expect(flag.code).toBe(2);
     expect(flag.err).toBe('promotion: Expected number at least 0 and at most 16 for --deadband but received 20 of type number\n');
+    writeFileSync(path, JSON.stringify({ ...card, deadband: undefined, deadbandFlat: 12 }));
+    const alone = await cli(['deblur', CLIP, '-o', join(dir, 'bad3'), '--model', path]);
+    expect(alone.code).toBe(3);
+    expect(alone.err).toContain('has deadbandFlat 12; expected a number of grey levels from 0 to 255 beside a deadband, or no deadbandFlat');
   });
 });

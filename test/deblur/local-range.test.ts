@@ -197,6 +197,32 @@ describe('applyDeadband', () => {
     expect(got.some((v, i) => v === input.data[i] && before[i] !== input.data[i])).toBe(true);
   });
 
+  it('with a flatness bound, shrinks only the samples whose channel spans at most that many levels in the range', () => {
+    // Left half flat (one grey value), right half a ramp of 40 levels per pixel.
+    const w = 12;
+    const h = 4;
+    const data = Uint8Array.from({ length: w * h * 3 }, (_, i) => {
+      const x = Math.floor(i / 3) % w;
+      return x < 6 ? 100 : Math.min(255, 40 * (x - 5));
+    });
+    const input = createRgb8Frame(data, { width: w, height: h });
+    const box: Box = { x: 0, y: 0, width: w, height: h };
+    const out = Uint8Array.from(data, (v) => Math.min(255, v + 1));
+    const range = localRange(input, box, 2)!;
+    applyDeadband(input, out, box, 1, { range, levels: 12 });
+    out.forEach((v, i) => {
+      const flat = range.hi[i]! - range.lo[i]! <= 12;
+      expect(v).toBe(flat ? data[i]! : Math.min(255, data[i]! + 1));
+    });
+    // Columns 0-3 are flat within radius 2, columns 6 and up are not.
+    expect(out[3 * 3]).toBe(100);
+    expect(out[7 * 3]).toBe(81);
+    // No range (radius 0): every sample counts as flat.
+    const all = Uint8Array.from(data, (v) => Math.min(255, v + 1));
+    applyDeadband(input, all, box, 1, { range: undefined, levels: 12 });
+    expect(all).toEqual(data);
+  });
+
   it('leaves out alone at 0 levels, and moves no sample away from the input', () => {
     const input = createRgb8Frame(Uint8Array.from({ length: 4 * 4 * 3 }, (_, i) => (i * 37) % 256), { width: 4, height: 4 });
     const out = Uint8Array.from(input.data, (v, i) => Math.min(255, Math.max(0, v + ((i % 7) - 3))));

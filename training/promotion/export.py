@@ -43,7 +43,7 @@ from .archs import PRESETS, build_network, count_parameters
 from .archs.dcn import DEFORM_CONV_DOMAIN, DCNv2Pack
 from .archs.unet_arch import LayerNorm2d
 from .onnx_opset import TARGET_OPSET, to_opset19
-from .local_range import check_clamp_motion, check_deadband, parse_clamp_motion
+from .local_range import check_clamp_motion, check_deadband, check_deadband_flat, parse_clamp_motion
 from .onnx_weights import sha256
 
 OPSET = 16
@@ -431,6 +431,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help='the card asks the runtime to shrink each output sample\'s change from the input by this '
                              'many 8-bit grey levels before the clamp (deadband in models/README.md), 0-16; a '
                              '--from-card export keeps its source card\'s unless given')
+    parser.add_argument('--deadband-flat', type=float, metavar='LEVELS',
+                        help='with --deadband: only where the input spans at most this many grey levels within the '
+                             'clamp radius (deadbandFlat in models/README.md), 0-255')
     parser.add_argument('--evaluation', help='results of python3 -m promotion.evaluate (JSON) to record in the card as '
                         '`test`: the held-out test sets, blurred input vs every model evaluated')
     args = parser.parse_args(argv)
@@ -446,6 +449,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             overrides[key] = _parse_value(value)
         if args.deadband is not None:
             check_deadband(args.deadband, '--deadband')  # checked before anything is written
+        if args.deadband_flat is not None:
+            check_deadband_flat(args.deadband_flat, '--deadband-flat')
+            if not args.deadband:
+                raise ValueError('--deadband-flat needs --deadband (above 0): the deadband it bounds')
         clamp_motion = None
         if args.clamp_motion is not None:
             # Checked before anything is written.
@@ -519,6 +526,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                 card['clampMotion'] = source_card['clampMotion']
             if 'deadband' in source_card and args.deadband is None:
                 card['deadband'] = source_card['deadband']
+                if 'deadbandFlat' in source_card:
+                    card['deadbandFlat'] = source_card['deadbandFlat']
         if args.clamp_radius is not None:
             card['clampRadius'] = args.clamp_radius
         if args.clamp_motion is not None:
@@ -526,6 +535,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             card['clampMotion'] = {'scale': scale, 'maxRadius': max_radius}
         if args.deadband is not None and args.deadband > 0:
             card['deadband'] = args.deadband
+            if args.deadband_flat is not None:
+                card['deadbandFlat'] = args.deadband_flat
         if args.motion_finest_level is not None:
             card['motionMap']['flow'] = {'finestLevel': args.motion_finest_level}
         if args.evaluation:

@@ -28,7 +28,8 @@ import torch
 from torch.nn import functional as F
 
 from . import CENTRE_INDEX, PADDING_MULTIPLE, WINDOW_SIZE
-from .local_range import check_clamp_motion, check_deadband, clamp_output, parse_clamp_motion, shrink_residual
+from .local_range import (check_clamp_motion, check_deadband, check_deadband_flat, clamp_output, parse_clamp_motion,
+                          shrink_residual)
 from .onnx_weights import read_card
 from .statistics import torch_blur_weights, torch_contrast_scale, torch_grey_unit, torch_laplacian_variance
 
@@ -88,14 +89,16 @@ class FrameValidation:
 
     def __init__(self, root: str, device: torch.device, photos: Optional[str] = None, finest_level: int = 2,
                  clamp_radius: int = 3, render: bool = False, flow: bool = False, clamp_motion=None,
-                 deadband: float = 0.0) -> None:
+                 deadband: float = 0.0, deadband_flat: Optional[float] = None) -> None:
         """`flow`: keep each frame's flow vectors too (flow_torch.motion_input), for networks with
         directional_motion (the other networks are scored without them). `clamp_motion` ((scale, max_radius),
         local_range.check_clamp_motion): the clamp's radius follows each pixel's motion, from clamp_radius up
         (it keeps the flow vectors too)."""
         from .flow_torch import grey_255, motion_input
         self.device, self.clamp_radius, self.clamp_motion = device, clamp_radius, clamp_motion
-        self.deadband = deadband  # 8-bit grey levels the residual shrinks by before the clamp (a card's deadband)
+        # 8-bit grey levels the residual shrinks by before the clamp, where the input spans at most deadband_flat
+        # levels within the clamp radius (a card's deadband and deadbandFlat; None: everywhere)
+        self.deadband, self.deadband_flat = deadband, deadband_flat
         flow = flow or clamp_motion is not None
         self.sequences: List[Dict[str, Any]] = []
         for entry in find_sequences(root):
@@ -149,7 +152,7 @@ class FrameValidation:
                         raise ValueError('A directional_motion network needs FrameValidation(..., flow=True)')
                     flow = s['flow'][k:k + 1]
                 out = _padded_forward(model, frames, s['motion'][k:k + 1], weights, scales, flow)
-                out = shrink_residual(out, frames[:, CENTRE_INDEX], self.deadband)
+                out = shrink_residual(out, frames[:, CENTRE_INDEX], self.deadband, self.deadband_flat, self.clamp_radius)
                 out = clamp_output(out, frames[:, CENTRE_INDEX], self.clamp_radius, self.clamp_motion,
                                    None if s['flow'] is None else s['flow'][k:k + 1]).clamp(0, 1)
                 restored.append(_psnr(torch.round(out[0] * 255).to(torch.uint8), s['sharp'][k]))
@@ -200,12 +203,15 @@ def card_clamp_motion(path: str):
     return None if motion is None else [motion.get('scale'), motion.get('maxRadius')]
 
 
-def card_deadband(path: str) -> float:
-    """The card's residual deadband in 8-bit grey levels, which deblur() applies unless given one; 0 for a checkpoint
-    or a card without one."""
+def card_deadband(path: str):
+    """The card's residual deadband in 8-bit grey levels and its flatness bound (None: everywhere), which deblur()
+    applies unless given others; (0, None) for a checkpoint or a card without one."""
     if not path.endswith(('.json', '.onnx')):
-        return 0.0
-    return check_deadband(read_card(path).get('deadband', 0), f'{path}: deadband')
+        return 0.0, None
+    card = read_card(path)
+    flat = card.get('deadbandFlat')
+    return (check_deadband(card.get('deadband', 0), f'{path}: deadband'),
+            None if flat is None else check_deadband_flat(flat, f'{path}: deadbandFlat'))
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -223,6 +229,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         "card's clampMotion unless --clamp-radius is given (as deblur() runs it)")
     parser.add_argument('--deadband', type=float, help="8-bit grey levels the residual shrinks by before the clamp "
                         "(deblur()'s deadband); default: a card's deadband, else 0")
+    parser.add_argument('--deadband-flat', type=float, help="the deadband only where the input spans at most this many "
+                        "grey levels within the clamp radius (deblur()'s deadbandFlat); default: a card's")
     parser.add_argument('--trained-weights', action='store_true',
                         help="score a checkpoint's trained weights, not their moving average (train.ema)")
     parser.add_argument('--threads', type=int, default=2)
@@ -245,13 +253,18 @@ def main(argv: Optional[List[str]] = None) -> int:
                                      or any(motion is not None for _, _, motion in runs))
         for path, radius, motion in runs:
             validation.clamp_radius, validation.clamp_motion = radius, motion
+            card_band, card_flat = card_deadband(path)
             validation.deadband = (check_deadband(args.deadband, '--deadband') if args.deadband is not None
-                                   else card_deadband(path))
+                                   else card_band)
+            validation.deadband_flat = (check_deadband_flat(args.deadband_flat, '--deadband-flat')
+                                        if args.deadband_flat is not None else card_flat)
             result = validation.score(models[path])
             kinds = '  '.join(f'{k} {result[k]:+.3f}' for k in sorted({r["kind"] for r in result['sequences']}))
             motion_note = '' if motion is None else f', following the motion {motion[0]:g} x px up to {motion[1]}'
             if validation.deadband > 0:
                 motion_note += f', deadband {validation.deadband:g} levels'
+                if validation.deadband_flat is not None:
+                    motion_note += f' where flat within {validation.deadband_flat:g}'
             print(f'{path} (clamp radius {radius}{motion_note}): mean {result["gain"]:+.3f} dB  {kinds}  '
                   f'worst {result["worst"]:+.3f}', flush=True)
             for r in result['sequences']:

@@ -3,6 +3,8 @@ training and validation can see what `deblur()` returns: each output sample limi
 value of the same channel of the blurred centre frame within a square of side 2 radius + 1 around it, the window cut
 off at the frame's edges (max-pooling pads with -inf, which is the same). Differentiable where it does not bind (the
 gradient is zero where it does), so a network trained through it learns what the clamp leaves it to restore."""
+from typing import Optional
+
 import torch
 from torch.nn import functional as F
 
@@ -104,15 +106,28 @@ def clamp_output(out: torch.Tensor, centre: torch.Tensor, radius: int, motion=No
     return clamp_to_motion_range(out, centre, motion_radii(flow, radius, motion[0], motion[1]))
 
 
-def shrink_residual(out: torch.Tensor, centre: torch.Tensor, levels: float) -> torch.Tensor:
-    """The runtime's residual deadband (src/deblur/local-range.ts, applyDeadband; a card's `deadband`): the change
-    from the input, out - centre, shrunk towards zero by `levels` 8-bit grey levels (soft thresholding), before the
-    clamp. Values in [0, 1]; the runtime rounds 8-bit samples after shrinking, which for whole levels equals rounding
-    first, as frame validation does after the clamp."""
+def shrink_residual(out: torch.Tensor, centre: torch.Tensor, levels: float, flat_levels: Optional[float] = None,
+                    radius: int = 0) -> torch.Tensor:
+    """The runtime's residual deadband (src/deblur/local-range.ts, applyDeadband; a card's `deadband` and
+    `deadbandFlat`): the change from the input, out - centre, shrunk towards zero by `levels` 8-bit grey levels (soft
+    thresholding), before the clamp; with `flat_levels`, only where each channel of `centre` spans at most that many
+    levels within `radius` (the clamp's base radius; 0: every sample). Values in [0, 1]; the runtime rounds 8-bit
+    samples after shrinking, which for whole levels equals rounding first, as frame validation does after the clamp."""
     if not levels > 0:
         return out
     r = out - centre
-    return centre + torch.sign(r) * (r.abs() - levels / 255).clamp(min=0)
+    shrunk = centre + torch.sign(r) * (r.abs() - levels / 255).clamp(min=0)
+    if flat_levels is None or radius == 0:
+        return shrunk
+    lo, hi = local_range(centre, radius)
+    return torch.where(hi - lo <= flat_levels / 255 + 1e-6, shrunk, out)
+
+
+def check_deadband_flat(value, where: str) -> float:
+    """The deadband's flatness bound in grey levels, 0-255, as the runtime accepts it (model-card.ts)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 255:
+        raise ValueError(f'{where}: expected a flatness bound of 0 to 255 grey levels but received {value!r}')
+    return float(value)
 
 
 def check_deadband(value, where: str) -> float:

@@ -3,7 +3,8 @@ import unittest
 import torch
 
 from promotion.local_range import (check_clamp_motion, check_deadband, clamp_output, clamp_to_local_range,
-                                   clamp_to_motion_range, local_range, motion_radii, shrink_residual)
+                                   clamp_to_motion_range, check_deadband_flat, local_range, motion_radii,
+                                   shrink_residual)
 
 
 def brute_force(centre, radius):
@@ -148,6 +149,13 @@ class ExportClampMotionTest(unittest.TestCase):
                 with open(os.path.join(d, f'{name}.json')) as f:
                     cards[name] = json.load(f).get('deadband')
             self.assertEqual(cards, {'db': 1.0, 'db2': 1.0, 'db3': None})
+            self.assertEqual(export_main(base + ['--deadband', '1', '--deadband-flat', '12', '--name', 'dbf',
+                                                 '--out-dir', d]), 0)
+            with open(os.path.join(d, 'dbf.json')) as f:
+                self.assertEqual(json.load(f)['deadbandFlat'], 12.0)
+            self.assertEqual(export_main(base + ['--deadband-flat', '12', '--name', 'r', '--out-dir',
+                                                 os.path.join(d, 'refused')]), 2)
+            self.assertFalse(os.path.exists(os.path.join(d, 'refused')))
             self.assertEqual(export_main(base + ['--deadband', '20', '--name', 'r', '--out-dir', os.path.join(d, 'refused')]), 2)
             self.assertFalse(os.path.exists(os.path.join(d, 'refused')))
 
@@ -171,11 +179,30 @@ class DeadbandTest(unittest.TestCase):
         self.assertTrue(torch.equal(torch.round(shrink_residual(out, centre, 1.0) * 255), runtime))
         self.assertIs(shrink_residual(out, centre, 0), out)
 
+    def test_shrink_residual_only_where_flat(self):
+        g = torch.Generator().manual_seed(5)
+        # Left half flat (one grey value), right half textured.
+        centre = torch.full((1, 3, 8, 16), 100 / 255)
+        centre[..., 8:] = torch.randint(0, 256, (1, 3, 8, 8), generator=g).float() / 255
+        out = (centre + 1 / 255).clamp(0, 1)
+        got = shrink_residual(out, centre, 1.0, flat_levels=12, radius=2)
+        low, high = brute_force(centre, 2)
+        flat = (high - low) <= 12 / 255 + 1e-6
+        self.assertTrue(torch.equal(got, torch.where(flat, centre, out)))
+        self.assertTrue(bool(flat[..., :5].all()) and not bool(flat[..., 11:].any()))
+        # Radius 0 or no bound: everywhere.
+        everywhere = shrink_residual(out, centre, 1.0)
+        self.assertTrue(torch.equal(shrink_residual(out, centre, 1.0, flat_levels=12, radius=0), everywhere))
+
     def test_check_deadband_refuses_what_the_runtime_refuses(self):
         self.assertEqual(check_deadband(1, 'x'), 1.0)
         for bad in (-1, 17, 'a', None, True):
             with self.assertRaises(ValueError):
                 check_deadband(bad, 'x')
+        self.assertEqual(check_deadband_flat(12, 'x'), 12.0)
+        for bad in (-1, 256, 'a', None, True):
+            with self.assertRaises(ValueError):
+                check_deadband_flat(bad, 'x')
 
 
 if __name__ == '__main__':

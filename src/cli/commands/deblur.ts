@@ -27,6 +27,7 @@ export interface DeblurCommandOptions extends Omit<InputFlags, 'lenient'>, SinkF
   overlap?: string;
   clampRadius?: string;
   deadband?: string;
+  deadbandFlat?: string;
   roi?: string;
   gate?: boolean;
   motionScope?: string;
@@ -37,7 +38,7 @@ export interface DeblurCommandOptions extends Omit<InputFlags, 'lenient'>, SinkF
 
 
 export async function deblurCommand(input: string, options: DeblurCommandOptions, io: CliIo): Promise<void> {
-  return withFlagNames({ ...SINK_FLAGS, ...MODEL_FLAG_NAMES, tileSize: '--tile', overlap: '--overlap', clampRadius: '--clamp-radius', deadband: '--deadband', threads: '--threads', device: '--device' }, () => deblurRun(input, options, io));
+  return withFlagNames({ ...SINK_FLAGS, ...MODEL_FLAG_NAMES, tileSize: '--tile', overlap: '--overlap', clampRadius: '--clamp-radius', deadband: '--deadband', deadbandFlat: '--deadband-flat', threads: '--threads', device: '--device' }, () => deblurRun(input, options, io));
 }
 
 async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo): Promise<void> {
@@ -52,6 +53,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
   // The default clamp is the model's (its card's clampRadius, else DEFAULT_CLAMP_RADIUS): known once the model is loaded.
   const givenClamp = options.clampRadius === undefined ? undefined : expectInteger('--clamp-radius', num(options.clampRadius), 0, 64);
   const givenDeadband = options.deadband === undefined ? undefined : expectNumber('--deadband', num(options.deadband), 0, 16);
+  const givenDeadbandFlat = options.deadbandFlat === undefined ? undefined : expectNumber('--deadband-flat', num(options.deadbandFlat), 0, 255);
   const roiMode = expectOneOf('--roi', options.roi ?? 'off', ['off', 'motion', 'hands'] as const);
   const motionScope = expectOneOf('--motion-scope', options.motionScope ?? 'frame', ['frame', 'regions'] as const);
   if (motionScope === 'regions' && roiMode !== 'hands') throw new InvalidOptionError(`--motion-scope regions needs --roi hands (the whole frame's motion map is needed with --roi ${roiMode}).`);
@@ -83,6 +85,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
     const clampRadius = clampRadiusFor(model, givenClamp);
     const clampMotion = clampMotionFor(model, givenClamp);
     const deadband = deadbandFor(model, givenDeadband);
+    const deadbandFlat = givenDeadbandFlat ?? model.contract.deadbandFlat;
     const source = await openInput(input, options, parsed, io);
     const info = source.info;
     if (info.width < MIN_DEBLUR_FRAME_SIZE || info.height < MIN_DEBLUR_FRAME_SIZE) {
@@ -107,6 +110,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
             overlap,
             ...(givenClamp !== undefined ? { clampRadius: givenClamp } : {}),
             ...(givenDeadband !== undefined ? { deadband: givenDeadband } : {}),
+            ...(givenDeadbandFlat !== undefined ? { deadbandFlat: givenDeadbandFlat } : {}),
             ...(roi ? { roi, motionScope } : {}),
             ...(options.gate ? { gate: true } : {}),
             // Live sources drop frames: a window does not reach across a gap (the model assumes adjacent frames).
@@ -145,6 +149,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
       clampRadius,
       ...(clampMotion && motionScope === 'frame' ? { clampMotion } : {}),
       deadband,
+      ...(deadband > 0 && deadbandFlat !== undefined ? { deadbandFlat } : {}),
       restoreMsPerFrame: written > 0 ? Number((restoreMs / written).toFixed(1)) : 0,
       elapsedMs: Math.round(elapsedMs),
       framesPerSecond: Number(((written * 1000) / elapsedMs).toFixed(3)),
@@ -175,6 +180,7 @@ export function defineDeblurCommand(program: Command, io: CliIo, run: RunTask): 
     .option('--overlap <px>', `least overlap between tiles (default ${DEFAULT_TILE_OVERLAP}, or a quarter of a --tile below ${4 * DEFAULT_TILE_OVERLAP})`)
     .option('--clamp-radius <px>', `clamp the output to the input's local range over this radius everywhere, against overshoot at edges; 0: off; unset, a card's clampMotion makes it grow with the motion (default: the model card's clampRadius, else ${DEFAULT_CLAMP_RADIUS})`)
     .option('--deadband <levels>', "drop output changes smaller than this many 8-bit grey levels, and shrink larger ones by as much (the faint patterns a network draws on smooth, unblurred input); 0: off (default: the model card's deadband, else 0)")
+    .option('--deadband-flat <levels>', "apply the deadband only where the input spans at most this many grey levels within the clamp's radius (default: the model card's deadbandFlat, else everywhere)")
     .option('--gate', 'blur gate: frames where nothing moves, frames sharper than their window and still regions pass through untouched, with no network call (default off)')
     .option('--roi <off|motion|hands>', 'restore only regions of interest: where the motion map is high, or around tracked hands (default off: whole frames)')
     .option('--motion-scope <frame|regions>', 'with --roi hands: compute the motion map over the regions only (faster, approximate; default frame)');

@@ -33,6 +33,7 @@ export interface EvalCommandOptions extends ModelFlags {
   tile?: string;
   clampRadius?: string;
   deadband?: string;
+  deadbandFlat?: string;
   roi?: string;
   gate?: boolean;
   subjects?: string;
@@ -79,6 +80,7 @@ export function evaluateOptionsFrom(inputs: readonly string[], options: EvalComm
       ...(options.tile !== undefined ? { tileSize: expectInteger('--tile', num(options.tile), 64, 16384) } : {}),
       ...(options.clampRadius !== undefined ? { clampRadius: expectInteger('--clamp-radius', num(options.clampRadius), 0, 64) } : {}),
       ...(options.deadband !== undefined ? { deadband: expectNumber('--deadband', num(options.deadband), 0, 16) } : {}),
+      ...(options.deadbandFlat !== undefined ? { deadbandFlat: expectNumber('--deadband-flat', num(options.deadbandFlat), 0, 255) } : {}),
       ...(roi ? { roi } : {}),
       ...(options.gate ? { gate: true } : {}),
       ...(plain !== undefined ? { plain } : {}),
@@ -125,6 +127,7 @@ const EVAL_FLAGS = {
   tileSize: '--tile',
   clampRadius: '--clamp-radius',
   deadband: '--deadband',
+  deadbandFlat: '--deadband-flat',
   threads: '--threads',
   'handpose.mode': '--pose-mode',
   'handpose.model': '--hand-model',
@@ -174,6 +177,7 @@ export function defineEvalCommand(program: Command, io: CliIo, run: RunTask): vo
     .option('--tile <px>', `largest tile side for deblurring (default: the model card's tileSize, else ${DEFAULT_TILE_SIZE})`)
     .option('--clamp-radius <px>', `deblurring: clamp the output to the input's local range over this radius; 0: off (default: each model card's clampRadius, else ${DEFAULT_CLAMP_RADIUS})`)
     .option('--deadband <levels>', "deblurring: drop output changes smaller than this many 8-bit grey levels, shrink larger ones by as much; 0: off (default: each model card's deadband, else 0)")
+    .option('--deadband-flat <levels>', "deblurring: the deadband only where the input spans at most this many grey levels within the clamp's radius (default: each model card's deadbandFlat, else everywhere)")
     .addOption(new Option('--roi <mode>', 'restore only regions of interest').choices(['off', 'motion', 'hands']).default('off'))
     .option('--gate', 'blur gate: frames where nothing moves, frames sharper than their window and still regions pass through with no network call (docs/deblurring.md)')
     .option('--subjects <list>', 'FPHA roots: comma-separated subjects')
