@@ -6,7 +6,7 @@ from typing import Any, Dict
 
 import yaml
 
-from .local_range import check_clamp_motion
+from .local_range import check_clamp_motion, check_deadband, check_deadband_flat
 
 DEFAULTS: Dict[str, Any] = {
     'seed': 0,
@@ -100,13 +100,22 @@ def load_config(path: str) -> Dict[str, Any]:
     fv = cfg.get('frame_val')
     if fv is not None:
         # Whole-frame validation as the yardstick measures it (promotion/frame_val.py), and the best checkpoint by it.
-        known = {'root', 'photos', 'render', 'every', 'finest_level', 'clamp_radius', 'clamp_motion', 'at_start'}
-        if not isinstance(fv, dict) or not isinstance(fv.get('root'), str) or set(fv) - known:
-            raise ValueError(f'{path}: expected frame_val as a mapping with root (a folder of sequences) and '
-                             f'optionally {sorted(known - {"root"})} but received {fv!r}')
-        for key in ('root', 'photos'):
-            if fv.get(key) is not None:
-                fv[key] = os.path.normpath(os.path.join(base, fv[key]))
+        # root: a folder of sequences, or a list of them (several validation sets: a run is scored by the mean of
+        # their mean gains, each set counting once, as the campaign chooses on val and lines).
+        known = {'root', 'photos', 'render', 'every', 'finest_level', 'clamp_radius', 'clamp_motion', 'at_start',
+                 'deadband', 'deadband_flat'}
+        root = fv.get('root') if isinstance(fv, dict) else None
+        roots_ok = isinstance(root, str) or (isinstance(root, list) and root and all(isinstance(r, str) for r in root))
+        if not isinstance(fv, dict) or not roots_ok or set(fv) - known:
+            raise ValueError(f'{path}: expected frame_val as a mapping with root (a folder of sequences, or a list of '
+                             f'them) and optionally {sorted(known - {"root"})} but received {fv!r}')
+        fv['root'] = [os.path.normpath(os.path.join(base, r)) for r in ([root] if isinstance(root, str) else root)]
+        if fv.get('photos') is not None:
+            fv['photos'] = os.path.normpath(os.path.join(base, fv['photos']))
+        # The card's residual deadband, as deblur() runs it (promotion/local_range.py, shrink_residual).
+        fv['deadband'] = check_deadband(fv.get('deadband', 0), 'frame_val.deadband')
+        if fv.get('deadband_flat') is not None:
+            fv['deadband_flat'] = check_deadband_flat(fv['deadband_flat'], 'frame_val.deadband_flat')
         fv['clamp_motion'] = check_clamp_motion(fv.get('clamp_motion'), int(fv.get('clamp_radius', 3)),
                                                 'frame_val.clamp_motion')
         fv.setdefault('every', t['val_every'])

@@ -17,8 +17,10 @@ machine hands back is limited per file); a resume from one starts Adam afresh.
 `datasets.train.scenes` (a mapping, possibly empty): instead of sequence folders, windows rendered on the training
 device from the photo pack at `roots[0]` (promotion/data/gpu_scenes.py, whose DEFAULTS the mapping overrides).
 
-`frame_val` (a mapping: root, photos, render, every, finest_level, clamp_radius, at_start): whole-frame validation
-as the yardstick measures through deblur() (promotion/frame_val.py), at the start (unless at_start is false: a run
+`frame_val` (a mapping: root, photos, render, every, finest_level, clamp_radius, clamp_motion, deadband,
+deadband_flat, at_start): whole-frame validation as the yardstick measures through deblur() (promotion/frame_val.py;
+root a folder of sequences, or a list of them, e.g. the yardstick's val and lines sets, scored by the mean of their
+gains, each set counting once; deadband and deadband_flat as the card's), at the start (unless at_start is false: a run
 from scratch starts as the identity) and every `every` iterations, logged to
 <output>/frame_val.csv; the weights that score best are kept in <output>/best.pt (weights only), so a run picks its
 own checkpoint by what users would see.
@@ -255,17 +257,33 @@ class _FrameVal:
         self.cfg, self.quiet, self.every = cfg, quiet, int(fv['every'])
         self.log = os.path.join(cfg['output'], 'frame_val.csv')
         self.best_path = os.path.join(cfg['output'], 'best.pt')
-        self.validation = FrameValidation(fv['root'], device, fv.get('photos'), int(fv.get('finest_level', 2)),
-                                          int(fv.get('clamp_radius', 3)), bool(fv.get('render', False)),
-                                          flow=bool(cfg['network'].get('directional_motion', False)),
-                                          clamp_motion=fv.get('clamp_motion'))
+        # One validation per root (config.py makes root a list); the run is scored by the mean of their gains.
+        self.validations = [(os.path.basename(root), FrameValidation(
+            root, device, fv.get('photos'), int(fv.get('finest_level', 2)), int(fv.get('clamp_radius', 3)),
+            bool(fv.get('render', False)), flow=bool(cfg['network'].get('directional_motion', False)),
+            clamp_motion=fv.get('clamp_motion'), deadband=float(fv.get('deadband', 0)),
+            deadband_flat=fv.get('deadband_flat'))) for root in fv['root']]
         self.best = -math.inf
         if start > 0 and os.path.exists(self.best_path):
             self.best = float(load_checkpoint(self.best_path)['frame_val']['gain'])
         _truncate_log(self.log, FRAME_VAL_FIELDS, start)
 
+    def score(self, model) -> Dict[str, Any]:
+        """One root's result as FrameValidation.score gives it; several: the mean of their gains (overall and per
+        kind, each set counting once), the worst sequence of all, and each set's result under `sets`."""
+        results = {name: v.score(model) for name, v in self.validations}
+        if len(results) == 1:
+            return next(iter(results.values()))
+        merged: Dict[str, Any] = {'gain': float(np.mean([r['gain'] for r in results.values()])),
+                                  'worst': float(min(r['worst'] for r in results.values())), 'sets': results}
+        for kind in ('camera', 'local'):
+            of = [r[kind] for r in results.values() if kind in r]
+            if of:
+                merged[kind] = float(np.mean(of))
+        return merged
+
     def run(self, model, iteration: int, seconds: float) -> None:
-        result = self.validation.score(model)
+        result = self.score(model)
         better = result['gain'] > self.best
         if better:
             self.best = result['gain']
@@ -279,6 +297,7 @@ class _FrameVal:
         _write_rows(self.log, FRAME_VAL_FIELDS, [row], append=True)
         if not self.quiet:
             kinds = ' '.join(f'{k} {result[k]:+.3f}' for k in ('camera', 'local') if k in result)
+            kinds += ''.join(f' {name} {r["gain"]:+.3f}' for name, r in result.get('sets', {}).items())
             print(f'[{iteration}] frame val {result["gain"]:+.3f} dB ({kinds}, worst {result["worst"]:+.3f})'
                   + (' best' if better else ''), flush=True)
 

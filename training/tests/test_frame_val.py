@@ -175,6 +175,48 @@ class TrainingWithFrameValidationTest(unittest.TestCase):
             with self.assertRaisesRegex(ValueError, 'frame_val.every'):
                 train(path, quiet=True)
 
+    def test_several_validation_sets_count_once_each(self):
+        import torch
+        from promotion.train import _FrameVal
+        from promotion.config import load_config
+        from promotion.archs import build_network
+        with tempfile.TemporaryDirectory() as d:
+            make_dataset(os.path.join(d, 'data'))
+            make_sequences(os.path.join(d, 'val'), size=(32, 48))
+            make_sequences(os.path.join(d, 'lines'), size=(32, 32), seed=1)
+            cfg = {
+                'name': 'test', 'seed': 0, 'threads': 2, 'device': 'cpu',
+                'network': {'type': 'promotion-s', **TINY}, 'loss': {},
+                'datasets': {'train': {'roots': ['data'], 'crop': 32}},
+                'frame_val': {'root': ['val', 'lines'], 'every': 2, 'deadband': 1, 'deadband_flat': 12},
+                'output': 'out',
+                'train': {'batch_size': 2, 'iterations': 2, 'lr': 2e-3, 'checkpoint_every': 2, 'log_every': 1},
+            }
+            path = os.path.join(d, 'config.yml')
+            write_config(path, cfg)
+            loaded = load_config(path)
+            self.assertEqual(loaded['frame_val']['root'], [os.path.join(d, 'val'), os.path.join(d, 'lines')])
+            os.makedirs(loaded['output'], exist_ok=True)
+            fv = _FrameVal(loaded, torch.device('cpu'), 0, True)
+            model = build_network(loaded['network'])
+            result = fv.score(model)
+            sets = result['sets']
+            self.assertEqual(sorted(sets), ['lines', 'val'])
+            self.assertAlmostEqual(result['gain'], (sets['val']['gain'] + sets['lines']['gain']) / 2, 9)
+            self.assertEqual(result['worst'], min(sets['val']['worst'], sets['lines']['worst']))
+            self.assertEqual([v.deadband for _, v in fv.validations], [1.0, 1.0])
+            # Each set scored alone gives its own result.
+            alone = FrameValidation(os.path.join(d, 'lines'), torch.device('cpu'), deadband=1.0, deadband_flat=12.0)
+            self.assertAlmostEqual(alone.score(model)['gain'], sets['lines']['gain'], 9)
+            cfg['frame_val'] = {'root': [], 'every': 2}
+            write_config(path, cfg)
+            with self.assertRaisesRegex(ValueError, 'a list of them'):
+                load_config(path)
+            cfg['frame_val'] = {'root': 'val', 'every': 2, 'deadband': 30}
+            write_config(path, cfg)
+            with self.assertRaisesRegex(ValueError, 'frame_val.deadband'):
+                load_config(path)
+
 
 if __name__ == '__main__':
     unittest.main()
