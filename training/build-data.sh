@@ -97,6 +97,9 @@ if [ "${SETS:-}" = v2 ]; then
   $CLI scenes "$OUT/photos" -o "$OUT/v2/short" --count 160 --seed 23 --exposure-frames 16 "${v2[@]}"
   $CLI scenes "$OUT/photos" -o "$OUT/v2/local" --count 160 --seed 27 --foreground 1 --max-speed 1 --min-speed 0 --foreground-speed 5,40 "${v2[@]}"
   $CLI scenes "$OUT/photos" -o "$OUT/v2/still" --count 160 --seed 25 --exposure-frames 1 "${v2[@]}"
+  # Long camera blur only (session 18, configs/promotion-c13a.yml): 24-40 px per frame needs the photos at 0.6-1x of
+  # their detail for a 192 px view to travel that far.
+  $CLI scenes "$OUT/photos" -o "$OUT/v2/fast" --count 160 --seed 29 --frames 9 --size 192x192 --detail 0.6,1 --foreground 0 --min-speed 24 --max-speed 40
   wait
   exit 0
 fi
