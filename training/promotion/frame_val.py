@@ -210,6 +210,8 @@ def card_deadband(path: str):
         return 0.0, None
     card = read_card(path)
     flat = card.get('deadbandFlat')
+    if flat is not None and 'deadband' not in card:
+        raise ValueError(f'{path}: deadbandFlat needs a deadband (the runtime refuses this card)')
     return (check_deadband(card.get('deadband', 0), f'{path}: deadband'),
             None if flat is None else check_deadband_flat(flat, f'{path}: deadbandFlat'))
 

@@ -123,15 +123,18 @@ def shrink_residual(out: torch.Tensor, centre: torch.Tensor, levels: float, flat
     return torch.where(hi - lo <= flat_levels / 255 + 1e-6, shrunk, out)
 
 
-def check_deadband_flat(value, where: str) -> float:
-    """The deadband's flatness bound in grey levels, 0-255, as the runtime accepts it (model-card.ts)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 255:
-        raise ValueError(f'{where}: expected a flatness bound of 0 to 255 grey levels but received {value!r}')
+def _check_levels(value, top: int, what: str, where: str) -> float:
+    """A number of grey levels from 0 to `top`, as the runtime accepts it (model-card.ts)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= top:
+        raise ValueError(f'{where}: expected {what} of 0 to {top} grey levels but received {value!r}')
     return float(value)
 
 
 def check_deadband(value, where: str) -> float:
-    """A deadband in 8-bit grey levels, 0-16, as the runtime accepts it (model-card.ts)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 16:
-        raise ValueError(f'{where}: expected a deadband of 0 to 16 8-bit grey levels but received {value!r}')
-    return float(value)
+    """A deadband in 8-bit grey levels, 0-16."""
+    return _check_levels(value, 16, 'a deadband', where)
+
+
+def check_deadband_flat(value, where: str) -> float:
+    """The deadband's flatness bound in grey levels, 0-255."""
+    return _check_levels(value, 255, 'a flatness bound', where)
