@@ -271,6 +271,9 @@ export const clampRadiusFor = (model: Pick<DeblurModel, 'contract'>, given: numb
 /** The residual's deadband a model runs with: the one given, else its card's, else none (0). */
 export const deadbandFor = (model: Pick<DeblurModel, 'contract'>, given: number | undefined): number => given ?? model.contract.deadband ?? 0;
 
+/** Where the deadband applies: the flatness bound given, else its card's, else undefined (everywhere). */
+export const deadbandFlatFor = (model: Pick<DeblurModel, 'contract'>, given: number | undefined): number | undefined => given ?? model.contract.deadbandFlat;
+
 /** The card's motion-following clamp (`clampMotion`) where no radius is given, else none. */
 export const clampMotionFor = (model: Pick<DeblurModel, 'contract'>, given: number | undefined): ClampMotion | undefined => (given === undefined ? model.contract.clampMotion : undefined);
 
@@ -298,7 +301,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
         const clampRadius = clampRadiusFor(model, givenClamp);
         const clampMotion = clampMotionFor(model, givenClamp);
         const deadband = deadbandFor(model, givenDeadband);
-        const deadbandFlat = givenDeadbandFlat ?? model.contract.deadbandFlat;
+        const deadbandFlat = deadbandFlatFor(model, givenDeadbandFlat);
         cache = model.parts ? new FeatureCache(model.parts) : undefined;
         const features = cache;
         let first: F | undefined;

@@ -1,6 +1,6 @@
 /** `promotion deblur <input> -o <output>`: restore any source with a deblurring model into a video or image folder. */
 import { count, lastValueFrom, pipe } from 'rxjs';
-import { clampMotionFor, clampRadiusFor, deadbandFor, deblur, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, defaultTileOverlap, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
+import { clampMotionFor, clampRadiusFor, deadbandFlatFor, deadbandFor, deblur, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, defaultTileOverlap, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
 import { DEFAULT_DEBLUR_MODEL } from '../../deblur/model-card.js';
 import { DEFAULT_DEBLUR_DEVICE, loadDeblurModel } from '../../deblur/onnx-session.js';
 import type { DeblurRoi } from '../../deblur/roi.js';
@@ -85,7 +85,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
     const clampRadius = clampRadiusFor(model, givenClamp);
     const clampMotion = clampMotionFor(model, givenClamp);
     const deadband = deadbandFor(model, givenDeadband);
-    const deadbandFlat = givenDeadbandFlat ?? model.contract.deadbandFlat;
+    const deadbandFlat = deadbandFlatFor(model, givenDeadbandFlat);
     const source = await openInput(input, options, parsed, io);
     const info = source.info;
     if (info.width < MIN_DEBLUR_FRAME_SIZE || info.height < MIN_DEBLUR_FRAME_SIZE) {
