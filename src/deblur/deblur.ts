@@ -32,6 +32,7 @@ import { expectBoolean, expectFunction, expectInteger, expectKnownKeys, expectNu
 import type { Frame } from '../stream/frame.js';
 import { type FrameWindow, slidingWindow } from '../stream/window.js';
 import { FeatureCache } from './feature-cache.js';
+import { deconvolveRegion, MAX_DECONVOLVE_ITERATIONS } from './deconvolve.js';
 import { applyDeadband, applyLocalRange, type ClampMotion, type LocalRange, localRange, motionLocalRange } from './local-range.js';
 import type { DeblurDevice, DeblurModel } from './model.js';
 import { openDeblurModel, resolveLoadOptions, type ResolvedLoadOptions } from './onnx-session.js';
@@ -121,6 +122,13 @@ export interface DeblurOptions {
    */
   deadbandFlat?: number;
   /**
+   * Richardson-Lucy steps along the optical flow after the network, 0-50 (deconvolve.ts): the restored frame is
+   * pulled towards agreeing with the blurred input under the blur model synthesis renders (the content averaged
+   * along each pixel's flow over a full exposure). Needs the whole-frame motion (motionScope 'frame'). Default: the
+   * model card's `deconvolve`, else 0 (none).
+   */
+  deconvolve?: number;
+  /**
    * The blur gate (gate.ts): frames where nothing moves, frames clearly sharper than their window and (without a ROI
    * mode) still regions pass through untouched, with no network call. `true` or options turn it on; default off.
    */
@@ -149,7 +157,7 @@ export interface DeblurFrameInfo {
   readonly gated?: 'still' | 'sharp' | false;
 }
 
-const KEYS = ['model', 'device', 'threads', 'onWarning', 'plain', 'worker', 'tileSize', 'overlap', 'roi', 'motionScope', 'gapPolicy', 'maxGap', 'clampRadius', 'deadband', 'deadbandFlat', 'gate', 'onFrameInfo'] as const;
+const KEYS = ['model', 'device', 'threads', 'onWarning', 'plain', 'worker', 'tileSize', 'overlap', 'roi', 'motionScope', 'gapPolicy', 'maxGap', 'clampRadius', 'deadband', 'deadbandFlat', 'deconvolve', 'gate', 'onFrameInfo'] as const;
 
 /** A frame with its whole-frame statistics (and, in hands ROI mode, its hand boxes). */
 interface Prepared<F extends Frame> {
@@ -211,6 +219,8 @@ export interface ResolvedDeblurOptions {
   readonly givenDeadband: number | undefined;
   /** The deadband's flatness bound as given (undefined: the model's, else everywhere). */
   readonly givenDeadbandFlat: number | undefined;
+  /** The deconvolution's steps as given (undefined: the model's, else none; see {@link deconvolveFor}). */
+  readonly givenDeconvolve: number | undefined;
   readonly gate: ResolvedBlurGate | undefined;
   readonly onFrameInfo: ((info: DeblurFrameInfo) => void) | undefined;
 }
@@ -257,12 +267,16 @@ export function resolveDeblurOptions(options: DeblurOptions = {}): ResolvedDeblu
   const givenClamp = options.clampRadius === undefined ? undefined : expectInteger('clampRadius', options.clampRadius, 0, 64);
   const givenDeadband = options.deadband === undefined ? undefined : expectNumber('deadband', options.deadband, 0, 16);
   const givenDeadbandFlat = options.deadbandFlat === undefined ? undefined : expectNumber('deadbandFlat', options.deadbandFlat, 0, 255);
+  const givenDeconvolve = options.deconvolve === undefined ? undefined : expectInteger('deconvolve', options.deconvolve, 0, MAX_DECONVOLVE_ITERATIONS);
+  if (givenDeconvolve !== undefined && givenDeconvolve > 0 && motionScope === 'regions') {
+    throw new InvalidOptionError(`deconvolve ${givenDeconvolve} follows the whole-frame flow, which motionScope 'regions' does not compute; use motionScope 'frame' or deconvolve 0`);
+  }
   const onFrameInfo = options.onFrameInfo === undefined ? undefined : expectFunction<(info: DeblurFrameInfo) => void>('onFrameInfo', options.onFrameInfo);
   const gateOption = options.gate ?? false;
   if (typeof gateOption !== 'boolean' && (typeof gateOption !== 'object' || gateOption === null || Array.isArray(gateOption))) invalidOption('gate', 'boolean or object { minMotionPx, sharpWeight, cell, margin, feather }', gateOption);
   const gate = gateOption === false ? undefined : resolveBlurGate(gateOption === true ? {} : gateOption);
 
-  return { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, givenClamp, givenDeadband, givenDeadbandFlat, gate, onFrameInfo };
+  return { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, givenClamp, givenDeadband, givenDeadbandFlat, givenDeconvolve, gate, onFrameInfo };
 }
 
 /** The clamp radius a model runs with: the one given, else its card's, else the default. */
@@ -274,6 +288,9 @@ export const deadbandFor = (model: Pick<DeblurModel, 'contract'>, given: number 
 /** Where the deadband applies: the flatness bound given, else its card's, else undefined (everywhere). */
 export const deadbandFlatFor = (model: Pick<DeblurModel, 'contract'>, given: number | undefined): number | undefined => given ?? model.contract.deadbandFlat;
 
+/** The Richardson-Lucy steps a model runs with after the network: the count given, else its card's, else none (0). */
+export const deconvolveFor = (model: Pick<DeblurModel, 'contract'>, given: number | undefined): number => given ?? model.contract.deconvolve ?? 0;
+
 /** The card's motion-following clamp (`clampMotion`) where no radius is given, else none. */
 export const clampMotionFor = (model: Pick<DeblurModel, 'contract'>, given: number | undefined): ClampMotion | undefined => (given === undefined ? model.contract.clampMotion : undefined);
 
@@ -282,7 +299,7 @@ export const clampMotionFor = (model: Pick<DeblurModel, 'contract'>, given: numb
  * files found, when this is called.
  */
 export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFunction<F, F> {
-  const { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, givenClamp, givenDeadband, givenDeadbandFlat, gate, onFrameInfo } = resolveDeblurOptions(options);
+  const { given, factory, load, givenTile, givenOverlap, roi, motionScope, gapPolicy, maxGap, givenClamp, givenDeadband, givenDeadbandFlat, givenDeconvolve, gate, onFrameInfo } = resolveDeblurOptions(options);
   return (source) =>
     defer(() => {
       let stopped = false;
@@ -302,6 +319,13 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
         const clampMotion = clampMotionFor(model, givenClamp);
         const deadband = deadbandFor(model, givenDeadband);
         const deadbandFlat = deadbandFlatFor(model, givenDeadbandFlat);
+        const deconvolve = deconvolveFor(model, givenDeconvolve);
+        if (deconvolve > 0 && motionScope === 'regions') {
+          throw new InvalidOptionError(`the model's card asks for deconvolve ${deconvolve}, which follows the whole-frame flow that motionScope 'regions' does not compute; use motionScope 'frame' or deconvolve 0`);
+        }
+        if (deconvolve > 0 && c.motionMapKind !== 'magnitude') {
+          throw new InvalidOptionError(`deconvolve ${deconvolve} follows the flow of a magnitude motion map; this model's is '${c.motionMapKind}' (use deconvolve 0)`);
+        }
         cache = model.parts ? new FeatureCache(model.parts) : undefined;
         const features = cache;
         let first: F | undefined;
@@ -335,13 +359,13 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             : map((frame: F) => prepare(frame, undefined));
         type Window = FrameWindow<Prepared<F>>;
         // A model that does not read the motion input is spared its optical flow, unless the gate or ROI needs the map.
-        const motionNeeded = c.usesMotion !== false || gate !== undefined || roi?.kind === 'motion';
+        const motionNeeded = c.usesMotion !== false || gate !== undefined || roi?.kind === 'motion' || deconvolve > 0;
         const withMotion: OperatorFunction<Window, { item: Window; motion: MotionMap | undefined }> =
           motionScope === 'frame' && motionNeeded
             ? motionMaps<Window>({
                 kind: c.motionMapKind,
                 ...(c.motionFlow !== undefined ? { flow: c.motionFlow } : {}),
-                ...(c.usesFlow === true ? { flowInput: true } : {}),
+                ...(c.usesFlow === true || deconvolve > 0 ? { flowInput: true } : {}),
                 select: (w) => w.center.frame,
                 // Where the windows split at a gap, so does the motion: no flow across frames the source dropped.
                 ...(gapPolicy === 'split' ? { continues: (a: Window, b: Window) => b.center.index - a.center.index <= maxGap } : {}),
@@ -391,6 +415,8 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
                 applyDeadband(centre, out, region, deadband, flat);
               }
               applyLocalRange(centre, out, range);
+              // The blur model's data term, from the network's clamped output (deconvolve.ts).
+              if (deconvolve > 0 && motion?.flow) deconvolveRegion(centre, out, region, motion.flow, deconvolve);
             }
             return n;
           };

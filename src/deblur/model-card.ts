@@ -13,6 +13,7 @@ import type { MotionMapKind } from '../flow/motion-map.js';
 import { packageRoot } from '../util/package-root.js';
 import type { ClampMotion } from './local-range.js';
 import { isPlainCard, plainCardModelPath, plainModelSpec, type PlainModelOptions, type PlainModelSpec } from './plain-model.js';
+import { MAX_DECONVOLVE_ITERATIONS } from './deconvolve.js';
 
 /** Contract versions this runtime implements (models/README.md): 1, one graph; 2, two (features per frame, then the window); 3, one graph that also reads the flow vectors. */
 export const SUPPORTED_CONTRACT_VERSIONS: readonly number[] = [1, 2, 3];
@@ -116,6 +117,11 @@ export interface ModelCard {
    * of the input spans at most this many grey levels within the clamp's base radius. Undefined: everywhere.
    */
   readonly deadbandFlat: number | undefined;
+  /**
+   * Richardson-Lucy steps along the optical flow after the network (the card's optional `deconvolve`, an integer
+   * from 0 to 50; deconvolve.ts), used by `deblur()` when none is given. Undefined: none.
+   */
+  readonly deconvolve: number | undefined;
   /** The (restore) graph's inputs and outputs. */
   readonly inputs: readonly ModelCardTensor[];
   readonly outputs: readonly ModelCardTensor[];
@@ -334,6 +340,11 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
   if (deadbandFlat !== undefined && (typeof deadbandFlat !== 'number' || !Number.isFinite(deadbandFlat) || deadbandFlat < 0 || deadbandFlat > 255 || deadband === undefined)) {
     fail(path, `has deadbandFlat ${JSON.stringify(deadbandFlat)}; expected a number of grey levels from 0 to 255 beside a deadband, or no deadbandFlat`);
   }
+  const deconvolve = json.deconvolve;
+  if (deconvolve !== undefined && (typeof deconvolve !== 'number' || !Number.isInteger(deconvolve) || deconvolve < 0 || deconvolve > MAX_DECONVOLVE_ITERATIONS)) {
+    fail(path, `has deconvolve ${JSON.stringify(deconvolve)}; expected a whole number of Richardson-Lucy steps from 0 to ${MAX_DECONVOLVE_ITERATIONS}, or no deconvolve`);
+  }
+  if (deconvolve !== undefined && deconvolve > 0 && kind !== 'magnitude') fail(path, `has deconvolve with a ${kind} motion map; the deconvolution follows the flow the magnitude map is made of`);
   const architecture = json.architecture;
   const preset = isRecord(architecture) && typeof architecture.preset === 'string' ? architecture.preset : undefined;
   return {
@@ -353,6 +364,7 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
     clampMotion: clampMotion as ClampMotion | undefined,
     deadband,
     deadbandFlat,
+    deconvolve,
     inputs,
     outputs,
     preset,

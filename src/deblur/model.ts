@@ -34,6 +34,8 @@ export interface DeblurModelContract {
   readonly deadband?: number;
   /** Where the card's deadband applies: where the input spans at most this many grey levels (`deadbandFlat`). */
   readonly deadbandFlat?: number;
+  /** Richardson-Lucy steps along the flow after the network, when the model's card asks for them (deconvolve.ts). */
+  readonly deconvolve?: number;
   /**
    * Whether the model reads the `motion` input (default true). A model that does not (a plain model, plain-model.ts)
    * spares `deblur()` the motion map's optical flow, unless the blur gate or ROI mode 'motion' needs it; `motion` is

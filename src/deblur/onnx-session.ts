@@ -310,6 +310,7 @@ class OnnxDeblurModel extends SessionModel implements LoadedDeblurModel {
       ...(card.clampMotion !== undefined ? { clampMotion: card.clampMotion } : {}),
       ...(card.deadband !== undefined ? { deadband: card.deadband } : {}),
       ...(card.deadbandFlat !== undefined ? { deadbandFlat: card.deadbandFlat } : {}),
+      ...(card.deconvolve !== undefined ? { deconvolve: card.deconvolve } : {}),
       ...(card.motionFlow !== undefined ? { motionFlow: card.motionFlow } : {}),
       ...(card.contractVersion === 3 ? { usesFlow: true } : {}),
     };
@@ -319,7 +320,7 @@ class OnnxDeblurModel extends SessionModel implements LoadedDeblurModel {
       preset: card.preset ?? card.name,
       sha256: card.sha256,
       // A two-part model is both files; the card's runtime settings (the motion input's flow, the tile, the clamp, the deadband) change the output with the same weights.
-      key: { model: card.sha256, ...(card.features ? { features: card.features.sha256 } : {}), card: { motionFlow: card.motionFlow ?? null, tileSize: card.tileSize ?? null, ...(card.clampRadius !== undefined ? { clampRadius: card.clampRadius } : {}), ...(card.clampMotion !== undefined ? { clampMotion: card.clampMotion } : {}), ...(card.deadband !== undefined ? { deadband: card.deadband } : {}), ...(card.deadbandFlat !== undefined ? { deadbandFlat: card.deadbandFlat } : {}) } },
+      key: { model: card.sha256, ...(card.features ? { features: card.features.sha256 } : {}), card: { motionFlow: card.motionFlow ?? null, tileSize: card.tileSize ?? null, ...(card.clampRadius !== undefined ? { clampRadius: card.clampRadius } : {}), ...(card.clampMotion !== undefined ? { clampMotion: card.clampMotion } : {}), ...(card.deadband !== undefined ? { deadband: card.deadband } : {}), ...(card.deadbandFlat !== undefined ? { deadbandFlat: card.deadbandFlat } : {}), ...(card.deconvolve !== undefined ? { deconvolve: card.deconvolve } : {}) } },
     };
     this.parts = featureSession === undefined ? undefined : { extractFeatures: (feeds) => this.extractFeatures(feeds), restore: (features, feeds) => this.restoreFrom(features, feeds) };
   }

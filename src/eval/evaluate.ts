@@ -66,7 +66,7 @@ export interface EvaluateOptions {
   /** Blur-synthesis options (exposure, virtual rate, gamma...). */
   readonly synthesis?: Omit<SynthesisOptions, 'inputFps'>;
   /** Deblurring options (model, device, threads, tiles, ROI, the clamp to the input's local range). */
-  readonly deblur?: Pick<DeblurOptions, 'device' | 'threads' | 'tileSize' | 'overlap' | 'roi' | 'clampRadius' | 'deadband' | 'deadbandFlat' | 'gate' | 'onWarning' | 'plain'> & {
+  readonly deblur?: Pick<DeblurOptions, 'device' | 'threads' | 'tileSize' | 'overlap' | 'roi' | 'clampRadius' | 'deadband' | 'deadbandFlat' | 'deconvolve' | 'gate' | 'onWarning' | 'plain'> & {
     /**
      * The model, or several to compare on the same blur and pose settings (default the shipped model): names, paths
      * (a plain ONNX model too) or `reference:unsharp` / `reference:wiener`. The first is the report's own model.
@@ -171,7 +171,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     });
     // Per model, the clamp radius as resolved (given, the card's, else the default), so that a change of its default redoes the deblurred frames.
     // A deadband given here (the card's is in the model's identity key).
-    const deblurSettings = (model: LoadedDeblurModel) => ({ tileSize: settings.tileSize, overlap: settings.overlap, roi: settings.roi?.kind ?? 'off', clampRadius: clampRadiusFor(model, settings.clampRadius), ...(settings.deadband !== undefined ? { deadband: settings.deadband } : {}), ...(settings.deadbandFlat !== undefined ? { deadbandFlat: settings.deadbandFlat } : {}), ...(settings.gate ? { gate: settings.gate } : {}) });
+    const deblurSettings = (model: LoadedDeblurModel) => ({ tileSize: settings.tileSize, overlap: settings.overlap, roi: settings.roi?.kind ?? 'off', clampRadius: clampRadiusFor(model, settings.clampRadius), ...(settings.deadband !== undefined ? { deadband: settings.deadband } : {}), ...(settings.deadbandFlat !== undefined ? { deadbandFlat: settings.deadbandFlat } : {}), ...(settings.deconvolve !== undefined ? { deconvolve: settings.deconvolve } : {}), ...(settings.gate ? { gate: settings.gate } : {}) });
     let landmarker: Promise<HandPoseEstimator & AsyncDisposable> | undefined;
     const estimator = () => (landmarker ??= createHandLandmarker({ mode: poseMode, model: handModel, numHands: 2 }));
     // Per model: its sequences' records and joint metrics.

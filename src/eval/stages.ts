@@ -69,7 +69,7 @@ export async function deblurSequence(
   plan: SequencePlan,
   outDir: string,
   model: DeblurModel,
-  settings: Pick<DeblurOptions, 'tileSize' | 'overlap' | 'roi' | 'clampRadius' | 'deadband' | 'deadbandFlat' | 'gate'>,
+  settings: Pick<DeblurOptions, 'tileSize' | 'overlap' | 'roi' | 'clampRadius' | 'deadband' | 'deadbandFlat' | 'deconvolve' | 'gate'>,
   key: StageKey,
   context: StageContext,
   notice: (m: string) => void,

@@ -216,6 +216,15 @@ def card_deadband(path: str):
             None if flat is None else check_deadband_flat(flat, f'{path}: deadbandFlat'))
 
 
+def check_no_deconvolution(path: str) -> None:
+    """Refuses a card whose deconvolve deblur() would run after the network (src/deblur/deconvolve.ts): frame_val
+    does not run it, so its scores would not be the runtime's."""
+    if path.endswith(('.json', '.onnx')) and read_card(path).get('deconvolve', 0):
+        raise ValueError(f'{path}: the card asks for deconvolve (Richardson-Lucy steps after the network), which '
+                         f'frame_val does not run; score it through the runtime (node dist/bench/yardstick.js '
+                         f'<card> --set val), or score a copy of the card without deconvolve')
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog='python3 -m promotion.frame_val', description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -243,6 +252,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         device = torch.device(args.device)
         radii = [int(r) for r in args.clamp_radius.split(',')] if args.clamp_radius is not None else None
+        for path in args.model:
+            check_no_deconvolution(path)
         models = {path: load_model(path, args.trained_weights)[0].to(device) for path in args.model}
         given_motion = None if args.clamp_motion is None else parse_clamp_motion(args.clamp_motion)
         # As deblur() runs a model: --clamp-motion if given, else its card's clampMotion unless a radius is given.

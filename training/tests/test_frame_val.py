@@ -9,7 +9,8 @@ import torch
 from PIL import Image
 
 from promotion.flow_torch import grey_255, motion_map
-from promotion.frame_val import FrameValidation, card_clamp_motion, card_clamp_radius, find_sequences
+from promotion.frame_val import (FrameValidation, card_clamp_motion, card_clamp_radius, check_no_deconvolution,
+                                  find_sequences)
 from promotion.statistics import blur_weights, grey_unit
 from promotion.train import load_checkpoint, train
 
@@ -143,6 +144,17 @@ class FrameValidationTest(unittest.TestCase):
             self.assertEqual(card_clamp_motion(os.path.join(d, 'moving.json')), [0.25, 8])
             self.assertIsNone(card_clamp_motion(os.path.join(d, 'two.json')))
             self.assertIsNone(card_clamp_motion(os.path.join(d, 'checkpoint.pt')))
+
+    def test_a_card_with_the_deconvolution_is_refused_not_scored_without_it(self):
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, 'rl.json'), 'w') as f:
+                json.dump({'name': 'rl', 'clampRadius': 2, 'deconvolve': 10}, f)
+            with open(os.path.join(d, 'none.json'), 'w') as f:
+                json.dump({'name': 'none', 'clampRadius': 2, 'deconvolve': 0}, f)
+            with self.assertRaisesRegex(ValueError, 'yardstick'):
+                check_no_deconvolution(os.path.join(d, 'rl.json'))
+            check_no_deconvolution(os.path.join(d, 'none.json'))
+            check_no_deconvolution(os.path.join(d, 'checkpoint.pt'))
 
 
 class TrainingWithFrameValidationTest(unittest.TestCase):

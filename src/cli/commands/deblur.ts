@@ -1,7 +1,8 @@
 /** `promotion deblur <input> -o <output>`: restore any source with a deblurring model into a video or image folder. */
 import { count, lastValueFrom, pipe } from 'rxjs';
-import { clampMotionFor, clampRadiusFor, deadbandFlatFor, deadbandFor, deblur, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, defaultTileOverlap, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
+import { clampMotionFor, clampRadiusFor, deadbandFlatFor, deadbandFor, deblur, deconvolveFor, DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_OVERLAP, DEFAULT_TILE_SIZE, defaultTileOverlap, type DeblurFrameInfo, MIN_DEBLUR_FRAME_SIZE } from '../../deblur/deblur.js';
 import { DEFAULT_DEBLUR_MODEL } from '../../deblur/model-card.js';
+import { MAX_DECONVOLVE_ITERATIONS } from '../../deblur/deconvolve.js';
 import { DEFAULT_DEBLUR_DEVICE, loadDeblurModel } from '../../deblur/onnx-session.js';
 import type { DeblurRoi } from '../../deblur/roi.js';
 import { FrameMismatchError, InvalidOptionError } from '../../errors.js';
@@ -28,6 +29,7 @@ export interface DeblurCommandOptions extends Omit<InputFlags, 'lenient'>, SinkF
   clampRadius?: string;
   deadband?: string;
   deadbandFlat?: string;
+  deconvolve?: string;
   roi?: string;
   gate?: boolean;
   motionScope?: string;
@@ -38,7 +40,7 @@ export interface DeblurCommandOptions extends Omit<InputFlags, 'lenient'>, SinkF
 
 
 export async function deblurCommand(input: string, options: DeblurCommandOptions, io: CliIo): Promise<void> {
-  return withFlagNames({ ...SINK_FLAGS, ...MODEL_FLAG_NAMES, tileSize: '--tile', overlap: '--overlap', clampRadius: '--clamp-radius', deadband: '--deadband', deadbandFlat: '--deadband-flat', threads: '--threads', device: '--device' }, () => deblurRun(input, options, io));
+  return withFlagNames({ ...SINK_FLAGS, ...MODEL_FLAG_NAMES, tileSize: '--tile', overlap: '--overlap', clampRadius: '--clamp-radius', deadband: '--deadband', deadbandFlat: '--deadband-flat', deconvolve: '--deconvolve', threads: '--threads', device: '--device' }, () => deblurRun(input, options, io));
 }
 
 async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo): Promise<void> {
@@ -54,6 +56,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
   const givenClamp = options.clampRadius === undefined ? undefined : expectInteger('--clamp-radius', num(options.clampRadius), 0, 64);
   const givenDeadband = options.deadband === undefined ? undefined : expectNumber('--deadband', num(options.deadband), 0, 16);
   const givenDeadbandFlat = options.deadbandFlat === undefined ? undefined : expectNumber('--deadband-flat', num(options.deadbandFlat), 0, 255);
+  const givenDeconvolve = options.deconvolve === undefined ? undefined : expectInteger('--deconvolve', num(options.deconvolve), 0, MAX_DECONVOLVE_ITERATIONS);
   const roiMode = expectOneOf('--roi', options.roi ?? 'off', ['off', 'motion', 'hands'] as const);
   const motionScope = expectOneOf('--motion-scope', options.motionScope ?? 'frame', ['frame', 'regions'] as const);
   if (motionScope === 'regions' && roiMode !== 'hands') throw new InvalidOptionError(`--motion-scope regions needs --roi hands (the whole frame's motion map is needed with --roi ${roiMode}).`);
@@ -86,6 +89,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
     const clampMotion = clampMotionFor(model, givenClamp);
     const deadband = deadbandFor(model, givenDeadband);
     const deadbandFlat = deadbandFlatFor(model, givenDeadbandFlat);
+    const deconvolve = deconvolveFor(model, givenDeconvolve);
     const source = await openInput(input, options, parsed, io);
     const info = source.info;
     if (info.width < MIN_DEBLUR_FRAME_SIZE || info.height < MIN_DEBLUR_FRAME_SIZE) {
@@ -111,6 +115,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
             ...(givenClamp !== undefined ? { clampRadius: givenClamp } : {}),
             ...(givenDeadband !== undefined ? { deadband: givenDeadband } : {}),
             ...(givenDeadbandFlat !== undefined ? { deadbandFlat: givenDeadbandFlat } : {}),
+            ...(givenDeconvolve !== undefined ? { deconvolve: givenDeconvolve } : {}),
             ...(roi ? { roi, motionScope } : {}),
             ...(options.gate ? { gate: true } : {}),
             // Live sources drop frames: a window does not reach across a gap (the model assumes adjacent frames).
@@ -150,6 +155,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
       ...(clampMotion && motionScope === 'frame' ? { clampMotion } : {}),
       deadband,
       ...(deadband > 0 && deadbandFlat !== undefined ? { deadbandFlat } : {}),
+      deconvolve,
       restoreMsPerFrame: written > 0 ? Number((restoreMs / written).toFixed(1)) : 0,
       elapsedMs: Math.round(elapsedMs),
       framesPerSecond: Number(((written * 1000) / elapsedMs).toFixed(3)),
@@ -181,6 +187,7 @@ export function defineDeblurCommand(program: Command, io: CliIo, run: RunTask): 
     .option('--clamp-radius <px>', `clamp the output to the input's local range over this radius everywhere, against overshoot at edges; 0: off; unset, a card's clampMotion makes it grow with the motion (default: the model card's clampRadius, else ${DEFAULT_CLAMP_RADIUS})`)
     .option('--deadband <levels>', "drop output changes smaller than this many 8-bit grey levels, and shrink larger ones by as much (the faint patterns a network draws on smooth, unblurred input); 0: off (default: the model card's deadband, else 0)")
     .option('--deadband-flat <levels>', "apply the deadband only where the input spans at most this many grey levels within the clamp's radius (default: the model card's deadbandFlat, else everywhere)")
+    .option('--deconvolve <steps>', "Richardson-Lucy steps along the optical flow after the network, 0-50: the restored frame is pulled towards agreeing with the blurred input under the blur model (much more restored, several times slower; default: the model card's deconvolve, else 0)")
     .option('--gate', 'blur gate: frames where nothing moves, frames sharper than their window and still regions pass through untouched, with no network call (default off)')
     .option('--roi <off|motion|hands>', 'restore only regions of interest: where the motion map is high, or around tracked hands (default off: whole frames)')
     .option('--motion-scope <frame|regions>', 'with --roi hands: compute the motion map over the regions only (faster, approximate; default frame)');

@@ -4,6 +4,7 @@
  * folder. Prints the Table-5-style summary.
  */
 import { DEFAULT_CLAMP_RADIUS, DEFAULT_TILE_SIZE } from '../../deblur/deblur.js';
+import { MAX_DECONVOLVE_ITERATIONS } from '../../deblur/deconvolve.js';
 import type { DeblurRoi } from '../../deblur/roi.js';
 import { DEFAULT_EVAL_POSE_MODE, DEFAULT_PANELS_PER_SEQUENCE, evaluate, type EvaluateOptions } from '../../eval/evaluate.js';
 import { DEFAULT_HAND_MODEL } from '../../handpose/landmarker-options.js';
@@ -34,6 +35,7 @@ export interface EvalCommandOptions extends ModelFlags {
   clampRadius?: string;
   deadband?: string;
   deadbandFlat?: string;
+  deconvolve?: string;
   roi?: string;
   gate?: boolean;
   subjects?: string;
@@ -81,6 +83,7 @@ export function evaluateOptionsFrom(inputs: readonly string[], options: EvalComm
       ...(options.clampRadius !== undefined ? { clampRadius: expectInteger('--clamp-radius', num(options.clampRadius), 0, 64) } : {}),
       ...(options.deadband !== undefined ? { deadband: expectNumber('--deadband', num(options.deadband), 0, 16) } : {}),
       ...(options.deadbandFlat !== undefined ? { deadbandFlat: expectNumber('--deadband-flat', num(options.deadbandFlat), 0, 255) } : {}),
+      ...(options.deconvolve !== undefined ? { deconvolve: expectInteger('--deconvolve', num(options.deconvolve), 0, MAX_DECONVOLVE_ITERATIONS) } : {}),
       ...(roi ? { roi } : {}),
       ...(options.gate ? { gate: true } : {}),
       ...(plain !== undefined ? { plain } : {}),
@@ -128,6 +131,7 @@ const EVAL_FLAGS = {
   clampRadius: '--clamp-radius',
   deadband: '--deadband',
   deadbandFlat: '--deadband-flat',
+  deconvolve: '--deconvolve',
   threads: '--threads',
   'handpose.mode': '--pose-mode',
   'handpose.model': '--hand-model',
@@ -178,6 +182,7 @@ export function defineEvalCommand(program: Command, io: CliIo, run: RunTask): vo
     .option('--clamp-radius <px>', `deblurring: clamp the output to the input's local range over this radius; 0: off (default: each model card's clampRadius, else ${DEFAULT_CLAMP_RADIUS})`)
     .option('--deadband <levels>', "deblurring: drop output changes smaller than this many 8-bit grey levels, shrink larger ones by as much; 0: off (default: each model card's deadband, else 0)")
     .option('--deadband-flat <levels>', "deblurring: the deadband only where the input spans at most this many grey levels within the clamp's radius (default: each model card's deadbandFlat, else everywhere)")
+    .option('--deconvolve <steps>', "deblurring: Richardson-Lucy steps along the optical flow after the network, 0-50 (default: each model card's deconvolve, else 0)")
     .addOption(new Option('--roi <mode>', 'restore only regions of interest').choices(['off', 'motion', 'hands']).default('off'))
     .option('--gate', 'blur gate: frames where nothing moves, frames sharper than their window and still regions pass through with no network call (docs/deblurring.md)')
     .option('--subjects <list>', 'FPHA roots: comma-separated subjects')

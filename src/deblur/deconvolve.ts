@@ -1,0 +1,258 @@
+/**
+ * Richardson-Lucy deconvolution along the optical flow: the blur model blur synthesis renders, inverted.
+ *
+ * A frame exposed over a full frame interval, centred on its time (`promotion synth`, Eq. 8), is the average in
+ * linear light of the sharp frame's content along the path each pixel's content travels during the exposure. With
+ * the flows the runtime already computes for the motion input (from the centre frame to the next, F+, and to the
+ * previous, F-; `flowInput` in src/flow/motion-map.ts), that path is two straight half-segments, and
+ *
+ *   A(I)(x) = 1/2 mean over s in (0, 1/2] of I(x - s F+(x))  +  1/2 mean over s in (0, 1/2] of I(x - s F-(x))
+ *
+ * re-blurs a sharp estimate I (each half sampled at n = ceil(|F|/2) + 1 points, under a pixel apart, bilinear, the
+ * region's border replicated). Richardson-Lucy iterates I <- I * A'(B / A(I)) on the blurred frame B, with A' the
+ * same lines walked the other way (the adjoint of A where the flow is locally smooth). Each step keeps I
+ * non-negative and moves A(I) towards B; a few steps sharpen, many amplify noise and ring, so the count is the
+ * regularization. Where the flow is zero, A is the identity and the frame stays as it is.
+ *
+ * In deblur() (`deconvolve` in the model card, `deblur({ deconvolve })`, `--deconvolve`), the iterations start from
+ * the network's clamped output rather than from B: the network is the prior, the blur model the data term.
+ * Where the linear-flow model is wrong (occlusion edges, a foreground moving over another motion, non-uniform
+ * exposure) its lines are wrong too; the validation sets decide whether it pays (docs/deblur-model.md, session 19).
+ */
+import type { FlowInput } from '../flow/motion-map.js';
+import { DEFAULT_GAMMA, type Frame, SAMPLE_MAX } from '../stream/frame.js';
+import type { Box } from './tiles.js';
+
+/** Longest flow vector followed, in pixels per frame: longer ones (DIS outliers, mostly) are shortened to it. */
+export const DECONVOLVE_MAX_FLOW_PX = 48;
+/** Most Richardson-Lucy iterations deblur() accepts. */
+export const MAX_DECONVOLVE_ITERATIONS = 50;
+/**
+ * Largest distance between the samples of a half-segment, in pixels. 2 px scored the same as 1 px on the lines
+ * validation set (+1.016 and +1.017 dB on its camera sequences) at half the cost.
+ */
+export const DECONVOLVE_SAMPLE_SPACING_PX = 2;
+/**
+ * Where the two flows disagree with a constant velocity (|F+ + F-| against 1 px + 5% of the motion, the weight
+ * falling from 1 to 0 between that and twice it), the steps are faded out: occlusion edges and accelerating
+ * foregrounds, where the straight-line model is wrong and deconvolving along it rings. Chosen on the lines
+ * validation set (docs/deblur-model.md, session 19).
+ */
+export const DECONVOLVE_CONSISTENCY_PX = 1;
+const DECONVOLVE_CONSISTENCY_SHARE = 0.05;
+/** Floor of the re-blurred estimate in the ratio B / A(I) (linear light, 0..1). */
+const RATIO_FLOOR = 1e-4;
+
+/** A region's RGB samples in linear light, 0..1, interleaved as frames are. */
+export interface LinearRgb {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Float32Array;
+}
+
+/** The flow of a region: per pixel (u, v) of F+ then of F-, capped at {@link DECONVOLVE_MAX_FLOW_PX}. */
+interface RegionFlow {
+  readonly fu: Float32Array;
+  readonly fv: Float32Array;
+  readonly bu: Float32Array;
+  readonly bv: Float32Array;
+  /** Samples per half-segment, per pixel. */
+  readonly n: Uint8Array;
+}
+
+function regionFlow(flow: FlowInput, box: Box): RegionFlow {
+  const { width: w, height: h } = box;
+  const plane = flow.width * flow.height;
+  const d = flow.data;
+  const size = w * h;
+  const fu = new Float32Array(size);
+  const fv = new Float32Array(size);
+  const bu = new Float32Array(size);
+  const bv = new Float32Array(size);
+  const n = new Uint8Array(size);
+  const cap = (u: number, v: number): number => {
+    const m = Math.hypot(u, v);
+    return m > DECONVOLVE_MAX_FLOW_PX ? DECONVOLVE_MAX_FLOW_PX / m : 1;
+  };
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const s = (box.y + y) * flow.width + box.x + x;
+      const i = y * w + x;
+      let u = d[s]!;
+      let v = d[plane + s]!;
+      let k = cap(u, v);
+      fu[i] = u * k;
+      fv[i] = v * k;
+      u = d[2 * plane + s]!;
+      v = d[3 * plane + s]!;
+      k = cap(u, v);
+      bu[i] = u * k;
+      bv[i] = v * k;
+      // A half-segment is |F| / 2 long.
+      const longest = Math.max(Math.hypot(fu[i]!, fv[i]!), Math.hypot(bu[i]!, bv[i]!)) / 2;
+      n[i] = Math.ceil(longest / DECONVOLVE_SAMPLE_SPACING_PX) + 1;
+    }
+  }
+  return { fu, fv, bu, bv, n };
+}
+
+/**
+ * A(src) (sign 1) or A'(src) (sign -1) along the region's flow lines into `dst`; both interleaved RGB of the
+ * region's size.
+ */
+function alongFlow(src: Float32Array, dst: Float32Array, w: number, h: number, flow: RegionFlow, sign: number): void {
+  const xmax = w - 1;
+  const ymax = h - 1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const n = flow.n[i]!;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let half = 0; half < 2; half++) {
+        const u = sign * (half === 0 ? flow.fu[i]! : flow.bu[i]!);
+        const v = sign * (half === 0 ? flow.fv[i]! : flow.bv[i]!);
+        for (let j = 0; j < n; j++) {
+          const s = ((j + 0.5) / n) * 0.5;
+          let px = x - s * u;
+          let py = y - s * v;
+          px = px < 0 ? 0 : px > xmax ? xmax : px;
+          py = py < 0 ? 0 : py > ymax ? ymax : py;
+          // px, py >= 0: truncation is the floor.
+          const x0 = px | 0;
+          const y0 = py | 0;
+          const dx = x0 < xmax ? 3 : 0;
+          const dy = y0 < ymax ? 3 * w : 0;
+          const ax = px - x0;
+          const ay = py - y0;
+          const w00 = (1 - ax) * (1 - ay);
+          const w01 = ax * (1 - ay);
+          const w10 = (1 - ax) * ay;
+          const w11 = ax * ay;
+          const i00 = 3 * (y0 * w + x0);
+          const i01 = i00 + dx;
+          const i10 = i00 + dy;
+          const i11 = i10 + dx;
+          r += w00 * src[i00]! + w01 * src[i01]! + w10 * src[i10]! + w11 * src[i11]!;
+          g += w00 * src[i00 + 1]! + w01 * src[i01 + 1]! + w10 * src[i10 + 1]! + w11 * src[i11 + 1]!;
+          b += w00 * src[i00 + 2]! + w01 * src[i01 + 2]! + w10 * src[i10 + 2]! + w11 * src[i11 + 2]!;
+        }
+      }
+      const k = 1 / (2 * n);
+      dst[3 * i] = r * k;
+      dst[3 * i + 1] = g * k;
+      dst[3 * i + 2] = b * k;
+    }
+  }
+}
+
+/** The re-blur A(sharp) of a region along its flow (the forward model; for tests and probes). */
+export function blurAlongFlow(sharp: LinearRgb, flow: FlowInput, box: Box): LinearRgb {
+  const out = new Float32Array(sharp.data.length);
+  alongFlow(sharp.data, out, sharp.width, sharp.height, regionFlow(flow, box), 1);
+  return { width: sharp.width, height: sharp.height, data: out };
+}
+
+/**
+ * `iterations` Richardson-Lucy steps on `blurred` (a region in linear light) along `flow` (whole-frame flow input;
+ * `box` is where the region lies in it), from `start` (default: the blurred region). Returns a new region.
+ */
+export function deconvolveAlongFlow(blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start?: LinearRgb): LinearRgb {
+  const { width: w, height: h } = blurred;
+  const lines = regionFlow(flow, box);
+  const estimate = Float32Array.from((start ?? blurred).data);
+  const ratio = new Float32Array(estimate.length);
+  const correction = new Float32Array(estimate.length);
+  const b = blurred.data;
+  for (let it = 0; it < iterations; it++) {
+    alongFlow(estimate, ratio, w, h, lines, 1);
+    for (let k = 0; k < ratio.length; k++) {
+      const e = ratio[k]!;
+      ratio[k] = b[k]! / (e > RATIO_FLOOR ? e : RATIO_FLOOR);
+    }
+    alongFlow(ratio, correction, w, h, lines, -1);
+    for (let k = 0; k < estimate.length; k++) {
+      const v = estimate[k]! * correction[k]!;
+      estimate[k] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
+  }
+  return { width: w, height: h, data: estimate };
+}
+
+/**
+ * Per pixel of `box`, how far its two flows agree with a constant velocity: 1 where |F+ + F-| is at most
+ * {@link DECONVOLVE_CONSISTENCY_PX} + 5% of the mean of |F+| and |F-|, 0 from twice that, linear between.
+ */
+export function flowConsistency(flow: FlowInput, box: Box): Float32Array {
+  const plane = flow.width * flow.height;
+  const d = flow.data;
+  const out = new Float32Array(box.width * box.height);
+  for (let y = 0; y < box.height; y++) {
+    for (let x = 0; x < box.width; x++) {
+      const s = (box.y + y) * flow.width + box.x + x;
+      const fu = d[s]!;
+      const fv = d[plane + s]!;
+      const bu = d[2 * plane + s]!;
+      const bv = d[3 * plane + s]!;
+      const t = DECONVOLVE_CONSISTENCY_PX + DECONVOLVE_CONSISTENCY_SHARE * 0.5 * (Math.hypot(fu, fv) + Math.hypot(bu, bv));
+      const e = Math.hypot(fu + bu, fv + bv);
+      out[y * box.width + x] = e <= t ? 1 : e >= 2 * t ? 0 : (2 * t - e) / t;
+    }
+  }
+  return out;
+}
+
+/** The linear-light RGB of `box` in interleaved, gamma-encoded samples laid out like `frame`'s data. */
+export function linearRgb(frame: Frame, data: Frame['data'], box: Box, gamma = DEFAULT_GAMMA): LinearRgb {
+  const max = SAMPLE_MAX[frame.sampleType];
+  const lut = frame.sampleType === 'float32' ? undefined : Float32Array.from({ length: max + 1 }, (_, v) => Math.pow(v / max, gamma));
+  const { width: w, height: h } = box;
+  const out = new Float32Array(3 * w * h);
+  const stride = frame.width * 3;
+  for (let y = 0; y < h; y++) {
+    const row = (box.y + y) * stride + box.x * 3;
+    for (let k = 0; k < 3 * w; k++) {
+      const v = data[row + k]!;
+      out[3 * y * w + k] = lut ? lut[v]! : Math.pow(v < 0 ? 0 : v > 1 ? 1 : v, gamma);
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Writes linear-light RGB back into `box` of interleaved gamma-encoded samples (rounded for integer frames). */
+export function writeEncoded(frame: Frame, out: Frame['data'], box: Box, rgb: LinearRgb, gamma = DEFAULT_GAMMA): void {
+  const max = SAMPLE_MAX[frame.sampleType];
+  const integer = frame.sampleType !== 'float32';
+  const { width: w, height: h } = box;
+  const stride = frame.width * 3;
+  const inv = 1 / gamma;
+  for (let y = 0; y < h; y++) {
+    const row = (box.y + y) * stride + box.x * 3;
+    for (let k = 0; k < 3 * w; k++) {
+      const v = Math.pow(rgb.data[3 * y * w + k]!, inv) * max;
+      out[row + k] = integer ? Math.round(v) : v;
+    }
+  }
+}
+
+/**
+ * deblur()'s stage: `iterations` Richardson-Lucy steps on `box` of `out` (the restored samples, laid out like
+ * `input`'s data), with `input` (the blurred centre frame) as the data term and `flow` (its whole-frame flow input)
+ * as the blur's paths, faded out where the flows disagree ({@link flowConsistency}). In place; 0 iterations leave
+ * `out` as it is.
+ */
+export function deconvolveRegion(input: Frame, out: Frame['data'], box: Box, flow: FlowInput, iterations: number): void {
+  if (!(iterations > 0)) return;
+  const start = linearRgb(input, out, box);
+  const result = deconvolveAlongFlow(linearRgb(input, input.data, box), flow, box, iterations, start);
+  const weight = flowConsistency(flow, box);
+  const r = result.data;
+  const s = start.data;
+  for (let i = 0; i < weight.length; i++) {
+    const k = weight[i]!;
+    if (k === 1) continue;
+    for (let c = 3 * i; c < 3 * i + 3; c++) r[c] = s[c]! + k * (r[c]! - s[c]!);
+  }
+  writeEncoded(input, out, box, result);
+}
