@@ -32,10 +32,11 @@ import { expectBoolean, expectFunction, expectInteger, expectKnownKeys, expectNu
 import type { Frame } from '../stream/frame.js';
 import { type FrameWindow, slidingWindow } from '../stream/window.js';
 import { FeatureCache } from './feature-cache.js';
-import { deconvolveRegion, MAX_DECONVOLVE_ITERATIONS } from './deconvolve.js';
+import { createDeconvolvePool, deconvolveRegion, MAX_DECONVOLVE_ITERATIONS } from './deconvolve.js';
 import { applyDeadband, applyLocalRange, type ClampMotion, type LocalRange, localRange, motionLocalRange } from './local-range.js';
 import type { DeblurDevice, DeblurModel } from './model.js';
-import { openDeblurModel, resolveLoadOptions, type ResolvedLoadOptions } from './onnx-session.js';
+import { defaultDeblurThreads, openDeblurModel, resolveLoadOptions, type ResolvedLoadOptions } from './onnx-session.js';
+import type { WorkerPool } from '../stream/worker-pool.js';
 import { blendRowWriter, frameMotion, frameRowWriter, noMotion, regionMotion, restoreRegion, type RowWriter, type WindowInputs } from './restore.js';
 import { type DeblurRoi, HandBoxTracker, motionBoxes, resolveRoi, type ResolvedRoi } from './roi.js';
 import { blurWeightsFromVariances, contrastScale, deblurGrey, laplacianVariance } from './statistics.js';
@@ -305,6 +306,8 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
       let stopped = false;
       let running: Promise<unknown> = Promise.resolve();
       let cache: FeatureCache | undefined;
+      // The deconvolution's workers (deconvolve.ts), made with the pipeline when its model asks for steps.
+      let deconvolvePool: WorkerPool | undefined;
       const modelReady = given !== undefined ? Promise.resolve(given) : factory !== undefined ? factory().then(ownModel) : openDeblurModel(load!);
       let estimator: Promise<HandPoseEstimator> | undefined;
       const getEstimator = (r: Extract<ResolvedRoi, { kind: 'hands' }>) =>
@@ -326,6 +329,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
         if (deconvolve > 0 && c.motionMapKind !== 'magnitude') {
           throw new InvalidOptionError(`deconvolve ${deconvolve} follows the flow of a magnitude motion map; this model's is '${c.motionMapKind}' (use deconvolve 0)`);
         }
+        if (deconvolve > 0) deconvolvePool ??= createDeconvolvePool(load?.threads ?? defaultDeblurThreads());
         cache = model.parts ? new FeatureCache(model.parts) : undefined;
         const features = cache;
         let first: F | undefined;
@@ -416,7 +420,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
               }
               applyLocalRange(centre, out, range);
               // The blur model's data term, from the network's clamped output (deconvolve.ts).
-              if (deconvolve > 0 && motion?.flow) deconvolveRegion(centre, out, region, motion.flow, deconvolve);
+              if (deconvolve > 0 && motion?.flow) await deconvolveRegion(centre, out, region, motion.flow, deconvolve, deconvolvePool);
             }
             return n;
           };
@@ -477,6 +481,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
           // Frees the session and the estimator once a call still running has returned.
           const idle = running.catch(() => undefined);
           if (given === undefined) void modelReady.then((m) => idle.then(() => m.close())).catch(() => undefined);
+          if (deconvolvePool) void idle.then(() => deconvolvePool!.close()).catch(() => undefined);
           if (estimator !== undefined && roi?.kind === 'hands' && roi.estimator === undefined) void estimator.then((e) => idle.then(() => e.close())).catch(() => undefined);
         }),
       );

@@ -19,7 +19,11 @@
  * Where the linear-flow model is wrong (occlusion edges, a foreground moving over another motion, non-uniform
  * exposure) its lines are wrong too; the validation sets decide whether it pays (docs/deblur-model.md, session 19).
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FlowInput } from '../flow/motion-map.js';
+import { createWorkerPool, type WorkerPool } from '../stream/worker-pool.js';
+import type { DeconvolveTask } from './deconvolve-worker.js';
 import { DEFAULT_GAMMA, type Frame, SAMPLE_MAX } from '../stream/frame.js';
 import type { Box } from './tiles.js';
 
@@ -51,7 +55,7 @@ export interface LinearRgb {
 }
 
 /** The flow of a region: per pixel (u, v) of F+ then of F-, capped at {@link DECONVOLVE_MAX_FLOW_PX}. */
-interface RegionFlow {
+export interface RegionFlow {
   readonly fu: Float32Array;
   readonly fv: Float32Array;
   readonly bu: Float32Array;
@@ -60,16 +64,17 @@ interface RegionFlow {
   readonly n: Uint8Array;
 }
 
-function regionFlow(flow: FlowInput, box: Box): RegionFlow {
+function regionFlow(flow: FlowInput, box: Box, shared = false): RegionFlow {
   const { width: w, height: h } = box;
   const plane = flow.width * flow.height;
   const d = flow.data;
   const size = w * h;
-  const fu = new Float32Array(size);
-  const fv = new Float32Array(size);
-  const bu = new Float32Array(size);
-  const bv = new Float32Array(size);
-  const n = new Uint8Array(size);
+  const floats = () => (shared ? new Float32Array(new SharedArrayBuffer(4 * size)) : new Float32Array(size));
+  const fu = floats();
+  const fv = floats();
+  const bu = floats();
+  const bv = floats();
+  const n = shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
   const cap = (u: number, v: number): number => {
     const m = Math.hypot(u, v);
     return m > DECONVOLVE_MAX_FLOW_PX ? DECONVOLVE_MAX_FLOW_PX / m : 1;
@@ -97,13 +102,13 @@ function regionFlow(flow: FlowInput, box: Box): RegionFlow {
 }
 
 /**
- * A(src) (sign 1) or A'(src) (sign -1) along the region's flow lines into `dst`; both interleaved RGB of the
- * region's size.
+ * A(src) (sign 1) or A'(src) (sign -1) along the region's flow lines, rows y0..y1, into `dst` (interleaved RGB;
+ * pixel i's samples at 3 i - dstOffset); `src` is the whole region, interleaved RGB.
  */
-function alongFlow(src: Float32Array, dst: Float32Array, w: number, h: number, flow: RegionFlow, sign: number): void {
+function alongFlow(src: Float32Array, dst: Float32Array, w: number, h: number, flow: RegionFlow, sign: number, y0 = 0, y1 = h, dstOffset = 0): void {
   const xmax = w - 1;
   const ymax = h - 1;
-  for (let y = 0; y < h; y++) {
+  for (let y = y0; y < y1; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       const n = flow.n[i]!;
@@ -140,9 +145,10 @@ function alongFlow(src: Float32Array, dst: Float32Array, w: number, h: number, f
         }
       }
       const k = 1 / (2 * n);
-      dst[3 * i] = r * k;
-      dst[3 * i + 1] = g * k;
-      dst[3 * i + 2] = b * k;
+      const o = 3 * i - dstOffset;
+      dst[o] = r * k;
+      dst[o + 1] = g * k;
+      dst[o + 2] = b * k;
     }
   }
 }
@@ -160,24 +166,80 @@ export function blurAlongFlow(sharp: LinearRgb, flow: FlowInput, box: Box): Line
  */
 export function deconvolveAlongFlow(blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start?: LinearRgb): LinearRgb {
   const { width: w, height: h } = blurred;
-  const lines = regionFlow(flow, box);
-  const estimate = Float32Array.from((start ?? blurred).data);
-  const ratio = new Float32Array(estimate.length);
-  const correction = new Float32Array(estimate.length);
-  const b = blurred.data;
+  const task: StepBuffers = { w, h, lines: regionFlow(flow, box), blurred: blurred.data, estimate: Float32Array.from((start ?? blurred).data), ratio: new Float32Array(blurred.data.length) };
   for (let it = 0; it < iterations; it++) {
-    alongFlow(estimate, ratio, w, h, lines, 1);
-    for (let k = 0; k < ratio.length; k++) {
-      const e = ratio[k]!;
-      ratio[k] = b[k]! / (e > RATIO_FLOOR ? e : RATIO_FLOOR);
-    }
-    alongFlow(ratio, correction, w, h, lines, -1);
-    for (let k = 0; k < estimate.length; k++) {
-      const v = estimate[k]! * correction[k]!;
-      estimate[k] = v < 0 ? 0 : v > 1 ? 1 : v;
-    }
+    reblurRatioRows(task, 0, h);
+    correctRows(task, 0, h);
   }
-  return { width: w, height: h, data: estimate };
+  return { width: w, height: h, data: task.estimate };
+}
+
+/** What a Richardson-Lucy step reads and writes (in SharedArrayBuffers when workers share it). */
+export interface StepBuffers {
+  readonly w: number;
+  readonly h: number;
+  readonly lines: RegionFlow;
+  readonly blurred: Float32Array;
+  readonly estimate: Float32Array;
+  readonly ratio: Float32Array;
+}
+
+/**
+ * {@link deconvolveAlongFlow} with its rows split among the workers of `pool` (deconvolve-worker.ts): the same
+ * arithmetic per pixel, so the same result to the bit.
+ */
+export async function deconvolveAlongFlowInWorkers(pool: WorkerPool, bands: number, blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start?: LinearRgb): Promise<LinearRgb> {
+  const { width: w, height: h } = blurred;
+  const shared = (from: Float32Array) => {
+    const a = new Float32Array(new SharedArrayBuffer(4 * from.length));
+    a.set(from);
+    return a;
+  };
+  const buffers: StepBuffers = { w, h, lines: regionFlow(flow, box, true), blurred: shared(blurred.data), estimate: shared((start ?? blurred).data), ratio: new Float32Array(new SharedArrayBuffer(4 * blurred.data.length)) };
+  const count = Math.max(1, Math.min(bands, h));
+  const edges = Array.from({ length: count + 1 }, (_, k) => Math.round((k * h) / count));
+  const half = (name: DeconvolveTask['half']) => Promise.all(edges.slice(0, -1).map((y0, k) => pool.run<DeconvolveTask, null>({ half: name, buffers, y0, y1: edges[k + 1]! })));
+  for (let it = 0; it < iterations; it++) {
+    await half('reblur');
+    await half('correct');
+  }
+  return { width: w, height: h, data: Float32Array.from(buffers.estimate) };
+}
+
+/** The compiled worker the parallel steps run in (dist/src/deblur/deconvolve-worker.js beside this module). */
+export function deconvolveWorkerPath(): string {
+  return fileURLToPath(new URL('./deconvolve-worker.js', import.meta.url));
+}
+
+/**
+ * A pool of `threads` workers for the steps, or undefined where one thread is asked for or the compiled worker is
+ * missing (running from the TypeScript sources): the steps then run on the calling thread, with the same result.
+ */
+export function createDeconvolvePool(threads: number): WorkerPool | undefined {
+  if (threads < 2 || !existsSync(deconvolveWorkerPath())) return undefined;
+  return createWorkerPool(pathToFileURL(deconvolveWorkerPath()).href, threads);
+}
+
+/** A step's first half on rows y0..y1: ratio = B / A(estimate). Reads all of `estimate`, writes those rows of `ratio`. */
+export function reblurRatioRows(t: StepBuffers, y0: number, y1: number): void {
+  const { ratio, blurred } = t;
+  alongFlow(t.estimate, ratio, t.w, t.h, t.lines, 1, y0, y1);
+  for (let k = 3 * y0 * t.w, end = 3 * y1 * t.w; k < end; k++) {
+    const e = ratio[k]!;
+    ratio[k] = blurred[k]! / (e > RATIO_FLOOR ? e : RATIO_FLOOR);
+  }
+}
+
+/** A step's second half on rows y0..y1: estimate *= A'(ratio), within [0, 1]. Reads all of `ratio`, writes those rows of `estimate`. */
+export function correctRows(t: StepBuffers, y0: number, y1: number): void {
+  const { estimate } = t;
+  const offset = 3 * y0 * t.w;
+  const correction = new Float32Array(3 * (y1 - y0) * t.w);
+  alongFlow(t.ratio, correction, t.w, t.h, t.lines, -1, y0, y1, offset);
+  for (let k = 0; k < correction.length; k++) {
+    const v = estimate[offset + k]! * correction[k]!;
+    estimate[offset + k] = v < 0 ? 0 : v > 1 ? 1 : v;
+  }
 }
 
 /**
@@ -240,12 +302,13 @@ export function writeEncoded(frame: Frame, out: Frame['data'], box: Box, rgb: Li
  * deblur()'s stage: `iterations` Richardson-Lucy steps on `box` of `out` (the restored samples, laid out like
  * `input`'s data), with `input` (the blurred centre frame) as the data term and `flow` (its whole-frame flow input)
  * as the blur's paths, faded out where the flows disagree ({@link flowConsistency}). In place; 0 iterations leave
- * `out` as it is.
+ * `out` as it is. With a `pool` (createDeconvolvePool) the rows are split into `bands` among its workers.
  */
-export function deconvolveRegion(input: Frame, out: Frame['data'], box: Box, flow: FlowInput, iterations: number): void {
+export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Box, flow: FlowInput, iterations: number, pool?: WorkerPool, bands = 4): Promise<void> {
   if (!(iterations > 0)) return;
   const start = linearRgb(input, out, box);
-  const result = deconvolveAlongFlow(linearRgb(input, input.data, box), flow, box, iterations, start);
+  const blurred = linearRgb(input, input.data, box);
+  const result = pool ? await deconvolveAlongFlowInWorkers(pool, bands, blurred, flow, box, iterations, start) : deconvolveAlongFlow(blurred, flow, box, iterations, start);
   const weight = flowConsistency(flow, box);
   const r = result.data;
   const s = start.data;

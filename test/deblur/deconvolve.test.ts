@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deblur } from '../../src/deblur/deblur.js';
@@ -16,6 +17,7 @@ import { InvalidOptionError, ModelContractError } from '../../src/errors.js';
 import type { FlowInput } from '../../src/flow/motion-map.js';
 import { psnr } from '../../src/metrics/psnr.js';
 import { createRgb8Frame, type Frame } from '../../src/stream/frame.js';
+import { createWorkerPool } from '../../src/stream/worker-pool.js';
 import { FakeDeblurModel } from './fake-model.js';
 
 /** A smooth texture in linear light at (x, y), with some fine detail: a sum of sinusoids. */
@@ -113,18 +115,18 @@ describe('deconvolveAlongFlow', () => {
     expect(after - before, `${before.toFixed(2)} -> ${after.toFixed(2)} dB`).toBeGreaterThan(1.5);
   });
 
-  it('leaves a still region exactly as it is (8-bit samples)', () => {
+  it('leaves a still region exactly as it is (8-bit samples)', async () => {
     const frame = movingFrame(40, 32, 0, 0, false);
     const out = frame.data.slice();
-    deconvolveRegion(frame, out, { x: 4, y: 4, width: 30, height: 20 }, constantFlowInput(40, 32, 0, 0), 10);
+    await deconvolveRegion(frame, out, { x: 4, y: 4, width: 30, height: 20 }, constantFlowInput(40, 32, 0, 0), 10);
     expect(out).toEqual(frame.data);
   });
 
-  it('touches nothing outside its box', () => {
+  it('touches nothing outside its box', async () => {
     const frame = movingFrame(40, 32, 0, 6, true);
     const out = frame.data.slice();
     const box = { x: 8, y: 6, width: 20, height: 16 };
-    deconvolveRegion(frame, out, box, constantFlowInput(40, 32, 6, 0), 5);
+    await deconvolveRegion(frame, out, box, constantFlowInput(40, 32, 6, 0), 5);
     let changedInside = 0;
     for (let y = 0; y < 32; y++) {
       for (let x = 0; x < 40; x++) {
@@ -137,6 +139,28 @@ describe('deconvolveAlongFlow', () => {
       }
     }
     expect(changedInside).toBeGreaterThan(0);
+  });
+});
+
+describe('the steps in worker threads', () => {
+  it('give the same samples as on the calling thread, to the bit, however the rows are split', async () => {
+    // The compiled worker (npm run build, which the test script runs first).
+    const pool = createWorkerPool(pathToFileURL(join('dist', 'src', 'deblur', 'deconvolve-worker.js')).href, 2);
+    try {
+      const frame = movingFrame(72, 40, 1, 7, true);
+      const box = { x: 4, y: 3, width: 60, height: 33 };
+      const flow = constantFlowInput(72, 40, 7, 1.5);
+      const serial = frame.data.slice();
+      await deconvolveRegion(frame, serial, box, flow, 4);
+      for (const bands of [1, 2, 5]) {
+        const parallel = frame.data.slice();
+        await deconvolveRegion(frame, parallel, box, flow, 4, pool, bands);
+        expect(parallel, `${bands} bands`).toEqual(serial);
+      }
+      expect(serial).not.toEqual(frame.data);
+    } finally {
+      await pool.close();
+    }
   });
 });
 
