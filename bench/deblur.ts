@@ -73,8 +73,13 @@ interface Config {
   readonly warmup: number;
   /** deblur()'s tileSize; undefined: the model card's (else the runtime's default). */
   readonly tileSize: number | undefined;
-  /** deblur()'s clampRadius (the clamp to the input's local range; 0: off). */
+  /** The clamp radius (the clamp to the input's local range; 0: off): the one given, else the card's (for the table). */
   readonly clampRadius: number;
+  /**
+   * Whether `--clamp-radius` gave it: only then is it passed to deblur(), since a radius given holds everywhere and
+   * turns a card's motion-following clamp (`clampMotion`) off. Not given, deblur() runs the card's clamp, as the CLI does.
+   */
+  readonly clampGiven: boolean;
   /** deblur()'s `worker`: the network in a worker thread (true) or on the JavaScript thread. */
   readonly worker: boolean;
 }
@@ -222,7 +227,7 @@ async function child(config: Config): Promise<void> {
         model: config.model,
         threads: config.threads,
         ...(config.tileSize !== undefined ? { tileSize: config.tileSize } : {}),
-        clampRadius: config.clampRadius,
+        ...(config.clampGiven ? { clampRadius: config.clampRadius } : {}),
         worker: config.worker,
         onFrameInfo: (info) => infos.push(info),
         ...(config.mode === 'roi' ? { roi: { kind: 'hands' as const, numHands: 1 }, motionScope: 'regions' as const } : {}),
@@ -307,7 +312,7 @@ async function main(): Promise<void> {
       for (const t of threads) {
         for (const m of models) {
           for (const [clampRadius, worker] of (clampRadii ?? [m.clampRadius]).flatMap((r) => workers.map((w) => [r, w] as const))) {
-            const config: Config = { model: m.path, role: m.role, graph: m.graph, width, height, mode, threads: t, frames, warmup, tileSize, clampRadius, worker };
+            const config: Config = { model: m.path, role: m.role, graph: m.graph, width, height, mode, threads: t, frames, warmup, tileSize, clampRadius, clampGiven: clampRadii !== undefined, worker };
             const stdout = execFileSync(process.execPath, [self, '--child', JSON.stringify(config)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
             const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as Result;
             results.push(result);
