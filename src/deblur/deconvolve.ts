@@ -8,23 +8,26 @@
  *
  *   A(I)(x) = 1/2 mean over s in (0, 1/2] of I(x - s F+(x))  +  1/2 mean over s in (0, 1/2] of I(x - s F-(x))
  *
- * re-blurs a sharp estimate I (each half sampled at n = ceil(|F|/2) + 1 points, under a pixel apart, bilinear, the
- * region's border replicated). Richardson-Lucy iterates I <- I * A'(B / A(I)) on the blurred frame B, with A' the
+ * re-blurs a sharp estimate I (each half, |F|/2 long, sampled at n = ceil(|F|/4) + 1 points, at most 2 px apart,
+ * bilinear, the region's border replicated). Richardson-Lucy iterates I <- I * A'(B / A(I)) on the blurred frame B, with A' the
  * same lines walked the other way (the adjoint of A where the flow is locally smooth). Each step keeps I
  * non-negative and moves A(I) towards B; a few steps sharpen, many amplify noise and ring, so the count is the
  * regularization. Where the flow is zero, A is the identity and the frame stays as it is.
  *
  * In deblur() (`deconvolve` in the model card, `deblur({ deconvolve })`, `--deconvolve`), the iterations start from
  * the network's clamped output rather than from B: the network is the prior, the blur model the data term.
- * Where the linear-flow model is wrong (occlusion edges, a foreground moving over another motion, non-uniform
- * exposure) its lines are wrong too; the validation sets decide whether it pays (docs/deblur-model.md, session 19).
+ * Where the linear-flow model is wrong (occlusion edges, a foreground moving over another motion) the steps fade out
+ * ({@link flowConsistency}), and where the input is not blurred along its flow, too ({@link blurEvidence}): a sharp
+ * frame that moves. The model assumes a full exposure; a shorter shutter blurs less than the motion and the steps
+ * over-sharpen it. `models/promotion-c-deconv` runs 20 steps; the default card runs none, because some sharp frames
+ * that move still get them (docs/deblur-model.md, session 19).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FlowInput } from '../flow/motion-map.js';
+import { DEFAULT_GAMMA, type Frame, SAMPLE_MAX } from '../stream/frame.js';
 import { createWorkerPool, type WorkerPool } from '../stream/worker-pool.js';
 import type { DeconvolveTask } from './deconvolve-worker.js';
-import { DEFAULT_GAMMA, type Frame, SAMPLE_MAX } from '../stream/frame.js';
 import type { Box } from './tiles.js';
 
 /** Longest flow vector followed, in pixels per frame: longer ones (DIS outliers, mostly) are shortened to it. */
@@ -33,7 +36,7 @@ export const DECONVOLVE_MAX_FLOW_PX = 48;
 export const MAX_DECONVOLVE_ITERATIONS = 50;
 /**
  * Largest distance between the samples of a half-segment, in pixels. 2 px scored the same as 1 px on the lines
- * validation set (+1.016 and +1.017 dB on its camera sequences) at half the cost.
+ * validation set (+1.016 and +1.019 dB on its camera sequences) at half the cost.
  */
 export const DECONVOLVE_SAMPLE_SPACING_PX = 2;
 /**
