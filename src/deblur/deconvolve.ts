@@ -118,10 +118,10 @@ function regionFlow(flow: FlowInput, box: Box, shared = false): RegionFlow {
 }
 
 /**
- * A(src) (sign 1) or A'(src) (sign -1) along the region's flow lines, rows y0..y1, into `dst` (interleaved RGB;
- * pixel i's samples at 3 i - dstOffset); `src` is the whole region, interleaved RGB.
+ * A(src) (sign 1) or A'(src) (sign -1) along the region's flow lines, rows y0..y1 of `dst`; both the whole region,
+ * interleaved RGB.
  */
-function alongFlow(src: Float32Array, dst: Float32Array, w: number, h: number, flow: RegionFlow, sign: number, y0 = 0, y1 = h, dstOffset = 0): void {
+function alongFlow(src: Float32Array, dst: Float32Array, w: number, h: number, flow: RegionFlow, sign: number, y0 = 0, y1 = h): void {
   const xmax = w - 1;
   const ymax = h - 1;
   for (let y = y0; y < y1; y++) {
@@ -161,7 +161,7 @@ function alongFlow(src: Float32Array, dst: Float32Array, w: number, h: number, f
         }
       }
       const k = 1 / (2 * n);
-      const o = 3 * i - dstOffset;
+      const o = 3 * i;
       dst[o] = r * k;
       dst[o + 1] = g * k;
       dst[o + 2] = b * k;
@@ -181,13 +181,12 @@ export function blurAlongFlow(sharp: LinearRgb, flow: FlowInput, box: Box): Line
  * `box` is where the region lies in it), from `start` (default: the blurred region). Returns a new region.
  */
 export function deconvolveAlongFlow(blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start?: LinearRgb): LinearRgb {
-  const { width: w, height: h } = blurred;
-  const task: StepBuffers = { w, h, lines: regionFlow(flow, box), blurred: blurred.data, estimate: Float32Array.from((start ?? blurred).data), ratio: new Float32Array(blurred.data.length) };
+  const task = stepBuffers(blurred, flow, box, start, false);
   for (let it = 0; it < iterations; it++) {
-    reblurRatioRows(task, 0, h);
-    correctRows(task, 0, h);
+    reblurRatioRows(task, 0, task.h);
+    correctRows(task, 0, task.h);
   }
-  return { width: w, height: h, data: task.estimate };
+  return { width: task.w, height: task.h, data: task.estimate };
 }
 
 /** What a Richardson-Lucy step reads and writes (in SharedArrayBuffers when workers share it). */
@@ -198,6 +197,18 @@ export interface StepBuffers {
   readonly blurred: Float32Array;
   readonly estimate: Float32Array;
   readonly ratio: Float32Array;
+  readonly correction: Float32Array;
+}
+
+/** The buffers of the steps on `blurred` from `start` (default: `blurred`), in SharedArrayBuffers for workers. */
+function stepBuffers(blurred: LinearRgb, flow: FlowInput, box: Box, start: LinearRgb | undefined, shared: boolean): StepBuffers {
+  const n = blurred.data.length;
+  const floats = (from?: Float32Array) => {
+    const a = shared ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float32Array(n);
+    if (from) a.set(from);
+    return a;
+  };
+  return { w: blurred.width, h: blurred.height, lines: regionFlow(flow, box, shared), blurred: shared ? floats(blurred.data) : blurred.data, estimate: floats((start ?? blurred).data), ratio: floats(), correction: floats() };
 }
 
 /**
@@ -205,13 +216,8 @@ export interface StepBuffers {
  * arithmetic per pixel, so the same result to the bit.
  */
 export async function deconvolveAlongFlowInWorkers(pool: WorkerPool, bands: number, blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start?: LinearRgb): Promise<LinearRgb> {
-  const { width: w, height: h } = blurred;
-  const shared = (from: Float32Array) => {
-    const a = new Float32Array(new SharedArrayBuffer(4 * from.length));
-    a.set(from);
-    return a;
-  };
-  const buffers: StepBuffers = { w, h, lines: regionFlow(flow, box, true), blurred: shared(blurred.data), estimate: shared((start ?? blurred).data), ratio: new Float32Array(new SharedArrayBuffer(4 * blurred.data.length)) };
+  const buffers = stepBuffers(blurred, flow, box, start, true);
+  const h = buffers.h;
   const count = Math.max(1, Math.min(bands, h));
   const edges = Array.from({ length: count + 1 }, (_, k) => Math.round((k * h) / count));
   const half = (name: DeconvolveTask['half']) => Promise.all(edges.slice(0, -1).map((y0, k) => pool.run<DeconvolveTask, null>({ half: name, buffers, y0, y1: edges[k + 1]! })));
@@ -219,7 +225,7 @@ export async function deconvolveAlongFlowInWorkers(pool: WorkerPool, bands: numb
     await half('reblur');
     await half('correct');
   }
-  return { width: w, height: h, data: Float32Array.from(buffers.estimate) };
+  return { width: buffers.w, height: h, data: Float32Array.from(buffers.estimate) };
 }
 
 /** The compiled worker the parallel steps run in (dist/src/deblur/deconvolve-worker.js beside this module). */
@@ -246,15 +252,13 @@ export function reblurRatioRows(t: StepBuffers, y0: number, y1: number): void {
   }
 }
 
-/** A step's second half on rows y0..y1: estimate *= A'(ratio), within [0, 1]. Reads all of `ratio`, writes those rows of `estimate`. */
+/** A step's second half on rows y0..y1: estimate *= A'(ratio), within [0, 1]. Reads all of `ratio`, writes those rows of `correction` and `estimate`. */
 export function correctRows(t: StepBuffers, y0: number, y1: number): void {
-  const { estimate } = t;
-  const offset = 3 * y0 * t.w;
-  const correction = new Float32Array(3 * (y1 - y0) * t.w);
-  alongFlow(t.ratio, correction, t.w, t.h, t.lines, -1, y0, y1, offset);
-  for (let k = 0; k < correction.length; k++) {
-    const v = estimate[offset + k]! * correction[k]!;
-    estimate[offset + k] = v < 0 ? 0 : v > 1 ? 1 : v;
+  const { estimate, correction } = t;
+  alongFlow(t.ratio, correction, t.w, t.h, t.lines, -1, y0, y1);
+  for (let k = 3 * y0 * t.w, end = 3 * y1 * t.w; k < end; k++) {
+    const v = estimate[k]! * correction[k]!;
+    estimate[k] = v < 0 ? 0 : v > 1 ? 1 : v;
   }
 }
 
@@ -344,10 +348,19 @@ function boxMean(v: Float64Array, w: number, h: number, r: number): Float64Array
   return out;
 }
 
+const luts = new Map<string, Float32Array>();
+/** (v / max)^gamma for every integer sample v, made once per sample type and gamma. */
+function linearLut(max: number, gamma: number): Float32Array {
+  const key = `${max}:${gamma}`;
+  let lut = luts.get(key);
+  if (!lut) luts.set(key, (lut = Float32Array.from({ length: max + 1 }, (_, v) => Math.pow(v / max, gamma))));
+  return lut;
+}
+
 /** The linear-light RGB of `box` in interleaved, gamma-encoded samples laid out like `frame`'s data. */
 export function linearRgb(frame: Frame, data: Frame['data'], box: Box, gamma = DEFAULT_GAMMA): LinearRgb {
   const max = SAMPLE_MAX[frame.sampleType];
-  const lut = frame.sampleType === 'float32' ? undefined : Float32Array.from({ length: max + 1 }, (_, v) => Math.pow(v / max, gamma));
+  const lut = frame.sampleType === 'float32' ? undefined : linearLut(max, gamma);
   const { width: w, height: h } = box;
   const out = new Float32Array(3 * w * h);
   const stride = frame.width * 3;
