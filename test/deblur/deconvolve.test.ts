@@ -19,31 +19,10 @@ import { psnr } from '../../src/metrics/psnr.js';
 import { createRgb8Frame, type Frame } from '../../src/stream/frame.js';
 import { createWorkerPool } from '../../src/stream/worker-pool.js';
 import { FakeDeblurModel } from './fake-model.js';
+import { broadbandTexture, crop, movingFrame as movingTextureFrame } from './moving-texture.js';
 
-/** Sixteen waves in every direction, 0.17-1.05 radians per pixel: detail at every scale and angle, as in photos. */
-const WAVES = Array.from({ length: 16 }, (_, k) => ({ fx: 1.1 * Math.cos(k * 2.39996) * (0.15 + (k % 5) * 0.2), fy: 1.1 * Math.sin(k * 2.39996) * (0.15 + (k % 5) * 0.2), phase: k * 1.7 }));
-/** The texture in linear light at (x, y), channel c. */
-const texture = (x: number, y: number, c: number) => {
-  let v = 0.4;
-  for (const w of WAVES) v += 0.0375 * Math.sin(w.fx * x + w.fy * y + w.phase + 0.7 * c);
-  return Math.min(1, Math.max(0, v));
-};
-
-/** Frame k of content moving `speed` px per frame along x: sharp (t = k) or blurred over a full interval centred on k, in linear light. */
-function movingFrame(width: number, height: number, k: number, speed: number, blurred: boolean): Frame {
-  const samples = blurred ? 64 : 1;
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < 3; c++) {
-        let sum = 0;
-        for (let s = 0; s < samples; s++) sum += texture(x - speed * (k + (blurred ? (s + 0.5) / samples - 0.5 : 0)), y, c);
-        data[(y * width + x) * 3 + c] = Math.round(255 * Math.pow(sum / samples, 1 / 2.2));
-      }
-    }
-  }
-  return createRgb8Frame(data, { width, height, index: k, timestampMs: (k * 1000) / 30 });
-}
+/** Frame k of the broadband texture moving `speed` px per frame, blurred over 64 instants. */
+const movingFrame = (width: number, height: number, k: number, speed: number, blurred: boolean): Frame => movingTextureFrame(width, height, k, speed, blurred, broadbandTexture, 64);
 
 /** A constant flow input: F+ = (u, v), F- = (-u, -v). */
 function constantFlowInput(width: number, height: number, u: number, v: number): FlowInput {
@@ -55,14 +34,6 @@ function constantFlowInput(width: number, height: number, u: number, v: number):
   data.fill(-v, 3 * n, 4 * n);
   return { width, height, data };
 }
-
-const crop = (f: Frame, border: number): Frame => {
-  const w = f.width - 2 * border;
-  const h = f.height - 2 * border;
-  const data = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) data.set(f.data.subarray(((y + border) * f.width + border) * 3, ((y + border) * f.width + border + w) * 3), y * w * 3);
-  return createRgb8Frame(data, { width: w, height: h, index: f.index, timestampMs: f.timestampMs });
-};
 
 describe('blurAlongFlow', () => {
   it('spreads a point along the two half-segments of its flow, keeping its light', () => {

@@ -12,34 +12,10 @@ import { createReferenceModel, lineKernel, tileDisplacement } from '../../src/de
 import { InputNotFoundError } from '../../src/errors.js';
 import { psnr } from '../../src/metrics/psnr.js';
 import { createRgb8Frame, type Frame } from '../../src/stream/frame.js';
+import { crop, movingFrame as movingTextureFrame, smoothTexture } from './moving-texture.js';
 
-/** A smooth texture in linear light at (x, y): a sum of sinusoids, so shifts by any amount are exact. */
-const texture = (x: number, y: number, c: number) =>
-  0.35 + 0.2 * Math.sin(x * 0.21 + c) * Math.cos(y * 0.17) + 0.15 * Math.sin((x + 2 * y) * 0.09 + 2 * c) + 0.1 * Math.cos(x * 0.6 - y * 0.05);
-
-/** Frame k of content moving `speed` px per frame along x: sharp (t = 0) or blurred over a full interval in linear light. */
-function movingFrame(width: number, height: number, k: number, speed: number, blurred: boolean): Frame {
-  const samples = blurred ? 48 : 1;
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < 3; c++) {
-        let sum = 0;
-        for (let s = 0; s < samples; s++) sum += texture(x - speed * (k + (blurred ? (s + 0.5) / samples - 0.5 : 0)), y, c);
-        data[(y * width + x) * 3 + c] = Math.round(255 * Math.pow(sum / samples, 1 / 2.2));
-      }
-    }
-  }
-  return createRgb8Frame(data, { width, height, index: k, timestampMs: (k * 1000) / 30 });
-}
-
-const crop = (f: Frame, border: number): Frame => {
-  const w = f.width - 2 * border;
-  const h = f.height - 2 * border;
-  const data = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) data.set(f.data.subarray(((y + border) * f.width + border) * 3, ((y + border) * f.width + border + w) * 3), y * w * 3);
-  return createRgb8Frame(data, { width: w, height: h, index: f.index, timestampMs: f.timestampMs });
-};
+/** Frame k of the smooth texture moving `speed` px per frame, blurred over 48 instants. */
+const movingFrame = (width: number, height: number, k: number, speed: number, blurred: boolean): Frame => movingTextureFrame(width, height, k, speed, blurred, smoothTexture, 48);
 
 describe('reference:unsharp', () => {
   it('leaves a flat frame flat and steepens an edge', async () => {
