@@ -25,7 +25,8 @@
 # Licences: datasets/yardstick/NOTICE.md.
 #
 # The sets are frozen by datasets/yardstick/manifest.json (each sequence's spec and the blurred input's PSNR);
-# `node dist/bench/yardstick.js --check` verifies a rendering against it. The test set never picks a model: the
+# `node dist/bench/yardstick.js` checks every sequence of the set it measures against it (the blurred input's PSNR to
+# 0.005 dB) and refuses a rendering that differs. The test set never picks a model: the
 # validation set does.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
