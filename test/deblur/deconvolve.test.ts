@@ -11,18 +11,27 @@ import { pathToFileURL } from 'node:url';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deblur } from '../../src/deblur/deblur.js';
-import { blurAlongFlow, blurEvidence, deconvolveAlongFlow, deconvolveRegion, linearRgb, writeEncoded } from '../../src/deblur/deconvolve.js';
+import { blurAlongFlow, blurEvidence, correctRows, deconvolveAlongFlow, deconvolveRegion, linearRgb, reblurRatioRows, writeEncoded } from '../../src/deblur/deconvolve.js';
+import type { DeconvolveTask } from '../../src/deblur/deconvolve-worker.js';
 import { modelsDir, readModelCard, resolveModelFiles } from '../../src/deblur/model-card.js';
 import { InvalidOptionError, ModelContractError } from '../../src/errors.js';
 import type { FlowInput } from '../../src/flow/motion-map.js';
 import { psnr } from '../../src/metrics/psnr.js';
 import { createRgb8Frame, type Frame } from '../../src/stream/frame.js';
-import { createWorkerPool } from '../../src/stream/worker-pool.js';
+import { createWorkerPool, type WorkerPool } from '../../src/stream/worker-pool.js';
 import { FakeDeblurModel } from './fake-model.js';
 import { broadbandTexture, crop, movingFrame as movingTextureFrame } from './moving-texture.js';
 
 /** Frame k of the broadband texture moving `speed` px per frame, blurred over 64 instants. */
 const movingFrame = (width: number, height: number, k: number, speed: number, blurred: boolean): Frame => movingTextureFrame(width, height, k, speed, blurred, broadbandTexture, 64);
+
+/** `f` with Gaussian noise of `sigma` grey levels (a fixed seed), rounded and clipped to 8 bits. */
+function withNoise(f: Frame, sigma: number): Frame {
+  let seed = 12345;
+  const uniform = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) + 0.5) / 2147483648;
+  const data = Uint8Array.from(f.data, (v) => Math.max(0, Math.min(255, Math.round(v + sigma * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform())))));
+  return createRgb8Frame(data, { width: f.width, height: f.height, index: f.index, timestampMs: f.timestampMs });
+}
 
 /** A constant flow input: F+ = (u, v), F- = (-u, -v). */
 function constantFlowInput(width: number, height: number, u: number, v: number): FlowInput {
@@ -119,16 +128,49 @@ describe('deconvolveAlongFlow', () => {
 });
 
 describe('blurEvidence', () => {
-  it('tells content blurred along its flow (1) from sharp content under the same flow (0)', () => {
+  it('tells content blurred along its flow (1) from sharp content under the same flow (0), with or without sensor noise', () => {
     const box = { x: 0, y: 0, width: 96, height: 64 };
-    const mean = (blurred: boolean) => {
-      const f = movingFrame(96, 64, 2, 9, blurred);
+    const mean = (blurred: boolean, noise: number) => {
+      const f = withNoise(movingFrame(96, 64, 2, 9, blurred), noise);
       const e = blurEvidence(linearRgb(f, f.data, box), constantFlowInput(96, 64, 9, 0), box);
       return e.reduce((a, b) => a + b, 0) / e.length;
     };
-    // Measured: 1.000 and 0.000.
-    expect(mean(true)).toBeGreaterThan(0.9);
-    expect(mean(false)).toBeLessThan(0.1);
+    const got = `blurred, sharp: ${[mean(true, 0), mean(false, 0), mean(true, 2), mean(false, 2)].map((v) => v.toFixed(3)).join(', ')}`;
+    // Measured: 0.764 and 0.000 without noise, 0.524 and 0.000 with noise of 2 grey levels. Noise counts against the
+    // evidence: the blurred texture's contrast is low, so at 4 grey levels it falls to 0.095 and the steps mostly
+    // stand aside (sharp content stays at 0).
+    expect(mean(true, 0), got).toBeGreaterThan(0.65);
+    expect(mean(false, 0), got).toBeLessThan(0.02);
+    expect(mean(true, 2), got).toBeGreaterThan(0.4);
+    expect(mean(false, 2), got).toBeLessThan(0.02);
+  });
+
+  it('skips the steps where no pixel is blurred along its flow: a sharp frame that moves costs no step', async () => {
+    const box = { x: 0, y: 0, width: 96, height: 64 };
+    const flow = constantFlowInput(96, 64, 9, 0);
+    // A pool that runs each half-step on the calling thread and counts them.
+    const halves = { count: 0 };
+    const pool: WorkerPool = {
+      run: async <I, O>(task: I) => {
+        const { half, buffers, y0, y1 } = task as DeconvolveTask;
+        halves.count++;
+        (half === 'reblur' ? reblurRatioRows : correctRows)(buffers, y0, y1);
+        return null as O;
+      },
+      close: async () => {},
+    };
+    const steps = async (blurred: boolean) => {
+      const frame = movingFrame(96, 64, 2, 9, blurred);
+      const out = frame.data.slice();
+      halves.count = 0;
+      await deconvolveRegion(frame, out, box, flow, 5, pool, 2);
+      return { halves: halves.count, changed: out.some((v, k) => v !== frame.data[k]) };
+    };
+    const sharp = movingFrame(96, 64, 2, 9, false);
+    expect(Math.max(...blurEvidence(linearRgb(sharp, sharp.data, box), flow, box))).toBe(0);
+    expect(await steps(false)).toEqual({ halves: 0, changed: false });
+    // 5 steps of two halves on 2 bands each.
+    expect(await steps(true)).toEqual({ halves: 20, changed: true });
   });
 
   it('keeps deblur() from deconvolving sharp frames that move', async () => {
@@ -161,7 +203,7 @@ describe('the steps in worker threads', () => {
 });
 
 describe('deblur({ deconvolve })', () => {
-  it('after an identity network, restores a pan blurred as synthesis blurs it (the flow found by the runtime): PSNR up by more than 1.5 dB (measured +2.24 on frame 1)', async () => {
+  it('after an identity network, restores a pan blurred as synthesis blurs it (the flow found by the runtime): PSNR up by more than 1.5 dB (measured +2.19, +2.21 and +2.17 on frames 1-3)', async () => {
     const speed = 8;
     const blurred = [0, 1, 2, 3, 4].map((k) => movingFrame(128, 96, k, speed, true));
     const sharp = [0, 1, 2, 3, 4].map((k) => movingFrame(128, 96, k, speed, false));
