@@ -18,9 +18,9 @@
  * the network's clamped output rather than from B: the network is the prior, the blur model the data term.
  * Where the linear-flow model is wrong (occlusion edges, a foreground moving over another motion) the steps fade out
  * ({@link flowConsistency}), and where the input is not blurred along its flow, too ({@link blurEvidence}): a sharp
- * frame that moves. The model assumes a full exposure; a shorter shutter blurs less than the motion and the steps
- * over-sharpen it. `models/promotion-c-deconv` runs 20 steps; the default card runs none, because some sharp frames
- * that move still get them (docs/deblur-model.md, session 19).
+ * frame that moves; a region where no pixel is left is not deconvolved at all. The model assumes a full exposure; a
+ * shorter shutter blurs less than the motion and the steps over-sharpen it. `models/promotion-c-deconv` runs 20
+ * steps; the default card runs none: they cost 3-5x its time per frame (docs/deblur-model.md, sessions 19-20).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';

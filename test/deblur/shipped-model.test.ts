@@ -15,7 +15,10 @@
  * where the input is flat) 0.54 dB, 58.77 dB on the clip's sharp frames and 61.8 dB over the unblurred sequences
  * (without the deadband 58.70 dB and 61.7 dB; session 14's weights 0.66 dB, 48.66 dB and 53.9 dB: the clamp that
  * follows the motion costs this clip 0.1 dB while it gains on the validation set, the test set and the hard hand
- * sample, docs/deblur-model.md; the session-11 weights 0.53 dB, 36.15 dB and 43.7 dB); `promotion-s` 0.28 dB,
+ * sample, docs/deblur-model.md; the session-11 weights 0.53 dB, 36.15 dB and 43.7 dB); `promotion-c-deconv` (the
+ * default's network and settings with 20 Richardson-Lucy steps along the flow; since session 20 its blur test keeps
+ * them off sharp frames that move) 1.48 dB, 56.29 dB and 55.5 dB, every sequence at 45.9 dB or more (session 19's
+ * blur test: 1.41 dB, 46.07 dB, and a sharp waving hand at 35.6 dB); `promotion-s` 0.28 dB,
  * 38.44 dB and 46.4 dB;
  * `promotion-s-long` (3.6x the training; more restoration, but worse hand pose on the demo sample) 0.54 dB, 39.18 dB
  * and 49.5 dB; `promotion-m` (48 features; the most restoration, the worst hand pose) 0.66 dB, 44.66 dB and 55.2 dB.
@@ -27,7 +30,7 @@ import { join } from 'node:path';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { deblur } from '../../src/deblur/deblur.js';
-import { DEFAULT_DEBLUR_MODEL, modelsDir } from '../../src/deblur/model-card.js';
+import { DEFAULT_DEBLUR_MODEL, modelsDir, readModelCard } from '../../src/deblur/model-card.js';
 import { psnr } from '../../src/metrics/psnr.js';
 import { decodeImage } from '../../src/stream/image-codec.js';
 import type { Frame } from '../../src/stream/frame.js';
@@ -36,8 +39,10 @@ import { poolSequencePsnrs, SHARP_SEQUENCES, sharpInputKept } from '../../datase
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'deblur-clip');
 
 function requireShippedModel(name: string): void {
-  const model = join(modelsDir(), `${name}.onnx`);
-  for (const file of [model, model.replace(/\.onnx$/, '.json')]) {
+  const card = join(modelsDir(), `${name}.json`);
+  // A card without a network of its own name runs the network its `file` names (promotion-c-deconv).
+  const model = existsSync(card) && !existsSync(join(modelsDir(), `${name}.onnx`)) ? join(modelsDir(), readModelCard(card).file) : join(modelsDir(), `${name}.onnx`);
+  for (const file of [model, card]) {
     if (!existsSync(file)) {
       throw new Error(
         `The shipped model is missing: ${file} does not exist. Train and export it (models/README.md, "Making one": ` +
@@ -60,11 +65,12 @@ const SHARP_FRAMES = 12;
 
 describe.each([
   { name: DEFAULT_DEBLUR_MODEL, minGain: 0.5, minSharp: 55, everySequence: true },
+  { name: 'promotion-c-deconv', minGain: 1.4, minSharp: 55, everySequence: true },
   { name: 'promotion-s', minGain: 0.2, minSharp: 37, everySequence: false },
   { name: 'promotion-s-long', minGain: 0.45, minSharp: 38, everySequence: false },
   { name: 'promotion-m', minGain: 0.55, minSharp: 43, everySequence: false },
 ])('the shipped model $name', ({ name, minGain, minSharp, everySequence }) => {
-  it(`restores a blurred clip of a held-out photo (at least ${minGain} dB; the 1 dB target is not reached)`, async () => {
+  it(`restores a blurred clip of a held-out photo (at least ${minGain} dB; the 1 dB target ${minGain >= 1 ? 'is reached' : 'is not reached'})`, async () => {
     requireShippedModel(name);
     const [blurred, sharp] = await Promise.all([readClip('blur'), readClip('sharp')]);
     const restored = await lastValueFrom(from(blurred).pipe(deblur({ model: name }), toArray()));
