@@ -52,16 +52,30 @@ const DECONVOLVE_CONSISTENCY_SHARE = 0.05;
  * degrees, a quarter as long) and compares the changes: content smeared along the flow barely changes when smeared a
  * little further along it, sharp content changes about as much either way. Where the change along is at most
  * `BLUR_RATIO_LOW` times the change across, the input is taken as blurred along its flow and the steps act in full;
- * from `BLUR_RATIO_HIGH` on, as sharp, and they do not act. On whole frames (session 20, `BLUR_TEST_SCALE` 0.25): the
- * held-out clip's blurred frames 0.34-0.41, its sharp frames 1.03-1.10, the sharp hand pan 1.07-1.08, the FPHA
- * sample's sharp hands 0.82-1.08. Session 19's test compared re-blurs along the whole flow (blurred 0.62-1.00, sharp
- * 0.91-1.40): a long re-blur changes blurred content too, so the two overlapped, and the steps either ruined sharp
- * frames that move or left blurred ones alone. The bounds and the quarter were chosen on the two validation sets and
- * the sharp-input guards (training/results/deconvolve/README.md, session 20).
+ * from `BLUR_RATIO_HIGH` on, as sharp, and they do not act. On whole frames (session 20, a quarter of the flow, before
+ * the filter and the floor below): the held-out clip's blurred frames 0.34-0.41, its sharp frames 1.03-1.10, the sharp
+ * hand pan 1.07-1.08, the FPHA sample's sharp hands 0.82-1.08. Session 19's test compared re-blurs along the whole
+ * flow (blurred 0.62-1.00, sharp 0.91-1.40): a long re-blur changes blurred content too, so the two overlapped, and
+ * the steps either ruined sharp frames that move or left blurred ones alone. The constants here were chosen on the
+ * two validation sets and the sharp-input guards (docs/deblur-model.md, session 20).
  */
 export const BLUR_TEST_SCALE = 0.25;
 export const BLUR_RATIO_LOW = 0.55;
 export const BLUR_RATIO_HIGH = 0.75;
+/**
+ * The shortest re-blur the test makes, in pixels of flow: a quarter of a flow of 8 px is too short a re-blur to tell
+ * a short blur from detail (session 20: a disc crossing at about 8 px per frame).
+ */
+export const BLUR_TEST_MIN_PX = 4;
+/**
+ * The region's own verdict: the same ratio over the whole region (the changes summed over every pixel). The exposure is
+ * the same for every pixel of a frame, so where the region as a whole is not blurred along its flow, no pixel is taken
+ * as blurred: the steps act in full where this ratio is at most `REGION_BLUR_RATIO_LOW` and not at all from
+ * `REGION_BLUR_RATIO_HIGH`. Whole frames scored 0.34-0.51 on the held-out clip's blurred frames, 1.04-1.18 on its
+ * sharp frames, 0.90-1.52 on the hand pan and 0.74-1.24 on the FPHA sample's sharp hands (session 20).
+ */
+export const REGION_BLUR_RATIO_LOW = 0.85;
+export const REGION_BLUR_RATIO_HIGH = 1.0;
 /** Radius in pixels of the box the blur test averages over. */
 export const BLUR_TEST_RADIUS = 16;
 /** Floor of the re-blurred estimate in the ratio B / A(I) (linear light, 0..1). */
@@ -291,11 +305,13 @@ export function flowConsistency(flow: FlowInput, box: Box): Float32Array {
 
 /**
  * Per pixel of the region, how surely the input is blurred along its flow, 0..1: the change re-blurring the input
- * along {@link BLUR_TEST_SCALE} of its flow makes (|A(B) - B|, summed over the channels and averaged over a box of
- * radius {@link BLUR_TEST_RADIUS}) against the change re-blurring it as far across the flow makes (the flow turned by
- * 90 degrees). Content smeared along the flow barely changes when smeared a little further along it; sharp content
- * changes about as much either way. Where nothing moves both are 0 and the evidence is 0 (the steps leave such
- * pixels alone anyway).
+ * along {@link BLUR_TEST_SCALE} of its flow (at least {@link BLUR_TEST_MIN_PX}) makes (|A(B) - B| after a 3x3
+ * binomial filter, summed over the channels and averaged over a box of radius {@link BLUR_TEST_RADIUS}) against the
+ * change re-blurring it as far across the flow makes (the flow turned by 90 degrees). Content smeared along the flow
+ * barely changes when smeared a little further along it; sharp content changes about as much either way. The same
+ * ratio over the whole region scales every pixel's evidence ({@link REGION_BLUR_RATIO_LOW}): a sharp region has no
+ * blurred pixel. Where nothing moves both changes are 0 and the evidence is 0 (the steps leave such pixels alone
+ * anyway).
  */
 export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Float32Array {
   const { width: w, height: h } = blurred;
@@ -303,10 +319,11 @@ export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Flo
   const plane = flow.width * flow.height;
   const turned = new Float32Array(4 * plane);
   const d = flow.data;
-  const k = BLUR_TEST_SCALE;
   const scaled = new Float32Array(4 * plane);
-  for (let i = 0; i < 4 * plane; i++) scaled[i] = k * d[i]!;
   for (let i = 0; i < plane; i++) {
+    const longest = Math.max(Math.hypot(d[i]!, d[plane + i]!), Math.hypot(d[2 * plane + i]!, d[3 * plane + i]!));
+    const k = longest > 0 ? Math.min(1, Math.max(BLUR_TEST_SCALE, BLUR_TEST_MIN_PX / longest)) : BLUR_TEST_SCALE;
+    for (let c = 0; c < 4; c++) scaled[c * plane + i] = k * d[c * plane + i]!;
     turned[i] = -k * d[plane + i]!;
     turned[plane + i] = k * d[i]!;
     turned[2 * plane + i] = -k * d[3 * plane + i]!;
@@ -326,11 +343,20 @@ export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Flo
   }
   const a = boxMean(dAlong, w, h, BLUR_TEST_RADIUS);
   const c = boxMean(dAcross, w, h, BLUR_TEST_RADIUS);
+  let sa = 0;
+  let sc = 0;
+  for (let i = 0; i < n; i++) {
+    sa += dAlong[i]!;
+    sc += dAcross[i]!;
+  }
+  const whole = sc > 0 ? sa / sc : Infinity;
+  const region = whole <= REGION_BLUR_RATIO_LOW ? 1 : whole >= REGION_BLUR_RATIO_HIGH ? 0 : (REGION_BLUR_RATIO_HIGH - whole) / (REGION_BLUR_RATIO_HIGH - REGION_BLUR_RATIO_LOW);
   const out = new Float32Array(n);
+  if (region === 0) return out;
   for (let i = 0; i < n; i++) {
     if (!(c[i]! > 1e-7)) continue;
     const q = a[i]! / c[i]!;
-    out[i] = q <= BLUR_RATIO_LOW ? 1 : q >= BLUR_RATIO_HIGH ? 0 : (BLUR_RATIO_HIGH - q) / (BLUR_RATIO_HIGH - BLUR_RATIO_LOW);
+    out[i] = region * (q <= BLUR_RATIO_LOW ? 1 : q >= BLUR_RATIO_HIGH ? 0 : (BLUR_RATIO_HIGH - q) / (BLUR_RATIO_HIGH - BLUR_RATIO_LOW));
   }
   return out;
 }

@@ -135,14 +135,38 @@ describe('blurEvidence', () => {
       const e = blurEvidence(linearRgb(f, f.data, box), constantFlowInput(96, 64, 9, 0), box);
       return e.reduce((a, b) => a + b, 0) / e.length;
     };
-    const got = `blurred, sharp: ${[mean(true, 0), mean(false, 0), mean(true, 2), mean(false, 2)].map((v) => v.toFixed(3)).join(', ')}`;
-    // Measured: 0.764 and 0.000 without noise, 0.524 and 0.000 with noise of 2 grey levels. Noise counts against the
-    // evidence: the blurred texture's contrast is low, so at 4 grey levels it falls to 0.095 and the steps mostly
-    // stand aside (sharp content stays at 0).
-    expect(mean(true, 0), got).toBeGreaterThan(0.65);
+    const got = `blurred, sharp: ${[mean(true, 0), mean(false, 0), mean(true, 2), mean(false, 2), mean(true, 4), mean(false, 4)].map((v) => v.toFixed(3)).join(', ')}`;
+    // Measured: 0.916 and 0.000 without noise, 0.795 and 0.000 with noise of 2 grey levels, 0.459 and 0.000 with 4.
+    // Noise counts against the evidence (the blurred texture's contrast is low): the steps stand aside sooner, and
+    // sharp content stays at 0.
+    expect(mean(true, 0), got).toBeGreaterThan(0.8);
     expect(mean(false, 0), got).toBeLessThan(0.02);
-    expect(mean(true, 2), got).toBeGreaterThan(0.4);
+    expect(mean(true, 2), got).toBeGreaterThan(0.65);
     expect(mean(false, 2), got).toBeLessThan(0.02);
+    expect(mean(true, 4), got).toBeGreaterThan(0.3);
+    expect(mean(false, 4), got).toBeLessThan(0.02);
+  });
+
+  it('takes no pixel of a sharp region for blurred, even a patch that looks smeared along the flow on its own', () => {
+    // Sharp broadband texture moving 9 px per frame along x, with a 40x40 patch of horizontal stripes: re-blurring the
+    // stripes along x changes nothing, so alone they pass the test (evidence 1 at their centre without the region's
+    // verdict); the region as a whole is sharp, and the exposure is the same for every pixel.
+    const w = 192;
+    const h = 128;
+    const data = new Uint8Array(w * h * 3);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        for (let c = 0; c < 3; c++) {
+          const stripes = x >= 76 && x < 116 && y >= 44 && y < 84;
+          const v = stripes ? 0.4 + 0.3 * Math.sin(y * 0.9 + c) : broadbandTexture(x, y, c);
+          data[(y * w + x) * 3 + c] = Math.round(255 * Math.pow(v, 1 / 2.2));
+        }
+      }
+    }
+    const frame = createRgb8Frame(data, { width: w, height: h, index: 0, timestampMs: 0 });
+    const box = { x: 0, y: 0, width: w, height: h };
+    const evidence = blurEvidence(linearRgb(frame, frame.data, box), constantFlowInput(w, h, 9, 0), box);
+    expect(Math.max(...evidence)).toBe(0);
   });
 
   it('skips the steps where no pixel is blurred along its flow: a sharp frame that moves costs no step', async () => {
@@ -203,7 +227,7 @@ describe('the steps in worker threads', () => {
 });
 
 describe('deblur({ deconvolve })', () => {
-  it('after an identity network, restores a pan blurred as synthesis blurs it (the flow found by the runtime): PSNR up by more than 1.5 dB (measured +2.19, +2.21 and +2.17 on frames 1-3)', async () => {
+  it('after an identity network, restores a pan blurred as synthesis blurs it (the flow found by the runtime): PSNR up by more than 1.5 dB (measured +2.23, +2.23 and +2.22 on frames 1-3)', async () => {
     const speed = 8;
     const blurred = [0, 1, 2, 3, 4].map((k) => movingFrame(128, 96, k, speed, true));
     const sharp = [0, 1, 2, 3, 4].map((k) => movingFrame(128, 96, k, speed, false));
