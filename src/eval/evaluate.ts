@@ -219,12 +219,14 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
           // The model's digests and the description the runtime reads (identity.key: a two-part model's feature graph can
           // change while the other does not; the card's motion flow and tile change the output with the same weights).
           const deblurKey: StageKey = { ...model.identity.key, settings: deblurSettings(model), synthesis: synthesisMade };
-          await timed('deblur', () => deblurSequence(plan, deblurred, model, { ...settings }, deblurKey, options, notice));
+          const deblurMade = await timed('deblur', () => deblurSequence(plan, deblurred, model, { ...settings }, deblurKey, options, notice));
           const dirs: Record<FrameVersion, string> = { sharp: sharpDir, blurred: blurredDir, deblurred };
           const poses: Record<FrameVersion, StoredFrame[]> = {
             sharp: sharpPose,
             blurred: blurredPose,
-            deblurred: await pose('deblurred', deblurred, poseFile(work, id, 'deblurred', slug), { mode: poseMode, model: handModel, numHands: 2, source: deblurKey }),
+            // Keyed on when the frames were made, too: frames deblurred again (a deleted folder, another build of the
+            // runtime with the same settings) are estimated again.
+            deblurred: await pose('deblurred', deblurred, poseFile(work, id, 'deblurred', slug), { mode: poseMode, model: handModel, numHands: 2, source: { ...deblurKey, made: deblurMade } }),
           };
           const { record, joints } = await timed('metrics', () => scoreSequence(plan, dirs, poses, { channel, cropBorder, pckThresholds: thresholds }, work, options));
           perModel[k]!.joints.push(joints);

@@ -64,7 +64,11 @@ export function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortedError();
 }
 
-/** Deblurs `<seq>/blur/` into `outDir` unless already done with the same key. */
+/**
+ * Deblurs `<seq>/blur/` into `outDir` unless already done with the same key. Returns when the stored frames were
+ * made (an ISO time in done.json; '' for a folder from before it was recorded): the pose stage keys on it, so frames
+ * made again are estimated again even with the same key.
+ */
 export async function deblurSequence(
   plan: SequencePlan,
   outDir: string,
@@ -73,12 +77,12 @@ export async function deblurSequence(
   key: StageKey,
   context: StageContext,
   notice: (m: string) => void,
-): Promise<void> {
+): Promise<string> {
   const done = await readJsonOrUndefined(join(outDir, 'done.json'));
   // Reused only with the same key and none of its frames missing.
   if (done && sameKey(done.key, key) && missingOutputEntries(outDir)?.length === 0) {
     notice(`deblur ${plan.job.id}: already complete, reusing ${outDir}`);
-    return;
+    return typeof done.createdAt === 'string' ? done.createdAt : '';
   }
   if (done) notice(`deblur ${plan.job.id}: the stored frames were made with other settings or inputs; deblurring again`);
   const blurDir = join(plan.job.outDir, 'blur');
@@ -108,8 +112,10 @@ export async function deblurSequence(
       ),
       { defaultValue: -1 },
     );
-    await writingOutput(outDir, () => writeFile(join(pending.tempPath, 'done.json'), `${JSON.stringify({ frames: count, key })}\n`));
+    const createdAt = new Date().toISOString();
+    await writingOutput(outDir, () => writeFile(join(pending.tempPath, 'done.json'), `${JSON.stringify({ frames: count, key, createdAt })}\n`));
     await pending.commit();
+    return createdAt;
   } catch (error) {
     await pending.abort();
     throw error;

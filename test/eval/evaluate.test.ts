@@ -4,7 +4,7 @@
  * finite, the gains are signed as the schema says, a rerun resumes from the work folder, and plain image folders
  * get pseudo ground truth.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, copyFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,20 @@ describe('promotion eval', () => {
     expect(notices.some((n) => n.startsWith('synthesis Subject_1/hand_wave/2: already complete'))).toBe(true);
     expect(notices.some((n) => n.startsWith('deblur Subject_1/hand_wave/2: already complete'))).toBe(true);
     expect(again.summary).toEqual(result.summary);
+    // Deblurred frames made again with the same key (their folder deleted; or another build of the runtime): their
+    // poses are estimated again, not read back from before.
+    const work = `${report}.work`;
+    const poseOf = () => JSON.parse(readFileSync(join(work, 'pose', 'Subject_1', 'hand_wave', '2', 'deblurred.json'), 'utf8')) as { key: { source: { made: string } } };
+    const madeBefore = poseOf().key.source.made;
+    expect(madeBefore).toMatch(/^\d{4}-\d\d-\d\dT/);
+    rmSync(join(work, 'deblurred', 'Subject_1', 'hand_wave', '2'), { recursive: true });
+    notices.length = 0;
+    const remade = await evaluate({ inputs: [sample], report, overwrite: true, selection: { actions: ['hand_wave'], sequences: ['2'] }, maxFrames: 5, deblur: { model: model.onnx, threads: 1 }, onNotice: (m) => notices.push(m) });
+    expect(notices.some((n) => n.startsWith('deblur Subject_1/hand_wave/2'))).toBe(false);
+    const made = JSON.parse(readFileSync(join(work, 'deblurred', 'Subject_1', 'hand_wave', '2', 'done.json'), 'utf8')) as { createdAt: string };
+    expect(poseOf().key.source.made).toBe(made.createdAt);
+    expect(made.createdAt).not.toBe(madeBefore);
+    expect(remade.summary).toEqual(result.summary);
     // Other deblurring settings: the stored deblurred frames (and their poses) are not reused.
     notices.length = 0;
     const retiled = await evaluate({ inputs: [sample], report, overwrite: true, selection: { actions: ['hand_wave'], sequences: ['2'] }, maxFrames: 5, deblur: { model: model.onnx, threads: 1, tileSize: 128 }, onNotice: (m) => notices.push(m) });
