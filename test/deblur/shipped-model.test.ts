@@ -17,7 +17,7 @@
  * follows the motion costs this clip 0.1 dB while it gains on the validation set, the test set and the hard hand
  * sample, docs/deblur-model.md; the session-11 weights 0.53 dB, 36.15 dB and 43.7 dB); `promotion-c-deconv` (the
  * default's network and settings with 20 Richardson-Lucy steps along the flow; since session 20 its blur test keeps
- * them off sharp frames that move) 1.48 dB, 56.29 dB and 55.5 dB, every sequence at 45.9 dB or more (session 19's
+ * them off sharp frames that move) 1.48 dB, 58.77 dB and 56.5 dB, every sequence at 45.5 dB or more (session 19's
  * blur test: 1.41 dB, 46.07 dB, and a sharp waving hand at 35.6 dB); `promotion-s` 0.28 dB,
  * 38.44 dB and 46.4 dB;
  * `promotion-s-long` (3.6x the training; more restoration, but worse hand pose on the demo sample) 0.54 dB, 39.18 dB
