@@ -224,8 +224,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
           const poses: Record<FrameVersion, StoredFrame[]> = {
             sharp: sharpPose,
             blurred: blurredPose,
-            // Keyed on when the frames were made, too: frames deblurred again (a deleted folder, another build of the
-            // runtime with the same settings) are estimated again.
+            // Keyed on when the frames were made, too: frames deblurred again with the same key (their folder deleted
+            // or replaced) are estimated again.
             deblurred: await pose('deblurred', deblurred, poseFile(work, id, 'deblurred', slug), { mode: poseMode, model: handModel, numHands: 2, source: { ...deblurKey, made: deblurMade } }),
           };
           const { record, joints } = await timed('metrics', () => scoreSequence(plan, dirs, poses, { channel, cropBorder, pckThresholds: thresholds }, work, options));

@@ -6,6 +6,7 @@
  *
  *   <work>/synth/...                      `promotion synth` output (FPHA layout kept), one folder per sequence
  *   <work>/deblurred/<sequence>/          the deblurred frames (PNG, the blurred frames' bit depth), done.json last
+ *                                         (its key and when the frames were made, which the pose stage keys on)
  *   <work>/deblurred@<model>/<sequence>/  the same for the second and later models of a comparison
  *   <work>/pose/<sequence>/<version>.json the hands found per frame (MediaPipe order, pixels); deblurred@<model>.json
  */
