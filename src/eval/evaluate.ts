@@ -217,8 +217,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
           const slug = k === 0 ? undefined : modelSlug(model.identity.name);
           const deblurred = deblurredDir(work, id, slug);
           // The model's digests and the description the runtime reads (identity.key: a two-part model's feature graph can
-          // change while the other does not; the card's motion flow and tile change the output with the same weights).
-          const deblurKey: StageKey = { ...model.identity.key, settings: deblurSettings(model), synthesis: synthesisMade };
+          // change while the other does not; the card's motion flow and tile change the output with the same weights),
+          // and the tool's version: a release may change what deblur() does with the same model and settings.
+          const deblurKey: StageKey = { ...model.identity.key, settings: deblurSettings(model), synthesis: synthesisMade, tool: VERSION };
           const deblurMade = await timed('deblur', () => deblurSequence(plan, deblurred, model, { ...settings }, deblurKey, options, notice));
           const dirs: Record<FrameVersion, string> = { sharp: sharpDir, blurred: blurredDir, deblurred };
           const poses: Record<FrameVersion, StoredFrame[]> = {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/eval/evaluate.js';
+import { VERSION } from '../../src/version.js';
 import { pickPanels } from '../../src/eval/panels.js';
 import { validateReport, type FrameRecord } from '../../src/eval/report-schema.js';
 import { cli, tempDir } from '../helpers.js';
@@ -69,6 +70,14 @@ describe('promotion eval', () => {
     expect(poseOf().key.source.made).toBe(made.createdAt);
     expect(made.createdAt).not.toBe(madeBefore);
     expect(remade.summary).toEqual(result.summary);
+    // Frames another release made (the tool's version in their key) are not reused: deblur() may have changed.
+    const donePath = join(work, 'deblurred', 'Subject_1', 'hand_wave', '2', 'done.json');
+    const done = JSON.parse(readFileSync(donePath, 'utf8')) as { key: Record<string, unknown> };
+    expect(done.key.tool).toBe(VERSION);
+    writeFileSync(donePath, JSON.stringify({ ...done, key: { ...done.key, tool: '0.0.0-older' } }));
+    notices.length = 0;
+    await evaluate({ inputs: [sample], report, overwrite: true, selection: { actions: ['hand_wave'], sequences: ['2'] }, maxFrames: 5, deblur: { model: model.onnx, threads: 1 }, onNotice: (m) => notices.push(m) });
+    expect(notices).toContain('deblur Subject_1/hand_wave/2: the stored frames were made with other settings or inputs; deblurring again');
     // Other deblurring settings: the stored deblurred frames (and their poses) are not reused.
     notices.length = 0;
     const retiled = await evaluate({ inputs: [sample], report, overwrite: true, selection: { actions: ['hand_wave'], sequences: ['2'] }, maxFrames: 5, deblur: { model: model.onnx, threads: 1, tileSize: 128 }, onNotice: (m) => notices.push(m) });
