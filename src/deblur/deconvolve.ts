@@ -316,24 +316,37 @@ export function flowConsistency(flow: FlowInput, box: Box): Float32Array {
 export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Float32Array {
   const { width: w, height: h } = blurred;
   const n = w * h;
+  // The short flows along and across, for the region's pixels only (laid out as a flow input of the region's size).
   const plane = flow.width * flow.height;
-  const turned = new Float32Array(4 * plane);
   const d = flow.data;
-  const scaled = new Float32Array(4 * plane);
-  for (let i = 0; i < plane; i++) {
-    const longest = Math.max(Math.hypot(d[i]!, d[plane + i]!), Math.hypot(d[2 * plane + i]!, d[3 * plane + i]!));
-    const k = longest > 0 ? Math.min(1, Math.max(BLUR_TEST_SCALE, BLUR_TEST_MIN_PX / longest)) : BLUR_TEST_SCALE;
-    for (let c = 0; c < 4; c++) scaled[c * plane + i] = k * d[c * plane + i]!;
-    turned[i] = -k * d[plane + i]!;
-    turned[plane + i] = k * d[i]!;
-    turned[2 * plane + i] = -k * d[3 * plane + i]!;
-    turned[3 * plane + i] = k * d[2 * plane + i]!;
+  const scaled = new Float32Array(4 * n);
+  const turned = new Float32Array(4 * n);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const s = (box.y + y) * flow.width + box.x + x;
+      const i = y * w + x;
+      const fu = d[s]!;
+      const fv = d[plane + s]!;
+      const bu = d[2 * plane + s]!;
+      const bv = d[3 * plane + s]!;
+      const longest = Math.max(Math.hypot(fu, fv), Math.hypot(bu, bv));
+      const k = longest > 0 ? Math.min(1, Math.max(BLUR_TEST_SCALE, BLUR_TEST_MIN_PX / longest)) : BLUR_TEST_SCALE;
+      scaled[i] = k * fu;
+      scaled[n + i] = k * fv;
+      scaled[2 * n + i] = k * bu;
+      scaled[3 * n + i] = k * bv;
+      turned[i] = -k * fv;
+      turned[n + i] = k * fu;
+      turned[2 * n + i] = -k * bv;
+      turned[3 * n + i] = k * bu;
+    }
   }
   // Noise changes the input as much along as across, and the short re-blurs change blurred content little: a 3x3
   // binomial filter first (the same in every direction) keeps sensor noise from passing blurred content for sharp.
   const quiet = binomial3(blurred);
-  const along = blurAlongFlow(quiet, { width: flow.width, height: flow.height, data: scaled }, box).data;
-  const across = blurAlongFlow(quiet, { width: flow.width, height: flow.height, data: turned }, box).data;
+  const whole = { x: 0, y: 0, width: w, height: h };
+  const along = blurAlongFlow(quiet, { width: w, height: h, data: scaled }, whole).data;
+  const across = blurAlongFlow(quiet, { width: w, height: h, data: turned }, whole).data;
   const b = quiet.data;
   const dAlong = new Float64Array(n);
   const dAcross = new Float64Array(n);
@@ -349,8 +362,8 @@ export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Flo
     sa += dAlong[i]!;
     sc += dAcross[i]!;
   }
-  const whole = sc > 0 ? sa / sc : Infinity;
-  const region = whole <= REGION_BLUR_RATIO_LOW ? 1 : whole >= REGION_BLUR_RATIO_HIGH ? 0 : (REGION_BLUR_RATIO_HIGH - whole) / (REGION_BLUR_RATIO_HIGH - REGION_BLUR_RATIO_LOW);
+  const ratio = sc > 0 ? sa / sc : Infinity;
+  const region = ratio <= REGION_BLUR_RATIO_LOW ? 1 : ratio >= REGION_BLUR_RATIO_HIGH ? 0 : (REGION_BLUR_RATIO_HIGH - ratio) / (REGION_BLUR_RATIO_HIGH - REGION_BLUR_RATIO_LOW);
   const out = new Float32Array(n);
   if (region === 0) return out;
   for (let i = 0; i < n; i++) {
