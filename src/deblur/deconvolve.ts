@@ -78,6 +78,12 @@ export const REGION_BLUR_RATIO_LOW = 0.85;
 export const REGION_BLUR_RATIO_HIGH = 1.0;
 /** Radius in pixels of the box the blur test averages over. */
 export const BLUR_TEST_RADIUS = 16;
+/**
+ * How far around the pixels that keep the steps they run, in half-segments of the longest flow among those pixels
+ * ({@link deconvolveRegion}): one step's re-blur and its adjoint reach two, and a wider margin lets what happens at its
+ * edge reach a kept pixel only after several steps.
+ */
+export const STEPS_REACH = 4;
 /** Floor of the re-blurred estimate in the ratio B / A(I) (linear light, 0..1). */
 const RATIO_FLOOR = 1e-4;
 
@@ -139,12 +145,13 @@ function regionFlow(flow: FlowInput, box: Box, shared = false): RegionFlow {
  * A(src) (sign 1) or A'(src) (sign -1) along the region's flow lines, rows y0..y1 of `dst`; both the whole region,
  * interleaved RGB.
  */
-function alongFlow(src: Float32Array, dst: Float32Array, w: number, h: number, flow: RegionFlow, sign: number, y0 = 0, y1 = h): void {
+function alongFlow(src: Float32Array, dst: Float32Array, w: number, h: number, flow: RegionFlow, sign: number, y0 = 0, y1 = h, active?: Uint8Array): void {
   const xmax = w - 1;
   const ymax = h - 1;
   for (let y = y0; y < y1; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
+      if (active && active[i] === 0) continue;
       const n = flow.n[i]!;
       let r = 0;
       let g = 0;
@@ -198,14 +205,15 @@ export function blurAlongFlow(sharp: LinearRgb, flow: FlowInput, box: Box): Line
  * `iterations` Richardson-Lucy steps on `blurred` (a region in linear light) along `flow` (whole-frame flow input;
  * `box` is where the region lies in it), from `start` (default: the blurred region). Returns a new region.
  */
-export function deconvolveAlongFlow(blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start?: LinearRgb): LinearRgb {
-  const task = stepBuffers(blurred, flow, box, start, false);
+export function deconvolveAlongFlow(blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start?: LinearRgb, active?: Uint8Array): LinearRgb {
+  const task = stepBuffers(blurred, flow, box, start, false, active);
   for (let it = 0; it < iterations; it++) {
     reblurRatioRows(task, 0, task.h);
     correctRows(task, 0, task.h);
   }
   return { width: task.w, height: task.h, data: task.estimate };
 }
+
 
 /** What a Richardson-Lucy step reads and writes (in SharedArrayBuffers when workers share it). */
 export interface StepBuffers {
@@ -216,25 +224,47 @@ export interface StepBuffers {
   readonly estimate: Float32Array;
   readonly ratio: Float32Array;
   readonly correction: Float32Array;
+  /**
+   * Where the steps run (1) and where the estimate stays as it started (0), per pixel; every pixel when absent. Outside
+   * it the ratio B / A(I) is taken as 1: the frozen estimate is taken to agree with the blurred frame there.
+   */
+  readonly active?: Uint8Array;
 }
 
 /** The buffers of the steps on `blurred` from `start` (default: `blurred`), in SharedArrayBuffers for workers. */
-function stepBuffers(blurred: LinearRgb, flow: FlowInput, box: Box, start: LinearRgb | undefined, shared: boolean): StepBuffers {
+function stepBuffers(blurred: LinearRgb, flow: FlowInput, box: Box, start: LinearRgb | undefined, shared: boolean, active?: Uint8Array): StepBuffers {
   const n = blurred.data.length;
   const floats = (from?: Float32Array) => {
     const a = shared ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float32Array(n);
     if (from) a.set(from);
     return a;
   };
-  return { w: blurred.width, h: blurred.height, lines: regionFlow(flow, box, shared), blurred: shared ? floats(blurred.data) : blurred.data, estimate: floats((start ?? blurred).data), ratio: floats(), correction: floats() };
+  const ratio = floats();
+  let mask: Uint8Array | undefined;
+  if (active) {
+    if (active.length !== blurred.width * blurred.height) throw new RangeError(`deconvolve: the active mask has ${active.length} pixels but the region ${blurred.width * blurred.height}`);
+    ratio.fill(1);
+    mask = shared ? new Uint8Array(new SharedArrayBuffer(active.length)) : active;
+    if (shared) mask.set(active);
+  }
+  return {
+    w: blurred.width,
+    h: blurred.height,
+    lines: regionFlow(flow, box, shared),
+    blurred: shared ? floats(blurred.data) : blurred.data,
+    estimate: floats((start ?? blurred).data),
+    ratio,
+    correction: floats(),
+    ...(mask ? { active: mask } : {}),
+  };
 }
 
 /**
  * {@link deconvolveAlongFlow} with its rows split among the workers of `pool` (deconvolve-worker.ts): the same
  * arithmetic per pixel, so the same result to the bit.
  */
-export async function deconvolveAlongFlowInWorkers(pool: WorkerPool, bands: number, blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start?: LinearRgb): Promise<LinearRgb> {
-  const buffers = stepBuffers(blurred, flow, box, start, true);
+export async function deconvolveAlongFlowInWorkers(pool: WorkerPool, bands: number, blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start?: LinearRgb, active?: Uint8Array): Promise<LinearRgb> {
+  const buffers = stepBuffers(blurred, flow, box, start, true, active);
   const h = buffers.h;
   const count = Math.max(1, Math.min(bands, h));
   const edges = Array.from({ length: count + 1 }, (_, k) => Math.round((k * h) / count));
@@ -262,21 +292,27 @@ export function createDeconvolvePool(threads: number): WorkerPool | undefined {
 
 /** A step's first half on rows y0..y1: ratio = B / A(estimate). Reads all of `estimate`, writes those rows of `ratio`. */
 export function reblurRatioRows(t: StepBuffers, y0: number, y1: number): void {
-  const { ratio, blurred } = t;
-  alongFlow(t.estimate, ratio, t.w, t.h, t.lines, 1, y0, y1);
-  for (let k = 3 * y0 * t.w, end = 3 * y1 * t.w; k < end; k++) {
-    const e = ratio[k]!;
-    ratio[k] = blurred[k]! / (e > RATIO_FLOOR ? e : RATIO_FLOOR);
+  const { ratio, blurred, active } = t;
+  alongFlow(t.estimate, ratio, t.w, t.h, t.lines, 1, y0, y1, active);
+  for (let i = y0 * t.w, end = y1 * t.w; i < end; i++) {
+    if (active && active[i] === 0) continue;
+    for (let k = 3 * i; k < 3 * i + 3; k++) {
+      const e = ratio[k]!;
+      ratio[k] = blurred[k]! / (e > RATIO_FLOOR ? e : RATIO_FLOOR);
+    }
   }
 }
 
 /** A step's second half on rows y0..y1: estimate *= A'(ratio), within [0, 1]. Reads all of `ratio`, writes those rows of `correction` and `estimate`. */
 export function correctRows(t: StepBuffers, y0: number, y1: number): void {
-  const { estimate, correction } = t;
-  alongFlow(t.ratio, correction, t.w, t.h, t.lines, -1, y0, y1);
-  for (let k = 3 * y0 * t.w, end = 3 * y1 * t.w; k < end; k++) {
-    const v = estimate[k]! * correction[k]!;
-    estimate[k] = v < 0 ? 0 : v > 1 ? 1 : v;
+  const { estimate, correction, active } = t;
+  alongFlow(t.ratio, correction, t.w, t.h, t.lines, -1, y0, y1, active);
+  for (let i = y0 * t.w, end = y1 * t.w; i < end; i++) {
+    if (active && active[i] === 0) continue;
+    for (let k = 3 * i; k < 3 * i + 3; k++) {
+      const v = estimate[k]! * correction[k]!;
+      estimate[k] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
   }
 }
 
@@ -374,6 +410,58 @@ export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Flo
   return out;
 }
 
+/**
+ * Where the steps must run for the pixels that keep them (`weight` > 0): those pixels and every pixel within
+ * {@link STEPS_REACH} times the longest half-segment of theirs (a square around each), the reach of a step's re-blur and
+ * its adjoint together. Undefined where that is the whole region. Beyond it the estimate stays as it started: a pixel
+ * there would change a kept pixel only through two steps or more, and its own change is faded out anyway.
+ */
+function stepsReach(weight: Float32Array, flow: FlowInput, box: Box): Uint8Array | undefined {
+  const { width: w, height: h } = box;
+  const plane = flow.width * flow.height;
+  const d = flow.data;
+  let half = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!(weight[y * w + x]! > 0)) continue;
+      const s = (box.y + y) * flow.width + box.x + x;
+      const longest = Math.max(Math.hypot(d[s]!, d[plane + s]!), Math.hypot(d[2 * plane + s]!, d[3 * plane + s]!));
+      half = Math.max(half, Math.min(longest, DECONVOLVE_MAX_FLOW_PX) / 2);
+    }
+  }
+  const r = Math.ceil(STEPS_REACH * half) + 2;
+  // A square dilation of the kept pixels: along the rows, then along the columns.
+  const rows = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    let last = -Infinity;
+    for (let x = 0; x < w; x++) {
+      if (weight[y * w + x]! > 0) last = x;
+      if (x - last <= r) rows[y * w + x] = 1;
+    }
+    last = Infinity;
+    for (let x = w - 1; x >= 0; x--) {
+      if (weight[y * w + x]! > 0) last = x;
+      if (last - x <= r) rows[y * w + x] = 1;
+    }
+  }
+  const active = new Uint8Array(w * h);
+  let count = 0;
+  for (let x = 0; x < w; x++) {
+    let last = -Infinity;
+    for (let y = 0; y < h; y++) {
+      if (rows[y * w + x] === 1) last = y;
+      if (y - last <= r) active[y * w + x] = 1;
+    }
+    last = Infinity;
+    for (let y = h - 1; y >= 0; y--) {
+      if (rows[y * w + x] === 1) last = y;
+      if (last - y <= r) active[y * w + x] = 1;
+      count += active[y * w + x]!;
+    }
+  }
+  return count === w * h ? undefined : active;
+}
+
 /** `rgb` filtered by the 3x3 binomial kernel [1 2 1]' [1 2 1] / 16, the border replicated. */
 function binomial3(rgb: LinearRgb): LinearRgb {
   const { width: w, height: h, data } = rgb;
@@ -466,8 +554,9 @@ export function writeEncoded(frame: Frame, out: Frame['data'], box: Box, rgb: Li
  * deblur()'s stage: `iterations` Richardson-Lucy steps on `box` of `out` (the restored samples, laid out like
  * `input`'s data), with `input` (the blurred centre frame) as the data term and `flow` (its whole-frame flow input)
  * as the blur's paths, faded out where the flows disagree ({@link flowConsistency}) and where the input is not
- * blurred along them ({@link blurEvidence}). In place; 0 iterations leave
- * `out` as it is. With a `pool` (createDeconvolvePool) the rows are split into `bands` among its workers.
+ * blurred along them ({@link blurEvidence}); the steps run only within reach of the pixels that keep them
+ * ({@link STEPS_REACH}), so a hand moving over a still background costs steps around the hand only. In place; 0
+ * iterations leave `out` as it is. With a `pool` (createDeconvolvePool) the rows are split into `bands` among its workers.
  */
 export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Box, flow: FlowInput, iterations: number, pool?: WorkerPool, bands = 4): Promise<void> {
   if (!(iterations > 0)) return;
@@ -483,7 +572,8 @@ export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Bo
   }
   if (!any) return;
   const start = linearRgb(input, out, box);
-  const result = pool ? await deconvolveAlongFlowInWorkers(pool, bands, blurred, flow, box, iterations, start) : deconvolveAlongFlow(blurred, flow, box, iterations, start);
+  const active = stepsReach(weight, flow, box);
+  const result = pool ? await deconvolveAlongFlowInWorkers(pool, bands, blurred, flow, box, iterations, start, active) : deconvolveAlongFlow(blurred, flow, box, iterations, start, active);
   const r = result.data;
   const s = start.data;
   for (let i = 0; i < weight.length; i++) {

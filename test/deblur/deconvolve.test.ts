@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deblur } from '../../src/deblur/deblur.js';
-import { blurAlongFlow, blurEvidence, correctRows, deconvolveAlongFlow, deconvolveRegion, linearRgb, reblurRatioRows, writeEncoded } from '../../src/deblur/deconvolve.js';
+import { blurAlongFlow, blurEvidence, correctRows, deconvolveAlongFlow, deconvolveRegion, flowConsistency, linearRgb, reblurRatioRows, writeEncoded } from '../../src/deblur/deconvolve.js';
 import type { DeconvolveTask } from '../../src/deblur/deconvolve-worker.js';
 import { modelsDir, readModelCard, resolveModelFiles } from '../../src/deblur/model-card.js';
 import { InvalidOptionError, ModelContractError } from '../../src/errors.js';
@@ -201,6 +201,52 @@ describe('blurEvidence', () => {
     const sharp = [0, 1, 2, 3, 4].map((k) => movingFrame(96, 64, k, 8, false));
     const out = await lastValueFrom(from(sharp).pipe(deblur({ model: new FakeDeblurModel(), clampRadius: 0, deconvolve: 10 }), toArray()));
     for (const k of [1, 2, 3]) expect(psnr(crop(out[k]!, 12), crop(sharp[k]!, 12)), `frame ${k}`).toBeGreaterThan(45);
+  });
+});
+
+describe("the steps' reach", () => {
+  it('runs the steps only around the pixels that keep them, and changes those pixels by at most one grey level', async () => {
+    // A pan blurred along 9 px per frame whose flow is known on the left quarter only: the rest counts as still.
+    const w = 240;
+    const h = 48;
+    const frame = movingFrame(w, h, 2, 9, true);
+    const flow = constantFlowInput(w, h, 9, 0);
+    for (let p = 0; p < 4; p++) for (let y = 0; y < h; y++) flow.data.fill(0, p * w * h + y * w + 60, p * w * h + (y + 1) * w);
+    const box = { x: 0, y: 0, width: w, height: h };
+    let activeShare = 1;
+    const pool: WorkerPool = {
+      run: async <I, O>(task: I) => {
+        const { half, buffers, y0, y1 } = task as DeconvolveTask;
+        activeShare = buffers.active ? buffers.active.reduce((a, b) => a + b, 0) / (w * h) : 1;
+        (half === 'reblur' ? reblurRatioRows : correctRows)(buffers, y0, y1);
+        return null as O;
+      },
+      close: async () => {},
+    };
+    const out = frame.data.slice();
+    await deconvolveRegion(frame, out, box, flow, 10, pool, 2);
+    // The steps on every pixel, faded as deconvolveRegion fades them.
+    const blurred = linearRgb(frame, frame.data, box);
+    const evidence = blurEvidence(blurred, flow, box);
+    const weight = flowConsistency(flow, box).map((c, i) => c * evidence[i]!);
+    const full = deconvolveAlongFlow(blurred, flow, box, 10, blurred);
+    for (let i = 0; i < w * h; i++) for (let c = 3 * i; c < 3 * i + 3; c++) full.data[c] = blurred.data[c]! + weight[i]! * (full.data[c]! - blurred.data[c]!);
+    const reference = new Uint8Array(frame.data.length);
+    writeEncoded(frame, reference, box, full);
+    let kept = 0;
+    let lastKept = 0;
+    for (let i = 0; i < w * h; i++) {
+      if (!(weight[i]! > 0)) continue;
+      kept++;
+      lastKept = Math.max(lastKept, i % w);
+      for (let c = 3 * i; c < 3 * i + 3; c++) expect(Math.abs(out[c]! - reference[c]!), `pixel ${i % w}, ${Math.floor(i / w)}`).toBeLessThanOrEqual(1);
+    }
+    expect(kept).toBeGreaterThan(0);
+    expect(out).not.toEqual(frame.data);
+    // The kept columns (those that move, and those the blur test's box reaches from them) and a margin of 4
+    // half-segments (18 px) and 2.
+    expect(lastKept).toBeLessThan(100);
+    expect(activeShare).toBeCloseTo((lastKept + 1 + 20) / w, 3);
   });
 });
 
