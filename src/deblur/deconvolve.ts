@@ -68,6 +68,20 @@ export const BLUR_RATIO_HIGH = 0.75;
  */
 export const BLUR_TEST_MIN_PX = 4;
 /**
+ * Short blurs: how far the per-pixel ramp moves up where the floor makes the re-blur the whole flow rather than
+ * {@link BLUR_TEST_SCALE} of it (linearly in between), in a region surely blurred as a whole (its ratio at most
+ * {@link REGION_SURE_RATIO_LOW}, none of the move from {@link REGION_SURE_RATIO_HIGH}). Blurred content changes more
+ * when re-blurred along most of its blur than along a quarter of it, so a short blur scores higher than a long one:
+ * session 21's case was a camera zooming 0.7% per frame, which blurs a still background by 1-3 px, where a third of
+ * the moving pixels scored under 0.75 over frames whose whole ratio was 0.63-0.66. Where the region is not surely
+ * blurred the ramp stays where it is: the FPHA sample's sharp waving hand (6 px per frame, whole frames 0.84-0.88)
+ * fell from 46.1 to 39.8 dB with the ramp moved regardless. Chosen on the validation sets and the sharp-input
+ * guards (docs/deblur-model.md, session 21).
+ */
+export const BLUR_RATIO_SHIFT = 0.35;
+export const REGION_SURE_RATIO_LOW = 0.7;
+export const REGION_SURE_RATIO_HIGH = 0.8;
+/**
  * The region's own verdict: the same ratio over the whole region (the changes summed over every pixel). The exposure is
  * the same for every pixel of a frame, so where the region as a whole is not blurred along its flow, no pixel is taken
  * as blurred: the steps act in full where this ratio is at most `REGION_BLUR_RATIO_LOW` and not at all from
@@ -346,7 +360,8 @@ export function flowConsistency(flow: FlowInput, box: Box): Float32Array {
  * change re-blurring it as far across the flow makes (the flow turned by 90 degrees). Content smeared along the flow
  * barely changes when smeared a little further along it; sharp content changes about as much either way. The same
  * ratio over the whole region scales every pixel's evidence ({@link REGION_BLUR_RATIO_LOW}): a sharp region has no
- * blurred pixel. Where nothing moves both changes are 0 and the evidence is 0 (the steps leave such pixels alone
+ * blurred pixel. In a region surely blurred as a whole, the ramp moves up where the floor lengthens the re-blur
+ * ({@link BLUR_RATIO_SHIFT}): short blurs. Where nothing moves both changes are 0 and the evidence is 0 (the steps leave such pixels alone
  * anyway).
  */
 export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Float32Array {
@@ -357,6 +372,9 @@ export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Flo
   const d = flow.data;
   const scaled = new Float32Array(4 * n);
   const turned = new Float32Array(4 * n);
+  // The re-blur's share of each pixel's flow: where the floor makes it longer than BLUR_TEST_SCALE, blurred content
+  // changes more along it, and the ramp moves up with it (BLUR_RATIO_SHIFT).
+  const share = new Float32Array(n);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const s = (box.y + y) * flow.width + box.x + x;
@@ -367,6 +385,7 @@ export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Flo
       const bv = d[3 * plane + s]!;
       const longest = Math.max(Math.hypot(fu, fv), Math.hypot(bu, bv));
       const k = longest > 0 ? Math.min(1, Math.max(BLUR_TEST_SCALE, BLUR_TEST_MIN_PX / longest)) : BLUR_TEST_SCALE;
+      share[i] = k;
       scaled[i] = k * fu;
       scaled[n + i] = k * fv;
       scaled[2 * n + i] = k * bu;
@@ -402,9 +421,12 @@ export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Flo
   const region = ratio <= REGION_BLUR_RATIO_LOW ? 1 : ratio >= REGION_BLUR_RATIO_HIGH ? 0 : (REGION_BLUR_RATIO_HIGH - ratio) / (REGION_BLUR_RATIO_HIGH - REGION_BLUR_RATIO_LOW);
   const out = new Float32Array(n);
   if (region === 0) return out;
+  // How surely the region as a whole is blurred: only then does the ramp move up where the re-blur is long.
+  const sure = ratio <= REGION_SURE_RATIO_LOW ? 1 : ratio >= REGION_SURE_RATIO_HIGH ? 0 : (REGION_SURE_RATIO_HIGH - ratio) / (REGION_SURE_RATIO_HIGH - REGION_SURE_RATIO_LOW);
+  const shift = (sure * BLUR_RATIO_SHIFT) / (1 - BLUR_TEST_SCALE);
   for (let i = 0; i < n; i++) {
     if (!(c[i]! > 1e-7)) continue;
-    const q = a[i]! / c[i]!;
+    const q = a[i]! / c[i]! - shift * (share[i]! - BLUR_TEST_SCALE);
     out[i] = region * (q <= BLUR_RATIO_LOW ? 1 : q >= BLUR_RATIO_HIGH ? 0 : (BLUR_RATIO_HIGH - q) / (BLUR_RATIO_HIGH - BLUR_RATIO_LOW));
   }
   return out;

@@ -136,15 +136,43 @@ describe('blurEvidence', () => {
       return e.reduce((a, b) => a + b, 0) / e.length;
     };
     const got = `blurred, sharp: ${[mean(true, 0), mean(false, 0), mean(true, 2), mean(false, 2), mean(true, 4), mean(false, 4)].map((v) => v.toFixed(3)).join(', ')}`;
-    // Measured: 0.916 and 0.000 without noise, 0.795 and 0.000 with noise of 2 grey levels, 0.459 and 0.000 with 4.
-    // Noise counts against the evidence (the blurred texture's contrast is low): the steps stand aside sooner, and
-    // sharp content stays at 0.
-    expect(mean(true, 0), got).toBeGreaterThan(0.8);
+    // Measured: 1.000 and 0.000 without noise, 0.998 and 0.000 with noise of 2 grey levels, 0.890 and 0.000 with 4
+    // (before session 21's ramp for short blurs, which moves it up here, where the floor makes the re-blur 4 px of 9:
+    // 0.916, 0.795 and 0.459). Noise counts against the evidence (the blurred texture's contrast is low): the steps
+    // stand aside sooner, and sharp content stays at 0.
+    expect(mean(true, 0), got).toBeGreaterThan(0.9);
     expect(mean(false, 0), got).toBeLessThan(0.02);
-    expect(mean(true, 2), got).toBeGreaterThan(0.65);
+    expect(mean(true, 2), got).toBeGreaterThan(0.85);
     expect(mean(false, 2), got).toBeLessThan(0.02);
-    expect(mean(true, 4), got).toBeGreaterThan(0.3);
+    expect(mean(true, 4), got).toBeGreaterThan(0.6);
     expect(mean(false, 4), got).toBeLessThan(0.02);
+  });
+
+  it('takes a short blur for blurred where the region is surely blurred, and only there', () => {
+    // A 6 px blur: the floor makes the re-blur two thirds of the flow, along which blurred content changes more than
+    // along a quarter of it. Measured: 1.000 over a wholly blurred frame (0.70 with the ramp of a long flow), and 0.708
+    // on the blurred part of a frame whose right fifth is sharp (its whole ratio is not low enough to be sure).
+    const w = 192;
+    const h = 64;
+    const box = { x: 0, y: 0, width: w, height: h };
+    const flow = constantFlowInput(w, h, 6, 0);
+    const blurred = movingFrame(w, h, 2, 6, true);
+    const sharp = movingFrame(w, h, 2, 6, false);
+    const cut = Math.round(0.8 * w);
+    const mixed = blurred.data.slice();
+    for (let y = 0; y < h; y++) mixed.set(sharp.data.subarray(3 * (y * w + cut), 3 * (y + 1) * w), 3 * (y * w + cut));
+    const part = createRgb8Frame(mixed as Uint8Array, { width: w, height: h, index: 2, timestampMs: 0 });
+    // The mean evidence over the blurred columns away from the sharp part.
+    const left = (f: Frame) => {
+      const e = blurEvidence(linearRgb(f, f.data, box), flow, box);
+      let sum = 0;
+      for (let y = 0; y < h; y++) for (let x = 0; x < cut - 20; x++) sum += e[y * w + x]!;
+      return sum / (h * (cut - 20));
+    };
+    const whole = left(blurred);
+    const partly = left(part);
+    expect(whole, `whole ${whole.toFixed(3)}, partly ${partly.toFixed(3)}`).toBeGreaterThan(0.95);
+    expect(partly, `whole ${whole.toFixed(3)}, partly ${partly.toFixed(3)}`).toBeLessThan(0.8);
   });
 
   it('takes no pixel of a sharp region for blurred, even a patch that looks smeared along the flow on its own', () => {
