@@ -279,9 +279,18 @@ function stepBuffers(blurred: LinearRgb, flow: FlowInput, box: Box, start: Linea
  */
 export async function deconvolveAlongFlowInWorkers(pool: WorkerPool, bands: number, blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start?: LinearRgb, active?: Uint8Array): Promise<LinearRgb> {
   const buffers = stepBuffers(blurred, flow, box, start, true, active);
-  const h = buffers.h;
-  const count = Math.max(1, Math.min(bands, h));
-  const edges = Array.from({ length: count + 1 }, (_, k) => Math.round((k * h) / count));
+  // The bands split the rows the steps run on (where the steps' reach leaves only some rows, those).
+  const { w, h } = buffers;
+  let top = 0;
+  let bottom = h;
+  if (active) {
+    const rowActive = (y: number) => active.subarray(y * w, (y + 1) * w).includes(1);
+    while (top < h && !rowActive(top)) top++;
+    while (bottom > top && !rowActive(bottom - 1)) bottom--;
+  }
+  const rows = bottom - top;
+  const count = Math.max(1, Math.min(bands, rows));
+  const edges = Array.from({ length: count + 1 }, (_, k) => top + Math.round((k * rows) / count));
   const half = (name: DeconvolveTask['half']) => Promise.all(edges.slice(0, -1).map((y0, k) => pool.run<DeconvolveTask, null>({ half: name, buffers, y0, y1: edges[k + 1]! })));
   for (let it = 0; it < iterations; it++) {
     await half('reblur');

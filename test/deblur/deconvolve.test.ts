@@ -234,18 +234,20 @@ describe('blurEvidence', () => {
 
 describe("the steps' reach", () => {
   it('runs the steps only around the pixels that keep them, and changes those pixels by at most one grey level', async () => {
-    // A pan blurred along 9 px per frame whose flow is known on the left quarter only: the rest counts as still.
+    // A pan blurred along 9 px per frame whose flow is known in its top left corner only: the rest counts as still.
     const w = 240;
-    const h = 48;
+    const h = 120;
     const frame = movingFrame(w, h, 2, 9, true);
     const flow = constantFlowInput(w, h, 9, 0);
-    for (let p = 0; p < 4; p++) for (let y = 0; y < h; y++) flow.data.fill(0, p * w * h + y * w + 60, p * w * h + (y + 1) * w);
+    for (let p = 0; p < 4; p++) for (let y = 0; y < h; y++) flow.data.fill(0, p * w * h + y * w + (y < 24 ? 60 : 0), p * w * h + (y + 1) * w);
     const box = { x: 0, y: 0, width: w, height: h };
     let activeShare = 1;
+    let lastBandRow = 0;
     const pool: WorkerPool = {
       run: async <I, O>(task: I) => {
         const { half, buffers, y0, y1 } = task as DeconvolveTask;
         activeShare = buffers.active ? buffers.active.reduce((a, b) => a + b, 0) / (w * h) : 1;
+        lastBandRow = Math.max(lastBandRow, y1);
         (half === 'reblur' ? reblurRatioRows : correctRows)(buffers, y0, y1);
         return null as O;
       },
@@ -262,19 +264,23 @@ describe("the steps' reach", () => {
     const reference = new Uint8Array(frame.data.length);
     writeEncoded(frame, reference, box, full);
     let kept = 0;
-    let lastKept = 0;
+    let lastX = 0;
+    let lastY = 0;
     for (let i = 0; i < w * h; i++) {
       if (!(weight[i]! > 0)) continue;
       kept++;
-      lastKept = Math.max(lastKept, i % w);
+      lastX = Math.max(lastX, i % w);
+      lastY = Math.max(lastY, Math.floor(i / w));
       for (let c = 3 * i; c < 3 * i + 3; c++) expect(Math.abs(out[c]! - reference[c]!), `pixel ${i % w}, ${Math.floor(i / w)}`).toBeLessThanOrEqual(1);
     }
     expect(kept).toBeGreaterThan(0);
     expect(out).not.toEqual(frame.data);
-    // The kept columns (those that move, and those the blur test's box reaches from them) and a margin of 4
-    // half-segments (18 px) and 2.
-    expect(lastKept).toBeLessThan(100);
-    expect(activeShare).toBeCloseTo((lastKept + 1 + 20) / w, 3);
+    // The kept pixels (those that move, and those the blur test's box reaches from them) and a margin of 4
+    // half-segments (18 px) and 2; the bands split the rows the steps run on, none below.
+    expect(lastX).toBeLessThan(100);
+    expect(lastY).toBeLessThan(60);
+    expect(activeShare).toBeCloseTo(((lastX + 1 + 20) * (lastY + 1 + 20)) / (w * h), 2);
+    expect(lastBandRow).toBe(lastY + 1 + 20);
   });
 });
 
