@@ -17,10 +17,12 @@
  * In deblur() (`deconvolve` in the model card, `deblur({ deconvolve })`, `--deconvolve`), the iterations start from
  * the network's clamped output rather than from B: the network is the prior, the blur model the data term.
  * Where the linear-flow model is wrong (occlusion edges, a foreground moving over another motion) the steps fade out
- * ({@link flowConsistency}), and where the input is not blurred along its flow, too ({@link blurEvidence}): a sharp
- * frame that moves; a region where no pixel is left is not deconvolved at all. The model assumes a full exposure; a
- * shorter shutter blurs less than the motion and the steps over-sharpen it. `models/promotion-c-deconv` runs 20
- * steps; the default card runs none: they cost 3-5x its time per frame (docs/deblur-model.md, sessions 19-20).
+ * ({@link flowConsistency}), where the input is not blurred along its flow ({@link blurEvidence}: a sharp frame
+ * that moves), and where the neighbouring frames show the content staying where it is ({@link motionEvidence}: the
+ * still background a moving hand's flow spreads over); a region where no pixel is left is not deconvolved at all.
+ * The model assumes a full exposure; a shorter shutter blurs less than the motion and the steps over-sharpen it.
+ * `models/promotion-c-deconv` runs 20 steps; the default card runs none: they cost 3-5x its time per frame
+ * (docs/deblur-model.md, sessions 19-21).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -90,6 +92,17 @@ export const REGION_SURE_RATIO_HIGH = 0.8;
  */
 export const REGION_BLUR_RATIO_LOW = 0.85;
 export const REGION_BLUR_RATIO_HIGH = 1.0;
+/**
+ * The stillness test ({@link motionEvidence}): the steps act in full where the neighbouring frames differ from the
+ * centre frame without the flow at least as much as along it (the ratio of the two at least `STILL_RATIO_HIGH`), and
+ * not at all where they differ half as much or less (`STILL_RATIO_LOW`): there staying explains the neighbours better
+ * than the flow does. Set once from that reading, not swept; measured on the validation sets and the guards
+ * (docs/deblur-model.md, session 21).
+ */
+export const STILL_RATIO_LOW = 0.5;
+export const STILL_RATIO_HIGH = 1.0;
+/** Radius in pixels of the box the stillness test averages over (the width of the flow DIS spreads past an edge). */
+export const STILL_TEST_RADIUS = 8;
 /** Radius in pixels of the box the blur test averages over. */
 export const BLUR_TEST_RADIUS = 16;
 /**
@@ -493,6 +506,81 @@ function stepsReach(weight: Float32Array, flow: FlowInput, box: Box): Uint8Array
   return count === w * h ? undefined : active;
 }
 
+/** The centre frame's neighbours, for the stillness test; either may be missing (the sequence's ends, a gap). */
+export interface Neighbours {
+  readonly previous?: Frame | undefined;
+  readonly next?: Frame | undefined;
+}
+
+/** The grey (mean of the channels, 0..1) of a frame's samples, whole frame. */
+function greyOf(frame: Frame): Float32Array {
+  const max = SAMPLE_MAX[frame.sampleType];
+  const n = frame.width * frame.height;
+  const out = new Float32Array(n);
+  const d = frame.data;
+  const k = 1 / (3 * max);
+  for (let i = 0; i < n; i++) out[i] = (d[3 * i]! + d[3 * i + 1]! + d[3 * i + 2]!) * k;
+  return out;
+}
+
+/**
+ * Per pixel of `box`, how surely its content moves as its flow says, 0..1: the neighbouring frames against the
+ * centre frame where the flow carries each pixel (|N(x + F(x)) - C(x)|, F+ into the next frame, F- into the previous)
+ * and where it stays (|N(x) - C(x)|), each averaged over a box of radius {@link STILL_TEST_RADIUS}. Where staying
+ * explains the neighbours as well as the flow or better, the pixel is still whatever its flow says: DIS at a quarter of
+ * the resolution spreads a moving hand's flow over the still background around it, and the steps would smear that
+ * sharp background along it. The ratio (still + e) / (along the flow + e) (e half a grey level) is 0 on still texture
+ * under a wrong flow, large on moving texture under its flow, and about 1 on flat content (which the steps barely
+ * change). Undefined where neither neighbour is there (a neighbour that is the centre frame repeated does not count).
+ */
+export function motionEvidence(centre: Frame, neighbours: Neighbours, flow: FlowInput, box: Box): Float32Array | undefined {
+  const halves: Array<{ frame: Frame; plane: number }> = [];
+  if (neighbours.next && neighbours.next.index !== centre.index) halves.push({ frame: neighbours.next, plane: 0 });
+  if (neighbours.previous && neighbours.previous.index !== centre.index) halves.push({ frame: neighbours.previous, plane: 2 });
+  if (halves.length === 0) return undefined;
+  const { width: w, height: h } = box;
+  const fw = centre.width;
+  const fh = centre.height;
+  const c = greyOf(centre);
+  const still = new Float64Array(w * h);
+  const along = new Float64Array(w * h);
+  const plane = flow.width * flow.height;
+  const d = flow.data;
+  for (const { frame, plane: p } of halves) {
+    const g = greyOf(frame);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const fx = box.x + x;
+        const fy = box.y + y;
+        const s = fy * fw + fx;
+        const here = c[s]!;
+        still[y * w + x] = still[y * w + x]! + Math.abs(g[s]! - here);
+        let px = fx + d[p * plane + s]!;
+        let py = fy + d[(p + 1) * plane + s]!;
+        px = px < 0 ? 0 : px > fw - 1 ? fw - 1 : px;
+        py = py < 0 ? 0 : py > fh - 1 ? fh - 1 : py;
+        const x0 = px | 0;
+        const y0 = py | 0;
+        const x1 = x0 < fw - 1 ? x0 + 1 : x0;
+        const y1 = y0 < fh - 1 ? y0 + 1 : y0;
+        const ax = px - x0;
+        const ay = py - y0;
+        const v = (1 - ay) * ((1 - ax) * g[y0 * fw + x0]! + ax * g[y0 * fw + x1]!) + ay * ((1 - ax) * g[y1 * fw + x0]! + ax * g[y1 * fw + x1]!);
+        along[y * w + x] = along[y * w + x]! + Math.abs(v - here);
+      }
+    }
+  }
+  const a = boxMean(still, w, h, STILL_TEST_RADIUS);
+  const b = boxMean(along, w, h, STILL_TEST_RADIUS);
+  const e = (0.5 / 255) * halves.length;
+  const out = new Float32Array(w * h);
+  for (let i = 0; i < w * h; i++) {
+    const q = (a[i]! + e) / (b[i]! + e);
+    out[i] = q >= STILL_RATIO_HIGH ? 1 : q <= STILL_RATIO_LOW ? 0 : (q - STILL_RATIO_LOW) / (STILL_RATIO_HIGH - STILL_RATIO_LOW);
+  }
+  return out;
+}
+
 /** `rgb` filtered by the 3x3 binomial kernel [1 2 1]' [1 2 1] / 16, the border replicated. */
 function binomial3(rgb: LinearRgb): LinearRgb {
   const { width: w, height: h, data } = rgb;
@@ -584,21 +672,23 @@ export function writeEncoded(frame: Frame, out: Frame['data'], box: Box, rgb: Li
 /**
  * deblur()'s stage: `iterations` Richardson-Lucy steps on `box` of `out` (the restored samples, laid out like
  * `input`'s data), with `input` (the blurred centre frame) as the data term and `flow` (its whole-frame flow input)
- * as the blur's paths, faded out where the flows disagree ({@link flowConsistency}) and where the input is not
- * blurred along them ({@link blurEvidence}); the steps run only within reach of the pixels that keep them
+ * as the blur's paths, faded out where the flows disagree ({@link flowConsistency}), where the input is not
+ * blurred along them ({@link blurEvidence}) and, given the centre frame's `neighbours` (deblur() passes its window's),
+ * where they show the content still ({@link motionEvidence}); the steps run only within reach of the pixels that keep them
  * ({@link STEPS_REACH}), so a hand moving over a still background costs steps around the hand only. In place; 0
  * iterations leave `out` as it is. With a `pool` (createDeconvolvePool) the rows are split into `bands` among its workers.
  */
-export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Box, flow: FlowInput, iterations: number, pool?: WorkerPool, bands = 4): Promise<void> {
+export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Box, flow: FlowInput, iterations: number, pool?: WorkerPool, bands = 4, neighbours?: Neighbours): Promise<void> {
   if (!(iterations > 0)) return;
   const blurred = linearRgb(input, input.data, box);
-  // Faded out where the flows disagree, and where the input is not blurred along them; a region with no pixel left
-  // (a sharp frame, a still one) is not deconvolved at all.
+  // Faded out where the flows disagree, where the input is not blurred along them, and where the neighbouring frames
+  // say the content is still; a region with no pixel left (a sharp frame, a still one) is not deconvolved at all.
   const weight = flowConsistency(flow, box);
   const evidence = blurEvidence(blurred, flow, box);
+  const moving = neighbours ? motionEvidence(input, neighbours, flow, box) : undefined;
   let any = false;
   for (let i = 0; i < weight.length; i++) {
-    weight[i] = weight[i]! * evidence[i]!;
+    weight[i] = weight[i]! * evidence[i]! * (moving ? moving[i]! : 1);
     if (weight[i]! > 0) any = true;
   }
   if (!any) return;
