@@ -685,8 +685,11 @@ export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Bo
   // say the content is still; a region with no pixel left (a sharp frame, a still one) is not deconvolved at all.
   const weight = flowConsistency(flow, box);
   const evidence = blurEvidence(blurred, flow, box);
-  const moving = neighbours ? motionEvidence(input, neighbours, flow, box) : undefined;
+  // The stillness test only where the blur test has left something (a sharp frame costs the blur test alone).
   let any = false;
+  for (let i = 0; i < weight.length && !any; i++) if (weight[i]! * evidence[i]! > 0) any = true;
+  const moving = any && neighbours ? motionEvidence(input, neighbours, flow, box) : undefined;
+  any = false;
   for (let i = 0; i < weight.length; i++) {
     weight[i] = weight[i]! * evidence[i]! * (moving ? moving[i]! : 1);
     if (weight[i]! > 0) any = true;
