@@ -26,6 +26,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { toGrey } from '../flow/field.js';
 import type { FlowInput } from '../flow/motion-map.js';
 import { DEFAULT_GAMMA, type Frame, SAMPLE_MAX } from '../stream/frame.js';
 import { createWorkerPool, type WorkerPool } from '../stream/worker-pool.js';
@@ -512,26 +513,15 @@ export interface Neighbours {
   readonly next?: Frame | undefined;
 }
 
-/** The grey (mean of the channels, 0..1) of a frame's samples, whole frame. */
-function greyOf(frame: Frame): Float32Array {
-  const max = SAMPLE_MAX[frame.sampleType];
-  const n = frame.width * frame.height;
-  const out = new Float32Array(n);
-  const d = frame.data;
-  const k = 1 / (3 * max);
-  for (let i = 0; i < n; i++) out[i] = (d[3 * i]! + d[3 * i + 1]! + d[3 * i + 2]!) * k;
-  return out;
-}
-
 /**
  * Per pixel of `box`, how surely its content moves as its flow says, 0..1: the neighbouring frames against the
  * centre frame where the flow carries each pixel (|N(x + F(x)) - C(x)|, F+ into the next frame, F- into the previous)
  * and where it stays (|N(x) - C(x)|), each averaged over a box of radius {@link STILL_TEST_RADIUS}. Where staying
  * explains the neighbours as well as the flow or better, the pixel is still whatever its flow says: DIS at a quarter of
  * the resolution spreads a moving hand's flow over the still background around it, and the steps would smear that
- * sharp background along it. The ratio (still + e) / (along the flow + e) (e half a grey level) is 0 on still texture
- * under a wrong flow, large on moving texture under its flow, and about 1 on flat content (which the steps barely
- * change). Undefined where neither neighbour is there (a neighbour that is the centre frame repeated does not count).
+ * sharp background along it. The ratio (still + e) / (along the flow + e), on the frames' grey ({@link toGrey}) with
+ * e half a grey level, is 0 on still texture under a wrong flow, large on moving texture under its flow, and about 1
+ * on flat content (which the steps barely change). Undefined where neither neighbour is there (a neighbour that is the centre frame repeated does not count).
  */
 export function motionEvidence(centre: Frame, neighbours: Neighbours, flow: FlowInput, box: Box): Float32Array | undefined {
   const halves: Array<{ frame: Frame; plane: number }> = [];
@@ -541,13 +531,13 @@ export function motionEvidence(centre: Frame, neighbours: Neighbours, flow: Flow
   const { width: w, height: h } = box;
   const fw = centre.width;
   const fh = centre.height;
-  const c = greyOf(centre);
+  const c = toGrey(centre).data;
   const still = new Float64Array(w * h);
   const along = new Float64Array(w * h);
   const plane = flow.width * flow.height;
   const d = flow.data;
   for (const { frame, plane: p } of halves) {
-    const g = greyOf(frame);
+    const g = toGrey(frame).data;
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         const fx = box.x + x;
@@ -572,7 +562,8 @@ export function motionEvidence(centre: Frame, neighbours: Neighbours, flow: Flow
   }
   const a = boxMean(still, w, h, STILL_TEST_RADIUS);
   const b = boxMean(along, w, h, STILL_TEST_RADIUS);
-  const e = (0.5 / 255) * halves.length;
+  // Half a grey level (toGrey's 0..255) per neighbour.
+  const e = 0.5 * halves.length;
   const out = new Float32Array(w * h);
   for (let i = 0; i < w * h; i++) {
     const q = (a[i]! + e) / (b[i]! + e);
