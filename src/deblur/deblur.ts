@@ -421,7 +421,8 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
               applyLocalRange(centre, out, range);
               // The blur model's data term, from the network's clamped output (deconvolve.ts).
               if (deconvolve > 0 && motion?.flow) {
-                await deconvolveRegion(centre, out, region, motion.flow, deconvolve, deconvolvePool, undefined, { previous: frames[c.centreIndex - 1], next: frames[c.centreIndex + 1] });
+                const neighbours = { previous: frames[c.centreIndex - 1], next: frames[c.centreIndex + 1] };
+                await deconvolveRegion(centre, out, region, motion.flow, deconvolve, { pool: deconvolvePool, neighbours });
               }
             }
             return n;

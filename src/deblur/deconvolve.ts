@@ -132,6 +132,13 @@ export interface RegionFlow {
   readonly n: Uint8Array;
 }
 
+/** The longer of a pixel's two flows (F+ and F-), in pixels; `s` is the pixel's index in the flow input's planes. */
+function longestFlowPx(flow: FlowInput, s: number): number {
+  const plane = flow.width * flow.height;
+  const d = flow.data;
+  return Math.max(Math.hypot(d[s]!, d[plane + s]!), Math.hypot(d[2 * plane + s]!, d[3 * plane + s]!));
+}
+
 function regionFlow(flow: FlowInput, box: Box, shared = false): RegionFlow {
   const { width: w, height: h } = box;
   const plane = flow.width * flow.height;
@@ -463,15 +470,12 @@ export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Flo
  */
 function stepsReach(weight: Float32Array, flow: FlowInput, box: Box): Uint8Array | undefined {
   const { width: w, height: h } = box;
-  const plane = flow.width * flow.height;
-  const d = flow.data;
   let half = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       if (!(weight[y * w + x]! > 0)) continue;
       const s = (box.y + y) * flow.width + box.x + x;
-      const longest = Math.max(Math.hypot(d[s]!, d[plane + s]!), Math.hypot(d[2 * plane + s]!, d[3 * plane + s]!));
-      half = Math.max(half, Math.min(longest, DECONVOLVE_MAX_FLOW_PX) / 2);
+      half = Math.max(half, Math.min(longestFlowPx(flow, s), DECONVOLVE_MAX_FLOW_PX) / 2);
     }
   }
   const r = Math.ceil(STEPS_REACH * half) + 2;
@@ -660,17 +664,28 @@ export function writeEncoded(frame: Frame, out: Frame['data'], box: Box, rgb: Li
   }
 }
 
+/** How {@link deconvolveRegion} runs: where its steps run, and what the stillness test compares with. */
+export interface DeconvolveRegionOptions {
+  /** Workers for the steps (createDeconvolvePool); without, they run on the calling thread, with the same result. */
+  readonly pool?: WorkerPool | undefined;
+  /** Bands of rows the steps are split into among the pool's workers (default 4). */
+  readonly bands?: number;
+  /** The centre frame's neighbours for the stillness test ({@link motionEvidence}); without, no stillness test. */
+  readonly neighbours?: Neighbours | undefined;
+}
+
 /**
  * deblur()'s stage: `iterations` Richardson-Lucy steps on `box` of `out` (the restored samples, laid out like
  * `input`'s data), with `input` (the blurred centre frame) as the data term and `flow` (its whole-frame flow input)
  * as the blur's paths, faded out where the flows disagree ({@link flowConsistency}), where the input is not
- * blurred along them ({@link blurEvidence}) and, given the centre frame's `neighbours` (deblur() passes its window's),
+ * blurred along them ({@link blurEvidence}) and, given the centre frame's neighbours (deblur() passes its window's),
  * where they show the content still ({@link motionEvidence}); the steps run only within reach of the pixels that keep them
  * ({@link STEPS_REACH}), so a hand moving over a still background costs steps around the hand only. In place; 0
- * iterations leave `out` as it is. With a `pool` (createDeconvolvePool) the rows are split into `bands` among its workers.
+ * iterations leave `out` as it is. With a pool the rows are split into bands among its workers.
  */
-export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Box, flow: FlowInput, iterations: number, pool?: WorkerPool, bands = 4, neighbours?: Neighbours): Promise<void> {
+export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Box, flow: FlowInput, iterations: number, options: DeconvolveRegionOptions = {}): Promise<void> {
   if (!(iterations > 0)) return;
+  const { pool, bands = 4, neighbours } = options;
   const blurred = linearRgb(input, input.data, box);
   // Faded out where the flows disagree, where the input is not blurred along them, and where the neighbouring frames
   // say the content is still; a region with no pixel left (a sharp frame, a still one) is not deconvolved at all.

@@ -215,7 +215,7 @@ describe('blurEvidence', () => {
       const frame = movingFrame(96, 64, 2, 9, blurred);
       const out = frame.data.slice();
       halves.count = 0;
-      await deconvolveRegion(frame, out, box, flow, 5, pool, 2);
+      await deconvolveRegion(frame, out, box, flow, 5, { pool, bands: 2 });
       return { halves: halves.count, changed: out.some((v, k) => v !== frame.data[k]) };
     };
     const sharp = movingFrame(96, 64, 2, 9, false);
@@ -262,7 +262,7 @@ describe('motionEvidence', () => {
     const flow = constantFlowInput(96, 64, 6, 0);
     const changes = async (withNeighbours: boolean) => {
       const out = centre!.data.slice();
-      await deconvolveRegion(centre!, out, box, flow, 5, undefined, 4, withNeighbours ? { previous, next } : undefined);
+      await deconvolveRegion(centre!, out, box, flow, 5, withNeighbours ? { neighbours: { previous, next } } : {});
       return out.some((v, k) => v !== centre!.data[k]);
     };
     expect(await changes(false)).toBe(true);
@@ -292,7 +292,7 @@ describe("the steps' reach", () => {
       close: async () => {},
     };
     const out = frame.data.slice();
-    await deconvolveRegion(frame, out, box, flow, 10, pool, 2);
+    await deconvolveRegion(frame, out, box, flow, 10, { pool, bands: 2 });
     // The steps on every pixel, faded as deconvolveRegion fades them.
     const blurred = linearRgb(frame, frame.data, box);
     const evidence = blurEvidence(blurred, flow, box);
@@ -334,7 +334,7 @@ describe('the steps in worker threads', () => {
       await deconvolveRegion(frame, serial, box, flow, 4);
       for (const bands of [1, 2, 5]) {
         const parallel = frame.data.slice();
-        await deconvolveRegion(frame, parallel, box, flow, 4, pool, bands);
+        await deconvolveRegion(frame, parallel, box, flow, 4, { pool, bands });
         expect(parallel, `${bands} bands`).toEqual(serial);
       }
       expect(serial).not.toEqual(frame.data);
