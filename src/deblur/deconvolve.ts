@@ -94,6 +94,23 @@ export const REGION_SURE_RATIO_HIGH = 0.8;
 export const REGION_BLUR_RATIO_LOW = 0.85;
 export const REGION_BLUR_RATIO_HIGH = 1.0;
 /**
+ * The lag test ({@link lagEvidence}), the blur test's second cue: a box blur of length L along a direction d makes the
+ * input's derivative along d the difference of the sharp content L apart, D(x) = (S(x + L/2 d) - S(x - L/2 d)) / L,
+ * so D(x) and D(x + L d) share S(x + L/2 d) with opposite signs and correlate at about -1/2 whatever the content;
+ * sharp content shows no such correlation at the flow's lag, smooth content a positive one (periodic content any: a
+ * wave of frequency w correlates at cos(w L), so periodic texture stays the across test's). Where the correlation over
+ * a box of radius {@link BLUR_TEST_RADIUS} is at most `LAG_CORRELATION_BLURRED` the input counts as blurred along its
+ * flow, from `LAG_CORRELATION_SHARP` on it does not. The across test misses blur across long thin structure (grass
+ * stems at right angles to a camera pan: blurred, each stem is a band the across re-blur does not change, so the frame
+ * scored 1.07-1.09, as sharp frames do), which this test finds: in session 22's probe
+ * (training/results/deconvolve/probes/lag_corr.mjs) 59-70% of such a frame's moving pixels correlate at -0.3 or less,
+ * and at most 2% of any committed sharp sequence's, none at -0.4. -0.25 and -0.4 restored 0.03-0.04 dB more on the
+ * validation sets and kept the held-out clip's sharp frames at 56.5 dB instead of 57.8 (docs/deblur-model.md, session
+ * 22). Flows shorter than {@link BLUR_TEST_MIN_PX} are left to the across test.
+ */
+export const LAG_CORRELATION_SHARP = -0.3;
+export const LAG_CORRELATION_BLURRED = -0.45;
+/**
  * The stillness test ({@link motionEvidence}): the steps act in full where the neighbouring frames differ from the
  * centre frame without the flow at least as much as along it (the ratio of the two at least `STILL_RATIO_HIGH`), and
  * not at all where they differ half as much or less (`STILL_RATIO_LOW`): there staying explains the neighbours better
@@ -384,9 +401,32 @@ export function flowConsistency(flow: FlowInput, box: Box): Float32Array {
 }
 
 /**
- * Per pixel of the region, how surely the input is blurred along its flow, 0..1: the change re-blurring the input
- * along {@link BLUR_TEST_SCALE} of its flow (at least {@link BLUR_TEST_MIN_PX}) makes (|A(B) - B| after a 3x3
- * binomial filter, summed over the channels and averaged over a box of radius {@link BLUR_TEST_RADIUS}) against the
+ * Per pixel of the region, how surely the input is blurred along its flow, 0..1: the larger of the two tests' verdicts,
+ * the across test's ({@link acrossEvidence}) and the lag test's ({@link lagEvidence}), on the input after a 3x3
+ * binomial filter (noise changes the input as much along the flow as across it, and does not correlate at a lag).
+ */
+export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Float32Array {
+  const quiet = binomial3(blurred);
+  const out = acrossTest(quiet, flow, box);
+  const lag = lagTest(quiet, flow, box);
+  for (let i = 0; i < out.length; i++) if (lag[i]! > out[i]!) out[i] = lag[i]!;
+  return out;
+}
+
+/** The across test's verdict alone (see {@link blurEvidence}), on the unfiltered region. */
+export function acrossEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Float32Array {
+  return acrossTest(binomial3(blurred), flow, box);
+}
+
+/** The lag test's verdict alone (see {@link blurEvidence}), on the unfiltered region. */
+export function lagEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Float32Array {
+  return lagTest(binomial3(blurred), flow, box);
+}
+
+/**
+ * The across test, on `quiet` (the region after the 3x3 binomial filter): per pixel, 0..1, the change re-blurring the
+ * input along {@link BLUR_TEST_SCALE} of its flow (at least {@link BLUR_TEST_MIN_PX}) makes (|A(B) - B|, summed over
+ * the channels and averaged over a box of radius {@link BLUR_TEST_RADIUS}) against the
  * change re-blurring it as far across the flow makes (the flow turned by 90 degrees). Content smeared along the flow
  * barely changes when smeared a little further along it; sharp content changes about as much either way. The same
  * ratio over the whole region scales every pixel's evidence ({@link REGION_BLUR_RATIO_LOW}): a sharp region has no
@@ -394,8 +434,8 @@ export function flowConsistency(flow: FlowInput, box: Box): Float32Array {
  * ({@link BLUR_RATIO_SHIFT}): short blurs. Where nothing moves both changes are 0 and the evidence is 0 (the steps leave such pixels alone
  * anyway).
  */
-export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Float32Array {
-  const { width: w, height: h } = blurred;
+function acrossTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
+  const { width: w, height: h } = quiet;
   const n = w * h;
   // The short flows along and across, for the region's pixels only (laid out as a flow input of the region's size).
   const plane = flow.width * flow.height;
@@ -426,9 +466,6 @@ export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Flo
       turned[3 * n + i] = k * bu;
     }
   }
-  // Noise changes the input as much along as across, and the short re-blurs change blurred content little: a 3x3
-  // binomial filter first (the same in every direction) keeps sensor noise from passing blurred content for sharp.
-  const quiet = binomial3(blurred);
   const whole = { x: 0, y: 0, width: w, height: h };
   const along = blurAlongFlow(quiet, { width: w, height: h, data: scaled }, whole).data;
   const across = blurAlongFlow(quiet, { width: w, height: h, data: turned }, whole).data;
@@ -458,6 +495,66 @@ export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Flo
     if (!(c[i]! > 1e-7)) continue;
     const q = a[i]! / c[i]! - shift * (share[i]! - BLUR_TEST_SCALE);
     out[i] = region * (q <= BLUR_RATIO_LOW ? 1 : q >= BLUR_RATIO_HIGH ? 0 : (BLUR_RATIO_HIGH - q) / (BLUR_RATIO_HIGH - BLUR_RATIO_LOW));
+  }
+  return out;
+}
+
+/**
+ * The lag test ({@link LAG_CORRELATION_BLURRED}), on `quiet` (the region after the 3x3 binomial filter): per pixel,
+ * 0..1, the correlation of the grey input's derivative along each flow (F+ and F-, where at least
+ * {@link BLUR_TEST_MIN_PX} long) at the pixel and at the pixel the flow carries it to, over a box of radius
+ * {@link BLUR_TEST_RADIUS}. Each pixel's verdict is its own: no region verdict scales it.
+ */
+function lagTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
+  const { width: w, height: h, data } = quiet;
+  const n = w * h;
+  const grey = new Float32Array(n);
+  for (let i = 0; i < n; i++) grey[i] = 0.299 * data[3 * i]! + 0.587 * data[3 * i + 1]! + 0.114 * data[3 * i + 2]!;
+  const at = (x: number, y: number): number => {
+    x = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
+    y = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
+    const x0 = x | 0;
+    const y0 = y | 0;
+    const x1 = x0 < w - 1 ? x0 + 1 : x0;
+    const y1 = y0 < h - 1 ? y0 + 1 : y0;
+    const ax = x - x0;
+    const ay = y - y0;
+    return (1 - ay) * ((1 - ax) * grey[y0 * w + x0]! + ax * grey[y0 * w + x1]!) + ay * ((1 - ax) * grey[y1 * w + x0]! + ax * grey[y1 * w + x1]!);
+  };
+  const plane = flow.width * flow.height;
+  const d = flow.data;
+  // Per pixel: D(x) D(x + F), D(x)^2 and D(x + F)^2, summed over the two flows.
+  const xy = new Float64Array(n);
+  const xx = new Float64Array(n);
+  const yy = new Float64Array(n);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const s = (box.y + y) * flow.width + box.x + x;
+      const i = y * w + x;
+      for (let p = 0; p < 4; p += 2) {
+        const u = d[p * plane + s]!;
+        const v = d[(p + 1) * plane + s]!;
+        const m = Math.hypot(u, v);
+        if (!(m >= BLUR_TEST_MIN_PX)) continue;
+        const hx = (0.5 * u) / m;
+        const hy = (0.5 * v) / m;
+        const d0 = at(x + hx, y + hy) - at(x - hx, y - hy);
+        const d1 = at(x + u + hx, y + v + hy) - at(x + u - hx, y + v - hy);
+        xy[i] = xy[i]! + d0 * d1;
+        xx[i] = xx[i]! + d0 * d0;
+        yy[i] = yy[i]! + d1 * d1;
+      }
+    }
+  }
+  const a = boxMean(xy, w, h, BLUR_TEST_RADIUS);
+  const b = boxMean(xx, w, h, BLUR_TEST_RADIUS);
+  const c = boxMean(yy, w, h, BLUR_TEST_RADIUS);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const energy = Math.sqrt(b[i]! * c[i]!);
+    if (!(energy > 1e-12)) continue;
+    const r = a[i]! / energy;
+    out[i] = r <= LAG_CORRELATION_BLURRED ? 1 : r >= LAG_CORRELATION_SHARP ? 0 : (LAG_CORRELATION_SHARP - r) / (LAG_CORRELATION_SHARP - LAG_CORRELATION_BLURRED);
   }
   return out;
 }

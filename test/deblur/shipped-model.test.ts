@@ -17,9 +17,10 @@
  * follows the motion costs this clip 0.1 dB while it gains on the validation set, the test set and the hard hand
  * sample, docs/deblur-model.md; the session-11 weights 0.53 dB, 36.15 dB and 43.7 dB); `promotion-c-deconv` (the
  * default's network and settings with 20 Richardson-Lucy steps along the flow; since session 20 its blur test keeps
- * them off sharp frames that move, since session 21 its stillness test off still backgrounds) 1.49 dB, 58.77 dB and
- * 57.6 dB, every sequence at 48.2 dB or more (session 20: 45.5 dB or more; session 19's blur test: 1.41 dB, 46.07 dB,
- * and a sharp waving hand at 35.6 dB); `promotion-s` 0.28 dB,
+ * them off sharp frames that move, since session 21 its stillness test off still backgrounds, since session 22 its lag
+ * test finds blur across thin structure) 1.50 dB, 57.83 dB and 57.2 dB, every sequence at 47.8 dB or more (session 21:
+ * 1.49 dB, 58.77 dB, 57.6 dB and 48.2 dB or more; session 20: 45.5 dB or more; session 19's blur test: 1.41 dB,
+ * 46.07 dB, and a sharp waving hand at 35.6 dB); `promotion-s` 0.28 dB,
  * 38.44 dB and 46.4 dB;
  * `promotion-s-long` (3.6x the training; more restoration, but worse hand pose on the demo sample) 0.54 dB, 39.18 dB
  * and 49.5 dB; `promotion-m` (48 features; the most restoration, the worst hand pose) 0.66 dB, 44.66 dB and 55.2 dB.
