@@ -9,24 +9,24 @@
  *   A(I)(x) = 1/2 mean over s in (0, 1/2] of I(x - s F+(x))  +  1/2 mean over s in (0, 1/2] of I(x - s F-(x))
  *
  * re-blurs a sharp estimate I (each half, |F|/2 long, sampled at n points at most 3 px apart, and no fewer than
- * spacing them 2 px apart would give up to three; bilinear, the region's border replicated). Richardson-Lucy iterates I <- I * A'(B / A(I)) on the blurred frame B, with A' the
- * same lines walked the other way (the adjoint of A where the flow is locally smooth). Each step keeps I
- * non-negative and moves A(I) towards B; a few steps sharpen, many amplify noise and ring, so the count is the
- * regularization. Where the flow is zero, A is the identity and the frame stays as it is.
+ * spacing them 2 px apart would give up to three; bilinear, the region's border replicated). Richardson-Lucy iterates
+ * I <- I * A'(B / A(I)) on the blurred frame B, with A' the same lines walked the other way (the adjoint of A where
+ * the flow is locally smooth). Each step keeps I non-negative and moves A(I) towards B; a few steps sharpen, many
+ * amplify noise and ring, so the count is the regularization. Where the flow is zero, A is the identity and the frame stays as it is.
  *
  * In deblur() (`deconvolve` in the model card, `deblur({ deconvolve })`, `--deconvolve`), the iterations start from
  * the network's clamped output rather than from B: the network is the prior, the blur model the data term.
  * Where the linear-flow model is wrong (occlusion edges, a foreground moving over another motion) the steps fade out
- * ({@link flowConsistency}), where the input is not blurred along its flow ({@link blurEvidence}: a sharp frame
- * that moves), and where the neighbouring frames show the content staying where it is ({@link motionEvidence}: the
+ * ({@link flowConsistency}), where the input is not blurred along its flow ({@link blurEvidence}, two cues: a sharp
+ * frame that moves), and where the neighbouring frames show the content staying where it is ({@link motionEvidence}: the
  * still background a moving hand's flow spreads over); a region where no pixel is left is not deconvolved at all.
  * The model assumes a full exposure; a shorter shutter blurs less than the motion and the steps over-sharpen it.
  * `models/promotion-c-deconv` runs 20 steps; the default card runs none: they cost 3-5x its time per frame
- * (docs/deblur-model.md, sessions 19-21).
+ * (docs/deblur-model.md, sessions 19-22).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { toGrey } from '../flow/field.js';
+import { BT601, toGrey } from '../flow/field.js';
 import type { FlowInput } from '../flow/motion-map.js';
 import { DEFAULT_GAMMA, type Frame, SAMPLE_MAX } from '../stream/frame.js';
 import { createWorkerPool, type WorkerPool } from '../stream/worker-pool.js';
@@ -517,7 +517,8 @@ function lagTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
   const { width: w, height: h, data } = quiet;
   const n = w * h;
   const grey = new Float32Array(n);
-  for (let i = 0; i < n; i++) grey[i] = 0.299 * data[3 * i]! + 0.587 * data[3 * i + 1]! + 0.114 * data[3 * i + 2]!;
+  const [kr, kg, kb] = BT601;
+  for (let i = 0; i < n; i++) grey[i] = kr * data[3 * i]! + kg * data[3 * i + 1]! + kb * data[3 * i + 2]!;
   const at = (x: number, y: number): number => {
     x = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
     y = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
