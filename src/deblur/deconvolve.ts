@@ -157,11 +157,19 @@ export interface RegionFlow {
   readonly n: Uint8Array;
 }
 
+/**
+ * The length of a flow vector (u, v) in pixels. Not Math.hypot: its overflow guard costs about 30 ns a call (as in
+ * src/flow/motion-map.ts), the tests and the steps' set-up make about ten calls a pixel, and flows are small.
+ */
+function flowLength(u: number, v: number): number {
+  return Math.sqrt(u * u + v * v);
+}
+
 /** The longer of a pixel's two flows (F+ and F-), in pixels; `s` is the pixel's index in the flow input's planes. */
 function longestFlowPx(flow: FlowInput, s: number): number {
   const plane = flow.width * flow.height;
   const d = flow.data;
-  return Math.max(Math.hypot(d[s]!, d[plane + s]!), Math.hypot(d[2 * plane + s]!, d[3 * plane + s]!));
+  return Math.max(flowLength(d[s]!, d[plane + s]!), flowLength(d[2 * plane + s]!, d[3 * plane + s]!));
 }
 
 function regionFlow(flow: FlowInput, box: Box, shared = false): RegionFlow {
@@ -176,7 +184,7 @@ function regionFlow(flow: FlowInput, box: Box, shared = false): RegionFlow {
   const bv = floats();
   const n = shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
   const cap = (u: number, v: number): number => {
-    const m = Math.hypot(u, v);
+    const m = flowLength(u, v);
     return m > DECONVOLVE_MAX_FLOW_PX ? DECONVOLVE_MAX_FLOW_PX / m : 1;
   };
   for (let y = 0; y < h; y++) {
@@ -194,7 +202,7 @@ function regionFlow(flow: FlowInput, box: Box, shared = false): RegionFlow {
       bu[i] = u * k;
       bv[i] = v * k;
       // A half-segment is |F| / 2 long.
-      const longest = Math.max(Math.hypot(fu[i]!, fv[i]!), Math.hypot(bu[i]!, bv[i]!)) / 2;
+      const longest = Math.max(flowLength(fu[i]!, fv[i]!), flowLength(bu[i]!, bv[i]!)) / 2;
       n[i] = Math.max(Math.min(DECONVOLVE_SHORT_SAMPLES, Math.ceil(longest / 2) + 1), Math.ceil(longest / DECONVOLVE_SAMPLE_SPACING_PX) + 1);
     }
   }
@@ -400,8 +408,8 @@ export function flowConsistency(flow: FlowInput, box: Box): Float32Array {
       const fv = d[plane + s]!;
       const bu = d[2 * plane + s]!;
       const bv = d[3 * plane + s]!;
-      const t = DECONVOLVE_CONSISTENCY_PX + DECONVOLVE_CONSISTENCY_SHARE * 0.5 * (Math.hypot(fu, fv) + Math.hypot(bu, bv));
-      const e = Math.hypot(fu + bu, fv + bv);
+      const t = DECONVOLVE_CONSISTENCY_PX + DECONVOLVE_CONSISTENCY_SHARE * 0.5 * (flowLength(fu, fv) + flowLength(bu, bv));
+      const e = flowLength(fu + bu, fv + bv);
       out[y * box.width + x] = e <= t ? 1 : e >= 2 * t ? 0 : (2 * t - e) / t;
     }
   }
@@ -461,7 +469,7 @@ function acrossTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
       const fv = d[plane + s]!;
       const bu = d[2 * plane + s]!;
       const bv = d[3 * plane + s]!;
-      const longest = Math.max(Math.hypot(fu, fv), Math.hypot(bu, bv));
+      const longest = Math.max(flowLength(fu, fv), flowLength(bu, bv));
       const k = longest > 0 ? Math.min(1, Math.max(BLUR_TEST_SCALE, BLUR_TEST_MIN_PX / longest)) : BLUR_TEST_SCALE;
       share[i] = k;
       scaled[i] = k * fu;
@@ -543,7 +551,7 @@ function lagTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
       for (let p = 0; p < 4; p += 2) {
         const u = d[p * plane + s]!;
         const v = d[(p + 1) * plane + s]!;
-        const m = Math.hypot(u, v);
+        const m = flowLength(u, v);
         if (!(m >= BLUR_TEST_MIN_PX)) continue;
         const hx = (0.5 * u) / m;
         const hy = (0.5 * v) / m;
