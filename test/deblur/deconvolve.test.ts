@@ -252,6 +252,20 @@ const randomTexture: Texture = (x, y, c) => {
   return 0.15 + 0.5 * (at(x0) + (x - x0) * (at(x0 + 1) - at(x0)));
 };
 
+/**
+ * Value noise: random values on a grid of `cell` px, linear between them in x and y (an image upscaled `cell` times
+ * with bilinear interpolation). Its derivative along any axis is constant over each cell, so at a lag of one cell it
+ * correlates as a box blur of one cell's length would make it: across the flow as well as along it.
+ */
+const valueNoise = (cell: number): Texture => (x, y, c) => {
+  const at = (i: number, j: number) => Math.abs(Math.sin(i * 12.9898 + j * 78.233 + c * 0.5) * 43758.5453) % 1;
+  const i = Math.floor(x / cell);
+  const j = Math.floor(y / cell);
+  const tx = x / cell - i;
+  const ty = y / cell - j;
+  return 0.15 + 0.5 * ((1 - ty) * ((1 - tx) * at(i, j) + tx * at(i + 1, j)) + ty * ((1 - tx) * at(i, j + 1) + tx * at(i + 1, j + 1)));
+};
+
 describe('lagEvidence', () => {
   const w = 160;
   const h = 96;
@@ -272,24 +286,29 @@ describe('lagEvidence', () => {
     const lag = (f: Frame) => inner(lagEvidence(linearRgb(f, f.data, box), flow, box));
     const both = (f: Frame) => inner(blurEvidence(linearRgb(f, f.data, box), flow, box));
     const got = `lag: blurred ${lag(blurred).toFixed(3)}, sharp ${lag(sharp).toFixed(3)}; blur test: blurred ${both(blurred).toFixed(3)}, sharp ${both(sharp).toFixed(3)}`;
-    // Measured: the lag test 0.992 on the blurred stems and 0 on the sharp ones; the across test 0 on both (the blurred
-    // stems are bands the across re-blur does not change).
+    // Measured: the lag test 0.536 on the blurred stems (0.992 before its veto across the flow: the stems' tilt makes
+    // them correlate a little across it too) and 0 on the sharp ones; the across test 0 on both (the blurred stems are
+    // bands the across re-blur does not change).
     expect(inner(acrossEvidence(linearRgb(blurred, blurred.data, box), flow, box))).toBe(0);
-    expect(lag(blurred), got).toBeGreaterThan(0.8);
+    expect(lag(blurred), got).toBeGreaterThan(0.45);
     expect(lag(sharp), got).toBe(0);
-    expect(both(blurred), got).toBeGreaterThan(0.8);
+    expect(both(blurred), got).toBeGreaterThan(0.45);
     expect(both(sharp), got).toBe(0);
   });
 
-  it('finds blur in random texture too, and none where the content is sharp, flat or still', () => {
+  it('finds blur in random texture too, little in upscaled content, and none where the content is sharp, flat or still', () => {
     // (Periodic texture is the across test's: a wave of frequency w correlates at cos(w L), whatever the blur.)
     const lag = (f: Frame, fl = flow) => inner(lagEvidence(linearRgb(f, f.data, box), fl, box));
     const flat = createRgb8Frame(new Uint8Array(3 * w * h).fill(90), { width: w, height: h, index: 0, timestampMs: 0 });
     const got = `blurred ${lag(frame(true, randomTexture)).toFixed(3)}, sharp ${lag(frame(false, randomTexture)).toFixed(3)}`;
-    // Measured: 0.945 blurred, 0 sharp.
+    // Measured: 0.938 blurred (0.945 before the veto across the flow), 0 sharp.
     expect(lag(frame(true, randomTexture)), got).toBeGreaterThan(0.8);
     expect(lag(frame(false, randomTexture)), got).toBe(0);
     expect(lag(flat)).toBe(0);
+    // Content upscaled by linear interpolation, moving a cell per frame, correlates at the flow's lag across the flow
+    // too, and the veto takes most of its verdict back (measured 0.106; the deblur benchmark's background, session 22).
+    const upscaled = lag(frame(false, valueNoise(8)), constantFlowInput(w, h, 8, 0));
+    expect(upscaled).toBeLessThan(0.15);
     // Flows shorter than the blur test's floor are left to the across test.
     expect(lag(frame(true, stems), constantFlowInput(w, h, 3, 0))).toBe(0);
   });
