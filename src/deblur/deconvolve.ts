@@ -124,14 +124,13 @@ export const LAG_CORRELATION_BLURRED = -0.45;
  * flow too is not blurred along it (an image upscaled by linear interpolation as many times as it moves pixels per
  * frame, such as the deblur benchmark's value noise in 4 px cells panning 4 px per frame). The lag test's verdict is
  * kept in full where the correlation across is at least `LAG_ACROSS_FREE` and dropped where it is at most
- * `LAG_ACROSS_CORRELATED`.
+ * `LAG_ACROSS_CORRELATED`. Set once from session 22's probe, not swept: on frames like the benchmark's only 4-5 of
+ * the 54-56% of moving pixels the lag test passes correlate at -0.15 or more across, on the validation sets' blurred
+ * frames most (Dune 46-48 of 59-62). It brought such a sharp pan from 41.0-41.3 dB back to 45.2-45.5 (the default
+ * 46.4-46.8) and cost val 0.05 dB and lines 0.02, within their noise (docs/deblur-model.md, session 22).
  */
 export const LAG_ACROSS_FREE = -0.15;
 export const LAG_ACROSS_CORRELATED = -0.3;
-// Set once from session 22's probe, not swept: on frames like the benchmark's only 4-5 of the 54-56% of moving pixels
-// the lag test passes correlate at -0.15 or more across, on the validation sets' blurred frames most (Dune 46-48 of
-// 59-62). It brought such a sharp pan from 41.0-41.3 dB back to 45.2-45.5 (the default 46.4-46.8) and cost val 0.05
-// dB and lines 0.02, within their noise (docs/deblur-model.md, session 22).
 /**
  * The stillness test ({@link motionEvidence}): the steps act in full where the neighbouring frames differ from the
  * centre frame without the flow at least as much as along it (the ratio of the two at least `STILL_RATIO_HIGH`), and
@@ -533,7 +532,8 @@ function acrossTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
  * The lag test ({@link LAG_CORRELATION_BLURRED}), on `quiet` (the region after the 3x3 binomial filter): per pixel,
  * 0..1, the correlation of the grey input's derivative along each flow (F+ and F-, where at least
  * {@link BLUR_TEST_MIN_PX} long) at the pixel and at the pixel the flow carries it to, over a box of radius
- * {@link BLUR_TEST_RADIUS}. Each pixel's verdict is its own: no region verdict scales it.
+ * {@link BLUR_TEST_RADIUS}, vetoed where the same correlation across the flow is low too ({@link LAG_ACROSS_FREE}).
+ * Each pixel's verdict is its own: no region verdict scales it.
  */
 function lagTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
   const { width: w, height: h, data } = quiet;
