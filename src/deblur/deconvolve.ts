@@ -541,17 +541,7 @@ function lagTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
   const grey = new Float32Array(n);
   const [kr, kg, kb] = BT601;
   for (let i = 0; i < n; i++) grey[i] = kr * data[3 * i]! + kg * data[3 * i + 1]! + kb * data[3 * i + 2]!;
-  const at = (x: number, y: number): number => {
-    x = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
-    y = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
-    const x0 = x | 0;
-    const y0 = y | 0;
-    const x1 = x0 < w - 1 ? x0 + 1 : x0;
-    const y1 = y0 < h - 1 ? y0 + 1 : y0;
-    const ax = x - x0;
-    const ay = y - y0;
-    return (1 - ay) * ((1 - ax) * grey[y0 * w + x0]! + ax * grey[y0 * w + x1]!) + ay * ((1 - ax) * grey[y1 * w + x0]! + ax * grey[y1 * w + x1]!);
-  };
+  const at = (x: number, y: number): number => bilinearAt(grey, w, h, x, y);
   const plane = flow.width * flow.height;
   const d = flow.data;
   // Per pixel, along the flow and across it (the flow turned by 90 degrees): D(x) D(x + F), D(x)^2 and D(x + F)^2,
@@ -687,17 +677,7 @@ export function motionEvidence(centre: Frame, neighbours: Neighbours, flow: Flow
         const s = fy * fw + fx;
         const here = c[s]!;
         still[y * w + x] = still[y * w + x]! + Math.abs(g[s]! - here);
-        let px = fx + d[p * plane + s]!;
-        let py = fy + d[(p + 1) * plane + s]!;
-        px = px < 0 ? 0 : px > fw - 1 ? fw - 1 : px;
-        py = py < 0 ? 0 : py > fh - 1 ? fh - 1 : py;
-        const x0 = px | 0;
-        const y0 = py | 0;
-        const x1 = x0 < fw - 1 ? x0 + 1 : x0;
-        const y1 = y0 < fh - 1 ? y0 + 1 : y0;
-        const ax = px - x0;
-        const ay = py - y0;
-        const v = (1 - ay) * ((1 - ax) * g[y0 * fw + x0]! + ax * g[y0 * fw + x1]!) + ay * ((1 - ax) * g[y1 * fw + x0]! + ax * g[y1 * fw + x1]!);
+        const v = bilinearAt(g, fw, fh, fx + d[p * plane + s]!, fy + d[(p + 1) * plane + s]!);
         along[y * w + x] = along[y * w + x]! + Math.abs(v - here);
       }
     }
@@ -712,6 +692,20 @@ export function motionEvidence(centre: Frame, neighbours: Neighbours, flow: Flow
     out[i] = q >= STILL_RATIO_HIGH ? 1 : q <= STILL_RATIO_LOW ? 0 : (q - STILL_RATIO_LOW) / (STILL_RATIO_HIGH - STILL_RATIO_LOW);
   }
   return out;
+}
+
+/** The grey `plane` (w x h) at (x, y), bilinear, the border replicated. */
+function bilinearAt(plane: Float32Array, w: number, h: number, x: number, y: number): number {
+  x = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
+  y = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
+  // x, y >= 0: truncation is the floor.
+  const x0 = x | 0;
+  const y0 = y | 0;
+  const x1 = x0 < w - 1 ? x0 + 1 : x0;
+  const y1 = y0 < h - 1 ? y0 + 1 : y0;
+  const ax = x - x0;
+  const ay = y - y0;
+  return (1 - ay) * ((1 - ax) * plane[y0 * w + x0]! + ax * plane[y0 * w + x1]!) + ay * ((1 - ax) * plane[y1 * w + x0]! + ax * plane[y1 * w + x1]!);
 }
 
 /** `rgb` filtered by the 3x3 binomial kernel [1 2 1]' [1 2 1] / 16, the border replicated. */
