@@ -124,10 +124,10 @@ export const LAG_CORRELATION_BLURRED = -0.45;
  * flow too is not blurred along it (an image upscaled by linear interpolation as many times as it moves pixels per
  * frame, such as the deblur benchmark's value noise in 4 px cells panning 4 px per frame). The lag test's verdict is
  * kept in full where the correlation across is at least `LAG_ACROSS_FREE` and dropped where it is at most
- * `LAG_ACROSS_CORRELATED`. Set once from session 22's probe, not swept: on frames like the benchmark's only 4-5 of
- * the 54-56% of moving pixels the lag test passes correlate at -0.15 or more across, on the validation sets' blurred
- * frames most (Dune 46-48 of 59-62). It brought such a sharp pan from 41.0-41.3 dB back to 45.2-45.5 (the default
- * 46.4-46.8) and cost val 0.05 dB and lines 0.02, within their noise (docs/deblur-model.md, session 22).
+ * `LAG_ACROSS_CORRELATED`. Set once from session 22's probe, not swept: on the benchmark's frames only 4 of the
+ * 46-48% of moving pixels the lag test passes correlate at -0.15 or more across, on the validation sets' blurred
+ * frames most (Dune 46-48 of 59-62). It brought the benchmark's sharp frames from 42.0-42.2 dB back to 46.1-46.9 (the
+ * default 48.5-50.3) and cost val 0.05 dB and lines 0.02, within their noise (docs/deblur-model.md, session 22).
  */
 export const LAG_ACROSS_FREE = -0.15;
 export const LAG_ACROSS_CORRELATED = -0.3;
