@@ -30,7 +30,7 @@ import { BT601, toGrey } from '../flow/field.js';
 import type { FlowInput } from '../flow/motion-map.js';
 import { DEFAULT_GAMMA, type Frame, SAMPLE_MAX } from '../stream/frame.js';
 import { createWorkerPool, type WorkerPool } from '../stream/worker-pool.js';
-import type { DeconvolveTask } from './deconvolve-worker.js';
+import type { DeconvolveTask, StepTask } from './deconvolve-worker.js';
 import type { Box } from './tiles.js';
 
 /** Longest flow vector followed, in pixels per frame: longer ones (DIS outliers, mostly) are shortened to it. */
@@ -358,7 +358,7 @@ export async function deconvolveAlongFlowInWorkers(pool: WorkerPool, bands: numb
   const rows = bottom - top;
   const count = Math.max(1, Math.min(bands, rows));
   const edges = Array.from({ length: count + 1 }, (_, k) => top + Math.round((k * rows) / count));
-  const half = (name: DeconvolveTask['half']) => Promise.all(edges.slice(0, -1).map((y0, k) => pool.run<DeconvolveTask, null>({ half: name, buffers, y0, y1: edges[k + 1]! })));
+  const half = (name: StepTask['half']) => Promise.all(edges.slice(0, -1).map((y0, k) => pool.run<StepTask, null>({ half: name, buffers, y0, y1: edges[k + 1]! })));
   for (let it = 0; it < iterations; it++) {
     await half('reblur');
     await half('correct');
@@ -440,6 +440,23 @@ export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Flo
   const lag = lagTest(quiet, flow, box);
   for (let i = 0; i < out.length; i++) if (lag[i]! > out[i]!) out[i] = lag[i]!;
   return out;
+}
+
+/**
+ * {@link blurEvidence} with its two tests run side by side in two workers of `pool` (deconvolve-worker.ts): the same
+ * arithmetic, so the same result to the bit.
+ */
+export async function blurEvidenceInWorkers(pool: WorkerPool, blurred: LinearRgb, flow: FlowInput, box: Box): Promise<Float32Array> {
+  const quiet = binomial3(blurred);
+  const test = (name: 'across' | 'lag') => pool.run<DeconvolveTask, Float32Array>({ test: name, quiet, flow, box });
+  const [out, lag] = await Promise.all([test('across'), test('lag')]);
+  for (let i = 0; i < out.length; i++) if (lag[i]! > out[i]!) out[i] = lag[i]!;
+  return out;
+}
+
+/** One of the blur test's two cues on the filtered region, by name (for the workers). */
+export function blurTest(name: 'across' | 'lag', quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
+  return name === 'across' ? acrossTest(quiet, flow, box) : lagTest(quiet, flow, box);
 }
 
 /** The across test's verdict alone (see {@link blurEvidence}), on the unfiltered region. */
@@ -780,17 +797,61 @@ export function linearRgb(frame: Frame, data: Frame['data'], box: Box, gamma = D
   return { width: w, height: h, data: out };
 }
 
+/** Bins of {@link Encoder8}'s first guess over 0..1 in linear light. */
+const ENCODER_BINS = 4096;
+
+/**
+ * Math.round(Math.pow(v, 1 / gamma) * 255) for v in 0..1 without a power per sample: the code is the number of
+ * thresholds ((k - 0.5) / 255)^gamma, k = 1..255, at or below v, found from a first guess per bin of v; within 1e-6
+ * of a threshold the power decides, so the code is the formula's.
+ */
+class Encoder8 {
+  private readonly thresholds = new Float64Array(257);
+  private readonly guess = new Uint8Array(ENCODER_BINS + 1);
+
+  constructor(private readonly gamma: number) {
+    const t = this.thresholds;
+    t[0] = -Infinity;
+    for (let k = 1; k <= 255; k++) t[k] = Math.pow((k - 0.5) / 255, gamma);
+    t[256] = Infinity;
+    let k = 0;
+    for (let b = 0; b <= ENCODER_BINS; b++) {
+      while (t[k + 1]! <= b / ENCODER_BINS) k++;
+      this.guess[b] = k;
+    }
+  }
+
+  encode(v: number): number {
+    if (!(v > 0)) return 0;
+    if (v >= 1) return 255;
+    const t = this.thresholds;
+    let k = this.guess[(v * ENCODER_BINS) | 0]!;
+    while (v >= t[k + 1]!) k++;
+    if (v - t[k]! < 1e-6 || t[k + 1]! - v < 1e-6) return Math.round(Math.pow(v, 1 / this.gamma) * 255);
+    return k;
+  }
+}
+
+const encoders = new Map<number, Encoder8>();
+
 /** Writes linear-light RGB back into `box` of interleaved gamma-encoded samples (rounded for integer frames). */
 export function writeEncoded(frame: Frame, out: Frame['data'], box: Box, rgb: LinearRgb, gamma = DEFAULT_GAMMA): void {
   const max = SAMPLE_MAX[frame.sampleType];
   const integer = frame.sampleType !== 'float32';
+  let encoder: Encoder8 | undefined;
+  if (frame.sampleType === 'uint8' && !(encoder = encoders.get(gamma))) encoders.set(gamma, (encoder = new Encoder8(gamma)));
   const { width: w, height: h } = box;
   const stride = frame.width * 3;
   const inv = 1 / gamma;
   for (let y = 0; y < h; y++) {
     const row = (box.y + y) * stride + box.x * 3;
     for (let k = 0; k < 3 * w; k++) {
-      const v = Math.pow(rgb.data[3 * y * w + k]!, inv) * max;
+      const lin = rgb.data[3 * y * w + k]!;
+      if (encoder) {
+        out[row + k] = encoder.encode(lin);
+        continue;
+      }
+      const v = Math.pow(lin, inv) * max;
       out[row + k] = integer ? Math.round(v) : v;
     }
   }
@@ -822,7 +883,7 @@ export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Bo
   // Faded out where the flows disagree, where the input is not blurred along them, and where the neighbouring frames
   // say the content is still; a region with no pixel left (a sharp frame, a still one) is not deconvolved at all.
   const weight = flowConsistency(flow, box);
-  const evidence = blurEvidence(blurred, flow, box);
+  const evidence = pool ? await blurEvidenceInWorkers(pool, blurred, flow, box) : blurEvidence(blurred, flow, box);
   // The stillness test only where the blur test has left something (a sharp frame costs the blur test alone).
   let any = false;
   for (let i = 0; i < weight.length && !any; i++) if (weight[i]! * evidence[i]! > 0) any = true;

@@ -11,8 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deblur } from '../../src/deblur/deblur.js';
-import { acrossEvidence, blurAlongFlow, blurEvidence, correctRows, deconvolveAlongFlow, deconvolveRegion, flowConsistency, lagEvidence, linearRgb, motionEvidence, reblurRatioRows, writeEncoded } from '../../src/deblur/deconvolve.js';
-import type { DeconvolveTask } from '../../src/deblur/deconvolve-worker.js';
+import { acrossEvidence, blurAlongFlow, blurEvidence, deconvolveAlongFlow, deconvolveRegion, flowConsistency, lagEvidence, linearRgb, motionEvidence, writeEncoded } from '../../src/deblur/deconvolve.js';
+import runTask, { type DeconvolveTask } from '../../src/deblur/deconvolve-worker.js';
 import { modelsDir, readModelCard, resolveModelFiles } from '../../src/deblur/model-card.js';
 import { InvalidOptionError, ModelContractError } from '../../src/errors.js';
 import type { FlowInput } from '../../src/flow/motion-map.js';
@@ -82,6 +82,28 @@ describe('blurAlongFlow', () => {
     let sum = 0;
     for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
     expect(sum / a.length).toBeLessThan(1.5);
+  });
+});
+
+describe('writeEncoded', () => {
+  it('encodes 8-bit samples as Math.round(Math.pow(v, 1 / gamma) * 255) does, at its thresholds too', () => {
+    const values: number[] = [0, 1, 1e-12];
+    for (let k = 0; k < 20000; k++) values.push(((k * 7919) % 20000) / 20000 + 1 / 40000);
+    for (let k = 1; k <= 255; k++) {
+      const t = Math.pow((k - 0.5) / 255, 2.2);
+      for (const d of [-1e-5, -1e-7, -1e-9, 0, 1e-9, 1e-7, 1e-5]) values.push(t + d);
+    }
+    const lin = Float32Array.from(values.filter((v) => v >= 0 && v <= 1));
+    const n = lin.length;
+    const frame = createRgb8Frame(new Uint8Array(3 * n), { width: n, height: 1, index: 0, timestampMs: 0 });
+    const rgb = new Float32Array(3 * n);
+    for (let i = 0; i < n; i++) rgb.fill(lin[i]!, 3 * i, 3 * i + 3);
+    const out = new Uint8Array(3 * n);
+    writeEncoded(frame, out, { x: 0, y: 0, width: n, height: 1 }, { width: n, height: 1, data: rgb });
+    const wrong = [...lin].filter((v, i) => out[3 * i] !== Math.round(Math.pow(v, 1 / 2.2) * 255));
+    expect(wrong).toEqual([]);
+    // Every code is reached.
+    expect(new Set(out).size).toBe(256);
   });
 });
 
@@ -205,10 +227,8 @@ describe('blurEvidence', () => {
     const halves = { count: 0 };
     const pool: WorkerPool = {
       run: async <I, O>(task: I) => {
-        const { half, buffers, y0, y1 } = task as DeconvolveTask;
-        halves.count++;
-        (half === 'reblur' ? reblurRatioRows : correctRows)(buffers, y0, y1);
-        return null as O;
+        if ('half' in (task as DeconvolveTask)) halves.count++;
+        return runTask(task as DeconvolveTask) as O;
       },
       close: async () => {},
     };
@@ -365,11 +385,12 @@ describe("the steps' reach", () => {
     let lastBandRow = 0;
     const pool: WorkerPool = {
       run: async <I, O>(task: I) => {
-        const { half, buffers, y0, y1 } = task as DeconvolveTask;
-        activeShare = buffers.active ? buffers.active.reduce((a, b) => a + b, 0) / (w * h) : 1;
-        lastBandRow = Math.max(lastBandRow, y1);
-        (half === 'reblur' ? reblurRatioRows : correctRows)(buffers, y0, y1);
-        return null as O;
+        const t = task as DeconvolveTask;
+        if ('half' in t) {
+          activeShare = t.buffers.active ? t.buffers.active.reduce((a, b) => a + b, 0) / (w * h) : 1;
+          lastBandRow = Math.max(lastBandRow, t.y1);
+        }
+        return runTask(t) as O;
       },
       close: async () => {},
     };
