@@ -30,7 +30,7 @@ import { BT601, toGrey } from '../flow/field.js';
 import type { FlowInput } from '../flow/motion-map.js';
 import { DEFAULT_GAMMA, type Frame, SAMPLE_MAX } from '../stream/frame.js';
 import { createWorkerPool, type WorkerPool } from '../stream/worker-pool.js';
-import type { DeconvolveTask, StepTask } from './deconvolve-worker.js';
+import type { DeconvolveTask } from './deconvolve-worker.js';
 import type { Box } from './tiles.js';
 
 /** Longest flow vector followed, in pixels per frame: longer ones (DIS outliers, mostly) are shortened to it. */
@@ -358,7 +358,7 @@ export async function deconvolveAlongFlowInWorkers(pool: WorkerPool, bands: numb
   const rows = bottom - top;
   const count = Math.max(1, Math.min(bands, rows));
   const edges = Array.from({ length: count + 1 }, (_, k) => top + Math.round((k * rows) / count));
-  const half = (name: StepTask['half']) => Promise.all(edges.slice(0, -1).map((y0, k) => pool.run<StepTask, null>({ half: name, buffers, y0, y1: edges[k + 1]! })));
+  const half = (name: DeconvolveTask['half']) => Promise.all(edges.slice(0, -1).map((y0, k) => pool.run<DeconvolveTask, null>({ half: name, buffers, y0, y1: edges[k + 1]! })));
   for (let it = 0; it < iterations; it++) {
     await half('reblur');
     await half('correct');
@@ -440,23 +440,6 @@ export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Flo
   const lag = lagTest(quiet, flow, box);
   for (let i = 0; i < out.length; i++) if (lag[i]! > out[i]!) out[i] = lag[i]!;
   return out;
-}
-
-/**
- * {@link blurEvidence} with its two tests run side by side in two workers of `pool` (deconvolve-worker.ts): the same
- * arithmetic, so the same result to the bit.
- */
-export async function blurEvidenceInWorkers(pool: WorkerPool, blurred: LinearRgb, flow: FlowInput, box: Box): Promise<Float32Array> {
-  const quiet = binomial3(blurred);
-  const test = (name: 'across' | 'lag') => pool.run<DeconvolveTask, Float32Array>({ test: name, quiet, flow, box });
-  const [out, lag] = await Promise.all([test('across'), test('lag')]);
-  for (let i = 0; i < out.length; i++) if (lag[i]! > out[i]!) out[i] = lag[i]!;
-  return out;
-}
-
-/** One of the blur test's two cues on the filtered region, by name (for the workers). */
-export function blurTest(name: 'across' | 'lag', quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
-  return name === 'across' ? acrossTest(quiet, flow, box) : lagTest(quiet, flow, box);
 }
 
 /** The across test's verdict alone (see {@link blurEvidence}), on the unfiltered region. */
@@ -883,7 +866,7 @@ export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Bo
   // Faded out where the flows disagree, where the input is not blurred along them, and where the neighbouring frames
   // say the content is still; a region with no pixel left (a sharp frame, a still one) is not deconvolved at all.
   const weight = flowConsistency(flow, box);
-  const evidence = pool ? await blurEvidenceInWorkers(pool, blurred, flow, box) : blurEvidence(blurred, flow, box);
+  const evidence = blurEvidence(blurred, flow, box);
   // The stillness test only where the blur test has left something (a sharp frame costs the blur test alone).
   let any = false;
   for (let i = 0; i < weight.length && !any; i++) if (weight[i]! * evidence[i]! > 0) any = true;

@@ -227,7 +227,7 @@ describe('blurEvidence', () => {
     const halves = { count: 0 };
     const pool: WorkerPool = {
       run: async <I, O>(task: I) => {
-        if ('half' in (task as DeconvolveTask)) halves.count++;
+        halves.count++;
         return runTask(task as DeconvolveTask) as O;
       },
       close: async () => {},
@@ -386,10 +386,8 @@ describe("the steps' reach", () => {
     const pool: WorkerPool = {
       run: async <I, O>(task: I) => {
         const t = task as DeconvolveTask;
-        if ('half' in t) {
-          activeShare = t.buffers.active ? t.buffers.active.reduce((a, b) => a + b, 0) / (w * h) : 1;
-          lastBandRow = Math.max(lastBandRow, t.y1);
-        }
+        activeShare = t.buffers.active ? t.buffers.active.reduce((a, b) => a + b, 0) / (w * h) : 1;
+        lastBandRow = Math.max(lastBandRow, t.y1);
         return runTask(t) as O;
       },
       close: async () => {},
