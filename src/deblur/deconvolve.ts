@@ -846,49 +846,58 @@ export function linearRgb(frame: Frame, data: Frame['data'], box: Box, gamma = D
   return { width: w, height: h, data: out };
 }
 
-/** Bins of {@link Encoder8}'s first guess over 0..1 in linear light. */
-const ENCODER_BINS = 4096;
-
 /**
- * Math.round(Math.pow(v, 1 / gamma) * 255) for v in 0..1 without a power per sample: the code is the number of
- * thresholds ((k - 0.5) / 255)^gamma, k = 1..255, at or below v, found from a first guess per bin of v; within 1e-6
- * of a threshold the power decides, so the code is the formula's.
+ * Math.round(Math.pow(v, 1 / gamma) * max) for v in 0..1 without a power per sample (8- and 16-bit samples): the code
+ * is the number of thresholds ((k - 0.5) / max)^gamma, k = 1..max, at or below v, counted on from a first guess per
+ * bin of sqrt(v) (in which the codes are spread nearly evenly); within a relative 1e-9 of a threshold the power
+ * decides, so the code is the formula's.
  */
-class Encoder8 {
-  private readonly thresholds = new Float64Array(257);
-  private readonly guess = new Uint8Array(ENCODER_BINS + 1);
+class SampleEncoder {
+  private readonly thresholds: Float64Array;
+  private readonly guess: Uint16Array;
+  private readonly bins: number;
 
-  constructor(private readonly gamma: number) {
-    const t = this.thresholds;
+  constructor(
+    private readonly max: number,
+    private readonly gamma: number,
+  ) {
+    const t = (this.thresholds = new Float64Array(max + 2));
     t[0] = -Infinity;
-    for (let k = 1; k <= 255; k++) t[k] = Math.pow((k - 0.5) / 255, gamma);
-    t[256] = Infinity;
+    for (let k = 1; k <= max; k++) t[k] = Math.pow((k - 0.5) / max, gamma);
+    t[max + 1] = Infinity;
+    this.bins = Math.max(4096, 2 * (max + 1));
+    this.guess = new Uint16Array(this.bins + 1);
     let k = 0;
-    for (let b = 0; b <= ENCODER_BINS; b++) {
-      while (t[k + 1]! <= b / ENCODER_BINS) k++;
+    for (let b = 0; b <= this.bins; b++) {
+      const v = (b / this.bins) ** 2;
+      while (t[k + 1]! <= v) k++;
       this.guess[b] = k;
     }
   }
 
   encode(v: number): number {
     if (!(v > 0)) return 0;
-    if (v >= 1) return 255;
+    if (v >= 1) return this.max;
     const t = this.thresholds;
-    let k = this.guess[(v * ENCODER_BINS) | 0]!;
+    let k = this.guess[(Math.sqrt(v) * this.bins) | 0]!;
     while (v >= t[k + 1]!) k++;
-    if (v - t[k]! < 1e-6 || t[k + 1]! - v < 1e-6) return Math.round(Math.pow(v, 1 / this.gamma) * 255);
+    while (v < t[k]!) k--;
+    if (v - t[k]! < 1e-9 * v || t[k + 1]! - v < 1e-9 * v) return Math.round(Math.pow(v, 1 / this.gamma) * this.max);
     return k;
   }
 }
 
-const encoders = new Map<number, Encoder8>();
+const encoders = new Map<string, SampleEncoder>();
 
 /** Writes linear-light RGB back into `box` of interleaved gamma-encoded samples (rounded for integer frames). */
 export function writeEncoded(frame: Frame, out: Frame['data'], box: Box, rgb: LinearRgb, gamma = DEFAULT_GAMMA): void {
   const max = SAMPLE_MAX[frame.sampleType];
   const integer = frame.sampleType !== 'float32';
-  let encoder: Encoder8 | undefined;
-  if (frame.sampleType === 'uint8' && !(encoder = encoders.get(gamma))) encoders.set(gamma, (encoder = new Encoder8(gamma)));
+  let encoder: SampleEncoder | undefined;
+  if (integer) {
+    const key = `${max}:${gamma}`;
+    if (!(encoder = encoders.get(key))) encoders.set(key, (encoder = new SampleEncoder(max, gamma)));
+  }
   const { width: w, height: h } = box;
   const stride = frame.width * 3;
   const inv = 1 / gamma;

@@ -17,7 +17,7 @@ import { modelsDir, readModelCard, resolveModelFiles } from '../../src/deblur/mo
 import { InvalidOptionError, ModelContractError } from '../../src/errors.js';
 import type { FlowInput } from '../../src/flow/motion-map.js';
 import { psnr } from '../../src/metrics/psnr.js';
-import { createRgb8Frame, type Frame } from '../../src/stream/frame.js';
+import { createRgb8Frame, createRgb16Frame, type Frame } from '../../src/stream/frame.js';
 import { createWorkerPool, type WorkerPool } from '../../src/stream/worker-pool.js';
 import { FakeDeblurModel } from './fake-model.js';
 import { broadbandTexture, crop, movingFrame as movingTextureFrame, type Texture } from './moving-texture.js';
@@ -86,24 +86,27 @@ describe('blurAlongFlow', () => {
 });
 
 describe('writeEncoded', () => {
-  it('encodes 8-bit samples as Math.round(Math.pow(v, 1 / gamma) * 255) does, at its thresholds too', () => {
-    const values: number[] = [0, 1, 1e-12];
+  it.each([
+    ['8-bit', 255],
+    ['16-bit', 65535],
+  ] as const)('encodes %s samples as Math.round(Math.pow(v, 1 / gamma) * max) does, at its thresholds too', (_, max) => {
+    const values: number[] = [0, 1, 1e-12, 1e-30];
     for (let k = 0; k < 20000; k++) values.push(((k * 7919) % 20000) / 20000 + 1 / 40000);
-    for (let k = 1; k <= 255; k++) {
-      const t = Math.pow((k - 0.5) / 255, 2.2);
-      for (const d of [-1e-5, -1e-7, -1e-9, 0, 1e-9, 1e-7, 1e-5]) values.push(t + d);
+    for (let k = 1; k <= max; k += max === 255 ? 1 : 37) {
+      const t = Math.pow((k - 0.5) / max, 2.2);
+      for (const d of [-1e-5, -1e-7, -1e-9, -1e-12, 0, 1e-12, 1e-9, 1e-7, 1e-5]) values.push(t + d * t);
     }
     const lin = Float32Array.from(values.filter((v) => v >= 0 && v <= 1));
     const n = lin.length;
-    const frame = createRgb8Frame(new Uint8Array(3 * n), { width: n, height: 1, index: 0, timestampMs: 0 });
+    const init = { width: n, height: 1, index: 0, timestampMs: 0 };
+    const frame = max === 255 ? createRgb8Frame(new Uint8Array(3 * n), init) : createRgb16Frame(new Uint16Array(3 * n), init);
     const rgb = new Float32Array(3 * n);
     for (let i = 0; i < n; i++) rgb.fill(lin[i]!, 3 * i, 3 * i + 3);
-    const out = new Uint8Array(3 * n);
+    const out = max === 255 ? new Uint8Array(3 * n) : new Uint16Array(3 * n);
     writeEncoded(frame, out, { x: 0, y: 0, width: n, height: 1 }, { width: n, height: 1, data: rgb });
-    const wrong = [...lin].filter((v, i) => out[3 * i] !== Math.round(Math.pow(v, 1 / 2.2) * 255));
+    const wrong = [...lin].filter((v, i) => out[3 * i] !== Math.round(Math.pow(v, 1 / 2.2) * max));
     expect(wrong).toEqual([]);
-    // Every code is reached.
-    expect(new Set(out).size).toBe(256);
+    if (max === 255) expect(new Set(out).size).toBe(256);
   });
 });
 
