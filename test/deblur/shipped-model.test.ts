@@ -18,9 +18,10 @@
  * sample, docs/deblur-model.md; the session-11 weights 0.53 dB, 36.15 dB and 43.7 dB); `promotion-c-deconv` (the
  * default's network and settings with Richardson-Lucy steps along the flow; since session 20 its blur test keeps
  * them off sharp frames that move, since session 21 its stillness test off still backgrounds, since session 22 its lag
- * test finds blur across thin structure, since session 23 10 accelerated steps rather than 20 plain ones) 1.49 dB,
- * 57.58 dB and 56.7 dB, every sequence at 46.4 dB or more (session 22: 1.51 dB, 57.82 dB, 57.2 dB and 47.8 dB; session 21:
- * 1.49 dB, 58.77 dB, 57.6 dB and 48.2 dB or more; session 20: 45.5 dB or more; session 19's blur test: 1.41 dB,
+ * test finds blur across thin structure, since session 23 10 accelerated steps rather than 20 plain ones and the
+ * blur test on a quarter of the pixels) 1.49 dB, 57.67 dB and 56.7 dB, every sequence at 46.2 dB or more (session
+ * 22: 1.51 dB, 57.82 dB, 57.2 dB and 47.8 dB; session 21: 1.49 dB, 58.77 dB, 57.6 dB and 48.2 dB or more; session
+ * 20: 45.5 dB or more; session 19's blur test: 1.41 dB,
  * 46.07 dB, and a sharp waving hand at 35.6 dB); `promotion-s` 0.28 dB,
  * 38.44 dB and 46.4 dB;
  * `promotion-s-long` (3.6x the training; more restoration, but worse hand pose on the demo sample) 0.54 dB, 39.18 dB
