@@ -111,7 +111,7 @@ describe('writeEncoded', () => {
 });
 
 describe('deconvolveAlongFlow', () => {
-  it('restores content blurred over a full exposure along its flow: PSNR up by more than 2 dB in 10 steps (measured +6.33)', () => {
+  it('restores content blurred over a full exposure along its flow: PSNR up by more than 4.5 dB in 10 accelerated steps (measured +6.33; +2.85 without the acceleration)', () => {
     const speed = 9;
     const blurred = movingFrame(96, 64, 2, speed, true);
     const sharp = movingFrame(96, 64, 2, speed, false);
@@ -122,7 +122,7 @@ describe('deconvolveAlongFlow', () => {
     const frame = createRgb8Frame(out, { width: 96, height: 64, index: 2, timestampMs: 0 });
     const before = psnr(crop(blurred, 10), crop(sharp, 10));
     const after = psnr(crop(frame, 10), crop(sharp, 10));
-    expect(after - before, `${before.toFixed(2)} -> ${after.toFixed(2)} dB`).toBeGreaterThan(2);
+    expect(after - before, `${before.toFixed(2)} -> ${after.toFixed(2)} dB`).toBeGreaterThan(4.5);
   });
 
   it('leaves a still region exactly as it is (8-bit samples)', async () => {
@@ -162,8 +162,8 @@ describe('blurEvidence', () => {
     };
     const got = `blurred, sharp: ${[mean(true, 0), mean(false, 0), mean(true, 2), mean(false, 2), mean(true, 4), mean(false, 4)].map((v) => v.toFixed(3)).join(', ')}`;
     // Measured: 1.000 and 0.000 without noise, 0.994 and 0.000 with noise of 2 grey levels, 0.881 and 0.000 with 4
-    // (0.998 and 0.890 before the test measured a quarter of the pixels, session 23; before session 21's ramp for short blurs, which moves it up here, where the floor makes the re-blur 4 px of 9:
-    // 0.916, 0.795 and 0.459). Noise counts against the evidence (the blurred texture's contrast is low): the steps
+    // (0.998 and 0.890 before the test measured a quarter of the pixels, session 23; before session 21's ramp for
+    // short blurs, which moves it up here, where the floor makes the re-blur 4 px of 9: 0.916, 0.795 and 0.459). Noise counts against the evidence (the blurred texture's contrast is low): the steps
     // stand aside sooner, and sharp content stays at 0.
     expect(mean(true, 0), got).toBeGreaterThan(0.9);
     expect(mean(false, 0), got).toBeLessThan(0.02);
@@ -176,7 +176,8 @@ describe('blurEvidence', () => {
   it('takes a short blur for blurred by the across test where the region is surely blurred, and only there', () => {
     // A 6 px blur: the floor makes the re-blur two thirds of the flow, along which blurred content changes more than
     // along a quarter of it. Measured: 1.000 over a wholly blurred frame (0.70 with the ramp of a long flow), and 0.721
-    // (0.708 on every pixel) on the blurred part of a frame whose right fifth is sharp (its whole ratio is not low enough to be sure).
+    // (0.708 on every pixel) on the blurred part of a frame whose right fifth is sharp (its whole ratio is not low
+    // enough to be sure).
     const w = 192;
     const h = 64;
     const box = { x: 0, y: 0, width: w, height: h };
@@ -451,7 +452,7 @@ describe('the steps in worker threads', () => {
 });
 
 describe('deblur({ deconvolve })', () => {
-  it('after an identity network, restores a pan blurred as synthesis blurs it (the flow found by the runtime): PSNR up by more than 1.5 dB (measured +3.97, +3.97 and +3.98 on frames 1-3)', async () => {
+  it('after an identity network, restores a pan blurred as synthesis blurs it (the flow found by the runtime): PSNR up by more than 3 dB (measured +3.97, +3.97 and +3.98 on frames 1-3; frame 1 +2.38 without the acceleration)', async () => {
     const speed = 8;
     const blurred = [0, 1, 2, 3, 4].map((k) => movingFrame(128, 96, k, speed, true));
     const sharp = [0, 1, 2, 3, 4].map((k) => movingFrame(128, 96, k, speed, false));
@@ -462,7 +463,7 @@ describe('deblur({ deconvolve })', () => {
       expect(plain[k]!.data).toEqual(blurred[k]!.data);
       const before = psnr(crop(blurred[k]!, 12), crop(sharp[k]!, 12));
       const after = psnr(crop(deconvolved[k]!, 12), crop(sharp[k]!, 12));
-      expect(after - before, `frame ${k}: ${before.toFixed(2)} -> ${after.toFixed(2)} dB`).toBeGreaterThan(1.5);
+      expect(after - before, `frame ${k}: ${before.toFixed(2)} -> ${after.toFixed(2)} dB`).toBeGreaterThan(3);
     }
   });
 
