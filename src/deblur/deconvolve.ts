@@ -154,6 +154,8 @@ export const BLUR_TEST_RADIUS = 16;
  * of a 640x480 frame against 164-176 (docs/deblur-model.md).
  */
 export const BLUR_TEST_STRIDE = 2;
+/** The share of a box's pixels on the blur test's grid: its sums, and the floors they are held to, scale by it. */
+const GRID_SHARE = 1 / (BLUR_TEST_STRIDE * BLUR_TEST_STRIDE);
 
 /** The blur test's grid over a w x h region: 1 on its pixels, 0 elsewhere. */
 function testGrid(w: number, h: number): Uint8Array {
@@ -607,7 +609,7 @@ function acrossTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
   const sure = ratio <= REGION_SURE_RATIO_LOW ? 1 : ratio >= REGION_SURE_RATIO_HIGH ? 0 : (REGION_SURE_RATIO_HIGH - ratio) / (REGION_SURE_RATIO_HIGH - REGION_SURE_RATIO_LOW);
   const shift = (sure * BLUR_RATIO_SHIFT) / (1 - BLUR_TEST_SCALE);
   for (let i = 0; i < n; i++) {
-    if (!(c[i]! > 1e-7 / (BLUR_TEST_STRIDE * BLUR_TEST_STRIDE))) continue;
+    if (!(c[i]! > 1e-7 * GRID_SHARE)) continue;
     const q = a[i]! / c[i]! - shift * (share[i]! - BLUR_TEST_SCALE);
     out[i] = region * (q <= BLUR_RATIO_LOW ? 1 : q >= BLUR_RATIO_HIGH ? 0 : (BLUR_RATIO_HIGH - q) / (BLUR_RATIO_HIGH - BLUR_RATIO_LOW));
   }
@@ -663,13 +665,13 @@ function lagTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const energy = Math.sqrt(b[i]! * c[i]!);
-    if (!(energy > 1e-12 / (BLUR_TEST_STRIDE * BLUR_TEST_STRIDE))) continue;
+    if (!(energy > 1e-12 * GRID_SHARE)) continue;
     const r = a[i]! / energy;
     const along = r <= LAG_CORRELATION_BLURRED ? 1 : r >= LAG_CORRELATION_SHARP ? 0 : (LAG_CORRELATION_SHARP - r) / (LAG_CORRELATION_SHARP - LAG_CORRELATION_BLURRED);
     if (along === 0) continue;
     // The veto: the same correlation across the flow (0 where it is as low as a blur's along).
     const energyAcross = Math.sqrt(bAcross[i]! * cAcross[i]!);
-    const q = energyAcross > 1e-12 / (BLUR_TEST_STRIDE * BLUR_TEST_STRIDE) ? aAcross[i]! / energyAcross : 0;
+    const q = energyAcross > 1e-12 * GRID_SHARE ? aAcross[i]! / energyAcross : 0;
     const veto = q >= LAG_ACROSS_FREE ? 0 : q <= LAG_ACROSS_CORRELATED ? 1 : (LAG_ACROSS_FREE - q) / (LAG_ACROSS_FREE - LAG_ACROSS_CORRELATED);
     out[i] = along * (1 - veto);
   }
