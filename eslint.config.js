@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'docs/api/', 'node_modules/', 'coverage/', 'scratch/', 'runs/', '.bench-out/', 'training/', 'datasets/**/*.py'] },
+  { ignores: ['dist/', 'docs/api/', 'node_modules/', 'coverage/', 'scratch/', 'runs/', '.bench-out/', 'training/', 'datasets/**/*.py', 'src/**/assembly/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,5 +20,9 @@ export default tseslint.config(
   {
     files: ['test/fixtures/**/*.mjs', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly' } },
+  },
+  {
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
   },
 );

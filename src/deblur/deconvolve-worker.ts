@@ -1,9 +1,9 @@
 /**
  * Worker-thread entry for the deconvolution's steps (deconvolve.ts): one half of a Richardson-Lucy step on a band
- * of rows. The region's flow lines, the blurred frame, the estimate and the ratio live in SharedArrayBuffers, so
- * nothing large is copied; the calling thread waits for every band of one half before it starts the next.
+ * of rows. The region's flow lines, the blurred frame, the estimate and the ratio live in one shared WebAssembly
+ * memory (steps-kernel.ts), so nothing large is copied; the calling thread waits for every band of one half before it starts the next.
  */
-import { correctRows, reblurRatioRows, type StepBuffers } from './deconvolve.js';
+import { correctStepRows, reblurRatioRows, type StepBuffers } from './deconvolve.js';
 
 /** A task: which half of the step, on which rows. */
 export interface DeconvolveTask {
@@ -15,6 +15,6 @@ export interface DeconvolveTask {
 
 export default function run(task: DeconvolveTask): null {
   if (task.half === 'reblur') reblurRatioRows(task.buffers, task.y0, task.y1);
-  else correctRows(task.buffers, task.y0, task.y1);
+  else correctStepRows(task.buffers, task.y0, task.y1);
   return null;
 }

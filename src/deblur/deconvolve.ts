@@ -8,13 +8,14 @@
  *
  *   A(I)(x) = 1/2 mean over s in (0, 1/2] of I(x - s F+(x))  +  1/2 mean over s in (0, 1/2] of I(x - s F-(x))
  *
- * re-blurs a sharp estimate I (each half, |F|/2 long, sampled at n points at most 3 px apart, and no fewer than
- * spacing them 2 px apart would give up to three; bilinear, the region's border replicated). Richardson-Lucy iterates
- * I <- I * A'(B / A(I)) on the blurred frame B, with A' the same lines walked the other way (the adjoint of A where
- * the flow is locally smooth). Each step keeps I non-negative and moves A(I) towards B; a few steps sharpen, many
- * amplify noise and ring, so the count is the regularization. Each step after the second starts from the last estimate
- * pushed along the last change ({@link Momentum}, Biggs and Andrews' acceleration), so a step does the work of about
- * two plain ones. Where the flow is zero, A is the identity and the frame stays as it is.
+ * re-blurs a sharp estimate I (each half, |F|/2 long, sampled at n points at most 3 px apart, and no fewer than spacing
+ * them 2 px apart would give up to three; bilinear, the region's border replicated). Richardson-Lucy iterates
+ * I <- I * A'(B / A(I)) on the blurred frame B, with A' the same lines walked the other way (the adjoint of A where the
+ * flow is locally smooth; the walks run in WebAssembly, steps-kernel.ts). Each step keeps I non-negative and moves A(I)
+ * towards B; a few steps sharpen, many amplify noise and ring, so the count is the regularization. Each step after the
+ * second starts from the last estimate pushed along the last change ({@link Momentum}, Biggs and Andrews'
+ * acceleration), so a step does the work of about two plain ones. Where the flow is zero, A is the identity and the
+ * frame stays as it is.
  *
  * In deblur() (`deconvolve` in the model card, `deblur({ deconvolve })`, `--deconvolve`), the iterations start from
  * the network's clamped output rather than from B: the network is the prior, the blur model the data term.
@@ -33,25 +34,11 @@ import type { FlowInput } from '../flow/motion-map.js';
 import { DEFAULT_GAMMA, type Frame, SAMPLE_MAX } from '../stream/frame.js';
 import { createWorkerPool, type WorkerPool } from '../stream/worker-pool.js';
 import type { DeconvolveTask } from './deconvolve-worker.js';
+import { correctRows, DECONVOLVE_MAX_FLOW_PX, extrapolate, flowLength, flowLines, KernelArena, type LinearRgb, ratioRows, walkRows, type WalkBuffers } from './steps-kernel.js';
 import type { Box } from './tiles.js';
 
-/** Longest flow vector followed, in pixels per frame: longer ones (DIS outliers, mostly) are shortened to it. */
-export const DECONVOLVE_MAX_FLOW_PX = 48;
 /** Most Richardson-Lucy iterations deblur() accepts. */
 export const MAX_DECONVOLVE_ITERATIONS = 50;
-/**
- * Largest distance between the samples of a half-segment, in pixels, beyond its first
- * {@link DECONVOLVE_SHORT_SAMPLES}. 2 px scored the same as 1 px on the lines validation set (session 19: +1.016 and
- * +1.019 dB on its camera sequences) at half the cost; 3 px scored the same as 2 on both validation sets and the guards
- * (session 22: val +3.328 against +3.313, lines +2.013 against +2.016) in 8% less wall time and 12% less CPU time on
- * val's camera/scene_00003 (30 px per frame), once short half-segments kept their samples 2 px apart.
- */
-export const DECONVOLVE_SAMPLE_SPACING_PX = 3;
-/**
- * A half-segment keeps up to this many samples at most 2 px apart: with 3 px alone a 5 px flow got 2 samples a
- * half rather than 3, and the lines set's nearly sharp disc (5 px per frame) lost 0.2 dB.
- */
-export const DECONVOLVE_SHORT_SAMPLES = 3;
 /**
  * Where the two flows disagree with a constant velocity (|F+ + F-| against 1 px + 5% of the motion, the weight
  * falling from 1 to 0 between that and twice it), the steps are faded out: occlusion edges and accelerating
@@ -172,31 +159,6 @@ export const STEPS_REACH = 4;
 /** Floor of the re-blurred estimate in the ratio B / A(I) (linear light, 0..1). */
 const RATIO_FLOOR = 1e-4;
 
-/** A region's RGB samples in linear light, 0..1, interleaved as frames are. */
-export interface LinearRgb {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Float32Array;
-}
-
-/** The flow of a region: per pixel (u, v) of F+ then of F-, capped at {@link DECONVOLVE_MAX_FLOW_PX}. */
-export interface RegionFlow {
-  readonly fu: Float32Array;
-  readonly fv: Float32Array;
-  readonly bu: Float32Array;
-  readonly bv: Float32Array;
-  /** Samples per half-segment, per pixel. */
-  readonly n: Uint8Array;
-}
-
-/**
- * The length of a flow vector (u, v) in pixels. Not Math.hypot: its overflow guard costs about 30 ns a call (as in
- * src/flow/motion-map.ts), the tests and the steps' set-up make about ten calls a pixel, and flows are small.
- */
-function flowLength(u: number, v: number): number {
-  return Math.sqrt(u * u + v * v);
-}
-
 /** The longer of a pixel's two flows (F+ and F-), in pixels; `s` is the pixel's index in the flow input's planes. */
 function longestFlowPx(flow: FlowInput, s: number): number {
   const plane = flow.width * flow.height;
@@ -204,116 +166,20 @@ function longestFlowPx(flow: FlowInput, s: number): number {
   return Math.max(flowLength(d[s]!, d[plane + s]!), flowLength(d[2 * plane + s]!, d[3 * plane + s]!));
 }
 
-function regionFlow(flow: FlowInput, box: Box, shared = false): RegionFlow {
-  const { width: w, height: h } = box;
-  const plane = flow.width * flow.height;
-  const d = flow.data;
-  const size = w * h;
-  const floats = () => (shared ? new Float32Array(new SharedArrayBuffer(4 * size)) : new Float32Array(size));
-  const fu = floats();
-  const fv = floats();
-  const bu = floats();
-  const bv = floats();
-  const n = shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
-  const cap = (u: number, v: number): number => {
-    const m = flowLength(u, v);
-    return m > DECONVOLVE_MAX_FLOW_PX ? DECONVOLVE_MAX_FLOW_PX / m : 1;
-  };
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const s = (box.y + y) * flow.width + box.x + x;
-      const i = y * w + x;
-      let u = d[s]!;
-      let v = d[plane + s]!;
-      let k = cap(u, v);
-      fu[i] = u * k;
-      fv[i] = v * k;
-      u = d[2 * plane + s]!;
-      v = d[3 * plane + s]!;
-      k = cap(u, v);
-      bu[i] = u * k;
-      bv[i] = v * k;
-      // A half-segment is |F| / 2 long.
-      const longest = Math.max(flowLength(fu[i]!, fv[i]!), flowLength(bu[i]!, bv[i]!)) / 2;
-      n[i] = Math.max(Math.min(DECONVOLVE_SHORT_SAMPLES, Math.ceil(longest / 2) + 1), Math.ceil(longest / DECONVOLVE_SAMPLE_SPACING_PX) + 1);
-    }
-  }
-  return { fu, fv, bu, bv, n };
-}
-
-/**
- * A(src) (sign 1) or A'(src) (sign -1) along the region's flow lines, rows y0..y1 of `dst`; both the whole region,
- * interleaved RGB.
- */
-function alongFlow(src: Float32Array, dst: Float32Array, w: number, h: number, flow: RegionFlow, sign: number, y0 = 0, y1 = h, active?: Uint8Array): void {
-  const xmax = w - 1;
-  const ymax = h - 1;
-  for (let y = y0; y < y1; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (active && active[i] === 0) continue;
-      const n = flow.n[i]!;
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let half = 0; half < 2; half++) {
-        const u = sign * (half === 0 ? flow.fu[i]! : flow.bu[i]!);
-        const v = sign * (half === 0 ? flow.fv[i]! : flow.bv[i]!);
-        for (let j = 0; j < n; j++) {
-          const s = ((j + 0.5) / n) * 0.5;
-          let px = x - s * u;
-          let py = y - s * v;
-          px = px < 0 ? 0 : px > xmax ? xmax : px;
-          py = py < 0 ? 0 : py > ymax ? ymax : py;
-          // px, py >= 0: truncation is the floor.
-          const x0 = px | 0;
-          const y0 = py | 0;
-          const dx = x0 < xmax ? 3 : 0;
-          const dy = y0 < ymax ? 3 * w : 0;
-          const ax = px - x0;
-          const ay = py - y0;
-          const w00 = (1 - ax) * (1 - ay);
-          const w01 = ax * (1 - ay);
-          const w10 = (1 - ax) * ay;
-          const w11 = ax * ay;
-          const i00 = 3 * (y0 * w + x0);
-          const i01 = i00 + dx;
-          const i10 = i00 + dy;
-          const i11 = i10 + dx;
-          r += w00 * src[i00]! + w01 * src[i01]! + w10 * src[i10]! + w11 * src[i11]!;
-          g += w00 * src[i00 + 1]! + w01 * src[i01 + 1]! + w10 * src[i10 + 1]! + w11 * src[i11 + 1]!;
-          b += w00 * src[i00 + 2]! + w01 * src[i01 + 2]! + w10 * src[i10 + 2]! + w11 * src[i11 + 2]!;
-        }
-      }
-      const k = 1 / (2 * n);
-      const o = 3 * i;
-      dst[o] = r * k;
-      dst[o + 1] = g * k;
-      dst[o + 2] = b * k;
-    }
-  }
-}
-
-/** The re-blur A(sharp) of a region along its flow (the forward model; for tests and probes). */
-export function blurAlongFlow(sharp: LinearRgb, flow: FlowInput, box: Box): LinearRgb {
-  const out = new Float32Array(sharp.data.length);
-  alongFlow(sharp.data, out, sharp.width, sharp.height, regionFlow(flow, box), 1);
-  return { width: sharp.width, height: sharp.height, data: out };
-}
-
 /**
  * `iterations` Richardson-Lucy steps on `blurred` (a region in linear light) along `flow` (whole-frame flow input;
  * `box` is where the region lies in it), from `start` (default: the blurred region). Returns a new region.
  */
 export function deconvolveAlongFlow(blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start?: LinearRgb, active?: Uint8Array): LinearRgb {
-  const task = stepBuffers(blurred, flow, box, start, false, active);
-  const momentum = new Momentum(task.estimate);
+  const { arena, buffers: task, momentum } = stepBuffers(blurred, flow, box, start, active);
   for (let it = 0; it < iterations; it++) {
     reblurRatioRows(task, 0, task.h);
-    correctRows(task, 0, task.h);
+    correctStepRows(task, 0, task.h);
     if (it < iterations - 1) momentum.extrapolate(task.estimate);
   }
-  return { width: task.w, height: task.h, data: task.estimate };
+  const data = Float32Array.from(task.estimate);
+  arena.release();
+  return { width: task.w, height: task.h, data };
 }
 
 /**
@@ -330,62 +196,45 @@ export const DECONVOLVE_MAX_MOMENTUM = 1;
  * two steps' own changes g (what a step made of its start) were: steady progress in one direction is taken further, a
  * change of course is not. The first two steps are plain. Accelerated, 10 steps restored more on the first validation
  * set than 20 plain ones (+3.484 against +3.279 dB) and as much on the lines set (+1.935 against +1.994, within its
- * noise), at half the steps' cost (docs/deblur-model.md, session 23). The sums run over the whole region, on the
- * calling thread, so the workers' result is the calling thread's to the bit.
+ * noise), at half the steps' cost (docs/deblur-model.md, session 23). The sums run over the whole region, in the
+ * kernel (steps-kernel.ts) on the calling thread, so the workers' result is the calling thread's to the bit.
  */
 class Momentum {
+  private readonly memory: WebAssembly.Memory;
   private readonly previous: Float32Array;
   private readonly start: Float32Array;
-  private change: Float32Array;
-  private lastChange: Float32Array | undefined;
+  /** The last step's change and the one before it, which the next step's change overwrites. */
+  private changes: [Float32Array, Float32Array];
+  private steps = 0;
 
-  constructor(estimate: Float32Array) {
-    this.previous = Float32Array.from(estimate);
-    this.start = Float32Array.from(estimate);
-    this.change = new Float32Array(estimate.length);
+  /** In `arena`, for the steps on `estimate` (a buffer of the same arena). */
+  constructor(arena: KernelArena, estimate: Float32Array) {
+    const n = estimate.length;
+    this.memory = arena.memory;
+    this.previous = arena.floats(n, estimate);
+    this.start = arena.floats(n, estimate);
+    this.changes = [arena.floats(n), arena.floats(n)];
   }
 
   /** After a step that took `estimate` from the last start to x_k: sets `estimate` to the next step's start y. */
   extrapolate(estimate: Float32Array): void {
-    const { previous, start, change } = this;
-    const last = this.lastChange;
-    const n = estimate.length;
-    let num = 0;
-    let den = 0;
-    for (let i = 0; i < n; i++) {
-      const g = estimate[i]! - start[i]!;
-      change[i] = g;
-      if (last) {
-        const h = last[i]!;
-        num += g * h;
-        den += h * h;
-      }
-    }
-    const a = den > 0 ? Math.min(DECONVOLVE_MAX_MOMENTUM, Math.max(0, num / den)) : 0;
-    // The buffer of the change before last is the next step's.
-    this.change = last ?? new Float32Array(n);
-    this.lastChange = change;
-    for (let i = 0; i < n; i++) {
-      const x = estimate[i]!;
-      let y = x + a * (x - previous[i]!);
-      y = y < 0 ? 0 : y > 1 ? 1 : y;
-      previous[i] = x;
-      estimate[i] = y;
-      start[i] = y;
-    }
+    const [last, change] = this.changes;
+    extrapolate(this.memory, estimate, this.previous, this.start, change, this.steps > 0 ? last : undefined, DECONVOLVE_MAX_MOMENTUM);
+    this.changes = [change, last];
+    this.steps++;
   }
 }
 
-
-/** What a Richardson-Lucy step reads and writes (in SharedArrayBuffers when workers share it). */
-export interface StepBuffers {
+/**
+ * What a Richardson-Lucy step reads and writes: all in one {@link KernelArena}'s shared memory, which the workers
+ * receive and walk in place.
+ */
+export interface StepBuffers extends WalkBuffers {
   readonly w: number;
   readonly h: number;
-  readonly lines: RegionFlow;
   readonly blurred: Float32Array;
   readonly estimate: Float32Array;
   readonly ratio: Float32Array;
-  readonly correction: Float32Array;
   /**
    * Where the steps run (1) and where the estimate stays as it started (0), per pixel; every pixel when absent. Outside
    * it the ratio B / A(I) is taken as 1: the frozen estimate is taken to agree with the blurred frame there.
@@ -393,32 +242,29 @@ export interface StepBuffers {
   readonly active?: Uint8Array;
 }
 
-/** The buffers of the steps on `blurred` from `start` (default: `blurred`), in SharedArrayBuffers for workers. */
-function stepBuffers(blurred: LinearRgb, flow: FlowInput, box: Box, start: LinearRgb | undefined, shared: boolean, active?: Uint8Array): StepBuffers {
+/**
+ * The buffers of the steps on `blurred` from `start` (default: `blurred`) and their {@link Momentum}, in an arena
+ * taken for them (released once the result is copied out).
+ */
+function stepBuffers(blurred: LinearRgb, flow: FlowInput, box: Box, start: LinearRgb | undefined, active?: Uint8Array): { arena: KernelArena; buffers: StepBuffers; momentum: Momentum } {
   const n = blurred.data.length;
-  const floats = (from?: Float32Array) => {
-    const a = shared ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float32Array(n);
-    if (from) a.set(from);
-    return a;
-  };
-  const ratio = floats();
-  let mask: Uint8Array | undefined;
-  if (active) {
-    if (active.length !== blurred.width * blurred.height) throw new RangeError(`deconvolve: the active mask has ${active.length} pixels but the region ${blurred.width * blurred.height}`);
-    ratio.fill(1);
-    mask = shared ? new Uint8Array(new SharedArrayBuffer(active.length)) : active;
-    if (shared) mask.set(active);
-  }
-  return {
+  const pixels = blurred.width * blurred.height;
+  if (active && active.length !== pixels) throw new RangeError(`deconvolve: the active mask has ${active.length} pixels but the region ${pixels}`);
+  // Three RGB buffers of the steps and four of the momentum; the flow lines (4 floats and a byte a pixel); the mask.
+  const arena = KernelArena.take(KernelArena.size(n, 7) + KernelArena.size(pixels, 4, 2));
+  const ratio = arena.floats(n);
+  if (active) ratio.fill(1);
+  const buffers: StepBuffers = {
+    memory: arena.memory,
     w: blurred.width,
     h: blurred.height,
-    lines: regionFlow(flow, box, shared),
-    blurred: shared ? floats(blurred.data) : blurred.data,
-    estimate: floats((start ?? blurred).data),
+    lines: flowLines(arena, flow, box),
+    blurred: arena.floats(n, blurred.data),
+    estimate: arena.floats(n, (start ?? blurred).data),
     ratio,
-    correction: floats(),
-    ...(mask ? { active: mask } : {}),
+    ...(active ? { active: arena.bytes(active.length, active) } : {}),
   };
+  return { arena, buffers, momentum: new Momentum(arena, buffers.estimate) };
 }
 
 /**
@@ -426,7 +272,7 @@ function stepBuffers(blurred: LinearRgb, flow: FlowInput, box: Box, start: Linea
  * arithmetic per pixel, so the same result to the bit.
  */
 export async function deconvolveAlongFlowInWorkers(pool: WorkerPool, bands: number, blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start?: LinearRgb, active?: Uint8Array): Promise<LinearRgb> {
-  const buffers = stepBuffers(blurred, flow, box, start, true, active);
+  const { arena, buffers, momentum } = stepBuffers(blurred, flow, box, start, active);
   // The bands split the rows the steps run on (where the steps' reach leaves only some rows, those).
   const { w, h } = buffers;
   let top = 0;
@@ -440,13 +286,15 @@ export async function deconvolveAlongFlowInWorkers(pool: WorkerPool, bands: numb
   const count = Math.max(1, Math.min(bands, rows));
   const edges = Array.from({ length: count + 1 }, (_, k) => top + Math.round((k * rows) / count));
   const half = (name: DeconvolveTask['half']) => Promise.all(edges.slice(0, -1).map((y0, k) => pool.run<DeconvolveTask, null>({ half: name, buffers, y0, y1: edges[k + 1]! })));
-  const momentum = new Momentum(buffers.estimate);
   for (let it = 0; it < iterations; it++) {
     await half('reblur');
     await half('correct');
     if (it < iterations - 1) momentum.extrapolate(buffers.estimate);
   }
-  return { width: buffers.w, height: h, data: Float32Array.from(buffers.estimate) };
+  // Released only here: where a band failed, another may still be walking the arena, which is then left to the GC.
+  const data = Float32Array.from(buffers.estimate);
+  arena.release();
+  return { width: buffers.w, height: h, data };
 }
 
 /** The compiled worker the parallel steps run in (dist/src/deblur/deconvolve-worker.js beside this module). */
@@ -465,28 +313,12 @@ export function createDeconvolvePool(threads: number): WorkerPool | undefined {
 
 /** A step's first half on rows y0..y1: ratio = B / A(estimate). Reads all of `estimate`, writes those rows of `ratio`. */
 export function reblurRatioRows(t: StepBuffers, y0: number, y1: number): void {
-  const { ratio, blurred, active } = t;
-  alongFlow(t.estimate, ratio, t.w, t.h, t.lines, 1, y0, y1, active);
-  for (let i = y0 * t.w, end = y1 * t.w; i < end; i++) {
-    if (active && active[i] === 0) continue;
-    for (let k = 3 * i; k < 3 * i + 3; k++) {
-      const e = ratio[k]!;
-      ratio[k] = blurred[k]! / (e > RATIO_FLOOR ? e : RATIO_FLOOR);
-    }
-  }
+  ratioRows(t, t.estimate, t.blurred, t.ratio, RATIO_FLOOR, y0, y1);
 }
 
-/** A step's second half on rows y0..y1: estimate *= A'(ratio), within [0, 1]. Reads all of `ratio`, writes those rows of `correction` and `estimate`. */
-export function correctRows(t: StepBuffers, y0: number, y1: number): void {
-  const { estimate, correction, active } = t;
-  alongFlow(t.ratio, correction, t.w, t.h, t.lines, -1, y0, y1, active);
-  for (let i = y0 * t.w, end = y1 * t.w; i < end; i++) {
-    if (active && active[i] === 0) continue;
-    for (let k = 3 * i; k < 3 * i + 3; k++) {
-      const v = estimate[k]! * correction[k]!;
-      estimate[k] = v < 0 ? 0 : v > 1 ? 1 : v;
-    }
-  }
+/** A step's second half on rows y0..y1: estimate *= A'(ratio), within [0, 1]. Reads all of `ratio`, writes those rows of `estimate`. */
+export function correctStepRows(t: StepBuffers, y0: number, y1: number): void {
+  correctRows(t, t.ratio, t.estimate, y0, y1);
 }
 
 /**
@@ -581,11 +413,13 @@ function acrossTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
   const whole = { x: 0, y: 0, width: w, height: h };
   // The re-blurs and their changes on the test's grid only (BLUR_TEST_STRIDE): the verdicts are ratios of box sums.
   const grid = testGrid(w, h);
-  const along = new Float32Array(3 * n);
-  const across = new Float32Array(3 * n);
-  alongFlow(quiet.data, along, w, h, regionFlow({ width: w, height: h, data: scaled }, whole), 1, 0, h, grid);
-  alongFlow(quiet.data, across, w, h, regionFlow({ width: w, height: h, data: turned }, whole), 1, 0, h, grid);
-  const b = quiet.data;
+  const arena = KernelArena.take(KernelArena.size(3 * n, 3) + KernelArena.size(n, 8, 3));
+  const b = arena.floats(3 * n, quiet.data);
+  const along = arena.floats(3 * n);
+  const across = arena.floats(3 * n);
+  const active = arena.bytes(n, grid);
+  walkRows({ memory: arena.memory, lines: flowLines(arena, { width: w, height: h, data: scaled }, whole), active }, b, along, 1, 0, h);
+  walkRows({ memory: arena.memory, lines: flowLines(arena, { width: w, height: h, data: turned }, whole), active }, b, across, 1, 0, h);
   const dAlong = new Float64Array(n);
   const dAcross = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -593,6 +427,7 @@ function acrossTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
     dAlong[i] = Math.abs(along[3 * i]! - b[3 * i]!) + Math.abs(along[3 * i + 1]! - b[3 * i + 1]!) + Math.abs(along[3 * i + 2]! - b[3 * i + 2]!);
     dAcross[i] = Math.abs(across[3 * i]! - b[3 * i]!) + Math.abs(across[3 * i + 1]! - b[3 * i + 1]!) + Math.abs(across[3 * i + 2]! - b[3 * i + 2]!);
   }
+  arena.release();
   const a = boxMean(dAlong, w, h, BLUR_TEST_RADIUS);
   const c = boxMean(dAcross, w, h, BLUR_TEST_RADIUS);
   let sa = 0;

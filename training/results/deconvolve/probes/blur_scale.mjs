@@ -5,7 +5,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { blurAlongFlow, linearRgb } from '../../../../dist/src/deblur/deconvolve.js';
+import { linearRgb } from '../../../../dist/src/deblur/deconvolve.js';
+import { blurAlongFlow } from '../../../../dist/src/deblur/steps-kernel.js';
 import { motionMaps } from '../../../../dist/src/flow/motion-map.js';
 import { decodeImage } from '../../../../dist/src/stream/image-codec.js';
 const dir = process.argv[2];
