@@ -5,7 +5,8 @@
  * at n points each (bilinear, the region's border replicated); its adjoint A' walks the same lines the other way.
  * Those walks are nearly all of the steps' time (a 640x480 frame of a 30 px/frame pan: 10 steps, 20 walks), so they
  * run in WebAssembly with SIMD (src/deblur/assembly/steps.ts, compiled into steps-wasm.ts by
- * scripts/build-wasm.mjs): about 2.5 times as fast as the JavaScript they replace (session 24).
+ * scripts/build-wasm.mjs): on a camera-blurred 640x480 frame about 185 ms in each of two workers, against 710 ms in
+ * JavaScript (docs/deblur-model.md, session 24).
  *
  * Everything a walk reads or writes lives in one {@link KernelArena}: a shared WebAssembly memory, so the worker
  * threads that split a step's rows (deconvolve-worker.ts) walk the same buffers with no copy. Each pixel's result
@@ -47,8 +48,9 @@ const SLACK = 16;
 /**
  * The memory a region's walks work in: a shared WebAssembly memory that grows as buffers are taken from it, each
  * 16-byte aligned, with {@link SLACK} bytes after it. Buffers live until the arena is released; nothing is freed
- * singly. {@link KernelArena.take} reuses a released arena's memory: on these machines a fresh page costs about 15 us
- * the first time it is written, so a 640x480 frame's fresh arenas (about 50 MB) cost more than its walks' set-up.
+ * singly. {@link KernelArena.take} reuses a released arena's memory: on these machines the first write to fresh memory
+ * is slow (a 3.7 MB buffer, one 640x480 frame's RGB floats, took 10-30 ms the first time and 1 ms after), and a
+ * 640x480 region's steps and blur test take about 50 MB.
  */
 export class KernelArena {
   readonly memory: WebAssembly.Memory;
@@ -198,7 +200,7 @@ let compiled: WebAssembly.Module | undefined;
 
 /**
  * The kernel working in `memory` (an arena's, or the same memory received by a worker thread). Instantiating the
- * compiled module costs microseconds; compiling it happens once per thread.
+ * compiled module costs about 20 us; compiling it happens once per thread.
  */
 function kernel(memory: WebAssembly.Memory): StepsKernel {
   compiled ??= new WebAssembly.Module(Buffer.from(STEPS_WASM_BASE64, 'base64'));
@@ -247,7 +249,7 @@ export function extrapolate(memory: WebAssembly.Memory, estimate: Float32Array, 
 /** The re-blur A(sharp) of a region along its flow (the forward model; for tests and probes). */
 export function blurAlongFlow(sharp: LinearRgb, flow: FlowInput, box: Box): LinearRgb {
   const count = sharp.width * sharp.height;
-  const arena = KernelArena.take(KernelArena.size(count, 11, 1));
+  const arena = KernelArena.take(KernelArena.size(count, 10, 1));
   const src = arena.floats(sharp.data.length, sharp.data);
   const dst = arena.floats(sharp.data.length);
   walkRows({ memory: arena.memory, lines: flowLines(arena, flow, box) }, src, dst, 1, 0, sharp.height);
