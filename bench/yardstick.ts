@@ -9,6 +9,8 @@
  *   npm run build && datasets/build-yardstick.sh
  *   node dist/bench/yardstick.js [models...] [--set test|val|lines] [--clamp-radius 3 (a list, e.g. 0,3,6: each model
  *     at each radius)] [--root .yardstick] [--out FILE]
+ *   node dist/bench/yardstick.js [models...] --input sharp [--set ...]   (the sequences' sharp frames, under the same
+ *     motion with no exposure, as the input: how much of sharp input each model keeps, PSNR(output, input))
  *   node dist/bench/yardstick.js --write-manifest      (once, when the yardstick is made: freezes it)
  *   node dist/bench/yardstick.js --write-manifest --set lines   (adds a set the manifest lacks; changes no record)
  *
@@ -108,9 +110,11 @@ interface SequenceResult {
   set: string;
   kind: string;
   id: string;
-  blurredDb: number;
+  /** With `--input sharp`: the sharp frames' PSNR against themselves is infinite, so it is left out, and the gain. */
+  blurredDb?: number;
+  /** PSNR(output, sharp): with `--input sharp`, how much of its sharp input the model keeps. */
   restoredDb: number;
-  gainDb: number;
+  gainDb?: number;
   /**
    * Median ms between restored frames after the first. The frames are all at hand, so deblur() computes their motion
    * maps as they arrive, ahead of the network: this is the network, statistics and clamp per frame, not the whole
@@ -121,16 +125,22 @@ interface SequenceResult {
 
 interface ModelResult {
   model: string;
+  /** Which frames went in: the blurred ones (the default) or the sharp ones (`--input sharp`). */
+  input: Input;
   /** deblur()'s clampRadius when given (undefined: the model card's, else deblur()'s default). */
   clampRadius?: number;
   sequences: SequenceResult[];
-  /** Mean gain per kind and over all sequences. */
+  /** Mean gain per kind and over all sequences (with `--input sharp`: mean PSNR(output, input)). */
   meanGainDb: Record<string, number>;
+  /** The lowest sequence's gain (with `--input sharp`: its PSNR(output, input)). */
   minGainDb: number;
   msPerFrameMedian: number;
 }
 
-async function measureModel(model: string, root: string, records: SequenceRecord[], clampRadius?: number): Promise<ModelResult> {
+/** The frames a model is given: the blurred ones, or (`--input sharp`) the sharp ones under the same motion. */
+type Input = 'blur' | 'sharp';
+
+async function measureModel(model: string, root: string, records: SequenceRecord[], input: Input, clampRadius?: number): Promise<ModelResult> {
   const sequences: SequenceResult[] = [];
   const times: number[] = [];
   for (const r of records) {
@@ -139,7 +149,7 @@ async function measureModel(model: string, root: string, records: SequenceRecord
     const stamps: number[] = [];
     let last = performance.now();
     const restored = await lastValueFrom(
-      from(blurred).pipe(
+      from(input === 'sharp' ? sharp : blurred).pipe(
         deblur({ model, ...(clampRadius !== undefined ? { clampRadius } : {}) }),
         tap(() => {
           const now = performance.now();
@@ -152,26 +162,34 @@ async function measureModel(model: string, root: string, records: SequenceRecord
     const steady = stamps.slice(1);
     times.push(...steady);
     const restoredDb = mean(restored.map((o, k) => psnr(o, sharp[k]!)));
-    const blurredDb = mean(blurred.map((b, k) => psnr(b, sharp[k]!)));
-    sequences.push({ set: r.set, kind: r.kind, id: r.id, blurredDb, restoredDb, gainDb: restoredDb - blurredDb, msPerFrame: median(steady) });
-    process.stderr.write(`  ${model}${clampRadius !== undefined ? ` (clamp ${clampRadius})` : ''} ${r.set}/${r.kind}/${r.id}: ${blurredDb.toFixed(2)} -> ${restoredDb.toFixed(2)} dB (${(restoredDb - blurredDb >= 0 ? '+' : '') + (restoredDb - blurredDb).toFixed(3)})\n`);
+    const label = `  ${model}${clampRadius !== undefined ? ` (clamp ${clampRadius})` : ''} ${r.set}/${r.kind}/${r.id}`;
+    if (input === 'sharp') {
+      sequences.push({ set: r.set, kind: r.kind, id: r.id, restoredDb, msPerFrame: median(steady) });
+      process.stderr.write(`${label}: sharp input kept at ${restoredDb.toFixed(2)} dB\n`);
+    } else {
+      const blurredDb = mean(blurred.map((b, k) => psnr(b, sharp[k]!)));
+      sequences.push({ set: r.set, kind: r.kind, id: r.id, blurredDb, restoredDb, gainDb: restoredDb - blurredDb, msPerFrame: median(steady) });
+      process.stderr.write(`${label}: ${blurredDb.toFixed(2)} -> ${restoredDb.toFixed(2)} dB (${(restoredDb - blurredDb >= 0 ? '+' : '') + (restoredDb - blurredDb).toFixed(3)})\n`);
+    }
   }
+  // What each sequence scores: its gain, or with sharp input the PSNR its output keeps.
+  const score = (q: SequenceResult): number => (input === 'sharp' ? q.restoredDb : q.gainDb!);
   const meanGainDb: Record<string, number> = {};
   for (const kind of KINDS) {
-    const of = sequences.filter((s) => s.kind === kind);
-    if (of.length > 0) meanGainDb[kind] = mean(of.map((s) => s.gainDb));
+    const of = sequences.filter((q) => q.kind === kind);
+    if (of.length > 0) meanGainDb[kind] = mean(of.map(score));
   }
-  meanGainDb.all = mean(sequences.map((s) => s.gainDb));
-  return { model, ...(clampRadius !== undefined ? { clampRadius } : {}), sequences, meanGainDb, minGainDb: Math.min(...sequences.map((s) => s.gainDb)), msPerFrameMedian: median(times) };
+  meanGainDb.all = mean(sequences.map(score));
+  return { model, input, ...(clampRadius !== undefined ? { clampRadius } : {}), sequences, meanGainDb, minGainDb: Math.min(...sequences.map(score)), msPerFrameMedian: median(times) };
 }
 
-const USAGE = 'node dist/bench/yardstick.js [models...] [--set test|val|lines] [--clamp-radius R[,R...]] [--root .yardstick] [--out FILE] | --write-manifest [--set NEW]';
+const USAGE = 'node dist/bench/yardstick.js [models...] [--set test|val|lines] [--input blur|sharp] [--clamp-radius R[,R...]] [--root .yardstick] [--out FILE] | --write-manifest [--set NEW]';
 
 async function main(): Promise<void> {
   // Strict: an unknown option (a mistyped flag, or --help) is refused rather than taken for a run that writes results.
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { root: { type: 'string' }, set: { type: 'string' }, out: { type: 'string' }, 'clamp-radius': { type: 'string' }, 'write-manifest': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { root: { type: 'string' }, set: { type: 'string' }, input: { type: 'string' }, out: { type: 'string' }, 'clamp-radius': { type: 'string' }, 'write-manifest': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     console.log(`usage: ${USAGE}`);
@@ -180,6 +198,8 @@ async function main(): Promise<void> {
   const root = values.root ?? join(ROOT, '.yardstick');
   const set = (values.set ?? 'test') as (typeof SETS)[number];
   if (!(SETS as readonly string[]).includes(set)) throw new Error(`Expected --set ${SETS.join(', ')} but received ${set}`);
+  const input = (values.input ?? 'blur') as Input;
+  if (input !== 'blur' && input !== 'sharp') throw new Error(`Expected --input blur or sharp but received ${values.input}`);
   const outArg = values.out;
   const clampArg = values['clamp-radius'];
   const radii = clampArg === undefined ? [undefined] : clampArg.split(',').map((v) => {
@@ -223,18 +243,20 @@ async function main(): Promise<void> {
   const records = manifest.sequences.filter((r) => r.set === set);
   const chosen = models.length > 0 ? models : [DEFAULT_DEBLUR_MODEL, 'edvr-s'];
   const results: ModelResult[] = [];
-  for (const model of chosen) for (const r of radii) results.push(await measureModel(model, root, records, r));
+  for (const model of chosen) for (const r of radii) results.push(await measureModel(model, root, records, input, r));
 
-  const f = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
-  console.log(`yardstick ${set}: ${records.length} sequences of ${records[0]!.frames} frames at ${records[0]!.width}x${records[0]!.height}; blurred input ${mean(records.map((r) => r.blurredDb)).toFixed(2)} dB on average`);
-  console.log('| model | camera gain (dB) | local gain (dB) | mean gain (dB) | worst sequence (dB) | ms per frame without the motion map (median) |');
+  const sharpInput = input === 'sharp';
+  const f = (x: number) => (sharpInput ? x.toFixed(2) : `${x >= 0 ? '+' : ''}${x.toFixed(3)}`);
+  const what = sharpInput ? 'the sharp frames as input (PSNR of the output against them)' : `blurred input ${mean(records.map((r) => r.blurredDb)).toFixed(2)} dB on average`;
+  console.log(`yardstick ${set}: ${records.length} sequences of ${records[0]!.frames} frames at ${records[0]!.width}x${records[0]!.height}; ${what}`);
+  console.log(sharpInput ? '| model | camera: sharp kept (dB) | local: sharp kept (dB) | mean (dB) | lowest sequence (dB) | ms per frame without the motion map (median) |' : '| model | camera gain (dB) | local gain (dB) | mean gain (dB) | worst sequence (dB) | ms per frame without the motion map (median) |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const r of results) {
     console.log(`| ${r.model}${r.clampRadius !== undefined ? ` (clamp ${r.clampRadius})` : ''} | ${f(r.meanGainDb.camera ?? NaN)} | ${f(r.meanGainDb.local ?? NaN)} | ${f(r.meanGainDb.all!)} | ${f(r.minGainDb)} | ${r.msPerFrameMedian.toFixed(0)} |`);
   }
-  const out = outArg ?? join('bench', 'results', `yardstick-${set}.json`);
+  const out = outArg ?? join('bench', 'results', `yardstick-${set}${sharpInput ? '-sharp' : ''}.json`);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ benchmark: 'yardstick', set, date: new Date().toISOString(), command: `node dist/bench/yardstick.js ${process.argv.slice(2).join(' ')}`.trim(), results }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ benchmark: 'yardstick', set, input, date: new Date().toISOString(), command: `node dist/bench/yardstick.js ${process.argv.slice(2).join(' ')}`.trim(), results }, null, 2)}\n`);
   console.log(`wrote ${out}`);
 }
 
