@@ -10,7 +10,8 @@
  *   node dist/bench/yardstick.js [models...] [--set test|val|lines] [--clamp-radius 3 (a list, e.g. 0,3,6: each model
  *     at each radius)] [--root .yardstick] [--out FILE]
  *   node dist/bench/yardstick.js [models...] --input sharp [--set ...]   (the sequences' sharp frames, under the same
- *     motion with no exposure, as the input: how much of sharp input each model keeps, PSNR(output, input))
+ *     motion with no exposure, as the input: how much of sharp input each model keeps, PSNR(output, input), a frame
+ *     returned unchanged counting as 100 dB)
  *   node dist/bench/yardstick.js --write-manifest      (once, when the yardstick is made: freezes it)
  *   node dist/bench/yardstick.js --write-manifest --set lines   (adds a set the manifest lacks; changes no record)
  *
@@ -139,6 +140,8 @@ interface ModelResult {
 
 /** The frames a model is given: the blurred ones, or (`--input sharp`) the sharp ones under the same motion. */
 type Input = 'blur' | 'sharp';
+/** With `--input sharp`, what a frame returned unchanged counts as (its PSNR against itself is infinite). */
+const SHARP_KEPT_CAP_DB = 100;
 
 async function measureModel(model: string, root: string, records: SequenceRecord[], input: Input, clampRadius?: number): Promise<ModelResult> {
   const sequences: SequenceResult[] = [];
@@ -161,7 +164,8 @@ async function measureModel(model: string, root: string, records: SequenceRecord
     );
     const steady = stamps.slice(1);
     times.push(...steady);
-    const restoredDb = mean(restored.map((o, k) => psnr(o, sharp[k]!)));
+    // With sharp input an output can equal its input: that frame counts as SHARP_KEPT_CAP_DB, not Infinity.
+    const restoredDb = mean(restored.map((o, k) => (input === 'sharp' ? Math.min(SHARP_KEPT_CAP_DB, psnr(o, sharp[k]!)) : psnr(o, sharp[k]!))));
     const label = `  ${model}${clampRadius !== undefined ? ` (clamp ${clampRadius})` : ''} ${r.set}/${r.kind}/${r.id}`;
     if (input === 'sharp') {
       sequences.push({ set: r.set, kind: r.kind, id: r.id, restoredDb, msPerFrame: median(steady) });
