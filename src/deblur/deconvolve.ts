@@ -22,10 +22,12 @@
  * Where the linear-flow model is wrong (occlusion edges, a foreground moving over another motion) the steps fade out
  * ({@link flowConsistency}), where the input is not blurred along its flow ({@link blurEvidence}, two cues: a sharp
  * frame that moves), and where the neighbouring frames show the content staying where it is ({@link motionEvidence}: the
- * still background a moving hand's flow spreads over); a region where no pixel is left is not deconvolved at all.
+ * still background a moving hand's flow spreads over); a region where no pixel is left is not deconvolved at all, and
+ * one the blur test finds sharp while it moves keeps its input, the network's output included
+ * ({@link SHARP_MOTION_LAG_SHARE}).
  * The model assumes a full exposure; a shorter shutter blurs less than the motion and the steps over-sharpen it.
- * `models/promotion-c-deconv` runs 10 steps; the default card runs none: they cost about 3 times its time per frame
- * where they run (docs/deblur-model.md, sessions 19-23).
+ * `models/promotion-c-deconv` runs 10 steps; the default card runs none: with them a 640x480 camera pan takes about
+ * twice the default's time (docs/deblur-model.md, sessions 19-24).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -350,11 +352,46 @@ export function flowConsistency(flow: FlowInput, box: Box): Float32Array {
  * binomial filter (noise changes the input as much along the flow as across it, and does not correlate at a lag).
  */
 export function blurEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Float32Array {
+  return blurCues(blurred, flow, box).evidence;
+}
+
+/** The blur test's two cues per pixel, and {@link blurEvidence}, the larger of them. */
+interface BlurCues {
+  readonly across: Float32Array;
+  readonly lag: Float32Array;
+  readonly evidence: Float32Array;
+}
+
+function blurCues(blurred: LinearRgb, flow: FlowInput, box: Box): BlurCues {
   const quiet = binomial3(blurred);
-  const out = acrossTest(quiet, flow, box);
+  const across = acrossTest(quiet, flow, box);
   const lag = lagTest(quiet, flow, box);
-  for (let i = 0; i < out.length; i++) if (lag[i]! > out[i]!) out[i] = lag[i]!;
-  return out;
+  const evidence = Float32Array.from(across, (a, i) => (lag[i]! > a ? lag[i]! : a));
+  return { across, lag, evidence };
+}
+
+/**
+ * Sharp content under motion: where the across test finds no blur anywhere in a region, the lag test's evidence
+ * averages below this share of its pixels, and something in it moves at least {@link BLUR_TEST_MIN_PX} per frame,
+ * the region keeps its input, the network's output included: the network takes fast motion for blur and changes sharp
+ * frames of a camera pan to 31-33 dB (the yardstick's `--input sharp`, where a frame returned unchanged counts as 100
+ * dB). Session 24 on the validation sets: val +3.483 dB as without it, its sharp frames kept at 86.5 dB on average
+ * against 45.1; lines +1.912 against +1.933 (local/scene_00003 -0.24, a small blurred foreground over a still view),
+ * its sharp frames 64.1 against 47.2 (docs/deblur-model.md). Sharp content the across test takes for blurred (a disc
+ * over grass) is not caught: the lowest sequences stay at 33.2 and 24.5 dB.
+ */
+export const SHARP_MOTION_LAG_SHARE = 0.1;
+
+/** Whether a region is sharp content under motion ({@link SHARP_MOTION_LAG_SHARE}). */
+function sharpUnderMotion(cues: BlurCues, flow: FlowInput, box: Box): boolean {
+  if (cues.across.some((e) => e > 0)) return false;
+  let lag = 0;
+  for (const v of cues.lag) lag += v;
+  if (!(lag < SHARP_MOTION_LAG_SHARE * cues.lag.length)) return false;
+  for (let y = 0; y < box.height; y++) {
+    for (let x = 0; x < box.width; x++) if (longestFlowPx(flow, (box.y + y) * flow.width + box.x + x) >= BLUR_TEST_MIN_PX) return true;
+  }
+  return false;
 }
 
 /** The across test's verdict alone (see {@link blurEvidence}), on the unfiltered region. */
@@ -799,8 +836,9 @@ export interface DeconvolveRegionOptions {
  * as the blur's paths, faded out where the flows disagree ({@link flowConsistency}), where the input is not
  * blurred along them ({@link blurEvidence}) and, given the centre frame's neighbours (deblur() passes its window's),
  * where they show the content still ({@link motionEvidence}); the steps run only within reach of the pixels that keep them
- * ({@link STEPS_REACH}), so a hand moving over a still background costs steps around the hand only. In place; 0
- * iterations leave `out` as it is. With a pool the rows are split into bands among its workers.
+ * ({@link STEPS_REACH}), so a hand moving over a still background costs steps around the hand only. A region that is
+ * sharp content under motion ({@link SHARP_MOTION_LAG_SHARE}) gets its input back instead. In place; 0 iterations
+ * leave `out` as it is. With a pool the rows are split into bands among its workers.
  */
 export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Box, flow: FlowInput, iterations: number, options: DeconvolveRegionOptions = {}): Promise<void> {
   if (!(iterations > 0)) return;
@@ -809,7 +847,14 @@ export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Bo
   // Faded out where the flows disagree, where the input is not blurred along them, and where the neighbouring frames
   // say the content is still; a region with no pixel left (a sharp frame, a still one) is not deconvolved at all.
   const weight = flowConsistency(flow, box);
-  const evidence = blurEvidence(blurred, flow, box);
+  const cues = blurCues(blurred, flow, box);
+  if (sharpUnderMotion(cues, flow, box)) {
+    // Sharp content that moves: the input as it came, over whatever the network made of it.
+    const stride = 3 * input.width;
+    for (let y = box.y; y < box.y + box.height; y++) out.set(input.data.subarray(y * stride + 3 * box.x, y * stride + 3 * (box.x + box.width)), y * stride + 3 * box.x);
+    return;
+  }
+  const evidence = cues.evidence;
   // The stillness test only where the blur test has left something (a sharp frame costs the blur test alone).
   let any = false;
   for (let i = 0; i < weight.length && !any; i++) if (weight[i]! * evidence[i]! > 0) any = true;

@@ -305,6 +305,26 @@ describe('lagEvidence', () => {
     return sum / count;
   };
 
+  it("keeps sharp content that moves as it came, over the network's output, and only that", async () => {
+    const box = { x: 0, y: 0, width: 96, height: 64 };
+    const flow = constantFlowInput(96, 64, 9, 0);
+    // What a network might make of each frame: every sample a few levels off.
+    const networkOutput = (f: Frame) => Uint8Array.from(f.data, (v) => Math.min(255, v + 7));
+    const sharp = movingFrame(96, 64, 2, 9, false);
+    const kept = networkOutput(sharp);
+    await deconvolveRegion(sharp, kept, box, flow, 5);
+    expect(kept.every((v, k) => v === sharp.data[k])).toBe(true);
+    // Blurred along the same flow: the network's output is the steps' start, not the input.
+    const blurred = movingFrame(96, 64, 2, 9, true);
+    const restored = networkOutput(blurred);
+    await deconvolveRegion(blurred, restored, box, flow, 5);
+    expect(restored.filter((v, k) => v !== blurred.data[k]).length).toBeGreaterThan(restored.length / 2);
+    // Nothing moves: not sharp content under motion, and the network's output stays as it is.
+    const still = networkOutput(sharp);
+    await deconvolveRegion(sharp, still, box, constantFlowInput(96, 64, 0, 0), 5);
+    expect(still.every((v, k) => v === Math.min(255, sharp.data[k]! + 7))).toBe(true);
+  });
+
   it('finds blur across thin stems at right angles to the flow, which the across test alone takes for sharp', () => {
     const blurred = frame(true, stems);
     const sharp = frame(false, stems);
