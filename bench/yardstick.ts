@@ -28,6 +28,7 @@ import { from, lastValueFrom, tap, toArray } from 'rxjs';
 import { deblur } from '../src/deblur/deblur.js';
 import { DEFAULT_DEBLUR_MODEL } from '../src/deblur/model-card.js';
 import { psnr } from '../src/metrics/psnr.js';
+import { keptDb } from '../datasets/sharp-sequences.js';
 import type { Frame } from '../src/stream/frame.js';
 import { openImageSequence } from '../src/stream/image-sequence-source.js';
 import { packageRoot } from '../src/util/package-root.js';
@@ -140,8 +141,6 @@ interface ModelResult {
 
 /** The frames a model is given: the blurred ones, or (`--input sharp`) the sharp ones under the same motion. */
 type Input = 'blur' | 'sharp';
-/** With `--input sharp`, what a frame returned unchanged counts as (its PSNR against itself is infinite). */
-const SHARP_KEPT_CAP_DB = 100;
 
 async function measureModel(model: string, root: string, records: SequenceRecord[], input: Input, clampRadius?: number): Promise<ModelResult> {
   const sequences: SequenceResult[] = [];
@@ -164,8 +163,8 @@ async function measureModel(model: string, root: string, records: SequenceRecord
     );
     const steady = stamps.slice(1);
     times.push(...steady);
-    // With sharp input an output can equal its input: that frame counts as SHARP_KEPT_CAP_DB, not Infinity.
-    const restoredDb = mean(restored.map((o, k) => (input === 'sharp' ? Math.min(SHARP_KEPT_CAP_DB, psnr(o, sharp[k]!)) : psnr(o, sharp[k]!))));
+    // With sharp input an output can equal its input: keptDb counts that frame as 100 dB, not Infinity.
+    const restoredDb = mean(restored.map((o, k) => (input === 'sharp' ? keptDb(o, sharp[k]!) : psnr(o, sharp[k]!))));
     const label = `  ${model}${clampRadius !== undefined ? ` (clamp ${clampRadius})` : ''} ${r.set}/${r.kind}/${r.id}`;
     if (input === 'sharp') {
       sequences.push({ set: r.set, kind: r.kind, id: r.id, restoredDb, msPerFrame: median(steady) });

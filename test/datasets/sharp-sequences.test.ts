@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { poolSequencePsnrs, SHARP_SEQUENCES } from '../../datasets/sharp-sequences.js';
+import { keptDb, poolSequencePsnrs, SHARP_KEPT_CAP_DB, SHARP_SEQUENCES } from '../../datasets/sharp-sequences.js';
+import { psnr } from '../../src/metrics/psnr.js';
+import { createRgb8Frame } from '../../src/stream/frame.js';
 import { listImageFiles } from '../../src/stream/image-sequence-source.js';
 import { packageRoot } from '../../src/util/package-root.js';
 
@@ -27,5 +29,16 @@ describe('poolSequencePsnrs', () => {
 
   it('rejects an empty list', () => {
     expect(() => poolSequencePsnrs([])).toThrow(RangeError);
+  });
+});
+
+describe('keptDb', () => {
+  it('counts a frame returned unchanged as SHARP_KEPT_CAP_DB, and any other as its PSNR', () => {
+    const data = Uint8Array.from({ length: 3 * 8 * 4 }, (_, k) => (k * 37) % 256);
+    const input = createRgb8Frame(data, { width: 8, height: 4, index: 0, timestampMs: 0 });
+    expect(keptDb(input, input)).toBe(SHARP_KEPT_CAP_DB);
+    const changed = createRgb8Frame(Uint8Array.from(data, (v, k) => (k === 5 ? v ^ 1 : v)), { width: 8, height: 4, index: 0, timestampMs: 0 });
+    expect(keptDb(changed, input)).toBe(psnr(changed, input));
+    expect(keptDb(changed, input)).toBeLessThan(SHARP_KEPT_CAP_DB);
   });
 });
