@@ -197,14 +197,21 @@ interface StepsKernel {
 }
 
 let compiled: WebAssembly.Module | undefined;
+/** The kernel instantiated on each memory this thread has walked (a worker receives a new Memory object per task). */
+const instances = new WeakMap<WebAssembly.Memory, StepsKernel>();
 
 /**
- * The kernel working in `memory` (an arena's, or the same memory received by a worker thread). Instantiating the
- * compiled module costs about 20 us; compiling it happens once per thread.
+ * The kernel working in `memory` (an arena's, or the same memory received by a worker thread). Compiling the module
+ * happens once per thread, instantiating it (about 20 us) once per memory object.
  */
 function kernel(memory: WebAssembly.Memory): StepsKernel {
-  compiled ??= new WebAssembly.Module(Buffer.from(STEPS_WASM_BASE64, 'base64'));
-  return new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as StepsKernel;
+  let k = instances.get(memory);
+  if (k === undefined) {
+    compiled ??= new WebAssembly.Module(Buffer.from(STEPS_WASM_BASE64, 'base64'));
+    k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as StepsKernel;
+    instances.set(memory, k);
+  }
+  return k;
 }
 
 /** The buffers a walk reads and writes, all in `memory` (an arena's). */
