@@ -24,7 +24,9 @@
  * frame that moves), and where the neighbouring frames show the content staying where it is ({@link motionEvidence}: the
  * still background a moving hand's flow spreads over); a region where no pixel is left is not deconvolved at all, and
  * one the blur test finds sharp while it moves keeps its input, the network's output included
- * ({@link SHARP_MOTION_LAG_SHARE}).
+ * ({@link SHARP_MOTION_LAG_SHARE}). After the steps, where their result re-blurred along the flow does not come close to
+ * the input ({@link stepsFit}), the blur model did not hold and the steps are dropped: sharp content the blur test took
+ * for blurred.
  * The model assumes a full exposure; a shorter shutter blurs less than the motion and the steps over-sharpen it.
  * `models/promotion-c-deconv` runs 10 steps; the default card runs none: with them a 640x480 camera pan takes about
  * twice the default's time (docs/deblur-model.md, sessions 19-24).
@@ -551,6 +553,63 @@ function lagTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
 }
 
 /**
+ * The fit test ({@link stepsFit}): where the steps' result, re-blurred along the flow, still differs from the input by
+ * at least `FIT_RATIO_HIGH` times as much as the input re-blurred along it does, the blur model does not explain the
+ * input and the steps are dropped there; where by at most `FIT_RATIO_LOW`, they are kept in full. Richardson-Lucy fits
+ * blurred content closely, but no estimate within 0..1 re-blurs into a crisp edge along the flow, so sharp content
+ * that the blur test takes for blurred (texture aligned with the motion: the lines set's disc of grass stems moving
+ * along them) keeps a large residual. In session 25's probe (10 steps from the input) the moving pixels of such sharp
+ * frames scored medians of 0.62-0.80, those of blurred frames 0.20-0.42. Chosen on the validation sets among the ramps
+ * 0.4-0.6, 0.45-0.65, 0.5-0.7 and 0.55-0.8: every one restored as much as before or more (val +3.50 to +3.54 dB
+ * against +3.48, lines +2.15 to +2.19 against +1.91: the steps' misfits were costing blurred frames too), and the
+ * sharp frames' lowest sequence rose from 33.2 and 24.5 dB to 53.1 and 40.2 here (docs/deblur-model.md, session 25).
+ */
+export const FIT_RATIO_LOW = 0.45;
+export const FIT_RATIO_HIGH = 0.65;
+
+/**
+ * Per pixel of the region, 0..1, how well the steps' `result` explains `blurred` under the blur model, against how
+ * well `blurred` explains itself ({@link FIT_RATIO_LOW}): |A(result) - B| and |A(B) - B| summed over the channels on
+ * the blur test's grid and averaged over a box of radius {@link BLUR_TEST_RADIUS}. 1 where neither changes (flat or
+ * still content: the steps barely act there).
+ */
+export function stepsFit(blurred: LinearRgb, result: LinearRgb, flow: FlowInput, box: Box): Float32Array {
+  const { width: w, height: h } = blurred;
+  const n = w * h;
+  const grid = testGrid(w, h);
+  const arena = KernelArena.take(KernelArena.size(3 * n, 4) + KernelArena.size(n, 4, 2));
+  const walk = { memory: arena.memory, lines: flowLines(arena, flow, box), active: arena.bytes(n, grid) };
+  const b = arena.floats(3 * n, blurred.data);
+  const r = arena.floats(3 * n, result.data);
+  const reblurredInput = arena.floats(3 * n);
+  const reblurredResult = arena.floats(3 * n);
+  walkRows(walk, b, reblurredInput, 1, 0, h);
+  walkRows(walk, r, reblurredResult, 1, 0, h);
+  const input = new Float64Array(n);
+  const steps = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (grid[i] === 0) continue;
+    for (let c = 3 * i; c < 3 * i + 3; c++) {
+      input[i] = input[i]! + Math.abs(reblurredInput[c]! - b[c]!);
+      steps[i] = steps[i]! + Math.abs(reblurredResult[c]! - b[c]!);
+    }
+  }
+  arena.release();
+  const before = boxMean(input, w, h, BLUR_TEST_RADIUS);
+  const after = boxMean(steps, w, h, BLUR_TEST_RADIUS);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!(before[i]! > 1e-7 * GRID_SHARE)) {
+      out[i] = 1;
+      continue;
+    }
+    const q = after[i]! / before[i]!;
+    out[i] = q <= FIT_RATIO_LOW ? 1 : q >= FIT_RATIO_HIGH ? 0 : (FIT_RATIO_HIGH - q) / (FIT_RATIO_HIGH - FIT_RATIO_LOW);
+  }
+  return out;
+}
+
+/**
  * Where the steps must run for the pixels that keep them (`weight` > 0): those pixels and every pixel within
  * {@link STEPS_REACH} times the longest half-segment of theirs (a square around each), the reach of a step's re-blur and
  * its adjoint together. Undefined where that is the whole region. Beyond it the estimate stays as it started: a pixel
@@ -835,7 +894,8 @@ export interface DeconvolveRegionOptions {
  * `input`'s data), with `input` (the blurred centre frame) as the data term and `flow` (its whole-frame flow input)
  * as the blur's paths, faded out where the flows disagree ({@link flowConsistency}), where the input is not
  * blurred along them ({@link blurEvidence}) and, given the centre frame's neighbours (deblur() passes its window's),
- * where they show the content still ({@link motionEvidence}); the steps run only within reach of the pixels that keep them
+ * where they show the content still ({@link motionEvidence}), and, after the steps, where their result does not explain
+ * the input under the blur model ({@link stepsFit}); the steps run only within reach of the pixels that keep them
  * ({@link STEPS_REACH}), so a hand moving over a still background costs steps around the hand only. A region that is
  * sharp content under motion ({@link SHARP_MOTION_LAG_SHARE}) gets its input back instead. In place; 0 iterations
  * leave `out` as it is. With a pool the rows are split into bands among its workers.
@@ -868,10 +928,12 @@ export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Bo
   const start = linearRgb(input, out, box);
   const active = stepsReach(weight, flow, box);
   const result = pool ? await deconvolveAlongFlowInWorkers(pool, bands, blurred, flow, box, iterations, start, active) : deconvolveAlongFlow(blurred, flow, box, iterations, start, active);
+  // Dropped where the result does not explain the input under the blur model after all (the fit test).
+  const fit = stepsFit(blurred, result, flow, box);
   const r = result.data;
   const s = start.data;
   for (let i = 0; i < weight.length; i++) {
-    const k = weight[i]!;
+    const k = weight[i]! * fit[i]!;
     if (k === 1) continue;
     for (let c = 3 * i; c < 3 * i + 3; c++) r[c] = s[c]! + k * (r[c]! - s[c]!);
   }
