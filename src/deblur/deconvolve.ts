@@ -368,7 +368,8 @@ function blurCues(blurred: LinearRgb, flow: FlowInput, box: Box): BlurCues {
   const quiet = binomial3(blurred);
   const across = acrossTest(quiet, flow, box);
   const lag = lagTest(quiet, flow, box);
-  const evidence = Float32Array.from(across, (a, i) => (lag[i]! > a ? lag[i]! : a));
+  const evidence = new Float32Array(across.length);
+  for (let i = 0; i < evidence.length; i++) evidence[i] = lag[i]! > across[i]! ? lag[i]! : across[i]!;
   return { across, lag, evidence };
 }
 
@@ -459,16 +460,14 @@ function acrossTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
   const active = arena.bytes(n, grid);
   walkRows({ memory: arena.memory, lines: flowLines(arena, { width: w, height: h, data: scaled }, whole), active }, b, along, 1, 0, h);
   walkRows({ memory: arena.memory, lines: flowLines(arena, { width: w, height: h, data: turned }, whole), active }, b, across, 1, 0, h);
-  const dAlong = new Float64Array(n);
-  const dAcross = new Float64Array(n);
+  const dAlong = takeFloat64(n);
+  const dAcross = takeFloat64(n);
   for (let i = 0; i < n; i++) {
     if (grid[i] === 0) continue;
     dAlong[i] = Math.abs(along[3 * i]! - b[3 * i]!) + Math.abs(along[3 * i + 1]! - b[3 * i + 1]!) + Math.abs(along[3 * i + 2]! - b[3 * i + 2]!);
     dAcross[i] = Math.abs(across[3 * i]! - b[3 * i]!) + Math.abs(across[3 * i + 1]! - b[3 * i + 1]!) + Math.abs(across[3 * i + 2]! - b[3 * i + 2]!);
   }
   arena.release();
-  const a = boxMean(dAlong, w, h, BLUR_TEST_RADIUS);
-  const c = boxMean(dAcross, w, h, BLUR_TEST_RADIUS);
   let sa = 0;
   let sc = 0;
   for (let i = 0; i < n; i++) {
@@ -478,7 +477,12 @@ function acrossTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
   const ratio = sc > 0 ? sa / sc : Infinity;
   const region = ratio <= REGION_BLUR_RATIO_LOW ? 1 : ratio >= REGION_BLUR_RATIO_HIGH ? 0 : (REGION_BLUR_RATIO_HIGH - ratio) / (REGION_BLUR_RATIO_HIGH - REGION_BLUR_RATIO_LOW);
   const out = new Float32Array(n);
-  if (region === 0) return out;
+  if (region === 0) {
+    giveFloat64(dAlong, dAcross);
+    return out;
+  }
+  const a = boxMean(dAlong, w, h, BLUR_TEST_RADIUS);
+  const c = boxMean(dAcross, w, h, BLUR_TEST_RADIUS);
   // How surely the region as a whole is blurred: only then does the ramp move up where the re-blur is long.
   const sure = ratio <= REGION_SURE_RATIO_LOW ? 1 : ratio >= REGION_SURE_RATIO_HIGH ? 0 : (REGION_SURE_RATIO_HIGH - ratio) / (REGION_SURE_RATIO_HIGH - REGION_SURE_RATIO_LOW);
   const shift = (sure * BLUR_RATIO_SHIFT) / (1 - BLUR_TEST_SCALE);
@@ -487,6 +491,7 @@ function acrossTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
     const q = a[i]! / c[i]! - shift * (share[i]! - BLUR_TEST_SCALE);
     out[i] = region * (q <= BLUR_RATIO_LOW ? 1 : q >= BLUR_RATIO_HIGH ? 0 : (BLUR_RATIO_HIGH - q) / (BLUR_RATIO_HIGH - BLUR_RATIO_LOW));
   }
+  giveFloat64(dAlong, dAcross);
   return out;
 }
 
@@ -508,7 +513,7 @@ function lagTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
   const d = flow.data;
   // Per pixel, along the flow and across it (the flow turned by 90 degrees): D(x) D(x + F), D(x)^2 and D(x + F)^2,
   // summed over the two flows.
-  const sums = Array.from({ length: 6 }, () => new Float64Array(n));
+  const sums = Array.from({ length: 6 }, () => takeFloat64(n));
   const [xy, xx, yy, xyAcross, xxAcross, yyAcross] = sums as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
   for (let y = 0; y < h; y += BLUR_TEST_STRIDE) {
     for (let x = 0; x < w; x += BLUR_TEST_STRIDE) {
@@ -549,6 +554,7 @@ function lagTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
     const veto = q >= LAG_ACROSS_FREE ? 0 : q <= LAG_ACROSS_CORRELATED ? 1 : (LAG_ACROSS_FREE - q) / (LAG_ACROSS_FREE - LAG_ACROSS_CORRELATED);
     out[i] = along * (1 - veto);
   }
+  giveFloat64(...sums);
   return out;
 }
 
@@ -585,8 +591,8 @@ export function stepsFit(blurred: LinearRgb, result: LinearRgb, flow: FlowInput,
   const reblurredResult = arena.floats(3 * n);
   walkRows(walk, b, reblurredInput, 1, 0, h);
   walkRows(walk, r, reblurredResult, 1, 0, h);
-  const input = new Float64Array(n);
-  const steps = new Float64Array(n);
+  const input = takeFloat64(n);
+  const steps = takeFloat64(n);
   for (let i = 0; i < n; i++) {
     if (grid[i] === 0) continue;
     for (let c = 3 * i; c < 3 * i + 3; c++) {
@@ -606,6 +612,7 @@ export function stepsFit(blurred: LinearRgb, result: LinearRgb, flow: FlowInput,
     const q = after[i]! / before[i]!;
     out[i] = q <= FIT_RATIO_LOW ? 1 : q >= FIT_RATIO_HIGH ? 0 : (FIT_RATIO_HIGH - q) / (FIT_RATIO_HIGH - FIT_RATIO_LOW);
   }
+  giveFloat64(input, steps);
   return out;
 }
 
@@ -683,8 +690,8 @@ export function motionEvidence(centre: Frame, neighbours: Neighbours, flow: Flow
   const fw = centre.width;
   const fh = centre.height;
   const c = toGrey(centre).data;
-  const still = new Float64Array(w * h);
-  const along = new Float64Array(w * h);
+  const still = takeFloat64(w * h);
+  const along = takeFloat64(w * h);
   const plane = flow.width * flow.height;
   const d = flow.data;
   for (const { frame, plane: p } of halves) {
@@ -710,6 +717,7 @@ export function motionEvidence(centre: Frame, neighbours: Neighbours, flow: Flow
     const q = (a[i]! + e) / (b[i]! + e);
     out[i] = q >= STILL_RATIO_HIGH ? 1 : q <= STILL_RATIO_LOW ? 0 : (q - STILL_RATIO_LOW) / (STILL_RATIO_HIGH - STILL_RATIO_LOW);
   }
+  giveFloat64(still, along);
   return out;
 }
 
@@ -750,12 +758,37 @@ function binomial3(rgb: LinearRgb): LinearRgb {
 }
 
 /**
- * The summed-area table {@link boxMean} builds, kept between calls on this thread: a 640x480 frame's tests take ten,
+ * The summed-area table {@link boxMean} builds, kept between calls on this thread: a 640x480 frame's tests take twelve,
  * 2.5 MB each, and fresh ones cost their pages and the garbage collector's time.
  */
 let satScratch = new Float64Array(0);
 
-/** The mean of `v` (w x h) over a square of radius r around each pixel, cut off at the borders (a summed-area table). */
+/**
+ * The tests' per-pixel sums, kept between calls on this thread for the same reason ({@link takeFloat64}): a 640x480
+ * frame's tests fill twelve of 2.5 MB, six at most at once.
+ */
+const float64Scratch: Float64Array[] = [];
+const KEPT_FLOAT64 = 8;
+
+/** `n` zeros, in an array {@link giveFloat64} handed back if one of that length is there. */
+function takeFloat64(n: number): Float64Array {
+  const k = float64Scratch.findIndex((a) => a.length === n);
+  if (k < 0) return new Float64Array(n);
+  const a = float64Scratch.splice(k, 1)[0]!;
+  a.fill(0);
+  return a;
+}
+
+/** Hands arrays from {@link takeFloat64} back once nothing reads them; the latest {@link KEPT_FLOAT64} are kept. */
+function giveFloat64(...arrays: Float64Array[]): void {
+  float64Scratch.push(...arrays);
+  if (float64Scratch.length > KEPT_FLOAT64) float64Scratch.splice(0, float64Scratch.length - KEPT_FLOAT64);
+}
+
+/**
+ * The mean of `v` (w x h) over a square of radius r around each pixel, cut off at the borders (a summed-area table),
+ * written over `v`; returns `v`.
+ */
 function boxMean(v: Float64Array, w: number, h: number, r: number): Float64Array {
   const size = (w + 1) * (h + 1);
   if (satScratch.length < size) satScratch = new Float64Array(size);
@@ -770,7 +803,8 @@ function boxMean(v: Float64Array, w: number, h: number, r: number): Float64Array
       sat[(y + 1) * (w + 1) + x + 1] = sat[y * (w + 1) + x + 1]! + row;
     }
   }
-  const out = new Float64Array(w * h);
+  // Every value is in the table now: the means go over v.
+  const out = v;
   for (let y = 0; y < h; y++) {
     const y0 = Math.max(0, y - r);
     const y1 = Math.min(h, y + r + 1);
