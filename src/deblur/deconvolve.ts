@@ -8,7 +8,7 @@
  *
  *   A(I)(x) = 1/2 mean over s in (0, 1/2] of I(x - s F+(x))  +  1/2 mean over s in (0, 1/2] of I(x - s F-(x))
  *
- * re-blurs a sharp estimate I (each half, |F|/2 long, sampled at n points at most 3 px apart, and no fewer than spacing
+ * re-blurs a sharp estimate I (each half, |F|/2 long, sampled at n points at most 5 px apart, and no fewer than spacing
  * them 2 px apart would give up to three; bilinear, the region's border replicated). Richardson-Lucy iterates
  * I <- I * A'(B / A(I)) on the blurred frame B, with A' the same lines walked the other way (the adjoint of A where the
  * flow is locally smooth; the walks run in WebAssembly, steps-kernel.ts). Each step keeps I non-negative and moves A(I)

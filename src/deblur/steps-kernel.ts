@@ -23,9 +23,11 @@ export const DECONVOLVE_MAX_FLOW_PX = 48;
  * {@link DECONVOLVE_SHORT_SAMPLES}. 2 px scored the same as 1 px on the lines validation set (session 19: +1.016 and
  * +1.019 dB on its camera sequences) at half the cost; 3 px scored the same as 2 on both validation sets and the guards
  * (session 22: val +3.328 against +3.313, lines +2.013 against +2.016) in 8% less wall time and 12% less CPU time on
- * val's camera/scene_00003 (30 px per frame), once short half-segments kept their samples 2 px apart.
+ * val's camera/scene_00003 (30 px per frame), once short half-segments kept their samples 2 px apart; 5 px scored the
+ * same as 3 again (session 25, with the fit test: val +3.534 against +3.520, lines +2.194 against +2.185, the sharp
+ * input of lines 67.72 against 67.90 dB, 4 px in between), the 10 steps on that frame 277 against 376 ms on one thread.
  */
-export const DECONVOLVE_SAMPLE_SPACING_PX = 3;
+export const DECONVOLVE_SAMPLE_SPACING_PX = 5;
 /**
  * A half-segment keeps up to this many samples at most 2 px apart: with 3 px alone a 5 px flow got 2 samples a
  * half rather than 3, and the lines set's nearly sharp disc (5 px per frame) lost 0.2 dB.

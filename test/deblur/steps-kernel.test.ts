@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { blurAlongFlow, correctRows, extrapolate, flowLines, KernelArena, ratioRows, walkRows } from '../../src/deblur/steps-kernel.js';
+import { blurAlongFlow, correctRows, DECONVOLVE_SAMPLE_SPACING_PX, DECONVOLVE_SHORT_SAMPLES, extrapolate, flowLines, KernelArena, ratioRows, walkRows } from '../../src/deblur/steps-kernel.js';
 import type { FlowInput } from '../../src/flow/motion-map.js';
 import { createRng, type Rng, uniform } from '../../src/util/rng.js';
 
@@ -45,7 +45,8 @@ function referenceWalk(src: Float32Array, w: number, h: number, flow: FlowInput,
       const halves = [capped(flow.data[i]!, flow.data[n + i]!), capped(flow.data[2 * n + i]!, flow.data[3 * n + i]!)];
       // A capped flow is 48 px long (its components' rounding aside).
       const longest = Math.max(...halves.map(([u, v]) => Math.min(48, Math.sqrt(u * u + v * v)))) / 2;
-      const samples = Math.max(Math.min(3, Math.ceil(longest / 2) + 1), Math.ceil(longest / 3) + 1);
+      // Up to DECONVOLVE_SHORT_SAMPLES samples at most 2 px apart, beyond them at most DECONVOLVE_SAMPLE_SPACING_PX apart.
+      const samples = Math.max(Math.min(DECONVOLVE_SHORT_SAMPLES, Math.ceil(longest / 2) + 1), Math.ceil(longest / DECONVOLVE_SAMPLE_SPACING_PX) + 1);
       for (const [u, v] of halves) {
         for (let j = 0; j < samples; j++) {
           const s = ((j + 0.5) / samples) * 0.5;
