@@ -28,8 +28,8 @@
  * the input ({@link stepsFit}), the blur model did not hold and the steps are dropped: sharp content the blur test took
  * for blurred.
  * The model assumes a full exposure; a shorter shutter blurs less than the motion and the steps over-sharpen it.
- * `models/promotion-c-deconv` runs 10 steps; the default card runs none: with them a 640x480 camera pan takes about
- * twice the default's time (docs/deblur-model.md, sessions 19-24).
+ * `models/promotion-c-deconv` runs 10 steps; the default card runs none: with them a 640x480 camera pan takes 1.76
+ * times the default's time (docs/deblur-model.md, sessions 19-25).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -391,11 +391,12 @@ describe('stepsFit', () => {
     expect(fit(sharp), got).toBeLessThan(0.5);
   });
 
-  it('drops nothing the steps leave as it is, or where nothing moves', () => {
+  it('keeps every pixel where nothing moves, and finds that the input itself fits no better than the input does', () => {
     const f = frame(true);
     const b = linearRgb(f, f.data, box);
     expect(Math.min(...stepsFit(b, b, constantFlowInput(w, h, 0, 0), box))).toBe(1);
-    // The input as its own result fits as badly as the input does: dropped wherever the re-blur changes it.
+    // The input as its own result (q = 1): dropped wherever the re-blur changes it, where steps that changed nothing
+    // leave nothing to drop.
     const self = stepsFit(b, b, flow, box);
     expect(Math.max(...self)).toBe(0);
   });
