@@ -148,6 +148,19 @@ export const BLUR_TEST_STRIDE = 2;
 /** The share of a box's pixels on the blur test's grid: its sums, and the floors they are held to, scale by it. */
 const GRID_SHARE = 1 / (BLUR_TEST_STRIDE * BLUR_TEST_STRIDE);
 
+/**
+ * Per pixel on the test's `grid` (0 elsewhere), how far `changed` is from `b` (interleaved RGB of one region): the
+ * absolute differences summed over the channels, in an array from {@link takeFloat64}.
+ */
+function changeOnGrid(changed: Float32Array, b: Float32Array, grid: Uint8Array): Float64Array {
+  const out = takeFloat64(grid.length);
+  for (let i = 0; i < grid.length; i++) {
+    if (grid[i] === 0) continue;
+    out[i] = Math.abs(changed[3 * i]! - b[3 * i]!) + Math.abs(changed[3 * i + 1]! - b[3 * i + 1]!) + Math.abs(changed[3 * i + 2]! - b[3 * i + 2]!);
+  }
+  return out;
+}
+
 /** The blur test's grid over a w x h region: 1 on its pixels, 0 elsewhere. */
 function testGrid(w: number, h: number): Uint8Array {
   const grid = new Uint8Array(w * h);
@@ -460,13 +473,8 @@ function acrossTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
   const active = arena.bytes(n, grid);
   walkRows({ memory: arena.memory, lines: flowLines(arena, { width: w, height: h, data: scaled }, whole), active }, b, along, 1, 0, h);
   walkRows({ memory: arena.memory, lines: flowLines(arena, { width: w, height: h, data: turned }, whole), active }, b, across, 1, 0, h);
-  const dAlong = takeFloat64(n);
-  const dAcross = takeFloat64(n);
-  for (let i = 0; i < n; i++) {
-    if (grid[i] === 0) continue;
-    dAlong[i] = Math.abs(along[3 * i]! - b[3 * i]!) + Math.abs(along[3 * i + 1]! - b[3 * i + 1]!) + Math.abs(along[3 * i + 2]! - b[3 * i + 2]!);
-    dAcross[i] = Math.abs(across[3 * i]! - b[3 * i]!) + Math.abs(across[3 * i + 1]! - b[3 * i + 1]!) + Math.abs(across[3 * i + 2]! - b[3 * i + 2]!);
-  }
+  const dAlong = changeOnGrid(along, b, grid);
+  const dAcross = changeOnGrid(across, b, grid);
   arena.release();
   let sa = 0;
   let sc = 0;
@@ -591,15 +599,8 @@ export function stepsFit(blurred: LinearRgb, result: LinearRgb, flow: FlowInput,
   const reblurredResult = arena.floats(3 * n);
   walkRows(walk, b, reblurredInput, 1, 0, h);
   walkRows(walk, r, reblurredResult, 1, 0, h);
-  const input = takeFloat64(n);
-  const steps = takeFloat64(n);
-  for (let i = 0; i < n; i++) {
-    if (grid[i] === 0) continue;
-    for (let c = 3 * i; c < 3 * i + 3; c++) {
-      input[i] = input[i]! + Math.abs(reblurredInput[c]! - b[c]!);
-      steps[i] = steps[i]! + Math.abs(reblurredResult[c]! - b[c]!);
-    }
-  }
+  const input = changeOnGrid(reblurredInput, b, grid);
+  const steps = changeOnGrid(reblurredResult, b, grid);
   arena.release();
   const before = boxMean(input, w, h, BLUR_TEST_RADIUS);
   const after = boxMean(steps, w, h, BLUR_TEST_RADIUS);

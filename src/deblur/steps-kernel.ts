@@ -149,6 +149,18 @@ export function flowLength(u: number, v: number): number {
   return Math.sqrt(u * u + v * v);
 }
 
+/**
+ * Writes the flow (u, v), shortened to {@link DECONVOLVE_MAX_FLOW_PX} where longer, to `block[i]` and `block[i + size]`;
+ * returns its length after the cap.
+ */
+function putCapped(block: Float32Array, i: number, size: number, u: number, v: number): number {
+  const f = flowLength(u, v);
+  const k = f > DECONVOLVE_MAX_FLOW_PX ? DECONVOLVE_MAX_FLOW_PX / f : 1;
+  block[i] = u * k;
+  block[size + i] = v * k;
+  return f > DECONVOLVE_MAX_FLOW_PX ? DECONVOLVE_MAX_FLOW_PX : f;
+}
+
 /** The flow lines of the region `box` of `flow`, laid out in `arena`. */
 export function flowLines(arena: KernelArena, flow: FlowInput, box: Box): FlowLines {
   const { width: w, height: h } = box;
@@ -160,28 +172,8 @@ export function flowLines(arena: KernelArena, flow: FlowInput, box: Box): FlowLi
   for (let y = 0; y < h; y++) {
     let s = (box.y + y) * flow.width + box.x;
     for (let i = y * w, end = i + w; i < end; i++, s++) {
-      let fu = d[s]!;
-      let fv = d[plane + s]!;
-      let bu = d[2 * plane + s]!;
-      let bv = d[3 * plane + s]!;
-      let f = flowLength(fu, fv);
-      if (f > DECONVOLVE_MAX_FLOW_PX) {
-        const k = DECONVOLVE_MAX_FLOW_PX / f;
-        fu *= k;
-        fv *= k;
-        f = DECONVOLVE_MAX_FLOW_PX;
-      }
-      let b = flowLength(bu, bv);
-      if (b > DECONVOLVE_MAX_FLOW_PX) {
-        const k = DECONVOLVE_MAX_FLOW_PX / b;
-        bu *= k;
-        bv *= k;
-        b = DECONVOLVE_MAX_FLOW_PX;
-      }
-      block[i] = fu;
-      block[size + i] = fv;
-      block[2 * size + i] = bu;
-      block[3 * size + i] = bv;
+      const f = putCapped(block, i, size, d[s]!, d[plane + s]!);
+      const b = putCapped(block, 2 * size + i, size, d[2 * plane + s]!, d[3 * plane + s]!);
       // A half-segment is |F| / 2 long.
       const longest = (f > b ? f : b) / 2;
       n[i] = Math.max(Math.min(DECONVOLVE_SHORT_SAMPLES, Math.ceil(longest / 2) + 1), Math.ceil(longest / DECONVOLVE_SAMPLE_SPACING_PX) + 1);
