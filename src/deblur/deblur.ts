@@ -31,12 +31,11 @@ import { createHandLandmarker } from '../handpose/mediapipe-hand-landmarker.js';
 import { expectBoolean, expectFunction, expectInteger, expectKnownKeys, expectNumber, expectOneOf, invalidOption } from '../options.js';
 import type { Frame } from '../stream/frame.js';
 import { type FrameWindow, slidingWindow } from '../stream/window.js';
-import type { WorkerPool } from '../stream/worker-pool.js';
 import { FeatureCache } from './feature-cache.js';
-import { createDeconvolvePool, deconvolveRegion, MAX_DECONVOLVE_ITERATIONS } from './deconvolve.js';
+import { Deconvolver, MAX_DECONVOLVE_ITERATIONS } from './deconvolve.js';
 import { applyDeadband, applyLocalRange, type ClampMotion, type LocalRange, localRange, motionLocalRange } from './local-range.js';
 import type { DeblurDevice, DeblurModel } from './model.js';
-import { defaultDeblurThreads, openDeblurModel, resolveLoadOptions, type ResolvedLoadOptions } from './onnx-session.js';
+import { defaultDeblurThreads, type LoadedDeblurModel, openDeblurModel, resolveLoadOptions, type ResolvedLoadOptions, stepThreadsFor } from './onnx-session.js';
 import { blendRowWriter, frameMotion, frameRowWriter, noMotion, regionMotion, restoreRegion, type RowWriter, type WindowInputs } from './restore.js';
 import { type DeblurRoi, HandBoxTracker, motionBoxes, resolveRoi, type ResolvedRoi } from './roi.js';
 import { blurWeightsFromVariances, contrastScale, deblurGrey, laplacianVariance } from './statistics.js';
@@ -73,7 +72,10 @@ export interface DeblurOptions {
   model?: string | DeblurModel | (() => Promise<DeblurModel>);
   /** 'cpu' (default), 'cuda' or 'auto'; CUDA falls back to the CPU with one warning. Not with a model object. */
   device?: DeblurDevice;
-  /** ONNX Runtime intra-op threads (default: the cores, at most 2). Not with a model object. */
+  /**
+   * Threads (default: the cores, at most 2): ONNX Runtime's intra-op threads, less those kept for the deconvolution's
+   * steps when the model runs with them (half: `stepThreadsFor`). Not with a model object.
+   */
   threads?: number;
   /** Receives the CUDA fallback message (default: a Node process warning). Not with a model object. */
   onWarning?: (message: string) => void;
@@ -152,7 +154,10 @@ export interface DeblurFrameInfo {
    * a one-graph model.
    */
   readonly featureCalls: number;
-  /** Time spent on this frame's restoration (network, tensors, blending; ROI regions' motion maps), in ms. */
+  /**
+   * Time spent on this frame's restoration (network, tensors, blending; ROI regions' motion maps), in ms: with
+   * deconvolution steps, until its steps are done, which in workers overlaps the next frames' networks.
+   */
   readonly restoreMs: number;
   /** With the blur gate on: why the frame passed through untouched ('still', 'sharp'), or false when it was restored. */
   readonly gated?: 'still' | 'sharp' | false;
@@ -168,6 +173,25 @@ interface Prepared<F extends Frame> {
   readonly laplacianVariance: number;
   readonly contrastScale: number;
   readonly hands: readonly Box[] | undefined;
+}
+
+/**
+ * The workers deblur() runs the deconvolution's steps in: the threads a model from loadDeblurModel keeps for them
+ * (`stepThreads`), else, for a model loaded without steps or made elsewhere, {@link stepThreadsFor} of the default.
+ */
+function stepWorkers(model: DeblurModel): number {
+  const kept = (model as Partial<LoadedDeblurModel>).stepThreads;
+  return typeof kept === 'number' && kept > 0 ? kept : stepThreadsFor(defaultDeblurThreads());
+}
+
+/** A frame through the network stage: its output once the deconvolution is done too, and what to report then. */
+interface Restored<F extends Frame> {
+  readonly done: Promise<{ frame: F; info: DeblurFrameInfo | undefined }>;
+}
+
+/** A frame restored with nothing left to do. */
+function finished<F extends Frame>(frame: F, info: DeblurFrameInfo | undefined): Restored<F> {
+  return { done: Promise.resolve({ frame, info }) };
 }
 
 function checkModelObject(model: object): DeblurModel {
@@ -247,6 +271,7 @@ export function resolveDeblurOptions(options: DeblurOptions = {}): ResolvedDeblu
         ...(options.model !== undefined ? { model: options.model } : {}),
         ...(options.device !== undefined ? { device: options.device } : {}),
         ...(options.threads !== undefined ? { threads: options.threads } : {}),
+        ...(options.deconvolve !== undefined ? { deconvolve: options.deconvolve } : {}),
         ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
         ...(options.plain !== undefined ? { plain: options.plain } : {}),
         ...(options.worker !== undefined ? { worker: options.worker } : {}),
@@ -307,7 +332,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
       let running: Promise<unknown> = Promise.resolve();
       let cache: FeatureCache | undefined;
       // The deconvolution's workers (deconvolve.ts), made with the pipeline when its model asks for steps.
-      let deconvolvePool: WorkerPool | undefined;
+      let deconvolver: Deconvolver | undefined;
       const modelReady = given !== undefined ? Promise.resolve(given) : factory !== undefined ? factory().then(ownModel) : openDeblurModel(load!);
       let estimator: Promise<HandPoseEstimator> | undefined;
       const getEstimator = (r: Extract<ResolvedRoi, { kind: 'hands' }>) =>
@@ -329,7 +354,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
         if (deconvolve > 0 && c.motionMapKind !== 'magnitude') {
           throw new InvalidOptionError(`deconvolve ${deconvolve} follows the flow of a magnitude motion map; this model's is '${c.motionMapKind}' (use deconvolve 0)`);
         }
-        if (deconvolve > 0) deconvolvePool ??= createDeconvolvePool(load?.threads ?? defaultDeblurThreads());
+        if (deconvolve > 0) deconvolver ??= new Deconvolver(stepWorkers(model));
         cache = model.parts ? new FeatureCache(model.parts) : undefined;
         const features = cache;
         let first: F | undefined;
@@ -376,7 +401,9 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
               })
             : map((item: Window) => ({ item, motion: undefined }));
 
-        const restore = async (window: Window, motion: MotionMap | undefined): Promise<F> => {
+        // A frame is restored in two stages: the network and the clamp, one frame at a time on this thread, then the
+        // deconvolution (with `deconvolve`), in the workers, beside the next frames' networks; the frames leave in order.
+        const restore = async (window: Window, motion: MotionMap | undefined): Promise<Restored<F>> => {
           const started = performance.now();
           const centre = window.center.frame;
           const frames = window.frames.map((p) => p.frame);
@@ -385,8 +412,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
           if (decision && decision.pass !== false) {
             // Let through untouched: no network call (a two-part model's cache still moves on with the window).
             features?.endWindow(frames);
-            if (!stopped) onFrameInfo?.({ index: centre.index, timestampMs: centre.timestampMs, regions: [], networkCalls: 0, featureCalls: 0, restoreMs: performance.now() - started, gated: decision.pass });
-            return centre;
+            return finished(centre, { index: centre.index, timestampMs: centre.timestampMs, regions: [], networkCalls: 0, featureCalls: 0, restoreMs: performance.now() - started, gated: decision.pass });
           }
           const inputs: WindowInputs = {
             frames,
@@ -400,6 +426,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
           let regions: Box[];
           let out: F['data'];
           let calls = 0;
+          let complete = true;
           // A region restored and clamped to the input's local range: the range depends on the input alone, so with
           // the network in a worker thread (`worker`) it is computed here while the region's first call runs.
           const restoreClamped = async (region: Box, writer: RowWriter): Promise<number> => {
@@ -419,11 +446,6 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
                 applyDeadband(centre, out, region, deadband, flat);
               }
               applyLocalRange(centre, out, range);
-              // The blur model's data term, from the network's clamped output (deconvolve.ts).
-              if (deconvolve > 0 && motion?.flow) {
-                const neighbours = { previous: frames[c.centreIndex - 1], next: frames[c.centreIndex + 1] };
-                await deconvolveRegion(centre, out, region, motion.flow, deconvolve, { pool: deconvolvePool, neighbours });
-              }
             }
             return n;
           };
@@ -434,27 +456,34 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             out = centre.data.slice() as F['data'];
             for (const region of regions) {
               const n = await restoreClamped(region, blendRowWriter(centre, out, region, gate!.feather));
-              if (n < 0) break;
+              if (n < 0) {
+                complete = false;
+                break;
+              }
               calls += n;
             }
           } else if (roi === undefined) {
             regions = [whole];
             out = new (centre.data.constructor as new (n: number) => F['data'])(centre.data.length);
             calls = await restoreClamped(whole, frameRowWriter(centre, out, whole));
+            complete = calls >= 0;
           } else {
             const found = roi.kind === 'boxes' ? roi.boxes(centre) : roi.kind === 'motion' ? motionBoxes(motion!, roi.threshold, roi.cell, roi.margin) : window.center.hands!;
             regions = mergeBoxes(found.map((b) => clipBox(b, centre.width, centre.height)));
             out = centre.data.slice() as F['data'];
             for (const region of regions) {
               const n = await restoreClamped(region, blendRowWriter(centre, out, region, roi.feather));
-              if (n < 0) break;
+              if (n < 0) {
+                complete = false;
+                break;
+              }
               calls += n;
             }
           }
           features?.endWindow(frames);
           // Unsubscribed mid-frame: the frame is half restored and goes nowhere; do not report it.
-          if (stopped) return { ...centre, data: out };
-          onFrameInfo?.({
+          if (stopped || !complete) return finished({ ...centre, data: out }, undefined);
+          const info = (): DeblurFrameInfo => ({
             index: centre.index,
             timestampMs: centre.timestampMs,
             regions,
@@ -463,7 +492,15 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             restoreMs: performance.now() - started,
             ...(gate ? { gated: false as const } : {}),
           });
-          return { ...centre, data: out };
+          if (!(deconvolve > 0 && motion?.flow && deconvolver)) return finished({ ...centre, data: out }, info());
+          // The blur model's data term, from the network's clamped output (deconvolve.ts): once a worker is free, in it.
+          const networkRuns = info();
+          await deconvolver.ready();
+          const neighbours = { previous: frames[c.centreIndex - 1], next: frames[c.centreIndex + 1] };
+          const done = deconvolver.run({ input: centre, out, regions, flow: motion.flow, iterations: deconvolve, neighbours }).then((data) => ({ frame: { ...centre, data: data as F['data'] }, info: { ...networkRuns, restoreMs: performance.now() - started } }));
+          // Awaited in order by the next stage; until then a failure is not unhandled.
+          done.catch(() => undefined);
+          return { done };
         };
 
         return (frames) =>
@@ -473,6 +510,12 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             slidingWindow<Prepared<F>>(c.windowSize, { gapPolicy, maxGap }),
             withMotion,
             concatMap(({ item, motion }) => (running = restore(item, motion))),
+            concatMap(({ done }) =>
+              done.then(({ frame, info }) => {
+                if (info && !stopped) onFrameInfo?.(info);
+                return frame;
+              }),
+            ),
           );
       };
 
@@ -484,7 +527,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
           // Frees the session and the estimator once a call still running has returned.
           const idle = running.catch(() => undefined);
           if (given === undefined) void modelReady.then((m) => idle.then(() => m.close())).catch(() => undefined);
-          if (deconvolvePool) void idle.then(() => deconvolvePool!.close()).catch(() => undefined);
+          if (deconvolver) void idle.then(() => deconvolver!.close()).catch(() => undefined);
           if (estimator !== undefined && roi?.kind === 'hands' && roi.estimator === undefined) void estimator.then((e) => idle.then(() => e.close())).catch(() => undefined);
         }),
       );

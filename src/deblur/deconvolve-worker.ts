@@ -1,20 +1,11 @@
 /**
- * Worker-thread entry for the deconvolution's steps (deconvolve.ts): one half of a Richardson-Lucy step on a band
- * of rows. The region's flow lines, the blurred frame, the estimate and the ratio live in one shared WebAssembly
- * memory (steps-kernel.ts), so nothing large is copied; the calling thread waits for every band of one half before it starts the next.
+ * Worker-thread entry for deblur()'s deconvolution (deconvolve.ts, `Deconvolver`): one frame's `DeconvolveJob`, the
+ * blur tests, the steps and the fit test on this thread, while the calling thread goes on with the next frame's
+ * network. The restored samples are moved back.
  */
-import { correctStepRows, reblurRatioRows, type StepBuffers } from './deconvolve.js';
+import type { Frame } from '../stream/frame.js';
+import { deconvolveFrame, type DeconvolveJob } from './deconvolve.js';
 
-/** A task: which half of the step, on which rows. */
-export interface DeconvolveTask {
-  readonly half: 'reblur' | 'correct';
-  readonly buffers: StepBuffers;
-  readonly y0: number;
-  readonly y1: number;
-}
-
-export default function run(task: DeconvolveTask): null {
-  if (task.half === 'reblur') reblurRatioRows(task.buffers, task.y0, task.y1);
-  else correctStepRows(task.buffers, task.y0, task.y1);
-  return null;
+export default function run(job: DeconvolveJob): Frame['data'] {
+  return deconvolveFrame(job);
 }

@@ -37,7 +37,6 @@ import { BT601, toGrey } from '../flow/field.js';
 import type { FlowInput } from '../flow/motion-map.js';
 import { DEFAULT_GAMMA, type Frame, SAMPLE_MAX } from '../stream/frame.js';
 import { createWorkerPool, type WorkerPool } from '../stream/worker-pool.js';
-import type { DeconvolveTask } from './deconvolve-worker.js';
 import { correctRows, DECONVOLVE_MAX_FLOW_PX, extrapolate, flowLength, flowLines, KernelArena, type LinearRgb, ratioRows, walkRows, type WalkBuffers } from './steps-kernel.js';
 import type { Box } from './tiles.js';
 
@@ -185,18 +184,20 @@ function longestFlowPx(flow: FlowInput, s: number): number {
 
 /**
  * `iterations` Richardson-Lucy steps on `blurred` (a region in linear light) along `flow` (whole-frame flow input;
- * `box` is where the region lies in it), from `start` (default: the blurred region). Returns a new region.
+ * `box` is where the region lies in it), from `start` (default: the blurred region), on the pixels of `active`
+ * (default: all). Returns a new region.
  */
 export function deconvolveAlongFlow(blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start?: LinearRgb, active?: Uint8Array): LinearRgb {
-  const { arena, buffers: task, momentum } = stepBuffers(blurred, flow, box, start, active);
+  const { arena, buffers: t, momentum, rows } = stepBuffers(blurred, flow, box, start, active);
+  const [top, bottom] = rows;
   for (let it = 0; it < iterations; it++) {
-    reblurRatioRows(task, 0, task.h);
-    correctStepRows(task, 0, task.h);
-    if (it < iterations - 1) momentum.extrapolate(task.estimate);
+    ratioRows(t, t.estimate, t.blurred, t.ratio, RATIO_FLOOR, top, bottom);
+    correctRows(t, t.ratio, t.estimate, top, bottom);
+    if (it < iterations - 1) momentum.extrapolate(t.estimate);
   }
-  const data = Float32Array.from(task.estimate);
+  const data = Float32Array.from(t.estimate);
   arena.release();
-  return { width: task.w, height: task.h, data };
+  return { width: t.w, height: t.h, data };
 }
 
 /**
@@ -242,11 +243,8 @@ class Momentum {
   }
 }
 
-/**
- * What a Richardson-Lucy step reads and writes: all in one {@link KernelArena}'s shared memory, which the workers
- * receive and walk in place.
- */
-export interface StepBuffers extends WalkBuffers {
+/** What a Richardson-Lucy step reads and writes: all in one {@link KernelArena}. */
+interface StepBuffers extends WalkBuffers {
   readonly w: number;
   readonly h: number;
   readonly blurred: Float32Array;
@@ -260,12 +258,13 @@ export interface StepBuffers extends WalkBuffers {
 }
 
 /**
- * The buffers of the steps on `blurred` from `start` (default: `blurred`) and their {@link Momentum}, in an arena
- * taken for them (released once the result is copied out).
+ * The buffers of the steps on `blurred` from `start` (default: `blurred`), their {@link Momentum}, in an arena taken
+ * for them (released once the result is copied out), and the rows the steps run on (those with an active pixel).
  */
-function stepBuffers(blurred: LinearRgb, flow: FlowInput, box: Box, start: LinearRgb | undefined, active?: Uint8Array): { arena: KernelArena; buffers: StepBuffers; momentum: Momentum } {
+function stepBuffers(blurred: LinearRgb, flow: FlowInput, box: Box, start: LinearRgb | undefined, active?: Uint8Array): { arena: KernelArena; buffers: StepBuffers; momentum: Momentum; rows: [number, number] } {
   const n = blurred.data.length;
-  const pixels = blurred.width * blurred.height;
+  const { width: w, height: h } = blurred;
+  const pixels = w * h;
   if (active && active.length !== pixels) throw new RangeError(`deconvolve: the active mask has ${active.length} pixels but the region ${pixels}`);
   // Three RGB buffers of the steps and four of the momentum; the flow lines (4 floats and a byte a pixel); the mask.
   const arena = KernelArena.take(KernelArena.size(n, 7) + KernelArena.size(pixels, 4, 2));
@@ -273,25 +272,20 @@ function stepBuffers(blurred: LinearRgb, flow: FlowInput, box: Box, start: Linea
   if (active) ratio.fill(1);
   const buffers: StepBuffers = {
     memory: arena.memory,
-    w: blurred.width,
-    h: blurred.height,
+    w,
+    h,
     lines: flowLines(arena, flow, box),
     blurred: arena.floats(n, blurred.data),
     estimate: arena.floats(n, (start ?? blurred).data),
     ratio,
     ...(active ? { active: arena.bytes(active.length, active) } : {}),
   };
-  return { arena, buffers, momentum: new Momentum(arena, buffers.estimate) };
+  // Rows with no active pixel keep their estimate and a ratio of 1 whatever the walks do: they are not walked.
+  return { arena, buffers, momentum: new Momentum(arena, buffers.estimate), rows: activeRows(active, w, h) };
 }
 
-/**
- * {@link deconvolveAlongFlow} with its rows split among the workers of `pool` (deconvolve-worker.ts): the same
- * arithmetic per pixel, so the same result to the bit.
- */
-export async function deconvolveAlongFlowInWorkers(pool: WorkerPool, bands: number, blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start?: LinearRgb, active?: Uint8Array): Promise<LinearRgb> {
-  const { arena, buffers, momentum } = stepBuffers(blurred, flow, box, start, active);
-  // The bands split the rows the steps run on (where the steps' reach leaves only some rows, those).
-  const { w, h } = buffers;
+/** The rows of a w x h region with a pixel of `active` (every row without a mask): from `[0]` to before `[1]`. */
+function activeRows(active: Uint8Array | undefined, w: number, h: number): [number, number] {
   let top = 0;
   let bottom = h;
   if (active) {
@@ -299,43 +293,121 @@ export async function deconvolveAlongFlowInWorkers(pool: WorkerPool, bands: numb
     while (top < h && !rowActive(top)) top++;
     while (bottom > top && !rowActive(bottom - 1)) bottom--;
   }
-  const rows = bottom - top;
-  const count = Math.max(1, Math.min(bands, rows));
-  const edges = Array.from({ length: count + 1 }, (_, k) => top + Math.round((k * rows) / count));
-  const half = (name: DeconvolveTask['half']) => Promise.all(edges.slice(0, -1).map((y0, k) => pool.run<DeconvolveTask, null>({ half: name, buffers, y0, y1: edges[k + 1]! })));
-  for (let it = 0; it < iterations; it++) {
-    await half('reblur');
-    await half('correct');
-    if (it < iterations - 1) momentum.extrapolate(buffers.estimate);
-  }
-  // Released only here: where a band failed, another may still be walking the arena, which is then left to the GC.
-  const data = Float32Array.from(buffers.estimate);
-  arena.release();
-  return { width: buffers.w, height: h, data };
+  return [top, bottom];
 }
 
-/** The compiled worker the parallel steps run in (dist/src/deblur/deconvolve-worker.js beside this module). */
+/**
+ * A frame's deconvolution, as deblur() hands it over once the network has restored the frame: what a worker receives
+ * (deconvolve-worker.ts), plain data.
+ */
+export interface DeconvolveJob {
+  /** The blurred centre frame: the steps' data term. */
+  readonly input: Frame;
+  /** The restored samples, laid out like `input.data`: the steps start from them and write into them. */
+  readonly out: Frame['data'];
+  /** The regions to deconvolve, disjoint (the frame's restored regions). */
+  readonly regions: readonly Box[];
+  /** The centre frame's whole-frame flow input. */
+  readonly flow: FlowInput;
+  readonly iterations: number;
+  /** The centre frame's neighbours, for the stillness test ({@link motionEvidence}). */
+  readonly neighbours?: Neighbours | undefined;
+}
+
+/** Runs a {@link DeconvolveJob} on the calling thread: {@link deconvolveRegion} on each region; returns `job.out`. */
+export function deconvolveFrame(job: DeconvolveJob): Frame['data'] {
+  for (const box of job.regions) deconvolveRegion(job.input, job.out, box, job.flow, job.iterations, { neighbours: job.neighbours });
+  return job.out;
+}
+
+/** The compiled worker the jobs run in (dist/src/deblur/deconvolve-worker.js beside this module). */
 export function deconvolveWorkerPath(): string {
   return fileURLToPath(new URL('./deconvolve-worker.js', import.meta.url));
 }
 
 /**
- * A pool of `threads` workers for the steps, or undefined where one thread is asked for or the compiled worker is
- * missing (running from the TypeScript sources): the steps then run on the calling thread, with the same result.
+ * Runs deblur()'s {@link DeconvolveJob}s, one frame per worker thread, so a frame's tests and steps run beside the next
+ * frame's network instead of after it (onnxruntime-node's `run` holds the calling thread). deblur() gives it the
+ * threads the model keeps for the steps (onnx-session.ts, `stepThreadsFor`: one of two). Each job runs on one thread,
+ * the same arithmetic as on the calling thread, so the same samples to the bit. Without workers, or where the compiled
+ * worker is missing (running from the TypeScript sources), the jobs run on the calling thread when they are handed over.
  */
-export function createDeconvolvePool(threads: number): WorkerPool | undefined {
-  if (threads < 2 || !existsSync(deconvolveWorkerPath())) return undefined;
-  return createWorkerPool(pathToFileURL(deconvolveWorkerPath()).href, threads);
+export class Deconvolver {
+  private readonly pool: WorkerPool | undefined;
+  /** The jobs in the workers, as promises that settle (never reject) when each is done. */
+  private readonly inFlight = new Set<Promise<void>>();
+
+  /** `workers` threads running `worker` (default: the compiled {@link deconvolveWorkerPath}); 0: the calling thread. */
+  constructor(
+    private readonly workers: number,
+    worker = deconvolveWorkerPath(),
+  ) {
+    this.pool = workers >= 1 && existsSync(worker) ? createWorkerPool(pathToFileURL(worker).href, workers) : undefined;
+  }
+
+  /** Whether the jobs run in worker threads. */
+  get inWorkers(): boolean {
+    return this.pool !== undefined;
+  }
+
+  /** Resolves once a worker is free for the next job (at once on the calling thread): the caller's backpressure. */
+  async ready(): Promise<void> {
+    while (this.pool && this.inFlight.size >= this.workers) await Promise.race(this.inFlight);
+  }
+
+  /**
+   * The job's restored samples: `job.out` deconvolved, on the calling thread (then `job.out` itself), or a new array
+   * from a worker, where `job.out` is moved to the worker and is unusable after the call. The input frames and the
+   * flow are copied.
+   */
+  run(job: DeconvolveJob): Promise<Frame['data']> {
+    if (!this.pool) {
+      try {
+        return Promise.resolve(deconvolveFrame(job));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const transfer: ArrayBuffer[] = [];
+    const own = <T extends Frame['data'] | Float32Array>(data: T): T => {
+      // A copy of exactly the samples (a view may sit on a larger buffer, which a clone would copy whole), moved over.
+      const copy = data.slice() as T;
+      transfer.push(copy.buffer as ArrayBuffer);
+      return copy;
+    };
+    const frame = (f: Frame): Frame => ({ ...plainFrame(f), data: own(f.data) }) as Frame;
+    const { previous, next } = job.neighbours ?? {};
+    const plain: DeconvolveJob = {
+      input: frame(job.input),
+      out: own(job.out),
+      regions: job.regions.map((b) => ({ x: b.x, y: b.y, width: b.width, height: b.height })),
+      flow: { width: job.flow.width, height: job.flow.height, data: own(job.flow.data) },
+      iterations: job.iterations,
+      // A neighbour that is the centre frame repeated (the sequence's ends) is left out: the stillness test skips it.
+      neighbours: {
+        ...(previous && previous.index !== job.input.index ? { previous: frame(previous) } : {}),
+        ...(next && next.index !== job.input.index ? { next: frame(next) } : {}),
+      },
+    };
+    const result = this.pool.run<DeconvolveJob, Frame['data']>(plain, transfer);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
+    return result;
+  }
+
+  /** Stops the workers; jobs still running reject. */
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
 }
 
-/** A step's first half on rows y0..y1: ratio = B / A(estimate). Reads all of `estimate`, writes those rows of `ratio`. */
-export function reblurRatioRows(t: StepBuffers, y0: number, y1: number): void {
-  ratioRows(t, t.estimate, t.blurred, t.ratio, RATIO_FLOOR, y0, y1);
-}
-
-/** A step's second half on rows y0..y1: estimate *= A'(ratio), within [0, 1]. Reads all of `ratio`, writes those rows of `estimate`. */
-export function correctStepRows(t: StepBuffers, y0: number, y1: number): void {
-  correctRows(t, t.ratio, t.estimate, y0, y1);
+/** A frame's fields without its samples (the samples are copied apart). */
+function plainFrame(f: Frame): Omit<Frame, 'data'> {
+  return { width: f.width, height: f.height, channels: 3, index: f.index, timestampMs: f.timestampMs, sampleType: f.sampleType, ...(f.sampleType === 'float32' ? { light: f.light } : {}) } as Omit<Frame, 'data'>;
 }
 
 /**
@@ -914,14 +986,23 @@ export function writeEncoded(frame: Frame, out: Frame['data'], box: Box, rgb: Li
   }
 }
 
-/** How {@link deconvolveRegion} runs: where its steps run, and what the stillness test compares with. */
+/** What {@link deconvolveRegion} compares with. */
 export interface DeconvolveRegionOptions {
-  /** Workers for the steps (createDeconvolvePool); without, they run on the calling thread, with the same result. */
-  readonly pool?: WorkerPool | undefined;
-  /** Bands of rows the steps are split into among the pool's workers (default 4). */
-  readonly bands?: number;
   /** The centre frame's neighbours for the stillness test ({@link motionEvidence}); without, no stillness test. */
   readonly neighbours?: Neighbours | undefined;
+}
+
+/** What {@link deconvolveRegion} did with a region. */
+export interface DeconvolveReport {
+  /**
+   * 'steps': the steps ran; 'none': no pixel kept them (nothing moves, or nothing is blurred along its motion), and
+   * the region is as it was; 'sharp': sharp content under motion, which got its input back.
+   */
+  readonly outcome: 'steps' | 'none' | 'sharp';
+  /** The pixels the steps ran on (those within their reach of a kept pixel; {@link STEPS_REACH}); 0 without steps. */
+  readonly activePixels: number;
+  /** The region's rows the steps walked, from `rows[0]` to before `rows[1]`; [0, 0] without steps. */
+  readonly rows: readonly [number, number];
 }
 
 /**
@@ -932,12 +1013,13 @@ export interface DeconvolveRegionOptions {
  * where they show the content still ({@link motionEvidence}), and, after the steps, where their result does not explain
  * the input under the blur model ({@link stepsFit}); the steps run only within reach of the pixels that keep them
  * ({@link STEPS_REACH}), so a hand moving over a still background costs steps around the hand only. A region that is
- * sharp content under motion ({@link SHARP_MOTION_LAG_SHARE}) gets its input back instead. In place; 0 iterations
- * leave `out` as it is. With a pool the rows are split into bands among its workers.
+ * sharp content under motion ({@link SHARP_MOTION_LAG_SHARE}) gets its input back instead. In place, on the calling
+ * thread (deblur() runs whole frames in workers: {@link Deconvolver}); 0 iterations leave `out` as it is.
  */
-export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Box, flow: FlowInput, iterations: number, options: DeconvolveRegionOptions = {}): Promise<void> {
-  if (!(iterations > 0)) return;
-  const { pool, bands = 4, neighbours } = options;
+export function deconvolveRegion(input: Frame, out: Frame['data'], box: Box, flow: FlowInput, iterations: number, options: DeconvolveRegionOptions = {}): DeconvolveReport {
+  const none: DeconvolveReport = { outcome: 'none', activePixels: 0, rows: [0, 0] };
+  if (!(iterations > 0)) return none;
+  const { neighbours } = options;
   const blurred = linearRgb(input, input.data, box);
   // Faded out where the flows disagree, where the input is not blurred along them, and where the neighbouring frames
   // say the content is still; a region with no pixel left (a sharp frame, a still one) is not deconvolved at all.
@@ -947,7 +1029,7 @@ export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Bo
     // Sharp content that moves: the input as it came, over whatever the network made of it.
     const stride = 3 * input.width;
     for (let y = box.y; y < box.y + box.height; y++) out.set(input.data.subarray(y * stride + 3 * box.x, y * stride + 3 * (box.x + box.width)), y * stride + 3 * box.x);
-    return;
+    return { ...none, outcome: 'sharp' };
   }
   const evidence = cues.evidence;
   // The stillness test only where the blur test has left something (a sharp frame costs the blur test alone).
@@ -959,10 +1041,10 @@ export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Bo
     weight[i] = weight[i]! * evidence[i]! * (moving ? moving[i]! : 1);
     if (weight[i]! > 0) any = true;
   }
-  if (!any) return;
+  if (!any) return none;
   const start = linearRgb(input, out, box);
   const active = stepsReach(weight, flow, box);
-  const result = pool ? await deconvolveAlongFlowInWorkers(pool, bands, blurred, flow, box, iterations, start, active) : deconvolveAlongFlow(blurred, flow, box, iterations, start, active);
+  const result = deconvolveAlongFlow(blurred, flow, box, iterations, start, active);
   // Dropped where the result does not explain the input under the blur model after all (the fit test).
   const fit = stepsFit(blurred, result, flow, box);
   const r = result.data;
@@ -973,4 +1055,5 @@ export async function deconvolveRegion(input: Frame, out: Frame['data'], box: Bo
     for (let c = 3 * i; c < 3 * i + 3; c++) r[c] = s[c]! + k * (r[c]! - s[c]!);
   }
   writeEncoded(input, out, box, result);
+  return { outcome: 'steps', activePixels: active ? active.reduce((a, b) => a + b, 0) : weight.length, rows: activeRows(active, box.width, box.height) };
 }

@@ -41,6 +41,7 @@ import {
   resolveModelFiles,
 } from './model-card.js';
 import type { DeblurDevice, DeblurFeeds, DeblurModel, DeblurModelIdentity, DeblurModelParts, FeatureLevel, FrameFeatures, FrameFeeds } from './model.js';
+import { MAX_DECONVOLVE_ITERATIONS } from './deconvolve.js';
 import { createReferenceModel, isReferenceModel, parseReferenceModel, type ReferenceMethod } from './reference-models.js';
 import { createWorkerSession, type OrtSessionLike, WorkerSession } from './ort-worker.js';
 import { checkPlainModelOptions, describePlainGraph, fromPlainOutput, type PlainModelDescription, type PlainModelOptions, toPlainInput } from './plain-model.js';
@@ -55,6 +56,18 @@ export function defaultDeblurThreads(): number {
   return Math.max(1, Math.min(2, availableParallelism()));
 }
 
+/**
+ * Of `threads`, how many run deblur()'s deconvolution steps (deconvolve.ts, `Deconvolver`: whole frames in worker
+ * threads, beside the next frames' networks) when the model runs with steps: half, rounded down; the network's
+ * session gets the rest. The two stages then take about as long per frame and neither waits: on 2 cores, a 640x480
+ * camera pan through `promotion-c-deconv` took 0.74 of the time with the network on 2 threads and the steps after it
+ * (docs/deblur-model.md, session 26), and two step workers beside a 2-thread network were slower (an intra-op section
+ * waits for its slowest thread, and a third busy thread on two cores makes it wait).
+ */
+export function stepThreadsFor(threads: number): number {
+  return Math.floor(threads / 2);
+}
+
 /** Options of {@link loadDeblurModel}. */
 export interface LoadDeblurModelOptions {
   /**
@@ -64,8 +77,16 @@ export interface LoadDeblurModelOptions {
   model?: string;
   /** 'cpu' (default), 'cuda' or 'auto' (see the module comment). */
   device?: DeblurDevice;
-  /** Intra-op threads (default {@link defaultDeblurThreads}). */
+  /**
+   * Threads (default {@link defaultDeblurThreads}): the session's intra-op threads, less those that run the
+   * deconvolution's steps when the model runs with steps ({@link stepThreadsFor}).
+   */
   threads?: number;
+  /**
+   * The Richardson-Lucy steps deblur() will run after this model (default: its card's `deconvolve`, else none): with
+   * steps, {@link stepThreadsFor} of the threads are kept for them. Give deblur() the same count.
+   */
+  deconvolve?: number;
   /** Called once when CUDA was asked for but the model runs on the CPU (default: `process.emitWarning`). */
   onWarning?: (message: string) => void;
   /**
@@ -81,7 +102,7 @@ export interface LoadDeblurModelOptions {
   worker?: boolean;
 }
 
-export const LOAD_DEBLUR_MODEL_KEYS = ['model', 'device', 'threads', 'onWarning', 'plain', 'worker'] as const;
+export const LOAD_DEBLUR_MODEL_KEYS = ['model', 'device', 'threads', 'deconvolve', 'onWarning', 'plain', 'worker'] as const;
 
 /** Options after validation. */
 export interface ResolvedLoadOptions {
@@ -91,6 +112,8 @@ export interface ResolvedLoadOptions {
   readonly reference?: ReferenceMethod;
   readonly device: DeblurDevice;
   readonly threads: number;
+  /** The steps given (undefined: the card's). */
+  readonly deconvolve?: number;
   readonly onWarning: (message: string) => void;
   /** CPU sessions in a worker thread. */
   readonly worker: boolean;
@@ -113,8 +136,9 @@ export function resolveLoadOptions(options: LoadDeblurModelOptions, name = 'load
   const onWarning = options.onWarning === undefined ? emitDeblurWarning : expectFunction<(message: string) => void>('onWarning', options.onWarning);
   const plain = options.plain === undefined ? {} : checkPlainModelOptions(options.plain);
   const worker = expectBoolean('worker', options.worker ?? false);
-  if (isReferenceModel(model)) return { files: undefined, reference: parseReferenceModel(model), device, threads, onWarning, worker };
-  return { files: resolveModelFiles(model, plain), device, threads, onWarning, worker };
+  const steps = options.deconvolve === undefined ? {} : { deconvolve: expectInteger('deconvolve', options.deconvolve, 0, MAX_DECONVOLVE_ITERATIONS) };
+  if (isReferenceModel(model)) return { files: undefined, reference: parseReferenceModel(model), device, threads, ...steps, onWarning, worker };
+  return { files: resolveModelFiles(model, plain), device, threads, ...steps, onWarning, worker };
 }
 
 let ortModule: Promise<Ort> | undefined;
@@ -257,6 +281,14 @@ export interface LoadedDeblurModel extends DeblurModel {
   readonly files?: ModelFiles;
   /** Intra-op threads of the session (of each session, for a two-part model). */
   readonly threads: number;
+  /** Threads kept for the deconvolution's steps ({@link stepThreadsFor}); 0 where the model runs without steps. */
+  readonly stepThreads: number;
+}
+
+/** The threads of a model loaded with `resolved`: the session's, and the steps' ({@link stepThreadsFor}). */
+function shareThreads(resolved: ResolvedLoadOptions, cardSteps: number | undefined): { threads: number; stepThreads: number } {
+  const stepThreads = (resolved.deconvolve ?? cardSteps ?? 0) > 0 ? stepThreadsFor(resolved.threads) : 0;
+  return { threads: resolved.threads - stepThreads, stepThreads };
 }
 
 /** Where each feature level's height and width are, as fractions of the frame's (featL1..3). */
@@ -296,6 +328,7 @@ class OnnxDeblurModel extends SessionModel implements LoadedDeblurModel {
     readonly executionProvider: string,
     readonly files: ModelFiles,
     readonly threads: number,
+    readonly stepThreads: number,
   ) {
     super();
     this.name = card.name;
@@ -425,6 +458,7 @@ class PlainOnnxModel extends SessionModel implements LoadedDeblurModel {
     readonly executionProvider: string,
     readonly files: ModelFiles,
     readonly threads: number,
+    readonly stepThreads: number,
   ) {
     super();
     this.name = plain.name;
@@ -469,7 +503,8 @@ class PlainOnnxModel extends SessionModel implements LoadedDeblurModel {
 
 /** Opens a plain model: one session, checked against its description ({@link describePlainGraph}). */
 async function openPlainModel(resolved: ResolvedLoadOptions, ort: Ort, bytes: Buffer, sha256: string): Promise<LoadedDeblurModel> {
-  const { threads, worker } = resolved;
+  const { worker } = resolved;
+  const { threads, stepThreads } = shareThreads(resolved, undefined);
   const files = resolved.files!;
   const spec = files.plain!;
   const { session, provider } = await createWithFallback(resolved, spec.name, (providers) => createSession(ort, bytes, providers, threads, worker), (cause) => damagedModel(files.onnxPath, 'Model', cause, 'Check that it is an ONNX file, or export it again.'));
@@ -480,7 +515,7 @@ async function openPlainModel(resolved: ResolvedLoadOptions, ort: Ort, bytes: Bu
     await session.release();
     throw error;
   }
-  return new PlainOnnxModel(ort, session, description, sha256, provider, files, threads);
+  return new PlainOnnxModel(ort, session, description, sha256, provider, files, threads, stepThreads);
 }
 
 function damagedModel(path: string, label: string, cause: unknown, fix = 'Export it again with `python3 -m promotion.export`.'): ModelContractError {
@@ -548,10 +583,10 @@ async function readChecked(path: string, sha256: string, cardPath: string, label
  * CUDA provider library, so that ONNX Runtime itself is asked (tests use it to exercise that failure).
  */
 export async function openDeblurModel(resolved: ResolvedLoadOptions, checks: { cudaProviderCheck?: boolean } = {}): Promise<LoadedDeblurModel> {
-  const { device, threads, onWarning, worker } = resolved;
+  const { device, onWarning, worker } = resolved;
   if (resolved.files === undefined) {
     // A reference model: computed in TypeScript on the CPU, one call at a time.
-    return { ...createReferenceModel(resolved.reference ?? 'unsharp'), threads: 1 };
+    return { ...createReferenceModel(resolved.reference ?? 'unsharp'), threads: 1, stepThreads: shareThreads(resolved, undefined).stepThreads };
   }
   if (resolved.files.plain) {
     const { onnxPath } = resolved.files;
@@ -570,6 +605,7 @@ export async function openDeblurModel(resolved: ResolvedLoadOptions, checks: { c
   }
   const given = resolved.files;
   const card = readModelCard(given.cardPath);
+  const { threads, stepThreads } = shareThreads(resolved, card.deconvolve);
   const files: ModelFiles = card.features && given.featuresPath === undefined ? { ...given, featuresPath: join(dirname(given.cardPath), card.features.file) } : given;
   const bytes = await readChecked(files.onnxPath, card.sha256, files.cardPath, 'Model');
   const featureBytes = card.features ? await readChecked(files.featuresPath!, card.features.sha256, files.cardPath, 'Feature graph') : undefined;
@@ -635,5 +671,5 @@ export async function openDeblurModel(resolved: ResolvedLoadOptions, checks: { c
     await Promise.all([session.release(), featureSession?.release()]);
     throw error;
   }
-  return new OnnxDeblurModel(ort, session, featureSession, card, provider, files, threads);
+  return new OnnxDeblurModel(ort, session, featureSession, card, provider, files, threads, stepThreads);
 }

@@ -5,12 +5,13 @@
  * at n points each (bilinear, the region's border replicated); its adjoint A' walks the same lines the other way.
  * Those walks are nearly all of the steps' time (a 640x480 frame of a 30 px/frame pan: 10 steps, 20 walks), so they
  * run in WebAssembly with SIMD (src/deblur/assembly/steps.ts, compiled into steps-wasm.ts by
- * scripts/build-wasm.mjs): on a camera-blurred 640x480 frame about 185 ms in each of two workers, against 710 ms in
- * JavaScript (docs/deblur-model.md, session 24).
+ * scripts/build-wasm.mjs): on a camera-blurred 640x480 frame about 185 ms in each of two workers splitting its rows,
+ * against 710 ms in JavaScript (docs/deblur-model.md, session 24). Since session 26 a frame's steps run on one thread,
+ * a worker of deblur()'s (deconvolve.ts, `Deconvolver`), beside the next frame's network.
  *
- * Everything a walk reads or writes lives in one {@link KernelArena}: a shared WebAssembly memory, so the worker
- * threads that split a step's rows (deconvolve-worker.ts) walk the same buffers with no copy. Each pixel's result
- * depends on its own arithmetic only, so any split of the rows gives the same result to the bit.
+ * Everything a walk reads or writes lives in one {@link KernelArena}: a WebAssembly memory, shared (the kernel
+ * imports a shared memory, so threads could walk the same buffers with no copy). Each pixel's result depends on its
+ * own arithmetic only, so the rows a walk covers do not change any pixel's result.
  */
 import type { FlowInput } from '../flow/motion-map.js';
 import { STEPS_WASM_BASE64 } from './steps-wasm.js';

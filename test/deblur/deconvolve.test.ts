@@ -11,15 +11,14 @@ import { pathToFileURL } from 'node:url';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deblur } from '../../src/deblur/deblur.js';
-import { acrossEvidence, blurEvidence, deconvolveAlongFlow, deconvolveRegion, flowConsistency, lagEvidence, linearRgb, motionEvidence, stepsFit, writeEncoded } from '../../src/deblur/deconvolve.js';
-import runTask, { type DeconvolveTask } from '../../src/deblur/deconvolve-worker.js';
+import { acrossEvidence, blurEvidence, deconvolveAlongFlow, deconvolveFrame, deconvolveRegion, Deconvolver, flowConsistency, lagEvidence, linearRgb, motionEvidence, stepsFit, writeEncoded } from '../../src/deblur/deconvolve.js';
 import { blurAlongFlow } from '../../src/deblur/steps-kernel.js';
 import { modelsDir, readModelCard, resolveModelFiles } from '../../src/deblur/model-card.js';
+import { loadDeblurModel } from '../../src/deblur/onnx-session.js';
 import { InvalidOptionError, ModelContractError } from '../../src/errors.js';
 import type { FlowInput } from '../../src/flow/motion-map.js';
 import { psnr } from '../../src/metrics/psnr.js';
 import { createRgb8Frame, createRgb16Frame, type Frame } from '../../src/stream/frame.js';
-import { createWorkerPool, type WorkerPool } from '../../src/stream/worker-pool.js';
 import { FakeDeblurModel } from './fake-model.js';
 import { broadbandTexture, crop, movingFrame as movingTextureFrame, type Texture } from './moving-texture.js';
 
@@ -129,7 +128,7 @@ describe('deconvolveAlongFlow', () => {
   it('leaves a still region exactly as it is (8-bit samples)', async () => {
     const frame = movingFrame(40, 32, 0, 0, false);
     const out = frame.data.slice();
-    await deconvolveRegion(frame, out, { x: 4, y: 4, width: 30, height: 20 }, constantFlowInput(40, 32, 0, 0), 10);
+    deconvolveRegion(frame, out, { x: 4, y: 4, width: 30, height: 20 }, constantFlowInput(40, 32, 0, 0), 10);
     expect(out).toEqual(frame.data);
   });
 
@@ -137,7 +136,7 @@ describe('deconvolveAlongFlow', () => {
     const frame = movingFrame(40, 32, 0, 6, true);
     const out = frame.data.slice();
     const box = { x: 8, y: 6, width: 20, height: 16 };
-    await deconvolveRegion(frame, out, box, constantFlowInput(40, 32, 6, 0), 5);
+    deconvolveRegion(frame, out, box, constantFlowInput(40, 32, 6, 0), 5);
     let changedInside = 0;
     for (let y = 0; y < 32; y++) {
       for (let x = 0; x < 40; x++) {
@@ -225,30 +224,19 @@ describe('blurEvidence', () => {
     expect(Math.max(...evidence)).toBe(0);
   });
 
-  it('skips the steps where no pixel is blurred along its flow: a sharp frame that moves costs no step', async () => {
+  it('skips the steps where no pixel is blurred along its flow: a sharp frame that moves costs no step', () => {
     const box = { x: 0, y: 0, width: 96, height: 64 };
     const flow = constantFlowInput(96, 64, 9, 0);
-    // A pool that runs each half-step on the calling thread and counts them.
-    const halves = { count: 0 };
-    const pool: WorkerPool = {
-      run: async <I, O>(task: I) => {
-        halves.count++;
-        return runTask(task as DeconvolveTask) as O;
-      },
-      close: async () => {},
-    };
-    const steps = async (blurred: boolean) => {
+    const steps = (blurred: boolean) => {
       const frame = movingFrame(96, 64, 2, 9, blurred);
       const out = frame.data.slice();
-      halves.count = 0;
-      await deconvolveRegion(frame, out, box, flow, 5, { pool, bands: 2 });
-      return { halves: halves.count, changed: out.some((v, k) => v !== frame.data[k]) };
+      const report = deconvolveRegion(frame, out, box, flow, 5);
+      return { outcome: report.outcome, stepped: report.activePixels > 0, changed: out.some((v, k) => v !== frame.data[k]) };
     };
     const sharp = movingFrame(96, 64, 2, 9, false);
     expect(Math.max(...blurEvidence(linearRgb(sharp, sharp.data, box), flow, box))).toBe(0);
-    expect(await steps(false)).toEqual({ halves: 0, changed: false });
-    // 5 steps of two halves on 2 bands each.
-    expect(await steps(true)).toEqual({ halves: 20, changed: true });
+    expect(steps(false)).toEqual({ outcome: 'sharp', stepped: false, changed: false });
+    expect(steps(true)).toEqual({ outcome: 'steps', stepped: true, changed: true });
   });
 
   it('keeps deblur() from deconvolving sharp frames that move', async () => {
@@ -312,16 +300,16 @@ describe('lagEvidence', () => {
     const networkOutput = (f: Frame) => Uint8Array.from(f.data, (v) => Math.min(255, v + 7));
     const sharp = movingFrame(96, 64, 2, 9, false);
     const kept = networkOutput(sharp);
-    await deconvolveRegion(sharp, kept, box, flow, 5);
+    deconvolveRegion(sharp, kept, box, flow, 5);
     expect(kept.every((v, k) => v === sharp.data[k])).toBe(true);
     // Blurred along the same flow: the network's output is the steps' start, not the input.
     const blurred = movingFrame(96, 64, 2, 9, true);
     const restored = networkOutput(blurred);
-    await deconvolveRegion(blurred, restored, box, flow, 5);
+    deconvolveRegion(blurred, restored, box, flow, 5);
     expect(restored.filter((v, k) => v !== blurred.data[k]).length).toBeGreaterThan(restored.length / 2);
     // Nothing moves: not sharp content under motion, and the network's output stays as it is.
     const still = networkOutput(sharp);
-    await deconvolveRegion(sharp, still, box, constantFlowInput(96, 64, 0, 0), 5);
+    deconvolveRegion(sharp, still, box, constantFlowInput(96, 64, 0, 0), 5);
     expect(still.every((v, k) => v === Math.min(255, sharp.data[k]! + 7))).toBe(true);
   });
 
@@ -404,12 +392,12 @@ describe('stepsFit', () => {
   it("brings the sharp cells back closer to their input through deconvolveRegion (measured 26.58 dB; 18.76 without the fit test), and blurred ones restored as before", async () => {
     const sharp = frame(false);
     const out = sharp.data.slice();
-    await deconvolveRegion(sharp, out, box, flow, 10);
+    deconvolveRegion(sharp, out, box, flow, 10);
     const kept = psnr(createRgb8Frame(out as Uint8Array, sharp), sharp);
     expect(kept).toBeGreaterThan(24);
     const blurred = frame(true);
     const restored = blurred.data.slice();
-    await deconvolveRegion(blurred, restored, box, flow, 10);
+    deconvolveRegion(blurred, restored, box, flow, 10);
     // Measured: 23.87 dB blurred, 27.82 restored.
     expect(psnr(createRgb8Frame(restored as Uint8Array, blurred), sharp) - psnr(blurred, sharp)).toBeGreaterThan(3);
   });
@@ -445,7 +433,7 @@ describe('motionEvidence', () => {
     const flow = constantFlowInput(96, 64, 6, 0);
     const changes = async (withNeighbours: boolean) => {
       const out = centre!.data.slice();
-      await deconvolveRegion(centre!, out, box, flow, 5, withNeighbours ? { neighbours: { previous, next } } : {});
+      deconvolveRegion(centre!, out, box, flow, 5, withNeighbours ? { neighbours: { previous, next } } : {});
       return out.some((v, k) => v !== centre!.data[k]);
     };
     expect(await changes(false)).toBe(true);
@@ -462,19 +450,8 @@ describe("the steps' reach", () => {
     const flow = constantFlowInput(w, h, 9, 0);
     for (let p = 0; p < 4; p++) for (let y = 0; y < h; y++) flow.data.fill(0, p * w * h + y * w + (y < 24 ? 60 : 0), p * w * h + (y + 1) * w);
     const box = { x: 0, y: 0, width: w, height: h };
-    let activeShare = 1;
-    let lastBandRow = 0;
-    const pool: WorkerPool = {
-      run: async <I, O>(task: I) => {
-        const t = task as DeconvolveTask;
-        activeShare = t.buffers.active ? t.buffers.active.reduce((a, b) => a + b, 0) / (w * h) : 1;
-        lastBandRow = Math.max(lastBandRow, t.y1);
-        return runTask(t) as O;
-      },
-      close: async () => {},
-    };
     const out = frame.data.slice();
-    await deconvolveRegion(frame, out, box, flow, 10, { pool, bands: 2 });
+    const report = deconvolveRegion(frame, out, box, flow, 10);
     // The steps on every pixel, faded as deconvolveRegion fades them.
     const blurred = linearRgb(frame, frame.data, box);
     const evidence = blurEvidence(blurred, flow, box);
@@ -496,33 +473,86 @@ describe("the steps' reach", () => {
     expect(kept).toBeGreaterThan(0);
     expect(out).not.toEqual(frame.data);
     // The kept pixels (those that move, and those the blur test's box reaches from them) and a margin of 4
-    // half-segments (18 px) and 2; the bands split the rows the steps run on, none below.
+    // half-segments (18 px) and 2; the steps walk those rows, none below.
     expect(lastX).toBeLessThan(100);
     expect(lastY).toBeLessThan(60);
-    expect(activeShare).toBeCloseTo(((lastX + 1 + 20) * (lastY + 1 + 20)) / (w * h), 2);
-    expect(lastBandRow).toBe(lastY + 1 + 20);
+    expect(report.outcome).toBe('steps');
+    expect(report.activePixels / (w * h)).toBeCloseTo(((lastX + 1 + 20) * (lastY + 1 + 20)) / (w * h), 2);
+    expect(report.rows).toEqual([0, lastY + 1 + 20]);
   });
 });
 
 describe('the steps in worker threads', () => {
-  it('give the same samples as on the calling thread, to the bit, however the rows are split', async () => {
-    // The compiled worker (npm run build, which the test script runs first).
-    const pool = createWorkerPool(pathToFileURL(join('dist', 'src', 'deblur', 'deconvolve-worker.js')).href, 2);
+  // The compiled worker (npm run build, which the test script runs first).
+  const worker = join('dist', 'src', 'deblur', 'deconvolve-worker.js');
+
+  it("give the same samples as on the calling thread, to the bit, and leave the caller's frames as they were", async () => {
+    const deconvolver = new Deconvolver(2, worker);
+    try {
+      expect(deconvolver.inWorkers).toBe(true);
+      const frames = [0, 1, 2].map((k) => movingFrame(72, 40, k, 7, true));
+      const flow = constantFlowInput(72, 40, 7, 1.5);
+      const job = (out: Frame['data']) => ({ input: frames[1]!, out, regions: [{ x: 4, y: 3, width: 30, height: 33 }, { x: 40, y: 3, width: 28, height: 20 }], flow, iterations: 4, neighbours: { previous: frames[0], next: frames[2] } });
+      const serial = deconvolveFrame(job(frames[1]!.data.slice()));
+      expect(serial).not.toEqual(frames[1]!.data);
+      const inputs = frames.map((f) => f.data.slice());
+      const flowBefore = flow.data.slice();
+      const parallel = await Promise.all([0, 1, 2].map(() => deconvolver.run(job(frames[1]!.data.slice()))));
+      for (const p of parallel) expect(p).toEqual(serial);
+      frames.forEach((f, k) => expect(f.data).toEqual(inputs[k]));
+      expect(flow.data).toEqual(flowBefore);
+    } finally {
+      await deconvolver.close();
+    }
+  });
+
+  it('hold at most one job per worker: ready() waits for one to finish', async () => {
+    const deconvolver = new Deconvolver(2, worker);
     try {
       const frame = movingFrame(72, 40, 1, 7, true);
-      const box = { x: 4, y: 3, width: 60, height: 33 };
-      const flow = constantFlowInput(72, 40, 7, 1.5);
-      const serial = frame.data.slice();
-      await deconvolveRegion(frame, serial, box, flow, 4);
-      for (const bands of [1, 2, 5]) {
-        const parallel = frame.data.slice();
-        await deconvolveRegion(frame, parallel, box, flow, 4, { pool, bands });
-        expect(parallel, `${bands} bands`).toEqual(serial);
-      }
-      expect(serial).not.toEqual(frame.data);
+      const job = { input: frame, out: frame.data.slice(), regions: [{ x: 0, y: 0, width: 72, height: 40 }], flow: constantFlowInput(72, 40, 7, 0), iterations: 10 };
+      let finished = 0;
+      const runs = [0, 1].map(() => deconvolver.run({ ...job, out: frame.data.slice() }).then(() => finished++));
+      await deconvolver.ready();
+      expect(finished).toBeGreaterThanOrEqual(1);
+      await Promise.all(runs);
     } finally {
-      await pool.close();
+      await deconvolver.close();
     }
+  });
+
+  it('runs on the calling thread without workers, or where the worker is missing', async () => {
+    for (const d of [new Deconvolver(0, worker), new Deconvolver(2, join('dist', 'no-such-worker.js'))]) {
+      expect(d.inWorkers).toBe(false);
+      const frame = movingFrame(48, 32, 1, 7, true);
+      const out = frame.data.slice();
+      await d.ready();
+      expect(await d.run({ input: frame, out, regions: [{ x: 0, y: 0, width: 48, height: 32 }], flow: constantFlowInput(48, 32, 7, 0), iterations: 3 })).toBe(out);
+      await d.close();
+    }
+  });
+
+  it("carry deblur()'s frames out in order, each as the calling thread restores it, while the next frames' networks run", async () => {
+    // deblur() from the compiled package, whose Deconvolver finds its worker; the network an identity.
+    const compiled = (await import(pathToFileURL(join(process.cwd(), 'dist', 'src', 'deblur', 'deblur.js')).href)) as { deblur: typeof deblur };
+    // The first frame blurred (its steps run), the rest sharp (the blur test alone): later frames finish first.
+    const frames = [0, 1, 2, 3, 4, 5, 6].map((k) => movingFrame(192, 128, k, 9, k === 0));
+    const run = async () => {
+      const order: number[] = [];
+      // Two workers, as a model loaded with 4 threads keeps: frames may finish out of order.
+      const model = Object.assign(new FakeDeblurModel(), { stepThreads: 2 });
+      const out = await lastValueFrom(from(frames).pipe(compiled.deblur({ model, clampRadius: 0, deconvolve: 10, onFrameInfo: (i) => order.push(i.index) }), toArray()));
+      return { out, order };
+    };
+    const inWorkers = await run();
+    // On the calling thread: the TypeScript sources' deblur(), which finds no compiled worker beside them.
+    const order: number[] = [];
+    const serial = await lastValueFrom(from(frames).pipe(deblur({ model: new FakeDeblurModel(), clampRadius: 0, deconvolve: 10, onFrameInfo: (i) => order.push(i.index) }), toArray()));
+    expect(inWorkers.out.map((f) => f.index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(inWorkers.order).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(order).toEqual(inWorkers.order);
+    inWorkers.out.forEach((f, k) => expect(f.data, `frame ${k}`).toEqual(serial[k]!.data));
+    expect(serial.some((f, k) => f.data.some((v, i) => v !== frames[k]!.data[i]))).toBe(true);
   });
 });
 
@@ -569,6 +599,21 @@ describe('the shipped promotion-c-deconv', () => {
 
   it('is listed among the models when a name is not found', () => {
     expect(() => resolveModelFiles('no-such-model')).toThrow(/promotion-c-deconv/);
+  });
+
+  it('keeps half its threads for the steps, and none where the steps are turned off or one thread is given', async () => {
+    const share = async (options: { model: string; threads: number; deconvolve?: number }) => {
+      const model = await loadDeblurModel(options);
+      await model.close();
+      return [model.threads, model.stepThreads];
+    };
+    expect(await share({ model: 'promotion-c-deconv', threads: 2 })).toEqual([1, 1]);
+    expect(await share({ model: 'promotion-c-deconv', threads: 5 })).toEqual([3, 2]);
+    expect(await share({ model: 'promotion-c-deconv', threads: 2, deconvolve: 0 })).toEqual([2, 0]);
+    expect(await share({ model: 'promotion-c-deconv', threads: 1 })).toEqual([1, 0]);
+    expect(await share({ model: 'promotion-c', threads: 2 })).toEqual([2, 0]);
+    expect(await share({ model: 'promotion-c', threads: 2, deconvolve: 10 })).toEqual([1, 1]);
+    await expect(loadDeblurModel({ model: 'promotion-c', deconvolve: 51 })).rejects.toThrow(/deconvolve/);
   });
 });
 

@@ -1,6 +1,7 @@
 // Session 23: times deconvolveRegion (the blur test, the stillness test and `steps` Richardson-Lucy steps, in a pool of
-// two workers as deblur() runs them) on one 640x480 frame (the second of the folder's first three, with the flows
-// deblur() computes), starting from the blurred frame; medians of 5.
+// two workers as deblur() ran them then) on one 640x480 frame (the second of the folder's first three, with the flows
+// deblur() computes), starting from the blurred frame; medians of 5. Since session 26 a frame's steps run on one
+// thread (deblur() runs whole frames in workers): on builds since, this times them on the calling thread.
 //   node training/results/deconvolve/probes/steps_time.mjs <folder of frames> <steps> [dist folder, default dist]
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,6 +10,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 const [dir, stepsArg, distArg = 'dist'] = process.argv.slice(2);
 const dist = (p) => import(pathToFileURL(resolve(distArg, p)).href);
 const { deconvolveRegion, createDeconvolvePool } = await dist('src/deblur/deconvolve.js');
+// Builds before session 26 split the steps' rows among a pool; later ones have none (undefined: the calling thread).
 const { motionMaps } = await dist('src/flow/motion-map.js');
 const { decodeImage } = await dist('src/stream/image-codec.js');
 const files = readdirSync(dir).filter((f) => /\.(png|jpe?g)$/.test(f)).sort().slice(0, 3);
@@ -16,7 +18,7 @@ const frames = await Promise.all(files.map((f, k) => decodeImage(join(dir, f), '
 const maps = await lastValueFrom(from(frames).pipe(motionMaps({ flow: { finestLevel: 2 }, flowInput: true }), toArray()));
 const { item: fr, motion } = maps[1];
 const box = { x: 0, y: 0, width: fr.width, height: fr.height };
-const pool = createDeconvolvePool(2);
+const pool = createDeconvolvePool?.(2);
 const steps = Number(stepsArg);
 const t = [];
 for (let k = 0; k < 6; k++) {
