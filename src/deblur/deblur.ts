@@ -432,8 +432,13 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
           const restoreClamped = async (region: Box, writer: RowWriter): Promise<number> => {
             const restoring = restoreRegion(settings, inputs, region, writer);
             let range: LocalRange | undefined;
+            // The clamp's base radius over the region: the range itself, or, where the radius follows the motion, the
+            // deadband's flatness and that range's pixels at the base radius.
+            let base: LocalRange | undefined;
             try {
-              range = clampMotion && motion ? motionLocalRange(centre, region, clampRadius, clampMotion, motion) : localRange(centre, region, clampRadius);
+              const following = clampMotion !== undefined && motion !== undefined;
+              base = !following || (deadband > 0 && deadbandFlat !== undefined) ? localRange(centre, region, clampRadius) : undefined;
+              range = following ? motionLocalRange(centre, region, clampRadius, clampMotion, motion, base) : base;
             } catch (error) {
               await restoring.catch(() => undefined);
               throw error;
@@ -442,7 +447,7 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             if (n >= 0) {
               if (deadband > 0) {
                 // Flat where the input spans little within the clamp's base radius (the clamp's own range unless it follows the motion).
-                const flat = deadbandFlat === undefined ? undefined : { range: clampMotion && motion ? localRange(centre, region, clampRadius) : range, levels: deadbandFlat };
+                const flat = deadbandFlat === undefined ? undefined : { range: base, levels: deadbandFlat };
                 applyDeadband(centre, out, region, deadband, flat);
               }
               applyLocalRange(centre, out, range);

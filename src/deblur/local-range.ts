@@ -281,8 +281,10 @@ export function motionRadius(px: number, radius: number, motion: ClampMotion): n
  * `input`'s local range over `box` with each pixel's radius following `map` (the frame's magnitude motion map, over
  * the whole frame: its value x max(maxMotionPx, 1) is the motion in px): one range per radius the box needs, over
  * the rectangle of the pixels that need it, each pixel taking its own. Undefined for radius 0 or an empty box.
+ * `base`, the range of `radius` itself over `box` where the caller has it (deblur() does for the deadband's flatness),
+ * serves the pixels of that radius instead of a range computed again.
  */
-export function motionLocalRange(input: Frame, box: Box, radius: number, motion: ClampMotion, map: MotionMap): LocalRange | undefined {
+export function motionLocalRange(input: Frame, box: Box, radius: number, motion: ClampMotion, map: MotionMap, base?: LocalRange): LocalRange | undefined {
   if (radius === 0 || box.width === 0 || box.height === 0) return undefined;
   if (map.width !== input.width || map.height !== input.height) {
     throw new RangeError(`motionLocalRange: the motion map is ${map.width}x${map.height} but the frame is ${input.width}x${input.height}`);
@@ -306,19 +308,29 @@ export function motionLocalRange(input: Frame, box: Box, radius: number, motion:
       }
     }
   }
-  if (bounds.size === 1) return localRange(input, box, [...bounds.keys()][0]!);
+  if (base !== undefined && (base.box.x !== box.x || base.box.y !== box.y || base.box.width !== box.width || base.box.height !== box.height)) {
+    throw new RangeError(`motionLocalRange: the base range covers ${base.box.width}x${base.box.height} at ${base.box.x},${base.box.y}, not the box ${box.width}x${box.height} at ${box.x},${box.y}`);
+  }
+  if (bounds.size === 1) {
+    const only = [...bounds.keys()][0]!;
+    return only === radius && base ? base : localRange(input, box, only);
+  }
   const lo = new Float32Array(box.width * box.height * 3);
   const hi = new Float32Array(box.width * box.height * 3);
   for (const [r, b] of bounds) {
-    const sub: Box = { x: box.x + b.x0, y: box.y + b.y0, width: b.x1 - b.x0 + 1, height: b.y1 - b.y0 + 1 };
-    const rLo = localExtreme(input, sub, r, false);
-    const rHi = localExtreme(input, sub, r, true);
-    for (let i = 0; i < sub.height; i++) {
-      for (let j = 0; j < sub.width; j++) {
+    // The base range where it is given (laid out over the whole box), else this radius's over its pixels' rectangle.
+    const given = r === radius && base !== undefined;
+    const sub: Box = given ? box : { x: box.x + b.x0, y: box.y + b.y0, width: b.x1 - b.x0 + 1, height: b.y1 - b.y0 + 1 };
+    const rLo = given ? base.lo : localExtreme(input, sub, r, false);
+    const rHi = given ? base.hi : localExtreme(input, sub, r, true);
+    const dx = given ? b.x0 : 0;
+    const dy = given ? b.y0 : 0;
+    for (let i = 0; i < b.y1 - b.y0 + 1; i++) {
+      for (let j = 0; j < b.x1 - b.x0 + 1; j++) {
         const p = (b.y0 + i) * box.width + b.x0 + j;
         if (radii[p] !== r) continue;
         const k = 3 * p;
-        const q = 3 * (i * sub.width + j);
+        const q = 3 * ((i + dy) * sub.width + j + dx);
         lo[k] = rLo[q]!;
         lo[k + 1] = rLo[q + 1]!;
         lo[k + 2] = rLo[q + 2]!;

@@ -144,6 +144,27 @@ describe('the clamp whose radius follows the motion', () => {
       }
     }
     expect([...seen].sort()).toEqual([2, 3, 4, 6]);
+    // The base radius's range given (as deblur() has it for the deadband): the same range, that radius's pixels from it.
+    const base = localRange(frame, box, 2)!;
+    expect(motionLocalRange(frame, box, 2, motion, map, base)).toEqual(range);
+    expect(() => motionLocalRange(frame, box, 2, motion, map, localRange(frame, { ...box, x: 4 }, 2))).toThrow(/base range covers 15x12 at 4,2, not the box 15x12 at 3,2/);
+    // A moving object inside a still frame, away from the edges and at a corner the box reaches: each pixel as before.
+    for (const [ox, oy] of [[9, 7], [0, 0], [18, 12]] as const) {
+      const object = { ...map, data: Float32Array.from({ length: 23 * 17 }, (_, p) => (Math.abs((p % 23) - ox) <= 3 && Math.abs(Math.floor(p / 23) - oy) <= 2 ? 0.3 + 0.7 * rng() : 0)) };
+      for (const b of [box, { x: 0, y: 0, width: 23, height: 17 }, { x: 12, y: 9, width: 11, height: 8 }]) {
+        const r = motionLocalRange(frame, b, 2, motion, object)!;
+        expect(motionLocalRange(frame, b, 2, motion, object, localRange(frame, b, 2))).toEqual(r);
+        for (let i = 0; i < b.height; i++) {
+          for (let j = 0; j < b.width; j++) {
+            const one: Box = { x: b.x + j, y: b.y + i, width: 1, height: 1 };
+            const radius = motionRadius(object.data[(b.y + i) * 23 + b.x + j]! * maxMotionPx, 2, motion);
+            const k = 3 * (i * b.width + j);
+            expect(Array.from(r.lo.subarray(k, k + 3)), `object at ${ox},${oy}, pixel ${j},${i}`).toEqual(Array.from(bruteExtreme(frame, one, radius, false)));
+            expect(Array.from(r.hi.subarray(k, k + 3))).toEqual(Array.from(bruteExtreme(frame, one, radius, true)));
+          }
+        }
+      }
+    }
     // A still frame (a map of zeros, whatever its unit) is the fixed clamp; radius 0 or an empty box clamps nothing.
     const still = { ...map, data: new Float32Array(23 * 17), maxMotionPx: 0.3 };
     expect(motionLocalRange(frame, box, 2, motion, still)).toEqual(localRange(frame, box, 2));
