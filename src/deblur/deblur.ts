@@ -73,8 +73,8 @@ export interface DeblurOptions {
   /** 'cpu' (default), 'cuda' or 'auto'; CUDA falls back to the CPU with one warning. Not with a model object. */
   device?: DeblurDevice;
   /**
-   * Threads (default: the cores, at most 2): ONNX Runtime's intra-op threads, less those kept for the deconvolution's
-   * steps when the model runs with them (half: `stepThreadsFor`). Not with a model object.
+   * ONNX Runtime intra-op threads (default: the cores, at most 2); with deconvolution steps, half as many worker threads
+   * run them beside the network (`stepThreadsFor`). Not with a model object.
    */
   threads?: number;
   /** Receives the CUDA fallback message (default: a Node process warning). Not with a model object. */
@@ -176,8 +176,8 @@ interface Prepared<F extends Frame> {
 }
 
 /**
- * The workers deblur() runs the deconvolution's steps in: the threads a model from loadDeblurModel keeps for them
- * (`stepThreads`), else, for a model loaded without steps or made elsewhere, {@link stepThreadsFor} of the default.
+ * The workers deblur() runs the deconvolution's steps in: a model from loadDeblurModel says how many (`stepThreads`);
+ * for a model loaded without steps or made elsewhere, {@link stepThreadsFor} of the default threads.
  */
 function stepWorkers(model: DeblurModel): number {
   const kept = (model as Partial<LoadedDeblurModel>).stepThreads;

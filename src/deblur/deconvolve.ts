@@ -28,8 +28,9 @@
  * the input ({@link stepsFit}), the blur model did not hold and the steps are dropped: sharp content the blur test took
  * for blurred.
  * The model assumes a full exposure; a shorter shutter blurs less than the motion and the steps over-sharpen it.
- * `models/promotion-c-deconv` runs 10 steps; the default card runs none: with them a 640x480 camera pan takes 1.76
- * times the default's time (docs/deblur-model.md, sessions 19-25).
+ * `models/promotion-c-deconv` runs 10 steps; the default card runs none: with them 60 frames of 640x480 camera pans
+ * take 1.35-1.42 times the default's time, the steps of each frame in a worker beside the next frame's network
+ * ({@link Deconvolver}; docs/deblur-model.md, sessions 19-26).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -328,7 +329,7 @@ export function deconvolveWorkerPath(): string {
 /**
  * Runs deblur()'s {@link DeconvolveJob}s, one frame per worker thread, so a frame's tests and steps run beside the next
  * frame's network instead of after it (onnxruntime-node's `run` holds the calling thread). deblur() gives it the
- * threads the model keeps for the steps (onnx-session.ts, `stepThreadsFor`: one of two). Each job runs on one thread,
+ * model's step threads (onnx-session.ts, `stepThreadsFor`: one beside two network threads). Each job runs on one thread,
  * the same arithmetic as on the calling thread, so the same samples to the bit. Without workers, or where the compiled
  * worker is missing (running from the TypeScript sources), the jobs run on the calling thread when they are handed over.
  */

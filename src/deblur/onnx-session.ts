@@ -57,12 +57,13 @@ export function defaultDeblurThreads(): number {
 }
 
 /**
- * Of `threads`, how many run deblur()'s deconvolution steps (deconvolve.ts, `Deconvolver`: whole frames in worker
- * threads, beside the next frames' networks) when the model runs with steps: half, rounded down; the network's
- * session gets the rest. The two stages then take about as long per frame and neither waits: on 2 cores, a 640x480
- * camera pan through `promotion-c-deconv` took 0.74 of the time with the network on 2 threads and the steps after it
- * (docs/deblur-model.md, session 26), and two step workers beside a 2-thread network were slower (an intra-op section
- * waits for its slowest thread, and a third busy thread on two cores makes it wait).
+ * How many worker threads run deblur()'s deconvolution steps (deconvolve.ts, `Deconvolver`: whole frames, beside the
+ * next frames' networks) for a model that runs with steps on `threads` intra-op threads: half as many, rounded down
+ * (none beside one thread: the steps then run on the calling thread after the network). On 2 cores, 60 frames of
+ * 640x480 camera pans through `promotion-c-deconv` took 0.74-0.78 of the time of the network on 2 threads with the
+ * steps after it; the network on 1 thread beside the worker was as fast on blurred frames (0.97-1.03) but a third
+ * slower where the frames are sharp and the steps have little to do, and two workers beside the network were slower
+ * (docs/deblur-model.md, session 26).
  */
 export function stepThreadsFor(threads: number): number {
   return Math.floor(threads / 2);
@@ -77,14 +78,11 @@ export interface LoadDeblurModelOptions {
   model?: string;
   /** 'cpu' (default), 'cuda' or 'auto' (see the module comment). */
   device?: DeblurDevice;
-  /**
-   * Threads (default {@link defaultDeblurThreads}): the session's intra-op threads, less those that run the
-   * deconvolution's steps when the model runs with steps ({@link stepThreadsFor}).
-   */
+  /** Intra-op threads (default {@link defaultDeblurThreads}). */
   threads?: number;
   /**
    * The Richardson-Lucy steps deblur() will run after this model (default: its card's `deconvolve`, else none): with
-   * steps, {@link stepThreadsFor} of the threads are kept for them. Give deblur() the same count.
+   * steps, deblur() runs them in {@link stepThreadsFor} worker threads (`stepThreads`). Give deblur() the same count.
    */
   deconvolve?: number;
   /** Called once when CUDA was asked for but the model runs on the CPU (default: `process.emitWarning`). */
@@ -281,14 +279,14 @@ export interface LoadedDeblurModel extends DeblurModel {
   readonly files?: ModelFiles;
   /** Intra-op threads of the session (of each session, for a two-part model). */
   readonly threads: number;
-  /** Threads kept for the deconvolution's steps ({@link stepThreadsFor}); 0 where the model runs without steps. */
+  /** Worker threads for the deconvolution's steps beside the session ({@link stepThreadsFor}); 0 without steps. */
   readonly stepThreads: number;
 }
 
-/** The threads of a model loaded with `resolved`: the session's, and the steps' ({@link stepThreadsFor}). */
+/** The threads of a model loaded with `resolved`: the session's, and the steps' workers ({@link stepThreadsFor}). */
 function shareThreads(resolved: ResolvedLoadOptions, cardSteps: number | undefined): { threads: number; stepThreads: number } {
   const stepThreads = (resolved.deconvolve ?? cardSteps ?? 0) > 0 ? stepThreadsFor(resolved.threads) : 0;
-  return { threads: resolved.threads - stepThreads, stepThreads };
+  return { threads: resolved.threads, stepThreads };
 }
 
 /** Where each feature level's height and width are, as fractions of the frame's (featL1..3). */

@@ -539,7 +539,7 @@ describe('the steps in worker threads', () => {
     const frames = [0, 1, 2, 3, 4, 5, 6].map((k) => movingFrame(192, 128, k, 9, k === 0));
     const run = async () => {
       const order: number[] = [];
-      // Two workers, as a model loaded with 4 threads keeps: frames may finish out of order.
+      // Two workers, as a model loaded with 4 threads runs its steps in: frames may finish out of order.
       const model = Object.assign(new FakeDeblurModel(), { stepThreads: 2 });
       const out = await lastValueFrom(from(frames).pipe(compiled.deblur({ model, clampRadius: 0, deconvolve: 10, onFrameInfo: (i) => order.push(i.index) }), toArray()));
       return { out, order };
@@ -601,18 +601,18 @@ describe('the shipped promotion-c-deconv', () => {
     expect(() => resolveModelFiles('no-such-model')).toThrow(/promotion-c-deconv/);
   });
 
-  it('keeps half its threads for the steps, and none where the steps are turned off or one thread is given', async () => {
+  it('runs its steps in half as many workers as network threads, none where the steps are off or one thread is given', async () => {
     const share = async (options: { model: string; threads: number; deconvolve?: number }) => {
       const model = await loadDeblurModel(options);
       await model.close();
       return [model.threads, model.stepThreads];
     };
-    expect(await share({ model: 'promotion-c-deconv', threads: 2 })).toEqual([1, 1]);
-    expect(await share({ model: 'promotion-c-deconv', threads: 5 })).toEqual([3, 2]);
+    expect(await share({ model: 'promotion-c-deconv', threads: 2 })).toEqual([2, 1]);
+    expect(await share({ model: 'promotion-c-deconv', threads: 5 })).toEqual([5, 2]);
     expect(await share({ model: 'promotion-c-deconv', threads: 2, deconvolve: 0 })).toEqual([2, 0]);
     expect(await share({ model: 'promotion-c-deconv', threads: 1 })).toEqual([1, 0]);
     expect(await share({ model: 'promotion-c', threads: 2 })).toEqual([2, 0]);
-    expect(await share({ model: 'promotion-c', threads: 2, deconvolve: 10 })).toEqual([1, 1]);
+    expect(await share({ model: 'promotion-c', threads: 2, deconvolve: 10 })).toEqual([2, 1]);
     await expect(loadDeblurModel({ model: 'promotion-c', deconvolve: 51 })).rejects.toThrow(/deconvolve/);
   });
 });

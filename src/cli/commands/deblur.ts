@@ -166,7 +166,7 @@ async function deblurRun(input: string, options: DeblurCommandOptions, io: CliIo
     io.stdout.write(
       options.json
         ? `${JSON.stringify(summary, null, 2)}\n`
-        : `Restored ${written} frames (${info.width}x${info.height}, ${info.sampleType}) with ${model.name} on ${model.executionProvider} (${model.threads} thread${model.threads === 1 ? '' : 's'}${model.stepThreads > 0 ? `, ${model.stepThreads} for the steps` : ''}` +
+        : `Restored ${written} frames (${info.width}x${info.height}, ${info.sampleType}) with ${model.name} on ${model.executionProvider} (${model.threads} thread${model.threads === 1 ? '' : 's'}${model.stepThreads > 0 ? ` and ${model.stepThreads} for the steps` : ''}` +
             `${roiMode !== 'off' ? `, ROI ${roiMode}: ${regions} regions` : ''}) to ${options.output} in ${(elapsedMs / 1000).toFixed(2)} s (${summary.framesPerSecond} fps).\n`,
     );
   } finally {
@@ -183,7 +183,7 @@ export function defineDeblurCommand(program: Command, io: CliIo, run: RunTask): 
     .requiredOption('-o, --output <path>', 'output: a video file (.mp4 .mov .mkv .avi .webm) or a folder of images')
     .option('--model <name|path>', `a model in models/ by name, or a path to an .onnx file with its .json card beside it, or a plain ONNX model (no card, or a minimal one; see --model-*), or reference:unsharp / reference:wiener (default ${DEFAULT_DEBLUR_MODEL})`)
     .option('--device <cpu|cuda|auto>', `where the network runs (default ${DEFAULT_DEBLUR_DEVICE}); cuda falls back to the CPU with a warning when it cannot be used`)
-    .option('--threads <n>', "threads (default: the cores, at most 2): ONNX Runtime's, and with --deconvolve steps half of them for the steps")
+    .option('--threads <n>', 'ONNX Runtime threads (default: the cores, at most 2); with deconvolution steps, half as many more run them')
     .option('--tile <px>', `largest tile side; larger frames are restored in overlapping tiles (default: the model card's tileSize, else ${DEFAULT_TILE_SIZE})`)
     .option('--overlap <px>', `least overlap between tiles (default ${DEFAULT_TILE_OVERLAP}, or a quarter of a --tile below ${4 * DEFAULT_TILE_OVERLAP})`)
     .option('--clamp-radius <px>', `clamp the output to the input's local range over this radius everywhere, against overshoot at edges; 0: off; unset, a card's clampMotion makes it grow with the motion (default: the model card's clampRadius, else ${DEFAULT_CLAMP_RADIUS})`)
