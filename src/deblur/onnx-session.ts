@@ -61,9 +61,9 @@ export function defaultDeblurThreads(): number {
  * next frames' networks) for a model that runs with steps on `threads` intra-op threads: half as many, rounded down
  * (none beside one thread: the steps then run on the calling thread after the network). On 2 cores, 60 frames of
  * 640x480 camera pans through `promotion-c-deconv` took 0.74-0.78 of the time of the network on 2 threads with the
- * steps after it; the network on 1 thread beside the worker was as fast on blurred frames (0.97-1.03) but a third
- * slower where the frames are sharp and the steps have little to do, and two workers beside the network were slower
- * (docs/deblur-model.md, session 26).
+ * steps after it; the network on 1 thread beside the worker was no faster on those frames (with 2: 0.97 of its time)
+ * and a third slower where the frames are sharp and the steps have little to do, and two workers beside the network
+ * gained nothing for 150 MiB more (docs/deblur-model.md, session 26).
  */
 export function stepThreadsFor(threads: number): number {
   return Math.floor(threads / 2);
@@ -283,10 +283,9 @@ export interface LoadedDeblurModel extends DeblurModel {
   readonly stepThreads: number;
 }
 
-/** The threads of a model loaded with `resolved`: the session's, and the steps' workers ({@link stepThreadsFor}). */
-function shareThreads(resolved: ResolvedLoadOptions, cardSteps: number | undefined): { threads: number; stepThreads: number } {
-  const stepThreads = (resolved.deconvolve ?? cardSteps ?? 0) > 0 ? stepThreadsFor(resolved.threads) : 0;
-  return { threads: resolved.threads, stepThreads };
+/** The step workers of a model loaded with `resolved` ({@link stepThreadsFor}), its card asking for `cardSteps`. */
+function stepThreadsOf(resolved: ResolvedLoadOptions, cardSteps: number | undefined): number {
+  return (resolved.deconvolve ?? cardSteps ?? 0) > 0 ? stepThreadsFor(resolved.threads) : 0;
 }
 
 /** Where each feature level's height and width are, as fractions of the frame's (featL1..3). */
@@ -501,8 +500,8 @@ class PlainOnnxModel extends SessionModel implements LoadedDeblurModel {
 
 /** Opens a plain model: one session, checked against its description ({@link describePlainGraph}). */
 async function openPlainModel(resolved: ResolvedLoadOptions, ort: Ort, bytes: Buffer, sha256: string): Promise<LoadedDeblurModel> {
-  const { worker } = resolved;
-  const { threads, stepThreads } = shareThreads(resolved, undefined);
+  const { threads, worker } = resolved;
+  const stepThreads = stepThreadsOf(resolved, undefined);
   const files = resolved.files!;
   const spec = files.plain!;
   const { session, provider } = await createWithFallback(resolved, spec.name, (providers) => createSession(ort, bytes, providers, threads, worker), (cause) => damagedModel(files.onnxPath, 'Model', cause, 'Check that it is an ONNX file, or export it again.'));
@@ -581,10 +580,10 @@ async function readChecked(path: string, sha256: string, cardPath: string, label
  * CUDA provider library, so that ONNX Runtime itself is asked (tests use it to exercise that failure).
  */
 export async function openDeblurModel(resolved: ResolvedLoadOptions, checks: { cudaProviderCheck?: boolean } = {}): Promise<LoadedDeblurModel> {
-  const { device, onWarning, worker } = resolved;
+  const { device, threads, onWarning, worker } = resolved;
   if (resolved.files === undefined) {
     // A reference model: computed in TypeScript on the CPU, one call at a time.
-    return { ...createReferenceModel(resolved.reference ?? 'unsharp'), threads: 1, stepThreads: shareThreads(resolved, undefined).stepThreads };
+    return { ...createReferenceModel(resolved.reference ?? 'unsharp'), threads: 1, stepThreads: stepThreadsOf(resolved, undefined) };
   }
   if (resolved.files.plain) {
     const { onnxPath } = resolved.files;
@@ -603,7 +602,7 @@ export async function openDeblurModel(resolved: ResolvedLoadOptions, checks: { c
   }
   const given = resolved.files;
   const card = readModelCard(given.cardPath);
-  const { threads, stepThreads } = shareThreads(resolved, card.deconvolve);
+  const stepThreads = stepThreadsOf(resolved, card.deconvolve);
   const files: ModelFiles = card.features && given.featuresPath === undefined ? { ...given, featuresPath: join(dirname(given.cardPath), card.features.file) } : given;
   const bytes = await readChecked(files.onnxPath, card.sha256, files.cardPath, 'Model');
   const featureBytes = card.features ? await readChecked(files.featuresPath!, card.features.sha256, files.cardPath, 'Feature graph') : undefined;
