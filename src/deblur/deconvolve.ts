@@ -357,9 +357,8 @@ export class Deconvolver {
   }
 
   /**
-   * The job's restored samples: `job.out` deconvolved, on the calling thread (then `job.out` itself), or a new array
-   * from a worker, where `job.out` is moved to the worker and is unusable after the call. The input frames and the
-   * flow are copied.
+   * The job's restored samples: `job.out` deconvolved in place on the calling thread (then `job.out` itself), or a new
+   * array from a worker, which receives copies of the samples, the frames and the flow (the caller's stay as they were).
    */
   run(job: DeconvolveJob): Promise<Frame['data']> {
     if (!this.pool) {
