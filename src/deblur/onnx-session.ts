@@ -82,7 +82,7 @@ export interface LoadDeblurModelOptions {
   threads?: number;
   /**
    * The Richardson-Lucy steps deblur() will run after this model (default: its card's `deconvolve`, else none): with
-   * steps, deblur() runs them in {@link stepThreadsFor} worker threads (`stepThreads`). Give deblur() the same count.
+   * steps, deblur() runs them in half as many worker threads as `threads` (`stepThreads`). Give deblur() the same count.
    */
   deconvolve?: number;
   /** Called once when CUDA was asked for but the model runs on the CPU (default: `process.emitWarning`). */
@@ -279,7 +279,7 @@ export interface LoadedDeblurModel extends DeblurModel {
   readonly files?: ModelFiles;
   /** Intra-op threads of the session (of each session, for a two-part model). */
   readonly threads: number;
-  /** Worker threads for the deconvolution's steps beside the session ({@link stepThreadsFor}); 0 without steps. */
+  /** Worker threads for the deconvolution's steps beside the session (half of `threads`, rounded down); 0 without steps. */
   readonly stepThreads: number;
 }
 
