@@ -36,7 +36,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BT601, toGrey } from '../flow/field.js';
 import type { FlowInput } from '../flow/motion-map.js';
-import { DEFAULT_GAMMA, type Frame, SAMPLE_MAX } from '../stream/frame.js';
+import { DEFAULT_GAMMA, type Frame, frameTiming, SAMPLE_MAX } from '../stream/frame.js';
 import { createWorkerPool, type WorkerPool } from '../stream/worker-pool.js';
 import { correctRows, DECONVOLVE_MAX_FLOW_PX, extrapolate, flowLength, flowLines, KernelArena, type LinearRgb, ratioRows, walkRows, type WalkBuffers } from './steps-kernel.js';
 import type { Box } from './tiles.js';
@@ -407,7 +407,7 @@ export class Deconvolver {
 
 /** A frame's fields without its samples (the samples are copied apart). */
 function plainFrame(f: Frame): Omit<Frame, 'data'> {
-  return { width: f.width, height: f.height, channels: 3, index: f.index, timestampMs: f.timestampMs, sampleType: f.sampleType, ...(f.sampleType === 'float32' ? { light: f.light } : {}) } as Omit<Frame, 'data'>;
+  return { ...frameTiming(f), sampleType: f.sampleType, ...(f.sampleType === 'float32' ? { light: f.light } : {}) } as Omit<Frame, 'data'>;
 }
 
 /**
@@ -692,10 +692,11 @@ export function stepsFit(blurred: LinearRgb, result: LinearRgb, flow: FlowInput,
 /**
  * Where the steps must run for the pixels that keep them (`weight` > 0): those pixels and every pixel within
  * {@link STEPS_REACH} times the longest half-segment of theirs (a square around each), the reach of a step's re-blur and
- * its adjoint together. Undefined where that is the whole region. Beyond it the estimate stays as it started: a pixel
- * there would change a kept pixel only through two steps or more, and its own change is faded out anyway.
+ * its adjoint together: the mask (undefined where that is the whole region) and how many pixels it holds. Beyond it
+ * the estimate stays as it started: a pixel there would change a kept pixel only through two steps or more, and its
+ * own change is faded out anyway.
  */
-function stepsReach(weight: Float32Array, flow: FlowInput, box: Box): Uint8Array | undefined {
+function stepsReach(weight: Float32Array, flow: FlowInput, box: Box): { mask: Uint8Array | undefined; count: number } {
   const { width: w, height: h } = box;
   let half = 0;
   for (let y = 0; y < h; y++) {
@@ -735,7 +736,7 @@ function stepsReach(weight: Float32Array, flow: FlowInput, box: Box): Uint8Array
       count += active[y * w + x]!;
     }
   }
-  return count === w * h ? undefined : active;
+  return { mask: count === w * h ? undefined : active, count };
 }
 
 /** The centre frame's neighbours, for the stillness test; either may be missing (the sequence's ends, a gap). */
@@ -1043,7 +1044,7 @@ export function deconvolveRegion(input: Frame, out: Frame['data'], box: Box, flo
   }
   if (!any) return none;
   const start = linearRgb(input, out, box);
-  const active = stepsReach(weight, flow, box);
+  const { mask: active, count } = stepsReach(weight, flow, box);
   const result = deconvolveAlongFlow(blurred, flow, box, iterations, start, active);
   // Dropped where the result does not explain the input under the blur model after all (the fit test).
   const fit = stepsFit(blurred, result, flow, box);
@@ -1055,5 +1056,5 @@ export function deconvolveRegion(input: Frame, out: Frame['data'], box: Box, flo
     for (let c = 3 * i; c < 3 * i + 3; c++) r[c] = s[c]! + k * (r[c]! - s[c]!);
   }
   writeEncoded(input, out, box, result);
-  return { outcome: 'steps', activePixels: active ? active.reduce((a, b) => a + b, 0) : weight.length, rows: activeRows(active, box.width, box.height) };
+  return { outcome: 'steps', activePixels: count, rows: activeRows(active, box.width, box.height) };
 }
