@@ -10,165 +10,58 @@
  * the clamp can only help: every input sample lies in its own range, so clamping moves the output towards the input
  * and never away from it.
  *
- * The running minimum and maximum are separable: along rows a sparse table over the interleaved samples (log2 of
- * the window passes), down columns van Herk / Gil-Werman filters (three comparisons per sample, whatever the radius)
- * a whole row at a time; outside the frame the window is cut off, which for a minimum or maximum is the same as
- * replicating the edge.
+ * The running minimum and maximum are separable, and both passes are sparse tables (log2 of the window passes):
+ * along the rows over the interleaved samples, down the columns a whole row of samples at a time. They run in
+ * WebAssembly with SIMD, the least and greatest values together (src/deblur/assembly/range.ts, compiled into
+ * range-wasm.ts by scripts/build-wasm.mjs): a 640x480 frame's ranges at radius 2 to 4 took about 25 ms each per
+ * extreme in JavaScript (docs/deblur-model.md, session 27). Outside the frame the window is cut off, which for a
+ * minimum or maximum is the same as replicating the edge.
  */
 import type { MotionMap } from '../flow/motion-map.js';
-import { type Frame, SAMPLE_MAX } from '../stream/frame.js';
+import { BYTES_PER_SAMPLE, type Frame, SAMPLE_MAX, type SampleType } from '../stream/frame.js';
+import { RANGE_WASM_BASE64 } from './range-wasm.js';
+import { KernelArena, wasmKernel } from './steps-kernel.js';
 import type { Box } from './tiles.js';
 
-/*
- * The column pass's running maxima, van Herk / Gil-Werman: over n positions, the maximum of each window of positions k - radius ..
- * k + radius, cut off at the ends. The positions are padded with `radius` values of -Infinity at each end; in padded
- * position i, g holds the maximum from the start of i's block of 2 radius + 1 positions to i, h from i to the end of
- * its block, and the window of padded positions k .. k + 2 radius, which spans at most two blocks, has the larger of
- * h[k] and g[k + 2 radius]. A minimum is the maximum of the values negated (`sign` -1), so one loop serves both.
- */
-
-/**
- * Along one row (n pixels from `start` in `data`, RGB interleaved), per channel, the maxima of sign x value over
- * each window of 2 radius + 1 pixels, cut off at the row's ends, into `dst` (interleaved). A sparse table built in
- * place over the interleaved samples (all three channels in one sequential pass per level: `work` holds the
- * maximum over p pixels from each one, p doubling up to the largest power of two within a window), then each
- * window is two overlapping p-spans; the few windows at the ends shorter than p are taken directly. Three passes
- * for radius 3, against the van Herk / Gil-Werman filter's twelve per-channel loops, which took half the clamp.
- */
-function rowMaxima(data: ArrayLike<number>, start: number, n: number, radius: number, sign: number, work: Float32Array, dst: Float32Array): void {
-  const len = 3 * n;
-  for (let k = 0; k < len; k++) work[k] = sign * data[start + k]!;
-  const size = 2 * radius + 1;
-  let p = 1;
-  while (2 * p <= size && 2 * p <= n) {
-    const offset = 3 * p;
-    for (let k = 0; k + offset < len; k++) {
-      const a = work[k]!;
-      const b = work[k + offset]!;
-      if (b > a) work[k] = b;
-    }
-    // Spans that would run past the end keep the maximum to the end, which is what they already hold.
-    p *= 2;
-  }
-  const span = 3 * (p - 1);
-  for (let i = 0; i < n; i++) {
-    const lo = i - radius < 0 ? 0 : i - radius;
-    const hi = i + radius >= n ? n - 1 : i + radius;
-    const o = 3 * i;
-    if (hi - lo + 1 >= p) {
-      const a = 3 * lo;
-      const b = 3 * hi - span;
-      for (let c = 0; c < 3; c++) {
-        const u = work[a + c]!;
-        const v = work[b + c]!;
-        dst[o + c] = u > v ? u : v;
-      }
-    } else {
-      for (let c = 0; c < 3; c++) {
-        let m = -Infinity;
-        for (let j = lo; j <= hi; j++) {
-          const v = sign * data[start + 3 * j + c]!;
-          if (v > m) m = v;
-        }
-        dst[o + c] = m;
-      }
-    }
-  }
+/** The kernel's export (src/deblur/assembly/range.ts); every pointer is a byte offset in its memory. */
+interface RangeKernel {
+  extremes(src: number, type: number, fw: number, fh: number, bx: number, by: number, bw: number, bh: number, radius: number, outLo: number, outHi: number, work: number): void;
 }
 
-/*
- * Working arrays reused from call to call (every frame of a stream asks for the same sizes): allocating and zeroing
- * them took a third of a 640x480 clamp. Each pass writes every element it later reads, so stale contents do not
- * matter; a call never yields, so calls cannot interleave.
- */
-const scratchArrays: Float32Array[] = [];
+const kernel = wasmKernel<RangeKernel>(RANGE_WASM_BASE64);
 
-function scratch(slot: number, length: number): Float32Array {
-  let a = scratchArrays[slot];
-  if (a === undefined || a.length < length) scratchArrays[slot] = a = new Float32Array(length);
-  return a.length === length ? a : a.subarray(0, length);
-}
+/** The kernel's code for each sample type. */
+const SAMPLE_CODE: Readonly<Record<SampleType, number>> = { uint8: 0, uint16: 1, float32: 2 };
 
 /**
- * Per channel, the minimum (`max` false) or maximum of `frame` over the square of side 2 radius + 1 around each
- * sample of `box` (windows cut off at the frame's edges): box.width x box.height x 3 interleaved samples.
+ * Per channel, the least and greatest value of `frame` over the square of side 2 radius + 1 around each sample of
+ * `box` (windows cut off at the frame's edges): box.width x box.height x 3 interleaved samples each.
  */
-export function localExtreme(frame: Frame, box: Box, radius: number, max: boolean): Float32Array {
+export function localExtremes(frame: Frame, box: Box, radius: number): { lo: Float32Array; hi: Float32Array } {
   const { width: fw, height: fh, data } = frame;
-  const sign = max ? 1 : -1;
-  const out = new Float32Array(box.width * box.height * 3);
-  if (box.width === 0 || box.height === 0) return out;
-  // Rows: over the box's columns, in every row a window of the box reaches (windows cut off at the frame's edges).
+  const count = box.width * box.height * 3;
   const y0 = Math.max(0, box.y - radius);
   const rows = Math.min(fh, box.y + box.height + radius) - y0;
-  const x0 = Math.max(0, box.x - radius);
-  const cols = Math.min(fw, box.x + box.width + radius) - x0;
-  const lane = box.width * 3;
-  const band = scratch(0, rows * lane);
-  const line = scratch(1, cols * 3);
-  const work = scratch(2, cols * 3);
-  const skip = (box.x - x0) * 3;
-  for (let r = 0; r < rows; r++) {
-    rowMaxima(data, ((y0 + r) * fw + x0) * 3, cols, radius, sign, work, line);
-    band.set(line.subarray(skip, skip + lane), r * lane);
+  const cols = Math.min(fw, box.x + box.width + radius) - Math.max(0, box.x - radius);
+  const bytesPer = BYTES_PER_SAMPLE[frame.sampleType];
+  const srcBytes = rows * fw * 3 * bytesPer;
+  const outBytes = 4 * count;
+  const workBytes = 4 * (2 * (3 * cols + 4) + 2 * (rows * box.width * 3 + 4));
+  // (The arena leaves 16 bytes after each buffer, which the kernel's stores of a pixel's three floats as four need.)
+  const arena = KernelArena.take(srcBytes + 2 * outBytes + workBytes + 1024);
+  try {
+    const src = arena.space(srcBytes);
+    const lo = arena.space(outBytes);
+    const hi = arena.space(outBytes);
+    const work = arena.space(workBytes);
+    const buffer = arena.memory.buffer;
+    // The frame's rows the windows reach, as they are.
+    new Uint8Array(buffer, src, srcBytes).set(new Uint8Array(data.buffer, data.byteOffset + y0 * fw * 3 * bytesPer, srcBytes));
+    kernel(arena.memory).extremes(src, SAMPLE_CODE[frame.sampleType], fw, fh, box.x, box.y, box.width, box.height, radius, lo, hi, work);
+    return { lo: new Float32Array(buffer, lo, count).slice(), hi: new Float32Array(buffer, hi, count).slice() };
+  } finally {
+    arena.release();
   }
-  // Columns: the same down the band, a whole row of samples at a time (contiguous memory).
-  const padded = rows + 2 * radius;
-  const gv = scratch(4, padded * lane);
-  const hv = scratch(5, padded * lane);
-  columnPrefixMaxima(band, rows, lane, radius, gv);
-  columnSuffixMaxima(band, rows, lane, radius, hv);
-  // Box row i is band row dy + i: its window is padded positions dy + i .. dy + i + 2 radius.
-  combineWindows(hv, gv, box.y - y0, box.height, lane, radius, sign, out);
-  return out;
-}
-
-/** The g of the column pass: per padded row i, the running maximum from the start of i's block down to i. */
-function columnPrefixMaxima(band: Float32Array, rows: number, lane: number, radius: number, gv: Float32Array): void {
-  const size = 2 * radius + 1;
-  const padded = rows + 2 * radius;
-  for (let i = 0; i < padded; i++) {
-    const k = i - radius;
-    const at = i * lane;
-    if (k < 0 || k >= rows) {
-      if (i % size === 0) gv.fill(-Infinity, at, at + lane);
-      else gv.copyWithin(at, at - lane, at);
-    } else if (i % size === 0) gv.set(band.subarray(k * lane, (k + 1) * lane), at);
-    else maxInto(gv, at, gv, at - lane, band, k * lane, lane);
-  }
-}
-
-/** The h of the column pass: per padded row i, the running maximum from i down to the end of its block. */
-function columnSuffixMaxima(band: Float32Array, rows: number, lane: number, radius: number, hv: Float32Array): void {
-  const size = 2 * radius + 1;
-  const padded = rows + 2 * radius;
-  for (let i = padded - 1; i >= 0; i--) {
-    const k = i - radius;
-    const at = i * lane;
-    const first = i === padded - 1 || (i + 1) % size === 0;
-    if (k < 0 || k >= rows) {
-      if (first) hv.fill(-Infinity, at, at + lane);
-      else hv.copyWithin(at, at + lane, at + 2 * lane);
-    } else if (first) hv.set(band.subarray(k * lane, (k + 1) * lane), at);
-    else maxInto(hv, at, hv, at + lane, band, k * lane, lane);
-  }
-}
-
-/** dst[d + j] = max(a[i + j], b[k + j]) for j < n. */
-function maxInto(dst: Float32Array, d: number, a: Float32Array, i: number, b: Float32Array, k: number, n: number): void {
-  for (let j = 0; j < n; j++) {
-    const u = a[i + j]!;
-    const v = b[k + j]!;
-    dst[d + j] = u > v ? u : v;
-  }
-}
-
-/** Each box row's windows: the larger of h at the window's first padded row and g at its last, times `sign`. */
-function combineWindows(hv: Float32Array, gv: Float32Array, dy: number, height: number, lane: number, radius: number, sign: number, out: Float32Array): void {
-  for (let i = 0; i < height; i++) {
-    maxInto(out, i * lane, hv, (dy + i) * lane, gv, (dy + i + 2 * radius) * lane, lane);
-  }
-  if (sign !== 1) for (let j = 0; j < out.length; j++) out[j] = -out[j]!;
 }
 
 /** An input's local range over a box: per sample of the box, the least and greatest value around it. */
@@ -184,7 +77,7 @@ export interface LocalRange {
  */
 export function localRange(input: Frame, box: Box, radius: number): LocalRange | undefined {
   if (radius === 0 || box.width === 0 || box.height === 0) return undefined;
-  return { box, lo: localExtreme(input, box, radius, false), hi: localExtreme(input, box, radius, true) };
+  return { box, ...localExtremes(input, box, radius) };
 }
 
 /** Clamps `out` (samples laid out like `input`'s data) inside the range's box to it, in place. */
@@ -290,24 +183,31 @@ export function motionLocalRange(input: Frame, box: Box, radius: number, motion:
     throw new RangeError(`motionLocalRange: the motion map is ${map.width}x${map.height} but the frame is ${input.width}x${input.height}`);
   }
   const unit = Math.max(map.maxMotionPx, 1);
+  // motionRadius by table: the radius for each whole want, floor(scale x px + 1/2) limited to maxRadius.
+  const top = Math.max(radius, motion.maxRadius);
+  const table = Uint8Array.from({ length: top + 1 }, (_, want) => motionRadius(want, radius, { scale: 1, maxRadius: motion.maxRadius }));
   const radii = new Uint8Array(box.width * box.height);
   // Per radius, the bounding rectangle (in box coordinates) of the pixels that take it: a radius only a moving
   // object needs is computed over that object's rectangle, not the whole box.
-  const bounds = new Map<number, { x0: number; y0: number; x1: number; y1: number }>();
+  const x0s = new Int32Array(top + 1).fill(box.width);
+  const y0s = new Int32Array(top + 1).fill(-1);
+  const x1s = new Int32Array(top + 1).fill(-1);
+  const y1s = new Int32Array(top + 1);
   for (let i = 0; i < box.height; i++) {
     const row = (box.y + i) * map.width + box.x;
     for (let j = 0; j < box.width; j++) {
-      const r = motionRadius(map.data[row + j]! * unit, radius, motion);
+      const want = Math.floor(motion.scale * (map.data[row + j]! * unit) + 0.5);
+      // (NaN motion takes the largest radius, as motionRadius gives it.)
+      const r = table[want >= 0 ? (want < top ? want : top) : want < 0 ? 0 : top]!;
       radii[i * box.width + j] = r;
-      const b = bounds.get(r);
-      if (b === undefined) bounds.set(r, { x0: j, y0: i, x1: j, y1: i });
-      else {
-        if (j < b.x0) b.x0 = j;
-        if (j > b.x1) b.x1 = j;
-        b.y1 = i;
-      }
+      if (y0s[r] === -1) y0s[r] = i;
+      if (j < x0s[r]!) x0s[r] = j;
+      if (j > x1s[r]!) x1s[r] = j;
+      y1s[r] = i;
     }
   }
+  const bounds = new Map<number, { x0: number; y0: number; x1: number; y1: number }>();
+  for (let r = 0; r <= top; r++) if (y0s[r] !== -1) bounds.set(r, { x0: x0s[r]!, y0: y0s[r]!, x1: x1s[r]!, y1: y1s[r]! });
   if (base !== undefined && (base.box.x !== box.x || base.box.y !== box.y || base.box.width !== box.width || base.box.height !== box.height)) {
     throw new RangeError(`motionLocalRange: the base range covers ${base.box.width}x${base.box.height} at ${base.box.x},${base.box.y}, not the box ${box.width}x${box.height} at ${box.x},${box.y}`);
   }
@@ -321,8 +221,7 @@ export function motionLocalRange(input: Frame, box: Box, radius: number, motion:
     // The base range where it is given (laid out over the whole box), else this radius's over its pixels' rectangle.
     const given = r === radius && base !== undefined;
     const sub: Box = given ? box : { x: box.x + b.x0, y: box.y + b.y0, width: b.x1 - b.x0 + 1, height: b.y1 - b.y0 + 1 };
-    const rLo = given ? base.lo : localExtreme(input, sub, r, false);
-    const rHi = given ? base.hi : localExtreme(input, sub, r, true);
+    const { lo: rLo, hi: rHi } = given ? base : localExtremes(input, sub, r);
     const dx = given ? b.x0 : 0;
     const dy = given ? b.y0 : 0;
     for (let i = 0; i < b.y1 - b.y0 + 1; i++) {

@@ -49,7 +49,7 @@ const PAGE = 65536;
 const SLACK = 16;
 
 /**
- * The memory a region's walks work in: a shared WebAssembly memory that grows as buffers are taken from it, each
+ * The memory a kernel works in (a region's walks, or the clamp's local range, local-range.ts): a shared WebAssembly memory that grows as buffers are taken from it, each
  * 16-byte aligned, with {@link SLACK} bytes after it. Buffers live until the arena is released; nothing is freed
  * singly. {@link KernelArena.take} reuses a released arena's memory: on these machines the first write to fresh memory
  * is slow (a 3.7 MB buffer, one 640x480 frame's RGB floats, took 10-30 ms the first time and 1 ms after), and a
@@ -90,6 +90,14 @@ export class KernelArena {
     if (released.length < KEPT_ARENAS && this.memory.buffer.byteLength <= KEPT_ARENA_BYTES && !released.includes(this)) released.push(this);
   }
 
+  /**
+   * The byte offset of `bytes` bytes left as they are: for what a kernel writes before it reads. Reserving may grow
+   * the memory, so views of it are made after.
+   */
+  space(bytes: number): number {
+    return this.reserve(bytes);
+  }
+
   /** `count` floats, zero or a copy of `from`. */
   floats(count: number, from?: Float32Array): Float32Array {
     // Reserved first: reserving may grow the memory, and only the grown memory's buffer reaches the new bytes.
@@ -121,8 +129,8 @@ export class KernelArena {
   }
 }
 
-/** How many released arenas a thread keeps for reuse: the steps' and the blur test's. */
-const KEPT_ARENAS = 2;
+/** How many released arenas a thread keeps for reuse: the steps', the blur test's and the clamp's. */
+const KEPT_ARENAS = 3;
 /** The largest arena kept for reuse: a 1920x1080 region's steps take about 210 MB. */
 const KEPT_ARENA_BYTES = 256 * 2 ** 20;
 const released: KernelArena[] = [];
@@ -191,23 +199,27 @@ interface StepsKernel {
   correct(src: number, dst: number, w: number, h: number, lines: number, active: number, y0: number, y1: number): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
-/** The kernel instantiated on each memory this thread has walked (a worker receives a new Memory object per task). */
-const instances = new WeakMap<WebAssembly.Memory, StepsKernel>();
-
 /**
- * The kernel working in `memory` (an arena's, or the same memory received by a worker thread). Compiling the module
- * happens once per thread, instantiating it (about 20 us) once per memory object.
+ * A WebAssembly kernel (one of scripts/build-wasm.mjs's modules, base64) as a function of the memory it works in (an
+ * arena's, or the same memory received by a worker thread). Compiling the module happens once per thread, on first
+ * use, instantiating it (about 20 us) once per memory object.
  */
-function kernel(memory: WebAssembly.Memory): StepsKernel {
-  let k = instances.get(memory);
-  if (k === undefined) {
-    compiled ??= new WebAssembly.Module(Buffer.from(STEPS_WASM_BASE64, 'base64'));
-    k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as StepsKernel;
-    instances.set(memory, k);
-  }
-  return k;
+export function wasmKernel<T>(base64: string): (memory: WebAssembly.Memory) => T {
+  let compiled: WebAssembly.Module | undefined;
+  // A worker receives a new Memory object per task.
+  const instances = new WeakMap<WebAssembly.Memory, T>();
+  return (memory) => {
+    let k = instances.get(memory);
+    if (k === undefined) {
+      compiled ??= new WebAssembly.Module(Buffer.from(base64, 'base64'));
+      k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as T;
+      instances.set(memory, k);
+    }
+    return k;
+  };
 }
+
+const kernel = wasmKernel<StepsKernel>(STEPS_WASM_BASE64);
 
 /** The buffers a walk reads and writes, all in `memory` (an arena's). */
 export interface WalkBuffers {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { from, lastValueFrom, type Observable, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { clampMotionFor, clampRadiusFor, deblur, DEFAULT_CLAMP_RADIUS, type DeblurFrameInfo, type DeblurOptions, resolveDeblurOptions } from '../../src/deblur/deblur.js';
-import { localExtreme } from '../../src/deblur/local-range.js';
+import { localExtremes } from '../../src/deblur/local-range.js';
 import { windowStatistics } from '../../src/deblur/statistics.js';
 import { toPlanesFloat32 } from '../../src/deblur/tensor.js';
 import { FrameMismatchError, InputNotFoundError, InvalidOptionError } from '../../src/errors.js';
@@ -249,10 +249,10 @@ describe('deblur(): what goes in and what comes out', () => {
     expect(cardOff.every((f) => f.data.every((v) => v === 65535))).toBe(true);
     // The card's 1: each sample is its 3x3 window's maximum.
     const cardOne = await run(frames, { model: overshooting(1), tileSize: 64, overlap: 16 });
-    for (const [k, f] of frames.entries()) expect(Array.from(cardOne[k]!.data)).toEqual(Array.from(localExtreme(f, box, 1, true)));
+    for (const [k, f] of frames.entries()) expect(Array.from(cardOne[k]!.data)).toEqual(Array.from(localExtremes(f, box, 1).hi));
     // Given wins over the card.
     const given = await run(frames, { model: overshooting(0), tileSize: 64, overlap: 16, clampRadius: 2 });
-    for (const [k, f] of frames.entries()) expect(Array.from(given[k]!.data)).toEqual(Array.from(localExtreme(f, box, 2, true)));
+    for (const [k, f] of frames.entries()) expect(Array.from(given[k]!.data)).toEqual(Array.from(localExtremes(f, box, 2).hi));
   });
 
   it("follows the motion with the clamp's radius where the card asks for it (clampMotion); a clampRadius given holds everywhere", async () => {
@@ -267,8 +267,8 @@ describe('deblur(): what goes in and what comes out', () => {
     let wider = 0;
     let kept = 0;
     for (const [k, f] of frames.entries()) {
-      const one = localExtreme(f, box, 1, true);
-      const four = localExtreme(f, box, 4, true);
+      const one = localExtremes(f, box, 1).hi;
+      const four = localExtremes(f, box, 4).hi;
       expect(Array.from(given[k]!.data)).toEqual(Array.from(one));
       // Full scale is above every range: each sample is its own window's maximum, at a radius from 1 to 4.
       following[k]!.data.forEach((v, i) => {
@@ -294,7 +294,7 @@ describe('deblur(): what goes in and what comes out', () => {
       const out = clamped[k]!.data;
       // Full scale is above every local range: each output sample is its window's maximum (radius 3).
       const box = { x: 0, y: 0, width: 100, height: 70 };
-      expect(Array.from(out)).toEqual(Array.from(localExtreme(f, box, 3, true)));
+      expect(Array.from(out)).toEqual(Array.from(localExtremes(f, box, 3).hi));
       expect(Array.from(out)).not.toEqual(Array.from(f.data));
     }
   });

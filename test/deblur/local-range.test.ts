@@ -1,6 +1,9 @@
 /** The clamp to the input's local range (local-range.ts): the running extremes against brute force, and the clamp. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { applyDeadband, clampToLocalRange, localExtreme, localRange, motionLocalRange, motionRadius } from '../../src/deblur/local-range.js';
+import { applyDeadband, clampToLocalRange, localExtremes, localRange, motionLocalRange, motionRadius } from '../../src/deblur/local-range.js';
 import type { Box } from '../../src/deblur/tiles.js';
 import { createRgb16Frame, createRgb8Frame, createRgbFloatFrame, type Frame } from '../../src/stream/frame.js';
 import { createRng } from '../../src/util/rng.js';
@@ -35,23 +38,53 @@ function bruteExtreme(frame: Frame, box: Box, radius: number, max: boolean): Flo
   return out;
 }
 
-describe('localExtreme', () => {
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('localExtremes', () => {
+  it('is compiled from its source: the committed module is what scripts/build-wasm.mjs makes of src/deblur/assembly/range.ts', () => {
+    const built = execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--print', 'range'], { cwd: root, encoding: 'utf8' });
+    expect(built === readFileSync(`${root}/src/deblur/range-wasm.ts`, 'utf8'), 'src/deblur/range-wasm.ts is stale: run npm run build:wasm').toBe(true);
+  });
+
   it('equals the brute-force minimum and maximum for every sample type, radius (0 to wider than the frame) and box', () => {
     const boxes: Box[] = [
       { x: 0, y: 0, width: 23, height: 17 },
       { x: 5, y: 4, width: 9, height: 7 },
       { x: 0, y: 10, width: 6, height: 7 },
       { x: 20, y: 0, width: 3, height: 1 },
+      { x: 22, y: 16, width: 1, height: 1 },
     ];
     let seed = 1;
     for (const kind of ['uint8', 'uint16', 'float32'] as const) {
       const frame = randomFrame(kind, 23, 17, seed++);
-      for (const radius of [0, 1, 2, 3, 5, 8, 30]) {
+      for (const radius of [0, 1, 2, 3, 4, 5, 8, 30]) {
         for (const box of boxes) {
-          for (const max of [false, true]) expect(localExtreme(frame, box, radius, max)).toEqual(bruteExtreme(frame, box, radius, max));
+          const { lo, hi } = localExtremes(frame, box, radius);
+          expect(lo, `${kind} radius ${radius} box ${JSON.stringify(box)}`).toEqual(bruteExtreme(frame, box, radius, false));
+          expect(hi, `${kind} radius ${radius} box ${JSON.stringify(box)}`).toEqual(bruteExtreme(frame, box, radius, true));
         }
       }
     }
+  });
+
+  it('is exact on frames wider than the vectors, boxes touching each edge or none, and leaves the frame as it was', () => {
+    // Rows of several vectors and odd lengths, so windows cut off by an edge sit beside whole ones at both ends.
+    const frame = randomFrame('uint16', 67, 41, 11);
+    const before = frame.data.slice();
+    const boxes: Box[] = [
+      { x: 0, y: 0, width: 67, height: 41 },
+      { x: 13, y: 7, width: 37, height: 29 },
+      { x: 30, y: 0, width: 37, height: 5 },
+      { x: 0, y: 38, width: 66, height: 3 },
+    ];
+    for (const radius of [2, 3, 4, 6, 12, 16]) {
+      for (const box of boxes) {
+        const { lo, hi } = localExtremes(frame, box, radius);
+        expect(lo, `radius ${radius} box ${JSON.stringify(box)}`).toEqual(bruteExtreme(frame, box, radius, false));
+        expect(hi, `radius ${radius} box ${JSON.stringify(box)}`).toEqual(bruteExtreme(frame, box, radius, true));
+      }
+    }
+    expect(frame.data).toEqual(before);
   });
 });
 
