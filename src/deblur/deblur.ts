@@ -33,7 +33,7 @@ import type { Frame } from '../stream/frame.js';
 import { type FrameWindow, slidingWindow } from '../stream/window.js';
 import { FeatureCache } from './feature-cache.js';
 import { Deconvolver, MAX_DECONVOLVE_ITERATIONS } from './deconvolve.js';
-import { applyDeadband, applyLocalRange, type ClampMotion, type LocalRange, localRange, motionLocalRange } from './local-range.js';
+import { applyDeadband, applyLocalRange, type ClampMotion, type LocalRange, localRange, motionLocalRange, type RangeBuffers } from './local-range.js';
 import type { DeblurDevice, DeblurModel } from './model.js';
 import { defaultDeblurThreads, type LoadedDeblurModel, openDeblurModel, resolveLoadOptions, type ResolvedLoadOptions, stepThreadsFor } from './onnx-session.js';
 import { blendRowWriter, frameMotion, frameRowWriter, noMotion, regionMotion, restoreRegion, type RowWriter, type WindowInputs } from './restore.js';
@@ -362,6 +362,10 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
         let greyScratch: Float64Array | undefined;
         // The network input buffer, reused from call to call (restore.ts, RestoreSettings.scratch).
         const inputScratch: { frames?: Float32Array } = {};
+        // The clamp's ranges, written into the same memory from frame to frame (local-range.ts, RangeBuffers): each
+        // frame's are used up before the next frame's restore begins.
+        const baseBuffers: RangeBuffers = {};
+        const rangeBuffers: RangeBuffers = {};
         const check = map((frame: F) => {
           if (frame.sampleType === 'float32' && frame.light !== 'encoded') {
             throw new FrameMismatchError(`deblur: frame ${frame.index} holds linear light; the model takes gamma-encoded frames (convert with toFloatFrame(frame, { light: 'encoded' }) or toIntegerFrame)`);
@@ -437,8 +441,8 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
             let base: LocalRange | undefined;
             try {
               const following = clampMotion !== undefined && motion !== undefined;
-              base = !following || (deadband > 0 && deadbandFlat !== undefined) ? localRange(centre, region, clampRadius) : undefined;
-              range = following ? motionLocalRange(centre, region, clampRadius, clampMotion, motion, base) : base;
+              base = !following || (deadband > 0 && deadbandFlat !== undefined) ? localRange(centre, region, clampRadius, baseBuffers) : undefined;
+              range = following ? motionLocalRange(centre, region, clampRadius, clampMotion, motion, base, rangeBuffers) : base;
             } catch (error) {
               await restoring.catch(() => undefined);
               throw error;

@@ -34,10 +34,31 @@ const kernel = wasmKernel<RangeKernel>(RANGE_WASM_BASE64);
 const SAMPLE_CODE: Readonly<Record<SampleType, number>> = { uint8: 0, uint16: 1, float32: 2 };
 
 /**
- * Per channel, the least and greatest value of `frame` over the square of side 2 radius + 1 around each sample of
- * `box` (windows cut off at the frame's edges): box.width x box.height x 3 interleaved samples each.
+ * Where a range is written, reused from frame to frame (deblur() keeps one per stream and range): each call takes its
+ * first box.width x box.height x 3 samples, growing the arrays where they are shorter. On these machines the first
+ * write to fresh memory is slow (a 640x480 range's 3.7 MB took about 10 ms the first time, against 0.2 ms to write
+ * memory written before), and a frame's ranges are up to 22 MB.
  */
-export function localExtremes(frame: Frame, box: Box, radius: number): { lo: Float32Array; hi: Float32Array } {
+export interface RangeBuffers {
+  lo?: Float32Array;
+  hi?: Float32Array;
+}
+
+/** `count` samples each of `into`'s arrays (grown where short), or of new ones. */
+function buffersFor(into: RangeBuffers | undefined, count: number): { lo: Float32Array; hi: Float32Array } {
+  if (into === undefined) return { lo: new Float32Array(count), hi: new Float32Array(count) };
+  if (into.lo === undefined || into.hi === undefined || into.lo.length < count || into.hi.length < count) {
+    into.lo = new Float32Array(count);
+    into.hi = new Float32Array(count);
+  }
+  return { lo: into.lo.subarray(0, count), hi: into.hi.subarray(0, count) };
+}
+
+/**
+ * Runs the kernel for `frame`'s local range of `radius` over `box` and hands `use` the least and greatest values,
+ * box.width x box.height x 3 interleaved samples each, as views of the kernel's memory, valid only during the call.
+ */
+function withExtremes(frame: Frame, box: Box, radius: number, use: (lo: Float32Array, hi: Float32Array) => void): void {
   const { width: fw, height: fh, data } = frame;
   const count = box.width * box.height * 3;
   const y0 = Math.max(0, box.y - radius);
@@ -58,10 +79,24 @@ export function localExtremes(frame: Frame, box: Box, radius: number): { lo: Flo
     // The frame's rows the windows reach, as they are.
     new Uint8Array(buffer, src, srcBytes).set(new Uint8Array(data.buffer, data.byteOffset + y0 * fw * 3 * bytesPer, srcBytes));
     kernel(arena.memory).extremes(src, SAMPLE_CODE[frame.sampleType], fw, fh, box.x, box.y, box.width, box.height, radius, lo, hi, work);
-    return { lo: new Float32Array(buffer, lo, count).slice(), hi: new Float32Array(buffer, hi, count).slice() };
+    use(new Float32Array(buffer, lo, count), new Float32Array(buffer, hi, count));
   } finally {
     arena.release();
   }
+}
+
+/**
+ * Per channel, the least and greatest value of `frame` over the square of side 2 radius + 1 around each sample of
+ * `box` (windows cut off at the frame's edges): box.width x box.height x 3 interleaved samples each, in `into`'s
+ * arrays where given.
+ */
+export function localExtremes(frame: Frame, box: Box, radius: number, into?: RangeBuffers): { lo: Float32Array; hi: Float32Array } {
+  const out = buffersFor(into, box.width * box.height * 3);
+  withExtremes(frame, box, radius, (lo, hi) => {
+    out.lo.set(lo);
+    out.hi.set(hi);
+  });
+  return out;
 }
 
 /** An input's local range over a box: per sample of the box, the least and greatest value around it. */
@@ -75,9 +110,9 @@ export interface LocalRange {
  * `input`'s local range of the given radius over `box` (undefined for radius 0 or an empty box: nothing to clamp).
  * It depends on the input alone, so `deblur()` computes it while the network runs.
  */
-export function localRange(input: Frame, box: Box, radius: number): LocalRange | undefined {
+export function localRange(input: Frame, box: Box, radius: number, into?: RangeBuffers): LocalRange | undefined {
   if (radius === 0 || box.width === 0 || box.height === 0) return undefined;
-  return { box, ...localExtremes(input, box, radius) };
+  return { box, ...localExtremes(input, box, radius, into) };
 }
 
 /** Clamps `out` (samples laid out like `input`'s data) inside the range's box to it, in place. */
@@ -175,9 +210,11 @@ export function motionRadius(px: number, radius: number, motion: ClampMotion): n
  * the whole frame: its value x max(maxMotionPx, 1) is the motion in px): one range per radius the box needs, over
  * the rectangle of the pixels that need it, each pixel taking its own. Undefined for radius 0 or an empty box.
  * `base`, the range of `radius` itself over `box` where the caller has it (deblur() does for the deadband's flatness),
- * serves the pixels of that radius instead of a range computed again.
+ * serves the pixels of that radius instead of a range computed again. The range is written into `into`'s arrays
+ * where given (never the same arrays as `base`'s), except where the box needs one radius only: then it is `base` or
+ * that radius's range.
  */
-export function motionLocalRange(input: Frame, box: Box, radius: number, motion: ClampMotion, map: MotionMap, base?: LocalRange): LocalRange | undefined {
+export function motionLocalRange(input: Frame, box: Box, radius: number, motion: ClampMotion, map: MotionMap, base?: LocalRange, into?: RangeBuffers): LocalRange | undefined {
   if (radius === 0 || box.width === 0 || box.height === 0) return undefined;
   if (map.width !== input.width || map.height !== input.height) {
     throw new RangeError(`motionLocalRange: the motion map is ${map.width}x${map.height} but the frame is ${input.width}x${input.height}`);
@@ -213,30 +250,32 @@ export function motionLocalRange(input: Frame, box: Box, radius: number, motion:
   }
   if (bounds.size === 1) {
     const only = [...bounds.keys()][0]!;
-    return only === radius && base ? base : localRange(input, box, only);
+    return only === radius && base ? base : localRange(input, box, only, into);
   }
-  const lo = new Float32Array(box.width * box.height * 3);
-  const hi = new Float32Array(box.width * box.height * 3);
+  const { lo, hi } = buffersFor(into, box.width * box.height * 3);
   for (const [r, b] of bounds) {
-    // The base range where it is given (laid out over the whole box), else this radius's over its pixels' rectangle.
-    const given = r === radius && base !== undefined;
-    const sub: Box = given ? box : { x: box.x + b.x0, y: box.y + b.y0, width: b.x1 - b.x0 + 1, height: b.y1 - b.y0 + 1 };
-    const { lo: rLo, hi: rHi } = given ? base : localExtremes(input, sub, r);
-    const dx = given ? b.x0 : 0;
-    const dy = given ? b.y0 : 0;
-    for (let i = 0; i < b.y1 - b.y0 + 1; i++) {
-      for (let j = 0; j < b.x1 - b.x0 + 1; j++) {
-        const p = (b.y0 + i) * box.width + b.x0 + j;
-        if (radii[p] !== r) continue;
-        const k = 3 * p;
-        const q = 3 * ((i + dy) * sub.width + j + dx);
-        lo[k] = rLo[q]!;
-        lo[k + 1] = rLo[q + 1]!;
-        lo[k + 2] = rLo[q + 2]!;
-        hi[k] = rHi[q]!;
-        hi[k + 1] = rHi[q + 1]!;
-        hi[k + 2] = rHi[q + 2]!;
+    // Each pixel of radius r takes its samples from r's range over the pixels' rectangle (`sub`), laid out from
+    // (dx, dy) of it: the base range where it is given (over the whole box), else computed here.
+    const merge = (rLo: Float32Array, rHi: Float32Array, sub: Box, dx: number, dy: number): void => {
+      for (let i = 0; i < b.y1 - b.y0 + 1; i++) {
+        for (let j = 0; j < b.x1 - b.x0 + 1; j++) {
+          const p = (b.y0 + i) * box.width + b.x0 + j;
+          if (radii[p] !== r) continue;
+          const k = 3 * p;
+          const q = 3 * ((i + dy) * sub.width + j + dx);
+          lo[k] = rLo[q]!;
+          lo[k + 1] = rLo[q + 1]!;
+          lo[k + 2] = rLo[q + 2]!;
+          hi[k] = rHi[q]!;
+          hi[k + 1] = rHi[q + 1]!;
+          hi[k + 2] = rHi[q + 2]!;
+        }
       }
+    };
+    if (r === radius && base !== undefined) merge(base.lo, base.hi, box, b.x0, b.y0);
+    else {
+      const sub: Box = { x: box.x + b.x0, y: box.y + b.y0, width: b.x1 - b.x0 + 1, height: b.y1 - b.y0 + 1 };
+      withExtremes(input, sub, r, (rLo, rHi) => merge(rLo, rHi, sub, 0, 0));
     }
   }
   return { box, lo, hi };

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { applyDeadband, clampToLocalRange, localExtremes, localRange, motionLocalRange, motionRadius } from '../../src/deblur/local-range.js';
+import { applyDeadband, clampToLocalRange, localExtremes, localRange, motionLocalRange, motionRadius, type RangeBuffers } from '../../src/deblur/local-range.js';
 import type { Box } from '../../src/deblur/tiles.js';
 import { createRgb16Frame, createRgb8Frame, createRgbFloatFrame, type Frame } from '../../src/stream/frame.js';
 import { createRng } from '../../src/util/rng.js';
@@ -204,6 +204,35 @@ describe('the clamp whose radius follows the motion', () => {
     expect(motionLocalRange(frame, box, 0, motion, map)).toBeUndefined();
     expect(motionLocalRange(frame, { ...box, width: 0 }, 2, motion, map)).toBeUndefined();
     expect(() => motionLocalRange(frame, box, 2, motion, { ...map, width: 22 })).toThrow(/motion map is 22x17 but the frame is 23x17/);
+  });
+
+  it('writes into the buffers given, reused from frame to frame and box to box, the ranges it gives without them', () => {
+    const motion = { scale: 0.25, maxRadius: 6 };
+    const baseBuffers: RangeBuffers = {};
+    const rangeBuffers: RangeBuffers = {};
+    const rng = createRng(31);
+    let grown = 0;
+    let last: Float32Array | undefined;
+    // Larger, smaller and larger boxes again, on different frames and maps, as deblur() asks frame after frame.
+    for (const [k, b] of ([
+      { x: 0, y: 0, width: 23, height: 17 },
+      { x: 5, y: 3, width: 9, height: 6 },
+      { x: 2, y: 1, width: 20, height: 15 },
+      { x: 0, y: 0, width: 23, height: 17 },
+    ] as Box[]).entries()) {
+      const frame = randomFrame('uint16', 23, 17, 40 + k);
+      const map = { width: 23, height: 17, data: Float32Array.from({ length: 23 * 17 }, () => rng()), maxMotionPx: 20 };
+      const base = localRange(frame, b, 2, baseBuffers)!;
+      const range = motionLocalRange(frame, b, 2, motion, map, base, rangeBuffers)!;
+      expect(base).toEqual(localRange(frame, b, 2));
+      expect(range).toEqual(motionLocalRange(frame, b, 2, motion, map));
+      expect(range.lo.buffer).toBe(rangeBuffers.lo!.buffer);
+      expect(base.hi.buffer).toBe(baseBuffers.hi!.buffer);
+      if (rangeBuffers.lo !== last) grown++;
+      last = rangeBuffers.lo;
+    }
+    // Allocated for the first box and never again: every later box fits.
+    expect(grown).toBe(1);
   });
 });
 
