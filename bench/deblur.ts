@@ -16,7 +16,8 @@
  * included in the time. Given region (`--modes region`) is the 256x256 hand region alone: `roi: { kind: 'boxes' }`
  * with a 256x256 box on the hand photo in each frame (as a caller with a tracker of its own, e.g. the hand-pose
  * estimator it runs on the output anyway, would pass it), `motionScope: 'regions'`: what deblurring a hand region
- * costs, without detection.
+ * costs, without detection. A card with deconvolution steps runs both with `motionScope: 'frame'` (its steps follow
+ * the whole frame's flow; deblur() refuses 'regions' for it).
  *
  * Export forms of the same weights: `--variants a.onnx,b.onnx` adds exports of the PROMOTION model in other forms
  * (one graph or two parts, contract versions 1 and 2; native DeformConv or grid_sample deformable convolutions), each
@@ -146,6 +147,8 @@ async function child(config: Config): Promise<void> {
   };
   const frames: Frame[] = Array.from({ length: total }, (_, k) => ({ ...unique[uniqueAt(k)]!, index: k, timestampMs: (k * 1000) / 30 }));
   const card = readModelCard(resolveModelFiles(config.model).cardPath);
+  // Regions' own flows, except for a card with deconvolution steps: they follow the whole frame's flow.
+  const motionScope = (card.deconvolve ?? 0) > 0 ? ('frame' as const) : ('regions' as const);
   const rssBefore = process.memoryUsage().rss;
   const infos: DeblurFrameInfo[] = [];
   const outputTimes: number[] = [];
@@ -164,8 +167,8 @@ async function child(config: Config): Promise<void> {
         ...(config.clampGiven ? { clampRadius: config.clampRadius } : {}),
         worker: config.worker,
         onFrameInfo: (info) => infos.push(info),
-        ...(config.mode === 'roi' ? { roi: { kind: 'hands' as const, numHands: 1 }, motionScope: 'regions' as const } : {}),
-        ...(config.mode === 'region' ? { roi: { kind: 'boxes' as const, boxes: (f: Frame) => [boxes[uniqueAt(f.index)]!] }, motionScope: 'regions' as const } : {}),
+        ...(config.mode === 'roi' ? { roi: { kind: 'hands' as const, numHands: 1 }, motionScope } : {}),
+        ...(config.mode === 'region' ? { roi: { kind: 'boxes' as const, boxes: (f: Frame) => [boxes[uniqueAt(f.index)]!] }, motionScope } : {}),
       }),
       { highWaterMark: 4, stallTimeoutMs: Number.POSITIVE_INFINITY },
     ).pipe(tap(() => outputTimes.push(performance.now()))),
@@ -288,7 +291,7 @@ async function main(): Promise<void> {
         date: new Date().toISOString(),
         commit,
         machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverageAtStart: load, loadAverageAtEnd: loadavg() },
-        parameters: { frames, warmup, tileSize, clampRadii: clampRadii ?? "each model's card, else 3", reference, uniqueFrames: UNIQUE_FRAMES, handHeightPx: HAND_HEIGHT, roi: "{ kind: 'hands', numHands: 1 }, motionScope 'regions'", region: `{ kind: 'boxes' }, ${REGION}x${REGION} on the hand, motionScope 'regions'` },
+        parameters: { frames, warmup, tileSize, clampRadii: clampRadii ?? "each model's card, else 3", reference, uniqueFrames: UNIQUE_FRAMES, handHeightPx: HAND_HEIGHT, roi: "{ kind: 'hands', numHands: 1 }, motionScope 'regions' ('frame' for a card with deconvolution steps)", region: `{ kind: 'boxes' }, ${REGION}x${REGION} on the hand, motionScope 'regions' ('frame' for a card with deconvolution steps)` },
         results,
       },
       null,

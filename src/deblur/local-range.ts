@@ -26,6 +26,8 @@ import type { Box } from './tiles.js';
 /** The kernel's export (src/deblur/assembly/range.ts); every pointer is a byte offset in its memory. */
 interface RangeKernel {
   extremes(src: number, type: number, fw: number, fh: number, bx: number, by: number, bw: number, bh: number, radius: number, outLo: number, outHi: number, work: number): void;
+  radii(map: number, mapWidth: number, bx: number, by: number, bw: number, bh: number, unit: number, scale: number, table: number, top: number, out: number, bounds: number): void;
+  merge(radii: number, bw: number, r: number, x0: number, y0: number, x1: number, y1: number, srcLo: number, srcHi: number, srcWidth: number, dx: number, dy: number, lo: number, hi: number): void;
 }
 
 const kernel = wasmKernel<RangeKernel>(RANGE_WASM_BASE64);
@@ -54,11 +56,19 @@ function buffersFor(into: RangeBuffers | undefined, count: number): { lo: Float3
   return { lo: into.lo.subarray(0, count), hi: into.hi.subarray(0, count) };
 }
 
+/** The bytes {@link extremesIn} takes from an arena for `frame`'s range of `radius` over `box`. */
+function extremesBytes(frame: Frame, box: Box, radius: number): number {
+  const rows = Math.min(frame.height, box.y + box.height + radius) - Math.max(0, box.y - radius);
+  const cols = Math.min(frame.width, box.x + box.width + radius) - Math.max(0, box.x - radius);
+  // (The arena leaves 16 bytes after each buffer, which the kernel's stores of a pixel's three floats as four need.)
+  return rows * frame.width * 3 * BYTES_PER_SAMPLE[frame.sampleType] + 4 * (2 * box.width * box.height * 3 + 2 * (3 * cols + 4) + 2 * (rows * box.width * 3 + 4)) + 5 * 32;
+}
+
 /**
- * Runs the kernel for `frame`'s local range of `radius` over `box` and hands `use` the least and greatest values,
- * box.width x box.height x 3 interleaved samples each, as views of the kernel's memory, valid only during the call.
+ * Runs the kernel for `frame`'s local range of `radius` over `box` in `arena`: the byte offsets of the least and
+ * greatest values, box.width x box.height x 3 interleaved floats each.
  */
-function withExtremes(frame: Frame, box: Box, radius: number, use: (lo: Float32Array, hi: Float32Array) => void): void {
+function extremesIn(arena: KernelArena, frame: Frame, box: Box, radius: number): { lo: number; hi: number } {
   const { width: fw, height: fh, data } = frame;
   const count = box.width * box.height * 3;
   const y0 = Math.max(0, box.y - radius);
@@ -66,23 +76,14 @@ function withExtremes(frame: Frame, box: Box, radius: number, use: (lo: Float32A
   const cols = Math.min(fw, box.x + box.width + radius) - Math.max(0, box.x - radius);
   const bytesPer = BYTES_PER_SAMPLE[frame.sampleType];
   const srcBytes = rows * fw * 3 * bytesPer;
-  const outBytes = 4 * count;
-  const workBytes = 4 * (2 * (3 * cols + 4) + 2 * (rows * box.width * 3 + 4));
-  // (The arena leaves 16 bytes after each buffer, which the kernel's stores of a pixel's three floats as four need.)
-  const arena = KernelArena.take(srcBytes + 2 * outBytes + workBytes + 1024);
-  try {
-    const src = arena.space(srcBytes);
-    const lo = arena.space(outBytes);
-    const hi = arena.space(outBytes);
-    const work = arena.space(workBytes);
-    const buffer = arena.memory.buffer;
-    // The frame's rows the windows reach, as they are.
-    new Uint8Array(buffer, src, srcBytes).set(new Uint8Array(data.buffer, data.byteOffset + y0 * fw * 3 * bytesPer, srcBytes));
-    kernel(arena.memory).extremes(src, SAMPLE_CODE[frame.sampleType], fw, fh, box.x, box.y, box.width, box.height, radius, lo, hi, work);
-    use(new Float32Array(buffer, lo, count), new Float32Array(buffer, hi, count));
-  } finally {
-    arena.release();
-  }
+  const src = arena.space(srcBytes);
+  const lo = arena.space(4 * count);
+  const hi = arena.space(4 * count);
+  const work = arena.space(4 * (2 * (3 * cols + 4) + 2 * (rows * box.width * 3 + 4)));
+  // The frame's rows the windows reach, as they are (views made after reserving, which may grow the memory).
+  new Uint8Array(arena.memory.buffer, src, srcBytes).set(new Uint8Array(data.buffer, data.byteOffset + y0 * fw * 3 * bytesPer, srcBytes));
+  kernel(arena.memory).extremes(src, SAMPLE_CODE[frame.sampleType], fw, fh, box.x, box.y, box.width, box.height, radius, lo, hi, work);
+  return { lo, hi };
 }
 
 /**
@@ -91,11 +92,16 @@ function withExtremes(frame: Frame, box: Box, radius: number, use: (lo: Float32A
  * arrays where given.
  */
 export function localExtremes(frame: Frame, box: Box, radius: number, into?: RangeBuffers): { lo: Float32Array; hi: Float32Array } {
-  const out = buffersFor(into, box.width * box.height * 3);
-  withExtremes(frame, box, radius, (lo, hi) => {
-    out.lo.set(lo);
-    out.hi.set(hi);
-  });
+  const count = box.width * box.height * 3;
+  const out = buffersFor(into, count);
+  const arena = KernelArena.take(extremesBytes(frame, box, radius));
+  try {
+    const { lo, hi } = extremesIn(arena, frame, box, radius);
+    out.lo.set(new Float32Array(arena.memory.buffer, lo, count));
+    out.hi.set(new Float32Array(arena.memory.buffer, hi, count));
+  } finally {
+    arena.release();
+  }
   return out;
 }
 
@@ -219,64 +225,54 @@ export function motionLocalRange(input: Frame, box: Box, radius: number, motion:
   if (map.width !== input.width || map.height !== input.height) {
     throw new RangeError(`motionLocalRange: the motion map is ${map.width}x${map.height} but the frame is ${input.width}x${input.height}`);
   }
-  const unit = Math.max(map.maxMotionPx, 1);
-  // motionRadius by table: the radius for each whole want, floor(scale x px + 1/2) limited to maxRadius.
-  const top = Math.max(radius, motion.maxRadius);
-  const table = Uint8Array.from({ length: top + 1 }, (_, want) => motionRadius(want, radius, { scale: 1, maxRadius: motion.maxRadius }));
-  const radii = new Uint8Array(box.width * box.height);
-  // Per radius, the bounding rectangle (in box coordinates) of the pixels that take it: a radius only a moving
-  // object needs is computed over that object's rectangle, not the whole box.
-  const x0s = new Int32Array(top + 1).fill(box.width);
-  const y0s = new Int32Array(top + 1).fill(-1);
-  const x1s = new Int32Array(top + 1).fill(-1);
-  const y1s = new Int32Array(top + 1);
-  for (let i = 0; i < box.height; i++) {
-    const row = (box.y + i) * map.width + box.x;
-    for (let j = 0; j < box.width; j++) {
-      const want = Math.floor(motion.scale * (map.data[row + j]! * unit) + 0.5);
-      // (NaN motion takes the largest radius, as motionRadius gives it.)
-      const r = table[want >= 0 ? (want < top ? want : top) : want < 0 ? 0 : top]!;
-      radii[i * box.width + j] = r;
-      if (y0s[r] === -1) y0s[r] = i;
-      if (j < x0s[r]!) x0s[r] = j;
-      if (j > x1s[r]!) x1s[r] = j;
-      y1s[r] = i;
-    }
-  }
-  const bounds = new Map<number, { x0: number; y0: number; x1: number; y1: number }>();
-  for (let r = 0; r <= top; r++) if (y0s[r] !== -1) bounds.set(r, { x0: x0s[r]!, y0: y0s[r]!, x1: x1s[r]!, y1: y1s[r]! });
   if (base !== undefined && (base.box.x !== box.x || base.box.y !== box.y || base.box.width !== box.width || base.box.height !== box.height)) {
     throw new RangeError(`motionLocalRange: the base range covers ${base.box.width}x${base.box.height} at ${base.box.x},${base.box.y}, not the box ${box.width}x${box.height} at ${box.x},${box.y}`);
   }
-  if (bounds.size === 1) {
-    const only = [...bounds.keys()][0]!;
-    return only === radius && base ? base : localRange(input, box, only, into);
-  }
-  const { lo, hi } = buffersFor(into, box.width * box.height * 3);
-  for (const [r, b] of bounds) {
-    // Each pixel of radius r takes its samples from r's range over the pixels' rectangle (`sub`), laid out from
-    // (dx, dy) of it: the base range where it is given (over the whole box), else computed here.
-    const merge = (rLo: Float32Array, rHi: Float32Array, sub: Box, dx: number, dy: number): void => {
-      for (let i = 0; i < b.y1 - b.y0 + 1; i++) {
-        for (let j = 0; j < b.x1 - b.x0 + 1; j++) {
-          const p = (b.y0 + i) * box.width + b.x0 + j;
-          if (radii[p] !== r) continue;
-          const k = 3 * p;
-          const q = 3 * ((i + dy) * sub.width + j + dx);
-          lo[k] = rLo[q]!;
-          lo[k + 1] = rLo[q + 1]!;
-          lo[k + 2] = rLo[q + 2]!;
-          hi[k] = rHi[q]!;
-          hi[k + 1] = rHi[q + 1]!;
-          hi[k + 2] = rHi[q + 2]!;
-        }
-      }
-    };
-    if (r === radius && base !== undefined) merge(base.lo, base.hi, box, b.x0, b.y0);
-    else {
-      const sub: Box = { x: box.x + b.x0, y: box.y + b.y0, width: b.x1 - b.x0 + 1, height: b.y1 - b.y0 + 1 };
-      withExtremes(input, sub, r, (rLo, rHi) => merge(rLo, rHi, sub, 0, 0));
+  const top = Math.max(radius, motion.maxRadius);
+  const size = box.width * box.height;
+  const count = 3 * size;
+  const arena = KernelArena.take(4 * (map.width * box.height + 2 * count) + size + 16 * (top + 1) + 4 * extremesBytes(input, box, motion.maxRadius));
+  try {
+    // Each pixel's radius (motionRadius by table: the radius for each whole want, floor(scale x px + 1/2) limited to
+    // top), and per radius the bounding rectangle (in box coordinates) of the pixels that take it: a radius only a
+    // moving object needs is computed over that object's rectangle, not the whole box.
+    const table = arena.space(top + 1);
+    const rows = arena.space(4 * map.width * box.height);
+    const radii = arena.space(size);
+    const boundsAt = arena.space(16 * (top + 1));
+    new Uint8Array(arena.memory.buffer, table, top + 1).set(Uint8Array.from({ length: top + 1 }, (_, want) => motionRadius(want, radius, { scale: 1, maxRadius: motion.maxRadius })));
+    new Float32Array(arena.memory.buffer, rows, map.width * box.height).set(map.data.subarray(box.y * map.width, (box.y + box.height) * map.width));
+    const k = kernel(arena.memory);
+    // The map's rows from the box's first: its row 0 in the copy.
+    k.radii(rows, map.width, box.x, 0, box.width, box.height, Math.max(map.maxMotionPx, 1), motion.scale, table, top, radii, boundsAt);
+    const b = Int32Array.from(new Int32Array(arena.memory.buffer, boundsAt, 4 * (top + 1)));
+    const taken = [...Array(top + 1).keys()].filter((r) => b[4 * r + 1] !== -1);
+    if (taken.length === 1) {
+      const only = taken[0]!;
+      return only === radius && base ? base : localRange(input, box, only, into);
     }
+    const lo = arena.space(4 * count);
+    const hi = arena.space(4 * count);
+    for (const r of taken) {
+      const [x0, y0, x1, y1] = [b[4 * r]!, b[4 * r + 1]!, b[4 * r + 2]!, b[4 * r + 3]!];
+      if (r === radius && base !== undefined) {
+        // The base range, over the whole box: the rectangle's first pixel at (x0, y0) of it.
+        const bLo = arena.space(4 * count);
+        const bHi = arena.space(4 * count);
+        new Float32Array(arena.memory.buffer, bLo, count).set(base.lo);
+        new Float32Array(arena.memory.buffer, bHi, count).set(base.hi);
+        k.merge(radii, box.width, r, x0, y0, x1, y1, bLo, bHi, box.width, x0, y0, lo, hi);
+      } else {
+        const sub: Box = { x: box.x + x0, y: box.y + y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+        const range = extremesIn(arena, input, sub, r);
+        k.merge(radii, box.width, r, x0, y0, x1, y1, range.lo, range.hi, sub.width, 0, 0, lo, hi);
+      }
+    }
+    const out = buffersFor(into, count);
+    out.lo.set(new Float32Array(arena.memory.buffer, lo, count));
+    out.hi.set(new Float32Array(arena.memory.buffer, hi, count));
+    return { box, ...out };
+  } finally {
+    arena.release();
   }
-  return { box, lo, hi };
 }

@@ -156,3 +156,57 @@ function combine(dLo: usize, dHi: usize, aLo: usize, aHi: usize, bLo: usize, bHi
     store<f32>(dHi + o, max(load<f32>(aHi + o), load<f32>(bHi + o)));
   }
 }
+
+/**
+ * The motion clamp's radius of each pixel of the box bx, by, bw x bh (local-range.ts, motionLocalRange): from the
+ * motion map's plane at `map` (floats, `mapWidth` a row), floor(scale x (value x unit) + 1/2) in 64-bit floats, limited
+ * to 0 .. top (NaN to top), looked up in `table` (top + 1 bytes), into `out` (a byte a pixel, box rows). `bounds`
+ * receives, per radius 0 .. top, the rectangle of the pixels that take it in box coordinates, x0, y0, x1, y1 (32-bit
+ * integers; y0 -1 for a radius no pixel takes).
+ */
+export function radii(map: usize, mapWidth: i32, bx: i32, by: i32, bw: i32, bh: i32, unit: f64, scale: f64, table: usize, top: i32, out: usize, bounds: usize): void {
+  for (let r = 0; r <= top; r++) {
+    const b = bounds + (<usize>(4 * r) << 2);
+    store<i32>(b, bw);
+    store<i32>(b + 4, -1);
+    store<i32>(b + 8, -1);
+    store<i32>(b + 12, 0);
+  }
+  const last = <f64>top;
+  for (let i = 0; i < bh; i++) {
+    const row = map + (<usize>((by + i) * mapWidth + bx) << 2);
+    for (let j = 0; j < bw; j++) {
+      const want = Math.floor(scale * (<f64>load<f32>(row + (<usize>j << 2)) * unit) + 0.5);
+      const k = want >= 0 ? (want < last ? <i32>want : top) : want < 0 ? 0 : top;
+      const r = <i32>load<u8>(table + <usize>k);
+      store<u8>(out + <usize>(i * bw + j), <u8>r);
+      const b = bounds + (<usize>(4 * r) << 2);
+      if (load<i32>(b + 4) == -1) store<i32>(b + 4, i);
+      if (j < load<i32>(b)) store<i32>(b, j);
+      if (j > load<i32>(b + 8)) store<i32>(b + 8, j);
+      store<i32>(b + 12, i);
+    }
+  }
+}
+
+/**
+ * For each pixel of the rectangle x0, y0 .. x1, y1 (box coordinates, the box bw wide) whose radius in `radii` is r,
+ * its three samples of `lo` and `hi` (the box's range, bw a row) from `srcLo` and `srcHi`, a range `srcWidth` wide whose
+ * pixel (dx, dy) is the rectangle's first.
+ */
+export function merge(radii: usize, bw: i32, r: i32, x0: i32, y0: i32, x1: i32, y1: i32, srcLo: usize, srcHi: usize, srcWidth: i32, dx: i32, dy: i32, lo: usize, hi: usize): void {
+  for (let i = 0; i <= y1 - y0; i++) {
+    for (let j = 0; j <= x1 - x0; j++) {
+      const p = (y0 + i) * bw + x0 + j;
+      if (<i32>load<u8>(radii + <usize>p) != r) continue;
+      const k = <usize>(3 * p) << 2;
+      const q = <usize>(3 * ((i + dy) * srcWidth + j + dx)) << 2;
+      store<f32>(lo + k, load<f32>(srcLo + q));
+      store<f32>(lo + k + 4, load<f32>(srcLo + q + 4));
+      store<f32>(lo + k + 8, load<f32>(srcLo + q + 8));
+      store<f32>(hi + k, load<f32>(srcHi + q));
+      store<f32>(hi + k + 4, load<f32>(srcHi + q + 4));
+      store<f32>(hi + k + 8, load<f32>(srcHi + q + 8));
+    }
+  }
+}

@@ -1,6 +1,7 @@
 // Session 27: times the default card's clamp ranges per frame (the base range at radius 2, then the motion-following
 // range up to radius 4 reusing it, as deblur() computes them) on the second of a folder's first three frames (16-bit,
-// with the motion map deblur() computes), for each dist folder given, alternating; medians of 10 after two rounds.
+// with the motion map deblur() computes), for each dist folder given, alternating; medians of 10 after two rounds;
+// the checksum samples both ranges (the same for builds that compute the same ranges).
 //   node training/results/deconvolve/probes/clamp_time.mjs <folder of frames> <dist folder>...
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,10 +18,12 @@ const { item: fr, motion } = maps[1];
 const box = { x: 0, y: 0, width: fr.width, height: fr.height };
 const t = dists.map(() => []);
 const sums = dists.map(() => 0);
+// Buffers reused from call to call, as deblur() passes them (builds before session 27's second commit ignore them).
+const buffers = dists.map(() => [{}, {}]);
 for (let r = 0; r < 12; r++) for (let k = 0; k < mods.length; k++) {
   const s = performance.now();
-  const base = mods[k].localRange(fr, box, 2);
-  const range = mods[k].motionLocalRange(fr, box, 2, { scale: 0.25, maxRadius: 4 }, motion, base);
+  const base = mods[k].localRange(fr, box, 2, buffers[k][0]);
+  const range = mods[k].motionLocalRange(fr, box, 2, { scale: 0.25, maxRadius: 4 }, motion, base, buffers[k][1]);
   t[k].push(performance.now() - s);
   let sum = 0;
   for (let i = 0; i < range.lo.length; i += 97) sum += range.lo[i] + 3 * range.hi[i] + 7 * base.hi[i];
