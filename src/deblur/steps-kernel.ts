@@ -159,36 +159,22 @@ export function flowLength(u: number, v: number): number {
 }
 
 /**
- * Writes the flow (u, v), shortened to {@link DECONVOLVE_MAX_FLOW_PX} where longer, to `block[i]` and `block[i + size]`;
- * returns its length after the cap.
+ * The flow lines of the region `box` of `flow`, laid out in `arena`: each vector shortened to
+ * {@link DECONVOLVE_MAX_FLOW_PX} where longer, and per pixel the samples of a half-segment, at most
+ * {@link DECONVOLVE_SAMPLE_SPACING_PX} apart beyond the first {@link DECONVOLVE_SHORT_SAMPLES} (the kernel's `lines`).
  */
-function putCapped(block: Float32Array, i: number, size: number, u: number, v: number): number {
-  const f = flowLength(u, v);
-  const k = f > DECONVOLVE_MAX_FLOW_PX ? DECONVOLVE_MAX_FLOW_PX / f : 1;
-  block[i] = u * k;
-  block[size + i] = v * k;
-  return f > DECONVOLVE_MAX_FLOW_PX ? DECONVOLVE_MAX_FLOW_PX : f;
-}
-
-/** The flow lines of the region `box` of `flow`, laid out in `arena`. */
 export function flowLines(arena: KernelArena, flow: FlowInput, box: Box): FlowLines {
   const { width: w, height: h } = box;
-  const plane = flow.width * flow.height;
-  const d = flow.data;
   const size = w * h;
-  const block = arena.floats(4 * size + Math.ceil(size / 4));
-  const n = new Uint8Array(block.buffer, block.byteOffset + 16 * size, size);
-  for (let y = 0; y < h; y++) {
-    let s = (box.y + y) * flow.width + box.x;
-    for (let i = y * w, end = i + w; i < end; i++, s++) {
-      const f = putCapped(block, i, size, d[s]!, d[plane + s]!);
-      const b = putCapped(block, 2 * size + i, size, d[2 * plane + s]!, d[3 * plane + s]!);
-      // A half-segment is |F| / 2 long.
-      const longest = (f > b ? f : b) / 2;
-      n[i] = Math.max(Math.min(DECONVOLVE_SHORT_SAMPLES, Math.ceil(longest / 2) + 1), Math.ceil(longest / DECONVOLVE_SAMPLE_SPACING_PX) + 1);
-    }
-  }
-  return { width: w, height: h, offset: block.byteOffset };
+  const block = arena.space(16 * size + size);
+  // The four planes' rows the box covers, `plane` floats apart.
+  const plane = flow.width * h;
+  const rows = arena.space(16 * plane);
+  const copy = new Float32Array(arena.memory.buffer, rows, 4 * plane);
+  const whole = flow.width * flow.height;
+  for (let k = 0; k < 4; k++) copy.set(flow.data.subarray(k * whole + box.y * flow.width, k * whole + (box.y + h) * flow.width), k * plane);
+  kernel(arena.memory).lines(rows, flow.width, plane, box.x, 0, w, h, block, DECONVOLVE_MAX_FLOW_PX, DECONVOLVE_SHORT_SAMPLES, DECONVOLVE_SAMPLE_SPACING_PX);
+  return { width: w, height: h, offset: block };
 }
 
 /** The kernel's exports (src/deblur/assembly/steps.ts); every pointer is a byte offset in its memory, 0 for none. */
@@ -197,6 +183,7 @@ interface StepsKernel {
   blur(src: number, dst: number, w: number, h: number, lines: number, active: number, sign: number, y0: number, y1: number): void;
   ratio(src: number, dst: number, blurred: number, w: number, h: number, lines: number, active: number, floor: number, y0: number, y1: number): void;
   correct(src: number, dst: number, w: number, h: number, lines: number, active: number, y0: number, y1: number): void;
+  lines(flow: number, fw: number, plane: number, bx: number, by: number, w: number, h: number, lines: number, maxFlow: number, short: number, spacing: number): void;
 }
 
 /**

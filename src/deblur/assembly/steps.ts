@@ -179,3 +179,37 @@ export function extrapolate(estimate: usize, previous: usize, start: usize, chan
   }
   return a;
 }
+
+/** Writes (u, v) shortened to maxFlow where longer at `at` and `at + 4 size`; returns its length after the cap. */
+@inline
+function putCapped(at: usize, size: usize, u: f64, v: f64, maxFlow: f64): f64 {
+  const f = Math.sqrt(u * u + v * v);
+  const k = f > maxFlow ? maxFlow / f : 1.0;
+  store<f32>(at, <f32>(u * k));
+  store<f32>(at + (size << 2), <f32>(v * k));
+  return f > maxFlow ? maxFlow : f;
+}
+
+/**
+ * The flow lines of the region bx, by, w x h (src/deblur/steps-kernel.ts, flowLines) into the block at `lines`: the
+ * flow's four planes (u and v of F+, then of F-, floats, `plane` apart, rows `fw` wide) at `flow`; each vector
+ * shortened to maxFlow where longer; per pixel max(min(short, ceil(L / 2) + 1), ceil(L / spacing) + 1) samples per
+ * half-segment, L the longer half-segment (half the longer capped vector), in 64-bit floats.
+ */
+export function lines(flow: usize, fw: i32, plane: i32, bx: i32, by: i32, w: i32, h: i32, lines: usize, maxFlow: f64, short: i32, spacing: f64): void {
+  const size = <usize>(w * h);
+  const p = <usize>plane << 2;
+  for (let y = 0; y < h; y++) {
+    const s = flow + (<usize>((by + y) * fw + bx) << 2);
+    for (let x = 0; x < w; x++) {
+      const i = <usize>(y * w + x);
+      const at = s + (<usize>x << 2);
+      const f = putCapped(lines + (i << 2), size, <f64>load<f32>(at), <f64>load<f32>(at + p), maxFlow);
+      const b = putCapped(lines + ((2 * size + i) << 2), size, <f64>load<f32>(at + 2 * p), <f64>load<f32>(at + 3 * p), maxFlow);
+      // A half-segment is |F| / 2 long.
+      const longest = (f > b ? f : b) / 2;
+      const n = max(min(<f64>short, Math.ceil(longest / 2) + 1), Math.ceil(longest / spacing) + 1);
+      store<u8>(lines + 16 * size + i, <u8>(<i32>n));
+    }
+  }
+}
