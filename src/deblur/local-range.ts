@@ -231,7 +231,8 @@ export function motionLocalRange(input: Frame, box: Box, radius: number, motion:
   const top = Math.max(radius, motion.maxRadius);
   const size = box.width * box.height;
   const count = 3 * size;
-  const arena = KernelArena.take(4 * (map.width * box.height + 2 * count) + size + 16 * (top + 1) + 4 * extremesBytes(input, box, motion.maxRadius));
+  const arena = KernelArena.take(4 * (map.width * box.height + 4 * count) + size + 16 * (top + 1) + extremesBytes(input, box, motion.maxRadius));
+  let only: number | undefined;
   try {
     // Each pixel's radius (motionRadius by table: the radius for each whole want, floor(scale x px + 1/2) limited to
     // top), and per radius the bounding rectangle (in box coordinates) of the pixels that take it: a radius only a
@@ -247,32 +248,45 @@ export function motionLocalRange(input: Frame, box: Box, radius: number, motion:
     k.radii(rows, map.width, box.x, 0, box.width, box.height, Math.max(map.maxMotionPx, 1), motion.scale, table, top, radii, boundsAt);
     const b = Int32Array.from(new Int32Array(arena.memory.buffer, boundsAt, 4 * (top + 1)));
     const taken = [...Array(top + 1).keys()].filter((r) => b[4 * r + 1] !== -1);
-    if (taken.length === 1) {
-      const only = taken[0]!;
-      return only === radius && base ? base : localRange(input, box, only, into);
-    }
-    const lo = arena.space(4 * count);
-    const hi = arena.space(4 * count);
-    for (const r of taken) {
-      const [x0, y0, x1, y1] = [b[4 * r]!, b[4 * r + 1]!, b[4 * r + 2]!, b[4 * r + 3]!];
-      if (r === radius && base !== undefined) {
-        // The base range, over the whole box: the rectangle's first pixel at (x0, y0) of it.
-        const bLo = arena.space(4 * count);
-        const bHi = arena.space(4 * count);
-        new Float32Array(arena.memory.buffer, bLo, count).set(base.lo);
-        new Float32Array(arena.memory.buffer, bHi, count).set(base.hi);
-        k.merge(radii, box.width, r, x0, y0, x1, y1, bLo, bHi, box.width, x0, y0, lo, hi);
-      } else {
-        const sub: Box = { x: box.x + x0, y: box.y + y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
-        const range = extremesIn(arena, input, sub, r);
-        k.merge(radii, box.width, r, x0, y0, x1, y1, range.lo, range.hi, sub.width, 0, 0, lo, hi);
-      }
-    }
-    const out = buffersFor(into, count);
-    out.lo.set(new Float32Array(arena.memory.buffer, lo, count));
-    out.hi.set(new Float32Array(arena.memory.buffer, hi, count));
-    return { box, ...out };
+    if (taken.length > 1) return { box, ...mergeRadii(arena, input, box, radius, radii, b, taken, base, into) };
+    // One radius for the whole box: its range as it is (after this arena is released).
+    only = taken[0]!;
   } finally {
     arena.release();
   }
+  return only === radius && base ? base : localRange(input, box, only!, into);
+}
+
+/**
+ * motionLocalRange's range where the box's pixels take several radii (`taken`, their rectangles in `bounds`, x0, y0,
+ * x1, y1 per radius; each pixel's radius at `radii` in `arena`): each radius's range over its rectangle, its pixels'
+ * samples merged into the box's range, in `into`'s arrays where given.
+ */
+function mergeRadii(arena: KernelArena, input: Frame, box: Box, radius: number, radii: number, bounds: Int32Array, taken: readonly number[], base: LocalRange | undefined, into: RangeBuffers | undefined): { lo: Float32Array; hi: Float32Array } {
+  const count = box.width * box.height * 3;
+  const k = kernel(arena.memory);
+  const lo = arena.space(4 * count);
+  const hi = arena.space(4 * count);
+  for (const r of taken) {
+    const [x0, y0, x1, y1] = [bounds[4 * r]!, bounds[4 * r + 1]!, bounds[4 * r + 2]!, bounds[4 * r + 3]!];
+    // Each radius's buffers are taken again by the next radius's.
+    const mark = arena.mark();
+    if (r === radius && base !== undefined) {
+      // The base range, over the whole box: the rectangle's first pixel at (x0, y0) of it.
+      const bLo = arena.space(4 * count);
+      const bHi = arena.space(4 * count);
+      new Float32Array(arena.memory.buffer, bLo, count).set(base.lo);
+      new Float32Array(arena.memory.buffer, bHi, count).set(base.hi);
+      k.merge(radii, box.width, r, x0, y0, x1, y1, bLo, bHi, box.width, x0, y0, lo, hi);
+    } else {
+      const sub: Box = { x: box.x + x0, y: box.y + y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+      const range = extremesIn(arena, input, sub, r);
+      k.merge(radii, box.width, r, x0, y0, x1, y1, range.lo, range.hi, sub.width, 0, 0, lo, hi);
+    }
+    arena.rewind(mark);
+  }
+  const out = buffersFor(into, count);
+  out.lo.set(new Float32Array(arena.memory.buffer, lo, count));
+  out.hi.set(new Float32Array(arena.memory.buffer, hi, count));
+  return out;
 }

@@ -98,6 +98,17 @@ export class KernelArena {
     return this.reserve(bytes);
   }
 
+  /** Where the next buffer would start: {@link KernelArena.rewind} to it voids every buffer taken after. */
+  mark(): number {
+    return this.top;
+  }
+
+  /** Takes the next buffers from `mark` on again (a {@link KernelArena.mark} of this arena): the buffers taken since are void. */
+  rewind(mark: number): void {
+    if (!(mark >= 16 && mark <= this.top)) throw new RangeError(`KernelArena.rewind: ${mark} is not a mark of this arena (its next buffer starts at ${this.top})`);
+    this.top = mark;
+  }
+
   /** `count` floats, zero or a copy of `from`. */
   floats(count: number, from?: Float32Array): Float32Array {
     // Reserved first: reserving may grow the memory, and only the grown memory's buffer reaches the new bytes.

@@ -207,6 +207,20 @@ describe('KernelArena', () => {
     second.release();
   });
 
+  it('takes the memory after a mark again once rewound to it, and refuses a mark it never gave', () => {
+    const arena = KernelArena.take(1024);
+    const kept = arena.floats(10);
+    const mark = arena.mark();
+    const a = arena.space(400);
+    arena.bytes(100);
+    arena.rewind(mark);
+    expect(arena.space(400)).toBe(a);
+    expect(a).toBeGreaterThanOrEqual(kept.byteOffset + 40);
+    expect(() => arena.rewind(arena.mark() + 16)).toThrow(/not a mark of this arena/);
+    expect(() => arena.rewind(0)).toThrow(/not a mark of this arena/);
+    arena.release();
+  });
+
   it('refuses a region larger than a WebAssembly memory holds, naming the fix', () => {
     const arena = KernelArena.take();
     expect(() => arena.floats(2 ** 30 + 1)).toThrow(/4 GiB.*smaller tiles/);
