@@ -38,7 +38,7 @@ import { BT601, toGrey } from '../flow/field.js';
 import type { FlowInput } from '../flow/motion-map.js';
 import { DEFAULT_GAMMA, type Frame, frameTiming, SAMPLE_MAX } from '../stream/frame.js';
 import { createWorkerPool, type WorkerPool } from '../stream/worker-pool.js';
-import { correctRows, DECONVOLVE_MAX_FLOW_PX, extrapolate, flowLength, flowLines, KernelArena, type LinearRgb, ratioRows, walkRows, type WalkBuffers } from './steps-kernel.js';
+import { boxMean, correctRows, DECONVOLVE_MAX_FLOW_PX, extrapolate, flowLength, flowLines, KernelArena, type LinearRgb, ratioRows, walkRows, type WalkBuffers } from './steps-kernel.js';
 import type { Box } from './tiles.js';
 
 /** Most Richardson-Lucy iterations deblur() accepts. */
@@ -832,14 +832,8 @@ function binomial3(rgb: LinearRgb): LinearRgb {
 }
 
 /**
- * The summed-area table {@link boxMean} builds, kept between calls on this thread: a 640x480 frame's tests take twelve,
- * 2.5 MB each, and fresh ones cost their pages and the garbage collector's time.
- */
-let satScratch = new Float64Array(0);
-
-/**
- * The tests' per-pixel sums, kept between calls on this thread for the same reason ({@link takeFloat64}): a 640x480
- * frame's tests fill twelve of 2.5 MB, six at most at once.
+ * The tests' per-pixel sums, kept between calls on this thread ({@link takeFloat64}): a 640x480 frame's tests fill
+ * twelve of 2.5 MB, six at most at once, and fresh ones cost their pages and the garbage collector's time.
  */
 const float64Scratch: Float64Array[] = [];
 const KEPT_FLOAT64 = 8;
@@ -857,39 +851,6 @@ function takeFloat64(n: number): Float64Array {
 function giveFloat64(...arrays: Float64Array[]): void {
   float64Scratch.push(...arrays);
   if (float64Scratch.length > KEPT_FLOAT64) float64Scratch.splice(0, float64Scratch.length - KEPT_FLOAT64);
-}
-
-/**
- * The mean of `v` (w x h) over a square of radius r around each pixel, cut off at the borders (a summed-area table),
- * written over `v`; returns `v`.
- */
-function boxMean(v: Float64Array, w: number, h: number, r: number): Float64Array {
-  const size = (w + 1) * (h + 1);
-  if (satScratch.length < size) satScratch = new Float64Array(size);
-  const sat = satScratch;
-  // The table's first row and column are zeros.
-  sat.fill(0, 0, w + 1);
-  for (let y = 0; y < h; y++) {
-    sat[(y + 1) * (w + 1)] = 0;
-    let row = 0;
-    for (let x = 0; x < w; x++) {
-      row += v[y * w + x]!;
-      sat[(y + 1) * (w + 1) + x + 1] = sat[y * (w + 1) + x + 1]! + row;
-    }
-  }
-  // Every value is in the table now: the means go over v.
-  const out = v;
-  for (let y = 0; y < h; y++) {
-    const y0 = Math.max(0, y - r);
-    const y1 = Math.min(h, y + r + 1);
-    for (let x = 0; x < w; x++) {
-      const x0 = Math.max(0, x - r);
-      const x1 = Math.min(w, x + r + 1);
-      const sum = sat[y1 * (w + 1) + x1]! - sat[y0 * (w + 1) + x1]! - sat[y1 * (w + 1) + x0]! + sat[y0 * (w + 1) + x0]!;
-      out[y * w + x] = sum / ((y1 - y0) * (x1 - x0));
-    }
-  }
-  return out;
 }
 
 const luts = new Map<string, Float32Array>();

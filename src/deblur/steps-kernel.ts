@@ -195,6 +195,7 @@ interface StepsKernel {
   ratio(src: number, dst: number, blurred: number, w: number, h: number, lines: number, active: number, floor: number, y0: number, y1: number): void;
   correct(src: number, dst: number, w: number, h: number, lines: number, active: number, y0: number, y1: number): void;
   lines(flow: number, fw: number, plane: number, bx: number, by: number, w: number, h: number, lines: number, maxFlow: number, short: number, spacing: number): void;
+  boxMean(v: number, w: number, h: number, r: number, sat: number): void;
 }
 
 /**
@@ -256,6 +257,26 @@ export function correctRows(t: WalkBuffers, src: Float32Array, dst: Float32Array
  */
 export function extrapolate(memory: WebAssembly.Memory, estimate: Float32Array, previous: Float32Array, start: Float32Array, change: Float32Array, last: Float32Array | undefined, maxA: number): number {
   return kernel(memory).extrapolate(estimate.byteOffset, previous.byteOffset, start.byteOffset, change.byteOffset, last ? last.byteOffset : 0, estimate.length, maxA);
+}
+
+/**
+ * The mean of `v` (w x h) over a square of radius r around each pixel, cut off at the borders (a summed-area table
+ * in 64-bit floats), written over `v`; returns `v`. In the kernel: in JavaScript it was the largest part of the
+ * deconvolution's tests (about 45 ms a 640x480 frame, docs/deblur-model.md, session 27).
+ */
+export function boxMean(v: Float64Array, w: number, h: number, r: number): Float64Array {
+  const n = w * h;
+  const arena = KernelArena.take(8 * (n + (w + 1) * (h + 1)) + 64);
+  try {
+    const at = arena.space(8 * n);
+    const sat = arena.space(8 * (w + 1) * (h + 1));
+    new Float64Array(arena.memory.buffer, at, n).set(v.subarray(0, n));
+    kernel(arena.memory).boxMean(at, w, h, r, sat);
+    v.set(new Float64Array(arena.memory.buffer, at, n));
+  } finally {
+    arena.release();
+  }
+  return v;
 }
 
 /** The re-blur A(sharp) of a region along its flow (the forward model; for tests and probes). */

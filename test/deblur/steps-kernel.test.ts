@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { blurAlongFlow, correctRows, DECONVOLVE_SAMPLE_SPACING_PX, DECONVOLVE_SHORT_SAMPLES, extrapolate, flowLines, KernelArena, ratioRows, walkRows } from '../../src/deblur/steps-kernel.js';
+import { blurAlongFlow, boxMean, correctRows, DECONVOLVE_SAMPLE_SPACING_PX, DECONVOLVE_SHORT_SAMPLES, extrapolate, flowLines, KernelArena, ratioRows, walkRows } from '../../src/deblur/steps-kernel.js';
 import type { FlowInput } from '../../src/flow/motion-map.js';
 import { createRng, type Rng, uniform } from '../../src/util/rng.js';
 
@@ -186,6 +186,35 @@ describe('the steps kernel (WebAssembly)', () => {
     expect(extrapolate(arena.memory, estimate, previous, start, change, undefined, 0.9)).toBe(0);
     expect(maxDifference(estimate, plain)).toBe(0);
     arena.release();
+  });
+});
+
+describe('boxMean (the tests\' box means, in the kernel)', () => {
+  it('is the mean over the square around each pixel, cut off at the borders, for every size and radius', () => {
+    const rng = createRng(5);
+    for (const [w, h] of [
+      [1, 1],
+      [7, 3],
+      [40, 23],
+    ] as const) {
+      for (const r of [0, 1, 2, 6, 50]) {
+        const v = Float64Array.from({ length: w * h }, () => uniform(rng, -1, 1));
+        const expected = new Float64Array(w * h);
+        for (let y = 0; y < h; y++) {
+          for (let x = 0; x < w; x++) {
+            let sum = 0;
+            let count = 0;
+            for (let yy = Math.max(0, y - r); yy <= Math.min(h - 1, y + r); yy++) {
+              for (let xx = Math.max(0, x - r); xx <= Math.min(w - 1, x + r); xx++, count++) sum += v[yy * w + xx]!;
+            }
+            expected[y * w + x] = sum / count;
+          }
+        }
+        const out = boxMean(v, w, h, r);
+        expect(out).toBe(v);
+        expect(maxDifference(out, expected), `${w}x${h} radius ${r}`).toBeLessThan(1e-12);
+      }
+    }
   });
 });
 

@@ -213,3 +213,38 @@ export function lines(flow: usize, fw: i32, plane: i32, bx: i32, by: i32, w: i32
     }
   }
 }
+
+/**
+ * The tests' box means (src/deblur/deconvolve.ts, boxMean): the mean of the w x h 64-bit floats at `v` over a square
+ * of radius r around each pixel, cut off at the borders, written over `v`, by a summed-area table at `sat`
+ * ((w + 1) x (h + 1) floats), in the same order of operations as the JavaScript it replaces.
+ */
+export function boxMean(v: usize, w: i32, h: i32, r: i32, sat: usize): void {
+  const stride = w + 1;
+  // The table's first row and column are zeros.
+  for (let x = 0; x <= w; x++) store<f64>(sat + (<usize>x << 3), 0);
+  for (let y = 0; y < h; y++) {
+    const above = sat + (<usize>(y * stride) << 3);
+    const here = sat + (<usize>((y + 1) * stride) << 3);
+    const src = v + (<usize>(y * w) << 3);
+    store<f64>(here, 0);
+    let row: f64 = 0;
+    for (let x = 0; x < w; x++) {
+      row += load<f64>(src + (<usize>x << 3));
+      store<f64>(here + (<usize>(x + 1) << 3), load<f64>(above + (<usize>(x + 1) << 3)) + row);
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    const y0 = max(0, y - r);
+    const y1 = min(h, y + r + 1);
+    const top = sat + (<usize>(y0 * stride) << 3);
+    const bottom = sat + (<usize>(y1 * stride) << 3);
+    const dst = v + (<usize>(y * w) << 3);
+    for (let x = 0; x < w; x++) {
+      const x0 = max(0, x - r);
+      const x1 = min(w, x + r + 1);
+      const sum = load<f64>(bottom + (<usize>x1 << 3)) - load<f64>(top + (<usize>x1 << 3)) - load<f64>(bottom + (<usize>x0 << 3)) + load<f64>(top + (<usize>x0 << 3));
+      store<f64>(dst + (<usize>x << 3), sum / <f64>((y1 - y0) * (x1 - x0)));
+    }
+  }
+}
