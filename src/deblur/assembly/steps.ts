@@ -248,3 +248,62 @@ export function boxMean(v: usize, w: i32, h: i32, r: i32, sat: usize): void {
     }
   }
 }
+
+/** The grey plane at `grey` (w x h floats) sampled bilinearly at (x, y), clamped to it, in 64-bit floats. */
+@inline
+function bilinearAt(grey: usize, w: i32, h: i32, x: f64, y: f64): f64 {
+  x = x < 0 ? 0 : x > <f64>(w - 1) ? <f64>(w - 1) : x;
+  y = y < 0 ? 0 : y > <f64>(h - 1) ? <f64>(h - 1) : y;
+  // x, y >= 0: truncation is the floor.
+  const x0 = <i32>x;
+  const y0 = <i32>y;
+  const x1 = x0 < w - 1 ? x0 + 1 : x0;
+  const y1 = y0 < h - 1 ? y0 + 1 : y0;
+  const ax = x - <f64>x0;
+  const ay = y - <f64>y0;
+  const p00 = <f64>load<f32>(grey + (<usize>(y0 * w + x0) << 2));
+  const p01 = <f64>load<f32>(grey + (<usize>(y0 * w + x1) << 2));
+  const p10 = <f64>load<f32>(grey + (<usize>(y1 * w + x0) << 2));
+  const p11 = <f64>load<f32>(grey + (<usize>(y1 * w + x1) << 2));
+  return (1 - ay) * ((1 - ax) * p00 + ax * p01) + ay * ((1 - ax) * p10 + ax * p11);
+}
+
+/**
+ * The lag test's per-pixel sums (src/deblur/deconvolve.ts, lagTest) into six planes of w x h 64-bit floats at `sums`
+ * (zeroed here): along the flow D(x) D(x + F), D(x)^2, D(x + F)^2, then the same across it, summed over the two flows
+ * (u, v planes at `flow`, `plane` floats apart, rows `fw` wide, the region's first row first, its first column at
+ * bx), on every `stride`-th pixel of every `stride`-th row, for flows of at least minPx; D the derivative of the grey
+ * plane at `grey` over one pixel along the flow's direction. The JavaScript's order of operations, in 64-bit floats.
+ */
+export function lagSums(grey: usize, w: i32, h: i32, flow: usize, fw: i32, plane: i32, bx: i32, stride: i32, minPx: f64, sums: usize): void {
+  const n = <usize>(w * h);
+  memory.fill(sums, 0, 48 * n);
+  const p = <usize>plane << 2;
+  for (let y = 0; y < h; y += stride) {
+    for (let x = 0; x < w; x += stride) {
+      const s = flow + (<usize>(y * fw + bx + x) << 2);
+      const i = (<usize>(y * w + x)) << 3;
+      const fx = <f64>x;
+      const fy = <f64>y;
+      for (let k = 0; k < 4; k += 2) {
+        const u = <f64>load<f32>(s + <usize>k * p);
+        const v = <f64>load<f32>(s + <usize>(k + 1) * p);
+        const m = Math.sqrt(u * u + v * v);
+        if (!(m >= minPx)) continue;
+        const hx = (0.5 * u) / m;
+        const hy = (0.5 * v) / m;
+        let d0 = bilinearAt(grey, w, h, fx + hx, fy + hy) - bilinearAt(grey, w, h, fx - hx, fy - hy);
+        let d1 = bilinearAt(grey, w, h, fx + u + hx, fy + v + hy) - bilinearAt(grey, w, h, fx + u - hx, fy + v - hy);
+        store<f64>(sums + i, load<f64>(sums + i) + d0 * d1);
+        store<f64>(sums + 8 * n + i, load<f64>(sums + 8 * n + i) + d0 * d0);
+        store<f64>(sums + 16 * n + i, load<f64>(sums + 16 * n + i) + d1 * d1);
+        // Turned: the derivative along (-v, u), at the pixel and (-v, u) away.
+        d0 = bilinearAt(grey, w, h, fx - hy, fy + hx) - bilinearAt(grey, w, h, fx + hy, fy - hx);
+        d1 = bilinearAt(grey, w, h, fx - v - hy, fy + u + hx) - bilinearAt(grey, w, h, fx - v + hy, fy + u - hx);
+        store<f64>(sums + 24 * n + i, load<f64>(sums + 24 * n + i) + d0 * d1);
+        store<f64>(sums + 32 * n + i, load<f64>(sums + 32 * n + i) + d0 * d0);
+        store<f64>(sums + 40 * n + i, load<f64>(sums + 40 * n + i) + d1 * d1);
+      }
+    }
+  }
+}
