@@ -38,7 +38,7 @@ import { BT601, toGrey } from '../flow/field.js';
 import type { FlowInput } from '../flow/motion-map.js';
 import { DEFAULT_GAMMA, type Frame, frameTiming, SAMPLE_MAX } from '../stream/frame.js';
 import { createWorkerPool, type WorkerPool } from '../stream/worker-pool.js';
-import { boxMean, correctRows, DECONVOLVE_MAX_FLOW_PX, extrapolate, flowLength, flowLines, KernelArena, lagTestSums, stillTestSums, type LinearRgb, ratioRows, walkRows, type WalkBuffers } from './steps-kernel.js';
+import { boxMean, correctRows, DECONVOLVE_MAX_FLOW_PX, extrapolate, flowLength, flowLines, KernelArena, lagTestSums, type LinearRgb, ratioRows, walkRows, type WalkBuffers } from './steps-kernel.js';
 import type { Box } from './tiles.js';
 
 /** Most Richardson-Lucy iterations deblur() accepts. */
@@ -731,18 +731,52 @@ export function motionEvidence(centre: Frame, neighbours: Neighbours, flow: Flow
   if (neighbours.previous && neighbours.previous.index !== centre.index) halves.push({ frame: neighbours.previous, plane: 2 });
   if (halves.length === 0) return undefined;
   const { width: w, height: h } = box;
+  const fw = centre.width;
+  const fh = centre.height;
+  const c = toGrey(centre).data;
+  const still = takeFloat64(w * h);
+  const along = takeFloat64(w * h);
+  const plane = flow.width * flow.height;
+  const d = flow.data;
+  for (const { frame, plane: p } of halves) {
+    const g = toGrey(frame).data;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const fx = box.x + x;
+        const fy = box.y + y;
+        const s = fy * fw + fx;
+        const here = c[s]!;
+        still[y * w + x] = still[y * w + x]! + Math.abs(g[s]! - here);
+        const v = bilinearAt(g, fw, fh, fx + d[p * plane + s]!, fy + d[(p + 1) * plane + s]!);
+        along[y * w + x] = along[y * w + x]! + Math.abs(v - here);
+      }
+    }
+  }
+  const a = boxMean(still, w, h, STILL_TEST_RADIUS);
+  const b = boxMean(along, w, h, STILL_TEST_RADIUS);
   // Half a grey level (toGrey's 0..255) per neighbour.
   const e = 0.5 * halves.length;
-  const grey = halves.map(({ frame, plane }) => ({ grey: toGrey(frame).data, plane }));
-  // Per pixel, summed over the neighbours: |g - c| at the pixel and |g(x + F) - c| along the flow, box-averaged.
-  return stillTestSums(toGrey(centre).data, grey, flow, box, STILL_TEST_RADIUS, (a, b) => {
-    const out = new Float32Array(w * h);
-    for (let i = 0; i < w * h; i++) {
-      const q = (a[i]! + e) / (b[i]! + e);
-      out[i] = q >= STILL_RATIO_HIGH ? 1 : q <= STILL_RATIO_LOW ? 0 : (q - STILL_RATIO_LOW) / (STILL_RATIO_HIGH - STILL_RATIO_LOW);
-    }
-    return out;
-  });
+  const out = new Float32Array(w * h);
+  for (let i = 0; i < w * h; i++) {
+    const q = (a[i]! + e) / (b[i]! + e);
+    out[i] = q >= STILL_RATIO_HIGH ? 1 : q <= STILL_RATIO_LOW ? 0 : (q - STILL_RATIO_LOW) / (STILL_RATIO_HIGH - STILL_RATIO_LOW);
+  }
+  giveFloat64(still, along);
+  return out;
+}
+
+/** The grey `plane` (w x h) at (x, y), bilinear, the border replicated. */
+function bilinearAt(plane: Float32Array, w: number, h: number, x: number, y: number): number {
+  x = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
+  y = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
+  // x, y >= 0: truncation is the floor.
+  const x0 = x | 0;
+  const y0 = y | 0;
+  const x1 = x0 < w - 1 ? x0 + 1 : x0;
+  const y1 = y0 < h - 1 ? y0 + 1 : y0;
+  const ax = x - x0;
+  const ay = y - y0;
+  return (1 - ay) * ((1 - ax) * plane[y0 * w + x0]! + ax * plane[y0 * w + x1]!) + ay * ((1 - ax) * plane[y1 * w + x0]! + ax * plane[y1 * w + x1]!);
 }
 
 /** `rgb` filtered by the 3x3 binomial kernel [1 2 1]' [1 2 1] / 16, the border replicated. */

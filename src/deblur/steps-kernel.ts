@@ -197,7 +197,6 @@ interface StepsKernel {
   lines(flow: number, fw: number, plane: number, bx: number, by: number, w: number, h: number, lines: number, maxFlow: number, short: number, spacing: number): void;
   boxMean(v: number, w: number, h: number, r: number, sat: number): void;
   lagSums(grey: number, w: number, h: number, flow: number, fw: number, plane: number, bx: number, stride: number, minPx: number, sums: number): void;
-  stillSums(c: number, g: number, fw: number, fh: number, u: number, v: number, bx: number, by: number, w: number, h: number, still: number, along: number): void;
 }
 
 /**
@@ -311,44 +310,6 @@ export function lagTestSums<T>(grey: Float32Array, w: number, h: number, flow: F
     for (let j = 0; j < 6; j++) k.boxMean(sums + 8 * n * j, w, h, radius, sat);
     const plane64 = (j: number): Float64Array => new Float64Array(arena.memory.buffer, sums + 8 * n * j, n);
     return use([plane64(0), plane64(1), plane64(2), plane64(3), plane64(4), plane64(5)]);
-  } finally {
-    arena.release();
-  }
-}
-
-/**
- * The stillness test's sums (deconvolve.ts, motionEvidence), box-averaged: over the region `box` of the grey centre
- * frame `centre`, per pixel and summed over the neighbouring frames' grey images (each with the planes of `flow` that
- * lead to it, 0 for the next frame, 2 for the previous), |g - c| at the pixel (`still`) and |g(x + F) - c| with g
- * sampled bilinearly at the pixel moved by the flow (`along`), averaged over a box of radius `radius`. `use` receives
- * the two planes (box.width x box.height 64-bit floats) as views of the kernel's memory, valid only during the call.
- */
-export function stillTestSums<T>(centre: Float32Array, neighbours: ReadonlyArray<{ grey: Float32Array; plane: number }>, flow: FlowInput, box: Box, radius: number, use: (still: Float64Array, along: Float64Array) => T): T {
-  const { width: fw, height: fh } = flow;
-  const { width: w, height: h } = box;
-  const whole = fw * fh;
-  const n = w * h;
-  const arena = KernelArena.take(4 * whole * (2 + 4) + 16 * n + 8 * (w + 1) * (h + 1) + 256);
-  try {
-    const c = arena.space(4 * whole);
-    const g = arena.space(4 * whole);
-    const planes = arena.space(16 * whole);
-    const still = arena.space(8 * n);
-    const along = arena.space(8 * n);
-    const sat = arena.space(8 * (w + 1) * (h + 1));
-    const buffer = arena.memory.buffer;
-    new Float32Array(buffer, c, whole).set(centre.subarray(0, whole));
-    new Float32Array(buffer, planes, 4 * whole).set(flow.data.subarray(0, 4 * whole));
-    new Float64Array(buffer, still, n).fill(0);
-    new Float64Array(buffer, along, n).fill(0);
-    const k = kernel(arena.memory);
-    for (const { grey, plane } of neighbours) {
-      new Float32Array(buffer, g, whole).set(grey.subarray(0, whole));
-      k.stillSums(c, g, fw, fh, planes + 4 * whole * plane, planes + 4 * whole * (plane + 1), box.x, box.y, w, h, still, along);
-    }
-    k.boxMean(still, w, h, radius, sat);
-    k.boxMean(along, w, h, radius, sat);
-    return use(new Float64Array(buffer, still, n), new Float64Array(buffer, along, n));
   } finally {
     arena.release();
   }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { blurAlongFlow, boxMean, correctRows, lagTestSums, stillTestSums, DECONVOLVE_SAMPLE_SPACING_PX, DECONVOLVE_SHORT_SAMPLES, extrapolate, flowLines, KernelArena, ratioRows, walkRows } from '../../src/deblur/steps-kernel.js';
+import { blurAlongFlow, boxMean, correctRows, lagTestSums, DECONVOLVE_SAMPLE_SPACING_PX, DECONVOLVE_SHORT_SAMPLES, extrapolate, flowLines, KernelArena, ratioRows, walkRows } from '../../src/deblur/steps-kernel.js';
 import type { FlowInput } from '../../src/flow/motion-map.js';
 import { createRng, type Rng, uniform } from '../../src/util/rng.js';
 
@@ -274,48 +274,6 @@ describe('lagTestSums (the lag test\'s sums, in the kernel)', () => {
       // Some grid pixels have flows under minPx and some over: the test covers both.
       for (const [k, plane] of got.entries()) expect(maxDifference(plane, expected[k]!), `sum ${k}, stride ${stride}`).toBeLessThan(1e-9);
       expect(got[1]!.some((v) => v > 0)).toBe(true);
-    }
-  });
-});
-
-describe('stillTestSums (the stillness test\'s sums, in the kernel)', () => {
-  it('sums |g - c| at each pixel and along its flow over the neighbours, box-averaged, over a region of the frame', () => {
-    const rng = createRng(13);
-    const [fw, fh] = [29, 21];
-    const flow = wavyFlow(fw, fh, rng);
-    const grey = (): Float32Array => Float32Array.from({ length: fw * fh }, () => uniform(rng, 0, 255));
-    const centre = grey();
-    const neighbours = [
-      { grey: grey(), plane: 0 },
-      { grey: grey(), plane: 2 },
-    ];
-    const at = (g: Float32Array, x: number, y: number): number => {
-      const cx = Math.min(Math.max(x, 0), fw - 1);
-      const cy = Math.min(Math.max(y, 0), fh - 1);
-      const [x0, y0] = [Math.floor(cx), Math.floor(cy)];
-      const [x1, y1] = [Math.min(x0 + 1, fw - 1), Math.min(y0 + 1, fh - 1)];
-      const [ax, ay] = [cx - x0, cy - y0];
-      return (1 - ay) * ((1 - ax) * g[y0 * fw + x0]! + ax * g[y0 * fw + x1]!) + ay * ((1 - ax) * g[y1 * fw + x0]! + ax * g[y1 * fw + x1]!);
-    };
-    for (const [box, radius] of [
-      [{ x: 0, y: 0, width: fw, height: fh }, 2],
-      [{ x: 5, y: 4, width: 17, height: 12 }, 0],
-      [{ x: 5, y: 4, width: 17, height: 12 }, 30],
-    ] as const) {
-      const still = new Float64Array(box.width * box.height);
-      const along = new Float64Array(box.width * box.height);
-      for (const { grey: g, plane } of neighbours.slice(0, radius === 0 ? 1 : 2)) {
-        for (let y = 0; y < box.height; y++) {
-          for (let x = 0; x < box.width; x++) {
-            const s = (box.y + y) * fw + box.x + x;
-            still[y * box.width + x] += Math.abs(g[s]! - centre[s]!);
-            along[y * box.width + x] += Math.abs(at(g, box.x + x + flow.data[plane * fw * fh + s]!, box.y + y + flow.data[(plane + 1) * fw * fh + s]!) - centre[s]!);
-          }
-        }
-      }
-      const [a, b] = stillTestSums(centre, neighbours.slice(0, radius === 0 ? 1 : 2), flow, box, radius, (p, q) => [Float64Array.from(p), Float64Array.from(q)]);
-      expect(maxDifference(a!, boxMean(still, box.width, box.height, radius)), `still, radius ${radius}`).toBeLessThan(1e-9);
-      expect(maxDifference(b!, boxMean(along, box.width, box.height, radius)), `along, radius ${radius}`).toBeLessThan(1e-9);
     }
   });
 });

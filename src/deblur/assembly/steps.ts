@@ -307,24 +307,3 @@ export function lagSums(grey: usize, w: i32, h: i32, flow: usize, fw: i32, plane
     }
   }
 }
-
-/**
- * The stillness test's per-pixel sums for one neighbouring frame (src/deblur/deconvolve.ts, motionEvidence), added
- * to the w x h 64-bit planes at `still` and `along`: over the region bx, by, w x h of fw x fh grey frames, |g - c|
- * at the pixel, and |g(x + F) - c| with g sampled bilinearly at the pixel moved by the flow (u, v planes at `u` and
- * `v`, whole-frame). The JavaScript's order of operations, in 64-bit floats.
- */
-export function stillSums(c: usize, g: usize, fw: i32, fh: i32, u: usize, v: usize, bx: i32, by: i32, w: i32, h: i32, still: usize, along: usize): void {
-  for (let y = 0; y < h; y++) {
-    const fy = by + y;
-    for (let x = 0; x < w; x++) {
-      const fx = bx + x;
-      const s = <usize>(fy * fw + fx) << 2;
-      const i = <usize>(y * w + x) << 3;
-      const here = <f64>load<f32>(c + s);
-      store<f64>(still + i, load<f64>(still + i) + Math.abs(<f64>load<f32>(g + s) - here));
-      const moved = bilinearAt(g, fw, fh, <f64>fx + <f64>load<f32>(u + s), <f64>fy + <f64>load<f32>(v + s));
-      store<f64>(along + i, load<f64>(along + i) + Math.abs(moved - here));
-    }
-  }
-}
