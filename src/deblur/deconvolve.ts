@@ -38,7 +38,7 @@ import { BT601, toGrey } from '../flow/field.js';
 import type { FlowInput } from '../flow/motion-map.js';
 import { DEFAULT_GAMMA, type Frame, frameTiming, SAMPLE_MAX } from '../stream/frame.js';
 import { createWorkerPool, type WorkerPool } from '../stream/worker-pool.js';
-import { boxMean, correctRows, DECONVOLVE_MAX_FLOW_PX, extrapolate, flowLength, flowLines, KernelArena, lagTestSums, type LinearRgb, ratioRows, walkRows, type WalkBuffers } from './steps-kernel.js';
+import { boxMean, correctRows, DECONVOLVE_MAX_FLOW_PX, extrapolate, flowLength, flowLines, KernelArena, type LinearRgb, ratioRows, walkRows, type WalkBuffers } from './steps-kernel.js';
 import type { Box } from './tiles.js';
 
 /** Most Richardson-Lucy iterations deblur() accepts. */
@@ -588,23 +588,53 @@ function lagTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
   const grey = new Float32Array(n);
   const [kr, kg, kb] = BT601;
   for (let i = 0; i < n; i++) grey[i] = kr * data[3 * i]! + kg * data[3 * i + 1]! + kb * data[3 * i + 2]!;
-  const out = new Float32Array(n);
+  const at = (x: number, y: number): number => bilinearAt(grey, w, h, x, y);
+  const plane = flow.width * flow.height;
+  const d = flow.data;
   // Per pixel, along the flow and across it (the flow turned by 90 degrees): D(x) D(x + F), D(x)^2 and D(x + F)^2,
-  // summed over the two flows and averaged over the test's box (in the steps kernel).
-  lagTestSums(grey, w, h, flow, box, BLUR_TEST_STRIDE, BLUR_TEST_MIN_PX, BLUR_TEST_RADIUS, ([a, b, c, aAcross, bAcross, cAcross]) => {
-    for (let i = 0; i < n; i++) {
-      const energy = Math.sqrt(b[i]! * c[i]!);
-      if (!(energy > 1e-12 * GRID_SHARE)) continue;
-      const r = a[i]! / energy;
-      const along = r <= LAG_CORRELATION_BLURRED ? 1 : r >= LAG_CORRELATION_SHARP ? 0 : (LAG_CORRELATION_SHARP - r) / (LAG_CORRELATION_SHARP - LAG_CORRELATION_BLURRED);
-      if (along === 0) continue;
-      // The veto: the same correlation across the flow (0 where it is as low as a blur's along).
-      const energyAcross = Math.sqrt(bAcross[i]! * cAcross[i]!);
-      const q = energyAcross > 1e-12 * GRID_SHARE ? aAcross[i]! / energyAcross : 0;
-      const veto = q >= LAG_ACROSS_FREE ? 0 : q <= LAG_ACROSS_CORRELATED ? 1 : (LAG_ACROSS_FREE - q) / (LAG_ACROSS_FREE - LAG_ACROSS_CORRELATED);
-      out[i] = along * (1 - veto);
+  // summed over the two flows.
+  const sums = Array.from({ length: 6 }, () => takeFloat64(n));
+  const [xy, xx, yy, xyAcross, xxAcross, yyAcross] = sums as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  for (let y = 0; y < h; y += BLUR_TEST_STRIDE) {
+    for (let x = 0; x < w; x += BLUR_TEST_STRIDE) {
+      const s = (box.y + y) * flow.width + box.x + x;
+      const i = y * w + x;
+      for (let p = 0; p < 4; p += 2) {
+        const u = d[p * plane + s]!;
+        const v = d[(p + 1) * plane + s]!;
+        const m = flowLength(u, v);
+        if (!(m >= BLUR_TEST_MIN_PX)) continue;
+        const hx = (0.5 * u) / m;
+        const hy = (0.5 * v) / m;
+        let d0 = at(x + hx, y + hy) - at(x - hx, y - hy);
+        let d1 = at(x + u + hx, y + v + hy) - at(x + u - hx, y + v - hy);
+        xy[i] = xy[i]! + d0 * d1;
+        xx[i] = xx[i]! + d0 * d0;
+        yy[i] = yy[i]! + d1 * d1;
+        // Turned: the derivative along (-v, u), at the pixel and (-v, u) away.
+        d0 = at(x - hy, y + hx) - at(x + hy, y - hx);
+        d1 = at(x - v - hy, y + u + hx) - at(x - v + hy, y + u - hx);
+        xyAcross[i] = xyAcross[i]! + d0 * d1;
+        xxAcross[i] = xxAcross[i]! + d0 * d0;
+        yyAcross[i] = yyAcross[i]! + d1 * d1;
+      }
     }
-  });
+  }
+  const [a, b, c, aAcross, bAcross, cAcross] = sums.map((v) => boxMean(v, w, h, BLUR_TEST_RADIUS)) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const energy = Math.sqrt(b[i]! * c[i]!);
+    if (!(energy > 1e-12 * GRID_SHARE)) continue;
+    const r = a[i]! / energy;
+    const along = r <= LAG_CORRELATION_BLURRED ? 1 : r >= LAG_CORRELATION_SHARP ? 0 : (LAG_CORRELATION_SHARP - r) / (LAG_CORRELATION_SHARP - LAG_CORRELATION_BLURRED);
+    if (along === 0) continue;
+    // The veto: the same correlation across the flow (0 where it is as low as a blur's along).
+    const energyAcross = Math.sqrt(bAcross[i]! * cAcross[i]!);
+    const q = energyAcross > 1e-12 * GRID_SHARE ? aAcross[i]! / energyAcross : 0;
+    const veto = q >= LAG_ACROSS_FREE ? 0 : q <= LAG_ACROSS_CORRELATED ? 1 : (LAG_ACROSS_FREE - q) / (LAG_ACROSS_FREE - LAG_ACROSS_CORRELATED);
+    out[i] = along * (1 - veto);
+  }
+  giveFloat64(...sums);
   return out;
 }
 

@@ -196,7 +196,6 @@ interface StepsKernel {
   correct(src: number, dst: number, w: number, h: number, lines: number, active: number, y0: number, y1: number): void;
   lines(flow: number, fw: number, plane: number, bx: number, by: number, w: number, h: number, lines: number, maxFlow: number, short: number, spacing: number): void;
   boxMean(v: number, w: number, h: number, r: number, sat: number): void;
-  lagSums(grey: number, w: number, h: number, flow: number, fw: number, plane: number, bx: number, stride: number, minPx: number, sums: number): void;
 }
 
 /**
@@ -278,41 +277,6 @@ export function boxMean(v: Float64Array, w: number, h: number, r: number): Float
     arena.release();
   }
   return v;
-}
-
-/** The lag test's six box-averaged sums: along the flow D(x) D(x + F), D(x)^2, D(x + F)^2, then the same across it. */
-export type LagSums = readonly [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-
-/**
- * The lag test's sums (deconvolve.ts, lagTest), box-averaged: for the grey plane `grey` (w x h) of the region `box`
- * of `flow`, on every `stride`-th pixel of every `stride`-th row and for each of its flows of at least `minPx`, the
- * derivative over one pixel along the flow at the pixel, D(x), and a flow away, D(x + F), and the same across the
- * flow; per pixel D(x) D(x + F), D(x)^2 and D(x + F)^2 along, then across, summed over the two flows and averaged
- * over a box of radius `radius`. `use` receives the six planes (w x h 64-bit floats each) as views of the kernel's
- * memory, valid only during the call. In the kernel: in JavaScript the sums took about 45 ms of a 640x480 frame.
- */
-export function lagTestSums<T>(grey: Float32Array, w: number, h: number, flow: FlowInput, box: Box, stride: number, minPx: number, radius: number, use: (sums: LagSums) => T): T {
-  const n = w * h;
-  const plane = flow.width * h;
-  const arena = KernelArena.take(4 * n + 16 * plane + 48 * n + 8 * (w + 1) * (h + 1) + 256);
-  try {
-    const g = arena.space(4 * n);
-    const rows = arena.space(16 * plane);
-    const sums = arena.space(48 * n);
-    const sat = arena.space(8 * (w + 1) * (h + 1));
-    new Float32Array(arena.memory.buffer, g, n).set(grey.subarray(0, n));
-    // The four planes' rows the region covers, `plane` floats apart.
-    const copy = new Float32Array(arena.memory.buffer, rows, 4 * plane);
-    const whole = flow.width * flow.height;
-    for (let k = 0; k < 4; k++) copy.set(flow.data.subarray(k * whole + box.y * flow.width, k * whole + (box.y + h) * flow.width), k * plane);
-    const k = kernel(arena.memory);
-    k.lagSums(g, w, h, rows, flow.width, plane, box.x, stride, minPx, sums);
-    for (let j = 0; j < 6; j++) k.boxMean(sums + 8 * n * j, w, h, radius, sat);
-    const plane64 = (j: number): Float64Array => new Float64Array(arena.memory.buffer, sums + 8 * n * j, n);
-    return use([plane64(0), plane64(1), plane64(2), plane64(3), plane64(4), plane64(5)]);
-  } finally {
-    arena.release();
-  }
 }
 
 /** The re-blur A(sharp) of a region along its flow (the forward model; for tests and probes). */

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { blurAlongFlow, boxMean, correctRows, lagTestSums, DECONVOLVE_SAMPLE_SPACING_PX, DECONVOLVE_SHORT_SAMPLES, extrapolate, flowLines, KernelArena, ratioRows, walkRows } from '../../src/deblur/steps-kernel.js';
+import { blurAlongFlow, boxMean, correctRows, DECONVOLVE_SAMPLE_SPACING_PX, DECONVOLVE_SHORT_SAMPLES, extrapolate, flowLines, KernelArena, ratioRows, walkRows } from '../../src/deblur/steps-kernel.js';
 import type { FlowInput } from '../../src/flow/motion-map.js';
 import { createRng, type Rng, uniform } from '../../src/util/rng.js';
 
@@ -214,66 +214,6 @@ describe('boxMean (the tests\' box means, in the kernel)', () => {
         expect(out).toBe(v);
         expect(maxDifference(out, expected), `${w}x${h} radius ${r}`).toBeLessThan(1e-12);
       }
-    }
-  });
-});
-
-describe('lagTestSums (the lag test\'s sums, in the kernel)', () => {
-  /** The plain definition: the grey plane sampled bilinearly (clamped), the derivatives along and across each flow. */
-  function reference(grey: Float32Array, w: number, h: number, flow: FlowInput, box: { x: number; y: number }, stride: number, minPx: number): Float64Array[] {
-    const at = (x: number, y: number): number => {
-      const cx = Math.min(Math.max(x, 0), w - 1);
-      const cy = Math.min(Math.max(y, 0), h - 1);
-      const x0 = Math.floor(cx);
-      const y0 = Math.floor(cy);
-      const x1 = Math.min(x0 + 1, w - 1);
-      const y1 = Math.min(y0 + 1, h - 1);
-      const ax = cx - x0;
-      const ay = cy - y0;
-      return (1 - ay) * ((1 - ax) * grey[y0 * w + x0]! + ax * grey[y0 * w + x1]!) + ay * ((1 - ax) * grey[y1 * w + x0]! + ax * grey[y1 * w + x1]!);
-    };
-    const sums = Array.from({ length: 6 }, () => new Float64Array(w * h));
-    const plane = flow.width * flow.height;
-    for (let y = 0; y < h; y += stride) {
-      for (let x = 0; x < w; x += stride) {
-        const s = (box.y + y) * flow.width + box.x + x;
-        for (const p of [0, 2]) {
-          const u = flow.data[p * plane + s]!;
-          const v = flow.data[(p + 1) * plane + s]!;
-          const m = Math.hypot(u, v);
-          if (!(m >= minPx)) continue;
-          const [hx, hy] = [(0.5 * u) / m, (0.5 * v) / m];
-          const pairs = [
-            [at(x + hx, y + hy) - at(x - hx, y - hy), at(x + u + hx, y + v + hy) - at(x + u - hx, y + v - hy)],
-            [at(x - hy, y + hx) - at(x + hy, y - hx), at(x - v - hy, y + u + hx) - at(x - v + hy, y + u - hx)],
-          ];
-          for (const [k, [d0, d1]] of pairs.entries()) {
-            sums[3 * k]![y * w + x] += d0! * d1!;
-            sums[3 * k + 1]![y * w + x] += d0! * d0!;
-            sums[3 * k + 2]![y * w + x] += d1! * d1!;
-          }
-        }
-      }
-    }
-    return sums;
-  }
-
-  it('sums the derivatives along and across both flows on the grid, box-averaged, over a region of a larger flow', () => {
-    const rng = createRng(9);
-    const flow = wavyFlow(31, 22, rng);
-    const box = { x: 4, y: 3, width: 23, height: 17 };
-    const grey = Float32Array.from({ length: box.width * box.height }, () => uniform(rng, 0, 1));
-    for (const [stride, minPx, radius] of [
-      [2, 4, 3],
-      [1, 0, 0],
-      [3, 12, 40],
-    ] as const) {
-      const expected = reference(grey, box.width, box.height, flow, box, stride, minPx).map((v) => boxMean(v, box.width, box.height, radius));
-      const got = lagTestSums(grey, box.width, box.height, flow, box, stride, minPx, radius, (sums) => sums.map((v) => Float64Array.from(v)));
-      expect(got).toHaveLength(6);
-      // Some grid pixels have flows under minPx and some over: the test covers both.
-      for (const [k, plane] of got.entries()) expect(maxDifference(plane, expected[k]!), `sum ${k}, stride ${stride}`).toBeLessThan(1e-9);
-      expect(got[1]!.some((v) => v > 0)).toBe(true);
     }
   });
 });
