@@ -9,6 +9,9 @@
  * against 710 ms in JavaScript (docs/deblur-model.md, session 24). Since session 26 a frame's steps run on one thread,
  * a worker of deblur()'s (deconvolve.ts, `Deconvolver`), beside the next frame's network.
  *
+ * Since session 27 the kernel also lays out the flow lines and computes the tests' box means ({@link boxMean}, in
+ * the JavaScript's order of operations in 64-bit floats: the same verdicts to the bit).
+ *
  * Everything a walk reads or writes lives in one {@link KernelArena}: a WebAssembly memory, shared (the kernel
  * imports a shared memory, so threads could walk the same buffers with no copy). Each pixel's result depends on its
  * own arithmetic only, so the rows a walk covers do not change any pixel's result.

@@ -1,6 +1,7 @@
 // AssemblyScript, not TypeScript: the walks along the flow lines that the deconvolution's steps and its blur test
-// make (src/deblur/steps-kernel.ts), compiled to WebAssembly with SIMD by scripts/build-wasm.mjs into
-// src/deblur/steps-wasm.ts (npm run build:wasm; a test checks that the committed module is this file's).
+// make (src/deblur/steps-kernel.ts), the flow lines' layout, and the box means of the deconvolution's tests,
+// compiled to WebAssembly with SIMD by scripts/build-wasm.mjs into src/deblur/steps-wasm.ts (npm run build:wasm; a
+// test checks that the committed module is this file's).
 //
 // Memory is the caller's (imported, shared between the worker threads that split the rows). A region of w x h pixels
 // is interleaved RGB, 32-bit floats, with at least 4 bytes after its last sample: the taps load four floats at once
