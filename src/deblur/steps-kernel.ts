@@ -52,9 +52,9 @@ const PAGE = 65536;
 const SLACK = 16;
 
 /**
- * The memory a kernel works in (a region's walks, or the clamp's local range, local-range.ts): a shared WebAssembly memory that grows as buffers are taken from it, each
- * 16-byte aligned, with {@link SLACK} bytes after it. Buffers live until the arena is released; nothing is freed
- * singly. {@link KernelArena.take} reuses a released arena's memory: on these machines the first write to fresh memory
+ * The memory a kernel works in (a region's walks, or the clamp's local range, local-range.ts): a shared WebAssembly
+ * memory that grows as buffers are taken from it, each 16-byte aligned, with {@link SLACK} bytes after it. Buffers live
+ * until the arena is released; nothing is freed singly, except by {@link KernelArena.rewind}. {@link KernelArena.take} reuses a released arena's memory: on these machines the first write to fresh memory
  * is slow (a 3.7 MB buffer, one 640x480 frame's RGB floats, took 10-30 ms the first time and 1 ms after), and a
  * 640x480 region's steps and blur test take about 50 MB.
  */
@@ -106,7 +106,7 @@ export class KernelArena {
     return this.top;
   }
 
-  /** Takes the next buffers from `mark` on again (a {@link KernelArena.mark} of this arena): the buffers taken since are void. */
+  /** Takes the next buffers from `mark` (a {@link KernelArena.mark} of this arena) on again: those taken since are void. */
   rewind(mark: number): void {
     if (!(mark >= 16 && mark <= this.top)) throw new RangeError(`KernelArena.rewind: ${mark} is not a mark of this arena (its next buffer starts at ${this.top})`);
     this.top = mark;
