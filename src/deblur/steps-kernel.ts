@@ -54,9 +54,10 @@ const SLACK = 16;
 /**
  * The memory a kernel works in (a region's walks, or the clamp's local range, local-range.ts): a shared WebAssembly
  * memory that grows as buffers are taken from it, each 16-byte aligned, with {@link SLACK} bytes after it. Buffers live
- * until the arena is released; nothing is freed singly, except by {@link KernelArena.rewind}. {@link KernelArena.take} reuses a released arena's memory: on these machines the first write to fresh memory
- * is slow (a 3.7 MB buffer, one 640x480 frame's RGB floats, took 10-30 ms the first time and 1 ms after), and a
- * 640x480 region's steps and blur test take about 50 MB.
+ * until the arena is released; nothing is freed singly, except by {@link KernelArena.rewind}. {@link KernelArena.take}
+ * reuses a released arena's memory: on these machines the first write to fresh memory is slow (a 3.7 MB buffer, one
+ * 640x480 frame's RGB floats, took 10-30 ms the first time and 1 ms after), and a 640x480 region's steps and blur
+ * test take about 50 MB.
  */
 export class KernelArena {
   readonly memory: WebAssembly.Memory;
