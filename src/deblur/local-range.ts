@@ -13,9 +13,9 @@
  * The running minimum and maximum are separable, and both passes are sparse tables (log2 of the window passes):
  * along the rows over the interleaved samples, down the columns a whole row of samples at a time. They run in
  * WebAssembly with SIMD, the least and greatest values together (src/deblur/assembly/range.ts, compiled into
- * range-wasm.ts by scripts/build-wasm.mjs): a 640x480 frame's ranges at radius 2 to 4 took about 25 ms each per
- * extreme in JavaScript (docs/deblur-model.md, session 27). Outside the frame the window is cut off, which for a
- * minimum or maximum is the same as replicating the edge.
+ * range-wasm.ts by scripts/build-wasm.mjs): the default card's ranges of a 640x480 frame took 44-96 ms in
+ * JavaScript and take 6-11 ms here (docs/deblur-model.md, session 27). Outside the frame the window is cut off, which
+ * for a minimum or maximum is the same as replicating the edge.
  */
 import type { MotionMap } from '../flow/motion-map.js';
 import { BYTES_PER_SAMPLE, type Frame, SAMPLE_MAX, type SampleType } from '../stream/frame.js';
@@ -38,8 +38,9 @@ const SAMPLE_CODE: Readonly<Record<SampleType, number>> = { uint8: 0, uint16: 1,
 /**
  * Where a range is written, reused from frame to frame (deblur() keeps one per stream and range): each call takes its
  * first box.width x box.height x 3 samples, growing the arrays where they are shorter. On these machines the first
- * write to fresh memory is slow (a 640x480 range's 3.7 MB took about 10 ms the first time, against 0.2 ms to write
- * memory written before), and a frame's ranges are up to 22 MB.
+ * write to fresh memory is slow (a 640x480 range's 3.7 MB took about 10 ms in most trials, against 0.2 ms to
+ * write memory written before: training/results/deconvolve/probes/fresh_memory.mjs), and a frame's ranges are up to
+ * 22 MB.
  */
 export interface RangeBuffers {
   lo?: Float32Array;
@@ -56,12 +57,18 @@ function buffersFor(into: RangeBuffers | undefined, count: number): { lo: Float3
   return { lo: into.lo.subarray(0, count), hi: into.hi.subarray(0, count) };
 }
 
-/** The bytes {@link extremesIn} takes from an arena for `frame`'s range of `radius` over `box`. */
-function extremesBytes(frame: Frame, box: Box, radius: number): number {
-  const rows = Math.min(frame.height, box.y + box.height + radius) - Math.max(0, box.y - radius);
+/**
+ * What the kernel reads and works in for `frame`'s range of `radius` over `box`: the frame's rows from y0 the windows
+ * reach (`srcBytes` of them) and its working memory (`workBytes`), with `bytes` all an arena gives it, outputs
+ * included (the arena leaves 16 bytes after each buffer, which the kernel's stores of three floats as four need).
+ */
+function extremesLayout(frame: Frame, box: Box, radius: number): { y0: number; srcBytes: number; workBytes: number; bytes: number } {
+  const y0 = Math.max(0, box.y - radius);
+  const rows = Math.min(frame.height, box.y + box.height + radius) - y0;
   const cols = Math.min(frame.width, box.x + box.width + radius) - Math.max(0, box.x - radius);
-  // (The arena leaves 16 bytes after each buffer, which the kernel's stores of a pixel's three floats as four need.)
-  return rows * frame.width * 3 * BYTES_PER_SAMPLE[frame.sampleType] + 4 * (2 * box.width * box.height * 3 + 2 * (3 * cols + 4) + 2 * (rows * box.width * 3 + 4)) + 5 * 32;
+  const srcBytes = rows * frame.width * 3 * BYTES_PER_SAMPLE[frame.sampleType];
+  const workBytes = 4 * (2 * (3 * cols + 4) + 2 * (rows * box.width * 3 + 4));
+  return { y0, srcBytes, workBytes, bytes: srcBytes + workBytes + 8 * box.width * box.height * 3 + 4 * 32 };
 }
 
 /**
@@ -71,19 +78,23 @@ function extremesBytes(frame: Frame, box: Box, radius: number): number {
 function extremesIn(arena: KernelArena, frame: Frame, box: Box, radius: number): { lo: number; hi: number } {
   const { width: fw, height: fh, data } = frame;
   const count = box.width * box.height * 3;
-  const y0 = Math.max(0, box.y - radius);
-  const rows = Math.min(fh, box.y + box.height + radius) - y0;
-  const cols = Math.min(fw, box.x + box.width + radius) - Math.max(0, box.x - radius);
-  const bytesPer = BYTES_PER_SAMPLE[frame.sampleType];
-  const srcBytes = rows * fw * 3 * bytesPer;
+  const { y0, srcBytes, workBytes } = extremesLayout(frame, box, radius);
   const src = arena.space(srcBytes);
   const lo = arena.space(4 * count);
   const hi = arena.space(4 * count);
-  const work = arena.space(4 * (2 * (3 * cols + 4) + 2 * (rows * box.width * 3 + 4)));
+  const work = arena.space(workBytes);
   // The frame's rows the windows reach, as they are (views made after reserving, which may grow the memory).
-  new Uint8Array(arena.memory.buffer, src, srcBytes).set(new Uint8Array(data.buffer, data.byteOffset + y0 * fw * 3 * bytesPer, srcBytes));
+  new Uint8Array(arena.memory.buffer, src, srcBytes).set(new Uint8Array(data.buffer, data.byteOffset + y0 * fw * 3 * BYTES_PER_SAMPLE[frame.sampleType], srcBytes));
   kernel(arena.memory).extremes(src, SAMPLE_CODE[frame.sampleType], fw, fh, box.x, box.y, box.width, box.height, radius, lo, hi, work);
   return { lo, hi };
+}
+
+/** The range at `lo` and `hi` in `arena` (`count` floats each) copied into `into`'s arrays, or new ones. */
+function copyOut(arena: KernelArena, lo: number, hi: number, count: number, into: RangeBuffers | undefined): { lo: Float32Array; hi: Float32Array } {
+  const out = buffersFor(into, count);
+  out.lo.set(new Float32Array(arena.memory.buffer, lo, count));
+  out.hi.set(new Float32Array(arena.memory.buffer, hi, count));
+  return out;
 }
 
 /**
@@ -92,17 +103,13 @@ function extremesIn(arena: KernelArena, frame: Frame, box: Box, radius: number):
  * arrays where given.
  */
 export function localExtremes(frame: Frame, box: Box, radius: number, into?: RangeBuffers): { lo: Float32Array; hi: Float32Array } {
-  const count = box.width * box.height * 3;
-  const out = buffersFor(into, count);
-  const arena = KernelArena.take(extremesBytes(frame, box, radius));
+  const arena = KernelArena.take(extremesLayout(frame, box, radius).bytes);
   try {
     const { lo, hi } = extremesIn(arena, frame, box, radius);
-    out.lo.set(new Float32Array(arena.memory.buffer, lo, count));
-    out.hi.set(new Float32Array(arena.memory.buffer, hi, count));
+    return copyOut(arena, lo, hi, box.width * box.height * 3, into);
   } finally {
     arena.release();
   }
-  return out;
 }
 
 /** An input's local range over a box: per sample of the box, the least and greatest value around it. */
@@ -231,7 +238,7 @@ export function motionLocalRange(input: Frame, box: Box, radius: number, motion:
   const top = Math.max(radius, motion.maxRadius);
   const size = box.width * box.height;
   const count = 3 * size;
-  const arena = KernelArena.take(4 * (map.width * box.height + 4 * count) + size + 16 * (top + 1) + extremesBytes(input, box, motion.maxRadius));
+  const arena = KernelArena.take(4 * (map.width * box.height + 4 * count) + size + 16 * (top + 1) + extremesLayout(input, box, motion.maxRadius).bytes);
   let only: number | undefined;
   try {
     // Each pixel's radius (motionRadius by table: the radius for each whole want, floor(scale x px + 1/2) limited to
@@ -285,8 +292,5 @@ function mergeRadii(arena: KernelArena, input: Frame, box: Box, radius: number, 
     }
     arena.rewind(mark);
   }
-  const out = buffersFor(into, count);
-  out.lo.set(new Float32Array(arena.memory.buffer, lo, count));
-  out.hi.set(new Float32Array(arena.memory.buffer, hi, count));
-  return out;
+  return copyOut(arena, lo, hi, count, into);
 }

@@ -266,7 +266,7 @@ export function extrapolate(memory: WebAssembly.Memory, estimate: Float32Array, 
 /**
  * The mean of `v` (w x h) over a square of radius r around each pixel, cut off at the borders (a summed-area table
  * in 64-bit floats), written over `v`; returns `v`. In the kernel: in JavaScript it was the largest part of the
- * deconvolution's tests (about 45 ms a 640x480 frame, docs/deblur-model.md, session 27).
+ * deconvolution's tests (47 ms a 640x480 frame in session 27's profile, docs/deblur-model.md).
  */
 export function boxMean(v: Float64Array, w: number, h: number, r: number): Float64Array {
   const n = w * h;
