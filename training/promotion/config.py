@@ -51,6 +51,19 @@ def load_config(path: str) -> Dict[str, Any]:
         cfg['init'] = os.path.normpath(os.path.join(base, cfg['init']))
         if not os.path.isfile(cfg['init']):
             raise ValueError(f'{path}: init checkpoint {cfg["init"]!r} does not exist')
+    teacher = cfg.get('teacher')
+    if teacher is not None:
+        # Distillation (train.py): the target moves from the sharp frame towards a frozen model's output.
+        ok = (isinstance(teacher, dict) and set(teacher) <= {'model', 'weight'} and isinstance(teacher.get('model'), str)
+              and isinstance(teacher.get('weight'), (int, float)) and not isinstance(teacher.get('weight'), bool)
+              and 0 < teacher['weight'] <= 1)
+        if not ok:
+            raise ValueError(f'{path}: expected teacher as a mapping with model (a checkpoint, or an exported model\'s '
+                             f'card or .onnx file) and weight (in (0, 1]: the share of the target the teacher gives) '
+                             f'but received {teacher!r}')
+        teacher['model'] = os.path.normpath(os.path.join(base, teacher['model']))
+        if not os.path.isfile(teacher['model']):
+            raise ValueError(f'{path}: teacher.model {teacher["model"]!r} does not exist')
     datasets = cfg['datasets']
     if not isinstance(datasets, dict) or 'train' not in datasets:
         raise ValueError(f'{path}: datasets needs a "train" entry')

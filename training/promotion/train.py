@@ -38,6 +38,13 @@ deblur() does by default (radius 3), before the loss and in validation (promotio
 `train.clamp_motion` ([scale, max_radius], default none) makes that radius follow the motion: each pixel's is
 floor(scale x its motion in px + 1/2), from clamp_radius up to max_radius (local_range.motion_radii); the dataset
 then computes the flow vectors (it needs datasets.train.motion_finest_level).
+
+`teacher` ({model, weight}; default none): distillation. A frozen network (a checkpoint, or an exported model's card
+or .onnx file, loaded as promotion.evaluate loads it) runs on every batch, its output clamped as the student's is,
+and the loss's target becomes sharp + weight x (teacher - sharp): weight 1 fits the teacher's function, less keeps
+part of the sharp frame as the target. What a smaller network (the CPU's speed target) learns from a larger
+trained one: the teacher's restraint on sharp input as much as its restoration. The logged psnr stays against the
+sharp frame.
 """
 import argparse
 import csv
@@ -342,6 +349,13 @@ def train(config_path: str, quiet: bool = False, threads: Optional[int] = None) 
             if dict(init['network']) != dict(cfg['network']):
                 raise ValueError(f'init checkpoint {cfg["init"]} holds network {init["network"]}, not {cfg["network"]}')
             model.load_state_dict(checkpoint_weights(init))
+    teacher = None
+    if cfg.get('teacher') is not None:
+        from .evaluate import load_model
+        teacher, _ = load_model(cfg['teacher']['model'])
+        teacher = teacher.to(device).eval()
+        for p in teacher.parameters():
+            p.requires_grad_(False)
     if device.type == 'cuda':
         torch.backends.cudnn.benchmark = True
         torch.backends.cuda.matmul.allow_tf32 = True
@@ -395,7 +409,12 @@ def train(config_path: str, quiet: bool = False, threads: Optional[int] = None) 
             group['lr'] = lr
         batch = _to(batch, device)
         out = _forward(model, batch, t['clamp_radius'], t['clamp_motion'])
-        loss, parts = criterion(out, batch['gt'], batch['motion'], batch.get('handBox'))
+        target = batch['gt']
+        if teacher is not None:
+            with torch.no_grad():
+                taught = _forward(teacher, batch, t['clamp_radius'], t['clamp_motion']).clamp(0, 1)
+            target = target + cfg['teacher']['weight'] * (taught - target)
+        loss, parts = criterion(out, target, batch['motion'], batch.get('handBox'))
         optimizer.zero_grad()
         loss.backward()
         if t['grad_clip'] > 0:

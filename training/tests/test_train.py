@@ -223,6 +223,38 @@ class TrainingTest(unittest.TestCase):
             with self.assertRaisesRegex(ValueError, 'does not match the SHA-256'):
                 load_export_weights(build_network({'type': 'promotion-s', **TINY}), os.path.join(models, 'two.json'))
 
+    def test_distillation_from_a_teacher(self):
+        """teacher {model, weight}: the target moves from the sharp frame to the frozen teacher's output. A student
+        that is its teacher, at weight 1 and learning rate 0, meets its target: the pixel term falls to Charbonnier's
+        floor (sqrt(1e-6)), far under the same run's against the sharp frames; at weight 0.5 it lies between."""
+        with tempfile.TemporaryDirectory() as d:
+            make_dataset(os.path.join(d, 'data'))
+            train(_config(d, iterations=3), quiet=True)
+            teacher = os.path.join(d, 'out', 'checkpoints', 'iter_00000003.pt')
+            path = _config(d, iterations=2, lr=0.0, eta_min=0.0, checkpoint_every=2, val_every=2)
+            with open(path) as f:
+                cfg = yaml.safe_load(f)
+            pixels = {}
+            for weight in (None, 0.5, 1.0):
+                cfg.update(init=teacher, output=f'out-{weight}', loss={})
+                cfg.pop('teacher', None)
+                if weight is not None:
+                    cfg['teacher'] = {'model': teacher, 'weight': weight}
+                write_config(path, cfg)
+                train(path, quiet=True)
+                with open(os.path.join(d, f'out-{weight}', 'train.csv')) as f:
+                    pixels[weight] = [float(r['pixel']) for r in csv.DictReader(f)]
+            for k in range(2):
+                self.assertLess(pixels[1.0][k], 1.2e-3, pixels)
+                self.assertGreater(pixels[None][k], 5 * pixels[1.0][k], pixels)
+                self.assertTrue(pixels[1.0][k] < pixels[0.5][k] < pixels[None][k], pixels)
+            for bad in ({'model': teacher}, {'model': teacher, 'weight': 0}, {'model': teacher, 'weight': 1.5},
+                        {'model': os.path.join(d, 'missing.pt'), 'weight': 1}, {'model': teacher, 'weight': 1, 'x': 1}):
+                cfg['teacher'] = bad
+                write_config(path, cfg)
+                with self.assertRaisesRegex(ValueError, 'teacher'):
+                    train(path, quiet=True)
+
     def test_only_the_trainable_parameters_change_from_a_model_at_another_prior_stride(self):
         # configs/prior-stride-fit.yml: init from an exported promotion-c with prior_stride 2 (a function option:
         # onnx_weights.FUNCTION_OPTIONS), train.trainable [prior_encoder.]: the rest stays the export's, exactly.
