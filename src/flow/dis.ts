@@ -320,6 +320,19 @@ export function disLevel(i0: GreyImage, i1: GreyImage, initial: FlowField, param
   return { width, height, data: out };
 }
 
+/** An image's pyramid as {@link disFlow} builds it for one set of options: build it once with {@link disPyramid} to use the image in several flows ({@link disFlowBetween}). */
+export interface DisPyramid {
+  readonly params: DisParameters;
+  /** Level 0 is the image itself. */
+  readonly levels: readonly GreyImage[];
+}
+
+/** The pyramid {@link disFlow} builds of `image` for `options`. */
+export function disPyramid(image: GreyImage, options: DisOptions = {}): DisPyramid {
+  const params = disParameters(image.width, image.height, options);
+  return { params, levels: pyramid(image, params.coarsestLevel) };
+}
+
 /**
  * Optical flow from `i0` to `i1` (same size, grey values 0..255): for each pixel x of i0, the displacement F(x)
  * with i0(x) ~ i1(x + F(x)).
@@ -328,9 +341,22 @@ export function disFlow(i0: GreyImage, i1: GreyImage, options: DisOptions = {}):
   if (i0.width !== i1.width || i0.height !== i1.height) {
     throw new RangeError(`disFlow: images differ in size (${i0.width}x${i0.height} vs ${i1.width}x${i1.height})`);
   }
-  const params = disParameters(i0.width, i0.height, options);
-  const p0 = pyramid(i0, params.coarsestLevel);
-  const p1 = pyramid(i1, params.coarsestLevel);
+  return disFlowBetween(disPyramid(i0, options), disPyramid(i1, options));
+}
+
+/** {@link disFlow} between two images given by their pyramids (the same size and options): the same flow, without building either pyramid again. */
+export function disFlowBetween(from: DisPyramid, to: DisPyramid): FlowField {
+  const i0 = from.levels[0]!;
+  const i1 = to.levels[0]!;
+  const params = from.params;
+  if (i0.width !== i1.width || i0.height !== i1.height) {
+    throw new RangeError(`disFlow: images differ in size (${i0.width}x${i0.height} vs ${i1.width}x${i1.height})`);
+  }
+  if (Object.keys(params).some((k) => params[k as keyof DisParameters] !== to.params[k as keyof DisParameters])) {
+    throw new RangeError('disFlowBetween: the two pyramids were built with different options');
+  }
+  const p0 = from.levels;
+  const p1 = to.levels;
   const top = p0[params.coarsestLevel]!;
   let flow: FlowField = { width: top.width, height: top.height, data: new Float32Array(2 * top.width * top.height) };
   for (let l = params.coarsestLevel; l >= params.finestLevel; l--) {

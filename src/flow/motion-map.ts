@@ -19,7 +19,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { InvalidOptionError } from '../errors.js';
 import { expectBoolean, expectFunction, expectKnownKeys, expectOneOf } from '../options.js';
 import type { Frame } from '../stream/frame.js';
-import { checkDisOptions, type DisOptions, disFlow } from './dis.js';
+import { checkDisOptions, type DisOptions, type DisPyramid, disFlowBetween, disPyramid } from './dis.js';
 import { BT601, type FlowField, type GreyImage, toGrey } from './field.js';
 
 /** The two definitions of the motion map. */
@@ -196,7 +196,8 @@ export function motionMaps<T>(options: MotionMapsOptions<T> = {}): OperatorFunct
   const continues = options.continues === undefined ? undefined : expectFunction<(previous: T, next: T) => boolean>('continues', options.continues);
   return (source) =>
     new Observable<WithMotion<T>>((subscriber) => {
-      let current: { item: T; frame: Frame; grey: GreyImage } | undefined;
+      // Each frame's pyramid is built once and used in the four flows the frame is in.
+      let current: { item: T; frame: Frame; pyramid: DisPyramid } | undefined;
       let backward: FlowField | undefined; // F(current -> previous)
       // The map of the last frame of a sequence: its backward flow alone, or none in a one-frame sequence.
       const last = (c: { frame: Frame }): MotionMap => {
@@ -207,20 +208,20 @@ export function motionMaps<T>(options: MotionMapsOptions<T> = {}): OperatorFunct
         next(item) {
           try {
             const frame = select(item);
-            const grey = toGrey(frame);
+            const pyramid = disPyramid(toGrey(frame), flowOptions);
             if (current && continues && !continues(current.item, item)) {
               subscriber.next({ item: current.item, motion: last(current) });
               current = undefined;
               backward = undefined;
             }
             if (current) {
-              const forward = disFlow(current.grey, grey, flowOptions);
-              const nextBackward = disFlow(grey, current.grey, flowOptions);
+              const forward = disFlowBetween(current.pyramid, pyramid);
+              const nextBackward = disFlowBetween(pyramid, current.pyramid);
               const map = motionMap(forward, backward, kind);
               subscriber.next({ item: current.item, motion: withFlow ? { ...map, flow: flowInput(forward, backward) } : map });
               backward = nextBackward;
             }
-            current = { item, frame, grey };
+            current = { item, frame, pyramid };
           } catch (error) {
             subscriber.error(error);
           }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { disFlow, downsample } from '../../src/flow/dis.js';
-import { constantFlow, type FlowField, type GreyImage, meanEndPointError, sampleBilinear } from '../../src/flow/field.js';
+import { disFlow, disFlowBetween, disPyramid, downsample } from '../../src/flow/dis.js';
+import { constantFlow, type FlowField, type GreyImage, meanEndPointError, sampleBilinear, toGrey } from '../../src/flow/field.js';
 import { motionMap, motionMaps, motionMapToUint16 } from '../../src/flow/motion-map.js';
 import { lastValueFrom, from, toArray } from 'rxjs';
 import { createRgb8Frame } from '../../src/stream/frame.js';
@@ -62,6 +62,19 @@ describe('DIS optical flow', () => {
     expect(Array.from(half.data).every((v) => Math.abs(v - 42) < 1e-4)).toBe(true);
   });
 
+  it('between pyramids built once: the same flow to the bit, for the options it was built with only', () => {
+    const a = view(160, 120, 0, 0);
+    const b = view(160, 120, 7.3, -4.1);
+    for (const options of [{}, { finestLevel: 2 }]) {
+      const pa = disPyramid(a, options);
+      const pb = disPyramid(b, options);
+      expect(disFlowBetween(pa, pb).data).toEqual(disFlow(a, b, options).data);
+      expect(disFlowBetween(pb, pa).data).toEqual(disFlow(b, a, options).data);
+    }
+    expect(() => disFlowBetween(disPyramid(a), disPyramid(b, { finestLevel: 1 }))).toThrow('built with different options');
+    expect(() => disFlowBetween(disPyramid(a), disPyramid(view(96, 64, 0, 0)))).toThrow('images differ in size (160x120 vs 96x64)');
+  });
+
   it('validates its options', () => {
     const a = view(64, 48, 0, 0);
     expect(() => disFlow(a, a, { patchSize: 2 })).toThrow('Expected integer between 4 and 32 for patchSize but received 2 of type number');
@@ -113,6 +126,16 @@ describe('motionMaps', () => {
   });
   const maps = (input: typeof frames, options: Parameters<typeof motionMaps<(typeof frames)[number]>>[0] = {}) =>
     lastValueFrom(from(input).pipe(motionMaps(options), toArray()));
+
+  it('each map is made of the two flows disFlow gives between the frame and its neighbours', async () => {
+    const got = await maps(frames, { flow: { finestLevel: 1 } });
+    const grey = frames.map((f) => toGrey(f));
+    got.forEach((m, k) => {
+      const forward = k + 1 < frames.length ? disFlow(grey[k]!, grey[k + 1]!, { finestLevel: 1 }) : undefined;
+      const backward = k > 0 ? disFlow(grey[k]!, grey[k - 1]!, { finestLevel: 1 }) : undefined;
+      expect(m.motion.data).toEqual(motionMap(forward, backward).data);
+    });
+  });
 
   it('`continues` ends a sequence between two frames: each side gets the maps it would get alone', async () => {
     const split = await maps(frames, { continues: (a, b) => b.index !== 2 });
