@@ -15,8 +15,12 @@ import type { ClampMotion } from './local-range.js';
 import { isPlainCard, plainCardModelPath, plainModelSpec, type PlainModelOptions, type PlainModelSpec } from './plain-model.js';
 import { MAX_DECONVOLVE_ITERATIONS } from './deconvolve.js';
 
-/** Contract versions this runtime implements (models/README.md): 1, one graph; 2, two (features per frame, then the window); 3, one graph that also reads the flow vectors. */
-export const SUPPORTED_CONTRACT_VERSIONS: readonly number[] = [1, 2, 3];
+/**
+ * Contract versions this runtime implements (models/README.md): 1, one graph; 2, two (features per frame, then the
+ * window); 3, one graph that also reads the flow vectors; 4, one graph that takes the window's prior maps at half
+ * resolution, computed by the runtime (`priors` in place of `contrastScale`).
+ */
+export const SUPPORTED_CONTRACT_VERSIONS: readonly number[] = [1, 2, 3, 4];
 
 /**
  * The model `deblur()` and `promotion deblur` use when none is named: the shipped CPU model, `promotion-c` (the
@@ -34,7 +38,13 @@ export const CONTRACT_INPUT_NAMES = ['frames', 'motion', 'blurWeights', 'contras
  */
 export const FLOW_INPUT_NAME = 'flow';
 
-/** Output tensor name of contract versions 1, 2 and 3. */
+/**
+ * Contract version 4's input in place of `contrastScale`: the window's prior maps averaged over 2x2 pixels, NCHW
+ * [B, 3T, H/2, W/2], which the runtime computes from the other inputs and the contrast scales (src/deblur/priors.ts).
+ */
+export const PRIORS_INPUT_NAME = 'priors';
+
+/** Output tensor name of contract versions 1 to 4. */
 export const CONTRACT_OUTPUT_NAME = 'restored';
 
 /** Contract version 2: the feature graph's input, one frame [B, 3, H, W]. */
@@ -45,7 +55,10 @@ export const FEATURE_NAMES = ['featL1', 'featL2', 'featL3'] as const;
 
 /** The input names a card of `version` lists for its (restore) graph, in order. */
 export function contractInputNames(version: number): readonly string[] {
-  return version === 2 ? [...FEATURE_NAMES, ...CONTRACT_INPUT_NAMES] : version === 3 ? [...CONTRACT_INPUT_NAMES, FLOW_INPUT_NAME] : CONTRACT_INPUT_NAMES;
+  if (version === 2) return [...FEATURE_NAMES, ...CONTRACT_INPUT_NAMES];
+  if (version === 3) return [...CONTRACT_INPUT_NAMES, FLOW_INPUT_NAME];
+  if (version === 4) return ['frames', 'motion', 'blurWeights', PRIORS_INPUT_NAME];
+  return CONTRACT_INPUT_NAMES;
 }
 
 /** One tensor as the card describes it. `shape` lists dimensions: numbers, or names of dynamic ones (B, H, W). */
@@ -309,6 +322,10 @@ export function parseModelCard(json: unknown, path: string): ModelCard {
   const frames = inputs.find((t) => t.name === 'frames')!;
   if (frames.shape.length !== 5 || frames.shape[1] !== windowSize || frames.shape[2] !== 3) {
     fail(path, `gives input frames the shape [${frames.shape.join(', ')}], but a window of ${windowSize} RGB frames is [B, ${windowSize}, 3, H, W]`);
+  }
+  const priors = inputs.find((t) => t.name === PRIORS_INPUT_NAME);
+  if (priors && (priors.shape.length !== 4 || priors.shape[1] !== 3 * windowSize || priors.shape[2] !== 'H/2' || priors.shape[3] !== 'W/2')) {
+    fail(path, `gives input ${PRIORS_INPUT_NAME} the shape [${priors.shape.join(', ')}], but the prior maps of a window of ${windowSize} frames at half resolution are [B, ${3 * windowSize}, H/2, W/2]`);
   }
   const features = version === 2 ? parseFeatures(path, json.features, file, windowSize, inputs) : undefined;
   if (version !== 2 && json.features !== undefined) fail(path, `has a features entry, which only contract version 2 (a model in two parts) has`);

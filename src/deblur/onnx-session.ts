@@ -35,6 +35,7 @@ import {
   FEATURE_NAMES,
   FLOW_INPUT_NAME,
   type ModelCard,
+  PRIORS_INPUT_NAME,
   type ModelCardTensor,
   type ModelFiles,
   readModelCard,
@@ -42,6 +43,7 @@ import {
 } from './model-card.js';
 import type { DeblurDevice, DeblurFeeds, DeblurModel, DeblurModelIdentity, DeblurModelParts, FeatureLevel, FrameFeatures, FrameFeeds } from './model.js';
 import { MAX_DECONVOLVE_ITERATIONS } from './deconvolve.js';
+import { pooledPriorLength, pooledPriorMaps } from './priors.js';
 import { createReferenceModel, isReferenceModel, parseReferenceModel, type ReferenceMethod } from './reference-models.js';
 import { createWorkerSession, type OrtSessionLike, WorkerSession } from './ort-worker.js';
 import { checkPlainModelOptions, describePlainGraph, fromPlainOutput, type PlainModelDescription, type PlainModelOptions, toPlainInput } from './plain-model.js';
@@ -415,11 +417,17 @@ class OnnxDeblurModel extends SessionModel implements LoadedDeblurModel {
     });
   }
 
+  /** Contract version 4: working memory of the prior maps (the window's greys), reused from call to call. */
+  private priorGrey = new Float32Array(0);
+  /** Contract version 4: prior-map buffers no call holds now, reused (a fresh array's first writes are slow: docs/deblur-model.md, session 27). */
+  private readonly freePriors: Float32Array[] = [];
+
   /** Runs the (restore) graph with `extra` inputs (the features, contract version 2) and the window's inputs. */
   private async restoreWith(extra: Record<string, OrtModule.Tensor>, feeds: DeblurFeeds): Promise<Float32Array> {
     const { width: w, height: h } = feeds;
     const t = this.card.windowSize;
     const { Tensor } = this.ort;
+    let priors: Float32Array | undefined;
     const all: Record<string, () => OrtModule.Tensor> = {
       frames: () => new Tensor('float32', feeds.frames, [1, t, 3, h, w]),
       motion: () => new Tensor('float32', feeds.motion, [1, 1, h, w]),
@@ -429,15 +437,27 @@ class OnnxDeblurModel extends SessionModel implements LoadedDeblurModel {
         if (feeds.flow === undefined) throw new InvalidOptionError(`Model ${this.files.onnxPath} reads the flow vectors (contract version 3) but was called without feeds.flow`);
         return new Tensor('float32', feeds.flow, [1, 4, h, w]);
       },
+      [PRIORS_INPUT_NAME]: () => {
+        const length = pooledPriorLength(t, w, h);
+        const free = this.freePriors.findIndex((b) => b.length === length);
+        priors = free >= 0 ? this.freePriors.splice(free, 1)[0]! : new Float32Array(length);
+        if (this.priorGrey.length < t * w * h) this.priorGrey = new Float32Array(t * w * h);
+        pooledPriorMaps(feeds.frames, feeds.motion, feeds.contrastScale, w, h, priors, this.priorGrey);
+        return new Tensor('float32', priors, [1, 3 * t, h / 2, w / 2]);
+      },
     };
-    // Only the inputs the graph has (an EDVR baseline may take frames alone; see unusedInputs).
-    const tensors = Object.fromEntries(this.session.inputNames.map((n) => [n, extra[n] ?? all[n]!()]));
-    const out = feeds.owned === true && this.session instanceof WorkerSession ? await this.session.runMoving(tensors, ['frames', 'motion', ...(feeds.flow !== undefined ? [FLOW_INPUT_NAME] : [])]) : await this.session.run(tensors);
-    const restored = out[CONTRACT_OUTPUT_NAME];
-    if (!restored || !(restored.data instanceof Float32Array) || restored.data.length !== 3 * w * h) {
-      throw new ModelContractError(this.files.onnxPath, `Model ${this.files.onnxPath} returned ${restored ? `[${restored.dims.join(', ')}]` : 'no restored output'} for a ${w}x${h} input instead of [1, 3, ${h}, ${w}].`);
+    try {
+      // Only the inputs the graph has (an EDVR baseline may take frames alone; see unusedInputs).
+      const tensors = Object.fromEntries(this.session.inputNames.map((n) => [n, extra[n] ?? all[n]!()]));
+      const out = feeds.owned === true && this.session instanceof WorkerSession ? await this.session.runMoving(tensors, ['frames', 'motion', ...(feeds.flow !== undefined ? [FLOW_INPUT_NAME] : [])]) : await this.session.run(tensors);
+      const restored = out[CONTRACT_OUTPUT_NAME];
+      if (!restored || !(restored.data instanceof Float32Array) || restored.data.length !== 3 * w * h) {
+        throw new ModelContractError(this.files.onnxPath, `Model ${this.files.onnxPath} returned ${restored ? `[${restored.dims.join(', ')}]` : 'no restored output'} for a ${w}x${h} input instead of [1, 3, ${h}, ${w}].`);
+      }
+      return restored.data;
+    } finally {
+      if (priors !== undefined && this.freePriors.length < 2) this.freePriors.push(priors);
     }
-    return restored.data;
   }
 }
 

@@ -4,12 +4,16 @@
  * the contract (models/README.md). The same weights exported in two parts (`--contract 2`): each part matches
  * PyTorch's, and the two ONNX graphs composed match PyTorch's full model and the one-graph export. The deformable
  * convolutions are exported as native ONNX DeformConv nodes (opset 19) by default and as grid_sample arithmetic
- * (opset 16) with `--deform-conv grid`; both forms match PyTorch.
+ * (opset 16) with `--deform-conv grid`; both forms match PyTorch. A promotion-c network exported with its prior
+ * maps computed by the runtime (`--contract 4`): the runtime's maps (src/deblur/priors.ts) match PyTorch's, and the
+ * graph fed them, directly and through loadDeblurModel, matches PyTorch's full network.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadDeblurModel } from '../../src/deblur/onnx-session.js';
+import { pooledPriorLength, pooledPriorMaps } from '../../src/deblur/priors.js';
 import { tempDir } from '../helpers.js';
 import { requireTorch, runPython } from './python.js';
 
@@ -19,7 +23,7 @@ interface TensorFile {
 }
 interface ParityCase {
   readonly size: string;
-  readonly tensors: Record<'frames' | 'motion' | 'blurWeights' | 'contrastScale' | 'restored', TensorFile> & Partial<Record<'featL1' | 'featL2' | 'featL3' | 'flow', TensorFile>>;
+  readonly tensors: Record<'frames' | 'motion' | 'blurWeights' | 'contrastScale' | 'restored', TensorFile> & Partial<Record<'featL1' | 'featL2' | 'featL3' | 'flow' | 'priors', TensorFile>>;
 }
 
 const dir = tempDir('promotion-export-');
@@ -28,6 +32,7 @@ const parity2Dir = join(dir, 'parity2');
 const parityGridDir = join(dir, 'parity-grid');
 const parityCDir = join(dir, 'parity-c');
 const parityC3Dir = join(dir, 'parity-c3');
+const parityC4Dir = join(dir, 'parity-c4');
 const FEATURES = ['featL1', 'featL2', 'featL3'] as const;
 
 function readTensor(t: TensorFile, folder = parityDir): ort.Tensor {
@@ -55,6 +60,12 @@ describe('ONNX export (python3 -m promotion.export)', () => {
     // With the directional motion prior: contract version 3, the flow vectors as a fifth input.
     const c3 = runPython(['-m', 'promotion.export', '--preset', 'promotion-c', '--random-init', '--seed', '4', '--set', 'num_feat=8', '--set', 'middle_blocks=1', '--set', 'directional_motion=true', '--name', 'tiny-c3', '--out-dir', dir, '--parity-dir', parityC3Dir, '--parity-sizes', '32x32,48x64']);
     if (c3.status !== 0) throw new Error(`directional promotion-c export failed (exit ${c3.status}):\n${c3.output}`);
+    // The prior maps computed by the runtime: contract version 4, for the prior branch at stride 2 only.
+    const c4 = runPython(['-m', 'promotion.export', '--preset', 'promotion-c', '--random-init', '--seed', '5', '--set', 'num_feat=8', '--set', 'middle_blocks=1', '--set', 'prior_stride=2', '--contract', '4', '--name', 'tiny-c4', '--out-dir', dir, '--parity-dir', parityC4Dir, '--parity-sizes', '32x32,48x64']);
+    if (c4.status !== 0) throw new Error(`contract-4 promotion-c export failed (exit ${c4.status}):\n${c4.output}`);
+    const c4s1 = runPython(['-m', 'promotion.export', '--preset', 'promotion-c', '--random-init', '--contract', '4', '--name', 'tiny-c4s1', '--out-dir', dir]);
+    expect(c4s1.status).toBe(2);
+    expect(c4s1.output).toContain('contract version 4 (the prior maps computed by the runtime, at half resolution) is for a promotion-c network with the prior branch at stride 2');
     const c2 = runPython(['-m', 'promotion.export', '--preset', 'promotion-c', '--random-init', '--contract', '2', '--name', 'tiny-c2', '--out-dir', dir]);
     expect(c2.status).toBe(2);
     expect(c2.output).toContain('error: promotion-c has no per-frame feature stage to export apart: use --contract 1');
@@ -144,6 +155,49 @@ describe('ONNX export (python3 -m promotion.export)', () => {
       }
     } finally {
       await session.release();
+    }
+  });
+
+  it('with the prior maps computed by the runtime (contract version 4): its maps match PyTorch\'s, and the graph fed them matches PyTorch\'s full network (<= 1e-4), directly and through loadDeblurModel', async () => {
+    const card = JSON.parse(readFileSync(join(dir, 'tiny-c4.json'), 'utf8')) as { contractVersion: number; inputs: { name: string; shape: string[] }[] };
+    expect(card.contractVersion).toBe(4);
+    expect(card.inputs.map((i) => i.name)).toEqual(['frames', 'motion', 'blurWeights', 'priors']);
+    expect(card.inputs[3]!.shape).toEqual(['B, 15, H/2, W/2']);
+    const parity = JSON.parse(readFileSync(join(parityC4Dir, 'parity.json'), 'utf8')) as { contractVersion: number; cases: ParityCase[] };
+    expect(parity.contractVersion).toBe(4);
+    const session = await ort.InferenceSession.create(join(dir, 'tiny-c4.onnx'), { intraOpNumThreads: 1 });
+    const model = await loadDeblurModel({ model: join(dir, 'tiny-c4.json'), threads: 1 });
+    try {
+      expect(session.inputNames).toEqual(['frames', 'motion', 'blurWeights', 'priors']);
+      for (const c of parity.cases) {
+        const t = (n: keyof ParityCase['tensors']) => readTensor(c.tensors[n]!, parityC4Dir);
+        const [, win, , h, w] = t('frames').dims as number[];
+        const frames = t('frames').data as Float32Array;
+        const motion = t('motion').data as Float32Array;
+        const contrastScale = t('contrastScale').data as Float32Array;
+        const ours = pooledPriorMaps(frames, motion, contrastScale, w!, h!, new Float32Array(pooledPriorLength(win!, w!, h!)), new Float32Array(win! * w! * h!));
+        const theirs = t('priors').data as Float32Array;
+        expect(ours.length).toBe(theirs.length);
+        let worst = 0;
+        for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i]! - theirs[i]!) / Math.max(1, Math.abs(theirs[i]!)));
+        expect(worst, `${c.size} prior maps`).toBeLessThanOrEqual(2e-6);
+        const expected = t('restored').data as Float32Array;
+        const direct = (await session.run({ frames: t('frames'), motion: t('motion'), blurWeights: t('blurWeights'), priors: new ort.Tensor('float32', ours, [1, 3 * win!, h! / 2, w! / 2]) })).restored!.data as Float32Array;
+        const loaded = await model.run({ width: w!, height: h!, frames, motion, blurWeights: t('blurWeights').data as Float32Array, contrastScale });
+        for (const [label, out] of [['direct', direct], ['loadDeblurModel', loaded]] as const) {
+          let maxDiff = 0;
+          for (let i = 0; i < out.length; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i]! - expected[i]!));
+          expect(maxDiff, `${c.size} ${label}`).toBeLessThanOrEqual(1e-4);
+        }
+        // The maps matter: without them (zeros) the output moves.
+        const zero = (await session.run({ frames: t('frames'), motion: t('motion'), blurWeights: t('blurWeights'), priors: new ort.Tensor('float32', new Float32Array(ours.length), [1, 3 * win!, h! / 2, w! / 2]) })).restored!.data as Float32Array;
+        let moved = 0;
+        for (let i = 0; i < zero.length; i++) moved = Math.max(moved, Math.abs(zero[i]! - direct[i]!));
+        expect(moved).toBeGreaterThan(1e-4);
+      }
+    } finally {
+      await session.release();
+      await model.close();
     }
   });
 

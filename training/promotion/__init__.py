@@ -5,8 +5,10 @@ YAML configs and a registry keyed by the names configs use."""
 #: Versions of the runtime contract (models/README.md) the exporter writes: 1, the network as one graph; 2, in two
 #: parts (per-frame features, then the window), so the runtime computes each frame's features once; 3, one graph
 #: with the centre frame's flow vectors as a further input (networks with directional_motion; the exporter chooses it
-#: for them). The runtime refuses a model card with a version it does not know.
-CONTRACT_VERSIONS = (1, 2, 3)
+#: for them); 4, one graph that takes the prior maps averaged over 2x2 pixels, which the runtime computes
+#: (`priors` instead of `contrastScale`; networks with the prior branch at stride 2). The runtime refuses a model card
+#: with a version it does not know.
+CONTRACT_VERSIONS = (1, 2, 3, 4)
 #: What `python3 -m promotion.export` writes unless given --contract.
 DEFAULT_CONTRACT_VERSION = 1
 

@@ -18,13 +18,20 @@ computes each frame's features once and reuses them in the 5 windows that hold t
 it checks that the two parts composed give the full model's output (see check_two_parts). Version 1 (one graph)
 is the default.
 
+--contract 4 exports one graph that takes, in place of `contrastScale`, the prior maps averaged over 2x2 pixels
+(`priors` [B, 15, H/2, W/2], promotion/archs/priors.py pooled_prior_maps), which the runtime computes
+(src/deblur/priors.ts): for promotion-c networks with the prior branch at stride 2, whose graph otherwise spends
+about a tenth of its CPU time on the maps' full-resolution arithmetic (docs/deblur-model.md, session 28). The same
+function; the parity test checks the runtime's maps and the output.
+
 --deform-conv native (the default) exports each deformable convolution as one ONNX `DeformConv` node, which moves
 the graph to opset 19 (promotion/onnx_opset.py) and needs an ONNX Runtime with that kernel (1.30, which this
 project pins, has it on the CPU and CUDA); `grid`
 keeps the opset-16 grid_sample decomposition that any ONNX Runtime since 1.13 runs, about 1.7x slower on the CPU.
 
 --parity-dir also writes, per size, seeded inputs and PyTorch's output as raw little-endian float32 files and a
-parity.json listing them, for the TypeScript parity test (test/training/export-parity.test.ts); with --contract 2
+parity.json listing them, for the TypeScript parity test (test/training/export-parity.test.ts); with --contract 4
+also the pooled prior maps PyTorch computes from those inputs (`priors`), which the runtime must compute alike; with --contract 2
 also the window's features (`featL1..3`, [1, 5, C, h, w], PyTorch's) for testing each part.
 """
 import argparse
@@ -41,6 +48,7 @@ from torch import nn
 from . import CENTRE_INDEX, CONTRACT_VERSIONS, DEFAULT_CONTRACT_VERSION, MIN_SIZE, PADDING_MULTIPLE, WINDOW_SIZE
 from .archs import PRESETS, build_network, count_parameters
 from .archs.dcn import DEFORM_CONV_DOMAIN, DCNv2Pack
+from .archs.priors import pooled_prior_maps
 from .archs.unet_arch import LayerNorm2d
 from .onnx_opset import TARGET_OPSET, to_opset19
 from .local_range import check_clamp_motion, check_deadband, check_deadband_flat, parse_clamp_motion
@@ -52,6 +60,10 @@ DEFORM_CONV_MODES = ('native', 'grid')
 INPUT_NAMES = ['frames', 'motion', 'blurWeights', 'contrastScale']
 #: Contract version 3's further input (a network with directional_motion): the centre frame's flow vectors (px).
 FLOW_INPUT = 'flow'
+#: Contract version 4's input in place of contrastScale: the prior maps averaged over 2x2 pixels, which the runtime
+#: computes (priors.pooled_prior_maps; src/deblur/priors.ts).
+PRIORS_INPUT = 'priors'
+PRIORS_INPUT_NAMES = ['frames', 'motion', 'blurWeights', PRIORS_INPUT]
 OUTPUT_NAMES = ['restored']
 #: Contract version 2: the feature graph's input and outputs (the restore graph takes the outputs, stacked per
 #: window, before INPUT_NAMES), and each level's size as a fraction of the frame's.
@@ -75,6 +87,19 @@ class FeatureExtractor(nn.Module):
 
     def forward(self, frame: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         return self.model.extract_features(frame)
+
+
+class PooledPriorRestorer(nn.Module):
+    """Contract version 4's graph: the network from the window and its prior maps averaged over 2x2 pixels
+    (forward_pooled_priors), the maps computed by the runtime."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, frames: torch.Tensor, motion: torch.Tensor, blur_weights: torch.Tensor,
+                priors: torch.Tensor) -> torch.Tensor:
+        return self.model.forward_pooled_priors(frames, motion, blur_weights, priors)
 
 
 class WindowRestorer(nn.Module):
@@ -120,9 +145,16 @@ def input_names(model: nn.Module) -> List[str]:
 def contract_version(model: nn.Module, asked: int) -> int:
     """The contract version `model` is exported with: 3 for a directional_motion network, else `asked`."""
     if getattr(model, 'directional_motion', False):
-        if asked == 2:
-            raise ValueError('a directional_motion network is exported as one graph (contract version 3), not in two parts')
+        if asked in (2, 4):
+            raise ValueError(f'a directional_motion network is exported as one graph with its flow input (contract '
+                             f'version 3), not with contract version {asked}')
         return 3
+    if asked == 4:
+        encoder = getattr(model, 'prior_encoder', None)
+        if encoder is None or encoder.stride != 2 or not (model.use_contrast and model.use_structure and model.use_motion):
+            raise ValueError('contract version 4 (the prior maps computed by the runtime, at half resolution) is for a '
+                             'promotion-c network with the prior branch at stride 2 (prior_stride=2) and all three prior '
+                             'groups; use --contract 1')
     if asked == 3:
         raise ValueError('contract version 3 is for networks with directional_motion (its flow input); use 1 or 2')
     return asked
@@ -130,6 +162,7 @@ def contract_version(model: nn.Module, asked: int) -> int:
 
 WINDOW_AXES = {'frames': {0: 'batch', 3: 'height', 4: 'width'}, 'motion': {0: 'batch', 2: 'height', 3: 'width'},
                'blurWeights': {0: 'batch'}, 'contrastScale': {0: 'batch'},
+               PRIORS_INPUT: {0: 'batch', 2: 'half_height', 3: 'half_width'},
                FLOW_INPUT: {0: 'batch', 2: 'height', 3: 'width'},
                'restored': {0: 'batch', 2: 'height', 3: 'width'}}
 
@@ -179,10 +212,15 @@ def _export(module: nn.Module, args: Tuple[torch.Tensor, ...], path: str, input_
     return OPSET
 
 
-def export_onnx(model: torch.nn.Module, path: str, deform_conv: str = 'native') -> int:
-    """Contract version 1: the whole network as one graph. Returns its opset."""
+def export_onnx(model: torch.nn.Module, path: str, deform_conv: str = 'native', contract: int = 1) -> int:
+    """Contract version 1 (or 3): the whole network as one graph; 4: the network after its prior maps. Returns its
+    opset."""
     model.eval()
     x = example_inputs(1, 64, 64, 0)
+    if contract == 4:
+        x[PRIORS_INPUT] = pooled_prior_maps(x['frames'], x['motion'], x['contrastScale'])
+        return _export(PooledPriorRestorer(model), tuple(x[n] for n in PRIORS_INPUT_NAMES), path, PRIORS_INPUT_NAMES,
+                       OUTPUT_NAMES, {k: v for k, v in WINDOW_AXES.items() if k in PRIORS_INPUT_NAMES + OUTPUT_NAMES})
     names = input_names(model)
     return _export(model, tuple(x[n] for n in names), path, names, OUTPUT_NAMES,
                    {k: v for k, v in WINDOW_AXES.items() if k in names + OUTPUT_NAMES}, deform_conv)
@@ -268,14 +306,14 @@ def features_record(features_path: str, num_feat: int) -> Dict[str, Any]:
 
 def model_card(name: str, preset: str, model: torch.nn.Module, onnx_path: str,
                checkpoint: Optional[Dict[str, Any]], features_path: Optional[str] = None,
-               opset: int = OPSET) -> Dict[str, Any]:
-    """The model card; with `features_path`, of a two-part export (contract version 2). `opset`: the main
-    graph's (19 with native DeformConv nodes)."""
+               opset: int = OPSET, contract: int = 1) -> Dict[str, Any]:
+    """The model card; with `features_path`, of a two-part export (contract version 2); `contract` 4, of a graph
+    that takes the pooled prior maps. `opset`: the main graph's (19 with native DeformConv nodes)."""
     dims = 'B, 5, 3, H, W'
     c = model.config['num_feat']
     directional = getattr(model, 'directional_motion', False)
     card: Dict[str, Any] = {
-        'contractVersion': 2 if features_path else 3 if directional else 1,
+        'contractVersion': 2 if features_path else 3 if directional else 4 if contract == 4 else 1,
         'name': name,
         'file': os.path.basename(onnx_path),
         'sha256': sha256(onnx_path),
@@ -300,9 +338,16 @@ def model_card(name: str, preset: str, model: torch.nn.Module, onnx_path: str,
              'description': 'motion map of the centre frame, computed on the blurred frames'},
             {'name': 'blurWeights', 'dtype': 'float32', 'shape': ['B, 5'], 'layout': 'NT', 'range': [0, 5],
              'description': 'Eq. 4 over whole frames, sums to 5 (src/deblur/statistics.ts)'},
-            {'name': 'contrastScale', 'dtype': 'float32', 'shape': ['B, 5'], 'layout': 'NT', 'range': [0, 1],
-             'description': 'maximum of Eq. 1 over each whole frame (src/deblur/statistics.ts)'},
         ] + ([
+            {'name': PRIORS_INPUT, 'dtype': 'float32', 'shape': ['B, 15, H/2, W/2'], 'layout': 'NCHW',
+             'definition': 'src/deblur/priors.ts',
+             'description': 'the prior maps of the window (contrast over each frame\'s contrastScale, the maximum of '
+                            'Eq. 1 over the whole frame; gradient; motion: |grey of the centre - grey of frame t|, the '
+                            'motion map at the centre), channel group * 5 + frame, averaged over 2x2 pixels: computed '
+                            'by the runtime from the other inputs'}]
+            if contract == 4 else [
+            {'name': 'contrastScale', 'dtype': 'float32', 'shape': ['B, 5'], 'layout': 'NT', 'range': [0, 1],
+             'description': 'maximum of Eq. 1 over each whole frame (src/deblur/statistics.ts)'}]) + ([
             {'name': FLOW_INPUT, 'dtype': 'float32', 'shape': ['B, 4, H, W'], 'layout': 'NCHW',
              'description': 'the centre frame\'s flow vectors in pixels per frame: (u, v) of F(centre->next), then of '
                             'F(centre->prev), the flows of the motion map; at a sequence\'s ends the negation of the '
@@ -367,8 +412,9 @@ def test_record(path: str) -> Dict[str, Any]:
 
 
 def write_parity(model: torch.nn.Module, folder: str, sizes: List[str], seed: int, contract: int = 1) -> None:
-    """Per size: seeded inputs and PyTorch's output (and, for contract 2, the window's features [1, 5, C, h, w])
-    as raw little-endian float32 files, listed in parity.json."""
+    """Per size: seeded inputs and PyTorch's output (and, for contract 2, the window's features [1, 5, C, h, w]; for
+    contract 4, the pooled prior maps the runtime must compute from the inputs) as raw little-endian float32 files,
+    listed in parity.json."""
     os.makedirs(folder, exist_ok=True)
     cases = []
     for k, size in enumerate(sizes):
@@ -379,6 +425,8 @@ def write_parity(model: torch.nn.Module, folder: str, sizes: List[str], seed: in
         x = {n: v for n, v in example_inputs(1, h, w, seed + k).items() if n in input_names(model)}
         with torch.no_grad():
             y = model(*(x[n] for n in input_names(model)))
+            if contract == 4:  # what the runtime computes from the inputs, for its own test
+                x[PRIORS_INPUT] = pooled_prior_maps(x['frames'], x['motion'], x['contrastScale'])
             feats = list(zip(FEATURE_NAMES, window_features(model, x['frames']))) if contract == 2 else []
         files = {}
         for n, tensor in list(x.items()) + feats + [('restored', y)]:
@@ -406,7 +454,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--contract', type=int, choices=CONTRACT_VERSIONS, default=DEFAULT_CONTRACT_VERSION,
                         help='runtime contract version (models/README.md): 1 writes one graph <name>.onnx; 2 writes '
                         'two, <name>.features.onnx (per frame) and <name>.onnx (per window), so the runtime reuses '
-                        'each frame\'s features (default %(default)s)')
+                        'each frame\'s features; 4 writes one graph that takes the prior maps at half resolution, which '
+                        'the runtime computes (promotion-c with prior_stride 2) (default %(default)s)')
     parser.add_argument('--deform-conv', choices=DEFORM_CONV_MODES, default='native',
                         help='native: one ONNX DeformConv node per deformable conv (opset 19, ONNX Runtime 1.30 runs it); '
                         'grid: the grid_sample form (opset 16)')
@@ -511,8 +560,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                                    f'{difference:.3g} (more than {TWO_PART_TOLERANCE}); the export is wrong')
             print(f'two parts composed ({runner}) vs the full model: max abs difference {difference:.3g}')
         else:
-            opset = export_onnx(model, onnx_path, args.deform_conv)
-        card = model_card(args.name, spec['type'], model, onnx_path, checkpoint, features_path, opset)
+            opset = export_onnx(model, onnx_path, args.deform_conv, args.contract)
+        card = model_card(args.name, spec['type'], model, onnx_path, checkpoint, features_path, opset, args.contract)
         if source_card is not None:
             card['training'] = {**(source_card.get('training') or {}),
                                 'reexported': {'from': os.path.relpath(args.from_card),

@@ -159,6 +159,50 @@ class ExportGraphTest(unittest.TestCase):
             self.assertTrue(torch.equal(again, want))
 
 
+class PooledPriorsTest(unittest.TestCase):
+    def test_the_network_from_its_pooled_prior_maps_is_the_same_function(self):
+        # Contract version 4: forward_pooled_priors given pooled_prior_maps of the same inputs is forward(), and the
+        # export of it gives every weight back (training resumes from such exports too).
+        import json
+        from promotion.archs.priors import pooled_prior_maps
+        from promotion.export import contract_version, export_onnx, model_card
+        from promotion.onnx_weights import load_export_weights
+        torch.manual_seed(1)
+        net = PromotionUNet(**TINY_C, prior_stride=2).eval()
+        with torch.no_grad():
+            for p in net.parameters():
+                p.add_(torch.randn_like(p) * 0.1)
+        frames, motion, blur_weights, contrast_scale = inputs(2, 48, 64)
+        with torch.no_grad():
+            want = net(frames, motion, blur_weights, contrast_scale)
+            pooled = pooled_prior_maps(frames, motion, contrast_scale)
+            self.assertEqual(tuple(pooled.shape), (2, 15, 24, 32))
+            got = net.forward_pooled_priors(frames, motion, blur_weights, pooled)
+            other = net.forward_pooled_priors(frames, motion, blur_weights, pooled.flip(1))
+        torch.testing.assert_close(got, want, rtol=0, atol=2e-5)
+        self.assertGreater((other - want).abs().max().item(), 1e-3)  # the maps are read
+        self.assertEqual(contract_version(net, 4), 4)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'c.onnx')
+            export_onnx(net, path, contract=4)
+            card = model_card('c', 'promotion-c', net, path, None, contract=4)
+            self.assertEqual(card['contractVersion'], 4)
+            self.assertEqual([i['name'] for i in card['inputs']], ['frames', 'motion', 'blurWeights', 'priors'])
+            with open(os.path.join(d, 'c.json'), 'w') as f:
+                json.dump(card, f)
+            back = PromotionUNet(**TINY_C, prior_stride=2)
+            load_export_weights(back, os.path.join(d, 'c.json'))
+        for (name, a), b in zip(net.state_dict().items(), back.state_dict().values()):
+            self.assertTrue(torch.equal(a, b), name)
+        for other_net in (PromotionUNet(**TINY_C), PromotionUNet(**TINY_C, prior_stride=2, use_motion=False),
+                          PromotionUNet(**TINY_C, prior_stride=2, directional_motion=True)):
+            with self.assertRaisesRegex(ValueError, 'contract version'):
+                contract_version(other_net, 4)
+            if not other_net.directional_motion:
+                with self.assertRaisesRegex(ValueError, 'stride 2'):
+                    other_net.forward_pooled_priors(frames, motion, blur_weights, pooled)
+
+
 class ExportWeightsTest(unittest.TestCase):
     def test_an_export_gives_every_weight_back(self):
         # Training resumes from shipped models (onnx_weights.py): every parameter must keep its state-dict name in

@@ -67,6 +67,13 @@ def prior_maps(frames: torch.Tensor, motion: torch.Tensor, contrast_scale: torch
     return torch.stack((contrast, gradient, mot), dim=1)
 
 
+def pooled_prior_maps(frames: torch.Tensor, motion: torch.Tensor, contrast_scale: torch.Tensor) -> torch.Tensor:
+    """The prior stack of every group, frame by frame (channel group * 5 + frame), averaged over 2x2 pixels:
+    [B, 15, H/2, W/2] (H and W even). What a prior branch at stride 2 reads first, and what the runtime computes for
+    a model of contract version 4 (src/deblur/priors.ts), so the network graph starts from it."""
+    return F.avg_pool2d(prior_maps(frames, motion, contrast_scale).flatten(1, 2), 2)
+
+
 class PriorEncoder(nn.Module):
     """Table 1: Conv3d 3->9 (3x5x5, groups 3), max-pool 2, Conv3d 9->27 (3x5x5, groups 9), max-pool 2, Conv2d
     27->num_feat (1x1). Spatial padding 2 keeps the size; no temporal padding, so depth 5 -> 3 -> 1; the pools are
@@ -109,12 +116,25 @@ class PriorEncoder(nn.Module):
         groups of 5 in and 9 out, output channel o*3 + d holding conv1's channel o at depth d: its kernel is conv1's
         3-frame kernel placed at frames d..d+2 (zeros elsewhere). The spatial-only pools are 2D pools, and conv2
         (depth 3 -> 1) is a grouped 2D conv over each channel's 3 depths."""
-        w1 = self.conv1.weight  # [9, 1, 3, 5, 5]
-        w1 = torch.stack([F.pad(w1, (0, 0, 0, 0, d, 2 - d)) for d in range(3)], 1).reshape(27, 5, 5, 5)
-        b1 = self.conv1.bias.view(9, 1).expand(9, 3).reshape(27)
         x = priors.flatten(1, 2)
         if self.stride == 2:
-            x = F.avg_pool2d(x, 2)
+            return self.from_pooled(F.avg_pool2d(x, 2))
+        w1, b1 = self._grouped_conv1()
         x = F.max_pool2d(F.conv2d(x, w1, b1, padding=2, groups=3), 2)
         x = F.conv2d(x, self.conv2.weight.reshape(27, 3, 5, 5), self.conv2.bias, padding=2, groups=9)
-        return self.conv3(F.max_pool2d(x, 2) if self.stride == 1 else x)
+        return self.conv3(F.max_pool2d(x, 2))
+
+    def from_pooled(self, pooled: torch.Tensor) -> torch.Tensor:
+        """forward_export at stride 2 from the maps already averaged over 2x2 pixels ([B, 15, H/2, W/2],
+        `pooled_prior_maps`): contract version 4's graph, whose runtime computes them."""
+        if self.stride != 2:
+            raise ValueError('from_pooled is the prior branch at stride 2 (prior_stride 2)')
+        w1, b1 = self._grouped_conv1()
+        x = F.max_pool2d(F.conv2d(pooled, w1, b1, padding=2, groups=3), 2)
+        return self.conv3(F.conv2d(x, self.conv2.weight.reshape(27, 3, 5, 5), self.conv2.bias, padding=2, groups=9))
+
+    def _grouped_conv1(self):
+        """conv1 as a grouped 2D convolution's weight [27, 5, 5, 5] and bias (forward_export's docstring)."""
+        w1 = self.conv1.weight  # [9, 1, 3, 5, 5]
+        w1 = torch.stack([F.pad(w1, (0, 0, 0, 0, d, 2 - d)) for d in range(3)], 1).reshape(27, 5, 5, 5)
+        return w1, self.conv1.bias.view(9, 1).expand(9, 3).reshape(27)

@@ -283,7 +283,27 @@ class PromotionUNet(nn.Module):
                                      f'{None if flow is None else tuple(flow.shape)}')
             elif flow is not None:
                 raise ValueError('flow was given to a network without directional_motion')
-        exporting = self.export_graph
+
+        def prior() -> torch.Tensor:
+            priors = prior_maps(frames, motion, contrast_scale, self.use_contrast, self.use_structure, self.use_motion)
+            return self.prior_encoder.forward_export(priors) if self.export_graph else self.prior_encoder(priors)
+        return self._restore(frames, motion, blur_weights, flow, prior)
+
+    def forward_pooled_priors(self, frames: torch.Tensor, motion: torch.Tensor, blur_weights: torch.Tensor,
+                              pooled: torch.Tensor) -> torch.Tensor:
+        """forward() with the prior maps given, averaged over 2x2 pixels (priors.pooled_prior_maps of the same
+        frames, motion and contrast scales): contract version 4's graph, whose runtime computes them once per call
+        in a fraction of what ONNX Runtime spent on the maps' full-resolution arithmetic. Needs the prior branch at
+        stride 2 and all three prior groups (the pooled maps hold every group)."""
+        if self.prior_encoder is None or self.prior_encoder.stride != 2 or not (
+                self.use_contrast and self.use_structure and self.use_motion) or self.fuse_flow is not None:
+            raise ValueError('forward_pooled_priors needs a network with the prior branch at stride 2, all three '
+                             'prior groups and no directional_motion')
+        return self._restore(frames, motion, blur_weights, None, lambda: self.prior_encoder.from_pooled(pooled))
+
+    def _restore(self, frames: torch.Tensor, motion: torch.Tensor, blur_weights: torch.Tensor,
+                 flow: Optional[torch.Tensor], prior) -> torch.Tensor:
+        """The network after its input checks; `prior()` gives the prior branch's output at H/4."""
         x = self._enter(frames, motion, blur_weights)
         if self.fuse_flow is not None:
             x = x + self.fuse_flow(flow_features(flow))
@@ -291,9 +311,7 @@ class PromotionUNet(nn.Module):
         for level, (encoder, down) in enumerate(zip(self.encoders, self.downs)):
             x = encoder(x)
             if level == 1 and self.prior_encoder is not None:
-                priors = prior_maps(frames, motion, contrast_scale, self.use_contrast, self.use_structure,
-                                    self.use_motion)
-                x = x * (self.prior_encoder.forward_export(priors) if exporting else self.prior_encoder(priors))
+                x = x * prior()
             skips.append(x)
             x = down(x)
         x = self.middle(x)
