@@ -360,8 +360,8 @@ export function deblur<F extends Frame>(options: DeblurOptions = {}): OperatorFu
         let first: F | undefined;
         // One grey buffer per stream: prepare() is synchronous and only the statistics outlive it.
         let greyScratch: Float64Array | undefined;
-        // The network input buffer, reused from call to call (restore.ts, RestoreSettings.scratch).
-        const inputScratch: { frames?: Float32Array } = {};
+        // The network input buffer and the blending band, reused from call to call (restore.ts, RestoreSettings.scratch).
+        const inputScratch: { frames?: Float32Array; band?: Float32Array } = {};
         // The clamp's ranges, written into the same memory from frame to frame (local-range.ts, RangeBuffers): each
         // frame's are used up before the next frame's restore begins.
         const baseBuffers: RangeBuffers = {};

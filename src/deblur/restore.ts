@@ -53,9 +53,11 @@ export interface RestoreSettings {
    * A stream's network input buffer, reused from call to call while the model leaves it in place (a model that
    * moves it to a worker thread, `owned`, leaves it empty, and the next call makes a new one). A 640x480 window's
    * input is 18 MB; reusing it kept peak RSS 20-35 MB lower in the deblur bench, with no time difference the
-   * machine's noise let one see (docs/deblur-model.md).
+   * machine's noise let one see (docs/deblur-model.md). `band`: the blending band of the last region (a whole
+   * 640x480 frame's is 3.7 MB, whose first writes as a fresh array cost milliseconds: docs/deblur-model.md, session
+   * 27), taken again by the next region of at most its size. Regions of one stream are restored one at a time.
    */
-  readonly scratch?: { frames?: Float32Array };
+  readonly scratch?: { frames?: Float32Array; band?: Float32Array };
 }
 
 /** Receives the restored rows of a region in order: RGB interleaved, gamma-encoded, not clamped. Consume at once. */
@@ -105,7 +107,9 @@ export async function restoreRegion(settings: RestoreSettings, inputs: WindowInp
 
   const rowLength = region.width * 3;
   const bandHeight = Math.max(...ys.map((t) => t.span.end - t.span.start));
-  const band = new Float32Array(bandHeight * rowLength);
+  const kept = settings.scratch?.band;
+  const band = kept !== undefined && kept.length >= bandHeight * rowLength ? kept.subarray(0, bandHeight * rowLength).fill(0) : new Float32Array(bandHeight * rowLength);
+  if (settings.scratch !== undefined && band.buffer !== kept?.buffer) settings.scratch.band = band;
   let bandStart = 0; // region row held in the band's first row
   let calls = 0;
   for (let j = 0; j < rows.length; j++) {

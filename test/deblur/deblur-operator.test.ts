@@ -9,6 +9,7 @@ import { from, lastValueFrom, type Observable, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { clampMotionFor, clampRadiusFor, deblur, DEFAULT_CLAMP_RADIUS, type DeblurFrameInfo, type DeblurOptions, resolveDeblurOptions } from '../../src/deblur/deblur.js';
 import { localExtremes } from '../../src/deblur/local-range.js';
+import { restoreRegion, type WindowInputs } from '../../src/deblur/restore.js';
 import { windowStatistics } from '../../src/deblur/statistics.js';
 import { toPlanesFloat32 } from '../../src/deblur/tensor.js';
 import { FrameMismatchError, InputNotFoundError, InvalidOptionError } from '../../src/errors.js';
@@ -207,6 +208,35 @@ describe('deblur(): what goes in and what comes out', () => {
       expect(feeds.height).toBe(64);
     }
     out.forEach((o, k) => expect(o.data).toEqual(frames[k]!.data));
+  });
+
+  it('blends every region of a stream in one band, taken again (and cleared) after a region that stopped half-way', async () => {
+    const frames = clip(5, 200, 150);
+    const inputs: WindowInputs = {
+      frames,
+      blurWeights: new Float32Array(5).fill(1),
+      contrastScale: new Float32Array(5).fill(0.1),
+      motionFor: () => ({ motion: (rect) => new Float32Array(rect.width * rect.height) }),
+    };
+    const region = { x: 0, y: 0, width: 200, height: 150 };
+    const restore = async (scratch: { band?: Float32Array }, stopAfter = Infinity) => {
+      const rows = new Map<number, Float32Array>();
+      let tiles = 0;
+      const n = await restoreRegion({ model: new FakeDeblurModel(), tileSize: 64, overlap: 16, cancelled: () => tiles++ >= stopAfter, scratch }, inputs, region, (y, values) => rows.set(y, Float32Array.from(values)));
+      return { n, rows };
+    };
+    const fresh = await restore({});
+    expect(fresh.n).toBe(12);
+    const scratch: { band?: Float32Array } = {};
+    expect((await restore(scratch, 5)).n).toBe(-1); // stopped with tiles blended into the band
+    const band = scratch.band;
+    expect(band).toBeDefined();
+    expect(band!.some((v) => v !== 0)).toBe(true);
+    const again = await restore(scratch);
+    expect(scratch.band).toBe(band); // the same memory
+    expect(again.n).toBe(12);
+    expect([...again.rows.keys()]).toEqual([...fresh.rows.keys()]);
+    for (const [y, values] of fresh.rows) expect(again.rows.get(y), `row ${y}`).toEqual(values);
   });
 
   it('resolveDeblurOptions checks the options and resolves their defaults without building an operator', () => {
