@@ -391,21 +391,39 @@ export function upsampleFlow(flow: FlowField, width: number, height: number, fac
   const rows = taps(height, flow.height);
   const src = flow.data;
   const out = new Float32Array(2 * width * height);
-  for (let y = 0; y < height; y++) {
-    const r0 = rows.i0[y]! * flow.width;
-    const r1 = rows.i1[y]! * flow.width;
-    const fy = rows.f[y]!;
-    for (let x = 0, o = 2 * y * width; x < width; x++, o += 2) {
-      const a = 2 * (r0 + cols.i0[x]!);
-      const b = 2 * (r0 + cols.i1[x]!);
-      const c = 2 * (r1 + cols.i0[x]!);
-      const d = 2 * (r1 + cols.i1[x]!);
+  // Each coarse row's horizontal interpolation, computed once for the `factor` or so fine rows that read it (kept in
+  // 64-bit floats, as the sums were computed before, so the result is the same to the bit).
+  const line = (row: number, into: Float64Array) => {
+    const r = row * flow.width;
+    for (let x = 0; x < width; x++) {
+      const a = 2 * (r + cols.i0[x]!);
+      const b = 2 * (r + cols.i1[x]!);
       const fx = cols.f[x]!;
-      for (let k = 0; k < 2; k++) {
-        const top = src[a + k]! + (src[b + k]! - src[a + k]!) * fx;
-        const bottom = src[c + k]! + (src[d + k]! - src[c + k]!) * fx;
-        out[o + k] = factor * (top + (bottom - top) * fy);
-      }
+      into[2 * x] = src[a]! + (src[b]! - src[a]!) * fx;
+      into[2 * x + 1] = src[a + 1]! + (src[b + 1]! - src[a + 1]!) * fx;
+    }
+  };
+  let upper = new Float64Array(2 * width);
+  let lower = new Float64Array(2 * width);
+  let upperRow = -1;
+  let lowerRow = -1;
+  for (let y = 0; y < height; y++) {
+    const r0 = rows.i0[y]!;
+    const r1 = rows.i1[y]!;
+    if (r0 !== upperRow) {
+      if (r0 === lowerRow) [upper, lower, lowerRow] = [lower, upper, -1];
+      else line(r0, upper);
+      upperRow = r0;
+    }
+    if (r1 !== lowerRow) {
+      if (r1 === upperRow) lower.set(upper); // past the last coarse row (its weight fy is 0 there)
+      else line(r1, lower);
+      lowerRow = r1;
+    }
+    const fy = rows.f[y]!;
+    for (let i = 0, o = 2 * y * width; i < 2 * width; i++, o++) {
+      const top = upper[i]!;
+      out[o] = factor * (top + (lower[i]! - top) * fy);
     }
   }
   return { width, height, data: out };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { disFlow, disFlowBetween, disPyramid, downsample } from '../../src/flow/dis.js';
+import { disFlow, disFlowBetween, disPyramid, downsample, upsampleFlow } from '../../src/flow/dis.js';
 import { constantFlow, type FlowField, type GreyImage, meanEndPointError, sampleBilinear, toGrey } from '../../src/flow/field.js';
 import { motionMap, motionMaps, motionMapToUint16 } from '../../src/flow/motion-map.js';
 import { lastValueFrom, from, toArray } from 'rxjs';
@@ -73,6 +73,25 @@ describe('DIS optical flow', () => {
     }
     expect(() => disFlowBetween(disPyramid(a), disPyramid(b, { finestLevel: 1 }))).toThrow('built with different options');
     expect(() => disFlowBetween(disPyramid(a), disPyramid(view(96, 64, 0, 0)))).toThrow('images differ in size (160x120 vs 96x64)');
+  });
+
+  it('upsampleFlow is clamped bilinear sampling of each component at x / factor, times factor, to the bit', () => {
+    for (const [w, h, factor] of [[13, 9, 2], [20, 15, 4], [7, 1, 4], [1, 6, 2]] as const) {
+      const flow: FlowField = { width: w, height: h, data: Float32Array.from({ length: 2 * w * h }, (_, i) => Math.sin(i * 12.9898) * 43.7) };
+      const u = flow.data.filter((_, i) => i % 2 === 0);
+      const v = flow.data.filter((_, i) => i % 2 === 1);
+      const fw = w * factor - (factor - 1);
+      const fh = h * factor + 3; // rows past the last coarse row clamp to it
+      const got = upsampleFlow(flow, fw, fh, factor);
+      const want = new Float32Array(2 * fw * fh);
+      for (let y = 0; y < fh; y++) {
+        for (let x = 0; x < fw; x++) {
+          want[2 * (y * fw + x)] = factor * sampleBilinear(u, w, h, x / factor, y / factor);
+          want[2 * (y * fw + x) + 1] = factor * sampleBilinear(v, w, h, x / factor, y / factor);
+        }
+      }
+      expect(got.data, `${w}x${h} x${factor}`).toEqual(want);
+    }
   });
 
   it('validates its options', () => {
