@@ -159,6 +159,35 @@ class ExportGraphTest(unittest.TestCase):
             self.assertTrue(torch.equal(again, want))
 
 
+class InvertedBlockTest(unittest.TestCase):
+    def test_gate_free_blocks_start_as_the_identity_and_export_the_same_function(self):
+        from promotion.archs.unet_arch import InvertedBlock
+        self.assertNotIn('block', PromotionUNet(**TINY_C).config)
+        net = PromotionUNet(**TINY_C, block='inverted', use_channel_attention=False, prior_stride=2).eval()
+        self.assertEqual(net.config['block'], 'inverted')
+        blocks = [m for m in net.modules() if isinstance(m, InvertedBlock)]
+        self.assertEqual(len(blocks), sum(TINY_C.get('enc_blocks', [1, 1, 2])) + TINY_C.get('middle_blocks', 4)
+                         + sum(TINY_C.get('dec_blocks', [1, 1, 1])))
+        self.assertTrue(all(b.sca is None for b in blocks))
+        x = torch.rand(2, 8, 16, 16)
+        with torch.no_grad():
+            self.assertTrue(torch.equal(blocks[0](x), x))  # the zero projection: the identity
+            for p in net.parameters():
+                p.add_(torch.randn_like(p) * 0.1)
+            y = inputs(2, 48, 64)
+            want = net(*y)
+            net.export_graph = True
+            got = net(*y)
+            net.export_graph = False
+        self.assertGreater((want - y[0][:, 2]).abs().max().item(), 1e-2)
+        torch.testing.assert_close(got, want, rtol=0, atol=2e-5)
+        with_attention = PromotionUNet(**TINY_C, block='inverted')
+        self.assertTrue(all(m.sca is not None for m in with_attention.modules() if isinstance(m, InvertedBlock)))
+        self.assertEqual(PromotionUNet(**net.config).config, net.config)
+        with self.assertRaisesRegex(ValueError, 'block'):
+            PromotionUNet(**TINY_C, block='resnet')
+
+
 class PooledPriorsTest(unittest.TestCase):
     def test_the_network_from_its_pooled_prior_maps_is_the_same_function(self):
         # Contract version 4: forward_pooled_priors given pooled_prior_maps of the same inputs is forward(), and the

@@ -39,6 +39,9 @@ one 2x2 stride-2 conv to the entry's width, added to the fused feature; its weig
 directional network initialized from a magnitude-only one computes the same function until it learns otherwise.
 forward(frames, motion, blur_weights, contrast_scale, flow) then.
 
+`block` inverted (beyond NAFNet): gate-free inverted bottlenecks in place of NAFBlocks, which ONNX Runtime runs in
+about half the time on the CPU (InvertedBlock).
+
 `prior_stride` 2 (beyond the paper): the prior branch averages its full-resolution maps over 2x2 pixels and runs
 both 5x5 convolutions at a quarter of the pixels (priors.py `PriorEncoder`), same weights, same H/4 output: the
 full-resolution 5x5 was the largest single node of the CPU graph.
@@ -151,6 +154,40 @@ class NAFBlock(nn.Module):
         return y + self.conv5(F.conv2d(n, wa, ba) * F.conv2d(n, wb, bb)) * self.gamma
 
 
+class InvertedBlock(nn.Module):
+    """`block: inverted` (beyond NAFNet, session 28): an inverted bottleneck without gates or normalization: 1x1 to
+    2c, ReLU, depthwise 3x3, ReLU, (channel attention,) 1x1 back to c, residual; the last 1x1 starts at zero, so the
+    block starts as the identity, as a NAFBlock does through its zero scales. Why: on two CPU cores ONNX Runtime runs
+    its convolutions in a blocked layout (NCHWc) with ReLU and the residual sum fused into them, while a NAFBlock's
+    gate products, LayerNorm and channel-attention products run in the plain layout, each behind a layout conversion:
+    at num_feat 16 the conversions alone were 26% of a 640x480 call. At promotion-c's widths, without channel
+    attention, the network took 78 ms per 640x480 call on 2 threads against 142 with NAFBlocks (18 against 44 ms at
+    256x256; both with the prior maps from the runtime, contract version 4), and trains as fast per window as
+    NAFBlocks at half the width (docs/deblur-model.md, session 28). Channel attention
+    (`use_channel_attention`) multiplies as NAFNet's does, and costs as much of the gain."""
+
+    def __init__(self, c: int, channel_attention: bool, window: int) -> None:
+        super().__init__()
+        self.expand = nn.Conv2d(c, 2 * c, 1)
+        self.depthwise = nn.Conv2d(2 * c, 2 * c, 3, 1, 1, groups=2 * c)
+        self.sca = nn.Conv2d(2 * c, 2 * c, 1) if channel_attention else None
+        self.window = window
+        self.project = nn.Conv2d(2 * c, c, 1)
+        with torch.no_grad():
+            self.project.weight.zero_()
+            self.project.bias.zero_()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.relu(self.depthwise(F.relu(self.expand(x))))
+        if self.sca is not None:
+            y = y * self.sca(local_mean(y, self.window))
+        return x + self.project(y)
+
+
+#: The blocks a PromotionUNet can be built of (`block`).
+BLOCKS = {'naf': NAFBlock, 'inverted': InvertedBlock}
+
+
 #: Flow vectors are divided by this many pixels before they enter the network (40 px of motion -> 2.5).
 FLOW_SCALE = 16.0
 
@@ -168,8 +205,8 @@ def flow_features(flow: torch.Tensor) -> torch.Tensor:
 
 
 class PromotionUNet(nn.Module):
-    """See the module's docstring. `enc_blocks`: NAFBlocks at H/2, H/4, H/8; `middle_blocks` at H/16; `dec_blocks`
-    at H/8, H/4, H/2 (in that order)."""
+    """See the module's docstring. `enc_blocks`: blocks (NAFBlocks, or `block`'s) at H/2, H/4, H/8; `middle_blocks` at
+    H/16; `dec_blocks` at H/8, H/4, H/2 (in that order)."""
 
     WIDTH_FACTORS = (1, 2, 4, 6)
     #: The tile side the model card asks the runtime for (`tileSize`): an encoder-decoder needs little memory per
@@ -180,7 +217,7 @@ class PromotionUNet(nn.Module):
                  dec_blocks: List[int] = (1, 1, 1), use_priors: bool = True, use_contrast: bool = True,
                  use_structure: bool = True, use_motion: bool = True, use_blur_vector: bool = True,
                  use_channel_attention: bool = True, attention_window: int = 9,
-                 directional_motion: bool = False, prior_stride: int = 1) -> None:
+                 directional_motion: bool = False, prior_stride: int = 1, block: str = 'naf') -> None:
         super().__init__()
         if not isinstance(num_feat, int) or isinstance(num_feat, bool) or num_feat < 4:
             raise ValueError(f'Expected an integer >= 4 for num_feat but received {num_feat!r}')
@@ -205,6 +242,11 @@ class PromotionUNet(nn.Module):
             raise ValueError(f'Expected 1 or 2 for prior_stride but received {prior_stride!r}')
         if prior_stride != 1:  # recorded only when not the paper's, as directional_motion
             self.config['prior_stride'] = prior_stride
+        if block not in BLOCKS:
+            raise ValueError(f'Expected block {" or ".join(sorted(BLOCKS))} but received {block!r}')
+        if block != 'naf':  # recorded only when not NAFNet's, as prior_stride
+            self.config['block'] = block
+        Block = BLOCKS[block]
         self.use_blur_vector = use_blur_vector
         self.use_contrast, self.use_structure, self.use_motion = use_contrast, use_structure, use_motion
         widths = [num_feat * f for f in self.WIDTH_FACTORS]
@@ -214,15 +256,15 @@ class PromotionUNet(nn.Module):
         self.encoders = nn.ModuleList()
         self.downs = nn.ModuleList()
         for level, n in enumerate(enc_blocks):
-            self.encoders.append(nn.Sequential(*[NAFBlock(widths[level], ca, win) for _ in range(n)]))
+            self.encoders.append(nn.Sequential(*[Block(widths[level], ca, win) for _ in range(n)]))
             self.downs.append(nn.Conv2d(widths[level], widths[level + 1], 2, 2))
-        self.middle = nn.Sequential(*[NAFBlock(widths[3], ca, win) for _ in range(middle_blocks)])
+        self.middle = nn.Sequential(*[Block(widths[3], ca, win) for _ in range(middle_blocks)])
         self.ups = nn.ModuleList()
         self.decoders = nn.ModuleList()
         for level, n in zip((2, 1, 0), dec_blocks):
             self.ups.append(nn.Sequential(nn.Conv2d(widths[level + 1], widths[level] * 4, 1, bias=False),
                                           nn.PixelShuffle(2)))
-            self.decoders.append(nn.Sequential(*[NAFBlock(widths[level], ca, win) for _ in range(n)]))
+            self.decoders.append(nn.Sequential(*[Block(widths[level], ca, win) for _ in range(n)]))
         self.prior_encoder = PriorEncoder(widths[1], prior_stride) if use_priors else None
         self.exit = nn.Conv2d(widths[0], 3 * 4, 3, 1, 1)
         self._export_graph = False
