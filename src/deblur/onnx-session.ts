@@ -417,8 +417,6 @@ class OnnxDeblurModel extends SessionModel implements LoadedDeblurModel {
     });
   }
 
-  /** Contract version 4: working memory of the prior maps (the window's greys), reused from call to call. */
-  private priorGrey = new Float32Array(0);
   /** Contract version 4: prior-map buffers no call holds now, reused (a fresh array's first writes are slow: docs/deblur-model.md, session 27). */
   private readonly freePriors: Float32Array[] = [];
 
@@ -441,8 +439,7 @@ class OnnxDeblurModel extends SessionModel implements LoadedDeblurModel {
         const length = pooledPriorLength(t, w, h);
         const free = this.freePriors.findIndex((b) => b.length === length);
         priors = free >= 0 ? this.freePriors.splice(free, 1)[0]! : new Float32Array(length);
-        if (this.priorGrey.length < t * w * h) this.priorGrey = new Float32Array(t * w * h);
-        pooledPriorMaps(feeds.frames, feeds.motion, feeds.contrastScale, w, h, priors, this.priorGrey);
+        pooledPriorMaps(feeds.frames, feeds.motion, feeds.contrastScale, w, h, priors);
         return new Tensor('float32', priors, [1, 3 * t, h / 2, w / 2]);
       },
     };

@@ -6,7 +6,7 @@
  * feathered mask (ROI mode). A model in two parts (contract version 2) gets each window frame's features over the
  * tile's run rectangle from a {@link FeatureCache}, so a frame's features are computed once, not once per window.
  */
-import { disFlow, type DisOptions } from '../flow/dis.js';
+import { disFlowBetween, type DisOptions, disPyramid } from '../flow/dis.js';
 import { type GreyImage, toGrey } from '../flow/field.js';
 import { flowInput, MOTION_MAP_FLOW, type MotionMap, motionMap } from '../flow/motion-map.js';
 import { type Frame, SAMPLE_MAX } from '../stream/frame.js';
@@ -232,9 +232,10 @@ export function regionMotionMap(frames: readonly Frame[], centreIndex: number, r
   const centre = frames[centreIndex]!;
   const previous = frames[centreIndex - 1];
   const next = frames[centreIndex + 1];
-  const g = greyCrop(centre, rect);
-  const forward = next && next.index !== centre.index ? disFlow(g, greyCrop(next, rect), flow) : undefined;
-  const backward = previous && previous.index !== centre.index ? disFlow(g, greyCrop(previous, rect), flow) : undefined;
+  // The centre's pyramid built once for both flows (disFlowBetween: the same flows as disFlow).
+  const g = disPyramid(greyCrop(centre, rect), flow);
+  const forward = next && next.index !== centre.index ? disFlowBetween(g, disPyramid(greyCrop(next, rect), flow)) : undefined;
+  const backward = previous && previous.index !== centre.index ? disFlowBetween(g, disPyramid(greyCrop(previous, rect), flow)) : undefined;
   const vectors = withFlow ? { flow: flowInput(forward, backward, rect) } : {};
   if (!forward && !backward) return { width: rect.width, height: rect.height, data: new Float32Array(rect.width * rect.height), ...vectors };
   return { ...motionMap(forward, backward, kind), ...vectors };

@@ -115,13 +115,16 @@ class WindowRestorer(nn.Module):
 
 
 def _parse_value(text: str) -> Any:
+    """A --set value: true/false, an integer, or a name (block=inverted); the network checks what it gets."""
     lowered = text.lower()
     if lowered in ('true', 'false'):
         return lowered == 'true'
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f'Expected an integer or true/false in --set but received {text!r}') from None
+        if text.isidentifier():
+            return text
+        raise ValueError(f'Expected an integer, true/false or a name in --set but received {text!r}') from None
 
 
 def example_inputs(b: int, h: int, w: int, seed: int) -> Dict[str, torch.Tensor]:
