@@ -106,7 +106,11 @@ export async function restoreRegion(settings: RestoreSettings, inputs: WindowInp
   const motion = inputs.motionFor(clipBox({ x: bx0, y: by0, width: bx1 - bx0, height: by1 - by0 }, centre.width, centre.height));
 
   const rowLength = region.width * 3;
-  const bandHeight = Math.max(...ys.map((t) => t.span.end - t.span.start));
+  const only = rows.length === 1 && rows[0]!.length === 1 ? rows[0]![0]!.tile : undefined;
+  // One tile over the whole region (a 640x480 frame at the card's tile): its weights are 1, so its rows go to the
+  // writer as they come, without the band (the same values: 0 + 1 x v is v).
+  const single = only !== undefined && only.x === region.x && only.y === region.y && only.width === region.width && only.height === region.height;
+  const bandHeight = single ? 1 : Math.max(...ys.map((t) => t.span.end - t.span.start));
   const kept = settings.scratch?.band;
   const band = kept !== undefined && kept.length >= bandHeight * rowLength ? kept.subarray(0, bandHeight * rowLength).fill(0) : new Float32Array(bandHeight * rowLength);
   if (settings.scratch !== undefined && band.buffer !== kept?.buffer) settings.scratch.band = band;
@@ -145,6 +149,18 @@ export async function restoreRegion(settings: RestoreSettings, inputs: WindowInp
       if (settings.scratch !== undefined && feeds.frames.byteLength > 0) settings.scratch.frames = feeds.frames;
       calls++;
       const plane = run.width * run.height;
+      if (single) {
+        for (let r = 0; r < region.height; r++) {
+          const source = (region.y + r - run.y) * run.width + (region.x - run.x);
+          for (let c = 0, t = 0; c < region.width; c++, t += 3) {
+            band[t] = out[source + c]!;
+            band[t + 1] = out[plane + source + c]!;
+            band[t + 2] = out[2 * plane + source + c]!;
+          }
+          write(region.y + r, band);
+        }
+        return calls;
+      }
       const weightX = wx[i]!;
       const weightY = wy[j]!;
       const column0 = (tile.x - region.x) * 3;
