@@ -8,8 +8,10 @@
  * frames replayed with increasing indices. Each configuration runs in its own process (peak RSS is per process),
  * one after the other. ms/frame is the median time between consecutive outputs after the warm-up outputs: for
  * full frames it includes the whole-frame motion map (two DIS flows per frame), the statistics and the network;
- * `restore ms` is the part `deblur()` reports as restoration (tensors, network calls, blending), and `motion map ms`
- * the two flows of a whole-frame motion map timed apart. With the network on the JavaScript thread (`--worker
+ * `restore ms` is the part `deblur()` reports as restoration (tensors, network calls, blending), `model calls ms` the
+ * model's calls alone (the network and what the model computes for it, such as contract version 4's prior maps; the
+ * loaded model is handed to deblur() with each call timed), and `motion map ms` the two flows of a whole-frame motion
+ * map with the card's flow options, timed apart. With the network on the JavaScript thread (`--worker
  * false`), onnxruntime-node's run blocks it, so the motion map does not overlap the network and ms/frame is about
  * their sum plus the rest; in a worker thread (`--worker true`) the next frame's motion map runs beside the network. Hand ROI is
  * `roi: { kind: 'hands' }` (MediaPipe lite, VIDEO mode, tracked) with `motionScope: 'regions'`, hand detection
@@ -35,7 +37,9 @@
  *      timed right after the other)]
  *     [--out bench/results/deblur.json]
  *
- * A model given as '' is left out (e.g. --baseline '' when no baseline is at hand).
+ * A model given as '' is left out (e.g. --baseline '' when no baseline is at hand). After the table, each 640x480 full
+ * frame and region is judged against the campaign's targets (bench/targets.ts): met, or missed by how much, with what
+ * the frame's time was made of and how much faster the network alone would have to be.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -46,6 +50,9 @@ import { parseArgs } from 'node:util';
 import { lastValueFrom, tap } from 'rxjs';
 import { deblur, type DeblurFrameInfo, DEFAULT_CLAMP_RADIUS } from '../src/deblur/deblur.js';
 import { readModelCard, resolveModelFiles } from '../src/deblur/model-card.js';
+import type { DeblurModel } from '../src/deblur/model.js';
+import { loadDeblurModel } from '../src/deblur/onnx-session.js';
+import type { DisOptions } from '../src/flow/dis.js';
 import { disFlow } from '../src/flow/dis.js';
 import { toGrey } from '../src/flow/field.js';
 import { MOTION_MAP_FLOW } from '../src/flow/motion-map.js';
@@ -53,6 +60,7 @@ import type { Frame } from '../src/stream/frame.js';
 import { pipeSource } from '../src/stream/pipe-source.js';
 import { packageRoot } from '../src/util/package-root.js';
 import { HAND_HEIGHT, makeFrames, REGION } from './pan-frames.js';
+import { TARGET_FULL_MS, TARGET_REGION_MS, targetVerdicts } from './targets.js';
 
 interface Config {
   readonly model: string;
@@ -91,8 +99,10 @@ interface Result {
   readonly p90MsPerFrame: number;
   /** Time `deblur()` reports per frame as restoration (tensors, network calls, blending; ROI: regions' motion maps). */
   readonly restoreMsPerFrame: number;
-  /** Full frame: the whole-frame motion map alone (two DIS flows), measured apart. */
+  /** Full frame: the whole-frame motion map alone (two DIS flows with the card's flow options), measured apart. */
   readonly motionMapMs: number | undefined;
+  /** The model's calls per frame (the network and what its adapter computes for it: tensors, contract 4's prior maps), median. */
+  readonly modelMsPerFrame: number;
   readonly networkCallsPerFrame: number;
   /** Feature-graph runs per frame (two-part models; 0 for single graphs). */
   readonly featureCallsPerFrame: number;
@@ -121,15 +131,15 @@ const median = (xs: number[]) => {
 };
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 
-/** Median time of the two full-resolution DIS flows one frame's motion map needs (F(t->t+1) and F(t+1->t)). */
-function motionMapMs(a: Frame, b: Frame): number {
+/** Median time of the two DIS flows one frame's motion map needs (F(t->t+1) and F(t+1->t)), with `flow`'s options (the card's). */
+function motionMapMs(a: Frame, b: Frame, flow: DisOptions): number {
   const ga = toGrey(a);
   const gb = toGrey(b);
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    disFlow(ga, gb, MOTION_MAP_FLOW);
-    disFlow(gb, ga, MOTION_MAP_FLOW);
+    disFlow(ga, gb, flow);
+    disFlow(gb, ga, flow);
     times.push(performance.now() - t0);
   }
   return median(times);
@@ -152,6 +162,32 @@ async function child(config: Config): Promise<void> {
   const rssBefore = process.memoryUsage().rss;
   const infos: DeblurFrameInfo[] = [];
   const outputTimes: number[] = [];
+  // The model's calls timed: deblur() gets the loaded model through a factory (so it owns and closes it), each call
+  // wrapped. Per frame: the calls' time since the last frame's info.
+  let modelMs = 0;
+  let reported = 0;
+  const modelMsPerFrame: number[] = [];
+  const timedCall =
+    <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      const t0 = performance.now();
+      try {
+        return await f(...a);
+      } finally {
+        modelMs += performance.now() - t0;
+      }
+    };
+  const model = async (): Promise<DeblurModel> => {
+    const loaded = await loadDeblurModel({ model: config.model, threads: config.threads, worker: config.worker });
+    return new Proxy(loaded, {
+      get(target, key) {
+        const value: unknown = Reflect.get(target, key, target);
+        if (key === 'run') return timedCall(target.run.bind(target));
+        if (key === 'parts' && target.parts) return { extractFeatures: timedCall(target.parts.extractFeatures), restore: timedCall(target.parts.restore) };
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  };
   async function* source() {
     yield* frames;
   }
@@ -161,12 +197,14 @@ async function child(config: Config): Promise<void> {
     pipeSource(
       source(),
       deblur({
-        model: config.model,
-        threads: config.threads,
+        model,
         ...(config.tileSize !== undefined ? { tileSize: config.tileSize } : {}),
         ...(config.clampGiven ? { clampRadius: config.clampRadius } : {}),
-        worker: config.worker,
-        onFrameInfo: (info) => infos.push(info),
+        onFrameInfo: (info) => {
+          infos.push(info);
+          modelMsPerFrame.push(modelMs - reported);
+          reported = modelMs;
+        },
         ...(config.mode === 'roi' ? { roi: { kind: 'hands' as const, numHands: 1 }, motionScope } : {}),
         ...(config.mode === 'region' ? { roi: { kind: 'boxes' as const, boxes: (f: Frame) => [boxes[uniqueAt(f.index)]!] }, motionScope } : {}),
       }),
@@ -182,7 +220,8 @@ async function child(config: Config): Promise<void> {
     msPerFrame: median(intervals),
     p90MsPerFrame: quantile(intervals, 0.9),
     restoreMsPerFrame: median(timed.map((i) => i.restoreMs)),
-    motionMapMs: config.mode === 'full' ? motionMapMs(unique[0]!, unique[1] ?? unique[0]!) : undefined,
+    motionMapMs: config.mode === 'full' ? motionMapMs(unique[0]!, unique[1] ?? unique[0]!, card.motionFlow ?? MOTION_MAP_FLOW) : undefined,
+    modelMsPerFrame: median(modelMsPerFrame.slice(config.warmup)),
     networkCallsPerFrame: timed.reduce((a, i) => a + i.networkCalls, 0) / timed.length,
     featureCallsPerFrame: timed.reduce((a, i) => a + i.featureCalls, 0) / timed.length,
     restoredAreaPerFrame: timed.reduce((a, i) => a + i.regions.reduce((s, r) => s + r.width * r.height, 0), 0) / timed.length,
@@ -268,14 +307,16 @@ async function main(): Promise<void> {
     return reference !== '' && ref ? `${(ref.msPerFrame / r.msPerFrame).toFixed(2)}x` : '';
   };
   const table = [
-    '| model | graph | size | mode | threads | clamp | network on | ms/frame (median) | frames/s | speed-up | restore ms | motion map ms | network calls/frame | feature runs/frame | restored px/frame | peak RSS (MiB) |',
-    '|---|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| model | graph | size | mode | threads | clamp | network on | ms/frame (median) | frames/s | speed-up | restore ms | model calls ms | motion map ms | network calls/frame | feature runs/frame | restored px/frame | peak RSS (MiB) |',
+    '|---|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r) => {
       const c = r.config;
-      return `| ${r.modelName} | ${c.graph} | ${c.width}x${c.height} | ${MODE_LABEL[c.mode]} | ${c.threads} | ${c.clampRadius} | ${c.worker === false ? 'JS thread' : 'worker'} | ${f0(r.msPerFrame)} | ${(1000 / r.msPerFrame).toFixed(2)} | ${speedUp(r)} | ${f0(r.restoreMsPerFrame)} | ${r.motionMapMs === undefined ? 'in restore' : f0(r.motionMapMs)} | ${r.networkCallsPerFrame.toFixed(1)} | ${r.featureCallsPerFrame.toFixed(1)} | ${f0(r.restoredAreaPerFrame)} | ${f0(r.peakRssMiB)} |`;
+      return `| ${r.modelName} | ${c.graph} | ${c.width}x${c.height} | ${MODE_LABEL[c.mode]} | ${c.threads} | ${c.clampRadius} | ${c.worker === false ? 'JS thread' : 'worker'} | ${f0(r.msPerFrame)} | ${(1000 / r.msPerFrame).toFixed(2)} | ${speedUp(r)} | ${f0(r.restoreMsPerFrame)} | ${f0(r.modelMsPerFrame)} | ${r.motionMapMs === undefined ? 'in restore' : f0(r.motionMapMs)} | ${r.networkCallsPerFrame.toFixed(1)} | ${r.featureCallsPerFrame.toFixed(1)} | ${f0(r.restoredAreaPerFrame)} | ${f0(r.peakRssMiB)} |`;
     }),
   ].join('\n');
   console.log(`\n${table}\n`);
+  const verdicts = targetVerdicts(results.map((r) => ({ ...r.config, modelName: r.modelName, label: MODE_LABEL[r.config.mode], msPerFrame: r.msPerFrame, modelMsPerFrame: r.modelMsPerFrame, motionMapMs: r.motionMapMs })));
+  if (verdicts.length > 0) console.log(`Targets (docs/deblur-model.md): a 640x480 full frame in at most ${TARGET_FULL_MS} ms, a 256x256 region at ${1000 / TARGET_REGION_MS} fps or more.\n${verdicts.map((v) => `- ${v}`).join('\n')}\n`);
   mkdirSync(dirname(out), { recursive: true });
   let commit = 'unknown';
   try {
@@ -292,6 +333,7 @@ async function main(): Promise<void> {
         commit,
         machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverageAtStart: load, loadAverageAtEnd: loadavg() },
         parameters: { frames, warmup, tileSize, clampRadii: clampRadii ?? "each model's card, else 3", reference, uniqueFrames: UNIQUE_FRAMES, handHeightPx: HAND_HEIGHT, roi: "{ kind: 'hands', numHands: 1 }, motionScope 'regions' ('frame' for a card with deconvolution steps)", region: `{ kind: 'boxes' }, ${REGION}x${REGION} on the hand, motionScope 'regions' ('frame' for a card with deconvolution steps)` },
+        targets: { fullFrameMs: TARGET_FULL_MS, regionMs: TARGET_REGION_MS, verdicts },
         results,
       },
       null,
