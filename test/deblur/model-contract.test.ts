@@ -89,11 +89,26 @@ describe('loading a model', () => {
   });
 
   it('refuses a card of a contract version it does not know', async () => {
-    const v = writeVariant(tiny, dir, 'version4', { card: (c) => (c.contractVersion = 4) });
+    const v = writeVariant(tiny, dir, 'version5', { card: (c) => (c.contractVersion = 5) });
     const error = await contractError(v.onnx);
     expect(error.path).toBe(v.card);
     expect(error.message).toBe(
-      `Model card ${v.card} has contractVersion 4, but this runtime implements contract versions 1, 2, 3 (models/README.md). Use a model exported for that version, or a version of promotion-handpose that knows this one.`,
+      `Model card ${v.card} has contractVersion 5, but this runtime implements contract versions 1, 2, 3, 4 (models/README.md). Use a model exported for that version, or a version of promotion-handpose that knows this one.`,
+    );
+    // A version 1 card that claims version 4 lacks its prior maps; one that lists them at another size is refused.
+    const claims4 = writeVariant(tiny, dir, 'claims-version4', { card: (c) => (c.contractVersion = 4) });
+    expect((await contractError(claims4.onnx)).message).toBe(
+      `Model card ${claims4.card} lists inputs [frames, motion, blurWeights, contrastScale], but contract version 4 has [frames, motion, blurWeights, priors]; ${FIX}`,
+    );
+    const priorsAtFull = writeVariant(tiny, dir, 'priors-full-size', {
+      card: (c) => {
+        c.contractVersion = 4;
+        const inputs = c.inputs as { name: string; shape: string[] }[];
+        inputs[3] = { ...inputs[3]!, name: 'priors', shape: ['B, 15, H, W'] };
+      },
+    });
+    expect((await contractError(priorsAtFull.onnx)).message).toBe(
+      `Model card ${priorsAtFull.card} gives input priors the shape [B, 15, H, W], but the prior maps of a window of 5 frames at half resolution are [B, 15, H/2, W/2]; ${FIX}`,
     );
     // A version 1 card that claims version 3 lacks its flow input.
     const claims3 = writeVariant(tiny, dir, 'claims-version3', { card: (c) => (c.contractVersion = 3) });
