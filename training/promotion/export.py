@@ -146,7 +146,8 @@ def input_names(model: nn.Module) -> List[str]:
 
 
 def contract_version(model: nn.Module, asked: int) -> int:
-    """The contract version `model` is exported with: 3 for a directional_motion network, else `asked`."""
+    """The contract version `model` is exported with: 3 for a directional_motion network, else `asked` (4 only for a
+    network that can take its prior maps from the runtime: the prior branch at stride 2, all three groups)."""
     if getattr(model, 'directional_motion', False):
         if asked in (2, 4):
             raise ValueError(f'a directional_motion network is exported as one graph with its flow input (contract '
@@ -154,7 +155,8 @@ def contract_version(model: nn.Module, asked: int) -> int:
         return 3
     if asked == 4:
         encoder = getattr(model, 'prior_encoder', None)
-        if encoder is None or encoder.stride != 2 or not (model.use_contrast and model.use_structure and model.use_motion):
+        groups = all(getattr(model, k, False) for k in ('use_contrast', 'use_structure', 'use_motion'))
+        if encoder is None or getattr(encoder, 'stride', 1) != 2 or not groups or not hasattr(model, 'forward_pooled_priors'):
             raise ValueError('contract version 4 (the prior maps computed by the runtime, at half resolution) is for a '
                              'promotion-c network with the prior branch at stride 2 (prior_stride=2) and all three prior '
                              'groups; use --contract 1')
