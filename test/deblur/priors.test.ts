@@ -33,9 +33,9 @@ function plain(frames: Float32Array, motion: Float32Array, scales: number[], w: 
         const contrast = (d.reduce((s, e) => s + e * e, 0) / 4) / Math.max(scales[k]!, 1e-12);
         const gradient = d[1]! + d[3]!;
         const moved = k === centre ? motion[y * w + x]! : Math.abs(grey(centre, x, y) - v);
-        out[at(0, k, x >> 1, y >> 1)] += contrast / 4;
-        out[at(1, k, x >> 1, y >> 1)] += gradient / 4;
-        out[at(2, k, x >> 1, y >> 1)] += moved / 4;
+        out[at(0, k, x >> 1, y >> 1)]! += contrast / 4;
+        out[at(1, k, x >> 1, y >> 1)]! += gradient / 4;
+        out[at(2, k, x >> 1, y >> 1)]! += moved / 4;
       }
     }
   }
