@@ -1,5 +1,6 @@
 import ort from 'onnxruntime-node';
-import fs from 'node:fs';
+import { createRng } from '../../../../../dist/src/util/rng.js';
+const rng = createRng(28);
 const [file, W='640', H='480', threads='2', prof='0'] = process.argv.slice(2);
 const w=+W,h=+H;
 const opts={intraOpNumThreads:+threads, interOpNumThreads:1, executionMode:'sequential', graphOptimizationLevel:(process.env.OPT||'all'), enableProfiling: prof==='1', profileFilePrefix: 'ortprof', extra:{session:{intra_op:{allow_spinning:'0'}}}}; if (process.env.DUMP) opts.optimizedModelFilePath=process.env.DUMP; if (process.env.FIX) opts.freeDimensionOverrides={batch:1,height:h,width:w};
@@ -9,7 +10,7 @@ const feeds={};
 for (const name of s.inputNames) {
   let shape;
   if (name==='frames') shape=[1,5,3,h,w]; else if (name==='motion') shape=[1,1,h,w]; else if (name==='pooled'||name==='priors') shape=[1,15,h/2,w/2]; else shape=[1,5];
-  const n=shape.reduce((a,b)=>a*b,1); const d=new Float32Array(n); for(let i=0;i<n;i++) d[i]=Math.random();
+  const n=shape.reduce((a,b)=>a*b,1); const d=new Float32Array(n); for(let i=0;i<n;i++) d[i]=rng();
   feeds[name]=new ort.Tensor('float32',d,shape);
 }
 let ticks=0; const iv=setInterval(()=>ticks++,1);
