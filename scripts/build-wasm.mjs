@@ -4,7 +4,7 @@
 // test/deblur/local-range.test.ts fail when a committed module is not this file's output.
 //
 //   node scripts/build-wasm.mjs                 write every kernel's module
-//   node scripts/build-wasm.mjs --print NAME    print what would be written for kernel NAME (steps, range, priors), write nothing
+//   node scripts/build-wasm.mjs --print NAME    print what would be written for kernel NAME (steps, range, priors, evidence), write nothing
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
@@ -16,6 +16,7 @@ export const KERNELS = {
   steps: { source: 'src/deblur/assembly/steps.ts', target: 'src/deblur/steps-wasm.ts', constant: 'STEPS_WASM_BASE64', what: 'The steps kernel' },
   range: { source: 'src/deblur/assembly/range.ts', target: 'src/deblur/range-wasm.ts', constant: 'RANGE_WASM_BASE64', what: "The clamp's local-range kernel" },
   priors: { source: 'src/deblur/assembly/priors.ts', target: 'src/deblur/priors-wasm.ts', constant: 'PRIORS_WASM_BASE64', what: "The prior maps' kernel" },
+  evidence: { source: 'src/deblur/assembly/evidence.ts', target: 'src/deblur/evidence-wasm.ts', constant: 'EVIDENCE_WASM_BASE64', what: "The deconvolution tests' kernel" },
 };
 
 /** The compiler's arguments: SIMD; the caller's memory, shared between worker threads; no runtime, no exports else. */

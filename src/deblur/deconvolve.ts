@@ -38,7 +38,8 @@ import { BT601, toGrey } from '../flow/field.js';
 import type { FlowInput } from '../flow/motion-map.js';
 import { DEFAULT_GAMMA, type Frame, frameTiming, SAMPLE_MAX } from '../stream/frame.js';
 import { createWorkerPool, type WorkerPool } from '../stream/worker-pool.js';
-import { boxMean, correctRows, DECONVOLVE_MAX_FLOW_PX, extrapolate, flowLength, flowLines, KernelArena, type LinearRgb, ratioRows, walkRows, type WalkBuffers } from './steps-kernel.js';
+import { EVIDENCE_WASM_BASE64 } from './evidence-wasm.js';
+import { correctRows, DECONVOLVE_MAX_FLOW_PX, extrapolate, flowLength, flowLines, flowLinesOf, flowRows, type FlowRows, KernelArena, type LinearRgb, ratioRows, walkRows, type WalkBuffers, wasmKernel } from './steps-kernel.js';
 import type { Box } from './tiles.js';
 
 /** Most Richardson-Lucy iterations deblur() accepts. */
@@ -149,16 +150,28 @@ export const BLUR_TEST_STRIDE = 2;
 const GRID_SHARE = 1 / (BLUR_TEST_STRIDE * BLUR_TEST_STRIDE);
 
 /**
- * Per pixel on the test's `grid` (0 elsewhere), how far `changed` is from `b` (interleaved RGB of one region): the
- * absolute differences summed over the channels, in an array from {@link takeFloat64}.
+ * The tests' per-pixel loops in WebAssembly (src/deblur/assembly/evidence.ts), in 64-bit floats in the order the
+ * JavaScript before them used: the same verdicts to the bit, in about a third of the time (docs/deblur-model.md,
+ * session 29). Every pointer is a byte offset in the memory the kernel is made for (a {@link KernelArena}'s).
  */
-function changeOnGrid(changed: Float32Array, b: Float32Array, grid: Uint8Array): Float64Array {
-  const out = takeFloat64(grid.length);
-  for (let i = 0; i < grid.length; i++) {
-    if (grid[i] === 0) continue;
-    out[i] = Math.abs(changed[3 * i]! - b[3 * i]!) + Math.abs(changed[3 * i + 1]! - b[3 * i + 1]!) + Math.abs(changed[3 * i + 2]! - b[3 * i + 2]!);
-  }
-  return out;
+interface EvidenceKernel {
+  binomial3(src: number, rows: number, dst: number, w: number, h: number): void;
+  grey(rgb: number, grey: number, n: number, kr: number, kg: number, kb: number): void;
+  lagSums(grey: number, w: number, h: number, flow: number, fw: number, plane: number, bx: number, stride: number, minPx: number, sums: number): void;
+  lagVerdict(sums: number, w: number, h: number, r: number, sat: number, out: number, floor: number, blurred: number, sharp: number, free: number, correlated: number): void;
+  acrossFlows(flow: number, fw: number, plane: number, bx: number, w: number, h: number, scaled: number, turned: number, share: number, scale: number, minPx: number): void;
+  changeOnGrid(changed: number, b: number, grid: number, n: number, out: number): number;
+  acrossVerdict(along: number, across: number, share: number, w: number, h: number, r: number, sat: number, out: number, floor: number, region: number, shift: number, scale: number, low: number, high: number): void;
+  fitVerdict(before: number, after: number, w: number, h: number, r: number, sat: number, out: number, floor: number, low: number, high: number): void;
+  stillSums(centre: number, neighbour: number, fw: number, fh: number, flow: number, plane: number, bx: number, by: number, w: number, h: number, still: number, along: number, add: number): void;
+  stillVerdict(still: number, along: number, w: number, h: number, r: number, sat: number, out: number, e: number, low: number, high: number): void;
+}
+
+const evidenceKernel = wasmKernel<EvidenceKernel>(EVIDENCE_WASM_BASE64);
+
+/** Room for a summed-area table over a w x h region (the box means'), in `arena`: its byte offset. */
+function satSpace(arena: KernelArena, w: number, h: number): number {
+  return arena.space(8 * (w + 1) * (h + 1));
 }
 
 /** The blur test's grid over a w x h region: 1 on its pixels, 0 elsewhere. */
@@ -450,12 +463,35 @@ interface BlurCues {
 }
 
 function blurCues(blurred: LinearRgb, flow: FlowInput, box: Box): BlurCues {
-  const quiet = binomial3(blurred);
-  const across = acrossTest(quiet, flow, box);
-  const lag = lagTest(quiet, flow, box);
-  const evidence = new Float32Array(across.length);
-  for (let i = 0; i < evidence.length; i++) evidence[i] = lag[i]! > across[i]! ? lag[i]! : across[i]!;
-  return { across, lag, evidence };
+  return withQuiet(blurred, flow, box, (arena, quiet, rows) => {
+    const across = acrossTest(arena, quiet, rows, flow.width, box);
+    const lag = lagTest(arena, quiet, rows, flow.width, box);
+    const evidence = new Float32Array(across.length);
+    for (let i = 0; i < evidence.length; i++) evidence[i] = lag[i]! > across[i]! ? lag[i]! : across[i]!;
+    return { across, lag, evidence };
+  });
+}
+
+/**
+ * Runs `test` in an arena holding the region after the 3x3 binomial filter ([1 2 1]' [1 2 1] / 16, the border
+ * replicated: noise changes the input as much along the flow as across it, and does not correlate at a lag) and the
+ * rows of `flow` that `box` covers.
+ */
+function withQuiet<T>(blurred: LinearRgb, flow: FlowInput, box: Box, test: (arena: KernelArena, quiet: Float32Array, rows: FlowRows) => T): T {
+  const { width: w, height: h } = blurred;
+  const n = w * h;
+  // The input, the filter's rows and its output; the flow's rows; the across test's flows (9 planes), re-blurs (two
+  // RGB), lines (two of 17 bytes a pixel) and grid; the lag test's grey, six 64-bit planes and table; the verdicts.
+  const arena = KernelArena.take(KernelArena.size(3 * n, 5) + KernelArena.size(flow.width * h, 4) + KernelArena.size(n, 12, 35) + 8 * (7 * n + 2 * (w + 1) * (h + 1)));
+  try {
+    const src = arena.floats(3 * n, blurred.data);
+    const rows = arena.floatsUnset(3 * n);
+    const quiet = arena.floatsUnset(3 * n);
+    evidenceKernel(arena.memory).binomial3(src.byteOffset, rows.byteOffset, quiet.byteOffset, w, h);
+    return test(arena, quiet, flowRows(arena, flow, box));
+  } finally {
+    arena.release();
+  }
 }
 
 /**
@@ -484,12 +520,12 @@ function sharpUnderMotion(cues: BlurCues, flow: FlowInput, box: Box): boolean {
 
 /** The across test's verdict alone (see {@link blurEvidence}), on the unfiltered region. */
 export function acrossEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Float32Array {
-  return acrossTest(binomial3(blurred), flow, box);
+  return withQuiet(blurred, flow, box, (arena, quiet, rows) => acrossTest(arena, quiet, rows, flow.width, box));
 }
 
 /** The lag test's verdict alone (see {@link blurEvidence}), on the unfiltered region. */
 export function lagEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Float32Array {
-  return lagTest(binomial3(blurred), flow, box);
+  return withQuiet(blurred, flow, box, (arena, quiet, rows) => lagTest(arena, quiet, rows, flow.width, box));
 }
 
 /**
@@ -503,76 +539,36 @@ export function lagEvidence(blurred: LinearRgb, flow: FlowInput, box: Box): Floa
  * ({@link BLUR_RATIO_SHIFT}): short blurs. Where nothing moves both changes are 0 and the evidence is 0 (the steps leave such pixels alone
  * anyway).
  */
-function acrossTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
-  const { width: w, height: h } = quiet;
+function acrossTest(arena: KernelArena, quiet: Float32Array, rows: FlowRows, fw: number, box: Box): Float32Array {
+  const { width: w, height: h } = box;
   const n = w * h;
-  // The short flows along and across, for the region's pixels only (laid out as a flow input of the region's size).
-  const plane = flow.width * flow.height;
-  const d = flow.data;
-  const scaled = new Float32Array(4 * n);
-  const turned = new Float32Array(4 * n);
-  // The re-blur's share of each pixel's flow: where the floor makes it longer than BLUR_TEST_SCALE, blurred content
+  const k = evidenceKernel(arena.memory);
+  // The short flows along and across, for the region's pixels only (laid out as a flow input of the region's size),
+  // and the re-blur's share of each pixel's flow: where the floor makes it longer than BLUR_TEST_SCALE, blurred content
   // changes more along it, and the ramp moves up with it (BLUR_RATIO_SHIFT).
-  const share = new Float32Array(n);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const s = (box.y + y) * flow.width + box.x + x;
-      const i = y * w + x;
-      const fu = d[s]!;
-      const fv = d[plane + s]!;
-      const bu = d[2 * plane + s]!;
-      const bv = d[3 * plane + s]!;
-      const longest = Math.max(flowLength(fu, fv), flowLength(bu, bv));
-      const k = longest > 0 ? Math.min(1, Math.max(BLUR_TEST_SCALE, BLUR_TEST_MIN_PX / longest)) : BLUR_TEST_SCALE;
-      share[i] = k;
-      scaled[i] = k * fu;
-      scaled[n + i] = k * fv;
-      scaled[2 * n + i] = k * bu;
-      scaled[3 * n + i] = k * bv;
-      turned[i] = -k * fv;
-      turned[n + i] = k * fu;
-      turned[2 * n + i] = -k * bv;
-      turned[3 * n + i] = k * bu;
-    }
-  }
-  const whole = { x: 0, y: 0, width: w, height: h };
+  const scaled = arena.floatsUnset(4 * n);
+  const turned = arena.floatsUnset(4 * n);
+  const share = arena.floatsUnset(n);
+  k.acrossFlows(rows.offset, fw, rows.plane, box.x, w, h, scaled.byteOffset, turned.byteOffset, share.byteOffset, BLUR_TEST_SCALE, BLUR_TEST_MIN_PX);
   // The re-blurs and their changes on the test's grid only (BLUR_TEST_STRIDE): the verdicts are ratios of box sums.
-  const grid = testGrid(w, h);
-  const arena = KernelArena.take(KernelArena.size(3 * n, 3) + KernelArena.size(n, 8, 3));
-  const b = arena.floats(3 * n, quiet.data);
-  const along = arena.floats(3 * n);
-  const across = arena.floats(3 * n);
-  const active = arena.bytes(n, grid);
-  walkRows({ memory: arena.memory, lines: flowLines(arena, { width: w, height: h, data: scaled }, whole), active }, b, along, 1, 0, h);
-  walkRows({ memory: arena.memory, lines: flowLines(arena, { width: w, height: h, data: turned }, whole), active }, b, across, 1, 0, h);
-  const dAlong = changeOnGrid(along, b, grid);
-  const dAcross = changeOnGrid(across, b, grid);
-  arena.release();
-  let sa = 0;
-  let sc = 0;
-  for (let i = 0; i < n; i++) {
-    sa += dAlong[i]!;
-    sc += dAcross[i]!;
-  }
+  const grid = arena.bytes(n, testGrid(w, h));
+  const along = arena.floatsUnset(3 * n);
+  const across = arena.floatsUnset(3 * n);
+  walkRows({ memory: arena.memory, lines: flowLinesOf(arena, scaled, w, h), active: grid }, quiet, along, 1, 0, h);
+  walkRows({ memory: arena.memory, lines: flowLinesOf(arena, turned, w, h), active: grid }, quiet, across, 1, 0, h);
+  const dAlong = arena.doublesUnset(n);
+  const dAcross = arena.doublesUnset(n);
+  const sa = k.changeOnGrid(along.byteOffset, quiet.byteOffset, grid.byteOffset, n, dAlong.byteOffset);
+  const sc = k.changeOnGrid(across.byteOffset, quiet.byteOffset, grid.byteOffset, n, dAcross.byteOffset);
   const ratio = sc > 0 ? sa / sc : Infinity;
   const region = ratio <= REGION_BLUR_RATIO_LOW ? 1 : ratio >= REGION_BLUR_RATIO_HIGH ? 0 : (REGION_BLUR_RATIO_HIGH - ratio) / (REGION_BLUR_RATIO_HIGH - REGION_BLUR_RATIO_LOW);
-  const out = new Float32Array(n);
-  if (region === 0) {
-    giveFloat64(dAlong, dAcross);
-    return out;
-  }
-  const a = boxMean(dAlong, w, h, BLUR_TEST_RADIUS);
-  const c = boxMean(dAcross, w, h, BLUR_TEST_RADIUS);
+  if (region === 0) return new Float32Array(n);
   // How surely the region as a whole is blurred: only then does the ramp move up where the re-blur is long.
   const sure = ratio <= REGION_SURE_RATIO_LOW ? 1 : ratio >= REGION_SURE_RATIO_HIGH ? 0 : (REGION_SURE_RATIO_HIGH - ratio) / (REGION_SURE_RATIO_HIGH - REGION_SURE_RATIO_LOW);
   const shift = (sure * BLUR_RATIO_SHIFT) / (1 - BLUR_TEST_SCALE);
-  for (let i = 0; i < n; i++) {
-    if (!(c[i]! > 1e-7 * GRID_SHARE)) continue;
-    const q = a[i]! / c[i]! - shift * (share[i]! - BLUR_TEST_SCALE);
-    out[i] = region * (q <= BLUR_RATIO_LOW ? 1 : q >= BLUR_RATIO_HIGH ? 0 : (BLUR_RATIO_HIGH - q) / (BLUR_RATIO_HIGH - BLUR_RATIO_LOW));
-  }
-  giveFloat64(dAlong, dAcross);
-  return out;
+  const out = arena.floatsUnset(n);
+  k.acrossVerdict(dAlong.byteOffset, dAcross.byteOffset, share.byteOffset, w, h, BLUR_TEST_RADIUS, satSpace(arena, w, h), out.byteOffset, 1e-7 * GRID_SHARE, region, shift, BLUR_TEST_SCALE, BLUR_RATIO_LOW, BLUR_RATIO_HIGH);
+  return out.slice();
 }
 
 /**
@@ -582,60 +578,19 @@ function acrossTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
  * {@link BLUR_TEST_RADIUS}, vetoed where the same correlation across the flow is low too ({@link LAG_ACROSS_FREE}).
  * Each pixel's verdict is its own: no region verdict scales it.
  */
-function lagTest(quiet: LinearRgb, flow: FlowInput, box: Box): Float32Array {
-  const { width: w, height: h, data } = quiet;
+function lagTest(arena: KernelArena, quiet: Float32Array, rows: FlowRows, fw: number, box: Box): Float32Array {
+  const { width: w, height: h } = box;
   const n = w * h;
-  const grey = new Float32Array(n);
-  const [kr, kg, kb] = BT601;
-  for (let i = 0; i < n; i++) grey[i] = kr * data[3 * i]! + kg * data[3 * i + 1]! + kb * data[3 * i + 2]!;
-  const at = (x: number, y: number): number => bilinearAt(grey, w, h, x, y);
-  const plane = flow.width * flow.height;
-  const d = flow.data;
+  const k = evidenceKernel(arena.memory);
+  const grey = arena.floatsUnset(n);
+  k.grey(quiet.byteOffset, grey.byteOffset, n, ...BT601);
   // Per pixel, along the flow and across it (the flow turned by 90 degrees): D(x) D(x + F), D(x)^2 and D(x + F)^2,
-  // summed over the two flows.
-  const sums = Array.from({ length: 6 }, () => takeFloat64(n));
-  const [xy, xx, yy, xyAcross, xxAcross, yyAcross] = sums as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-  for (let y = 0; y < h; y += BLUR_TEST_STRIDE) {
-    for (let x = 0; x < w; x += BLUR_TEST_STRIDE) {
-      const s = (box.y + y) * flow.width + box.x + x;
-      const i = y * w + x;
-      for (let p = 0; p < 4; p += 2) {
-        const u = d[p * plane + s]!;
-        const v = d[(p + 1) * plane + s]!;
-        const m = flowLength(u, v);
-        if (!(m >= BLUR_TEST_MIN_PX)) continue;
-        const hx = (0.5 * u) / m;
-        const hy = (0.5 * v) / m;
-        let d0 = at(x + hx, y + hy) - at(x - hx, y - hy);
-        let d1 = at(x + u + hx, y + v + hy) - at(x + u - hx, y + v - hy);
-        xy[i] = xy[i]! + d0 * d1;
-        xx[i] = xx[i]! + d0 * d0;
-        yy[i] = yy[i]! + d1 * d1;
-        // Turned: the derivative along (-v, u), at the pixel and (-v, u) away.
-        d0 = at(x - hy, y + hx) - at(x + hy, y - hx);
-        d1 = at(x - v - hy, y + u + hx) - at(x - v + hy, y + u - hx);
-        xyAcross[i] = xyAcross[i]! + d0 * d1;
-        xxAcross[i] = xxAcross[i]! + d0 * d0;
-        yyAcross[i] = yyAcross[i]! + d1 * d1;
-      }
-    }
-  }
-  const [a, b, c, aAcross, bAcross, cAcross] = sums.map((v) => boxMean(v, w, h, BLUR_TEST_RADIUS)) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const energy = Math.sqrt(b[i]! * c[i]!);
-    if (!(energy > 1e-12 * GRID_SHARE)) continue;
-    const r = a[i]! / energy;
-    const along = r <= LAG_CORRELATION_BLURRED ? 1 : r >= LAG_CORRELATION_SHARP ? 0 : (LAG_CORRELATION_SHARP - r) / (LAG_CORRELATION_SHARP - LAG_CORRELATION_BLURRED);
-    if (along === 0) continue;
-    // The veto: the same correlation across the flow (0 where it is as low as a blur's along).
-    const energyAcross = Math.sqrt(bAcross[i]! * cAcross[i]!);
-    const q = energyAcross > 1e-12 * GRID_SHARE ? aAcross[i]! / energyAcross : 0;
-    const veto = q >= LAG_ACROSS_FREE ? 0 : q <= LAG_ACROSS_CORRELATED ? 1 : (LAG_ACROSS_FREE - q) / (LAG_ACROSS_FREE - LAG_ACROSS_CORRELATED);
-    out[i] = along * (1 - veto);
-  }
-  giveFloat64(...sums);
-  return out;
+  // summed over the two flows; then their box means and the verdict.
+  const sums = arena.doublesUnset(6 * n);
+  k.lagSums(grey.byteOffset, w, h, rows.offset, fw, rows.plane, box.x, BLUR_TEST_STRIDE, BLUR_TEST_MIN_PX, sums.byteOffset);
+  const out = arena.floatsUnset(n);
+  k.lagVerdict(sums.byteOffset, w, h, BLUR_TEST_RADIUS, satSpace(arena, w, h), out.byteOffset, 1e-12 * GRID_SHARE, LAG_CORRELATION_BLURRED, LAG_CORRELATION_SHARP, LAG_ACROSS_FREE, LAG_ACROSS_CORRELATED);
+  return out.slice();
 }
 
 /**
@@ -663,30 +618,26 @@ export function stepsFit(blurred: LinearRgb, result: LinearRgb, flow: FlowInput,
   const { width: w, height: h } = blurred;
   const n = w * h;
   const grid = testGrid(w, h);
-  const arena = KernelArena.take(KernelArena.size(3 * n, 4) + KernelArena.size(n, 4, 2));
-  const walk = { memory: arena.memory, lines: flowLines(arena, flow, box), active: arena.bytes(n, grid) };
-  const b = arena.floats(3 * n, blurred.data);
-  const r = arena.floats(3 * n, result.data);
-  const reblurredInput = arena.floats(3 * n);
-  const reblurredResult = arena.floats(3 * n);
-  walkRows(walk, b, reblurredInput, 1, 0, h);
-  walkRows(walk, r, reblurredResult, 1, 0, h);
-  const input = changeOnGrid(reblurredInput, b, grid);
-  const steps = changeOnGrid(reblurredResult, b, grid);
-  arena.release();
-  const before = boxMean(input, w, h, BLUR_TEST_RADIUS);
-  const after = boxMean(steps, w, h, BLUR_TEST_RADIUS);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    if (!(before[i]! > 1e-7 * GRID_SHARE)) {
-      out[i] = 1;
-      continue;
-    }
-    const q = after[i]! / before[i]!;
-    out[i] = q <= FIT_RATIO_LOW ? 1 : q >= FIT_RATIO_HIGH ? 0 : (FIT_RATIO_HIGH - q) / (FIT_RATIO_HIGH - FIT_RATIO_LOW);
+  const arena = KernelArena.take(KernelArena.size(3 * n, 4) + KernelArena.size(n, 5, 2) + KernelArena.size(flow.width * h, 4) + 8 * (2 * n + (w + 1) * (h + 1)));
+  try {
+    const k = evidenceKernel(arena.memory);
+    const walk = { memory: arena.memory, lines: flowLines(arena, flow, box), active: arena.bytes(n, grid) };
+    const b = arena.floats(3 * n, blurred.data);
+    const r = arena.floats(3 * n, result.data);
+    const reblurredInput = arena.floatsUnset(3 * n);
+    const reblurredResult = arena.floatsUnset(3 * n);
+    walkRows(walk, b, reblurredInput, 1, 0, h);
+    walkRows(walk, r, reblurredResult, 1, 0, h);
+    const before = arena.doublesUnset(n);
+    const after = arena.doublesUnset(n);
+    k.changeOnGrid(reblurredInput.byteOffset, b.byteOffset, walk.active.byteOffset, n, before.byteOffset);
+    k.changeOnGrid(reblurredResult.byteOffset, b.byteOffset, walk.active.byteOffset, n, after.byteOffset);
+    const out = arena.floatsUnset(n);
+    k.fitVerdict(before.byteOffset, after.byteOffset, w, h, BLUR_TEST_RADIUS, satSpace(arena, w, h), out.byteOffset, 1e-7 * GRID_SHARE, FIT_RATIO_LOW, FIT_RATIO_HIGH);
+    return out.slice();
+  } finally {
+    arena.release();
   }
-  giveFloat64(input, steps);
-  return out;
 }
 
 /**
@@ -761,96 +712,29 @@ export function motionEvidence(centre: Frame, neighbours: Neighbours, flow: Flow
   if (neighbours.previous && neighbours.previous.index !== centre.index) halves.push({ frame: neighbours.previous, plane: 2 });
   if (halves.length === 0) return undefined;
   const { width: w, height: h } = box;
+  const n = w * h;
   const fw = centre.width;
   const fh = centre.height;
-  const c = toGrey(centre).data;
-  const still = takeFloat64(w * h);
-  const along = takeFloat64(w * h);
-  const plane = flow.width * flow.height;
-  const d = flow.data;
-  for (const { frame, plane: p } of halves) {
-    const g = toGrey(frame).data;
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const fx = box.x + x;
-        const fy = box.y + y;
-        const s = fy * fw + fx;
-        const here = c[s]!;
-        still[y * w + x] = still[y * w + x]! + Math.abs(g[s]! - here);
-        const v = bilinearAt(g, fw, fh, fx + d[p * plane + s]!, fy + d[(p + 1) * plane + s]!);
-        along[y * w + x] = along[y * w + x]! + Math.abs(v - here);
-      }
-    }
+  const arena = KernelArena.take(KernelArena.size(fw * fh, 2) + KernelArena.size(fw * h, 4) + KernelArena.size(n, 1) + 8 * (2 * n + (w + 1) * (h + 1)));
+  try {
+    const k = evidenceKernel(arena.memory);
+    const c = arena.floats(fw * fh, toGrey(centre).data);
+    const rows = flowRows(arena, flow, box);
+    const still = arena.doublesUnset(n);
+    const along = arena.doublesUnset(n);
+    const mark = arena.mark();
+    halves.forEach(({ frame, plane: p }, k0) => {
+      const g = arena.floats(fw * fh, toGrey(frame).data);
+      k.stillSums(c.byteOffset, g.byteOffset, fw, fh, rows.offset + 4 * p * rows.plane, rows.plane, box.x, box.y, w, h, still.byteOffset, along.byteOffset, k0 === 0 ? 0 : 1);
+      arena.rewind(mark);
+    });
+    // Half a grey level (toGrey's 0..255) per neighbour.
+    const out = arena.floatsUnset(n);
+    k.stillVerdict(still.byteOffset, along.byteOffset, w, h, STILL_TEST_RADIUS, satSpace(arena, w, h), out.byteOffset, 0.5 * halves.length, STILL_RATIO_LOW, STILL_RATIO_HIGH);
+    return out.slice();
+  } finally {
+    arena.release();
   }
-  const a = boxMean(still, w, h, STILL_TEST_RADIUS);
-  const b = boxMean(along, w, h, STILL_TEST_RADIUS);
-  // Half a grey level (toGrey's 0..255) per neighbour.
-  const e = 0.5 * halves.length;
-  const out = new Float32Array(w * h);
-  for (let i = 0; i < w * h; i++) {
-    const q = (a[i]! + e) / (b[i]! + e);
-    out[i] = q >= STILL_RATIO_HIGH ? 1 : q <= STILL_RATIO_LOW ? 0 : (q - STILL_RATIO_LOW) / (STILL_RATIO_HIGH - STILL_RATIO_LOW);
-  }
-  giveFloat64(still, along);
-  return out;
-}
-
-/** The grey `plane` (w x h) at (x, y), bilinear, the border replicated. */
-function bilinearAt(plane: Float32Array, w: number, h: number, x: number, y: number): number {
-  x = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
-  y = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
-  // x, y >= 0: truncation is the floor.
-  const x0 = x | 0;
-  const y0 = y | 0;
-  const x1 = x0 < w - 1 ? x0 + 1 : x0;
-  const y1 = y0 < h - 1 ? y0 + 1 : y0;
-  const ax = x - x0;
-  const ay = y - y0;
-  return (1 - ay) * ((1 - ax) * plane[y0 * w + x0]! + ax * plane[y0 * w + x1]!) + ay * ((1 - ax) * plane[y1 * w + x0]! + ax * plane[y1 * w + x1]!);
-}
-
-/** `rgb` filtered by the 3x3 binomial kernel [1 2 1]' [1 2 1] / 16, the border replicated. */
-function binomial3(rgb: LinearRgb): LinearRgb {
-  const { width: w, height: h, data } = rgb;
-  const rows = new Float32Array(data.length);
-  const out = new Float32Array(data.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const l = 3 * (y * w + (x > 0 ? x - 1 : 0));
-      const m = 3 * (y * w + x);
-      const r = 3 * (y * w + (x < w - 1 ? x + 1 : x));
-      for (let c = 0; c < 3; c++) rows[m + c] = 0.25 * data[l + c]! + 0.5 * data[m + c]! + 0.25 * data[r + c]!;
-    }
-  }
-  for (let y = 0; y < h; y++) {
-    const up = 3 * w * (y > 0 ? y - 1 : 0);
-    const mid = 3 * w * y;
-    const down = 3 * w * (y < h - 1 ? y + 1 : y);
-    for (let k = 0; k < 3 * w; k++) out[mid + k] = 0.25 * rows[up + k]! + 0.5 * rows[mid + k]! + 0.25 * rows[down + k]!;
-  }
-  return { width: w, height: h, data: out };
-}
-
-/**
- * The tests' per-pixel sums, kept between calls on this thread ({@link takeFloat64}): a 640x480 frame's tests fill
- * twelve of 2.5 MB, six at most at once, and fresh ones cost their pages and the garbage collector's time.
- */
-const float64Scratch: Float64Array[] = [];
-const KEPT_FLOAT64 = 8;
-
-/** `n` zeros, in an array {@link giveFloat64} handed back if one of that length is there. */
-function takeFloat64(n: number): Float64Array {
-  const k = float64Scratch.findIndex((a) => a.length === n);
-  if (k < 0) return new Float64Array(n);
-  const a = float64Scratch.splice(k, 1)[0]!;
-  a.fill(0);
-  return a;
-}
-
-/** Hands arrays from {@link takeFloat64} back once nothing reads them; the latest {@link KEPT_FLOAT64} are kept. */
-function giveFloat64(...arrays: Float64Array[]): void {
-  float64Scratch.push(...arrays);
-  if (float64Scratch.length > KEPT_FLOAT64) float64Scratch.splice(0, float64Scratch.length - KEPT_FLOAT64);
 }
 
 const luts = new Map<string, Float32Array>();

@@ -123,6 +123,18 @@ export class KernelArena {
     return view;
   }
 
+  /** `count` floats left as they are (a released arena's are not zero): for what a kernel writes before it reads. */
+  floatsUnset(count: number): Float32Array {
+    const at = this.reserve(4 * count);
+    return new Float32Array(this.memory.buffer, at, count);
+  }
+
+  /** `count` 64-bit floats left as they are, like {@link KernelArena.floatsUnset}. */
+  doublesUnset(count: number): Float64Array {
+    const at = this.reserve(8 * count);
+    return new Float64Array(this.memory.buffer, at, count);
+  }
+
   /** `count` bytes, zero or a copy of `from`. */
   bytes(count: number, from?: Uint8Array): Uint8Array {
     const at = this.reserve(count);
@@ -182,14 +194,35 @@ export function flowLines(arena: KernelArena, flow: FlowInput, box: Box): FlowLi
   const { width: w, height: h } = box;
   const size = w * h;
   const block = arena.space(16 * size + size);
-  // The four planes' rows the box covers, `plane` floats apart.
-  const plane = flow.width * h;
-  const rows = arena.space(16 * plane);
-  const copy = new Float32Array(arena.memory.buffer, rows, 4 * plane);
-  const whole = flow.width * flow.height;
-  for (let k = 0; k < 4; k++) copy.set(flow.data.subarray(k * whole + box.y * flow.width, k * whole + (box.y + h) * flow.width), k * plane);
-  kernel(arena.memory).lines(rows, flow.width, plane, box.x, 0, w, h, block, DECONVOLVE_MAX_FLOW_PX, DECONVOLVE_SHORT_SAMPLES, DECONVOLVE_SAMPLE_SPACING_PX);
+  const rows = flowRows(arena, flow, box);
+  kernel(arena.memory).lines(rows.offset, flow.width, rows.plane, box.x, 0, w, h, block, DECONVOLVE_MAX_FLOW_PX, DECONVOLVE_SHORT_SAMPLES, DECONVOLVE_SAMPLE_SPACING_PX);
   return { width: w, height: h, offset: block };
+}
+
+/** The flow lines of a w x h region whose four flow planes are already in `arena` at `planes` (w x h floats each). */
+export function flowLinesOf(arena: KernelArena, planes: Float32Array, w: number, h: number): FlowLines {
+  const size = w * h;
+  const block = arena.space(16 * size + size);
+  kernel(arena.memory).lines(planes.byteOffset, w, size, 0, 0, w, h, block, DECONVOLVE_MAX_FLOW_PX, DECONVOLVE_SHORT_SAMPLES, DECONVOLVE_SAMPLE_SPACING_PX);
+  return { width: w, height: h, offset: block };
+}
+
+/** The four planes of a flow input's rows that a region covers, copied into an arena for a kernel. */
+export interface FlowRows {
+  /** The byte offset of the first plane's first row (the region's top row, `flow.width` floats wide). */
+  readonly offset: number;
+  /** Floats from one plane to the next: the flow's width times the region's height. */
+  readonly plane: number;
+}
+
+/** Copies the rows of `flow`'s four planes that `box` covers into `arena`. */
+export function flowRows(arena: KernelArena, flow: FlowInput, box: Box): FlowRows {
+  const plane = flow.width * box.height;
+  const offset = arena.space(16 * plane);
+  const copy = new Float32Array(arena.memory.buffer, offset, 4 * plane);
+  const whole = flow.width * flow.height;
+  for (let k = 0; k < 4; k++) copy.set(flow.data.subarray(k * whole + box.y * flow.width, k * whole + (box.y + box.height) * flow.width), k * plane);
+  return { offset, plane };
 }
 
 /** The kernel's exports (src/deblur/assembly/steps.ts); every pointer is a byte offset in its memory, 0 for none. */
