@@ -29,8 +29,9 @@
  * for blurred.
  * The model assumes a full exposure; a shorter shutter blurs less than the motion and the steps over-sharpen it.
  * `models/promotion-c-deconv` runs 10 steps; the default card runs none: with them 60 frames of 640x480 camera pans
- * take 1.42 times the default's time, the steps of each frame in a worker beside the next frame's network
- * ({@link Deconvolver}; docs/deblur-model.md, sessions 19-26).
+ * take 1.64 times the default's time, the steps of each frame in a worker beside the next frame's network
+ * ({@link Deconvolver}), the walks and the tests' per-pixel loops in WebAssembly (docs/deblur-model.md, sessions
+ * 19-29).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
