@@ -53,17 +53,26 @@ def load_config(path: str) -> Dict[str, Any]:
             raise ValueError(f'{path}: init checkpoint {cfg["init"]!r} does not exist')
     teacher = cfg.get('teacher')
     if teacher is not None:
-        # Distillation (train.py): the target moves from the sharp frame towards a frozen model's output.
-        ok = (isinstance(teacher, dict) and set(teacher) <= {'model', 'weight'} and isinstance(teacher.get('model'), str)
-              and isinstance(teacher.get('weight'), (int, float)) and not isinstance(teacher.get('weight'), bool)
-              and 0 < teacher['weight'] <= 1)
+        # Distillation (train.py): the target moves from the sharp frame towards a frozen model's output, run on each
+        # batch (model) or stored beside each training sequence (frames: a model with no PyTorch twin, the card's
+        # deconvolution steps; training/build-card-targets.mjs writes them).
+        weight = teacher.get('weight') if isinstance(teacher, dict) else None
+        source = [k for k in ('model', 'frames') if isinstance(teacher, dict) and k in teacher]
+        ok = (isinstance(teacher, dict) and set(teacher) <= {'model', 'frames', 'weight'} and len(source) == 1
+              and isinstance(teacher[source[0]], str) and teacher[source[0]] != ''
+              and isinstance(weight, (int, float)) and not isinstance(weight, bool) and 0 < weight <= 1)
         if not ok:
-            raise ValueError(f'{path}: expected teacher as a mapping with model (a checkpoint, or an exported model\'s '
-                             f'card or .onnx file) and weight (in (0, 1]: the share of the target the teacher gives) '
-                             f'but received {teacher!r}')
-        teacher['model'] = os.path.normpath(os.path.join(base, teacher['model']))
-        if not os.path.isfile(teacher['model']):
-            raise ValueError(f'{path}: teacher.model {teacher["model"]!r} does not exist')
+            raise ValueError(f'{path}: expected teacher as a mapping with either model (a checkpoint, or an exported '
+                             f'model\'s card or .onnx file) or frames (the folder beside each training sequence\'s '
+                             f'blur/ that holds a teacher\'s restored frames) and weight (in (0, 1]: the share of the '
+                             f'target the teacher gives) but received {teacher!r}')
+        if 'model' in teacher:
+            teacher['model'] = os.path.normpath(os.path.join(base, teacher['model']))
+            if not os.path.isfile(teacher['model']):
+                raise ValueError(f'{path}: teacher.model {teacher["model"]!r} does not exist')
+        elif teacher['frames'] != os.path.basename(teacher['frames']) or teacher['frames'] in ('.', '..', 'blur', 'sharp', 'motion', 'hands'):
+            raise ValueError(f'{path}: teacher.frames {teacher["frames"]!r} must name a folder of its own beside each '
+                             f'sequence\'s blur/ (a plain name, not blur, sharp, motion or hands)')
     datasets = cfg['datasets']
     if not isinstance(datasets, dict) or 'train' not in datasets:
         raise ValueError(f'{path}: datasets needs a "train" entry')

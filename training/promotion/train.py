@@ -44,7 +44,9 @@ or .onnx file, loaded as promotion.evaluate loads it) runs on every batch, its o
 and the loss's target becomes sharp + weight x (teacher - sharp): weight 1 fits the teacher's function, less keeps
 part of the sharp frame as the target. What a smaller network (the CPU's speed target) learns from a larger
 trained one: the teacher's restraint on sharp input as much as its restoration. The logged psnr stays against the
-sharp frame.
+sharp frame. `teacher` {frames, weight} takes the teacher's output from a folder of that name beside each training
+sequence's blur/ instead (a teacher with no PyTorch twin: a card with deconvolution steps, whose restored frames
+training/build-card-targets.mjs writes through the runtime), cropped and flipped with the sharp frame.
 """
 import argparse
 import csv
@@ -350,7 +352,7 @@ def train(config_path: str, quiet: bool = False, threads: Optional[int] = None) 
                 raise ValueError(f'init checkpoint {cfg["init"]} holds network {init["network"]}, not {cfg["network"]}')
             model.load_state_dict(checkpoint_weights(init))
     teacher = None
-    if cfg.get('teacher') is not None:
+    if cfg.get('teacher') is not None and 'model' in cfg['teacher']:
         from .evaluate import load_model
         teacher, _ = load_model(cfg['teacher']['model'])
         teacher = teacher.to(device).eval()
@@ -366,6 +368,9 @@ def train(config_path: str, quiet: bool = False, threads: Optional[int] = None) 
         ds_cfg['crop'] = crop_at(schedule, start)
     scenes = ds_cfg.pop('scenes', None)
     if scenes is not None:
+        if cfg.get('teacher') is not None and 'frames' in cfg['teacher']:
+            raise ValueError('teacher.frames needs stored training sequences; datasets.train.scenes renders windows '
+                             'that no teacher has restored')
         # Windows rendered on the device from a photo pack (promotion/data/gpu_scenes.py), batch by batch.
         from .data.gpu_scenes import SceneBatches
         loader = SceneBatches(ds_cfg['roots'][0], t['batch_size'], cfg['seed'], start, t['iterations'], device,
@@ -374,6 +379,8 @@ def train(config_path: str, quiet: bool = False, threads: Optional[int] = None) 
     else:
         if t['clamp_motion'] is not None:
             ds_cfg['flow_input'] = True
+        if cfg.get('teacher') is not None and 'frames' in cfg['teacher']:
+            ds_cfg['teacher_frames'] = cfg['teacher']['frames']
         train_set = SequenceDataset(ds_cfg.pop('roots'), seed=cfg['seed'], **ds_cfg)
         train_windows = len(train_set)
         loader = DataLoader(_EpochDataset(train_set, schedule),
@@ -414,6 +421,8 @@ def train(config_path: str, quiet: bool = False, threads: Optional[int] = None) 
             with torch.no_grad():
                 taught = _forward(teacher, batch, t['clamp_radius'], t['clamp_motion']).clamp(0, 1)
             target = target + cfg['teacher']['weight'] * (taught - target)
+        elif 'teacher' in batch:  # teacher frames, stored beside the sequences
+            target = target + cfg['teacher']['weight'] * (batch['teacher'] - target)
         loss, parts = criterion(out, target, batch['motion'], batch.get('handBox'))
         optimizer.zero_grad()
         loss.backward()

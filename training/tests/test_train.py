@@ -255,6 +255,43 @@ class TrainingTest(unittest.TestCase):
                 with self.assertRaisesRegex(ValueError, 'teacher'):
                     train(path, quiet=True)
 
+    def test_distillation_from_stored_teacher_frames(self):
+        """teacher {frames, weight}: the target moves towards the frames a folder beside each sequence holds. Frames
+        that are the sharp ones leave every step as without a teacher, to the bit; frames that are the blurred input,
+        at weight 1, make the input the target, so the pixel term is that of the input against itself's neighbour.
+        A missing folder, and a folder name that is not a plain one of its own, are refused, naming the fix."""
+        import shutil
+        with tempfile.TemporaryDirectory() as d:
+            make_dataset(os.path.join(d, 'data'))
+            path = _config(d, iterations=2, checkpoint_every=2, val_every=2)
+            with open(path) as f:
+                cfg = yaml.safe_load(f)
+            cfg['loss'] = {}
+            pixels = {}
+            for source in (None, 'sharp', 'blur'):
+                cfg['output'] = f'out-{source}'
+                cfg.pop('teacher', None)
+                if source is not None:
+                    for seq in ('seq0', 'seq1'):
+                        shutil.rmtree(os.path.join(d, 'data', seq, 'taught'), ignore_errors=True)
+                        shutil.copytree(os.path.join(d, 'data', seq, source), os.path.join(d, 'data', seq, 'taught'))
+                    cfg['teacher'] = {'frames': 'taught', 'weight': 1}
+                write_config(path, cfg)
+                train(path, quiet=True)
+                with open(os.path.join(d, f'out-{source}', 'train.csv')) as f:
+                    pixels[source] = [float(r['pixel']) for r in csv.DictReader(f)]
+            self.assertEqual(pixels['sharp'], pixels[None])
+            self.assertNotEqual(pixels['blur'], pixels[None])
+            os.remove(os.path.join(d, 'data', 'seq1', 'taught', '0003.png'))
+            with self.assertRaisesRegex(ValueError, r"seq1: taught/ lacks \['0003.png'\] that blur/ has \(write the teacher's frames: node training/build-card-targets.mjs"):
+                train(path, quiet=True)
+            for bad in ({'frames': 'taught'}, {'frames': 'a/b', 'weight': 1}, {'frames': 'sharp', 'weight': 1},
+                        {'frames': '', 'weight': 1}, {'frames': 'taught', 'model': path, 'weight': 1}):
+                cfg['teacher'] = bad
+                write_config(path, cfg)
+                with self.assertRaisesRegex(ValueError, 'teacher'):
+                    train(path, quiet=True)
+
     def test_only_the_trainable_parameters_change_from_a_model_at_another_prior_stride(self):
         # configs/prior-stride-fit.yml: init from an exported promotion-c with prior_stride 2 (a function option:
         # onnx_weights.FUNCTION_OPTIONS), train.trainable [prior_encoder.]: the rest stays the export's, exactly.
@@ -418,6 +455,23 @@ class DatasetTest(unittest.TestCase):
                 SequenceDataset([root], crop=40)
             with self.assertRaisesRegex(ValueError, 'not a folder'):
                 SequenceDataset([os.path.join(d, 'missing')])
+
+    def test_teacher_frames_follow_the_sharp_frame_through_crops_and_flips(self):
+        import shutil
+        import torch
+        with tempfile.TemporaryDirectory() as d:
+            root = make_dataset(os.path.join(d, 'data'), size=48)
+            for seq in ('seq0', 'seq1'):
+                shutil.copytree(os.path.join(root, seq, 'sharp'), os.path.join(root, seq, 'taught'))
+            ds = SequenceDataset([root], crop=32, augment=True, seed=3, teacher_frames='taught')
+            for k in range(len(ds)):
+                sample = ds[k]
+                self.assertTrue(torch.equal(sample['teacher'], sample['gt']), k)
+            self.assertNotIn('teacher', SequenceDataset([root], crop=32)[0])
+            # Another size than the sharp frame's is refused, naming both.
+            write_png(os.path.join(root, 'seq0', 'taught', '0002.png'), np.zeros((40, 48, 3), np.uint8))
+            with self.assertRaisesRegex(ValueError, 'taught/0002.png is 48x40, its sharp frame 48x48'):
+                SequenceDataset([root], crop=32, augment=False, teacher_frames='taught')[2]
 
     def test_motion_maps_computed_as_the_runtime_computes_them(self):
         # motion_finest_level: the centre's map from the blurred frames by DIS (flow_torch), over the whole frame,

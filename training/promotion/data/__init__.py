@@ -105,14 +105,19 @@ class SequenceDataset(Dataset):
     flow_input: also give the centre's flow vectors in pixels (`flow` [4, H, W], a directional_motion network's
     input, contract version 3: flow_torch.motion_input), from the same DIS call as the map (needs
     motion_finest_level). Flips negate the flipped axis' component; temporal reversal swaps the two flows.
+    teacher_frames: the name of a folder beside each sequence's blur/ that holds a teacher's restored frames (the same
+    names): each sample then has `teacher`, the centre frame's, cropped and flipped as `gt` (train.py's teacher
+    `frames`; training/build-card-targets.mjs writes them). Default None.
     """
 
     def __init__(self, roots: List[str], crop: Optional[int] = 64, augment: bool = True, seed: int = 0,
                  sequences: Optional[List[str]] = None, exclude: Optional[List[str]] = None,
                  cache: bool = False, texture: Optional[List[float]] = None,
                  noise: Optional[List[float]] = None, jpeg: Optional[List[float]] = None,
-                 frame_step: int = 1, motion_finest_level: Optional[int] = None, flow_input: bool = False) -> None:
+                 frame_step: int = 1, motion_finest_level: Optional[int] = None, flow_input: bool = False,
+                 teacher_frames: Optional[str] = None) -> None:
         check_crop(crop)
+        self.teacher_frames = teacher_frames
         if not isinstance(flow_input, bool) or (flow_input and motion_finest_level is None):
             raise ValueError(f'Expected flow_input false, or true with motion_finest_level set (the flow vectors are '
                              f'computed as the runtime computes them) but received {flow_input!r} with '
@@ -163,6 +168,12 @@ class SequenceDataset(Dataset):
                 raise ValueError(f'{folder}: {sub}/ lacks {missing[:3]} that blur/ has')
         if not names:
             raise ValueError(f'{folder}: blur/ holds no PNG frames')
+        if self.teacher_frames is not None:
+            missing = [n for n in names if not os.path.exists(os.path.join(folder, self.teacher_frames, n))]
+            if missing:
+                raise ValueError(f'{folder}: {self.teacher_frames}/ lacks {missing[:3]} that blur/ has (write the '
+                                 f'teacher\'s frames: node training/build-card-targets.mjs --folder '
+                                 f'{self.teacher_frames} {os.path.dirname(folder)})')
         hands = os.path.isdir(os.path.join(folder, 'hands'))
         if hands:
             missing = [n for n in names if not os.path.exists(os.path.join(folder, 'hands', n))]
@@ -244,6 +255,14 @@ class SequenceDataset(Dataset):
             scales.append(cs)
         sharp, smax = self._frame(seq, 'sharp', centre)
         gt = sharp.astype(np.float32) / smax
+        taught = None
+        if self.teacher_frames is not None:
+            restored, tmax = self._frame(seq, self.teacher_frames, centre)
+            if restored.shape != sharp.shape:
+                raise ValueError(f'{seq["folder"]}: {self.teacher_frames}/{seq["names"][centre]} is '
+                                 f'{restored.shape[1]}x{restored.shape[0]}, its sharp frame '
+                                 f'{sharp.shape[1]}x{sharp.shape[0]}')
+            taught = restored.astype(np.float32) / tmax
         motion, mmax = self._frame(seq, 'motion', centre)
         if motion.ndim == 3:
             motion = motion[..., 0]
@@ -295,6 +314,7 @@ class SequenceDataset(Dataset):
             ch, cw = h - h % PADDING_MULTIPLE, w - w % PADDING_MULTIPLE
         stack = stack[:, y0:y0 + ch, x0:x0 + cw]
         gt = gt[y0:y0 + ch, x0:x0 + cw]
+        taught = None if taught is None else taught[y0:y0 + ch, x0:x0 + cw]
         mot = mot[y0:y0 + ch, x0:x0 + cw]
         if flow is not None:
             flow = flow[:, y0:y0 + ch, x0:x0 + cw]
@@ -307,10 +327,12 @@ class SequenceDataset(Dataset):
         if self.augment:
             if rng.random() < 0.5:
                 stack, gt, mot = stack[:, :, ::-1], gt[:, ::-1], mot[:, ::-1]
+                taught = None if taught is None else taught[:, ::-1]
                 hand = None if hand is None else hand[:, ::-1]
                 flow = None if flow is None else flow[:, :, ::-1] * _FLIP_X
             if rng.random() < 0.5:
                 stack, gt, mot = stack[:, ::-1], gt[::-1], mot[::-1]
+                taught = None if taught is None else taught[::-1]
                 hand = None if hand is None else hand[::-1]
                 flow = None if flow is None else flow[:, ::-1] * _FLIP_Y
             if rng.random() < 0.5:
@@ -327,4 +349,6 @@ class SequenceDataset(Dataset):
         }
         if flow is not None:
             sample['flow'] = torch.from_numpy(np.ascontiguousarray(flow, dtype=np.float32))
+        if taught is not None:
+            sample['teacher'] = torch.from_numpy(np.ascontiguousarray(taught.transpose(2, 0, 1)))
         return sample
