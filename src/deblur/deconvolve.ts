@@ -483,7 +483,7 @@ function withQuiet<T>(blurred: LinearRgb, flow: FlowInput, box: Box, test: (aren
   const n = w * h;
   // The input, the filter's rows and its output; the flow's rows; the across test's flows (9 planes), re-blurs (two
   // RGB), lines (two of 17 bytes a pixel) and grid; the lag test's grey, six 64-bit planes and table; the verdicts.
-  const arena = KernelArena.take(KernelArena.size(3 * n, 5) + KernelArena.size(flow.width * h, 4) + KernelArena.size(n, 12, 35) + 8 * (7 * n + 2 * (w + 1) * (h + 1)));
+  const arena = KernelArena.take(KernelArena.size(3 * n, 5) + KernelArena.size(flow.width * h, 4) + KernelArena.size(n, 12, 35) + 8 * (8 * n + 2 * (w + 1) * (h + 1)));
   try {
     const src = arena.floats(3 * n, blurred.data);
     const rows = arena.floatsUnset(3 * n);

@@ -98,7 +98,7 @@ export function lagSums(grey: usize, w: i32, h: i32, flow: usize, fw: i32, plane
       const i = y * w + x;
       const fx = <f64>x;
       const fy = <f64>y;
-      // The sums start at 0 as the planes did: 0 + a product is the product, bit for bit.
+      // Summed from 0 over the two flows in the order the planes were: the same sums to the bit.
       let sxy: f64 = 0;
       let sxx: f64 = 0;
       let syy: f64 = 0;
