@@ -10,7 +10,9 @@
  * a worker of deblur()'s (deconvolve.ts, `Deconvolver`), beside the next frame's network.
  *
  * Since session 27 the kernel also lays out the flow lines and computes the tests' box means ({@link boxMean}, in
- * the JavaScript's order of operations in 64-bit floats: the same verdicts to the bit).
+ * the JavaScript's order of operations in 64-bit floats: the same verdicts to the bit). Since session 29 the tests'
+ * own loops run in a kernel of their own (src/deblur/assembly/evidence.ts, compiled with this file's box means), in
+ * the arenas here ({@link flowRows}, {@link flowLinesOf}).
  *
  * Everything a walk reads or writes lives in one {@link KernelArena}: a WebAssembly memory, shared (the kernel
  * imports a shared memory, so threads could walk the same buffers with no copy). Each pixel's result depends on its
