@@ -117,6 +117,7 @@ export function lagSums(grey: usize, w: i32, h: i32, flow: usize, fw: i32, plane
         sxy += d0 * d1;
         sxx += d0 * d0;
         syy += d1 * d1;
+        // Turned: the derivative along (-v, u), at the pixel and (-v, u) away.
         d0 = bilinear(grey, w, h, fx - hy, fy + hx) - bilinear(grey, w, h, fx + hy, fy - hx);
         d1 = bilinear(grey, w, h, fx - v - hy, fy + u + hx) - bilinear(grey, w, h, fx - v + hy, fy + u - hx);
         axy += d0 * d1;
