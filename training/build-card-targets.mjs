@@ -39,8 +39,14 @@ if (!/^[A-Za-z0-9._-]+$/.test(folder) || ['.', '..', 'blur', 'sharp', 'motion', 
 }
 for (const root of roots) if (!existsSync(root) || !statSync(root).isDirectory()) usage(`${root} is not a folder`);
 
-const files = resolveModelFiles(model);
-const card = readModelCard(files.cardPath);
+let files;
+let card;
+try {
+  files = resolveModelFiles(model);
+  card = readModelCard(files.cardPath);
+} catch (error) {
+  usage(`--model ${model}: ${error.message}`);
+}
 const identity = {
   model,
   card: files.cardPath,
@@ -73,10 +79,18 @@ for (const dir of sequences) {
     refused.push(`${target}: ${ours ? `written for ${ours.model} (checksum ${ours.sha256.slice(0, 12)}), not ${model}` : 'not written by this script'}; move it away or choose another --folder`);
     continue;
   }
+  // An interrupted run's frames: replaced, unless the folder holds anything this script would not have written.
+  const partial = `${target}.partial`;
+  if (existsSync(partial)) {
+    const foreign = readdirSync(partial).filter((n) => !(names.includes(n) || n === 'teacher.json'));
+    if (foreign.length > 0) {
+      refused.push(`${partial}: holds ${foreign.slice(0, 3).join(', ')}, which this script does not write; move it away`);
+      continue;
+    }
+    rmSync(partial, { recursive: true });
+  }
   const frames = await Promise.all(names.map((n, k) => decodeImage(join(dir, 'blur', n), 'uint16', k, (k * 1000) / 30)));
   const restored = await lastValueFrom(from(frames).pipe(deblur({ model }), toArray()));
-  const partial = `${target}.partial`;
-  rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial);
   for (let k = 0; k < names.length; k++) writeFileSync(join(partial, names[k]), await encodeImage(restored[k], 'png', { bitDepth: 16 }));
   writeFileSync(join(partial, 'teacher.json'), `${JSON.stringify({ ...identity, frames: names.length }, null, 2)}\n`);
