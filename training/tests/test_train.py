@@ -473,6 +473,21 @@ class DatasetTest(unittest.TestCase):
             with self.assertRaisesRegex(ValueError, 'taught/0002.png is 48x40, its sharp frame 48x48'):
                 SequenceDataset([root], crop=32, augment=False, teacher_frames='taught')[2]
 
+    def test_sequences_kept_by_the_photo_they_were_rendered_from(self):
+        with tempfile.TemporaryDirectory() as d:
+            root = make_dataset(os.path.join(d, 'data'), sequences=3)
+            for k, photo in enumerate(['/x/a.jpg', '/y/b.png', '/x/a.jpg']):
+                with open(os.path.join(root, f'seq{k}', 'synthesis.json'), 'w') as f:
+                    json.dump({'frames': 6, 'motionMaps': {'kind': 'magnitude'}, 'scene': {'photo': photo}}, f)
+            kept = SequenceDataset([root], crop=32, photos=['a.jpg'])
+            self.assertEqual([os.path.basename(s['folder']) for s in kept.sequences], ['seq0', 'seq2'])
+            self.assertEqual(len(SequenceDataset([root], crop=32, photos=['a.jpg', 'b.png']).sequences), 3)
+            with self.assertRaisesRegex(ValueError, r"photos: no sequence under .* was rendered from \['c.jpg'\]"):
+                SequenceDataset([root], crop=32, photos=['a.jpg', 'c.jpg'])
+            for bad in ([], 'a.jpg', [''], [3]):
+                with self.assertRaisesRegex(ValueError, 'photos'):
+                    SequenceDataset([root], crop=32, photos=bad)
+
     def test_motion_maps_computed_as_the_runtime_computes_them(self):
         # motion_finest_level: the centre's map from the blurred frames by DIS (flow_torch), over the whole frame,
         # forward flow alone at the first frame; the crop then cuts it like every other input.

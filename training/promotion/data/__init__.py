@@ -79,6 +79,13 @@ def find_sequences(root: str) -> List[str]:
     return sorted(found)
 
 
+def _scene_photo(folder: str) -> Optional[str]:
+    """The file name of the photo a sequence was rendered from (synthesis.json's scene.photo), or None."""
+    with open(os.path.join(folder, 'synthesis.json')) as f:
+        photo = json.load(f).get('scene', {}).get('photo')
+    return os.path.basename(photo) if isinstance(photo, str) else None
+
+
 class SequenceDataset(Dataset):
     """Windows over the sequences of one or more dataset roots.
 
@@ -105,6 +112,8 @@ class SequenceDataset(Dataset):
     flow_input: also give the centre's flow vectors in pixels (`flow` [4, H, W], a directional_motion network's
     input, contract version 3: flow_torch.motion_input), from the same DIS call as the map (needs
     motion_finest_level). Flips negate the flipped axis' component; temporal reversal swaps the two flows.
+    photos: keep only the sequences rendered from these photos (the file names synthesis.json's scene.photo ends
+    with); a name no sequence was rendered from is refused (a typo would silently drop it). Default None: all.
     teacher_frames: the name of a folder beside each sequence's blur/ that holds a teacher's restored frames (the same
     names): each sample then has `teacher`, the centre frame's, cropped and flipped as `gt` (train.py's teacher
     `frames`; training/build-card-targets.mjs writes them). Default None.
@@ -115,9 +124,13 @@ class SequenceDataset(Dataset):
                  cache: bool = False, texture: Optional[List[float]] = None,
                  noise: Optional[List[float]] = None, jpeg: Optional[List[float]] = None,
                  frame_step: int = 1, motion_finest_level: Optional[int] = None, flow_input: bool = False,
-                 teacher_frames: Optional[str] = None) -> None:
+                 teacher_frames: Optional[str] = None, photos: Optional[List[str]] = None) -> None:
         check_crop(crop)
         self.teacher_frames = teacher_frames
+        if photos is not None and (not isinstance(photos, list) or not photos
+                                   or not all(isinstance(p, str) and p for p in photos)):
+            raise ValueError(f'Expected photos as a list of photo file names but received {photos!r}')
+        used = set()
         if not isinstance(flow_input, bool) or (flow_input and motion_finest_level is None):
             raise ValueError(f'Expected flow_input false, or true with motion_finest_level set (the flow vectors are '
                              f'computed as the runtime computes them) but received {flow_input!r} with '
@@ -149,7 +162,14 @@ class SequenceDataset(Dataset):
                     continue
                 if exclude is not None and name in exclude:
                     continue
+                if photos is not None:
+                    photo = _scene_photo(folder)
+                    if photo not in photos:
+                        continue
+                    used.add(photo)
                 self._add_sequence(folder)
+        if photos is not None and used != set(photos):
+            raise ValueError(f'photos: no sequence under {roots} was rendered from {sorted(set(photos) - used)}')
         if not self.samples:
             raise ValueError(f'No sequences found under {roots} (with the given selection)')
 
