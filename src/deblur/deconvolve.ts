@@ -40,7 +40,7 @@ import type { FlowInput } from '../flow/motion-map.js';
 import { DEFAULT_GAMMA, type Frame, frameTiming, SAMPLE_MAX } from '../stream/frame.js';
 import { createWorkerPool, type WorkerPool } from '../stream/worker-pool.js';
 import { EVIDENCE_WASM_BASE64 } from './evidence-wasm.js';
-import { correctRows, DECONVOLVE_MAX_FLOW_PX, extrapolate, flowLength, flowLines, flowLinesOf, flowRows, type FlowRows, KernelArena, type LinearRgb, ratioRows, walkRows, type WalkBuffers, wasmKernel } from './steps-kernel.js';
+import { correctRows, DECONVOLVE_MAX_FLOW_PX, extrapolate, flowLength, type FlowLines, flowLines, flowLinesOf, flowRows, type FlowRows, KernelArena, type LinearRgb, ratioRows, walkRows, type WalkBuffers, wasmKernel } from './steps-kernel.js';
 import type { Box } from './tiles.js';
 
 /** Most Richardson-Lucy iterations deblur() accepts. */
@@ -164,6 +164,7 @@ interface EvidenceKernel {
   changeOnGrid(changed: number, b: number, grid: number, n: number, out: number): number;
   acrossVerdict(along: number, across: number, share: number, w: number, h: number, r: number, sat: number, out: number, floor: number, region: number, shift: number, scale: number, low: number, high: number): void;
   fitVerdict(before: number, after: number, w: number, h: number, r: number, sat: number, out: number, floor: number, low: number, high: number): void;
+  blend(result: number, start: number, weight: number, fit: number, n: number): void;
   stillSums(centre: number, neighbour: number, fw: number, fh: number, flow: number, plane: number, bx: number, by: number, w: number, h: number, still: number, along: number, add: number): void;
   stillVerdict(still: number, along: number, w: number, h: number, r: number, sat: number, out: number, e: number, low: number, high: number): void;
 }
@@ -203,16 +204,43 @@ function longestFlowPx(flow: FlowInput, s: number): number {
  * (default: all). Returns a new region.
  */
 export function deconvolveAlongFlow(blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start?: LinearRgb, active?: Uint8Array): LinearRgb {
-  const { arena, buffers: t, momentum, rows } = stepBuffers(blurred, flow, box, start, active);
+  const steps = stepBuffers(blurred, flow, box, start, active);
+  runSteps(steps, iterations);
+  const data = Float32Array.from(steps.buffers.estimate);
+  steps.arena.release();
+  return { width: steps.buffers.w, height: steps.buffers.h, data };
+}
+
+/** The steps on {@link stepBuffers}' buffers: `iterations` of them, the estimate left in `buffers.estimate`. */
+function runSteps({ buffers: t, momentum, rows }: ReturnType<typeof stepBuffers>, iterations: number): void {
   const [top, bottom] = rows;
   for (let it = 0; it < iterations; it++) {
     ratioRows(t, t.estimate, t.blurred, t.ratio, RATIO_FLOOR, top, bottom);
     correctRows(t, t.ratio, t.estimate, top, bottom);
     if (it < iterations - 1) momentum.extrapolate(t.estimate);
   }
-  const data = Float32Array.from(t.estimate);
-  arena.release();
-  return { width: t.w, height: t.h, data };
+}
+
+/**
+ * deconvolveRegion's steps, fit test and blend in one arena: the steps from `start` on the pixels of `active`, then
+ * where the result does not explain `blurred` under the blur model ({@link stepsFit}, on the steps' own flow lines)
+ * their change is dropped, and elsewhere kept as `weight` says: start + weight x fit x (result - start). Returns the
+ * blended region.
+ */
+function stepsFitted(blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start: LinearRgb, active: Uint8Array | undefined, weight: Float32Array): LinearRgb {
+  const steps = stepBuffers(blurred, flow, box, start, active);
+  const { arena, buffers: t } = steps;
+  try {
+    runSteps(steps, iterations);
+    const { w, h } = t;
+    const n = w * h;
+    const fit = fitIn(arena, t.lines, t.blurred, t.estimate, w, h);
+    const k = evidenceKernel(arena.memory);
+    k.blend(t.estimate.byteOffset, arena.floats(3 * n, start.data).byteOffset, arena.floats(n, weight).byteOffset, fit.byteOffset, n);
+    return { width: w, height: h, data: t.estimate.slice() };
+  } finally {
+    arena.release();
+  }
 }
 
 /**
@@ -618,27 +646,30 @@ export const FIT_RATIO_HIGH = 0.65;
 export function stepsFit(blurred: LinearRgb, result: LinearRgb, flow: FlowInput, box: Box): Float32Array {
   const { width: w, height: h } = blurred;
   const n = w * h;
-  const grid = testGrid(w, h);
   const arena = KernelArena.take(KernelArena.size(3 * n, 4) + KernelArena.size(n, 5, 2) + KernelArena.size(flow.width * h, 4) + 8 * (2 * n + (w + 1) * (h + 1)));
   try {
-    const k = evidenceKernel(arena.memory);
-    const walk = { memory: arena.memory, lines: flowLines(arena, flow, box), active: arena.bytes(n, grid) };
-    const b = arena.floats(3 * n, blurred.data);
-    const r = arena.floats(3 * n, result.data);
-    const reblurredInput = arena.floatsUnset(3 * n);
-    const reblurredResult = arena.floatsUnset(3 * n);
-    walkRows(walk, b, reblurredInput, 1, 0, h);
-    walkRows(walk, r, reblurredResult, 1, 0, h);
-    const before = arena.doublesUnset(n);
-    const after = arena.doublesUnset(n);
-    k.changeOnGrid(reblurredInput.byteOffset, b.byteOffset, walk.active.byteOffset, n, before.byteOffset);
-    k.changeOnGrid(reblurredResult.byteOffset, b.byteOffset, walk.active.byteOffset, n, after.byteOffset);
-    const out = arena.floatsUnset(n);
-    k.fitVerdict(before.byteOffset, after.byteOffset, w, h, BLUR_TEST_RADIUS, satSpace(arena, w, h), out.byteOffset, 1e-7 * GRID_SHARE, FIT_RATIO_LOW, FIT_RATIO_HIGH);
-    return out.slice();
+    return fitIn(arena, flowLines(arena, flow, box), arena.floats(3 * n, blurred.data), arena.floats(3 * n, result.data), w, h).slice();
   } finally {
     arena.release();
   }
+}
+
+/** {@link stepsFit} on buffers of `arena` (`b` the blurred region, `r` the result, `lines` their flow lines): a view of `arena`. */
+function fitIn(arena: KernelArena, lines: FlowLines, b: Float32Array, r: Float32Array, w: number, h: number): Float32Array {
+  const n = w * h;
+  const k = evidenceKernel(arena.memory);
+  const walk = { memory: arena.memory, lines, active: arena.bytes(n, testGrid(w, h)) };
+  const reblurredInput = arena.floatsUnset(3 * n);
+  const reblurredResult = arena.floatsUnset(3 * n);
+  walkRows(walk, b, reblurredInput, 1, 0, h);
+  walkRows(walk, r, reblurredResult, 1, 0, h);
+  const before = arena.doublesUnset(n);
+  const after = arena.doublesUnset(n);
+  k.changeOnGrid(reblurredInput.byteOffset, b.byteOffset, walk.active.byteOffset, n, before.byteOffset);
+  k.changeOnGrid(reblurredResult.byteOffset, b.byteOffset, walk.active.byteOffset, n, after.byteOffset);
+  const out = arena.floatsUnset(n);
+  k.fitVerdict(before.byteOffset, after.byteOffset, w, h, BLUR_TEST_RADIUS, satSpace(arena, w, h), out.byteOffset, 1e-7 * GRID_SHARE, FIT_RATIO_LOW, FIT_RATIO_HIGH);
+  return out;
 }
 
 /**
@@ -891,16 +922,8 @@ export function deconvolveRegion(input: Frame, out: Frame['data'], box: Box, flo
   if (!any) return none;
   const start = linearRgb(input, out, box);
   const { mask: active, count } = stepsReach(weight, flow, box);
-  const result = deconvolveAlongFlow(blurred, flow, box, iterations, start, active);
-  // Dropped where the result does not explain the input under the blur model after all (the fit test).
-  const fit = stepsFit(blurred, result, flow, box);
-  const r = result.data;
-  const s = start.data;
-  for (let i = 0; i < weight.length; i++) {
-    const k = weight[i]! * fit[i]!;
-    if (k === 1) continue;
-    for (let c = 3 * i; c < 3 * i + 3; c++) r[c] = s[c]! + k * (r[c]! - s[c]!);
-  }
+  // The steps, dropped where their result does not explain the input under the blur model after all (the fit test).
+  const result = stepsFitted(blurred, flow, box, iterations, start, active, weight);
   writeEncoded(input, out, box, result);
   return { outcome: 'steps', activePixels: count, rows: activeRows(active, box.width, box.height) };
 }

@@ -293,3 +293,18 @@ export function fitVerdict(before: usize, after: usize, w: i32, h: i32, r: i32, 
     putF32(out, i, q <= low ? 1 : q >= high ? 0 : (high - q) / (high - low));
   }
 }
+
+/**
+ * deconvolveRegion's blend of the steps' `result` (RGB, in place) with their `start`: per pixel k = weight x fit (`n`
+ * floats each), result = start + k (result - start), where k is not 1.
+ */
+export function blend(result: usize, start: usize, weight: usize, fit: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const k = f32At(weight, i) * f32At(fit, i);
+    if (k == 1) continue;
+    for (let c = 3 * i; c < 3 * i + 3; c++) {
+      const s = f32At(start, c);
+      putF32(result, c, s + k * (f32At(result, c) - s));
+    }
+  }
+}
