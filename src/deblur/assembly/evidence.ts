@@ -54,6 +54,12 @@ function putF32(p: usize, i: i32, v: f64): void {
   store<f32>(p + (<usize>i << 2), <f32>v);
 }
 
+/** Plane k of the n-value 64-bit planes laid one after another at `planes`. */
+@inline
+function plane64(planes: usize, k: i32, n: i32): usize {
+  return planes + (<usize>(k * n) << 3);
+}
+
 /** `dst` = the RGB at `src` filtered by [1 2 1]' [1 2 1] / 16, the border replicated; `rows` is 3 w h floats of room. */
 export function binomial3(src: usize, rows: usize, dst: usize, w: i32, h: i32): void {
   for (let y = 0; y < h; y++) {
@@ -85,12 +91,12 @@ export function grey(rgb: usize, grey: usize, n: i32, kr: f64, kg: f64, kb: f64)
  */
 export function lagSums(grey: usize, w: i32, h: i32, flow: usize, fw: i32, plane: i32, bx: i32, stride: i32, minPx: f64, sums: usize): void {
   const n = w * h;
-  const xy = sums;
-  const xx = sums + (<usize>n << 3);
-  const yy = sums + (<usize>(2 * n) << 3);
-  const xyA = sums + (<usize>(3 * n) << 3);
-  const xxA = sums + (<usize>(4 * n) << 3);
-  const yyA = sums + (<usize>(5 * n) << 3);
+  const xy = plane64(sums, 0, n);
+  const xx = plane64(sums, 1, n);
+  const yy = plane64(sums, 2, n);
+  const xyA = plane64(sums, 3, n);
+  const xxA = plane64(sums, 4, n);
+  const yyA = plane64(sums, 5, n);
   memory.fill(sums, 0, <usize>(6 * n) << 3);
   for (let y = 0; y < h; y += stride) {
     for (let x = 0; x < w; x += stride) {
@@ -142,13 +148,14 @@ export function lagSums(grey: usize, w: i32, h: i32, flow: usize, fw: i32, plane
  */
 export function lagVerdict(sums: usize, w: i32, h: i32, r: i32, sat: usize, out: usize, floor: f64, blurred: f64, sharp: f64, free: f64, correlated: f64): void {
   const n = w * h;
-  for (let k = 0; k < 6; k++) boxMean(sums + (<usize>(k * n) << 3), w, h, r, sat);
-  const a = sums;
-  const b = sums + (<usize>n << 3);
-  const c = sums + (<usize>(2 * n) << 3);
-  const aA = sums + (<usize>(3 * n) << 3);
-  const bA = sums + (<usize>(4 * n) << 3);
-  const cA = sums + (<usize>(5 * n) << 3);
+  for (let k = 0; k < 6; k++) boxMean(plane64(sums, k, n), w, h, r, sat);
+  // The box means of lagSums' planes, in its order.
+  const a = plane64(sums, 0, n);
+  const b = plane64(sums, 1, n);
+  const c = plane64(sums, 2, n);
+  const aA = plane64(sums, 3, n);
+  const bA = plane64(sums, 4, n);
+  const cA = plane64(sums, 5, n);
   for (let i = 0; i < n; i++) {
     putF32(out, i, 0);
     const energy = Math.sqrt(f64At(b, i) * f64At(c, i));
