@@ -441,6 +441,29 @@ describe('motionEvidence', () => {
   });
 });
 
+describe('flowConsistency', () => {
+  /** One pixel's weight for F+ = (fu, fv) and F- = (bu, bv). */
+  const weightOf = (fu: number, fv: number, bu: number, bv: number): number => flowConsistency({ width: 1, height: 1, data: Float32Array.of(fu, fv, bu, bv) }, { x: 0, y: 0, width: 1, height: 1 })[0]!;
+
+  it("lets a camera's shake through: a velocity that changes by a pixel or two between frames keeps the steps in full", () => {
+    // 14 px per frame, the next frame's velocity 1.5 px faster along the pan and 1 px across it (val's camera pans sway
+    // and shake by that much; session 19's 1 px + 5% faded such a pixel to about 0.1).
+    expect(weightOf(15.5, 1, -14, 0)).toBe(1);
+    expect(weightOf(14, 0, -14, 0)).toBe(1);
+    expect(weightOf(0, 0, 0, 0)).toBe(1);
+  });
+
+  it('fades the steps out where the flows disagree beyond 2 px + 10% of the motion: at twice that, not at all', () => {
+    // F+ = (10, 0), F- = (-10, d): the disagreement |F+ + F-| is d, the tolerance t = 2 + 0.1 * (10 + |F-|) / 2.
+    const tolerance = (d: number): number => 2 + 0.05 * (10 + Math.hypot(10, d));
+    expect(weightOf(10, 0, -10, 3)).toBe(1); // t = 3.02
+    expect(weightOf(10, 0, -10, 4.5)).toBeCloseTo((2 * tolerance(4.5) - 4.5) / tolerance(4.5), 5); // about 0.52
+    expect(weightOf(10, 0, -10, 6.5)).toBe(0); // 2t = 6.19
+    // An occlusion edge: the content ahead moves on, the content behind stays (F- = 0).
+    expect(weightOf(20, 0, 0, 0)).toBe(0);
+  });
+});
+
 describe("the steps' reach", () => {
   it('runs the steps only around the pixels that keep them, and changes those pixels by at most one grey level', async () => {
     // A pan blurred along 9 px per frame whose flow is known in its top left corner only: the rest counts as still.
