@@ -20,8 +20,10 @@
  * them off sharp frames that move, since session 21 its stillness test off still backgrounds, since session 22 its lag
  * test finds blur across thin structure, since session 23 10 accelerated steps rather than 20 plain ones and the
  * blur test on a quarter of the pixels, since session 24 sharp content under motion returned as it came, since
- * session 25 its fit test drops the steps where their result does not explain the input) 1.63 dB, 100 dB (the clip's
- * sharp frames returned unchanged, as keptDb counts them) and 79.2 dB, every sequence at 53.2 dB or more (session 24:
+ * session 25 its fit test drops the steps where their result does not explain the input, since session 30 its check
+ * of the two flows against a constant velocity lets a camera's shake through) 2.60 dB, 100 dB (the clip's sharp frames
+ * returned unchanged, as keptDb counts them) and 80.2 dB, every sequence at 53.8 dB or more (session 25: 1.63 dB, 100
+ * dB, 79.2 dB and 53.2 dB; session 24:
  * 1.49 dB, 100 dB, 75.8 dB and 46.2 dB; session 23: 1.49 dB, 57.67 dB, 56.7 dB and 46.2 dB; session 22: 1.51 dB, 57.82 dB, 57.2 dB and 47.8 dB; session 21: 1.49 dB, 58.77 dB, 57.6 dB and 48.2 dB or more; session
  * 20: 45.5 dB or more; session 19's blur test: 1.41 dB,
  * 46.07 dB, and a sharp waving hand at 35.6 dB); `promotion-s` 0.28 dB,
@@ -76,7 +78,7 @@ const SHARP_FRAMES = 12;
 
 describe.each([
   { name: DEFAULT_DEBLUR_MODEL, minGain: 0.5, minSharp: 55, everySequence: true },
-  { name: 'promotion-c-deconv', minGain: 1.55, minSharp: 55, everySequence: true },
+  { name: 'promotion-c-deconv', minGain: 2.45, minSharp: 55, everySequence: true },
   { name: 'promotion-s', minGain: 0.2, minSharp: 37, everySequence: false },
   { name: 'promotion-s-long', minGain: 0.45, minSharp: 38, everySequence: false },
   { name: 'promotion-m', minGain: 0.55, minSharp: 43, everySequence: false },
