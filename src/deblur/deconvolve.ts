@@ -49,7 +49,7 @@ export const MAX_DECONVOLVE_ITERATIONS = 50;
  * Where the two flows disagree with a constant velocity (|F+ + F-| against 2 px + 10% of the motion, the weight
  * falling from 1 to 0 between that and twice it), the steps are faded out: occlusion edges and accelerating
  * foregrounds, where the straight-line model is wrong and deconvolving along it rings. A camera's shake and sway
- * change its velocity by a pixel or two from one frame to the next, a bend the two half-segments (one along each
+ * change its velocity by a few pixels from one frame to the next, a bend the two half-segments (one along each
  * flow) model, so it is let through. Session 19 chose 1 px + 5% on the lines validation set, before the blur,
  * stillness and fit tests; in session 30 that kept the steps off most mid-sequence frames of val's shaking camera
  * pans (a mean weight of 0.04-0.12 on some, 1.00 at a sequence's ends), and doubling it, with the fit test's ramp
