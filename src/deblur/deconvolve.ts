@@ -210,10 +210,12 @@ function longestFlowPx(flow: FlowInput, s: number): number {
  */
 export function deconvolveAlongFlow(blurred: LinearRgb, flow: FlowInput, box: Box, iterations: number, start?: LinearRgb, active?: Uint8Array): LinearRgb {
   const steps = stepBuffers(blurred, flow, box, start, active);
-  runSteps(steps, iterations);
-  const data = Float32Array.from(steps.buffers.estimate);
-  steps.arena.release();
-  return { width: steps.buffers.w, height: steps.buffers.h, data };
+  try {
+    runSteps(steps, iterations);
+    return { width: steps.buffers.w, height: steps.buffers.h, data: steps.buffers.estimate.slice() };
+  } finally {
+    steps.arena.release();
+  }
 }
 
 /** The steps on {@link stepBuffers}' buffers: `iterations` of them, the estimate left in `buffers.estimate`. */
